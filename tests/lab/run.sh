@@ -1,0 +1,105 @@
+#!/bin/sh
+# Run lab scenarios: one qemu VM per scenario, real IPVS in the guest.
+#
+# usage: tests/lab/run.sh [SCENARIO...]
+#   default: every tests/lab/scenarios/*.sh not starting with "demo".
+# Prints every check line (prefixed with the scenario), then one line
+# "N passed, N failed".  Exits nonzero when anything failed; a VM that timed
+# out or never printed its end marker counts as a failure.
+#
+# Environment:
+#   BUILD_DIR      where lvstop/lvsd are taken from (default build)
+#   LAB_CACHE      kernel cache (default ~/.cache/lvstop-lab)
+#   LAB_JOBS       VMs run at once (default: 2, or 1 on a single CPU)
+#   LAB_TIMEOUT    seconds a scenario may run in the guest (default 300);
+#                  the host kills the VM 60 s after that
+#   LAB_KVM=1      use KVM instead of TCG (off by default)
+#   LAB_VERBOSE=1  copy the whole serial console to stdout
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+build=${BUILD_DIR:-build}
+out=$build/lab
+logs=$out/logs
+initrd=$out/initramfs.gz
+timeout=${LAB_TIMEOUT:-300}
+jobs=${LAB_JOBS:-$(($(nproc) > 1 ? 2 : 1))}
+
+die() { printf 'lab: %s\n' "$*" >&2; exit 2; }
+
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
+mkdir -p "$logs" || die "cannot create $logs"
+
+if [ $# -eq 0 ]; then
+	for f in "$here"/scenarios/*.sh; do
+		n=$(basename "$f" .sh)
+		case $n in demo*) continue ;; esac
+		set -- "$@" "$n"
+	done
+fi
+for n in "$@"; do
+	[ -r "$here/scenarios/$n.sh" ] || die "no scenario $n (tests/lab/scenarios/$n.sh)"
+done
+
+env=$("$here/fetch-kernel.sh") || die "cannot fetch the lab kernel"
+. "$env"
+BUILD_DIR=$build "$here/mkinitramfs.sh" "$initrd" || die "cannot build the initramfs"
+
+if [ "${LAB_KVM:-0}" = 1 ]; then
+	accel="-accel kvm -cpu host"
+else
+	accel="-accel tcg -cpu max"
+fi
+
+# boot NAME: run one scenario's VM, serial console to $logs/NAME.log.
+boot() {
+	log=$logs/$1.log
+	start=$(date +%s)
+	# shellcheck disable=SC2086
+	timeout -k 5 $((timeout + 60)) qemu-system-x86_64 $accel -m 512 -smp 1 \
+		-nic none -nographic -no-reboot -monitor none -serial stdio \
+		-kernel "$VMLINUZ" -initrd "$initrd" \
+		-append "console=ttyS0 quiet panic=-1 lab.scenario=$1 lab.timeout=$timeout" \
+		</dev/null 2>&1 | tr -d '\r' > "$log"
+	echo "$(( $(date +%s) - start ))" > "$log.secs"
+}
+
+# Run the VMs, at most $jobs at a time (the oldest is waited for first).
+names="$*"
+running=""
+for n in $names; do
+	rm -f "$logs/$n.log" "$logs/$n.log.secs"
+	boot "$n" &
+	running="$running $!"
+	set -- $running
+	if [ $# -ge "$jobs" ]; then
+		wait "$1"
+		shift
+		running="$*"
+	fi
+done
+wait
+
+passed=0
+failed=0
+for n in $names; do
+	log=$logs/$n.log
+	[ "${LAB_VERBOSE:-0}" = 1 ] && sed "s/^/[$n] /" "$log"
+	p=$(grep -c '^LAB ok ' "$log")
+	f=$(grep -c '^LAB FAIL ' "$log")
+	grep -E '^LAB (ok|FAIL) ' "$log" | sed "s/^/$n: /"
+	if ! grep -q "^LAB end $n\$" "$log"; then
+		echo "$n: LAB FAIL $n.vm: no end marker: the VM crashed or timed out (log: $log)"
+		f=$((f + 1))
+	fi
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "$n: LAB FAIL $n.empty: the scenario ran no check (log: $log)"
+		f=1
+	fi
+	echo "$n: $p passed, $f failed in $(cat "$log.secs" 2>/dev/null || echo '?')s" >&2
+	passed=$((passed + p))
+	failed=$((failed + f))
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
