@@ -1,0 +1,143 @@
+/* The IPVS data model: one immutable snapshot of everything the kernel's
+ * IPVS table holds at one instant, plus the connection-table summary.
+ * Every reader (console, exporter, JSON writer) works on these types only. */
+#ifndef LVSTOP_COLLECTOR_MODEL_H
+#define LVSTOP_COLLECTOR_MODEL_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LVS_SCHED_MAX 16 /* IP_VS_SCHEDNAME_MAXLEN */
+#define LVS_PE_MAX 32    /* IP_VS_PENAME_MAXLEN */
+#define LVS_IFNAME_MAX 16
+
+/* An IPv4 address sits in the first 4 bytes, network byte order. */
+union lvs_addr {
+	struct in_addr v4;
+	struct in6_addr v6;
+	uint8_t raw[16];
+};
+
+/* 64-bit counters as the kernel's STATS64 attributes carry them. */
+struct lvs_stats {
+	uint64_t conns, inpkts, outpkts, inbytes, outbytes;
+};
+
+/* Per-second rates: the kernel's estimator (integers, refreshed every
+ * 2 s) or our own, computed from counter deltas (doubles). */
+struct lvs_kern_rates {
+	uint64_t cps, inpps, outpps, inbps, outbps;
+};
+struct lvs_rates {
+	double cps, inpps, outpps, inbps, outbps;
+};
+
+/* Forwarding methods, as IP_VS_CONN_F_FWD_MASK values. */
+enum lvs_fwd {
+	LVS_FWD_MASQ = 0,   /* IP_VS_CONN_F_MASQ */
+	LVS_FWD_LOCAL = 1,  /* IP_VS_CONN_F_LOCALNODE */
+	LVS_FWD_TUNNEL = 2, /* IP_VS_CONN_F_TUNNEL */
+	LVS_FWD_ROUTE = 3,  /* IP_VS_CONN_F_DROUTE */
+	LVS_FWD_BYPASS = 4, /* IP_VS_CONN_F_BYPASS */
+};
+
+struct lvs_dest {
+	uint16_t af; /* AF_INET or AF_INET6 (may differ from the service's) */
+	uint16_t port; /* host byte order */
+	union lvs_addr addr;
+	uint32_t fwd; /* enum lvs_fwd */
+	uint8_t tun_type;   /* IP_VS_CONN_F_TUNNEL_TYPE_*; meaningful for tunnel */
+	uint16_t tun_port;  /* host byte order */
+	uint16_t tun_flags; /* IP_VS_TUNNEL_ENCAP_FLAG_* */
+	int32_t weight;
+	uint32_t u_thresh, l_thresh;
+	uint32_t active_conns, inact_conns, persist_conns;
+	struct lvs_stats stats;
+	struct lvs_kern_rates krates;
+	struct lvs_rates rates; /* computed by the collector */
+	bool rates_valid;       /* false on first sight of the object */
+};
+
+struct lvs_service {
+	uint16_t af;       /* AF_INET or AF_INET6 */
+	uint16_t protocol; /* IPPROTO_TCP/UDP/SCTP; 0 for a firewall-mark service */
+	uint16_t port;     /* host byte order; 0 for fwmark */
+	uint32_t fwmark;   /* 0 unless a firewall-mark service */
+	union lvs_addr addr;
+	char sched[LVS_SCHED_MAX];
+	char pe_name[LVS_PE_MAX];
+	uint32_t flags;   /* IP_VS_SVC_F_* */
+	uint32_t timeout; /* persistence timeout, seconds */
+	uint32_t netmask; /* persistence netmask: IPv4, the mask in network byte
+			   * order (as the kernel keeps it); IPv6, the prefix length */
+	struct lvs_stats stats;
+	struct lvs_kern_rates krates;
+	struct lvs_rates rates;
+	bool rates_valid;
+	struct lvs_dest *dests; /* borrowed from the snapshot's dest array */
+	size_t n_dests;
+	size_t first_dest; /* index of dests[0] in the snapshot's dest array */
+};
+
+struct lvs_daemon {
+	uint32_t state; /* IP_VS_STATE_MASTER or IP_VS_STATE_BACKUP */
+	char mcast_ifn[LVS_IFNAME_MAX];
+	uint32_t syncid;
+	uint16_t sync_maxlen;
+	uint16_t mcast_port;
+	uint8_t mcast_ttl;
+	uint16_t mcast_af; /* 0 when no group attribute was given */
+	union lvs_addr mcast_group;
+};
+
+/* Connection-table summary (from /proc/net/ip_vs_conn). States are the
+ * kernel's names ("ESTABLISHED", "TIME_WAIT", "UDP", "SYN_RECV", ...). */
+#define LVS_STATE_NAME_MAX 20
+struct lvs_state_count {
+	char name[LVS_STATE_NAME_MAX];
+	uint64_t count;
+};
+#define LVS_CONN_STATES_MAX 32 /* distinct state names kept */
+struct lvs_conn_dest {
+	uint16_t af;
+	uint16_t port;
+	union lvs_addr addr;
+	uint64_t total;
+	size_t n_states;
+	struct lvs_state_count states[LVS_CONN_STATES_MAX];
+};
+struct lvs_conn_client {
+	uint16_t af;
+	union lvs_addr addr;
+	uint64_t conns; /* an estimate when the client table overflowed */
+};
+struct lvs_conn_summary {
+	uint64_t total;     /* entries read */
+	bool partial;       /* stopped early (line or time bound): counts are a lower bound */
+	bool available;     /* false when the table could not be read */
+	size_t n_states;
+	struct lvs_state_count states[LVS_CONN_STATES_MAX];
+	struct lvs_conn_dest *dests; /* owned; sorted by address, port */
+	size_t n_dests;
+	struct lvs_conn_client *top_clients; /* owned; by conns, descending */
+	size_t n_top_clients;
+};
+
+struct lvs_snapshot {
+	double time; /* wall clock, seconds since the epoch */
+	double mono; /* CLOCK_MONOTONIC seconds; 0 when not taken live (replay) */
+	uint32_t version; /* IPVS version, (major << 16) | (minor << 8) | patch */
+	uint32_t conn_tab_size;
+	uint32_t timeout_tcp, timeout_tcpfin, timeout_udp;
+	size_t n_daemons;
+	struct lvs_daemon daemons[2];
+	struct lvs_service *services; /* owned */
+	size_t n_services;
+	struct lvs_dest *dests; /* owned; services[i].dests point in here */
+	size_t n_dests;
+	struct lvs_conn_summary conns;
+};
+
+#endif

@@ -1,0 +1,197 @@
+#include "snapshot.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The reference count lives beside the public struct so that the model
+ * stays plain data. */
+struct snap_box {
+	atomic_uint refs;
+	size_t cap_services, cap_dests;
+	size_t last_svc; /* svc_index of the last snapshot_add_dest */
+	struct lvs_snapshot s;
+};
+
+static struct snap_box *box_of(struct lvs_snapshot *s)
+{
+	return (struct snap_box *)((char *)s - offsetof(struct snap_box, s));
+}
+
+struct lvs_snapshot *snapshot_new(void)
+{
+	struct snap_box *b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	atomic_init(&b->refs, 1);
+	return &b->s;
+}
+
+struct lvs_snapshot *snapshot_ref(struct lvs_snapshot *s)
+{
+	atomic_fetch_add_explicit(&box_of(s)->refs, 1, memory_order_relaxed);
+	return s;
+}
+
+void lvs_conn_summary_clear(struct lvs_conn_summary *c)
+{
+	free(c->dests);
+	free(c->top_clients);
+	memset(c, 0, sizeof(*c));
+}
+
+void snapshot_unref(struct lvs_snapshot *s)
+{
+	if (!s)
+		return;
+	struct snap_box *b = box_of(s);
+	if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	free(s->services);
+	free(s->dests);
+	lvs_conn_summary_clear(&s->conns);
+	free(b);
+}
+
+/* Grow *arr (of elem-size items, capacity *cap) to hold at least need. */
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > SIZE_MAX / elem)
+		return -ENOMEM;
+	void *p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+int snapshot_add_service(struct lvs_snapshot *s, const struct lvs_service *svc)
+{
+	struct snap_box *b = box_of(s);
+	int r = grow((void **)&s->services, &b->cap_services, s->n_services + 1,
+		     sizeof(*s->services));
+	if (r)
+		return r;
+	struct lvs_service *n = &s->services[s->n_services++];
+	*n = *svc;
+	/* While building, dests holds nothing; n_dests counts the service's
+	 * real servers and the first one's index is kept in first_dest. */
+	n->dests = NULL;
+	n->n_dests = 0;
+	n->first_dest = s->n_dests;
+	return 0;
+}
+
+int snapshot_add_dest(struct lvs_snapshot *s, size_t svc_index, const struct lvs_dest *d)
+{
+	struct snap_box *b = box_of(s);
+	if (svc_index >= s->n_services || (s->n_dests && svc_index < b->last_svc))
+		return -EINVAL;
+	int r = grow((void **)&s->dests, &b->cap_dests, s->n_dests + 1, sizeof(*s->dests));
+	if (r)
+		return r;
+	struct lvs_service *svc = &s->services[svc_index];
+	if (svc->n_dests == 0)
+		svc->first_dest = s->n_dests;
+	s->dests[s->n_dests++] = *d;
+	svc->n_dests++;
+	b->last_svc = svc_index;
+	return 0;
+}
+
+void snapshot_finish(struct lvs_snapshot *s)
+{
+	for (size_t i = 0; i < s->n_services; i++) {
+		struct lvs_service *svc = &s->services[i];
+		svc->dests = svc->n_dests ? &s->dests[svc->first_dest] : NULL;
+	}
+}
+
+static size_t addr_len(uint16_t af)
+{
+	return af == AF_INET6 ? 16 : 4;
+}
+
+bool lvs_service_same(const struct lvs_service *a, const struct lvs_service *b)
+{
+	return a->af == b->af && a->protocol == b->protocol && a->port == b->port &&
+	       a->fwmark == b->fwmark && !memcmp(&a->addr, &b->addr, addr_len(a->af));
+}
+
+bool lvs_dest_same(const struct lvs_dest *a, const struct lvs_dest *b)
+{
+	return a->af == b->af && a->port == b->port &&
+	       !memcmp(&a->addr, &b->addr, addr_len(a->af));
+}
+
+/* FNV-1a over the identity fields, then a final mix so that open addressing
+ * with a power-of-two table sees well-spread low bits. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+uint64_t lvs_service_hash(const struct lvs_service *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint32_t k[3] = { (uint32_t)s->af << 16 | s->protocol, s->port, s->fwmark };
+	h = fnv(h, k, sizeof(k));
+	return mix(fnv(h, &s->addr, addr_len(s->af)));
+}
+
+uint64_t lvs_dest_hash(const struct lvs_dest *d)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint32_t k = (uint32_t)d->af << 16 | d->port;
+	h = fnv(h, &k, sizeof(k));
+	return mix(fnv(h, &d->addr, addr_len(d->af)));
+}
+
+void lvs_key_service(struct lvs_key *k, const struct lvs_service *s)
+{
+	memset(k, 0, sizeof(*k));
+	k->svc_af = s->af;
+	k->svc_proto = s->protocol;
+	k->fwmark = s->fwmark;
+	k->svc_port = s->port;
+	memcpy(&k->svc_addr, &s->addr, addr_len(s->af));
+}
+
+void lvs_key_dest(struct lvs_key *k, const struct lvs_service *s, const struct lvs_dest *d)
+{
+	lvs_key_service(k, s);
+	k->is_dest = 1;
+	k->dest_af = d->af;
+	k->dest_port = d->port;
+	memcpy(&k->dest_addr, &d->addr, addr_len(d->af));
+}
+
+uint64_t lvs_key_hash(const struct lvs_key *k)
+{
+	return mix(fnv(0xcbf29ce484222325ULL, k, sizeof(*k)));
+}
+
+bool lvs_key_equal(const struct lvs_key *a, const struct lvs_key *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}

@@ -1,0 +1,57 @@
+/* Snapshot lifetime and construction. A snapshot is built by one thread
+ * (a source), then published and from then on never modified: readers
+ * share it through reference counts. */
+#ifndef LVSTOP_COLLECTOR_SNAPSHOT_H
+#define LVSTOP_COLLECTOR_SNAPSHOT_H
+
+#include "model.h"
+
+/* A new, empty snapshot with one reference. NULL when out of memory. */
+struct lvs_snapshot *snapshot_new(void);
+
+/* Take another reference. Thread-safe. Returns s. */
+struct lvs_snapshot *snapshot_ref(struct lvs_snapshot *s);
+
+/* Drop a reference; the last one frees everything the snapshot owns.
+ * Thread-safe; NULL is ignored. */
+void snapshot_unref(struct lvs_snapshot *s);
+
+/* Append a copy of *svc (its dests/n_dests are ignored: add real servers
+ * with snapshot_add_dest). Only while building. 0 or -ENOMEM. */
+int snapshot_add_service(struct lvs_snapshot *s, const struct lvs_service *svc);
+
+/* Append a copy of *d as a real server of service svc_index. Calls must
+ * come in non-decreasing svc_index order (one service's real servers
+ * together). 0, -EINVAL (index out of range or out of order), -ENOMEM. */
+int snapshot_add_dest(struct lvs_snapshot *s, size_t svc_index, const struct lvs_dest *d);
+
+/* Fix the services' dest pointers after the last add. Must be called once
+ * building is done and before the snapshot is shared. */
+void snapshot_finish(struct lvs_snapshot *s);
+
+/* Identity: two services are the same object when af, protocol, address,
+ * port and fwmark match; two real servers of one service when af, address
+ * and port match. */
+bool lvs_service_same(const struct lvs_service *a, const struct lvs_service *b);
+bool lvs_dest_same(const struct lvs_dest *a, const struct lvs_dest *b);
+uint64_t lvs_service_hash(const struct lvs_service *s);
+uint64_t lvs_dest_hash(const struct lvs_dest *d);
+
+/* A fixed-size identity of a service, or of a real server within its
+ * service, usable as a hash-map key across snapshots (compare with
+ * lvs_key_equal: padding is zeroed). */
+struct lvs_key {
+	uint16_t svc_af, svc_proto;
+	uint32_t fwmark;
+	uint16_t svc_port, dest_af, dest_port, is_dest;
+	union lvs_addr svc_addr, dest_addr;
+};
+void lvs_key_service(struct lvs_key *k, const struct lvs_service *s);
+void lvs_key_dest(struct lvs_key *k, const struct lvs_service *s, const struct lvs_dest *d);
+uint64_t lvs_key_hash(const struct lvs_key *k);
+bool lvs_key_equal(const struct lvs_key *a, const struct lvs_key *b);
+
+/* Free what a connection summary owns and zero it. */
+void lvs_conn_summary_clear(struct lvs_conn_summary *c);
+
+#endif
