@@ -1,0 +1,641 @@
+#include "snapjson.h"
+
+#include "names.h"
+#include "snapshot.h"
+
+#include <errno.h>
+#include <json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- rendering ---------------------------------------------------------- */
+
+static void add(json_object *o, const char *k, json_object *v)
+{
+	json_object_object_add_ex(o, k, v, JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+}
+
+static json_object *u64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+static json_object *addr_json(uint16_t af, const union lvs_addr *a)
+{
+	char buf[LVS_ADDR_STRLEN];
+	return json_object_new_string(lvs_addr_ntop(af, a, buf, sizeof(buf)));
+}
+
+static json_object *stats_json(const struct lvs_stats *st)
+{
+	json_object *o = json_object_new_object();
+	add(o, "conns", u64(st->conns));
+	add(o, "inpkts", u64(st->inpkts));
+	add(o, "outpkts", u64(st->outpkts));
+	add(o, "inbytes", u64(st->inbytes));
+	add(o, "outbytes", u64(st->outbytes));
+	return o;
+}
+
+static json_object *krates_json(const struct lvs_kern_rates *r)
+{
+	json_object *o = json_object_new_object();
+	add(o, "cps", u64(r->cps));
+	add(o, "inpps", u64(r->inpps));
+	add(o, "outpps", u64(r->outpps));
+	add(o, "inbps", u64(r->inbps));
+	add(o, "outbps", u64(r->outbps));
+	return o;
+}
+
+static json_object *rates_json(const struct lvs_rates *r)
+{
+	json_object *o = json_object_new_object();
+	add(o, "cps", json_object_new_double(r->cps));
+	add(o, "inpps", json_object_new_double(r->inpps));
+	add(o, "outpps", json_object_new_double(r->outpps));
+	add(o, "inbps", json_object_new_double(r->inbps));
+	add(o, "outbps", json_object_new_double(r->outbps));
+	return o;
+}
+
+static json_object *names_json(const char **names, size_t n)
+{
+	json_object *a = json_object_new_array_ext((int)n);
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(names[i]));
+	return a;
+}
+
+static json_object *dest_json(const struct lvs_dest *d, unsigned flags)
+{
+	json_object *o = json_object_new_object();
+	add(o, "address", addr_json(d->af, &d->addr));
+	add(o, "af", json_object_new_string(d->af == AF_INET6 ? "inet6" : "inet"));
+	add(o, "port", json_object_new_int(d->port));
+	add(o, "forward", json_object_new_string(lvs_fwd_name(d->fwd)));
+	if (d->fwd == LVS_FWD_TUNNEL) {
+		json_object *t = json_object_new_object();
+		const char *names[4];
+		add(t, "type", json_object_new_string(lvs_tun_type_name(d->tun_type)));
+		add(t, "port", json_object_new_int(d->tun_port));
+		add(t, "flags", names_json(names, lvs_tun_flag_names(d->tun_flags, names, 4)));
+		add(o, "tunnel", t);
+	}
+	add(o, "weight", json_object_new_int(d->weight));
+	add(o, "active_conns", u64(d->active_conns));
+	add(o, "inactive_conns", u64(d->inact_conns));
+	add(o, "persistent_conns", u64(d->persist_conns));
+	add(o, "upper_threshold", u64(d->u_thresh));
+	add(o, "lower_threshold", u64(d->l_thresh));
+	add(o, "stats", stats_json(&d->stats));
+	add(o, "rates", krates_json(&d->krates));
+	if ((flags & SNAPJSON_COMPUTED) && d->rates_valid)
+		add(o, "rates_computed", rates_json(&d->rates));
+	return o;
+}
+
+static json_object *service_json(const struct lvs_service *s, unsigned flags)
+{
+	json_object *o = json_object_new_object();
+	const char *names[8];
+	add(o, "protocol", json_object_new_string(lvs_service_proto_name(s)));
+	add(o, "af", json_object_new_string(s->af == AF_INET6 ? "inet6" : "inet"));
+	add(o, "address", s->fwmark ? NULL : addr_json(s->af, &s->addr));
+	add(o, "port", s->fwmark ? NULL : json_object_new_int(s->port));
+	add(o, "fwmark", s->fwmark ? u64(s->fwmark) : NULL);
+	add(o, "scheduler", json_object_new_string(s->sched));
+	add(o, "flags", names_json(names, lvs_svc_flag_names(s->flags, s->sched, names, 8)));
+	add(o, "timeout", u64(s->timeout));
+	if (s->af == AF_INET6) {
+		add(o, "netmask", u64(s->netmask));
+	} else {
+		union lvs_addr m = { .v4.s_addr = s->netmask };
+		add(o, "netmask", addr_json(AF_INET, &m));
+	}
+	if (s->pe_name[0])
+		add(o, "pe_name", json_object_new_string(s->pe_name));
+	add(o, "stats", stats_json(&s->stats));
+	add(o, "rates", krates_json(&s->krates));
+	if ((flags & SNAPJSON_COMPUTED) && s->rates_valid)
+		add(o, "rates_computed", rates_json(&s->rates));
+	json_object *rs = json_object_new_array_ext((int)s->n_dests);
+	for (size_t i = 0; i < s->n_dests; i++)
+		json_object_array_add(rs, dest_json(&s->dests[i], flags));
+	add(o, "real_servers", rs);
+	return o;
+}
+
+static json_object *states_json(const struct lvs_state_count *st, size_t n)
+{
+	json_object *o = json_object_new_object();
+	for (size_t i = 0; i < n; i++)
+		json_object_object_add(o, st[i].name, u64(st[i].count));
+	return o;
+}
+
+static json_object *conns_json(const struct lvs_conn_summary *c)
+{
+	json_object *o = json_object_new_object();
+	add(o, "available", json_object_new_boolean(c->available));
+	add(o, "total", u64(c->total));
+	add(o, "partial", json_object_new_boolean(c->partial));
+	add(o, "by_state", states_json(c->states, c->n_states));
+	json_object *rs = json_object_new_array_ext((int)c->n_dests);
+	for (size_t i = 0; i < c->n_dests; i++) {
+		const struct lvs_conn_dest *d = &c->dests[i];
+		json_object *x = json_object_new_object();
+		add(x, "address", addr_json(d->af, &d->addr));
+		add(x, "port", json_object_new_int(d->port));
+		add(x, "total", u64(d->total));
+		add(x, "by_state", states_json(d->states, d->n_states));
+		json_object_array_add(rs, x);
+	}
+	add(o, "by_real_server", rs);
+	json_object *tc = json_object_new_array_ext((int)c->n_top_clients);
+	for (size_t i = 0; i < c->n_top_clients; i++) {
+		json_object *x = json_object_new_object();
+		add(x, "address", addr_json(c->top_clients[i].af, &c->top_clients[i].addr));
+		add(x, "conns", u64(c->top_clients[i].conns));
+		json_object_array_add(tc, x);
+	}
+	add(o, "top_clients", tc);
+	return o;
+}
+
+static json_object *daemon_json(const struct lvs_daemon *d)
+{
+	json_object *o = json_object_new_object();
+	add(o, "state", json_object_new_string(lvs_daemon_state_name(d->state)));
+	add(o, "mcast_interface", json_object_new_string(d->mcast_ifn));
+	add(o, "syncid", u64(d->syncid));
+	add(o, "sync_maxlen", u64(d->sync_maxlen));
+	add(o, "mcast_group", d->mcast_af ? addr_json(d->mcast_af, &d->mcast_group) : NULL);
+	add(o, "mcast_port", u64(d->mcast_port));
+	add(o, "mcast_ttl", u64(d->mcast_ttl));
+	return o;
+}
+
+char *snapjson_render(const struct lvs_snapshot *s, unsigned flags)
+{
+	json_object *root = json_object_new_object();
+	if (!root)
+		return NULL;
+	char ver[16];
+	add(root, "time", json_object_new_double(s->time));
+	json_object *ipvs = json_object_new_object();
+	add(ipvs, "version", json_object_new_string(lvs_version_str(s->version, ver, sizeof(ver))));
+	add(ipvs, "conn_table_size", u64(s->conn_tab_size));
+	add(root, "ipvs", ipvs);
+	json_object *to = json_object_new_object();
+	add(to, "tcp", u64(s->timeout_tcp));
+	add(to, "tcpfin", u64(s->timeout_tcpfin));
+	add(to, "udp", u64(s->timeout_udp));
+	add(root, "timeouts", to);
+	json_object *dm = json_object_new_array();
+	for (size_t i = 0; i < s->n_daemons; i++)
+		json_object_array_add(dm, daemon_json(&s->daemons[i]));
+	add(root, "sync_daemons", dm);
+	json_object *svcs = json_object_new_array_ext((int)s->n_services);
+	for (size_t i = 0; i < s->n_services; i++)
+		json_object_array_add(svcs, service_json(&s->services[i], flags));
+	add(root, "services", svcs);
+	add(root, "connections", conns_json(&s->conns));
+
+	int jflags = (flags & SNAPJSON_PRETTY) ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+					      : JSON_C_TO_STRING_PLAIN;
+	jflags |= JSON_C_TO_STRING_NOSLASHESCAPE;
+	size_t len;
+	const char *txt = json_object_to_json_string_length(root, jflags, &len);
+	char *out = txt ? malloc(len + 1) : NULL;
+	if (out)
+		memcpy(out, txt, len + 1);
+	json_object_put(root);
+	return out;
+}
+
+/* ---- parsing -------------------------------------------------------------- */
+
+struct pctx {
+	char *err;
+	size_t errlen;
+	char path[128];
+};
+
+static int fail(struct pctx *c, const char *key, const char *fmt, ...)
+{
+	char why[96];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(c->err, c->errlen, "%s%s%s: %s", c->path, c->path[0] ? "." : "", key, why);
+	return -EINVAL;
+}
+
+static json_object *field(struct pctx *c, json_object *o, const char *key, json_type t,
+			  bool nullable, int *err)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v)) {
+		*err = fail(c, key, "missing");
+		return NULL;
+	}
+	if (!v && nullable)
+		return NULL;
+	bool ok = json_object_is_type(v, t) ||
+		  (t == json_type_double && json_object_is_type(v, json_type_int));
+	if (!ok) {
+		*err = fail(c, key, "expected %s", json_type_to_name(t));
+		return NULL;
+	}
+	return v;
+}
+
+static int get_u64(struct pctx *c, json_object *o, const char *key, uint64_t max, uint64_t *out)
+{
+	int err = 0;
+	json_object *v = field(c, o, key, json_type_int, false, &err);
+	if (!v)
+		return err;
+	errno = 0;
+	uint64_t x = json_object_get_uint64(v);
+	if (json_object_get_int64(v) < 0 || x > max)
+		return fail(c, key, "out of range");
+	*out = x;
+	return 0;
+}
+
+#define GET_U(c, o, key, dst)                                                   \
+	({                                                                     \
+		uint64_t _v = 0;                                               \
+		int _r = get_u64(c, o, key, (__typeof__(dst))~(__typeof__(dst))0, &_v); \
+		if (!_r)                                                       \
+			(dst) = (__typeof__(dst))_v;                           \
+		_r;                                                            \
+	})
+
+static int get_str(struct pctx *c, json_object *o, const char *key, const char **out)
+{
+	int err = 0;
+	json_object *v = field(c, o, key, json_type_string, false, &err);
+	if (!v)
+		return err;
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+static int get_addr(struct pctx *c, json_object *o, const char *key, uint16_t *af,
+		    union lvs_addr *a)
+{
+	const char *s = NULL;
+	int r = get_str(c, o, key, &s);
+	if (r)
+		return r;
+	if (lvs_addr_pton(s, af, a))
+		return fail(c, key, "not an IPv4 or IPv6 address: \"%.40s\"", s);
+	return 0;
+}
+
+static int get_stats(struct pctx *c, json_object *o, struct lvs_stats *st)
+{
+	int err = 0;
+	json_object *v = field(c, o, "stats", json_type_object, false, &err);
+	if (!v)
+		return err;
+	size_t len = strlen(c->path);
+	strncat(c->path, len ? ".stats" : "stats", sizeof(c->path) - len - 1);
+	int r = GET_U(c, v, "conns", st->conns) ?: GET_U(c, v, "inpkts", st->inpkts)
+		?: GET_U(c, v, "outpkts", st->outpkts) ?: GET_U(c, v, "inbytes", st->inbytes)
+		?: GET_U(c, v, "outbytes", st->outbytes);
+	c->path[len] = 0;
+	return r;
+}
+
+static int get_krates(struct pctx *c, json_object *o, struct lvs_kern_rates *kr)
+{
+	int err = 0;
+	json_object *v = field(c, o, "rates", json_type_object, false, &err);
+	if (!v)
+		return err;
+	size_t len = strlen(c->path);
+	strncat(c->path, len ? ".rates" : "rates", sizeof(c->path) - len - 1);
+	int r = GET_U(c, v, "cps", kr->cps) ?: GET_U(c, v, "inpps", kr->inpps)
+		?: GET_U(c, v, "outpps", kr->outpps) ?: GET_U(c, v, "inbps", kr->inbps)
+		?: GET_U(c, v, "outbps", kr->outbps);
+	c->path[len] = 0;
+	return r;
+}
+
+static int get_names(struct pctx *c, json_object *o, const char *key, json_object **arr)
+{
+	int err = 0;
+	*arr = field(c, o, key, json_type_array, false, &err);
+	if (!*arr)
+		return err;
+	for (size_t i = 0; i < json_object_array_length(*arr); i++)
+		if (!json_object_is_type(json_object_array_get_idx(*arr, i), json_type_string))
+			return fail(c, key, "expected an array of strings");
+	return 0;
+}
+
+static int parse_dest(struct pctx *c, json_object *o, struct lvs_dest *d)
+{
+	const char *fwd = NULL;
+	int r = get_addr(c, o, "address", &d->af, &d->addr) ?: GET_U(c, o, "port", d->port)
+		?: get_str(c, o, "forward", &fwd);
+	if (r)
+		return r;
+	int f = lvs_fwd_from_name(fwd);
+	if (f < 0)
+		return fail(c, "forward", "unknown method \"%.20s\"", fwd);
+	d->fwd = (uint32_t)f;
+	int64_t w;
+	int err = 0;
+	json_object *wv = field(c, o, "weight", json_type_int, false, &err);
+	if (!wv)
+		return err;
+	w = json_object_get_int64(wv);
+	if (w < 0 || w > INT32_MAX)
+		return fail(c, "weight", "out of range");
+	d->weight = (int32_t)w;
+	r = GET_U(c, o, "active_conns", d->active_conns) ?: GET_U(c, o, "inactive_conns", d->inact_conns)
+		?: GET_U(c, o, "persistent_conns", d->persist_conns)
+		?: GET_U(c, o, "upper_threshold", d->u_thresh)
+		?: GET_U(c, o, "lower_threshold", d->l_thresh) ?: get_stats(c, o, &d->stats)
+		?: get_krates(c, o, &d->krates);
+	if (r)
+		return r;
+	json_object *t;
+	if (d->fwd == LVS_FWD_TUNNEL && json_object_object_get_ex(o, "tunnel", &t) && t) {
+		const char *type = NULL;
+		json_object *fl = NULL;
+		r = get_str(c, t, "type", &type) ?: GET_U(c, t, "port", d->tun_port)
+			?: get_names(c, t, "flags", &fl);
+		if (r)
+			return r;
+		int tt = lvs_tun_type_from_name(type);
+		if (tt < 0)
+			return fail(c, "tunnel.type", "unknown tunnel type \"%.20s\"", type);
+		d->tun_type = (uint8_t)tt;
+		for (size_t i = 0; i < json_object_array_length(fl); i++)
+			d->tun_flags |= lvs_tun_flag_from_name(
+				json_object_get_string(json_object_array_get_idx(fl, i)));
+	}
+	return 0;
+}
+
+static int parse_service(struct pctx *c, json_object *o, struct lvs_service *s)
+{
+	const char *proto = NULL, *af = NULL, *sched = NULL;
+	int r = get_str(c, o, "protocol", &proto) ?: get_str(c, o, "af", &af)
+		?: get_str(c, o, "scheduler", &sched);
+	if (r)
+		return r;
+	if (strcmp(af, "inet") && strcmp(af, "inet6"))
+		return fail(c, "af", "expected \"inet\" or \"inet6\"");
+	s->af = !strcmp(af, "inet6") ? AF_INET6 : AF_INET;
+	if (strlen(sched) >= sizeof(s->sched))
+		return fail(c, "scheduler", "name too long");
+	strcpy(s->sched, sched);
+	if (!strcmp(proto, "fwm")) {
+		r = GET_U(c, o, "fwmark", s->fwmark);
+		if (r)
+			return r;
+		if (!s->fwmark)
+			return fail(c, "fwmark", "must not be 0");
+	} else {
+		int p = lvs_proto_from_name(proto);
+		if (p < 0)
+			return fail(c, "protocol", "unknown protocol \"%.20s\"", proto);
+		s->protocol = (uint16_t)p;
+		uint16_t aaf;
+		r = get_addr(c, o, "address", &aaf, &s->addr) ?: GET_U(c, o, "port", s->port);
+		if (r)
+			return r;
+		if (aaf != s->af)
+			return fail(c, "address", "family does not match \"af\"");
+	}
+	json_object *fl = NULL;
+	r = get_names(c, o, "flags", &fl) ?: GET_U(c, o, "timeout", s->timeout);
+	if (r)
+		return r;
+	for (size_t i = 0; i < json_object_array_length(fl); i++) {
+		const char *n = json_object_get_string(json_object_array_get_idx(fl, i));
+		uint32_t bit = lvs_svc_flag_from_name(n);
+		if (!bit)
+			return fail(c, "flags", "unknown flag \"%.20s\"", n);
+		s->flags |= bit;
+	}
+	if (s->af == AF_INET6) {
+		r = GET_U(c, o, "netmask", s->netmask);
+	} else {
+		uint16_t maf;
+		union lvs_addr m;
+		r = get_addr(c, o, "netmask", &maf, &m);
+		if (!r && maf != AF_INET)
+			r = fail(c, "netmask", "expected an IPv4 mask");
+		s->netmask = m.v4.s_addr;
+	}
+	if (r)
+		return r;
+	json_object *pe;
+	if (json_object_object_get_ex(o, "pe_name", &pe) && json_object_is_type(pe, json_type_string))
+		snprintf(s->pe_name, sizeof(s->pe_name), "%s", json_object_get_string(pe));
+	return get_stats(c, o, &s->stats) ?: get_krates(c, o, &s->krates);
+}
+
+static int parse_states(struct pctx *c, json_object *o, struct lvs_state_count *st, size_t *n)
+{
+	int err = 0;
+	json_object *v = field(c, o, "by_state", json_type_object, false, &err);
+	if (!v)
+		return err;
+	*n = 0;
+	json_object_object_foreach(v, k, cnt)
+	{
+		if (*n == LVS_CONN_STATES_MAX || strlen(k) >= LVS_STATE_NAME_MAX)
+			return fail(c, "by_state", "too many or too long state names");
+		if (!json_object_is_type(cnt, json_type_int) || json_object_get_int64(cnt) < 0)
+			return fail(c, "by_state", "expected counts");
+		strcpy(st[*n].name, k);
+		st[*n].count = json_object_get_uint64(cnt);
+		(*n)++;
+	}
+	return 0;
+}
+
+static int parse_conns(struct pctx *c, json_object *root, struct lvs_conn_summary *cs)
+{
+	json_object *o, *v;
+	if (!json_object_object_get_ex(root, "connections", &o) || !o)
+		return 0; /* optional: a recording may carry no connection table */
+	snprintf(c->path, sizeof(c->path), "connections");
+	int err = 0;
+	if (!json_object_is_type(o, json_type_object))
+		return fail(c, "", "expected an object");
+	if (json_object_object_get_ex(o, "available", &v))
+		cs->available = json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "partial", &v))
+		cs->partial = json_object_get_boolean(v);
+	int r = GET_U(c, o, "total", cs->total) ?: parse_states(c, o, cs->states, &cs->n_states);
+	if (r)
+		return r;
+	json_object *rs = field(c, o, "by_real_server", json_type_array, false, &err);
+	json_object *tc = rs ? field(c, o, "top_clients", json_type_array, false, &err) : NULL;
+	if (!tc)
+		return err;
+	size_t nr = json_object_array_length(rs), nt = json_object_array_length(tc);
+	cs->dests = nr ? calloc(nr, sizeof(*cs->dests)) : NULL;
+	cs->top_clients = nt ? calloc(nt, sizeof(*cs->top_clients)) : NULL;
+	if ((nr && !cs->dests) || (nt && !cs->top_clients))
+		return -ENOMEM;
+	for (size_t i = 0; i < nr; i++) {
+		json_object *x = json_object_array_get_idx(rs, i);
+		struct lvs_conn_dest *d = &cs->dests[i];
+		snprintf(c->path, sizeof(c->path), "connections.by_real_server[%zu]", i);
+		if (!json_object_is_type(x, json_type_object))
+			return fail(c, "", "expected an object");
+		r = get_addr(c, x, "address", &d->af, &d->addr) ?: GET_U(c, x, "port", d->port)
+			?: GET_U(c, x, "total", d->total) ?: parse_states(c, x, d->states, &d->n_states);
+		if (r)
+			return r;
+		cs->n_dests++;
+	}
+	for (size_t i = 0; i < nt; i++) {
+		json_object *x = json_object_array_get_idx(tc, i);
+		struct lvs_conn_client *cl = &cs->top_clients[i];
+		snprintf(c->path, sizeof(c->path), "connections.top_clients[%zu]", i);
+		if (!json_object_is_type(x, json_type_object))
+			return fail(c, "", "expected an object");
+		r = get_addr(c, x, "address", &cl->af, &cl->addr) ?: GET_U(c, x, "conns", cl->conns);
+		if (r)
+			return r;
+		cs->n_top_clients++;
+	}
+	return 0;
+}
+
+static int parse_root(struct pctx *c, json_object *root, struct lvs_snapshot *s)
+{
+	int err = 0;
+	if (!json_object_is_type(root, json_type_object))
+		return fail(c, "(document)", "expected an object");
+	json_object *t = field(c, root, "time", json_type_double, false, &err);
+	if (!t)
+		return err;
+	s->time = json_object_get_double(t);
+	json_object *ipvs = field(c, root, "ipvs", json_type_object, false, &err);
+	if (!ipvs)
+		return err;
+	const char *ver = NULL;
+	snprintf(c->path, sizeof(c->path), "ipvs");
+	int r = get_str(c, ipvs, "version", &ver) ?: GET_U(c, ipvs, "conn_table_size", s->conn_tab_size);
+	if (r)
+		return r;
+	if (lvs_version_parse(ver, &s->version))
+		return fail(c, "version", "expected \"major.minor.patch\"");
+	c->path[0] = 0;
+	json_object *to;
+	if (json_object_object_get_ex(root, "timeouts", &to) && to) {
+		snprintf(c->path, sizeof(c->path), "timeouts");
+		r = GET_U(c, to, "tcp", s->timeout_tcp) ?: GET_U(c, to, "tcpfin", s->timeout_tcpfin)
+			?: GET_U(c, to, "udp", s->timeout_udp);
+		if (r)
+			return r;
+		c->path[0] = 0;
+	}
+	json_object *dm;
+	if (json_object_object_get_ex(root, "sync_daemons", &dm) && json_object_is_type(dm, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(dm) && i < 2; i++) {
+			json_object *x = json_object_array_get_idx(dm, i);
+			struct lvs_daemon *d = &s->daemons[s->n_daemons];
+			const char *state = NULL, *ifn = NULL;
+			snprintf(c->path, sizeof(c->path), "sync_daemons[%zu]", i);
+			r = get_str(c, x, "state", &state) ?: get_str(c, x, "mcast_interface", &ifn)
+				?: GET_U(c, x, "syncid", d->syncid);
+			if (r)
+				return r;
+			d->state = !strcmp(state, "master") ? 1 : !strcmp(state, "backup") ? 2 : 0;
+			snprintf(d->mcast_ifn, sizeof(d->mcast_ifn), "%s", ifn);
+			s->n_daemons++;
+		}
+		c->path[0] = 0;
+	}
+	json_object *svcs = field(c, root, "services", json_type_array, false, &err);
+	if (!svcs)
+		return err;
+	for (size_t i = 0; i < json_object_array_length(svcs); i++) {
+		json_object *so = json_object_array_get_idx(svcs, i);
+		struct lvs_service svc;
+		memset(&svc, 0, sizeof(svc));
+		snprintf(c->path, sizeof(c->path), "services[%zu]", i);
+		if (!json_object_is_type(so, json_type_object))
+			return fail(c, "", "expected an object");
+		r = parse_service(c, so, &svc);
+		if (r)
+			return r;
+		if ((r = snapshot_add_service(s, &svc)))
+			return r;
+		json_object *rs = field(c, so, "real_servers", json_type_array, false, &err);
+		if (!rs)
+			return err;
+		for (size_t j = 0; j < json_object_array_length(rs); j++) {
+			json_object *dob = json_object_array_get_idx(rs, j);
+			struct lvs_dest d;
+			memset(&d, 0, sizeof(d));
+			snprintf(c->path, sizeof(c->path), "services[%zu].real_servers[%zu]", i, j);
+			if (!json_object_is_type(dob, json_type_object))
+				return fail(c, "", "expected an object");
+			r = parse_dest(c, dob, &d);
+			if (r)
+				return r;
+			if ((r = snapshot_add_dest(s, i, &d)))
+				return r;
+		}
+	}
+	snapshot_finish(s);
+	return parse_conns(c, root, &s->conns);
+}
+
+int snapjson_parse(const char *text, size_t len, struct lvs_snapshot **out, char *err,
+		   size_t errlen)
+{
+	struct pctx c = { .err = err, .errlen = errlen };
+	if (errlen)
+		err[0] = 0;
+	json_tokener *tok = json_tokener_new_ex(64);
+	if (!tok)
+		return -ENOMEM;
+	if (len > INT32_MAX) {
+		json_tokener_free(tok);
+		snprintf(err, errlen, "document too large");
+		return -EINVAL;
+	}
+	json_object *root = json_tokener_parse_ex(tok, text, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	json_tokener_free(tok);
+	if (!root || jerr != json_tokener_success) {
+		snprintf(err, errlen, "not valid JSON: %s",
+			 jerr == json_tokener_continue ? "truncated document" : json_tokener_error_desc(jerr));
+		json_object_put(root);
+		return -EINVAL;
+	}
+	struct lvs_snapshot *s = snapshot_new();
+	if (!s) {
+		json_object_put(root);
+		return -ENOMEM;
+	}
+	int r = parse_root(&c, root, s);
+	json_object_put(root);
+	if (r) {
+		if (r == -ENOMEM)
+			snprintf(err, errlen, "out of memory");
+		snapshot_unref(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
