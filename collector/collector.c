@@ -16,6 +16,8 @@ struct lvs_collector {
 	struct lvs_source *src; /* owned */
 	lvs_history *hist;      /* owned */
 	FILE *record;           /* borrowed */
+	void (*annotate)(void *arg, struct lvs_snapshot *s);
+	void *annotate_arg;
 	int efd;                /* eventfd: publications */
 
 	/* Publication: the pointer and the status, swapped under pub_lock. */
@@ -56,6 +58,8 @@ lvs_collector *collector_new(struct lvs_source *src, const struct lvs_collector_
 		goto err;
 	c->src = src;
 	c->record = o ? o->record : NULL;
+	c->annotate = o ? o->annotate : NULL;
+	c->annotate_arg = o ? o->annotate_arg : NULL;
 	c->interval = o && o->interval > 0 ? o->interval : LVS_POLL_INTERVAL;
 	pthread_mutex_init(&c->pub_lock, NULL);
 	pthread_mutex_init(&c->run_lock, NULL);
@@ -118,6 +122,8 @@ int collector_poll(lvs_collector *c)
 	if (!r) {
 		/* Rates are best effort: without memory they stay invalid. */
 		rates_compute(s, c->prev);
+		if (c->annotate)
+			c->annotate(c->annotate_arg, s);
 		history_record(c->hist, s);
 		if (c->record)
 			record(c, s);

@@ -24,6 +24,11 @@ struct lvs_collector_opts {
 	size_t history_budget;    /* 0: LVS_HISTORY_BUDGET */
 	FILE *record;             /* borrowed; when set, each good snapshot is
 				   * appended as one JSON line */
+	/* Called on the poller thread with each new snapshot before it is
+	 * published (the snapshot is still writable then): how the health
+	 * checker adds its results. Must not block. */
+	void (*annotate)(void *arg, struct lvs_snapshot *s);
+	void *annotate_arg;
 };
 
 struct lvs_status {

@@ -43,6 +43,12 @@ enum lvs_fwd {
 	LVS_FWD_BYPASS = 4, /* IP_VS_CONN_F_BYPASS */
 };
 
+enum lvs_health {
+	LVS_HEALTH_UNKNOWN = 0, /* no check configured, or none finished yet */
+	LVS_HEALTH_UP = 1,
+	LVS_HEALTH_DOWN = 2,
+};
+
 struct lvs_dest {
 	uint16_t af; /* AF_INET or AF_INET6 (may differ from the service's) */
 	uint16_t port; /* host byte order */
@@ -58,6 +64,11 @@ struct lvs_dest {
 	struct lvs_kern_rates krates;
 	struct lvs_rates rates; /* computed by the collector */
 	bool rates_valid;       /* false on first sight of the object */
+	/* Health, filled by the health checker when one runs. */
+	int8_t health;          /* LVS_HEALTH_* */
+	float check_seconds;    /* duration of the last check */
+	double health_since;    /* wall clock of the last transition (0: none) */
+	char health_error[48];  /* why the last check failed, "" when up */
 };
 
 struct lvs_service {

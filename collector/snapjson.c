@@ -69,6 +69,8 @@ static json_object *names_json(const char **names, size_t n)
 	return a;
 }
 
+static const char *const health_names[] = { "unknown", "up", "down" };
+
 static json_object *dest_json(const struct lvs_dest *d, unsigned flags)
 {
 	json_object *o = json_object_new_object();
@@ -94,6 +96,12 @@ static json_object *dest_json(const struct lvs_dest *d, unsigned flags)
 	add(o, "rates", krates_json(&d->krates));
 	if ((flags & SNAPJSON_COMPUTED) && d->rates_valid)
 		add(o, "rates_computed", rates_json(&d->rates));
+	add(o, "health", json_object_new_string(health_names[d->health < 3 ? d->health : 0]));
+	if (d->health != LVS_HEALTH_UNKNOWN) {
+		add(o, "health_since", json_object_new_double(d->health_since));
+		add(o, "check_seconds", json_object_new_double(d->check_seconds));
+		add(o, "health_error", json_object_new_string(d->health_error));
+	}
 	return o;
 }
 
@@ -185,6 +193,8 @@ char *snapjson_render(const struct lvs_snapshot *s, unsigned flags)
 		return NULL;
 	char ver[16];
 	add(root, "time", json_object_new_double(s->time));
+	if (flags & SNAPJSON_STALE)
+		add(root, "stale", json_object_new_boolean(1));
 	json_object *ipvs = json_object_new_object();
 	add(ipvs, "version", json_object_new_string(lvs_version_str(s->version, ver, sizeof(ver))));
 	add(ipvs, "conn_table_size", u64(s->conn_tab_size));
@@ -369,6 +379,17 @@ static int parse_dest(struct pctx *c, json_object *o, struct lvs_dest *d)
 	if (r)
 		return r;
 	json_object *t;
+	if (json_object_object_get_ex(o, "health", &t) && json_object_is_type(t, json_type_string)) {
+		for (int i = 0; i < 3; i++)
+			if (!strcmp(json_object_get_string(t), health_names[i]))
+				d->health = (int8_t)i;
+		if (json_object_object_get_ex(o, "health_since", &t))
+			d->health_since = json_object_get_double(t);
+		if (json_object_object_get_ex(o, "check_seconds", &t))
+			d->check_seconds = (float)json_object_get_double(t);
+		if (json_object_object_get_ex(o, "health_error", &t) && json_object_is_type(t, json_type_string))
+			snprintf(d->health_error, sizeof(d->health_error), "%s", json_object_get_string(t));
+	}
 	if (d->fwd == LVS_FWD_TUNNEL && json_object_object_get_ex(o, "tunnel", &t) && t) {
 		const char *type = NULL;
 		json_object *fl = NULL;

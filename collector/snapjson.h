@@ -9,6 +9,7 @@
 
 #define SNAPJSON_PRETTY 0x1   /* indented, for people */
 #define SNAPJSON_COMPUTED 0x2 /* add "rates_computed" where valid */
+#define SNAPJSON_STALE 0x4    /* add "stale": true (a failed poll since) */
 
 /* A NUL-terminated document the caller frees with free(); NULL on out of
  * memory. */
