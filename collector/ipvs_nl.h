@@ -2,6 +2,9 @@
  * "IPVS" family resolved once. Reading (dumps) lives here; so does the one
  * writer through which every change to the kernel table goes.
  * Threads: a handle is used by one thread at a time; the decoders are pure.
+ * Recovery: after -ENOENT the handle re-resolves the family on its next
+ * call, and after a transport failure (-EIO) it reconnects, so a poller
+ * recovers when ip_vs comes back without reopening (reopening works too).
  * Every function returning int returns 0 or a negative errno:
  *   -ENOENT      the IPVS family is not registered (ip_vs not loaded, or
  *                unloaded since the handle was opened: close and reopen)
@@ -19,23 +22,30 @@
 struct nlattr;
 typedef struct lvs_nl lvs_nl; /* opaque handle */
 
-/* Connect and resolve the family. *out is set only on success. */
+/* Connect and resolve the family. *out is set only on success; the handle
+ * is owned by the caller and freed with ipvs_nl_close (NULL is ignored).
+ * -ENOENT when ip_vs is not loaded, -ENOMEM, -EIO. */
 int ipvs_nl_open(lvs_nl **out);
 void ipvs_nl_close(lvs_nl *nl);
 
 /* IPVS_CMD_GET_INFO: version and connection-table size into s. */
 int ipvs_nl_get_info(lvs_nl *nl, struct lvs_snapshot *s);
-/* IPVS_CMD_GET_CONFIG: tcp/tcpfin/udp timeouts into s. */
+/* IPVS_CMD_GET_CONFIG: tcp/tcpfin/udp timeouts into s (a timeout the
+ * kernel omits, built without that protocol, is left 0). */
 int ipvs_nl_get_timeouts(lvs_nl *nl, struct lvs_snapshot *s);
-/* IPVS_CMD_GET_DAEMON dump: sync daemons into s->daemons / n_daemons. */
+/* IPVS_CMD_GET_DAEMON dump: sync daemons into s->daemons / n_daemons
+ * (reset first; -EPROTO if the kernel reports more than two). */
 int ipvs_nl_get_daemons(lvs_nl *nl, struct lvs_snapshot *s);
 /* IPVS_CMD_GET_SERVICE dump, then IPVS_CMD_GET_DEST dump per service:
  * appends every service and real server to s (snapshot_add_*), then
- * snapshot_finish(s). */
+ * snapshot_finish(s). On error s holds part of the table and
+ * snapshot_finish was not called: the caller throws s away. A service
+ * deleted between the two dumps simply has no real servers. */
 int ipvs_nl_dump(lvs_nl *nl, struct lvs_snapshot *s);
 
 /* Fill a whole snapshot (info, timeouts, daemons, services, real servers);
- * conns and times are left to the caller. */
+ * conns and times are left to the caller. Stops at the first error; the
+ * caller throws the partial snapshot away. */
 int ipvs_nl_read_all(lvs_nl *nl, struct lvs_snapshot *s);
 
 /* Decoders for one nested IPVS_CMD_ATTR_SERVICE / IPVS_CMD_ATTR_DEST
@@ -44,9 +54,46 @@ int ipvs_nl_read_all(lvs_nl *nl, struct lvs_snapshot *s);
  * TIMEOUT, NETMASK; dest: ADDR, PORT, FWD_METHOD, WEIGHT) missing or of the
  * wrong size give -EPROTO; STATS64 is used when present, else the 32-bit
  * STATS. svc_af: the service's family, used when the dest carries no
- * IPVS_DEST_ATTR_ADDR_FAMILY. *out is fully overwritten on success. */
+ * IPVS_DEST_ATTR_ADDR_FAMILY. *out is fully overwritten on success.
+ * Ports come off the wire in network order and are stored in host order;
+ * addresses are copied as the kernel sends them (IPv4 in the first 4
+ * bytes, the rest zero); netmask is kept as the kernel's 32-bit value
+ * (an IPv4 mask in network order, or an IPv6 prefix length); flags is the
+ * .flags member of struct ip_vs_flags; fwd is masked with
+ * IP_VS_CONN_F_FWD_MASK. No allocation: safe in a hot loop. */
 int ipvs_nl_decode_service(struct nlattr *attr, struct lvs_service *out);
 int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *out);
+
+/* Whole reply messages as a dump delivers them: a generic netlink message
+ * (IPVS_CMD_NEW_SERVICE / IPVS_CMD_NEW_DEST) carrying one nested
+ * IPVS_CMD_ATTR_SERVICE / IPVS_CMD_ATTR_DEST, checked with genlmsg_parse
+ * and decoded as above. -EPROTO when the header is short or the nest is
+ * missing. This is the per-message path of ipvs_nl_dump (tests and the
+ * decode benchmark use it). Pure: no allocation, no global state. */
+struct nlmsghdr;
+int ipvs_nl_decode_service_msg(struct nlmsghdr *nlh, struct lvs_service *out);
+int ipvs_nl_decode_dest_msg(struct nlmsghdr *nlh, uint16_t svc_af, struct lvs_dest *out);
+
+/* Decoder for one nested IPVS_CMD_ATTR_DAEMON. Required: STATE, MCAST_IFN,
+ * SYNC_ID; SYNC_MAXLEN, MCAST_PORT (host order, as the kernel keeps it),
+ * MCAST_TTL and one of MCAST_GROUP / MCAST_GROUP6 are optional (absent on
+ * kernels before 4.7). -EPROTO as above. *out is fully overwritten. */
+int ipvs_nl_decode_daemon(struct nlattr *attr, struct lvs_daemon *out);
+
+/* Test seam: a handle whose requests go to send_fn and whose replies come
+ * from recv_fn (libnl's nl_cb_overwrite_send / nl_cb_overwrite_recv)
+ * instead of a kernel socket; `family` is taken as the resolved IPVS
+ * family id. recv_fn must return a malloc'd buffer in *buf (libnl frees
+ * it) and its length, or <= 0. Such a handle never reconnects nor
+ * re-resolves. 0, -EINVAL (family <= 0 or a NULL function), -ENOMEM. */
+struct nl_sock;
+struct nl_msg;
+struct sockaddr_nl;
+struct ucred;
+int ipvs_nl_open_transport(lvs_nl **out, int family,
+			   int (*send_fn)(struct nl_sock *, struct nl_msg *),
+			   int (*recv_fn)(struct nl_sock *, struct sockaddr_nl *,
+					  unsigned char **, struct ucred **));
 
 /* One sentence for the errors above, e.g. "IPVS is not available: the ip_vs
  * kernel module is not loaded (load it with: modprobe ip_vs)". */

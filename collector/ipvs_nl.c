@@ -1,0 +1,874 @@
+#include "ipvs_nl.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/ip_vs.h>
+#include <netlink/attr.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+
+#include "snapshot.h"
+
+/* The kernel's name buffers must fit ours, or a name that the policy lets
+ * through could overflow the copy below. */
+_Static_assert(IP_VS_SCHEDNAME_MAXLEN <= LVS_SCHED_MAX, "sched name buffer");
+_Static_assert(IP_VS_PENAME_MAXLEN <= LVS_PE_MAX, "pe name buffer");
+_Static_assert(IP_VS_IFNAME_MAXLEN <= LVS_IFNAME_MAX, "ifname buffer");
+
+struct lvs_nl {
+	struct nl_sock *sock; /* owned; NULL until (re)connected */
+	struct nl_cb *cb;     /* owned; our reply handlers, re-aimed per request */
+	int family;           /* resolved IPVS family id; 0: resolve before use */
+	int fixed_family;     /* test seam: the id to use, never resolved */
+};
+
+/* ------------------------------------------------------------------------
+ * Policies. libnl checks each attribute's length against these before we
+ * read it, so the readers below may load the payload without further
+ * checks. Separate tables for the 32- and 64-bit stats: reading STATS64
+ * with the u32 layout is the classic bug.
+ * ------------------------------------------------------------------------ */
+
+static const struct nla_policy ipvs_cmd_policy[IPVS_CMD_ATTR_MAX + 1] = {
+	[IPVS_CMD_ATTR_SERVICE] = { .type = NLA_NESTED },
+	[IPVS_CMD_ATTR_DEST] = { .type = NLA_NESTED },
+	[IPVS_CMD_ATTR_DAEMON] = { .type = NLA_NESTED },
+	[IPVS_CMD_ATTR_TIMEOUT_TCP] = { .type = NLA_U32 },
+	[IPVS_CMD_ATTR_TIMEOUT_TCP_FIN] = { .type = NLA_U32 },
+	[IPVS_CMD_ATTR_TIMEOUT_UDP] = { .type = NLA_U32 },
+};
+
+/* Addresses: the kernel always sends the whole union nf_inet_addr (16
+ * bytes); 4 is the least an IPv4 address can be. The family decides how
+ * many bytes are needed (checked after parsing). */
+static const struct nla_policy ipvs_svc_policy[IPVS_SVC_ATTR_MAX + 1] = {
+	[IPVS_SVC_ATTR_AF] = { .type = NLA_U16 },
+	[IPVS_SVC_ATTR_PROTOCOL] = { .type = NLA_U16 },
+	[IPVS_SVC_ATTR_ADDR] = { .type = NLA_UNSPEC, .minlen = 4, .maxlen = 16 },
+	[IPVS_SVC_ATTR_PORT] = { .type = NLA_U16 },
+	[IPVS_SVC_ATTR_FWMARK] = { .type = NLA_U32 },
+	[IPVS_SVC_ATTR_SCHED_NAME] = { .type = NLA_STRING, .maxlen = LVS_SCHED_MAX },
+	[IPVS_SVC_ATTR_FLAGS] = { .type = NLA_UNSPEC,
+				  .minlen = sizeof(struct ip_vs_flags),
+				  .maxlen = sizeof(struct ip_vs_flags) },
+	[IPVS_SVC_ATTR_TIMEOUT] = { .type = NLA_U32 },
+	[IPVS_SVC_ATTR_NETMASK] = { .type = NLA_U32 },
+	[IPVS_SVC_ATTR_STATS] = { .type = NLA_NESTED },
+	[IPVS_SVC_ATTR_PE_NAME] = { .type = NLA_STRING, .maxlen = LVS_PE_MAX },
+	[IPVS_SVC_ATTR_STATS64] = { .type = NLA_NESTED },
+};
+
+static const struct nla_policy ipvs_dest_policy[IPVS_DEST_ATTR_MAX + 1] = {
+	[IPVS_DEST_ATTR_ADDR] = { .type = NLA_UNSPEC, .minlen = 4, .maxlen = 16 },
+	[IPVS_DEST_ATTR_PORT] = { .type = NLA_U16 },
+	[IPVS_DEST_ATTR_FWD_METHOD] = { .type = NLA_U32 },
+	[IPVS_DEST_ATTR_WEIGHT] = { .type = NLA_U32 },
+	[IPVS_DEST_ATTR_U_THRESH] = { .type = NLA_U32 },
+	[IPVS_DEST_ATTR_L_THRESH] = { .type = NLA_U32 },
+	[IPVS_DEST_ATTR_ACTIVE_CONNS] = { .type = NLA_U32 },
+	[IPVS_DEST_ATTR_INACT_CONNS] = { .type = NLA_U32 },
+	[IPVS_DEST_ATTR_PERSIST_CONNS] = { .type = NLA_U32 },
+	[IPVS_DEST_ATTR_STATS] = { .type = NLA_NESTED },
+	[IPVS_DEST_ATTR_ADDR_FAMILY] = { .type = NLA_U16 },
+	[IPVS_DEST_ATTR_STATS64] = { .type = NLA_NESTED },
+	[IPVS_DEST_ATTR_TUN_TYPE] = { .type = NLA_U8 },
+	[IPVS_DEST_ATTR_TUN_PORT] = { .type = NLA_U16 },
+	[IPVS_DEST_ATTR_TUN_FLAGS] = { .type = NLA_U16 },
+};
+
+/* 32-bit STATS: packet and connection counters are u32, bytes u64. */
+static const struct nla_policy ipvs_stats32_policy[IPVS_STATS_ATTR_MAX + 1] = {
+	[IPVS_STATS_ATTR_CONNS] = { .type = NLA_U32 },
+	[IPVS_STATS_ATTR_INPKTS] = { .type = NLA_U32 },
+	[IPVS_STATS_ATTR_OUTPKTS] = { .type = NLA_U32 },
+	[IPVS_STATS_ATTR_INBYTES] = { .type = NLA_U64 },
+	[IPVS_STATS_ATTR_OUTBYTES] = { .type = NLA_U64 },
+	[IPVS_STATS_ATTR_CPS] = { .type = NLA_U32 },
+	[IPVS_STATS_ATTR_INPPS] = { .type = NLA_U32 },
+	[IPVS_STATS_ATTR_OUTPPS] = { .type = NLA_U32 },
+	[IPVS_STATS_ATTR_INBPS] = { .type = NLA_U32 },
+	[IPVS_STATS_ATTR_OUTBPS] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy ipvs_stats64_policy[IPVS_STATS_ATTR_MAX + 1] = {
+	[IPVS_STATS_ATTR_CONNS] = { .type = NLA_U64 },
+	[IPVS_STATS_ATTR_INPKTS] = { .type = NLA_U64 },
+	[IPVS_STATS_ATTR_OUTPKTS] = { .type = NLA_U64 },
+	[IPVS_STATS_ATTR_INBYTES] = { .type = NLA_U64 },
+	[IPVS_STATS_ATTR_OUTBYTES] = { .type = NLA_U64 },
+	[IPVS_STATS_ATTR_CPS] = { .type = NLA_U64 },
+	[IPVS_STATS_ATTR_INPPS] = { .type = NLA_U64 },
+	[IPVS_STATS_ATTR_OUTPPS] = { .type = NLA_U64 },
+	[IPVS_STATS_ATTR_INBPS] = { .type = NLA_U64 },
+	[IPVS_STATS_ATTR_OUTBPS] = { .type = NLA_U64 },
+};
+
+static const struct nla_policy ipvs_daemon_policy[IPVS_DAEMON_ATTR_MAX + 1] = {
+	[IPVS_DAEMON_ATTR_STATE] = { .type = NLA_U32 },
+	[IPVS_DAEMON_ATTR_MCAST_IFN] = { .type = NLA_STRING, .maxlen = LVS_IFNAME_MAX },
+	[IPVS_DAEMON_ATTR_SYNC_ID] = { .type = NLA_U32 },
+	[IPVS_DAEMON_ATTR_SYNC_MAXLEN] = { .type = NLA_U16 },
+	[IPVS_DAEMON_ATTR_MCAST_GROUP] = { .type = NLA_UNSPEC, .minlen = 4, .maxlen = 4 },
+	[IPVS_DAEMON_ATTR_MCAST_GROUP6] = { .type = NLA_UNSPEC, .minlen = 16, .maxlen = 16 },
+	[IPVS_DAEMON_ATTR_MCAST_PORT] = { .type = NLA_U16 },
+	[IPVS_DAEMON_ATTR_MCAST_TTL] = { .type = NLA_U8 },
+};
+
+static const struct nla_policy ipvs_info_policy[IPVS_INFO_ATTR_MAX + 1] = {
+	[IPVS_INFO_ATTR_VERSION] = { .type = NLA_U32 },
+	[IPVS_INFO_ATTR_CONN_TAB_SIZE] = { .type = NLA_U32 },
+};
+
+/* ------------------------------------------------------------------------
+ * Payload readers, used only on attributes a policy has length-checked.
+ * Inline (libnl's nla_get_* are out-of-line calls) and memcpy-based, so a
+ * u64 that sits 4-byte aligned, as libnl and old kernels write it, is read
+ * without undefined behaviour.
+ * ------------------------------------------------------------------------ */
+
+static inline const void *attr_data(const struct nlattr *a)
+{
+	return (const char *)a + NLA_HDRLEN;
+}
+
+static inline int attr_len(const struct nlattr *a)
+{
+	return (int)a->nla_len - NLA_HDRLEN;
+}
+
+static inline uint8_t attr_u8(const struct nlattr *a)
+{
+	return *(const uint8_t *)attr_data(a);
+}
+
+static inline uint16_t attr_u16(const struct nlattr *a)
+{
+	uint16_t v;
+	memcpy(&v, attr_data(a), sizeof(v));
+	return v;
+}
+
+static inline uint32_t attr_u32(const struct nlattr *a)
+{
+	uint32_t v;
+	memcpy(&v, attr_data(a), sizeof(v));
+	return v;
+}
+
+static inline uint64_t attr_u64(const struct nlattr *a)
+{
+	uint64_t v;
+	memcpy(&v, attr_data(a), sizeof(v));
+	return v;
+}
+
+static inline uint32_t attr_u32_or0(const struct nlattr *a)
+{
+	return a ? attr_u32(a) : 0;
+}
+
+static inline uint64_t attr_u64_or0(const struct nlattr *a)
+{
+	return a ? attr_u64(a) : 0;
+}
+
+/* Copy a policy-checked NLA_STRING (NUL-terminated, at most cap bytes). */
+static inline void attr_str(char *dst, size_t cap, const struct nlattr *a)
+{
+	size_t n = (size_t)attr_len(a);
+	memcpy(dst, attr_data(a), n < cap ? n : cap);
+	dst[cap - 1] = '\0';
+}
+
+/* The address bytes the family needs; the policy only bounds 4..16. */
+static int addr_copy(union lvs_addr *dst, uint16_t af, const struct nlattr *a)
+{
+	int need = af == AF_INET6 ? 16 : 4;
+	if (attr_len(a) < need)
+		return -EPROTO;
+	memcpy(dst->raw, attr_data(a), (size_t)need);
+	return 0;
+}
+
+static inline bool af_known(uint16_t af)
+{
+	return af == AF_INET || af == AF_INET6;
+}
+
+/* ------------------------------------------------------------------------
+ * Decoders
+ * ------------------------------------------------------------------------ */
+
+/* STATS64 when the kernel sent it (since 4.1), else the 32-bit STATS;
+ * neither leaves zeros. The five counters are required, the estimator
+ * rates are not. */
+static int decode_stats(const struct nlattr *s64, const struct nlattr *s32,
+			struct lvs_stats *st, struct lvs_kern_rates *kr)
+{
+	struct nlattr *tb[IPVS_STATS_ATTR_MAX + 1];
+	const struct nlattr *nest = s64 ? s64 : s32;
+
+	if (!nest)
+		return 0;
+	if (nla_parse_nested(tb, IPVS_STATS_ATTR_MAX, (struct nlattr *)nest,
+			     s64 ? ipvs_stats64_policy : ipvs_stats32_policy) < 0)
+		return -EPROTO;
+	if (!tb[IPVS_STATS_ATTR_CONNS] || !tb[IPVS_STATS_ATTR_INPKTS] ||
+	    !tb[IPVS_STATS_ATTR_OUTPKTS] || !tb[IPVS_STATS_ATTR_INBYTES] ||
+	    !tb[IPVS_STATS_ATTR_OUTBYTES])
+		return -EPROTO;
+
+	st->inbytes = attr_u64(tb[IPVS_STATS_ATTR_INBYTES]);
+	st->outbytes = attr_u64(tb[IPVS_STATS_ATTR_OUTBYTES]);
+	if (s64) {
+		st->conns = attr_u64(tb[IPVS_STATS_ATTR_CONNS]);
+		st->inpkts = attr_u64(tb[IPVS_STATS_ATTR_INPKTS]);
+		st->outpkts = attr_u64(tb[IPVS_STATS_ATTR_OUTPKTS]);
+		kr->cps = attr_u64_or0(tb[IPVS_STATS_ATTR_CPS]);
+		kr->inpps = attr_u64_or0(tb[IPVS_STATS_ATTR_INPPS]);
+		kr->outpps = attr_u64_or0(tb[IPVS_STATS_ATTR_OUTPPS]);
+		kr->inbps = attr_u64_or0(tb[IPVS_STATS_ATTR_INBPS]);
+		kr->outbps = attr_u64_or0(tb[IPVS_STATS_ATTR_OUTBPS]);
+	} else {
+		st->conns = attr_u32(tb[IPVS_STATS_ATTR_CONNS]);
+		st->inpkts = attr_u32(tb[IPVS_STATS_ATTR_INPKTS]);
+		st->outpkts = attr_u32(tb[IPVS_STATS_ATTR_OUTPKTS]);
+		kr->cps = attr_u32_or0(tb[IPVS_STATS_ATTR_CPS]);
+		kr->inpps = attr_u32_or0(tb[IPVS_STATS_ATTR_INPPS]);
+		kr->outpps = attr_u32_or0(tb[IPVS_STATS_ATTR_OUTPPS]);
+		kr->inbps = attr_u32_or0(tb[IPVS_STATS_ATTR_INBPS]);
+		kr->outbps = attr_u32_or0(tb[IPVS_STATS_ATTR_OUTBPS]);
+	}
+	return 0;
+}
+
+int ipvs_nl_decode_service(struct nlattr *attr, struct lvs_service *out)
+{
+	struct nlattr *tb[IPVS_SVC_ATTR_MAX + 1];
+	struct lvs_service svc;
+	struct ip_vs_flags fl;
+	int err;
+
+	if (!attr || nla_parse_nested(tb, IPVS_SVC_ATTR_MAX, attr, ipvs_svc_policy) < 0)
+		return -EPROTO;
+	if (!tb[IPVS_SVC_ATTR_AF] || !tb[IPVS_SVC_ATTR_SCHED_NAME] ||
+	    !tb[IPVS_SVC_ATTR_FLAGS] || !tb[IPVS_SVC_ATTR_TIMEOUT] ||
+	    !tb[IPVS_SVC_ATTR_NETMASK])
+		return -EPROTO;
+	/* The kernel names a firewall-mark service by its mark alone. */
+	if (!tb[IPVS_SVC_ATTR_FWMARK] &&
+	    !(tb[IPVS_SVC_ATTR_PROTOCOL] && tb[IPVS_SVC_ATTR_ADDR] && tb[IPVS_SVC_ATTR_PORT]))
+		return -EPROTO;
+
+	memset(&svc, 0, sizeof(svc));
+	svc.af = attr_u16(tb[IPVS_SVC_ATTR_AF]);
+	if (!af_known(svc.af))
+		return -EPROTO;
+	if (tb[IPVS_SVC_ATTR_FWMARK]) {
+		svc.fwmark = attr_u32(tb[IPVS_SVC_ATTR_FWMARK]);
+	} else {
+		svc.protocol = attr_u16(tb[IPVS_SVC_ATTR_PROTOCOL]);
+		err = addr_copy(&svc.addr, svc.af, tb[IPVS_SVC_ATTR_ADDR]);
+		if (err)
+			return err;
+		svc.port = ntohs(attr_u16(tb[IPVS_SVC_ATTR_PORT]));
+	}
+	attr_str(svc.sched, sizeof(svc.sched), tb[IPVS_SVC_ATTR_SCHED_NAME]);
+	if (tb[IPVS_SVC_ATTR_PE_NAME])
+		attr_str(svc.pe_name, sizeof(svc.pe_name), tb[IPVS_SVC_ATTR_PE_NAME]);
+	memcpy(&fl, attr_data(tb[IPVS_SVC_ATTR_FLAGS]), sizeof(fl));
+	svc.flags = fl.flags;
+	svc.timeout = attr_u32(tb[IPVS_SVC_ATTR_TIMEOUT]);
+	svc.netmask = attr_u32(tb[IPVS_SVC_ATTR_NETMASK]);
+	err = decode_stats(tb[IPVS_SVC_ATTR_STATS64], tb[IPVS_SVC_ATTR_STATS],
+			   &svc.stats, &svc.krates);
+	if (err)
+		return err;
+	*out = svc;
+	return 0;
+}
+
+int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *out)
+{
+	struct nlattr *tb[IPVS_DEST_ATTR_MAX + 1];
+	struct lvs_dest d;
+	int err;
+
+	if (!attr || nla_parse_nested(tb, IPVS_DEST_ATTR_MAX, attr, ipvs_dest_policy) < 0)
+		return -EPROTO;
+	if (!tb[IPVS_DEST_ATTR_ADDR] || !tb[IPVS_DEST_ATTR_PORT] ||
+	    !tb[IPVS_DEST_ATTR_FWD_METHOD] || !tb[IPVS_DEST_ATTR_WEIGHT])
+		return -EPROTO;
+
+	memset(&d, 0, sizeof(d));
+	/* Kernels before 3.18 send no ADDR_FAMILY: the dest then has the
+	 * service's family (mixed families came with that attribute). */
+	d.af = tb[IPVS_DEST_ATTR_ADDR_FAMILY] ? attr_u16(tb[IPVS_DEST_ATTR_ADDR_FAMILY]) : svc_af;
+	if (!af_known(d.af))
+		return -EPROTO;
+	err = addr_copy(&d.addr, d.af, tb[IPVS_DEST_ATTR_ADDR]);
+	if (err)
+		return err;
+	d.port = ntohs(attr_u16(tb[IPVS_DEST_ATTR_PORT]));
+	d.fwd = attr_u32(tb[IPVS_DEST_ATTR_FWD_METHOD]) & IP_VS_CONN_F_FWD_MASK;
+	d.weight = (int32_t)attr_u32(tb[IPVS_DEST_ATTR_WEIGHT]);
+	d.u_thresh = attr_u32_or0(tb[IPVS_DEST_ATTR_U_THRESH]);
+	d.l_thresh = attr_u32_or0(tb[IPVS_DEST_ATTR_L_THRESH]);
+	d.active_conns = attr_u32_or0(tb[IPVS_DEST_ATTR_ACTIVE_CONNS]);
+	d.inact_conns = attr_u32_or0(tb[IPVS_DEST_ATTR_INACT_CONNS]);
+	d.persist_conns = attr_u32_or0(tb[IPVS_DEST_ATTR_PERSIST_CONNS]);
+	/* Tunnel attributes exist since 5.2; the port is network order on
+	 * the wire like every IPVS port, the flags are host order. */
+	if (tb[IPVS_DEST_ATTR_TUN_TYPE])
+		d.tun_type = attr_u8(tb[IPVS_DEST_ATTR_TUN_TYPE]);
+	if (tb[IPVS_DEST_ATTR_TUN_PORT])
+		d.tun_port = ntohs(attr_u16(tb[IPVS_DEST_ATTR_TUN_PORT]));
+	if (tb[IPVS_DEST_ATTR_TUN_FLAGS])
+		d.tun_flags = attr_u16(tb[IPVS_DEST_ATTR_TUN_FLAGS]);
+	err = decode_stats(tb[IPVS_DEST_ATTR_STATS64], tb[IPVS_DEST_ATTR_STATS],
+			   &d.stats, &d.krates);
+	if (err)
+		return err;
+	*out = d;
+	return 0;
+}
+
+int ipvs_nl_decode_daemon(struct nlattr *attr, struct lvs_daemon *out)
+{
+	struct nlattr *tb[IPVS_DAEMON_ATTR_MAX + 1];
+	struct lvs_daemon dm;
+
+	if (!attr || nla_parse_nested(tb, IPVS_DAEMON_ATTR_MAX, attr, ipvs_daemon_policy) < 0)
+		return -EPROTO;
+	if (!tb[IPVS_DAEMON_ATTR_STATE] || !tb[IPVS_DAEMON_ATTR_MCAST_IFN] ||
+	    !tb[IPVS_DAEMON_ATTR_SYNC_ID])
+		return -EPROTO;
+
+	memset(&dm, 0, sizeof(dm));
+	dm.state = attr_u32(tb[IPVS_DAEMON_ATTR_STATE]);
+	attr_str(dm.mcast_ifn, sizeof(dm.mcast_ifn), tb[IPVS_DAEMON_ATTR_MCAST_IFN]);
+	dm.syncid = attr_u32(tb[IPVS_DAEMON_ATTR_SYNC_ID]);
+	if (tb[IPVS_DAEMON_ATTR_SYNC_MAXLEN])
+		dm.sync_maxlen = attr_u16(tb[IPVS_DAEMON_ATTR_SYNC_MAXLEN]);
+	if (tb[IPVS_DAEMON_ATTR_MCAST_PORT])
+		dm.mcast_port = attr_u16(tb[IPVS_DAEMON_ATTR_MCAST_PORT]);
+	if (tb[IPVS_DAEMON_ATTR_MCAST_TTL])
+		dm.mcast_ttl = attr_u8(tb[IPVS_DAEMON_ATTR_MCAST_TTL]);
+	if (tb[IPVS_DAEMON_ATTR_MCAST_GROUP6]) {
+		dm.mcast_af = AF_INET6;
+		memcpy(dm.mcast_group.raw, attr_data(tb[IPVS_DAEMON_ATTR_MCAST_GROUP6]), 16);
+	} else if (tb[IPVS_DAEMON_ATTR_MCAST_GROUP]) {
+		dm.mcast_af = AF_INET;
+		memcpy(dm.mcast_group.raw, attr_data(tb[IPVS_DAEMON_ATTR_MCAST_GROUP]), 4);
+	}
+	*out = dm;
+	return 0;
+}
+
+/* The top-level attributes of one reply, behind a checked genl header. */
+static int parse_reply(struct nlmsghdr *nlh, struct nlattr **tb, int maxtype,
+		       const struct nla_policy *policy)
+{
+	if (!nlh || genlmsg_parse(nlh, 0, tb, maxtype, policy) < 0)
+		return -EPROTO;
+	return 0;
+}
+
+int ipvs_nl_decode_service_msg(struct nlmsghdr *nlh, struct lvs_service *out)
+{
+	struct nlattr *tb[IPVS_CMD_ATTR_MAX + 1];
+	int err = parse_reply(nlh, tb, IPVS_CMD_ATTR_MAX, ipvs_cmd_policy);
+	if (err)
+		return err;
+	if (!tb[IPVS_CMD_ATTR_SERVICE])
+		return -EPROTO;
+	return ipvs_nl_decode_service(tb[IPVS_CMD_ATTR_SERVICE], out);
+}
+
+int ipvs_nl_decode_dest_msg(struct nlmsghdr *nlh, uint16_t svc_af, struct lvs_dest *out)
+{
+	struct nlattr *tb[IPVS_CMD_ATTR_MAX + 1];
+	int err = parse_reply(nlh, tb, IPVS_CMD_ATTR_MAX, ipvs_cmd_policy);
+	if (err)
+		return err;
+	if (!tb[IPVS_CMD_ATTR_DEST])
+		return -EPROTO;
+	return ipvs_nl_decode_dest(tb[IPVS_CMD_ATTR_DEST], svc_af, out);
+}
+
+/* ------------------------------------------------------------------------
+ * Errors: the one place where libnl's NLE_* codes and the errno the
+ * kernel put in an ack or a DONE become this module's documented codes.
+ * ------------------------------------------------------------------------ */
+
+/* kerr: positive errno from the kernel, 0 if none; nle: a libnl return
+ * (negative NLE_*), used when the kernel said nothing. */
+static int ipvs_nl_map_error(int nle, int kerr)
+{
+	if (kerr) {
+		switch (kerr) {
+		/* genetlink answers ENOENT for a family id that is gone
+		 * (module unloaded); EOPNOTSUPP if the id now names a family
+		 * without our command. Both mean: IPVS is not there. */
+		case ENOENT:
+		case EOPNOTSUPP:
+			return -ENOENT;
+		case EPERM:
+		case EACCES:
+			return -EPERM;
+		case ENOMEM:
+			return -ENOMEM;
+		default:
+			return -EIO;
+		}
+	}
+	switch (nle < 0 ? -nle : nle) {
+	case 0:
+		return 0;
+	case NLE_OBJ_NOTFOUND: /* genl_ctrl_resolve: no such family */
+	case NLE_OPNOTSUPP:
+		return -ENOENT;
+	case NLE_PERM:
+	case NLE_NOACCESS:
+		return -EPERM;
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_MSG_TRUNC:
+	case NLE_MSG_TOOSHORT:
+	case NLE_MSG_OVERFLOW:
+	case NLE_RANGE:
+	case NLE_INVAL:
+	case NLE_ATTRSIZE:
+	case NLE_PARSE_ERR:
+	case NLE_MISSING_ATTR:
+		return -EPROTO;
+	default:
+		return -EIO;
+	}
+}
+
+const char *ipvs_nl_strerror(int err)
+{
+	switch (err) {
+	case 0:
+		return "success";
+	case -ENOENT:
+		return "IPVS is not available: the ip_vs kernel module is not loaded "
+		       "or was unloaded (load it with: modprobe ip_vs)";
+	case -EPERM:
+		return "permission denied by IPVS: reading the table needs CAP_NET_ADMIN "
+		       "(run as root or grant the capability)";
+	case -EPROTO:
+		return "the kernel's IPVS reply was malformed or truncated "
+		       "(a kernel/lvstop mismatch: report it with the kernel version)";
+	case -ENOMEM:
+		return "out of memory while reading the IPVS table "
+		       "(free memory and retry)";
+	case -EIO:
+		return "netlink communication with IPVS failed "
+		       "(retry; if it persists, check the kernel log)";
+	default:
+		return "unexpected error talking to IPVS over netlink "
+		       "(retry; if it persists, check the kernel log)";
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Transport
+ * ------------------------------------------------------------------------ */
+
+/* One request in flight: what to do with each reply and what happened. */
+struct ipvs_nl_req {
+	int (*parse)(struct ipvs_nl_req *rq, struct nlmsghdr *nlh);
+	int family;
+	struct lvs_snapshot *s;
+	size_t svc_index; /* GET_DEST: the service the dests belong to */
+	uint16_t svc_af;
+	unsigned replies;
+	int err;   /* first failure of our own (decode, -ENOMEM), -errno */
+	int kerr;  /* errno the kernel reported, positive; 0 if none */
+	bool done; /* DONE (dump) or ACK (do) seen: the exchange is over */
+};
+
+/* A decode failure does not stop reading: the rest of the dump must be
+ * drained or it would answer the next request on this socket. */
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct ipvs_nl_req *rq = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	int err;
+
+	rq->replies++;
+	if (rq->err)
+		return NL_OK;
+	if (nlh->nlmsg_type != rq->family)
+		err = -EPROTO;
+	else
+		err = rq->parse(rq, nlh);
+	if (err)
+		rq->err = err;
+	return NL_OK;
+}
+
+/* NLMSG_DONE may carry the dump callback's error as an int. */
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	struct ipvs_nl_req *rq = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	int e;
+
+	if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(e))) {
+		memcpy(&e, nlmsg_data(nlh), sizeof(e));
+		if (e < 0 && !rq->kerr)
+			rq->kerr = e > -4096 ? -e : EIO;
+	}
+	rq->done = true;
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct ipvs_nl_req *rq = arg;
+	(void)msg;
+	rq->done = true;
+	return NL_STOP;
+}
+
+static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct ipvs_nl_req *rq = arg;
+	(void)who;
+	rq->kerr = e->error < 0 && e->error > -4096 ? -e->error : EIO;
+	rq->done = true;
+	return NL_STOP;
+}
+
+static void drop_socket(lvs_nl *nl)
+{
+	if (nl->fixed_family)
+		return; /* the test seam has no socket to redo */
+	nl_socket_free(nl->sock);
+	nl->sock = NULL;
+	nl->family = 0;
+}
+
+/* Connect and resolve as needed: first use, after a transport failure,
+ * after the family vanished. */
+static int ipvs_nl_ready(lvs_nl *nl)
+{
+	int r;
+
+	if (!nl->sock) {
+		nl->sock = nl_socket_alloc();
+		if (!nl->sock)
+			return -ENOMEM;
+		r = genl_connect(nl->sock);
+		if (r < 0) {
+			drop_socket(nl);
+			return ipvs_nl_map_error(r, 0) == -ENOMEM ? -ENOMEM : -EIO;
+		}
+		nl->family = 0;
+	}
+	if (nl->family > 0)
+		return 0;
+	if (nl->fixed_family) {
+		nl->family = nl->fixed_family;
+		return 0;
+	}
+	r = genl_ctrl_resolve(nl->sock, IPVS_GENL_NAME);
+	if (r < 0) {
+		r = ipvs_nl_map_error(r, 0);
+		if (r != -ENOENT)
+			drop_socket(nl);
+		return r;
+	}
+	nl->family = r;
+	return 0;
+}
+
+/* Send msg and read until the exchange ends (DONE for a dump, the ACK for
+ * a do: nl_send_auto asks for one) or fails. */
+static int ipvs_nl_talk(lvs_nl *nl, struct nl_msg *msg, struct ipvs_nl_req *rq)
+{
+	int r;
+
+	nl_cb_set(nl->cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, rq);
+	nl_cb_set(nl->cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, rq);
+	nl_cb_set(nl->cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, rq);
+	nl_cb_err(nl->cb, NL_CB_CUSTOM, on_error, rq);
+
+	r = nl_send_auto(nl->sock, msg);
+	if (r < 0)
+		goto transport;
+	while (!rq->done) {
+		r = nl_recvmsgs_report(nl->sock, nl->cb);
+		if (rq->kerr)
+			break; /* the kernel ended the exchange with an error */
+		if (r < 0)
+			goto transport;
+		if (r == 0) { /* nothing read, yet not finished: EOF */
+			r = -NLE_FAILURE;
+			goto transport;
+		}
+	}
+	if (rq->kerr) {
+		r = ipvs_nl_map_error(0, rq->kerr);
+		if (r == -ENOENT)
+			nl->family = 0; /* re-resolve next time */
+		return r;
+	}
+	return rq->err;
+
+transport:
+	/* Unread replies may be left on the socket: start afresh next call. */
+	r = ipvs_nl_map_error(r, 0);
+	drop_socket(nl);
+	return r;
+}
+
+/* The identity the kernel's GET_DEST needs: AF plus FWMARK, or
+ * PROTOCOL + ADDR + PORT (port back in network order). */
+static int put_service_id(struct nl_msg *msg, const struct lvs_service *svc)
+{
+	struct nlattr *nest = nla_nest_start(msg, IPVS_CMD_ATTR_SERVICE);
+
+	if (!nest || nla_put_u16(msg, IPVS_SVC_ATTR_AF, svc->af) < 0)
+		return -ENOMEM;
+	if (svc->fwmark) {
+		if (nla_put_u32(msg, IPVS_SVC_ATTR_FWMARK, svc->fwmark) < 0)
+			return -ENOMEM;
+	} else if (nla_put_u16(msg, IPVS_SVC_ATTR_PROTOCOL, svc->protocol) < 0 ||
+		   nla_put(msg, IPVS_SVC_ATTR_ADDR, sizeof(svc->addr), &svc->addr) < 0 ||
+		   nla_put_u16(msg, IPVS_SVC_ATTR_PORT, htons(svc->port)) < 0) {
+		return -ENOMEM;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* Build one IPVS request (a dump when dump is set), send it, collect the
+ * replies through rq->parse. */
+static int ipvs_nl_request(lvs_nl *nl, uint8_t cmd, bool dump,
+			   const struct lvs_service *svc, struct ipvs_nl_req *rq)
+{
+	struct nl_msg *msg = NULL;
+	int err;
+
+	err = ipvs_nl_ready(nl);
+	if (err)
+		return err;
+	err = -ENOMEM;
+	msg = nlmsg_alloc();
+	if (!msg)
+		goto out;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
+			 dump ? NLM_F_DUMP : 0, cmd, IPVS_GENL_VERSION))
+		goto out;
+	if (svc && (err = put_service_id(msg, svc)) != 0)
+		goto out;
+	rq->family = nl->family;
+	err = ipvs_nl_talk(nl, msg, rq);
+out:
+	nlmsg_free(msg);
+	return err;
+}
+
+/* ------------------------------------------------------------------------
+ * Handle
+ * ------------------------------------------------------------------------ */
+
+static lvs_nl *ipvs_nl_alloc(void)
+{
+	lvs_nl *nl = calloc(1, sizeof(*nl));
+	if (!nl)
+		return NULL;
+	nl->cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!nl->cb) {
+		free(nl);
+		return NULL;
+	}
+	return nl;
+}
+
+int ipvs_nl_open(lvs_nl **out)
+{
+	lvs_nl *nl = ipvs_nl_alloc();
+	int err;
+
+	if (!nl)
+		return -ENOMEM;
+	err = ipvs_nl_ready(nl);
+	if (err) {
+		ipvs_nl_close(nl);
+		return err;
+	}
+	*out = nl;
+	return 0;
+}
+
+int ipvs_nl_open_transport(lvs_nl **out, int family,
+			   int (*send_fn)(struct nl_sock *, struct nl_msg *),
+			   int (*recv_fn)(struct nl_sock *, struct sockaddr_nl *,
+					  unsigned char **, struct ucred **))
+{
+	lvs_nl *nl;
+
+	if (family <= 0 || !send_fn || !recv_fn)
+		return -EINVAL;
+	nl = ipvs_nl_alloc();
+	if (!nl)
+		return -ENOMEM;
+	nl->sock = nl_socket_alloc();
+	if (!nl->sock) {
+		ipvs_nl_close(nl);
+		return -ENOMEM;
+	}
+	/* nl_send goes through the socket's callbacks, nl_recvmsgs through
+	 * ours. */
+	nl_cb_overwrite_send(nl_socket_get_cb(nl->sock), send_fn);
+	nl_cb_overwrite_recv(nl->cb, recv_fn);
+	nl->fixed_family = family;
+	nl->family = family;
+	*out = nl;
+	return 0;
+}
+
+void ipvs_nl_close(lvs_nl *nl)
+{
+	if (!nl)
+		return;
+	nl_socket_free(nl->sock);
+	nl_cb_put(nl->cb);
+	free(nl);
+}
+
+/* ------------------------------------------------------------------------
+ * Requests
+ * ------------------------------------------------------------------------ */
+
+static int parse_info(struct ipvs_nl_req *rq, struct nlmsghdr *nlh)
+{
+	struct nlattr *tb[IPVS_INFO_ATTR_MAX + 1];
+	int err = parse_reply(nlh, tb, IPVS_INFO_ATTR_MAX, ipvs_info_policy);
+	if (err)
+		return err;
+	if (!tb[IPVS_INFO_ATTR_VERSION] || !tb[IPVS_INFO_ATTR_CONN_TAB_SIZE])
+		return -EPROTO;
+	rq->s->version = attr_u32(tb[IPVS_INFO_ATTR_VERSION]);
+	rq->s->conn_tab_size = attr_u32(tb[IPVS_INFO_ATTR_CONN_TAB_SIZE]);
+	return 0;
+}
+
+int ipvs_nl_get_info(lvs_nl *nl, struct lvs_snapshot *s)
+{
+	struct ipvs_nl_req rq = { .parse = parse_info, .s = s };
+	int err = ipvs_nl_request(nl, IPVS_CMD_GET_INFO, false, NULL, &rq);
+	if (!err && rq.replies == 0)
+		err = -EPROTO; /* acked without an answer */
+	return err;
+}
+
+static int parse_config(struct ipvs_nl_req *rq, struct nlmsghdr *nlh)
+{
+	struct nlattr *tb[IPVS_CMD_ATTR_MAX + 1];
+	int err = parse_reply(nlh, tb, IPVS_CMD_ATTR_MAX, ipvs_cmd_policy);
+	if (err)
+		return err;
+	rq->s->timeout_tcp = attr_u32_or0(tb[IPVS_CMD_ATTR_TIMEOUT_TCP]);
+	rq->s->timeout_tcpfin = attr_u32_or0(tb[IPVS_CMD_ATTR_TIMEOUT_TCP_FIN]);
+	rq->s->timeout_udp = attr_u32_or0(tb[IPVS_CMD_ATTR_TIMEOUT_UDP]);
+	return 0;
+}
+
+int ipvs_nl_get_timeouts(lvs_nl *nl, struct lvs_snapshot *s)
+{
+	struct ipvs_nl_req rq = { .parse = parse_config, .s = s };
+	int err = ipvs_nl_request(nl, IPVS_CMD_GET_CONFIG, false, NULL, &rq);
+	if (!err && rq.replies == 0)
+		err = -EPROTO;
+	return err;
+}
+
+static int parse_daemon(struct ipvs_nl_req *rq, struct nlmsghdr *nlh)
+{
+	struct nlattr *tb[IPVS_CMD_ATTR_MAX + 1];
+	struct lvs_snapshot *s = rq->s;
+	int err = parse_reply(nlh, tb, IPVS_CMD_ATTR_MAX, ipvs_cmd_policy);
+	if (err)
+		return err;
+	if (!tb[IPVS_CMD_ATTR_DAEMON])
+		return -EPROTO;
+	/* One master and one backup at most. */
+	if (s->n_daemons >= sizeof(s->daemons) / sizeof(s->daemons[0]))
+		return -EPROTO;
+	err = ipvs_nl_decode_daemon(tb[IPVS_CMD_ATTR_DAEMON], &s->daemons[s->n_daemons]);
+	if (err)
+		return err;
+	s->n_daemons++;
+	return 0;
+}
+
+int ipvs_nl_get_daemons(lvs_nl *nl, struct lvs_snapshot *s)
+{
+	struct ipvs_nl_req rq = { .parse = parse_daemon, .s = s };
+	s->n_daemons = 0;
+	return ipvs_nl_request(nl, IPVS_CMD_GET_DAEMON, true, NULL, &rq);
+}
+
+static int parse_service(struct ipvs_nl_req *rq, struct nlmsghdr *nlh)
+{
+	struct lvs_service svc;
+	int err = ipvs_nl_decode_service_msg(nlh, &svc);
+	if (err)
+		return err;
+	return snapshot_add_service(rq->s, &svc);
+}
+
+static int parse_dest(struct ipvs_nl_req *rq, struct nlmsghdr *nlh)
+{
+	struct lvs_dest d;
+	int err = ipvs_nl_decode_dest_msg(nlh, rq->svc_af, &d);
+	if (err)
+		return err;
+	return snapshot_add_dest(rq->s, rq->svc_index, &d);
+}
+
+int ipvs_nl_dump(lvs_nl *nl, struct lvs_snapshot *s)
+{
+	struct ipvs_nl_req rq = { .parse = parse_service, .s = s };
+	size_t first = s->n_services;
+	int err;
+
+	err = ipvs_nl_request(nl, IPVS_CMD_GET_SERVICE, true, NULL, &rq);
+	if (err)
+		return err;
+	for (size_t i = first; i < s->n_services; i++) {
+		const struct lvs_service *svc = &s->services[i];
+		struct ipvs_nl_req drq = {
+			.parse = parse_dest, .s = s, .svc_index = i, .svc_af = svc->af,
+		};
+		err = ipvs_nl_request(nl, IPVS_CMD_GET_DEST, true, svc, &drq);
+		if (err)
+			return err;
+	}
+	snapshot_finish(s);
+	return 0;
+}
+
+int ipvs_nl_read_all(lvs_nl *nl, struct lvs_snapshot *s)
+{
+	int err;
+
+	if ((err = ipvs_nl_get_info(nl, s)) != 0 ||
+	    (err = ipvs_nl_get_timeouts(nl, s)) != 0 ||
+	    (err = ipvs_nl_get_daemons(nl, s)) != 0 ||
+	    (err = ipvs_nl_dump(nl, s)) != 0)
+		return err;
+	return 0;
+}
