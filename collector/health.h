@@ -1,0 +1,220 @@
+/* Real-server health checks: TCP connect, HTTP GET with send/expect, UDP
+ * and external commands, all driven by one thread running one epoll loop
+ * with a timer heap. Identical probes shared by several services run once.
+ * Results (state, last transition, duration, error text, recent history)
+ * reach snapshots through health_annotate, the collector's annotate hook.
+ * Health checks never read IPVS: the caller says which real servers to
+ * check (health_specs_for_snapshot builds the default set).
+ * Threads: set_checks, result reads, stats and annotate are safe from any
+ * thread; start/stop/free from the owner's thread only. */
+#ifndef LVSTOP_COLLECTOR_HEALTH_H
+#define LVSTOP_COLLECTOR_HEALTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* The tag differs from the typedef: model.h owns `enum lvs_health`. */
+typedef struct lvs_health_engine lvs_health; /* opaque */
+
+enum lvs_check_type {
+	LVS_CHECK_TCP = 0,  /* up when a TCP connect completes */
+	LVS_CHECK_HTTP = 1, /* HTTP/1.0 GET (or a raw request); status and/or body */
+	LVS_CHECK_UDP = 2,  /* send a datagram; a reply, or no ICMP error */
+	LVS_CHECK_EXEC = 3, /* argv + address + port, no shell; exit 0 = up */
+};
+
+/* Defaults, used where a spec field is 0. */
+#define LVS_CHECK_INTERVAL 5.0    /* s between check starts */
+#define LVS_CHECK_TIMEOUT 3.0     /* s a check may take (each attempt) */
+#define LVS_CHECK_RETRY_DELAY 1.0 /* s before retrying a failed attempt */
+#define LVS_CHECK_RISE 1          /* successes in a row to turn up */
+#define LVS_CHECK_FALL 1          /* failures in a row to turn down */
+#define LVS_HEALTH_HISTORY 16     /* results kept per check */
+#define LVS_HEALTH_ERROR_MAX 64   /* bytes of error text, with the NUL */
+
+/* One check of one real server. The engine deep-copies specs (strings,
+ * payload, argv): the caller's memory is borrowed only during the call.
+ *
+ * Identity for deduplication: two specs share one probe when type,
+ * effective target (address and port after defaults), timing (interval,
+ * timeout, rise, fall, retry, retry_delay, warmup) and the type's own
+ * parameters are equal. The real server a spec judges (af/addr/port beyond
+ * the target), its service scope and `user` are not part of that identity:
+ * the same HTTP check of 10.0.0.1:80 configured under three services runs
+ * once and its result reaches all three. */
+struct lvs_check_spec {
+	/* The real server judged: snapshots are matched on this. */
+	uint16_t af;   /* AF_INET or AF_INET6 */
+	uint16_t port; /* host byte order; > 0 */
+	union lvs_addr addr;
+
+	/* When per_service is set the result applies to that real server only
+	 * under this virtual service; otherwise under every service that has
+	 * it. Service identity as in snapshot.h (af, protocol, address, port,
+	 * fwmark; fwmark services have protocol 0 and port 0). */
+	bool per_service;
+	uint16_t svc_af, svc_protocol, svc_port;
+	uint32_t svc_fwmark;
+	union lvs_addr svc_addr;
+
+	enum lvs_check_type type;
+	/* Where the probe goes. target_af 0: the real server's address;
+	 * target_port 0: the real server's port. */
+	uint16_t target_af, target_port;
+	union lvs_addr target_addr;
+
+	/* Timing, seconds; 0 takes the default above; negative is -EINVAL.
+	 * warmup: delay before the first check. On top of it every probe's
+	 * first start is spread over one interval (by a hash of its identity)
+	 * so that thousands of checks loaded together do not fire together. */
+	double interval, timeout, retry_delay, warmup;
+	/* rise/fall: consecutive check results needed to flip the state (from
+	 * UNKNOWN too); 0 takes the default. retry: a failed attempt is tried
+	 * again up to `retry` times, `retry_delay` apart, before it counts as
+	 * one failure (keepalived's retry / delay_before_retry). */
+	uint32_t rise, fall, retry;
+
+	/* HTTP. Without http_request the engine sends
+	 * "GET <path> HTTP/1.0\r\nHost: <host>\r\nConnection: close\r\n..." */
+	const char *http_path;    /* NULL: "/" */
+	const char *http_host;    /* NULL: the target address ([v6]:port form when
+				   * the port is not 80) */
+	const char *http_request; /* raw request sent as is; replaces path/host */
+	int http_status;          /* expected status; 0: any 2xx */
+	const char *http_expect;  /* substring the body must contain; NULL: none */
+
+	/* UDP: the payload (may be empty) goes out on a connected socket; an
+	 * ICMP port unreachable (ECONNREFUSED) is always down. Otherwise:
+	 * udp_no_icmp false: up when a reply arrives (containing udp_expect if
+	 * set) within the timeout; true: up when no ICMP error came back by the
+	 * timeout, replies are ignored. */
+	const void *udp_payload;
+	size_t udp_payload_len;
+	const char *udp_expect;
+	bool udp_no_icmp;
+
+	/* EXEC: NULL-terminated argv; argv[0] is a path, or a name looked up in
+	 * PATH. Run without a shell, stdio on /dev/null, in its own process
+	 * group, with the target address and port appended as two arguments
+	 * ("10.0.0.1" "80"). Exit 0 = up. On timeout the whole process group
+	 * gets SIGKILL. */
+	const char *const *exec_argv;
+
+	void *user; /* borrowed, opaque: handed back through on_change */
+};
+
+/* The state of one check (of the probe the spec maps to). */
+struct lvs_check_result {
+	enum lvs_health state; /* UNKNOWN until rise successes or fall failures */
+	double since;          /* wall clock of the last transition; 0: none */
+	double last;           /* wall clock when the last check ended; 0: none */
+	float seconds;         /* duration of the last check (its last attempt) */
+	uint32_t ok_run, fail_run; /* current streaks */
+	uint64_t checks, failures; /* totals since the probe was created */
+	uint32_t shared;       /* specs of the current set using this probe */
+	char error[LVS_HEALTH_ERROR_MAX]; /* why the last check failed; "" if up */
+};
+
+/* One past check result, for the recent-history ring. */
+struct lvs_check_sample {
+	double time;   /* wall clock when the check ended */
+	float seconds; /* its duration */
+	bool ok;
+	int8_t state;  /* LVS_HEALTH_* after this result */
+};
+
+struct lvs_health_opts {
+	/* Called on the engine thread for every spec (of the current set) whose
+	 * probe changed state, with the engine's copy of the spec (valid during
+	 * the call). It may call any health_* read and health_set_checks (the
+	 * new set is then applied after the callbacks of this round), never
+	 * health_stop or health_free. Must be quick: checks wait meanwhile. */
+	void (*on_change)(void *arg, const struct lvs_check_spec *spec,
+	                  enum lvs_health from, enum lvs_health to);
+	void *arg;
+	uint32_t history;     /* results kept per probe; 0: LVS_HEALTH_HISTORY */
+	uint32_t max_running; /* checks in flight at once (fds and children);
+			       * later ones wait their turn; 0: no limit */
+};
+
+struct lvs_health_stats {
+	size_t specs;     /* in the current set */
+	size_t probes;    /* distinct probes (after deduplication) */
+	size_t running;   /* checks in flight now */
+	uint64_t checks;  /* checks finished since health_new (attempts too) */
+	uint64_t failures;
+	uint64_t transitions;
+	uint64_t loops;   /* event-loop iterations */
+};
+
+/* Fill *s with a TCP check of addr:port with every default. */
+void health_spec_init(struct lvs_check_spec *s, uint16_t af, const union lvs_addr *addr,
+                      uint16_t port);
+
+/* 0 when s can be used, else -EINVAL with one sentence naming the field in
+ * msg (may be NULL). health_set_checks applies the same test. */
+int health_spec_check(const struct lvs_check_spec *s, char *msg, size_t len);
+
+/* "tcp", "http", "udp", "exec"; and back: the type, or -EINVAL. */
+const char *health_type_name(enum lvs_check_type t);
+int health_type_parse(const char *name);
+
+/* The default set: one spec per distinct real server (af, address, port)
+ * of snap, each a copy of tmpl (NULL: health_spec_init's TCP check) with
+ * af/addr/port set to that real server and no service scope. *out is
+ * malloc'd (free() it; pointers in it are tmpl's, borrowed); *n its length.
+ * 0 or -ENOMEM. */
+int health_specs_for_snapshot(const struct lvs_snapshot *snap, const struct lvs_check_spec *tmpl,
+                              struct lvs_check_spec **out, size_t *n);
+
+/* A new engine with no checks, not running. opts may be NULL (no
+ * callback, defaults). NULL with errno set (ENOMEM, or an fd error). */
+lvs_health *health_new(const struct lvs_health_opts *opts);
+
+/* Stops the engine if running, kills and reaps running commands, frees
+ * everything. NULL is ignored. */
+void health_free(lvs_health *h);
+
+/* Replace the whole set of checks (config reload, real servers coming and
+ * going). Probes whose identity is unchanged keep their state, streaks,
+ * history and schedule; new ones start UNKNOWN after their warm-up;
+ * vanished ones are cancelled. Index i of later reads refers to specs[i].
+ * While running, returns once the engine has applied the set (from the
+ * on_change callback: before the next check starts). Errors: -EINVAL (a
+ * spec fails health_spec_check; nothing changes), -ENOMEM (nothing
+ * changes), -E2BIG (more than UINT32_MAX specs). */
+int health_set_checks(lvs_health *h, const struct lvs_check_spec *specs, size_t n);
+
+/* Start the engine thread. 0, -EALREADY, or -errno from pthread_create. */
+int health_start(lvs_health *h);
+
+/* Stop the engine thread and wait for it: checks in flight are abandoned
+ * (sockets closed, commands killed and reaped) and not counted; states
+ * stay. health_start resumes. No-op when not running. */
+void health_stop(lvs_health *h);
+
+/* Specs in the current set. */
+size_t health_count(lvs_health *h);
+
+/* The result of specs[i] of the current set. 0 or -ENOENT (no such index). */
+int health_result(lvs_health *h, size_t i, struct lvs_check_result *out);
+
+/* Copy up to max of the newest results of specs[i]'s probe into out,
+ * oldest first. Returns the count (0 for a bad index). */
+size_t health_history(lvs_health *h, size_t i, struct lvs_check_sample *out, size_t max);
+
+void health_stats(lvs_health *h, struct lvs_health_stats *st);
+
+/* The collector's annotate hook (arg: the lvs_health). For every real
+ * server of s: its checks are those whose spec names its af/address/port
+ * and, when per_service, its service. With none, the fields stay as the
+ * source left them (UNKNOWN). With several, the worst state wins (DOWN over
+ * UNKNOWN over UP); check_seconds is the longest, health_since the latest
+ * transition, health_error the first failing check's text. Holds the
+ * engine's result lock only while copying (no I/O, no allocation). */
+void health_annotate(void *arg, struct lvs_snapshot *s);
+
+#endif
