@@ -49,6 +49,8 @@ BINS := $(BUILD)/lvstop $(if $(wildcard exporter/lvsd_main.c),$(BUILD)/lvsd)
 
 # $$(call lib_objs,%) below needs the stem, known only on second expansion.
 .SECONDEXPANSION:
+# Objects are not throw-away intermediates: keep them for incremental builds.
+.SECONDARY:
 .PHONY: all deps check unit lab demo bench install clean san-unit
 all: $(BINS)
 

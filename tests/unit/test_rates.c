@@ -1,0 +1,112 @@
+#include <CUnit/CUnit.h>
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "collector/rates.h"
+#include "collector/snapshot.h"
+
+static struct lvs_snapshot *snap(double mono, uint64_t svc_conns, const uint64_t *dest_conns,
+				 const uint16_t *dest_ports, size_t nd)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	s->mono = mono;
+	s->time = 1000 + mono;
+	struct lvs_service svc = { .af = AF_INET, .protocol = 6, .port = 80 };
+	inet_pton(AF_INET, "192.0.2.1", &svc.addr.v4);
+	svc.stats.conns = svc_conns;
+	svc.stats.inbytes = svc_conns * 100;
+	snapshot_add_service(s, &svc);
+	for (size_t i = 0; i < nd; i++) {
+		struct lvs_dest d = { .af = AF_INET, .port = dest_ports[i] };
+		inet_pton(AF_INET, "198.51.100.1", &d.addr.v4);
+		d.stats.conns = dest_conns[i];
+		snapshot_add_dest(s, 0, &d);
+	}
+	snapshot_finish(s);
+	return s;
+}
+
+static void test_delta(void)
+{
+	CU_ASSERT_EQUAL(rates_delta(10, 15), 5);
+	CU_ASSERT_EQUAL(rates_delta(15, 4), 4); /* reset: the new value is the increase */
+	CU_ASSERT_EQUAL(rates_delta(UINT64_MAX - 1, UINT64_MAX), 1);
+	CU_ASSERT_EQUAL(rates_delta(0, 0), 0);
+}
+
+static void test_first_sight_invalid(void)
+{
+	uint64_t c[] = { 5 };
+	uint16_t p[] = { 80 };
+	struct lvs_snapshot *s = snap(1, 5, c, p, 1);
+	CU_ASSERT_EQUAL(rates_compute(s, NULL), 0);
+	CU_ASSERT_FALSE(s->services[0].rates_valid);
+	CU_ASSERT_FALSE(s->dests[0].rates_valid);
+	snapshot_unref(s);
+}
+
+static void test_rates_by_identity(void)
+{
+	uint64_t c1[] = { 10, 20 }, c2[] = { 0, 30, 26 };
+	uint16_t p1[] = { 80, 81 }, p2[] = { 82, 80, 81 }; /* reordered, one new */
+	struct lvs_snapshot *a = snap(10, 30, c1, p1, 2);
+	struct lvs_snapshot *b = snap(12, 56, c2, p2, 3);
+	CU_ASSERT_EQUAL(rates_compute(b, a), 0);
+	CU_ASSERT_TRUE(b->services[0].rates_valid);
+	CU_ASSERT_DOUBLE_EQUAL(b->services[0].rates.cps, 13.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(b->services[0].rates.inbps, 1300.0, 1e-9);
+	CU_ASSERT_FALSE(b->dests[0].rates_valid); /* port 82: new */
+	CU_ASSERT_TRUE(b->dests[1].rates_valid);
+	CU_ASSERT_DOUBLE_EQUAL(b->dests[1].rates.cps, 10.0, 1e-9); /* 80: 10 -> 30 over 2 s */
+	CU_ASSERT_DOUBLE_EQUAL(b->dests[2].rates.cps, 3.0, 1e-9);  /* 81: 20 -> 26 */
+	snapshot_unref(a);
+	snapshot_unref(b);
+}
+
+static void test_reset(void)
+{
+	/* A service deleted and added again between polls: counters restart
+	 * at zero, so the rate is the new value over the interval, never a
+	 * huge wrapped difference. */
+	uint64_t c1[] = { 1000 }, c2[] = { 8 };
+	uint16_t p[] = { 80 };
+	struct lvs_snapshot *a = snap(0, 1000, c1, p, 1);
+	struct lvs_snapshot *b = snap(2, 8, c2, p, 1);
+	rates_compute(b, a);
+	CU_ASSERT_DOUBLE_EQUAL(b->services[0].rates.cps, 4.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(b->dests[0].rates.cps, 4.0, 1e-9);
+	CU_ASSERT_TRUE(b->services[0].rates.inbps >= 0 && b->services[0].rates.inbps < 1e6);
+	snapshot_unref(a);
+	snapshot_unref(b);
+}
+
+static void test_wall_clock_fallback(void)
+{
+	uint64_t c[] = { 0 };
+	uint16_t p[] = { 80 };
+	struct lvs_snapshot *a = snap(0, 0, c, p, 1), *b = snap(0, 40, c, p, 1);
+	a->mono = b->mono = 0; /* recordings carry no monotonic time */
+	a->time = 100;
+	b->time = 104;
+	rates_compute(b, a);
+	CU_ASSERT_DOUBLE_EQUAL(b->services[0].rates.cps, 10.0, 1e-9);
+	/* Time going backwards gives no rate rather than a negative one. */
+	b->time = 99;
+	rates_compute(b, a);
+	CU_ASSERT_FALSE(b->services[0].rates_valid);
+	snapshot_unref(a);
+	snapshot_unref(b);
+}
+
+int register_rates(void)
+{
+	CU_pSuite s = CU_add_suite("rates", NULL, NULL);
+	if (!s || !CU_add_test(s, "delta", test_delta) ||
+	    !CU_add_test(s, "first sight", test_first_sight_invalid) ||
+	    !CU_add_test(s, "matched by identity", test_rates_by_identity) ||
+	    !CU_add_test(s, "counter reset", test_reset) ||
+	    !CU_add_test(s, "wall clock fallback", test_wall_clock_fallback))
+		return -1;
+	return 0;
+}

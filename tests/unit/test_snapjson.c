@@ -1,0 +1,211 @@
+#include <CUnit/CUnit.h>
+#include <arpa/inet.h>
+#include <linux/ip_vs.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/snapjson.h"
+#include "collector/snapshot.h"
+
+static struct lvs_snapshot *sample(void)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	s->time = 1790000000.25;
+	s->version = 0x010201;
+	s->conn_tab_size = 4096;
+	s->timeout_tcp = 900;
+	s->timeout_tcpfin = 120;
+	s->timeout_udp = 300;
+	s->n_daemons = 1;
+	s->daemons[0].state = IP_VS_STATE_MASTER;
+	strcpy(s->daemons[0].mcast_ifn, "eth0");
+	s->daemons[0].syncid = 7;
+
+	struct lvs_service a = { .af = AF_INET, .protocol = IPPROTO_TCP, .port = 80,
+				 .flags = IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_HASHED,
+				 .timeout = 300 };
+	inet_pton(AF_INET, "203.0.113.10", &a.addr.v4);
+	inet_pton(AF_INET, "255.255.255.0", &a.netmask);
+	strcpy(a.sched, "wrr");
+	a.stats = (struct lvs_stats){ 1, 2, 3, 4, 18446744073709551615ULL };
+	a.krates.cps = 9;
+	snapshot_add_service(s, &a);
+	struct lvs_dest d1 = { .af = AF_INET, .port = 8080, .fwd = LVS_FWD_MASQ, .weight = 3,
+			       .u_thresh = 100, .l_thresh = 10, .active_conns = 5,
+			       .inact_conns = 6, .persist_conns = 2 };
+	inet_pton(AF_INET, "198.51.100.11", &d1.addr.v4);
+	d1.stats.inbytes = 123456789012ULL;
+	snapshot_add_dest(s, 0, &d1);
+	struct lvs_dest d2 = { .af = AF_INET, .port = 80, .fwd = LVS_FWD_TUNNEL, .weight = 1,
+			       .tun_type = IP_VS_CONN_F_TUNNEL_TYPE_GUE, .tun_port = 6080,
+			       .tun_flags = IP_VS_TUNNEL_ENCAP_FLAG_CSUM };
+	inet_pton(AF_INET, "198.51.100.12", &d2.addr.v4);
+	snapshot_add_dest(s, 0, &d2);
+
+	struct lvs_service b = { .af = AF_INET6, .protocol = IPPROTO_UDP, .port = 53,
+				 .netmask = 64, .flags = IP_VS_SVC_F_SCHED1 | IP_VS_SVC_F_SCHED2 };
+	inet_pton(AF_INET6, "2001:db8::1", &b.addr.v6);
+	strcpy(b.sched, "sh");
+	snapshot_add_service(s, &b);
+	struct lvs_dest d3 = { .af = AF_INET6, .port = 53, .fwd = LVS_FWD_ROUTE, .weight = 0 };
+	inet_pton(AF_INET6, "2001:db8::10", &d3.addr.v6);
+	snapshot_add_dest(s, 1, &d3);
+
+	struct lvs_service c = { .af = AF_INET, .fwmark = 42, .netmask = 0xffffffff };
+	strcpy(c.sched, "mh");
+	c.flags = IP_VS_SVC_F_SCHED1;
+	snapshot_add_service(s, &c);
+	snapshot_finish(s);
+
+	s->conns.available = true;
+	s->conns.total = 3;
+	s->conns.n_states = 1;
+	strcpy(s->conns.states[0].name, "TIME_WAIT");
+	s->conns.states[0].count = 3;
+	s->conns.n_dests = 1;
+	s->conns.dests = calloc(1, sizeof(*s->conns.dests));
+	s->conns.dests[0].af = AF_INET;
+	s->conns.dests[0].addr = d1.addr;
+	s->conns.dests[0].port = 8080;
+	s->conns.dests[0].total = 3;
+	s->conns.dests[0].n_states = 1;
+	s->conns.dests[0].states[0] = s->conns.states[0];
+	s->conns.n_top_clients = 1;
+	s->conns.top_clients = calloc(1, sizeof(*s->conns.top_clients));
+	s->conns.top_clients[0].af = AF_INET;
+	inet_pton(AF_INET, "192.0.2.100", &s->conns.top_clients[0].addr.v4);
+	s->conns.top_clients[0].conns = 3;
+	return s;
+}
+
+static void test_round_trip(void)
+{
+	struct lvs_snapshot *s = sample();
+	char *txt = snapjson_render(s, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"version\":\"1.2.1\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"protocol\":\"fwm\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"flags\":[\"sh-fallback\",\"sh-port\"]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"outbytes\":18446744073709551615"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"netmask\":\"255.255.255.0\""));
+	CU_ASSERT_PTR_NULL(strchr(txt, '\n'));
+
+	char err[200];
+	struct lvs_snapshot *r = NULL;
+	CU_ASSERT_EQUAL_FATAL(snapjson_parse(txt, strlen(txt), &r, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(r->version, s->version);
+	CU_ASSERT_EQUAL(r->conn_tab_size, 4096);
+	CU_ASSERT_EQUAL(r->timeout_tcpfin, 120);
+	CU_ASSERT_EQUAL(r->n_daemons, 1);
+	CU_ASSERT_EQUAL(r->daemons[0].syncid, 7);
+	CU_ASSERT_EQUAL_FATAL(r->n_services, 3);
+	CU_ASSERT_EQUAL_FATAL(r->n_dests, 3);
+	for (size_t i = 0; i < 3; i++) {
+		const struct lvs_service *x = &s->services[i], *y = &r->services[i];
+		CU_ASSERT_TRUE(lvs_service_same(x, y));
+		CU_ASSERT_STRING_EQUAL(x->sched, y->sched);
+		CU_ASSERT_EQUAL(x->flags, y->flags);
+		CU_ASSERT_EQUAL(x->timeout, y->timeout);
+		CU_ASSERT_EQUAL(x->netmask, y->netmask);
+		CU_ASSERT_EQUAL(memcmp(&x->stats, &y->stats, sizeof(x->stats)), 0);
+		CU_ASSERT_EQUAL(memcmp(&x->krates, &y->krates, sizeof(x->krates)), 0);
+		CU_ASSERT_EQUAL_FATAL(x->n_dests, y->n_dests);
+		for (size_t j = 0; j < x->n_dests; j++) {
+			const struct lvs_dest *p = &x->dests[j], *q = &y->dests[j];
+			CU_ASSERT_TRUE(lvs_dest_same(p, q));
+			CU_ASSERT_EQUAL(p->fwd, q->fwd);
+			CU_ASSERT_EQUAL(p->weight, q->weight);
+			CU_ASSERT_EQUAL(p->u_thresh, q->u_thresh);
+			CU_ASSERT_EQUAL(p->l_thresh, q->l_thresh);
+			CU_ASSERT_EQUAL(p->active_conns, q->active_conns);
+			CU_ASSERT_EQUAL(p->inact_conns, q->inact_conns);
+			CU_ASSERT_EQUAL(p->persist_conns, q->persist_conns);
+			CU_ASSERT_EQUAL(p->tun_type, q->tun_type);
+			CU_ASSERT_EQUAL(p->tun_port, q->tun_port);
+			CU_ASSERT_EQUAL(p->tun_flags, q->tun_flags);
+			CU_ASSERT_EQUAL(memcmp(&p->stats, &q->stats, sizeof(p->stats)), 0);
+		}
+	}
+	CU_ASSERT_TRUE(r->conns.available);
+	CU_ASSERT_EQUAL(r->conns.total, 3);
+	CU_ASSERT_EQUAL(r->conns.n_dests, 1);
+	CU_ASSERT_EQUAL(r->conns.dests[0].port, 8080);
+	CU_ASSERT_EQUAL(r->conns.dests[0].states[0].count, 3);
+	CU_ASSERT_EQUAL(r->conns.n_top_clients, 1);
+	CU_ASSERT_EQUAL(r->conns.top_clients[0].conns, 3);
+
+	/* Rendering the parsed copy gives the same document. */
+	char *again = snapjson_render(r, 0);
+	CU_ASSERT_STRING_EQUAL(txt, again);
+	free(again);
+	free(txt);
+	snapshot_unref(r);
+	snapshot_unref(s);
+}
+
+static void expect_error(const char *doc, const char *fragment)
+{
+	char err[200];
+	struct lvs_snapshot *r = NULL;
+	CU_ASSERT_EQUAL(snapjson_parse(doc, strlen(doc), &r, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NULL(r);
+	if (!strstr(err, fragment))
+		fprintf(stderr, "\n  error \"%s\" lacks \"%s\"\n", err, fragment);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, fragment));
+}
+
+/* Replace the first `from` in buf (large enough) by `to`. */
+static void replace(char *buf, const char *from, const char *to)
+{
+	char *p = strstr(buf, from);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	size_t fl = strlen(from), tl = strlen(to);
+	memmove(p + tl, p + fl, strlen(p + fl) + 1);
+	memcpy(p, to, tl);
+}
+
+static void test_errors_name_the_field(void)
+{
+	expect_error("", "not valid JSON");
+	expect_error("{\"time\": 1, \"ipvs\": {", "truncated");
+	expect_error("[1,2]", "expected an object");
+	expect_error("{\"ipvs\":{}}", "time: missing");
+	expect_error("{\"time\":1,\"ipvs\":{\"version\":\"x\",\"conn_table_size\":1},\"services\":[]}",
+		     "version");
+	const char *pre = "{\"time\":1,\"ipvs\":{\"version\":\"1.2.1\",\"conn_table_size\":1},\"services\":[";
+	const char *svc = "{\"protocol\":\"tcp\",\"af\":\"inet\",\"address\":\"192.0.2.1\",\"port\":80,"
+			  "\"fwmark\":null,\"scheduler\":\"rr\",\"flags\":[],\"timeout\":0,"
+			  "\"netmask\":\"255.255.255.255\",\"stats\":{\"conns\":0,\"inpkts\":0,"
+			  "\"outpkts\":0,\"inbytes\":0,\"outbytes\":0},\"rates\":{\"cps\":0,\"inpps\":0,"
+			  "\"outpps\":0,\"inbps\":0,\"outbps\":0},\"real_servers\":[";
+	char doc[2048];
+	snprintf(doc, sizeof(doc), "%s%s]}]}", pre, svc);
+	char err[200];
+	struct lvs_snapshot *r = NULL;
+	CU_ASSERT_EQUAL(snapjson_parse(doc, strlen(doc), &r, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(r ? r->n_services : 0, 1);
+	snapshot_unref(r);
+	snprintf(doc, sizeof(doc), "%s%s{\"address\":\"198.51.100.1\",\"port\":\"80\"}]}]}", pre, svc);
+	expect_error(doc, "services[0].real_servers[0].port: expected int");
+	snprintf(doc, sizeof(doc), "%s%s{\"address\":\"198.51.100.300\",\"port\":80}]}]}", pre, svc);
+	expect_error(doc, "services[0].real_servers[0].address: not an IPv4 or IPv6 address");
+	char bad[2048];
+	snprintf(bad, sizeof(bad), "%s%s]}]}", pre, svc);
+	replace(bad, "\"tcp\"", "\"tcq\"");
+	expect_error(bad, "services[0].protocol: unknown protocol \"tcq\"");
+	snprintf(bad, sizeof(bad), "%s%s]}]}", pre, svc);
+	replace(bad, "\"conns\":0", "\"conns\":-1");
+	expect_error(bad, "services[0].stats.conns: out of range");
+	snprintf(bad, sizeof(bad), "%s%s]}]}", pre, svc);
+	replace(bad, "\"flags\":[]", "\"flags\":[\"sticky\"]");
+	expect_error(bad, "services[0].flags: unknown flag \"sticky\"");
+}
+
+int register_snapjson(void)
+{
+	CU_pSuite s = CU_add_suite("snapjson", NULL, NULL);
+	if (!s || !CU_add_test(s, "round trip", test_round_trip) ||
+	    !CU_add_test(s, "errors name the field", test_errors_name_the_field))
+		return -1;
+	return 0;
+}
