@@ -95,6 +95,14 @@ int ipvs_nl_open_transport(lvs_nl **out, int family,
 			   int (*recv_fn)(struct nl_sock *, struct sockaddr_nl *,
 					  unsigned char **, struct ucred **));
 
+/* Test seam: parses nlh's attributes with this module's inlined parser
+ * and with libnl's genlmsg_parse (IPVS command policy), then each
+ * top-level attribute as every nest kind decoded here (service, dest,
+ * 32- and 64-bit stats) with both parsers. 0 when both agree everywhere
+ * (same verdict, same attribute picked for every type), -1 otherwise.
+ * nlh->nlmsg_len must lie within the buffer. */
+int ipvs_nl_check_parser(struct nlmsghdr *nlh);
+
 /* One sentence for the errors above, e.g. "IPVS is not available: the ip_vs
  * kernel module is not loaded (load it with: modprobe ip_vs)". */
 const char *ipvs_nl_strerror(int err);
