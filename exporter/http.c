@@ -1,0 +1,665 @@
+#include "http.h"
+
+#include "collector/snapjson.h"
+#include "collector/snapshot.h"
+
+#include <arpa/inet.h>
+#include <crypt.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+struct auth_user {
+	char *name, *hash; /* owned */
+};
+
+struct lvs_http {
+	/* What the daemon published, swapped under pub_lock. */
+	pthread_mutex_t pub_lock;
+	struct lvs_body *metrics;  /* one reference */
+	struct lvs_snapshot *snap; /* one reference */
+	bool stale;
+	uint64_t pub_seq;
+
+	/* The snapshot's JSON, made on the first request after a publication. */
+	pthread_mutex_t json_lock;
+	struct lvs_body *json;
+	uint64_t json_seq;
+
+	/* The listener and what it was started with. */
+	struct MHD_Daemon *d;
+	unsigned port;
+	char *tls_cert, *tls_key; /* PEM text, owned; MHD borrows it */
+	struct auth_user *users;  /* owned */
+	size_t n_users;
+	/* The last credentials that verified: crypt(3) hashes are slow by
+	 * design, and a scraper sends the same pair every time. */
+	pthread_mutex_t auth_lock;
+	char *ok_user, *ok_pass;
+
+	atomic_ullong n_metrics, n_gzip, n_snapshot, n_other, n_denied;
+};
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logf_(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("lvsd: http: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* --- listen addresses ---------------------------------------------------- */
+
+int http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, char *err,
+		      size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *hs;
+	size_t hl;
+	if (!s || !*s) {
+		snprintf(err, errlen, "empty listen address (expected ADDR:PORT)");
+		return -EINVAL;
+	}
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close[1] != ':') {
+			snprintf(err, errlen, "bad listen address '%s' (expected [IPV6]:PORT)", s);
+			return -EINVAL;
+		}
+		hs = s + 1;
+		hl = (size_t)(close - hs);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || strchr(s, ':') != colon) {
+			snprintf(err, errlen,
+				 "bad listen address '%s' (expected ADDR:PORT, IPv6 as [ADDR]:PORT)", s);
+			return -EINVAL;
+		}
+		hs = s;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= sizeof(host)) {
+		snprintf(err, errlen, "bad listen address '%s': no address before the port", s);
+		return -EINVAL;
+	}
+	memcpy(host, hs, hl);
+	host[hl] = 0;
+	char *end;
+	errno = 0;
+	unsigned long port = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || errno || port > 65535 || colon[1] == '-' || colon[1] == '+') {
+		snprintf(err, errlen, "bad port in listen address '%s' (0..65535)", s);
+		return -EINVAL;
+	}
+	memset(ss, 0, sizeof(*ss));
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	if (s[0] != '[' && inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a4);
+		return 0;
+	}
+	if (s[0] == '[' && inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a6);
+		return 0;
+	}
+	snprintf(err, errlen, "bad address '%s' in listen address '%s' (numeric IPv4, or IPv6 in brackets)",
+		 host, s);
+	return -EINVAL;
+}
+
+/* --- auth ------------------------------------------------------------------ */
+
+static void users_free(struct auth_user *u, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(u[i].name);
+		free(u[i].hash);
+	}
+	free(u);
+}
+
+static int read_auth(const char *path, struct auth_user **out, size_t *n_out, char *err,
+		     size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		int e = errno;
+		snprintf(err, errlen, "cannot open auth file %s: %s", path, strerror(e));
+		return -e;
+	}
+	struct auth_user *u = NULL;
+	size_t n = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned long ln = 0;
+	int rc = 0;
+	ssize_t got;
+	while ((got = getline(&line, &cap, f)) >= 0) {
+		ln++;
+		while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
+			line[--got] = 0;
+		if (!got || line[0] == '#')
+			continue;
+		char *colon = strchr(line, ':');
+		if (!colon || colon == line || colon[1] != '$') {
+			snprintf(err, errlen,
+				 "%s:%lu: expected user:hash with a crypt(3) hash (e.g. from "
+				 "mkpasswd -m yescrypt)",
+				 path, ln);
+			rc = -EINVAL;
+			goto out;
+		}
+		*colon = 0;
+		struct auth_user *g = realloc(u, (n + 1) * sizeof(*u));
+		if (!g) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		u = g;
+		u[n].name = strdup(line);
+		u[n].hash = strdup(colon + 1);
+		n++;
+		if (!u[n - 1].name || !u[n - 1].hash) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	if (!n) {
+		snprintf(err, errlen, "auth file %s has no user:hash line", path);
+		rc = -EINVAL;
+	}
+out:
+	free(line);
+	fclose(f);
+	if (rc) {
+		if (rc == -ENOMEM)
+			snprintf(err, errlen, "out of memory reading %s", path);
+		users_free(u, n);
+		return rc;
+	}
+	*out = u;
+	*n_out = n;
+	return 0;
+}
+
+int http_check_auth_file(const char *path, size_t *n, char *err, size_t errlen)
+{
+	struct auth_user *u;
+	size_t k;
+	int r = read_auth(path, &u, &k, err, errlen);
+	if (r)
+		return r;
+	users_free(u, k);
+	if (n)
+		*n = k;
+	return 0;
+}
+
+/* Constant time over the length of b: how long a compare takes must not
+ * tell how much of a guessed secret was right. */
+static bool same_secret(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+	for (size_t i = 0; i < lb; i++)
+		d |= (unsigned char)(i < la ? a[i] : 0) ^ (unsigned char)b[i];
+	return d == 0;
+}
+
+static bool auth_verify(struct lvs_http *h, const char *user, const char *pass)
+{
+	pthread_mutex_lock(&h->auth_lock);
+	bool cached = h->ok_user && !strcmp(user, h->ok_user) && same_secret(pass, h->ok_pass);
+	pthread_mutex_unlock(&h->auth_lock);
+	if (cached)
+		return true;
+	const struct auth_user *u = NULL;
+	for (size_t i = 0; i < h->n_users; i++)
+		if (!strcmp(h->users[i].name, user))
+			u = &h->users[i];
+	if (!u)
+		return false;
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	if (!cd)
+		return false;
+	const char *r = crypt_rn(pass, u->hash, cd, (int)sizeof(*cd));
+	bool ok = r && r[0] != '*' && same_secret(r, u->hash);
+	free(cd);
+	if (ok) {
+		char *nu = strdup(user), *np = strdup(pass);
+		pthread_mutex_lock(&h->auth_lock);
+		if (nu && np) {
+			free(h->ok_user);
+			free(h->ok_pass);
+			h->ok_user = nu;
+			h->ok_pass = np;
+			nu = np = NULL;
+		}
+		pthread_mutex_unlock(&h->auth_lock);
+		free(nu);
+		free(np);
+	}
+	return ok;
+}
+
+/* --- responses ----------------------------------------------------------- */
+
+static const char index_html[] =
+	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>lvsd</title></head>\n"
+	"<body><h1>lvsd</h1><p>IPVS monitoring daemon of lvstop.</p>\n<ul>\n"
+	"<li><a href=\"metrics\">/metrics</a>: Prometheus metrics</li>\n"
+	"<li><a href=\"api/v1/snapshot\">/api/v1/snapshot</a>: the IPVS table as JSON "
+	"(as <code>lvstop --once --json</code> prints it)</li>\n</ul></body></html>\n";
+
+static enum MHD_Result send_static(struct MHD_Connection *c, unsigned status, const char *type,
+				   const char *text)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void release_body(void *cls)
+{
+	body_unref(cls);
+}
+
+/* Does Accept-Encoding allow gzip? Tokens are compared without case; a
+ * q=0 parameter refuses the coding (RFC 9110 12.5.3); "*" stands for it. */
+static bool accepts_gzip(struct MHD_Connection *c)
+{
+	const char *ae =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	bool gzip = false, star = false, gzip_set = false;
+	while (ae && *ae) {
+		while (*ae == ' ' || *ae == '\t' || *ae == ',')
+			ae++;
+		const char *tok = ae;
+		while (*ae && *ae != ',' && *ae != ';' && *ae != ' ' && *ae != '\t')
+			ae++;
+		size_t tl = (size_t)(ae - tok);
+		bool q0 = false;
+		const char *end = strchr(ae, ',');
+		if (!end)
+			end = ae + strlen(ae);
+		const char *q = ae;
+		while ((q = strchr(q, ';')) && q < end) {
+			q++;
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if ((q[0] == 'q' || q[0] == 'Q') && q[1] == '=') {
+				double v = strtod(q + 2, NULL);
+				q0 = !(v > 0);
+			}
+		}
+		if (tl == 4 && !strncasecmp(tok, "gzip", 4)) {
+			gzip = !q0;
+			gzip_set = true;
+		} else if (tl == 1 && tok[0] == '*') {
+			star = !q0;
+		}
+		ae = end;
+	}
+	return gzip_set ? gzip : star;
+}
+
+static enum MHD_Result send_body(struct MHD_Connection *c, struct lvs_body *b, bool gz,
+				 const char *type)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
+		gz ? b->gz_len : b->len, gz ? b->gz : b->data, release_body, b);
+	if (!r) {
+		body_unref(b);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (b->gz)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	if (gz)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result serve_metrics(struct lvs_http *h, struct MHD_Connection *c)
+{
+	pthread_mutex_lock(&h->pub_lock);
+	struct lvs_body *b = h->metrics ? body_ref(h->metrics) : NULL;
+	pthread_mutex_unlock(&h->pub_lock);
+	if (!b)
+		return send_static(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+				   "lvsd is starting: no metrics yet\n");
+	bool gz = b->gz && accepts_gzip(c);
+	atomic_fetch_add(gz ? &h->n_gzip : &h->n_metrics, 1);
+	return send_body(c, b, gz, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+static enum MHD_Result serve_snapshot(struct lvs_http *h, struct MHD_Connection *c)
+{
+	atomic_fetch_add(&h->n_snapshot, 1);
+	pthread_mutex_lock(&h->json_lock);
+	pthread_mutex_lock(&h->pub_lock);
+	struct lvs_snapshot *s = h->snap ? snapshot_ref(h->snap) : NULL;
+	uint64_t seq = h->pub_seq;
+	bool stale = h->stale;
+	pthread_mutex_unlock(&h->pub_lock);
+	if (s && (!h->json || h->json_seq != seq)) {
+		char *txt = snapjson_render(s, SNAPJSON_COMPUTED | (stale ? SNAPJSON_STALE : 0));
+		size_t len = txt ? strlen(txt) : 0;
+		char *nl = txt ? realloc(txt, len + 2) : NULL;
+		struct lvs_body *nb = NULL;
+		if (nl) {
+			nl[len] = '\n';
+			nl[len + 1] = 0;
+			nb = body_new(nl, len + 1, 0);
+		} else {
+			free(txt);
+		}
+		if (nb) {
+			body_unref(h->json);
+			h->json = nb;
+			h->json_seq = seq;
+		}
+	}
+	struct lvs_body *b = s && h->json && h->json_seq == seq ? body_ref(h->json) : NULL;
+	pthread_mutex_unlock(&h->json_lock);
+	bool had = s != NULL;
+	snapshot_unref(s);
+	if (!b)
+		return send_static(c, had ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_SERVICE_UNAVAILABLE,
+				   "application/json",
+				   had ? "{\"error\":\"out of memory\"}\n"
+				       : "{\"error\":\"no snapshot yet\"}\n");
+	return send_body(c, b, false, "application/json");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **req_cls)
+{
+	struct lvs_http *h = cls;
+	(void)version;
+	(void)upload;
+	(void)upload_size;
+	(void)req_cls;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+		atomic_fetch_add(&h->n_other, 1);
+		return send_static(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+				   "read-only: GET or HEAD\n");
+	}
+	if (h->n_users) {
+		char *pass = NULL;
+		char *user = MHD_basic_auth_get_username_password(c, &pass);
+		bool ok = user && pass && auth_verify(h, user, pass);
+		if (user)
+			MHD_free(user);
+		if (pass)
+			MHD_free(pass);
+		if (!ok) {
+			atomic_fetch_add(&h->n_denied, 1);
+			static const char msg[] = "authentication required\n";
+			struct MHD_Response *r = MHD_create_response_from_buffer(
+				strlen(msg), (void *)msg, MHD_RESPMEM_PERSISTENT);
+			if (!r)
+				return MHD_NO;
+			enum MHD_Result ret = MHD_queue_basic_auth_fail_response(c, "lvsd", r);
+			MHD_destroy_response(r);
+			return ret;
+		}
+	}
+	if (!strcmp(url, "/metrics"))
+		return serve_metrics(h, c);
+	if (!strcmp(url, "/api/v1/snapshot"))
+		return serve_snapshot(h, c);
+	atomic_fetch_add(&h->n_other, 1);
+	if (!strcmp(url, "/"))
+		return send_static(c, MHD_HTTP_OK, "text/html; charset=utf-8", index_html);
+	return send_static(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	fputs("lvsd: http: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	/* MHD's messages mostly end in a newline already. */
+	if (fmt[0] && fmt[strlen(fmt) - 1] != '\n')
+		fputc('\n', stderr);
+}
+
+/* --- lifetime -------------------------------------------------------------- */
+
+lvs_http *http_new(void)
+{
+	struct lvs_http *h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	pthread_mutex_init(&h->pub_lock, NULL);
+	pthread_mutex_init(&h->json_lock, NULL);
+	pthread_mutex_init(&h->auth_lock, NULL);
+	return h;
+}
+
+static void forget_listener(struct lvs_http *h)
+{
+	free(h->tls_cert);
+	free(h->tls_key);
+	h->tls_cert = h->tls_key = NULL;
+	users_free(h->users, h->n_users);
+	h->users = NULL;
+	h->n_users = 0;
+	free(h->ok_user);
+	free(h->ok_pass);
+	h->ok_user = h->ok_pass = NULL;
+	h->port = 0;
+}
+
+void http_stop(lvs_http *h)
+{
+	if (!h->d)
+		return;
+	MHD_stop_daemon(h->d);
+	h->d = NULL;
+	forget_listener(h);
+}
+
+void http_free(lvs_http *h)
+{
+	if (!h)
+		return;
+	http_stop(h);
+	body_unref(h->metrics);
+	body_unref(h->json);
+	snapshot_unref(h->snap);
+	pthread_mutex_destroy(&h->pub_lock);
+	pthread_mutex_destroy(&h->json_lock);
+	pthread_mutex_destroy(&h->auth_lock);
+	free(h);
+}
+
+static int slurp(const char *path, char **out, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		int e = errno;
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
+		return -e;
+	}
+	struct outbuf_s {
+		char *p;
+		size_t n, cap;
+	} b = { 0 };
+	char chunk[4096];
+	size_t got;
+	int rc = 0;
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b.n + got + 1 > b.cap) {
+			size_t cap = (b.n + got + 1) * 2;
+			char *p = realloc(b.p, cap);
+			if (!p) {
+				rc = -ENOMEM;
+				break;
+			}
+			b.p = p;
+			b.cap = cap;
+		}
+		memcpy(b.p + b.n, chunk, got);
+		b.n += got;
+		b.p[b.n] = 0;
+	}
+	if (!rc && ferror(f))
+		rc = -EIO;
+	fclose(f);
+	if (!rc && !b.n)
+		rc = -EINVAL;
+	if (rc) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+			 rc == -EINVAL ? "empty file" : strerror(-rc));
+		free(b.p);
+		return rc;
+	}
+	*out = b.p;
+	return 0;
+}
+
+int http_start(lvs_http *h, const struct lvs_http_opts *o, char *err, size_t errlen)
+{
+	if (h->d) {
+		snprintf(err, errlen, "already listening");
+		return -EALREADY;
+	}
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	const char *listen_s = o->listen ? o->listen : LVSD_DEFAULT_LISTEN;
+	int r = http_parse_listen(listen_s, &ss, &sl, err, errlen);
+	if (r)
+		return r;
+	if (!o->tls_cert != !o->tls_key) {
+		snprintf(err, errlen, "TLS needs both a certificate and a key file");
+		return -EINVAL;
+	}
+	bool tls = o->tls_cert != NULL;
+	if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		snprintf(err, errlen, "this libmicrohttpd has no TLS support");
+		return -EINVAL;
+	}
+	if (tls && ((r = slurp(o->tls_cert, &h->tls_cert, err, errlen)) ||
+		    (r = slurp(o->tls_key, &h->tls_key, err, errlen))))
+		goto err;
+	if (o->auth_file && (r = read_auth(o->auth_file, &h->users, &h->n_users, err, errlen)))
+		goto err;
+
+	/* Bind ourselves: the kernel's errno (EADDRINUSE, EACCES,
+	 * EADDRNOTAVAIL) makes a better message than MHD's NULL. */
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		goto err;
+	}
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, sl) || listen(fd, 1024)) {
+		r = -errno;
+		snprintf(err, errlen, "cannot listen on %s: %s", listen_s, strerror(errno));
+		close(fd);
+		goto err;
+	}
+	struct sockaddr_storage bound;
+	socklen_t bl = sizeof(bound);
+	if (!getsockname(fd, (struct sockaddr *)&bound, &bl))
+		h->port = ntohs(bound.ss_family == AF_INET6
+					? ((struct sockaddr_in6 *)&bound)->sin6_port
+					: ((struct sockaddr_in *)&bound)->sin_port);
+
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (tls)
+		flags |= MHD_USE_TLS;
+	unsigned threads = o->threads ? o->threads : 4;
+	struct MHD_OptionItem opts[] = {
+		{ MHD_OPTION_LISTEN_SOCKET, fd, NULL },
+		{ MHD_OPTION_THREAD_POOL_SIZE, threads, NULL },
+		/* Scrapes are short: a slow or stuck client must not hold a slot
+		 * for long, and a burst of them must not be refused. */
+		{ MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL },
+		{ MHD_OPTION_CONNECTION_LIMIT, 1000, NULL },
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
+		{ tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, h->tls_cert },
+		{ tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, h->tls_key },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	h->d = MHD_start_daemon(flags, (uint16_t)h->port, NULL, NULL, on_request, h,
+				MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (!h->d) {
+		r = -EINVAL;
+		snprintf(err, errlen, "libmicrohttpd refused to start on %s%s", listen_s,
+			 tls ? " (check the TLS certificate and key)" : "");
+		close(fd);
+		goto err;
+	}
+	logf_("listening on %s%s%s", listen_s, tls ? " (TLS)" : "",
+	      h->n_users ? " (basic auth)" : "");
+	return 0;
+err:
+	forget_listener(h);
+	return r;
+}
+
+unsigned http_port(lvs_http *h)
+{
+	return h->d ? h->port : 0;
+}
+
+void http_publish(lvs_http *h, struct lvs_body *metrics, struct lvs_snapshot *snap, bool stale)
+{
+	if (metrics)
+		body_ref(metrics);
+	if (snap)
+		snapshot_ref(snap);
+	pthread_mutex_lock(&h->pub_lock);
+	struct lvs_body *old_m = h->metrics;
+	struct lvs_snapshot *old_s = h->snap;
+	h->metrics = metrics;
+	h->snap = snap;
+	h->stale = stale;
+	h->pub_seq++;
+	pthread_mutex_unlock(&h->pub_lock);
+	/* Outside the lock: the last reference frees tens of megabytes. */
+	body_unref(old_m);
+	snapshot_unref(old_s);
+}
+
+void http_stats(lvs_http *h, struct lvs_http_stats *st)
+{
+	st->metrics = atomic_load(&h->n_metrics);
+	st->metrics_gzip = atomic_load(&h->n_gzip);
+	st->snapshot = atomic_load(&h->n_snapshot);
+	st->other = atomic_load(&h->n_other);
+	st->denied = atomic_load(&h->n_denied);
+}

@@ -1,0 +1,68 @@
+/* lvsd's HTTP side (libmicrohttpd, its own polling threads): /metrics from
+ * the body the daemon publishes once per poll (gzip when the scraper
+ * accepts it), /api/v1/snapshot (the `lvstop --once --json` document,
+ * rendered at most once per publication and only when asked for), and a
+ * short page on /. Optional TLS and basic auth. A request never polls the
+ * kernel and never waits for the poller.
+ * Threads: publish from any thread; start/stop/free from the owner. */
+#ifndef LVSTOP_EXPORTER_HTTP_H
+#define LVSTOP_EXPORTER_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "body.h"
+#include "collector/model.h"
+
+typedef struct lvs_http lvs_http; /* opaque */
+
+#define LVSD_DEFAULT_PORT 9587
+#define LVSD_DEFAULT_LISTEN "127.0.0.1:9587"
+
+struct lvs_http_opts {
+	const char *listen;    /* "ADDR:PORT" or "[V6ADDR]:PORT"; NULL: LVSD_DEFAULT_LISTEN */
+	const char *tls_cert;  /* PEM file paths: both set, or neither */
+	const char *tls_key;
+	const char *auth_file; /* "user:crypt-hash" lines; NULL: no auth */
+	unsigned threads;      /* worker threads; 0: 4 */
+};
+
+/* Parse a listen address (numeric only: a daemon must not depend on DNS to
+ * start). 0, or -EINVAL with the reason in err. */
+int http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, char *err,
+		      size_t errlen);
+
+/* Read an auth file: lines "user:hash" (crypt(3) hashes: yescrypt "$y$",
+ * SHA-512 "$6$", bcrypt "$2b$"...), '#' comments and blank lines ignored.
+ * Used by http_start and by config validation. 0 and *n users (when n is
+ * not NULL); -ENOENT/-EACCES... (the file), -EINVAL (err names the line),
+ * -ENOMEM. */
+int http_check_auth_file(const char *path, size_t *n, char *err, size_t errlen);
+
+/* A server with nothing published yet (it answers 503 until then), not
+ * listening. NULL on out of memory. */
+lvs_http *http_new(void);
+/* Stops and frees; drops what was published. */
+void http_free(lvs_http *h);
+
+/* Listen with opts (copied). 0; -EALREADY; -EINVAL (bad address, unreadable
+ * TLS/auth file, TLS not built in) or -EADDRINUSE/-errno from binding, err
+ * saying which. */
+int http_start(lvs_http *h, const struct lvs_http_opts *opts, char *err, size_t errlen);
+/* Stop listening (in-flight responses finish first). No-op when stopped. */
+void http_stop(lvs_http *h);
+/* The bound port (after start; useful with port 0), 0 when stopped. */
+unsigned http_port(lvs_http *h);
+
+/* Swap in a new /metrics body and snapshot (references are taken; either
+ * may be NULL to keep nothing). stale marks the snapshot's JSON. */
+void http_publish(lvs_http *h, struct lvs_body *metrics, struct lvs_snapshot *snap, bool stale);
+
+/* Requests answered since http_new, by kind (for tests and the log). */
+struct lvs_http_stats {
+	unsigned long long metrics, metrics_gzip, snapshot, other, denied;
+};
+void http_stats(lvs_http *h, struct lvs_http_stats *st);
+
+#endif

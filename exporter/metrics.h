@@ -1,0 +1,65 @@
+/* The Prometheus text exposition (format 0.0.4) of one snapshot: IPVS
+ * objects under `ipvs_`, what lvsd itself measures (polls, health checks,
+ * build) under `lvsd_`. Rendered once per publication by the daemon and
+ * served from a cache, so this is built for throughput: label sets are
+ * formatted once per object, samples are appended without printf.
+ * Metric reference: docs/metrics.md. Threads: pure functions. */
+#ifndef LVSTOP_EXPORTER_METRICS_H
+#define LVSTOP_EXPORTER_METRICS_H
+
+#include "collector/collector.h"
+#include "collector/model.h"
+#include "outbuf.h"
+
+/* What to do with per-real-server series (very large tables). */
+enum lvs_rs_mode {
+	LVS_RS_ALL = 0,   /* every per-real-server series */
+	LVS_RS_AGGREGATE, /* per-service aggregates of them instead */
+	LVS_RS_DROP,      /* neither */
+};
+
+/* Per-real-server metric groups, for metrics_opts.rs_groups. */
+enum {
+	LVS_RSG_CONNECTIONS = 1u << 0, /* ipvs_real_server_connections_total */
+	LVS_RSG_PACKETS = 1u << 1,     /* ..._incoming/outgoing_packets_total */
+	LVS_RSG_BYTES = 1u << 2,       /* ..._incoming/outgoing_bytes_total */
+	LVS_RSG_ACTIVE = 1u << 3,      /* ..._active_connections */
+	LVS_RSG_INACTIVE = 1u << 4,    /* ..._inactive_connections */
+	LVS_RSG_PERSISTENT = 1u << 5,  /* ..._persistent_connections */
+	LVS_RSG_WEIGHT = 1u << 6,      /* ..._weight */
+	LVS_RSG_THRESHOLDS = 1u << 7,  /* ..._upper/lower_threshold */
+	LVS_RSG_INFO = 1u << 8,        /* ..._info (forwarding method) */
+	LVS_RSG_HEALTH = 1u << 9,      /* lvsd_real_server_healthy and friends */
+	LVS_RSG_ENTRIES = 1u << 10,    /* ipvs_real_server_connection_entries */
+	LVS_RSG_ALL = (1u << 11) - 1,
+};
+
+/* The group bit for a config name ("connections", "packets", "bytes",
+ * "active", "inactive", "persistent", "weight", "thresholds", "info",
+ * "health", "entries"); 0 when unknown. */
+unsigned metrics_rs_group_from_name(const char *name);
+/* "all", "aggregate", "drop"; -EINVAL otherwise. */
+int metrics_rs_mode_from_name(const char *name);
+
+struct lvs_metrics_opts {
+	enum lvs_rs_mode rs_mode;
+	unsigned rs_groups; /* LVS_RSG_* bits; 0 means LVS_RSG_ALL */
+};
+
+/* What the daemon knows about itself, for the lvsd_ series. */
+struct lvs_metrics_self {
+	const char *version;      /* lvsd's version, for lvsd_build_info */
+	double start_time;        /* wall clock the daemon started */
+	double render_seconds;    /* how long the previous render took */
+	uint64_t reloads_ok, reloads_failed;
+	bool last_reload_ok;
+	uint64_t checks;          /* health checks configured (0: none run) */
+};
+
+/* Append the whole exposition to out. s may be NULL (no good poll yet:
+ * only ipvs_up 0 and the lvsd_ series). st and self must not be NULL.
+ * 0, or -ENOMEM (out is marked failed). */
+int metrics_render(struct outbuf *out, const struct lvs_snapshot *s, const struct lvs_status *st,
+		   const struct lvs_metrics_opts *o, const struct lvs_metrics_self *self);
+
+#endif
