@@ -87,10 +87,10 @@ struct lvs_check_spec {
 	const char *http_expect;  /* substring the body must contain; NULL: none */
 
 	/* UDP: the payload (may be empty) goes out on a connected socket; an
-	 * ICMP port unreachable (ECONNREFUSED) is always down. Otherwise:
-	 * udp_no_icmp false: up when a reply arrives (containing udp_expect if
-	 * set) within the timeout; true: up when no ICMP error came back by the
-	 * timeout, replies are ignored. */
+	 * ICMP port unreachable (ECONNREFUSED) is always down. Otherwise up
+	 * when a reply arrives (containing udp_expect if set) within the
+	 * timeout; and with udp_no_icmp, also when the timeout passes with
+	 * neither a reply nor an ICMP error (for services that never answer). */
 	const void *udp_payload;
 	size_t udp_payload_len;
 	const char *udp_expect;
@@ -128,8 +128,8 @@ struct lvs_check_sample {
 
 struct lvs_health_opts {
 	/* Called on the engine thread for every spec (of the current set) whose
-	 * probe changed state, with the engine's copy of the spec (valid during
-	 * the call). It may call any health_* read and health_set_checks (the
+	 * probe changed state, with the engine's copy of the spec (defaults
+	 * filled in; valid during the call). It may call any health_* read and health_set_checks (the
 	 * new set is then applied after the callbacks of this round), never
 	 * health_stop or health_free. Must be quick: checks wait meanwhile. */
 	void (*on_change)(void *arg, const struct lvs_check_spec *spec,
