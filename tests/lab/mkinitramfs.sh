@@ -23,11 +23,14 @@ env=$("$here/fetch-kernel.sh")
 # Modules the guest loads; their dependencies are added from modules.dep.
 want="ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr
 ip_vs_dh ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ip_vs_ftp
-veth bridge dummy ipip ip_gre gre fou fou6 ip6_tunnel sctp"
+veth bridge dummy ipip ip_gre gre fou fou6 ip6_tunnel sctp
+sch_ingress cls_u32 act_skbedit"
 
-# Dynamic programs: host path -> guest path.  iproute2 goes to /sbin/ip,
-# where it replaces busybox's applet (scripts call it by that full path).
+# Dynamic programs: host path -> guest path.  iproute2 goes to /sbin/ip and
+# /sbin/tc, where it replaces busybox's applets (scripts call it by those
+# full paths).
 bins="$(readlink -f "$(command -v ip)"):/usr/sbin/ip
+$(readlink -f "$(command -v tc)"):/usr/sbin/tc
 $(command -v ipvsadm):/usr/sbin/ipvsadm
 $(command -v jq):/usr/bin/jq
 $(command -v tmux):/usr/bin/tmux"
@@ -134,7 +137,7 @@ printf '127.0.0.1 localhost\n::1 localhost\n' > "$root/etc/hosts"
 
 cp "$here/guest/init" "$root/init"
 chmod 0755 "$root/init"
-cp "$here/guest/lib.sh" "$root/lab/lib.sh"
+cp "$here"/guest/*.sh "$root/lab/"
 cp "$here"/scenarios/*.sh "$root/lab/scenarios/"
 
 mkdir -p "$(dirname "$out")"

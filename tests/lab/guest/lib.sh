@@ -166,6 +166,43 @@ lab_vip() {
 	esac
 }
 
+# lab_mark VIP MARK: packets from the client to VIP get firewall mark MARK
+# (tc on the director's client link; the guest has no iptables).
+lab_mark() {
+	if [ ! -e /run/lab.clsact ]; then
+		/sbin/tc qdisc add dev dcli clsact || return 1
+		: > /run/lab.clsact
+	fi
+	case $1 in
+	*:*) /sbin/tc filter add dev dcli ingress protocol ipv6 u32 \
+		match ip6 dst "$1/128" action skbedit mark "$2" ;;
+	*) /sbin/tc filter add dev dcli ingress protocol ip u32 \
+		match ip dst "$1/32" action skbedit mark "$2" ;;
+	esac
+}
+
+# lab_unload_ipvs: flush IPVS and remove the schedulers and ip_vs.  A
+# module whose last user just went away can still be busy for a moment:
+# retry for a few seconds.
+LAB_SCHEDULERS="rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh"
+lab_unload_ipvs() {
+	ipvsadm -C 2>/dev/null
+	_t=0
+	while grep -q '^ip_vs ' /proc/modules; do
+		for _s in $LAB_SCHEDULERS; do
+			grep -q "^ip_vs_$_s " /proc/modules && rmmod "ip_vs_$_s" 2>/dev/null
+		done
+		rmmod ip_vs 2>/dev/null && return 0
+		_t=$((_t + 1))
+		if [ "$_t" -ge 20 ]; then
+			echo "ip_vs still loaded: $(grep '^ip_vs' /proc/modules | tr '\n' ' ')"
+			return 1
+		fi
+		sleep 0.5
+	done
+	return 0
+}
+
 # --- topologies ------------------------------------------------------------
 
 # lab_nat: VS/NAT.  Real servers nat1 (192.0.2.11, 2001:db8:a::11) and nat2
@@ -255,6 +292,19 @@ lab_all() {
 
 # --- traffic ---------------------------------------------------------------
 
+# lab_dns VIP: one DNS query (UDP port 53) from the client.  Nothing answers
+# on the real servers; IPVS still schedules and counts the packets.
+lab_dns() {
+	lab_in client timeout 3 nslookup example.org "$1" >/dev/null 2>&1
+	return 0
+}
+
+# lab_hold VIP PORT SECONDS: open a TCP connection from the client and keep
+# it open (ESTABLISHED) for SECONDS, in the background.
+lab_hold() {
+	lab_in client sh -c "sleep $3 | nc $1 $2" >/dev/null 2>&1 &
+}
+
 # lab_url VIP PORT: an HTTP URL (IPv6 addresses in brackets).
 lab_url() {
 	case $1 in
@@ -284,3 +334,5 @@ lab_traffic() {
 	[ "$_bad" -gt 255 ] && _bad=255
 	return "$_bad"
 }
+
+. /lab/compare.sh
