@@ -603,13 +603,14 @@ int http_start(lvs_http *h, const struct lvs_http_opts *o, char *err, size_t err
 		flags |= MHD_USE_TLS;
 	unsigned threads = o->threads ? o->threads : 4;
 	struct MHD_OptionItem opts[] = {
+		/* The logger first: MHD logs with its own until it sees it. */
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
 		{ MHD_OPTION_LISTEN_SOCKET, fd, NULL },
 		{ MHD_OPTION_THREAD_POOL_SIZE, threads, NULL },
 		/* Scrapes are short: a slow or stuck client must not hold a slot
 		 * for long, and a burst of them must not be refused. */
 		{ MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, 1000, NULL },
-		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
 		{ tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, h->tls_cert },
 		{ tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, h->tls_key },
 		{ MHD_OPTION_END, 0, NULL },

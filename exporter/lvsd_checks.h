@@ -1,0 +1,31 @@
+/* Which health checks lvsd runs: the configured checks and the default
+ * TCP check, matched against the real servers the IPVS table holds now.
+ * Rebuilt whenever the table's membership or the config changes; the
+ * engine keeps the state of checks whose identity stays the same.
+ * Threads: pure functions. */
+#ifndef LVSTOP_EXPORTER_LVSD_CHECKS_H
+#define LVSTOP_EXPORTER_LVSD_CHECKS_H
+
+#include "collector/health.h"
+#include "lvsd_conf.h"
+
+/* The specs for snapshot s under config c: every real server of a
+ * configured service gets its own check, else its service's, else
+ * health.default (scoped to that service); real servers of services the
+ * config does not name get health.default (unscoped, shared by every
+ * service that has them) when c->default_checks and `defaults` are set.
+ * Strings in the specs are borrowed from c. *out is malloc'd (free it;
+ * NULL when *n is 0). 0 or -ENOMEM. */
+int lvsd_checks_build(const struct lvsd_config *c, const struct lvs_snapshot *s, bool defaults,
+		      struct lvs_check_spec **out, size_t *n);
+
+/* A fingerprint of a set built by lvsd_checks_build: equal sets from the
+ * same config give equal values, so the caller replaces the engine's set
+ * only when it changed. */
+uint64_t lvsd_checks_hash(const struct lvs_check_spec *specs, size_t n);
+
+/* The configured service for svc, or NULL. */
+const struct lvsd_svc_conf *lvsd_checks_find_service(const struct lvsd_config *c,
+						     const struct lvs_service *svc);
+
+#endif

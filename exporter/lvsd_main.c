@@ -1,0 +1,477 @@
+/* lvsd: the IPVS monitoring daemon. Runs the collector's poller, the
+ * health-check engine and the HTTP exporter; the main thread only waits
+ * for signals and publications: at each publication it renders /metrics
+ * once (and its gzip form) and refreshes the set of health checks.
+ * Foreground, logs on stderr (systemd style). SIGHUP reloads the config
+ * (a bad one is rejected and the running one stays); SIGTERM/SIGINT stop.
+ * Usage and options: docs/lvsd.8. */
+#include "body.h"
+#include "collector/collector.h"
+#include "collector/health.h"
+#include "collector/snapshot.h"
+#include "http.h"
+#include "lvsd_checks.h"
+#include "lvsd_conf.h"
+#include "metrics.h"
+#include "outbuf.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LVSD_VERSION "0.1.0"
+
+struct cli {
+	const char *config, *listen, *replay;
+	double interval;
+	bool loop, no_conns, check_only;
+};
+
+struct daemon {
+	struct cli cli;
+	struct lvsd_config *conf; /* owned: the running configuration */
+	lvs_collector *coll;
+	lvs_health *health;
+	lvs_http *http;
+	struct outbuf render; /* reused across renders: its capacity settles */
+	struct lvs_metrics_self self;
+	uint64_t seen_seq;
+	uint64_t checks_hash;
+	bool checks_set;
+};
+
+static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logmsg(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("lvsd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: lvsd [--config FILE] [--listen ADDR:PORT] [--interval SECONDS]\n"
+	      "            [--replay FILE [--loop]] [--no-conns] [--check-config] [-V]\n"
+	      "  --config FILE       configuration (libconfig syntax; see lvsd(8))\n"
+	      "  --listen ADDR:PORT  HTTP listen address (default " LVSD_DEFAULT_LISTEN ")\n"
+	      "  --interval SECONDS  seconds between IPVS polls (default 2)\n"
+	      "  --replay FILE       read snapshots from a recording instead of the kernel\n"
+	      "  --loop              start the recording over at its end\n"
+	      "  --no-conns          do not read /proc/net/ip_vs_conn\n"
+	      "  --check-config      validate the configuration and exit\n"
+	      "  -V, --version       print the version and exit\n",
+	      f);
+}
+
+static int parse_cli(int argc, char **argv, struct cli *o)
+{
+	enum { O_CONFIG = 256, O_LISTEN, O_INTERVAL, O_REPLAY, O_LOOP, O_NOCONNS, O_CHECK };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, O_CONFIG },
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "interval", required_argument, NULL, O_INTERVAL },
+		{ "replay", required_argument, NULL, O_REPLAY },
+		{ "loop", no_argument, NULL, O_LOOP },
+		{ "no-conns", no_argument, NULL, O_NOCONNS },
+		{ "check-config", no_argument, NULL, O_CHECK },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	char *end;
+	while ((c = getopt_long(argc, argv, "Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG: o->config = optarg; break;
+		case O_LISTEN: o->listen = optarg; break;
+		case O_INTERVAL:
+			o->interval = strtod(optarg, &end);
+			if (*end || !(o->interval >= 0.1) || o->interval > 86400) {
+				fprintf(stderr, "lvsd: --interval wants seconds, 0.1 to 86400 (got '%s')\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case O_REPLAY: o->replay = optarg; break;
+		case O_LOOP: o->loop = true; break;
+		case O_NOCONNS: o->no_conns = true; break;
+		case O_CHECK: o->check_only = true; break;
+		case 'V': printf("lvsd %s\n", LVSD_VERSION); exit(0);
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "lvsd: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (o->loop && !o->replay) {
+		fprintf(stderr, "lvsd: --loop goes with --replay FILE\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Load the config named on the command line (or the defaults) with the
+ * command line's overrides applied. 0 or -errno with err set. */
+static int load_config(const struct cli *o, struct lvsd_config **out, char *err, size_t errlen)
+{
+	struct lvsd_config *c = NULL;
+	if (o->config) {
+		int r = lvsd_conf_load(o->config, &c, err, errlen);
+		if (r)
+			return r;
+	} else if (!(c = lvsd_conf_default())) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (o->listen) {
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		char *l = strdup(o->listen);
+		if (!l) {
+			lvsd_conf_free(c);
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		free(c->listen);
+		c->listen = l;
+		if (http_parse_listen(l, &ss, &sl, err, errlen)) {
+			lvsd_conf_free(c);
+			return -EINVAL;
+		}
+	}
+	if (o->interval > 0)
+		c->interval = o->interval;
+	*out = c;
+	return 0;
+}
+
+static void http_opts_of(const struct lvsd_config *c, struct lvs_http_opts *h)
+{
+	*h = (struct lvs_http_opts){
+		.listen = c->listen,
+		.tls_cert = c->tls_cert,
+		.tls_key = c->tls_key,
+		.auth_file = c->auth_file,
+		.threads = c->threads,
+	};
+}
+
+static bool str_differs(const char *a, const char *b)
+{
+	return (!a != !b) || (a && strcmp(a, b));
+}
+
+static bool listener_differs(const struct lvsd_config *a, const struct lvsd_config *b)
+{
+	/* An auth file is re-read at every reload: its users may change
+	 * while its name does not. */
+	return str_differs(a->listen, b->listen) || str_differs(a->tls_cert, b->tls_cert) ||
+	       str_differs(a->tls_key, b->tls_key) || str_differs(a->auth_file, b->auth_file) ||
+	       a->auth_file || a->threads != b->threads;
+}
+
+static void warn_pending(const struct lvsd_config *c)
+{
+	for (size_t i = 0; i < c->n_svcs; i++)
+		if (c->svcs[i].quiesce_on_failure) {
+			logmsg("%s:%d: quiesce_on_failure is accepted but has no effect yet: "
+			       "lvsd does not change the IPVS table in this version",
+			       c->path ? c->path : "(defaults)", c->svcs[i].line);
+			return;
+		}
+}
+
+/* --- per publication ---------------------------------------------------------- */
+
+static void refresh_checks(struct daemon *d, const struct lvs_snapshot *s, bool force)
+{
+	struct lvs_check_spec *v;
+	size_t n;
+	if (lvsd_checks_build(d->conf, s, !d->cli.replay, &v, &n)) {
+		logmsg("health: out of memory building the check set; keeping the current one");
+		return;
+	}
+	uint64_t h = lvsd_checks_hash(v, n);
+	if (!force && d->checks_set && h == d->checks_hash) {
+		free(v);
+		return;
+	}
+	int r = health_set_checks(d->health, v, n);
+	free(v);
+	if (r) {
+		logmsg("health: cannot apply %zu checks: %s", n, strerror(-r));
+		return;
+	}
+	if (!d->checks_set || d->self.checks != n)
+		logmsg("health: %zu check%s", n, n == 1 ? "" : "s");
+	d->checks_hash = h;
+	d->checks_set = true;
+	d->self.checks = n;
+}
+
+/* Render /metrics for the newest publication and hand it to the server. */
+static void publish(struct daemon *d, bool force)
+{
+	struct lvs_status st;
+	struct lvs_snapshot *s = collector_acquire(d->coll, &st);
+	if (!force && st.seq == d->seen_seq) {
+		snapshot_unref(s);
+		return;
+	}
+	d->seen_seq = st.seq;
+	if (s)
+		refresh_checks(d, s, force);
+	double t0 = mono_now();
+	outbuf_reset(&d->render);
+	int r = metrics_render(&d->render, s, &st, &d->conf->metrics, &d->self);
+	struct lvs_body *b = NULL;
+	if (!r) {
+		/* Copy out of the reused buffer: the body lives on in responses
+		 * while the next render writes the buffer again. */
+		char *copy = malloc(d->render.len + 1);
+		if (copy) {
+			memcpy(copy, d->render.data, d->render.len + 1);
+			b = body_new(copy, d->render.len, d->conf->gzip_level);
+		}
+	}
+	if (b)
+		http_publish(d->http, b, s, st.stale);
+	else
+		logmsg("out of memory rendering /metrics; serving the previous body");
+	body_unref(b);
+	snapshot_unref(s);
+	d->self.render_seconds = mono_now() - t0;
+}
+
+static void reload(struct daemon *d)
+{
+	char err[512];
+	struct lvsd_config *nc;
+	if (!d->cli.config) {
+		logmsg("SIGHUP: started without --config: nothing to reload");
+		return;
+	}
+	if (load_config(&d->cli, &nc, err, sizeof(err))) {
+		logmsg("reload rejected, the running configuration stays: %s", err);
+		d->self.reloads_failed++;
+		d->self.last_reload_ok = false;
+		publish(d, true);
+		return;
+	}
+	if (listener_differs(d->conf, nc)) {
+		struct lvs_http_opts ho;
+		http_stop(d->http);
+		http_opts_of(nc, &ho);
+		if (http_start(d->http, &ho, err, sizeof(err))) {
+			char err2[512];
+			logmsg("reload rejected, the running configuration stays: %s", err);
+			http_opts_of(d->conf, &ho);
+			if (http_start(d->http, &ho, err2, sizeof(err2)))
+				logmsg("cannot listen again with the running configuration: %s", err2);
+			lvsd_conf_free(nc);
+			d->self.reloads_failed++;
+			d->self.last_reload_ok = false;
+			publish(d, true);
+			return;
+		}
+	}
+	if (nc->read_conns != d->conf->read_conns || nc->conn_limit != d->conf->conn_limit ||
+	    nc->history_budget != d->conf->history_budget)
+		logmsg("reload: daemon.read_connections, connection_limit and history_mib take "
+		       "effect at the next start");
+	collector_set_interval(d->coll, nc->interval);
+	struct lvsd_config *old = d->conf;
+	d->conf = nc;
+	warn_pending(nc);
+	d->self.reloads_ok++;
+	d->self.last_reload_ok = true;
+	/* The engine deep-copies specs, so the old config (whose strings the
+	 * current specs point into) may go once the new set is applied. */
+	publish(d, true);
+	lvsd_conf_free(old);
+	logmsg("configuration reloaded from %s", d->cli.config);
+}
+
+static void on_health_change(void *arg, const struct lvs_check_spec *spec, enum lvs_health from,
+			     enum lvs_health to)
+{
+	(void)arg;
+	static const char *names[] = { "unknown", "up", "down" };
+	char a[64];
+	if (spec->af == AF_INET6) {
+		char t[48];
+		inet_ntop(AF_INET6, &spec->addr, t, sizeof(t));
+		snprintf(a, sizeof(a), "[%s]:%u", t, spec->port);
+	} else {
+		char t[16];
+		inet_ntop(AF_INET, &spec->addr, t, sizeof(t));
+		snprintf(a, sizeof(a), "%s:%u", t, spec->port);
+	}
+	logmsg("health: %s (%s check) %s -> %s", a, health_type_name(spec->type),
+	       names[from >= 0 && from <= 2 ? from : 0], names[to >= 0 && to <= 2 ? to : 0]);
+}
+
+/* --- main ------------------------------------------------------------------------ */
+
+static int run(struct daemon *d, int sfd)
+{
+	struct pollfd p[2] = {
+		{ .fd = sfd, .events = POLLIN },
+		{ .fd = collector_notify_fd(d->coll), .events = POLLIN },
+	};
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			logmsg("poll: %s", strerror(errno));
+			return 1;
+		}
+		if (p[1].revents & POLLIN) {
+			collector_notify_drain(d->coll);
+			publish(d, false);
+		}
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				reload(d);
+			} else {
+				logmsg("signal %d: stopping", (int)si.ssi_signo);
+				return 0;
+			}
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { 0 };
+	char err[512];
+	int rc = 1, sfd = -1;
+	if (parse_cli(argc, argv, &d.cli))
+		return 2;
+	if (load_config(&d.cli, &d.conf, err, sizeof(err))) {
+		logmsg("%s", err);
+		return 1;
+	}
+	if (d.cli.check_only) {
+		printf("%s: ok\n", d.cli.config ? d.cli.config : "(defaults)");
+		lvsd_conf_free(d.conf);
+		return 0;
+	}
+	warn_pending(d.conf);
+	d.self.version = LVSD_VERSION;
+	d.self.start_time = wall_now();
+	d.self.last_reload_ok = true;
+	outbuf_init(&d.render);
+
+	/* Block the signals before any thread starts, so every thread
+	 * inherits the mask and they arrive only through the signalfd. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) ||
+	    (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
+		logmsg("signalfd: %s", strerror(errno));
+		goto out;
+	}
+	/* A scraper hanging up mid-response must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+
+	struct lvs_source *src;
+	if (d.cli.replay) {
+		src = source_replay_new(d.cli.replay, d.cli.loop, err, sizeof(err));
+		if (!src) {
+			logmsg("%s", err);
+			goto out;
+		}
+	} else {
+		struct lvs_kernel_opts ko = { .read_conns = d.conf->read_conns && !d.cli.no_conns,
+					      .conn = LVS_CONN_OPTS_DEFAULT };
+		if (d.conf->conn_limit)
+			ko.conn.max_lines = d.conf->conn_limit;
+		if (!(src = source_kernel_new(&ko))) {
+			logmsg("out of memory");
+			goto out;
+		}
+	}
+	struct lvs_health_opts hopts = { .on_change = on_health_change, .arg = &d };
+	if (!(d.health = health_new(&hopts))) {
+		logmsg("cannot create the health-check engine: %s", strerror(errno));
+		source_free(src);
+		goto out;
+	}
+	struct lvs_collector_opts co = {
+		.interval = d.conf->interval,
+		.history_budget = d.conf->history_budget,
+		.annotate = health_annotate,
+		.annotate_arg = d.health,
+	};
+	if (!(d.coll = collector_new(src, &co)) || !(d.http = http_new())) {
+		logmsg("out of memory");
+		goto out;
+	}
+	struct lvs_http_opts ho;
+	http_opts_of(d.conf, &ho);
+	if (http_start(d.http, &ho, err, sizeof(err))) {
+		logmsg("%s", err);
+		goto out;
+	}
+	publish(&d, true); /* ipvs_up 0 until the first poll: never a 503 */
+	int r;
+	if ((r = health_start(d.health)) || (r = collector_start(d.coll))) {
+		logmsg("cannot start a thread: %s", strerror(-r));
+		goto out;
+	}
+	logmsg("lvsd %s: polling %s every %gs", LVSD_VERSION,
+	       d.cli.replay ? d.cli.replay : "the kernel", d.conf->interval);
+	rc = run(&d, sfd);
+out:
+	/* Stop in dependency order: nothing publishes into a stopped server,
+	 * no annotate runs against a freed engine. */
+	if (d.coll)
+		collector_stop(d.coll);
+	if (d.http)
+		http_stop(d.http);
+	if (d.health)
+		health_stop(d.health);
+	collector_free(d.coll);
+	http_free(d.http);
+	health_free(d.health);
+	lvsd_conf_free(d.conf);
+	outbuf_done(&d.render);
+	if (sfd >= 0)
+		close(sfd);
+	return rc;
+}
