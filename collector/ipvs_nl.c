@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -342,8 +343,11 @@ static int decode_stats(const struct nlattr *s64, const struct nlattr *s32,
 	struct attr_tab tb;
 	const struct nlattr *nest = s64 ? s64 : s32;
 
-	if (!nest)
+	if (!nest) {
+		*st = (struct lvs_stats){ 0 };
+		*kr = (struct lvs_kern_rates){ 0 };
 		return 0;
+	}
 	if (parse_nested(&tb, IPVS_STATS_ATTR_MAX, nest,
 			 s64 ? ipvs_stats64_policy : ipvs_stats32_policy) < 0)
 		return -EPROTO;
@@ -422,6 +426,13 @@ int ipvs_nl_decode_service(struct nlattr *attr, struct lvs_service *out)
 	return 0;
 }
 
+/* ipvs_nl_decode_dest assigns each field before `rates` by name: a field
+ * added there must be assigned too (this fires when the layout moves). */
+_Static_assert(offsetof(struct lvs_dest, rates) == 136 &&
+	       offsetof(struct lvs_dest, persist_conns) == 52 &&
+	       offsetof(struct lvs_dest, stats) == 56,
+	       "struct lvs_dest changed: update ipvs_nl_decode_dest");
+
 int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *out)
 {
 	struct attr_tab tb;
@@ -444,9 +455,10 @@ int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *o
 	if (!af_known(af))
 		return -EPROTO;
 
-	/* Straight into *out, no copy: this is the hot path of a dump with
-	 * thousands of real servers. Zeroed whole so that fields the model
-	 * gains later (health, our rates) start cleared. */
+	/* Straight into *out, no zero-and-copy: this is the hot path of a
+	 * dump with thousands of real servers. Every field before `rates` is
+	 * assigned below; from `rates` on (ours, health, whatever the model
+	 * gains at the end) is cleared. */
 	memset(&out->addr, 0, sizeof(out->addr));
 	memset(&out->rates, 0, sizeof(*out) - offsetof(struct lvs_dest, rates));
 	err = addr_copy(&out->addr, af, a_addr);
@@ -466,12 +478,9 @@ int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *o
 	struct nlattr *a_tt = attr_get(&tb, IPVS_DEST_ATTR_TUN_TYPE);
 	struct nlattr *a_tp = attr_get(&tb, IPVS_DEST_ATTR_TUN_PORT);
 	struct nlattr *a_tf = attr_get(&tb, IPVS_DEST_ATTR_TUN_FLAGS);
-	if (a_tt)
-		out->tun_type = attr_u8(a_tt);
-	if (a_tp)
-		out->tun_port = ntohs(attr_u16(a_tp));
-	if (a_tf)
-		out->tun_flags = attr_u16(a_tf);
+	out->tun_type = a_tt ? attr_u8(a_tt) : 0;
+	out->tun_port = a_tp ? ntohs(attr_u16(a_tp)) : 0;
+	out->tun_flags = a_tf ? attr_u16(a_tf) : 0;
 	return decode_stats(attr_get(&tb, IPVS_DEST_ATTR_STATS64),
 			    attr_get(&tb, IPVS_DEST_ATTR_STATS), &out->stats, &out->krates);
 }
@@ -861,8 +870,10 @@ int ipvs_nl_open_transport(lvs_nl **out, int family,
 		return -ENOMEM;
 	}
 	/* nl_send goes through the socket's callbacks, nl_recvmsgs through
-	 * ours. */
-	nl_cb_overwrite_send(nl_socket_get_cb(nl->sock), send_fn);
+	 * ours. nl_socket_get_cb hands out a reference. */
+	struct nl_cb *scb = nl_socket_get_cb(nl->sock);
+	nl_cb_overwrite_send(scb, send_fn);
+	nl_cb_put(scb);
 	nl_cb_overwrite_recv(nl->cb, recv_fn);
 	nl->fixed_family = family;
 	nl->family = family;
