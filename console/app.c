@@ -1,0 +1,333 @@
+#include "app.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector/snapshot.h"
+#include "crt.h"
+#include "draw.h"
+#include "keys.h"
+#include "panel.h"
+
+#define EVENT_LOG_CAP 2000
+#define MIN_COLS 40
+#define MIN_ROWS 10
+
+/* Signals reach the loop through a pipe: the handlers only write a byte. */
+static int sig_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	char c = sig == SIGWINCH ? 'W' : 'Q';
+	(void)!write(sig_pipe[1], &c, 1);
+	errno = saved;
+}
+
+const struct panel *panel_of(enum view v)
+{
+	static const struct panel *const panels[VIEW_COUNT] = {
+		[VIEW_SERVICES] = &panel_services, [VIEW_DETAIL] = &panel_detail,
+		[VIEW_CONNS] = &panel_conns,       [VIEW_EVENTS] = &panel_events,
+		[VIEW_HELP] = &panel_help,
+	};
+	return panels[v < VIEW_COUNT ? v : VIEW_SERVICES];
+}
+
+int app_header_rows(const struct app *a)
+{
+	return frame_header_rows(a);
+}
+
+int app_body_rows(const struct app *a)
+{
+	int h = a->rows - app_header_rows(a) - 1;
+	if (a->view == VIEW_SERVICES)
+		h--; /* the column titles */
+	return h > 1 ? h : 1;
+}
+
+void app_show(struct app *a, enum view v)
+{
+	if (v == a->view)
+		return;
+	if (v == VIEW_HELP || v == VIEW_DETAIL)
+		a->back = a->view == VIEW_HELP || a->view == VIEW_DETAIL ? a->back : a->view;
+	a->view = v;
+}
+
+void app_set_cursor(struct app *a, long i)
+{
+	if (i >= (long)a->tbl.n)
+		i = (long)a->tbl.n - 1;
+	if (i < 0)
+		i = 0;
+	a->cursor = i;
+	if (a->tbl.n && a->snap) {
+		table_row_key(a->snap, &a->tbl.rows[i], &a->sel);
+		a->sel_valid = true;
+	}
+}
+
+int app_rebuild(struct app *a)
+{
+	if (!a->snap) {
+		a->tbl.n = 0;
+		return 0;
+	}
+	struct table_opts o = {
+		.sort_col = a->sort_col,
+		.descending = a->sort_desc,
+		.tree = a->tree,
+		.filter = a->filter,
+		.collapse_all = a->collapse_all,
+		.toggled = &a->toggled,
+	};
+	int r = table_build(&a->tbl, a->snap, &o);
+	long i = -1;
+	if (a->sel_valid && a->tbl.n) {
+		/* Usually where it was; else search. */
+		if (a->cursor >= 0 && a->cursor < (long)a->tbl.n) {
+			struct lvs_key k;
+			table_row_key(a->snap, &a->tbl.rows[a->cursor], &k);
+			if (lvs_key_equal(&k, &a->sel))
+				i = a->cursor;
+		}
+		if (i < 0)
+			i = table_find(&a->tbl, a->snap, &a->sel);
+		if (i < 0 && a->sel.is_dest) {
+			/* Its service, when the real server is folded away. */
+			struct lvs_key k = a->sel;
+			k.is_dest = 0;
+			k.dest_af = k.dest_port = 0;
+			memset(&k.dest_addr, 0, sizeof(k.dest_addr));
+			i = table_find(&a->tbl, a->snap, &k);
+		}
+	}
+	app_set_cursor(a, i >= 0 ? i : a->cursor);
+	return r;
+}
+
+const struct lvs_service *app_find(const struct app *a, const struct lvs_key *k,
+				   const struct lvs_dest **dest)
+{
+	*dest = NULL;
+	const struct lvs_snapshot *s = a->snap;
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < s->n_services; i++) {
+		const struct lvs_service *v = &s->services[i];
+		struct lvs_key sk;
+		lvs_key_service(&sk, v);
+		if (sk.svc_af != k->svc_af || sk.svc_proto != k->svc_proto || sk.fwmark != k->fwmark ||
+		    sk.svc_port != k->svc_port || memcmp(&sk.svc_addr, &k->svc_addr, sizeof(sk.svc_addr)))
+			continue;
+		if (!k->is_dest)
+			return v;
+		for (size_t j = 0; j < v->n_dests; j++) {
+			struct lvs_key dk;
+			lvs_key_dest(&dk, v, &v->dests[j]);
+			if (lvs_key_equal(&dk, k)) {
+				*dest = &v->dests[j];
+				return v;
+			}
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+/* Take the newest publication. True when something changed. */
+static bool take(struct app *a)
+{
+	struct lvs_status st;
+	struct lvs_snapshot *s = collector_acquire(a->col, &st);
+	if (st.seq == a->seen_seq) {
+		snapshot_unref(s);
+		return false;
+	}
+	a->seen_seq = st.seq;
+	a->st = st;
+	a->refreshes++;
+	if (!s || s == a->snap || (a->paused && a->snap)) {
+		snapshot_unref(s);
+		return true;
+	}
+	struct ev_vec ev = { 0 };
+	events_diff(a->snap, s, &ev); /* on -ENOMEM the log misses a few */
+	for (size_t i = 0; i < ev.n; i++)
+		ev_log_add(&a->log, &ev.v[i]);
+	ev_vec_done(&ev);
+	snapshot_unref(a->snap);
+	a->snap = s;
+	app_rebuild(a);
+	return true;
+}
+
+static void draw(struct app *a)
+{
+	erase();
+	if (a->cols < MIN_COLS || a->rows < MIN_ROWS) {
+		char m[64];
+		snprintf(m, sizeof(m), "terminal too small: %dx%d (need %dx%d)", a->cols, a->rows,
+			 MIN_COLS, MIN_ROWS);
+		draw_str(0, 0, a->cols, CR_BANNER_ERROR, m);
+		refresh();
+		return;
+	}
+	layout_compute(a->cols, a->exact, &a->lay);
+	frame_draw_header(a);
+	int y = app_header_rows(a);
+	panel_of(a->view)->draw(a, y, a->rows - y - 1);
+	frame_draw_bar(a);
+	refresh();
+}
+
+static void resize(struct app *a)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+		resize_term(ws.ws_row, ws.ws_col);
+	getmaxyx(stdscr, a->rows, a->cols);
+	clearok(curscr, TRUE);
+}
+
+static int install_signals(void)
+{
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK))
+		return -errno;
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	int sigs[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	return 0;
+}
+
+static void restore_signals(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigemptyset(&sa.sa_mask);
+	int sigs[] = { SIGWINCH, SIGINT, SIGTERM, SIGHUP };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
+}
+
+/* Milliseconds to the next whole second of the wall clock (the header's
+ * clock ticks then). */
+static int ms_to_next_second(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int)(1000 - ts.tv_nsec / 1000000) + 1;
+}
+
+static void loop(struct app *a)
+{
+	struct pollfd p[3] = {
+		{ .fd = STDIN_FILENO, .events = POLLIN },
+		{ .fd = collector_notify_fd(a->col), .events = POLLIN },
+		{ .fd = sig_pipe[0], .events = POLLIN },
+	};
+	take(a);
+	draw(a);
+	while (!a->quit) {
+		if (a->opts.iterations && a->refreshes >= a->opts.iterations)
+			break;
+		int n = poll(p, 3, ms_to_next_second());
+		if (n < 0 && errno != EINTR)
+			break;
+		if (p[2].revents & POLLIN) {
+			char c[16];
+			ssize_t k;
+			while ((k = read(sig_pipe[0], c, sizeof(c))) > 0)
+				for (ssize_t i = 0; i < k; i++) {
+					if (c[i] == 'W')
+						resize(a);
+					else
+						a->quit = true;
+				}
+		}
+		if (p[1].revents & POLLIN) {
+			collector_notify_drain(a->col);
+			take(a);
+			if (a->opts.iterations && a->st.ended)
+				a->quit = true; /* the recording ran out before -n */
+		}
+		if (p[0].revents & (POLLHUP | POLLERR))
+			a->quit = true; /* the terminal went away */
+		int redo = 0;
+		if (p[0].revents & POLLIN) {
+			int ch;
+			while ((ch = getch()) != ERR) {
+				if (ch == KEY_RESIZE) {
+					resize(a);
+					continue;
+				}
+				redo |= keys_dispatch(a, ch);
+				if (redo & REDO_ROWS) {
+					app_rebuild(a);
+					redo &= ~REDO_ROWS;
+				}
+			}
+		}
+		if (redo & REDO_QUIT)
+			break;
+		draw(a);
+	}
+}
+
+int console_run(lvs_collector *c, const struct console_opts *o)
+{
+	struct app a;
+	memset(&a, 0, sizeof(a));
+	a.col = c;
+	a.opts = *o;
+	a.interval = o->interval > 0 ? o->interval : LVS_POLL_INTERVAL;
+	a.exact = o->exact;
+	a.tree = true;
+	a.sort_col = COL_NAME;
+	a.sort_desc = false;
+	a.metric = SPARK_CPS;
+	a.view = a.back = VIEW_SERVICES;
+	int r = keymap_init(&a.toggled, 16);
+	if (r)
+		return r;
+	table_init(&a.tbl);
+	if ((r = ev_log_init(&a.log, EVENT_LOG_CAP)))
+		goto out_map;
+	if ((r = install_signals()))
+		goto out_log;
+	if ((r = crt_init(o->no_color)))
+		goto out_sig;
+	getmaxyx(stdscr, a.rows, a.cols);
+	if ((r = collector_start(c)) && r != -EALREADY) {
+		crt_done();
+		goto out_sig;
+	}
+	r = 0;
+	loop(&a);
+	crt_done();
+	collector_stop(c);
+out_sig:
+	restore_signals();
+out_log:
+	ev_log_done(&a.log);
+out_map:
+	table_done(&a.tbl);
+	keymap_done(&a.toggled);
+	snapshot_unref(a.snap);
+	return r;
+}

@@ -1,0 +1,88 @@
+/* The console's state and main loop: one struct app shared by the key
+ * handlers (keys.c) and the panels (panel_*.c). The loop waits in poll()
+ * on the terminal, the collector's notify fd and a signal pipe; it takes
+ * a new snapshot when one is published, diffs it into the event log and
+ * rebuilds the services table; keys go through the key table.
+ * Threads: UI thread only. */
+#ifndef LVSTOP_CONSOLE_APP_H
+#define LVSTOP_CONSOLE_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "collector/collector.h"
+#include "collector/keymap.h"
+#include "console.h"
+#include "events.h"
+#include "layout.h"
+#include "sparkline.h"
+#include "table.h"
+
+enum view {
+	VIEW_SERVICES,
+	VIEW_DETAIL,
+	VIEW_CONNS,
+	VIEW_EVENTS,
+	VIEW_HELP,
+	VIEW_COUNT
+};
+
+/* What a key handler asks the loop to redo. */
+#define REDO_DRAW 0x1 /* repaint the screen */
+#define REDO_ROWS 0x2 /* rebuild the services table (sort, filter, tree) */
+#define REDO_QUIT 0x4
+
+#define FILTER_MAX 64
+
+struct app {
+	lvs_collector *col;       /* borrowed */
+	struct console_opts opts;
+	struct lvs_snapshot *snap; /* owned reference: what is shown */
+	struct lvs_status st;      /* status of the latest publication */
+	uint64_t seen_seq;
+	long refreshes;            /* publications taken (for -n) */
+	double interval;
+
+	enum view view, back;      /* back: where Esc returns from detail/help */
+	bool quit, paused, exact, tree, collapse_all;
+	struct lvs_keymap toggled; /* services whose collapse state differs */
+	enum col_id sort_col;
+	bool sort_desc;
+	enum spark_metric metric;
+
+	/* Filter: editing is the prompt being open; text applies live. */
+	bool filter_editing;
+	char filter[FILTER_MAX];
+
+	struct table tbl;          /* services view rows */
+	long cursor, top;          /* services view */
+	struct lvs_key sel;        /* identity under the cursor */
+	bool sel_valid;
+	long scroll[VIEW_COUNT];   /* other views: first line shown */
+	long lines[VIEW_COUNT];    /* other views: lines at the last draw */
+
+	struct lvs_key detail;     /* the object the detail view shows */
+	struct ev_log log;
+
+	int rows, cols;            /* terminal size */
+	struct layout lay;
+	char message[128];         /* one-line notice in the function bar */
+};
+
+/* Rebuild the services table from a->snap and put the cursor back on the
+ * selected object. 0 or -ENOMEM. */
+int app_rebuild(struct app *a);
+/* Move the services cursor to row i (clamped) and remember its object. */
+void app_set_cursor(struct app *a, long i);
+/* Rows in the body (between header and function bar) of the current size. */
+int app_body_rows(const struct app *a);
+/* Lines the header takes (it grows by a banner when one is shown). */
+int app_header_rows(const struct app *a);
+/* Switch view (remembering where Esc goes back to). */
+void app_show(struct app *a, enum view v);
+/* The service and real server with identity k in a->snap (*dest NULL for
+ * a service); NULL when absent. */
+const struct lvs_service *app_find(const struct app *a, const struct lvs_key *k,
+				   const struct lvs_dest **dest);
+
+#endif

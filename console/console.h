@@ -1,0 +1,27 @@
+/* The full-screen console: `lvstop` without --once. Draws what the
+ * collector publishes; never polls the kernel itself (the collector's
+ * poller thread does), so keys answer while the kernel is slow.
+ * Threads: console_run owns the calling thread until the user quits. */
+#ifndef LVSTOP_CONSOLE_CONSOLE_H
+#define LVSTOP_CONSOLE_CONSOLE_H
+
+#include <stdbool.h>
+
+#include "collector/collector.h"
+
+struct console_opts {
+	double interval;   /* seconds between polls (the collector's) */
+	long iterations;   /* -n: exit after this many refreshes (0: never) */
+	bool read_only;    /* --read-only: no key may change the kernel */
+	bool exact;        /* start with raw numbers */
+	bool no_color;     /* monochrome even on a colour terminal */
+	const char *source; /* "kernel" or the recording's path, for the header */
+};
+
+/* Start the poller, run the console until `q` (or -n refreshes, or
+ * SIGINT/SIGTERM/SIGHUP), restore the terminal and stop the poller.
+ * 0; -ENOTTY when stdin/stdout is not a usable terminal; -ENOMEM; or the
+ * negative errno of starting the poller thread. */
+int console_run(lvs_collector *c, const struct console_opts *o);
+
+#endif

@@ -1,0 +1,135 @@
+#include "draw.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+size_t draw_fit(const char *s, int cols)
+{
+	size_t i = 0;
+	int c = 0;
+	while (s[i]) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80) { /* a code point starts */
+			if (c == cols)
+				break;
+			c++;
+		}
+		i++;
+	}
+	return i;
+}
+
+int draw_width(const char *s)
+{
+	int c = 0;
+	for (; *s; s++)
+		c += ((unsigned char)*s & 0xc0) != 0x80;
+	return c;
+}
+
+int draw_str(int y, int x, int w, enum crt_role role, const char *s)
+{
+	if (w <= 0)
+		return 0;
+	size_t n = draw_fit(s, w);
+	attrset(crt_attr(role));
+	mvaddnstr(y, x, s, (int)n);
+	int cols = 0;
+	for (size_t i = 0; i < n; i++)
+		cols += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return cols;
+}
+
+void draw_fill(int y, int x, int w, enum crt_role role)
+{
+	if (w <= 0)
+		return;
+	attrset(crt_attr(role));
+	mvhline(y, x, ' ', w);
+}
+
+void draw_cell(int y, int x, int w, bool right, enum crt_role role, const char *s)
+{
+	if (w <= 0)
+		return;
+	int n = draw_width(s);
+	if (n > w && right) {
+		/* A number that does not fit: keep its tail, mark the cut. */
+		const char *p = s;
+		for (int skip = n - w + 1; skip > 0; skip--) {
+			p++;
+			while (((unsigned char)*p & 0xc0) == 0x80)
+				p++;
+		}
+		draw_fill(y, x, 1, role);
+		attrset(crt_attr(role));
+		mvaddch(y, x, '+');
+		draw_str(y, x + 1, w - 1, role, p);
+		return;
+	}
+	if (n > w)
+		n = w;
+	int pad = w - n;
+	if (right) {
+		draw_fill(y, x, pad, role);
+		draw_str(y, x + pad, n, role, s);
+	} else {
+		draw_str(y, x, n, role, s);
+		draw_fill(y, x + n, pad, role);
+	}
+}
+
+void textbuf_begin(struct textbuf *t, int y, int x, int w, int h, long first)
+{
+	t->y = y;
+	t->x = x;
+	t->w = w;
+	t->h = h;
+	t->first = first < 0 ? 0 : first;
+	t->n = 0;
+}
+
+bool textbuf_visible(const struct textbuf *t)
+{
+	return t->n >= t->first && t->n < t->first + t->h;
+}
+
+int textbuf_next_y(const struct textbuf *t)
+{
+	return t->y + (int)(t->n - t->first);
+}
+
+void textbuf_skip(struct textbuf *t)
+{
+	t->n++;
+}
+
+bool textbuf_add(struct textbuf *t, enum crt_role role1, int split, enum crt_role role2,
+		 const char *fmt, ...)
+{
+	if (!textbuf_visible(t)) {
+		t->n++;
+		return false;
+	}
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	int y = textbuf_next_y(t);
+	int used = 0;
+	if (split > 0) {
+		size_t len = strlen(line);
+		size_t cut = (size_t)split < len ? (size_t)split : len;
+		char c = line[cut];
+		line[cut] = 0;
+		used = draw_str(y, t->x, t->w, role1, line);
+		line[cut] = c;
+		used += draw_str(y, t->x + used, t->w - used, role2, line + cut);
+	} else {
+		used = draw_str(y, t->x, t->w, role2, line);
+	}
+	draw_fill(y, t->x + used, t->w - used, role2 == CR_DEFAULT ? CR_DEFAULT : role2);
+	t->n++;
+	return true;
+}

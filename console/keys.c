@@ -1,0 +1,420 @@
+#include "keys.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "collector/snapshot.h"
+
+#define CTRL(c) ((c) & 0x1f)
+#define KEY_ESC 27
+
+static long list_lines(struct app *a);
+
+/* --- movement ------------------------------------------------------------ */
+
+static int move_by(struct app *a, long delta, bool absolute)
+{
+	if (a->view == VIEW_SERVICES) {
+		app_set_cursor(a, absolute ? delta : a->cursor + delta);
+		return REDO_DRAW;
+	}
+	long max = list_lines(a) - app_body_rows(a);
+	long v = absolute ? delta : a->scroll[a->view] + delta;
+	if (v > max)
+		v = max;
+	if (v < 0)
+		v = 0;
+	a->scroll[a->view] = v;
+	return REDO_DRAW;
+}
+
+/* Views other than the table report their length when they draw. */
+static long list_lines(struct app *a)
+{
+	return a->lines[a->view];
+}
+
+static int k_up(struct app *a, int key)
+{
+	(void)key;
+	return move_by(a, -1, false);
+}
+
+static int k_down(struct app *a, int key)
+{
+	(void)key;
+	return move_by(a, 1, false);
+}
+
+static int k_pgup(struct app *a, int key)
+{
+	(void)key;
+	return move_by(a, -(long)app_body_rows(a) + 1, false);
+}
+
+static int k_pgdn(struct app *a, int key)
+{
+	(void)key;
+	return move_by(a, app_body_rows(a) - 1, false);
+}
+
+static int k_home(struct app *a, int key)
+{
+	(void)key;
+	return move_by(a, 0, true);
+}
+
+static int k_end(struct app *a, int key)
+{
+	(void)key;
+	return move_by(a, a->view == VIEW_SERVICES ? (long)a->tbl.n : list_lines(a), true);
+}
+
+/* --- views ----------------------------------------------------------------- */
+
+static int k_enter(struct app *a, int key)
+{
+	(void)key;
+	if (!a->sel_valid || !a->tbl.n)
+		return 0;
+	a->detail = a->sel;
+	a->scroll[VIEW_DETAIL] = 0;
+	app_show(a, VIEW_DETAIL);
+	return REDO_DRAW;
+}
+
+static int k_back(struct app *a, int key)
+{
+	(void)key;
+	if (a->view == VIEW_SERVICES) {
+		if (!a->filter[0])
+			return 0;
+		a->filter[0] = 0; /* Esc on the table clears the filter */
+		return REDO_ROWS | REDO_DRAW;
+	}
+	app_show(a, a->view == VIEW_HELP || a->view == VIEW_DETAIL ? a->back : VIEW_SERVICES);
+	return REDO_DRAW;
+}
+
+static int toggle_view(struct app *a, enum view v)
+{
+	app_show(a, a->view == v ? VIEW_SERVICES : v);
+	return REDO_DRAW;
+}
+
+static int k_help(struct app *a, int key)
+{
+	(void)key;
+	if (a->view == VIEW_HELP) {
+		app_show(a, a->back);
+		return REDO_DRAW;
+	}
+	a->scroll[VIEW_HELP] = 0;
+	app_show(a, VIEW_HELP);
+	return REDO_DRAW;
+}
+
+static int k_conns(struct app *a, int key)
+{
+	(void)key;
+	return toggle_view(a, VIEW_CONNS);
+}
+
+static int k_events(struct app *a, int key)
+{
+	(void)key;
+	return toggle_view(a, VIEW_EVENTS);
+}
+
+static int k_services(struct app *a, int key)
+{
+	(void)key;
+	app_show(a, VIEW_SERVICES);
+	return REDO_DRAW;
+}
+
+static int k_next_view(struct app *a, int key)
+{
+	(void)key;
+	static const enum view cycle[] = { VIEW_SERVICES, VIEW_CONNS, VIEW_EVENTS };
+	size_t i = 0;
+	while (i < 3 && cycle[i] != a->view)
+		i++;
+	app_show(a, cycle[(i + 1) % 3]);
+	return REDO_DRAW;
+}
+
+/* --- table ----------------------------------------------------------------- */
+
+static int k_filter(struct app *a, int key)
+{
+	(void)key;
+	if (a->view == VIEW_HELP || a->view == VIEW_DETAIL)
+		app_show(a, VIEW_SERVICES);
+	a->filter_editing = true;
+	return REDO_DRAW;
+}
+
+static int k_tree(struct app *a, int key)
+{
+	(void)key;
+	a->tree = !a->tree;
+	return REDO_ROWS | REDO_DRAW;
+}
+
+static int set_sort(struct app *a, enum col_id c)
+{
+	a->sort_col = c;
+	a->sort_desc = table_sort_descending_first(c);
+	snprintf(a->message, sizeof(a->message), "sorted by %s", col_defs[c].title);
+	return REDO_ROWS | REDO_DRAW;
+}
+
+/* Cycle through the sortable columns that are on screen. */
+static int k_sort_next(struct app *a, int key)
+{
+	int dir = key == '<' ? -1 : 1;
+	int i = layout_find(&a->lay, a->sort_col);
+	for (int n = 0; n < a->lay.n; n++) {
+		i = (i + dir + a->lay.n) % a->lay.n;
+		if (table_sortable(a->lay.col[i].id))
+			return set_sort(a, a->lay.col[i].id);
+	}
+	return 0;
+}
+
+static int k_sort_invert(struct app *a, int key)
+{
+	(void)key;
+	a->sort_desc = !a->sort_desc;
+	return REDO_ROWS | REDO_DRAW;
+}
+
+static int fold(struct app *a, bool collapse)
+{
+	if (!a->tree || !a->tbl.n || !a->snap)
+		return 0;
+	const struct row *r = &a->tbl.rows[a->cursor];
+	const struct lvs_service *v = &a->snap->services[r->svc];
+	struct lvs_key k;
+	lvs_key_service(&k, v);
+	bool now = (r->flags & ROW_COLLAPSED) != 0;
+	if (r->dest >= 0 && collapse) {
+		now = false; /* on a real server: fold its service, land on it */
+		a->sel = k;
+	}
+	if (now == collapse)
+		return 0;
+	if (keymap_get(&a->toggled, &k))
+		keymap_del(&a->toggled, &k);
+	else if (keymap_put(&a->toggled, &k, 1))
+		return 0;
+	return REDO_ROWS | REDO_DRAW;
+}
+
+static int k_collapse(struct app *a, int key)
+{
+	(void)key;
+	return fold(a, true);
+}
+
+static int k_expand(struct app *a, int key)
+{
+	(void)key;
+	return fold(a, false);
+}
+
+static int k_collapse_all(struct app *a, int key)
+{
+	(void)key;
+	a->collapse_all = !a->collapse_all;
+	keymap_done(&a->toggled);
+	keymap_init(&a->toggled, 16);
+	if (a->sel_valid && a->sel.is_dest) {
+		a->sel.is_dest = 0; /* keep the cursor on the service */
+		a->sel.dest_af = a->sel.dest_port = 0;
+		memset(&a->sel.dest_addr, 0, sizeof(a->sel.dest_addr));
+	}
+	return REDO_ROWS | REDO_DRAW;
+}
+
+/* --- data -------------------------------------------------------------------- */
+
+static int k_pause(struct app *a, int key)
+{
+	(void)key;
+	a->paused = !a->paused;
+	return REDO_DRAW;
+}
+
+static int k_interval(struct app *a, int key)
+{
+	static const double steps[] = { 0.5, 1, 2, 5, 10, 30 };
+	const size_t n = sizeof(steps) / sizeof(steps[0]);
+	size_t i = 0;
+	while (i < n && steps[i] <= a->interval + 1e-9)
+		i++;
+	/* d: the next longer step (wrapping); D: the next shorter. */
+	if (key == 'D') {
+		size_t j = n;
+		while (j > 0 && steps[j - 1] >= a->interval - 1e-9)
+			j--;
+		a->interval = j ? steps[j - 1] : steps[n - 1];
+	} else {
+		a->interval = i < n ? steps[i] : steps[0];
+	}
+	collector_set_interval(a->col, a->interval);
+	snprintf(a->message, sizeof(a->message), "refresh every %gs", a->interval);
+	return REDO_DRAW;
+}
+
+static int k_refresh(struct app *a, int key)
+{
+	(void)key;
+	collector_kick(a->col);
+	return REDO_DRAW;
+}
+
+static int k_exact(struct app *a, int key)
+{
+	(void)key;
+	a->exact = !a->exact;
+	return REDO_DRAW;
+}
+
+static int k_metric(struct app *a, int key)
+{
+	(void)key;
+	a->metric = (a->metric + 1) % SPARK_METRIC_COUNT;
+	snprintf(a->message, sizeof(a->message), "history shows %s", spark_metric_name(a->metric));
+	return REDO_DRAW;
+}
+
+static int k_redraw(struct app *a, int key)
+{
+	(void)a;
+	(void)key;
+	clearok(curscr, TRUE);
+	return REDO_DRAW;
+}
+
+static int k_quit(struct app *a, int key)
+{
+	(void)key;
+	a->quit = true;
+	return REDO_QUIT;
+}
+
+const struct key_binding key_table[] = {
+	{ { KEY_UP, 'k' }, "Up k", NULL, "move up one row", V_ALL, false, k_up },
+	{ { KEY_DOWN, 'j' }, "Down j", NULL, "move down one row", V_ALL, false, k_down },
+	{ { KEY_PPAGE, CTRL('b') }, "PgUp ^B", NULL, "move up one page", V_ALL, false, k_pgup },
+	{ { KEY_NPAGE, CTRL('f') }, "PgDn ^F", NULL, "move down one page", V_ALL, false, k_pgdn },
+	{ { KEY_HOME, 'g' }, "Home g", NULL, "go to the first row", V_ALL, false, k_home },
+	{ { KEY_END, 'G' }, "End G", NULL, "go to the last row", V_ALL, false, k_end },
+	{ { '\r', '\n', KEY_ENTER }, "Enter", NULL, "details of the selected service or real server",
+	  V_SERVICES, false, k_enter },
+	{ { KEY_ESC, KEY_BACKSPACE, 127 }, "Esc", NULL,
+	  "back to the previous view (on the table: clear the filter)", V_ALL, false, k_back },
+	{ { KEY_F(1), '?', 'h' }, "F1 ? h", "Help", "this help", V_ALL, false, k_help },
+	{ { KEY_F(2), 'c' }, "F2 c", "Conns", "connections view: by state, real server, client",
+	  V_ALL, false, k_conns },
+	{ { KEY_F(3), '/' }, "F3 /", "Filter",
+	  "filter rows by address, port, protocol, scheduler or method (incremental)", V_SERVICES | V_CONNS | V_EVENTS,
+	  false, k_filter },
+	{ { KEY_F(4), 'e' }, "F4 e", "Events", "event log: services and real servers coming, "
+	  "going, weight changes, counter resets", V_ALL, false, k_events },
+	{ { KEY_F(5), 't' }, "F5 t", "Tree", "tree (real servers under services) or flat list",
+	  V_SERVICES, false, k_tree },
+	{ { KEY_F(6), '>', '<' }, "F6 > <", "SortBy", "sort by the next (>) or previous (<) column",
+	  V_SERVICES, false, k_sort_next },
+	{ { 'I' }, "I", NULL, "invert the sort order", V_SERVICES, false, k_sort_invert },
+	{ { KEY_LEFT, '-' }, "Left -", NULL, "collapse the service", V_SERVICES, false, k_collapse },
+	{ { KEY_RIGHT, '+' }, "Right +", NULL, "expand the service", V_SERVICES, false, k_expand },
+	{ { '*' }, "*", NULL, "collapse or expand every service", V_SERVICES, false, k_collapse_all },
+	{ { KEY_F(7), 'p', 'Z' }, "F7 p Z", "Pause", "pause or resume the display (polling goes on)",
+	  V_ALL, false, k_pause },
+	{ { KEY_F(8), 'd', 'D' }, "F8 d D", "Delay",
+	  "poll less often (d) or more often (D): 0.5, 1, 2, 5, 10, 30 s", V_ALL, false, k_interval },
+	{ { 'r' }, "r", NULL, "poll now", V_ALL, false, k_refresh },
+	{ { 'x' }, "x", NULL, "exact numbers or K/M/G units", V_ALL, false, k_exact },
+	{ { 'm' }, "m", NULL, "history metric: conn/s, packets, bytes in/out, active",
+	  V_SERVICES | V_DETAIL, false, k_metric },
+	{ { '\t' }, "Tab", NULL, "next view: services, connections, events", V_ALL, false, k_next_view },
+	{ { '1' }, "1", NULL, "services view", V_ALL, false, k_services },
+	{ { CTRL('l') }, "^L", NULL, "redraw the screen", V_ALL, false, k_redraw },
+	{ { KEY_F(10), 'q' }, "F10 q", "Quit", "quit", V_ALL, false, k_quit },
+};
+const size_t key_table_len = sizeof(key_table) / sizeof(key_table[0]);
+
+const struct key_binding *keys_lookup(int key, enum view v)
+{
+	for (size_t i = 0; i < key_table_len; i++) {
+		const struct key_binding *b = &key_table[i];
+		if (!(b->views & (1u << v)))
+			continue;
+		for (int j = 0; j < KEYS_PER_BINDING && b->keys[j]; j++)
+			if (b->keys[j] == key)
+				return b;
+	}
+	return NULL;
+}
+
+const char *keys_first_name(const struct key_binding *b, char *buf, size_t len)
+{
+	size_t n = strcspn(b->names, " ");
+	snprintf(buf, len, "%.*s", (int)n, b->names);
+	return buf;
+}
+
+/* The filter prompt: printable characters edit, Enter keeps the filter,
+ * Esc drops it; every change re-filters at once. */
+static int filter_input(struct app *a, int key)
+{
+	size_t n = strlen(a->filter);
+	switch (key) {
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		a->filter_editing = false;
+		return REDO_DRAW;
+	case KEY_ESC:
+	case KEY_F(3):
+		a->filter_editing = false;
+		a->filter[0] = 0;
+		return REDO_ROWS | REDO_DRAW;
+	case KEY_BACKSPACE:
+	case 127:
+	case CTRL('h'):
+		if (!n)
+			return 0;
+		a->filter[n - 1] = 0;
+		return REDO_ROWS | REDO_DRAW;
+	case CTRL('u'):
+		a->filter[0] = 0;
+		return REDO_ROWS | REDO_DRAW;
+	default:
+		if (key >= 0x20 && key < 0x7f && n + 1 < sizeof(a->filter)) {
+			a->filter[n] = (char)key;
+			a->filter[n + 1] = 0;
+			return REDO_ROWS | REDO_DRAW;
+		}
+		return 0;
+	}
+}
+
+int keys_dispatch(struct app *a, int key)
+{
+	if (a->filter_editing)
+		return filter_input(a, key);
+	const struct key_binding *b = keys_lookup(key, a->view);
+	if (!b)
+		return 0;
+	if (b->edits && a->opts.read_only) {
+		snprintf(a->message, sizeof(a->message), "read-only: %s is disabled", b->names);
+		return REDO_DRAW;
+	}
+	a->message[0] = 0;
+	return b->fn(a, key);
+}

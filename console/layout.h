@@ -1,0 +1,62 @@
+/* Columns of the services view and how they fit the terminal: each column
+ * has a minimum width and a priority; the narrowest terminal (80 columns)
+ * keeps the most important ones, wider terminals add the rest and give the
+ * spare width to the flexible columns (name, sparkline).
+ * Threads: pure functions over constant tables. */
+#ifndef LVSTOP_CONSOLE_LAYOUT_H
+#define LVSTOP_CONSOLE_LAYOUT_H
+
+#include <stdbool.h>
+
+/* Display order, left to right. */
+enum col_id {
+	COL_PROTO,   /* tcp/udp/sctp/fwm */
+	COL_NAME,    /* VIP:port, FWM n, or the real server (tree-indented) */
+	COL_SCHED,   /* scheduler (service) or forwarding method (real server) */
+	COL_FLAGS,   /* persistence and service flags; tunnel type */
+	COL_WEIGHT,  /* weight; a service shows the sum of its real servers' */
+	COL_ACTIVE,  /* active connections */
+	COL_INACT,   /* inactive connections */
+	COL_PERSIST, /* persistent connections */
+	COL_CPS,     /* connections per second */
+	COL_INPPS,   /* packets per second in */
+	COL_OUTPPS,  /* packets per second out */
+	COL_INBPS,   /* bytes per second in */
+	COL_OUTBPS,  /* bytes per second out */
+	COL_SHARE,   /* share of the service's traffic / share of its weight, % */
+	COL_HEALTH,  /* up/down, a dash while unknown */
+	COL_SPARK,   /* sparkline of the chosen rate */
+	COL_COUNT
+};
+
+struct col_def {
+	const char *title;
+	const char *help;  /* one line for the help screen */
+	int min, max;      /* width; max > min only for flexible columns */
+	int exact_min;     /* width with --exact numbers (0: as min) */
+	int prio;          /* 0 is kept first */
+	bool right;        /* right-aligned (numbers) */
+};
+
+extern const struct col_def col_defs[COL_COUNT];
+
+#define LAYOUT_GAP 1 /* blank between columns */
+
+struct layout {
+	int n; /* visible columns, in display order */
+	struct {
+		enum col_id id;
+		int x, w;
+	} col[COL_COUNT];
+	int width; /* used: never more than the terminal's */
+};
+
+/* Choose the columns that fit `width` terminal columns (exact: room for
+ * raw numbers) and their positions. 0, or -EINVAL when even the name
+ * column does not fit (width < its minimum). */
+int layout_compute(int width, bool exact, struct layout *out);
+
+/* Index of column id in the layout, or -1 when it is not shown. */
+int layout_find(const struct layout *l, enum col_id id);
+
+#endif

@@ -1,0 +1,257 @@
+/* lvstop: command-line entry. Parses options and runs one of the modes:
+ * the full-screen console (the default), or --once (text or JSON, one
+ * frame or -n frames -d seconds apart). */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/collector.h"
+#include "collector/snapshot.h"
+#include "console.h"
+#include "once.h"
+
+#define LVSTOP_VERSION "0.1.0"
+
+struct main_opts {
+	bool once, loop, no_conns, read_only, no_color;
+	struct once_opts out;
+	long iterations; /* 0: until interrupted */
+	bool iterations_set;
+	double delay;
+	const char *replay, *record;
+	uint64_t conn_limit;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lvstop [--once [--json]] [--exact] [-n N] [-d SECONDS] [--read-only]\n"
+		"              [--no-color] [--replay FILE [--loop]] [--record FILE]\n"
+		"              [--no-conns] [--conn-limit N]\n"
+		"  (no mode)       the full-screen console (q quits, F1 or ? for help)\n"
+		"  --once          print the IPVS table (like ipvsadm -Ln --stats --rate) and exit\n"
+		"  --json          print it as one JSON document per frame (implies --once)\n"
+		"  --exact         raw numbers instead of K/M/G units\n"
+		"  -n N            --once: print N frames, one per poll (0: until interrupted;\n"
+		"                  default 1); console: exit after N refreshes (default: never)\n"
+		"  --read-only     console: no key may change the kernel (shown in the header)\n"
+		"  --no-color      console: monochrome (also when NO_COLOR is set)\n"
+		"  -d SECONDS      poll interval (default 2, the kernel's estimator period)\n"
+		"  --replay FILE   read snapshots from a recording instead of the kernel\n"
+		"  --loop          start a recording over at its end\n"
+		"  --record FILE   append every snapshot polled to FILE, one JSON line each\n"
+		"  --no-conns      do not read /proc/net/ip_vs_conn\n"
+		"  --conn-limit N  read at most N connection entries per poll (default 2000000)\n"
+		"  -V, --version   print the version\n");
+}
+
+static int parse_long(const char *opt, const char *s, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(stderr, "lvstop: %s: expected a whole number from %ld to %ld, got \"%s\"\n",
+			opt, min, max, s);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct main_opts *o)
+{
+	enum { O_ONCE = 256, O_JSON, O_EXACT, O_REPLAY, O_LOOP, O_RECORD, O_NOCONNS, O_CONNLIMIT,
+	       O_READONLY, O_NOCOLOR };
+	static const struct option longs[] = {
+		{ "once", no_argument, NULL, O_ONCE },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "exact", no_argument, NULL, O_EXACT },
+		{ "replay", required_argument, NULL, O_REPLAY },
+		{ "loop", no_argument, NULL, O_LOOP },
+		{ "record", required_argument, NULL, O_RECORD },
+		{ "no-conns", no_argument, NULL, O_NOCONNS },
+		{ "conn-limit", required_argument, NULL, O_CONNLIMIT },
+		{ "read-only", no_argument, NULL, O_READONLY },
+		{ "no-color", no_argument, NULL, O_NOCOLOR },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	long v;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:d:hV", longs, NULL)) != -1) {
+		switch (c) {
+		case O_ONCE: o->once = true; break;
+		case O_JSON: o->once = o->out.json = true; break;
+		case O_EXACT: o->out.exact = true; break;
+		case O_REPLAY: o->replay = optarg; break;
+		case O_LOOP: o->loop = true; break;
+		case O_RECORD: o->record = optarg; break;
+		case O_NOCONNS: o->no_conns = true; break;
+		case O_READONLY: o->read_only = true; break;
+		case O_NOCOLOR: o->no_color = true; break;
+		case O_CONNLIMIT:
+			if (parse_long("--conn-limit", optarg, 1, LONG_MAX, &v))
+				return -EINVAL;
+			o->conn_limit = (uint64_t)v;
+			break;
+		case 'n':
+			if (parse_long("-n", optarg, 0, INT_MAX, &v))
+				return -EINVAL;
+			o->iterations = v;
+			o->iterations_set = true;
+			break;
+		case 'd': {
+			char *end;
+			errno = 0;
+			double d = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(d >= 0.1 && d <= 3600)) {
+				fprintf(stderr, "lvstop: -d: expected seconds from 0.1 to 3600, got \"%s\"\n", optarg);
+				return -EINVAL;
+			}
+			o->delay = d;
+			break;
+		}
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("lvstop %s\n", LVSTOP_VERSION); exit(0);
+		case ':':
+			fprintf(stderr, "lvstop: %s needs an argument\n", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			fprintf(stderr, "lvstop: unknown option \"%s\" (see lvstop --help)\n", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "lvstop: unexpected argument \"%s\" (see lvstop --help)\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->loop && !o->replay) {
+		fprintf(stderr, "lvstop: --loop goes with --replay FILE\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Wait for the next publication, at most `timeout` seconds. */
+static void wait_publication(lvs_collector *c, double timeout)
+{
+	struct pollfd p = { .fd = collector_notify_fd(c), .events = POLLIN };
+	if (poll(&p, 1, (int)(timeout * 1000)) > 0)
+		collector_notify_drain(c);
+}
+
+static int run_once(lvs_collector *c, const struct main_opts *o)
+{
+	struct lvs_status st;
+	bool printed_good = false;
+	if (o->iterations == 1) {
+		int r = collector_poll(c);
+		struct lvs_snapshot *s = collector_acquire(c, &st);
+		if (r) {
+			fprintf(stderr, "lvstop: %s\n", st.msg);
+			snapshot_unref(s);
+			return 1;
+		}
+		r = once_print(stdout, s, NULL, &o->out);
+		snapshot_unref(s);
+		return r ? 1 : 0;
+	}
+	if (collector_start(c)) {
+		fprintf(stderr, "lvstop: cannot start the poller thread\n");
+		return 1;
+	}
+	uint64_t seen = 0;
+	for (long i = 0; o->iterations == 0 || i < o->iterations;) {
+		wait_publication(c, (o->delay > 0 ? o->delay : LVS_POLL_INTERVAL) * 3);
+		struct lvs_snapshot *s = collector_acquire(c, &st);
+		if (st.seq == seen) {
+			snapshot_unref(s);
+			continue; /* woken without news */
+		}
+		seen = st.seq;
+		if (st.ended) {
+			snapshot_unref(s);
+			break;
+		}
+		if (i && !o->out.json)
+			fputc('\n', stdout);
+		int r = once_print(stdout, s, &st, &o->out);
+		fflush(stdout);
+		printed_good |= s && !st.stale;
+		snapshot_unref(s);
+		if (r)
+			break;
+		i++;
+	}
+	collector_stop(c);
+	return printed_good ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct main_opts o = { .iterations = 1 };
+	if (parse_args(argc, argv, &o))
+		return 2;
+	if (!o.once && !o.iterations_set)
+		o.iterations = 0; /* the console runs until q */
+
+	char msg[256];
+	struct lvs_source *src;
+	if (o.replay) {
+		src = source_replay_new(o.replay, o.loop, msg, sizeof(msg));
+		if (!src) {
+			fprintf(stderr, "lvstop: %s\n", msg);
+			return 1;
+		}
+	} else {
+		struct lvs_kernel_opts ko = { .read_conns = !o.no_conns, .conn = LVS_CONN_OPTS_DEFAULT };
+		if (o.conn_limit)
+			ko.conn.max_lines = o.conn_limit;
+		src = source_kernel_new(&ko);
+	}
+	FILE *rec = NULL;
+	if (o.record && !(rec = fopen(o.record, "a"))) {
+		fprintf(stderr, "lvstop: cannot open %s for recording: %s\n", o.record, strerror(errno));
+		source_free(src);
+		return 1;
+	}
+	struct lvs_collector_opts co = { .interval = o.delay, .record = rec };
+	lvs_collector *c = src ? collector_new(src, &co) : NULL;
+	if (!c) {
+		fprintf(stderr, "lvstop: out of memory\n");
+		return 1;
+	}
+	int rc;
+	if (o.once) {
+		rc = run_once(c, &o);
+	} else {
+		struct console_opts cons = {
+			.interval = o.delay,
+			.iterations = o.iterations,
+			.read_only = o.read_only,
+			.exact = o.out.exact,
+			.no_color = o.no_color,
+			.source = o.replay ? o.replay : "kernel",
+		};
+		int r = console_run(c, &cons);
+		if (r == -ENOTTY)
+			fprintf(stderr, "lvstop: the console needs a terminal (TERM=%s); "
+				"--once prints the table as text\n", getenv("TERM") ? getenv("TERM") : "");
+		else if (r)
+			fprintf(stderr, "lvstop: console: %s\n", strerror(-r));
+		rc = r ? 1 : 0;
+	}
+	collector_free(c);
+	if (rec)
+		fclose(rec);
+	return rc;
+}

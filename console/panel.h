@@ -1,0 +1,31 @@
+/* A panel is one screen's body (services table, detail, connections,
+ * events, help): a const vtable the main loop calls with the body's area.
+ * The header and the function bar around it are frame.c's. A panel draws
+ * only the rows it can show. Threads: UI thread only. */
+#ifndef LVSTOP_CONSOLE_PANEL_H
+#define LVSTOP_CONSOLE_PANEL_H
+
+#include "app.h"
+
+struct panel {
+	const char *name;  /* shown in the header */
+	/* Draw the body in rows y .. y + h - 1 of the screen, full width. */
+	void (*draw)(struct app *a, int y, int h);
+};
+
+extern const struct panel panel_services;
+extern const struct panel panel_detail;
+extern const struct panel panel_conns;
+extern const struct panel panel_events;
+extern const struct panel panel_help;
+
+/* The panel of a view. */
+const struct panel *panel_of(enum view v);
+
+/* The frame: header lines (host, time, IPVS, totals, banner) and the
+ * function bar (generated from the key table) or the filter prompt. */
+int frame_header_rows(const struct app *a);
+void frame_draw_header(struct app *a);
+void frame_draw_bar(struct app *a);
+
+#endif

@@ -1,0 +1,145 @@
+/* The services view: the table of virtual services and real servers,
+ * tree or flat, only the visible rows drawn. */
+#include "panel.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "collector/snapshot.h"
+#include "draw.h"
+
+#define SPARK_MAX_W 64
+
+static void title_row(struct app *a, int y)
+{
+	draw_fill(y, 0, a->cols, CR_COL_TITLE);
+	bool utf8 = crt_utf8();
+	for (int i = 0; i < a->lay.n; i++) {
+		enum col_id id = a->lay.col[i].id;
+		const struct col_def *d = &col_defs[id];
+		char t[80];
+		bool sorted = id == a->sort_col;
+		int w = a->lay.col[i].w;
+		if (id == COL_SPARK) {
+			snprintf(t, sizeof(t), "%s %s", d->title, spark_metric_name(a->metric));
+		} else if (sorted) {
+			/* The arrow always shows: the title gives way. */
+			int tw = (int)strlen(d->title) < w ? (int)strlen(d->title) : w - 1;
+			snprintf(t, sizeof(t), "%.*s%s", tw, d->title,
+				 utf8 ? (a->sort_desc ? "\u25bc" : "\u25b2") : (a->sort_desc ? "v" : "^"));
+		} else {
+			snprintf(t, sizeof(t), "%s", d->title);
+		}
+		draw_cell(y, a->lay.col[i].x, a->lay.col[i].w, d->right,
+			  sorted ? CR_COL_SORTED : CR_COL_TITLE, t);
+	}
+}
+
+static void sparkline(struct app *a, int y, int x, int w, const struct lvs_key *k,
+		      enum crt_role role)
+{
+	struct lvs_sample smp[SPARK_MAX_W];
+	double v[SPARK_MAX_W];
+	int lv[SPARK_MAX_W];
+	if (w > SPARK_MAX_W)
+		w = SPARK_MAX_W;
+	size_t n = history_read(collector_history(a->col), k, smp, (size_t)w);
+	for (size_t i = 0; i < n; i++)
+		v[i] = spark_value(&smp[i], a->metric);
+	spark_scale(v, n, spark_max(v, n), lv, (size_t)w);
+	char line[SPARK_MAX_W * 3 + 1];
+	size_t o = 0;
+	bool utf8 = crt_utf8();
+	for (int i = 0; i < w; i++) {
+		const char *g = spark_glyph(lv[i], utf8);
+		size_t gl = strlen(g);
+		memcpy(line + o, g, gl);
+		o += gl;
+	}
+	line[o] = 0;
+	draw_str(y, x, w, role, line);
+}
+
+static void draw_row(struct app *a, int y, const struct row *r, bool cursor, bool stale)
+{
+	const struct lvs_snapshot *s = a->snap;
+	bool utf8 = crt_utf8();
+	const struct lvs_service *v = &s->services[r->svc];
+	const struct lvs_dest *d = r->dest >= 0 ? &v->dests[r->dest] : NULL;
+	enum crt_role base = d ? CR_DEST : CR_SERVICE;
+	if (d && d->weight == 0)
+		base = CR_ZERO_WEIGHT;
+	if (stale)
+		base = CR_STALE;
+	if (cursor)
+		base = CR_CURSOR;
+	draw_fill(y, 0, a->cols, base);
+	for (int i = 0; i < a->lay.n; i++) {
+		enum col_id id = a->lay.col[i].id;
+		int x = a->lay.col[i].x, w = a->lay.col[i].w;
+		char buf[160];
+		enum crt_role role = base;
+		if (id == COL_SPARK) {
+			struct lvs_key k;
+			table_row_key(s, r, &k);
+			sparkline(a, y, x, w, &k, cursor || stale ? base : CR_SPARK);
+			continue;
+		}
+		table_cell(s, r, id, a->exact, !a->tree, buf, sizeof(buf));
+		if (id == COL_NAME && a->tree) {
+			const char *glyph;
+			if (!d)
+				glyph = r->flags & ROW_COLLAPSED ? "+" : v->n_dests ? "-" : " ";
+			else if (r->flags & ROW_LAST)
+				glyph = utf8 ? " \u2514\u2500" : " `-";
+			else
+				glyph = utf8 ? " \u251c\u2500" : " |-";
+			int gw = draw_str(y, x, w, cursor || stale ? base : CR_TREE, glyph);
+			gw += draw_str(y, x + gw, w - gw, base, " ");
+			draw_cell(y, x + gw, w - gw, false, base, buf);
+			continue;
+		}
+		if (id == COL_HEALTH && !cursor && !stale && d)
+			role = d->health == LVS_HEALTH_UP ? CR_HEALTH_UP
+			       : d->health == LVS_HEALTH_DOWN ? CR_HEALTH_DOWN : base;
+		draw_cell(y, x, w, col_defs[id].right, role, buf);
+	}
+}
+
+static void services_draw(struct app *a, int y, int h)
+{
+	title_row(a, y);
+	y++;
+	h--;
+	if (h <= 0)
+		return;
+	if (!a->snap) {
+		draw_str(y + 1, 2, a->cols - 2, CR_DIM,
+			 a->st.err ? "no data: see the message above" : "waiting for the first poll...");
+		return;
+	}
+	if (!a->tbl.n) {
+		draw_str(y + 1, 2, a->cols - 2, CR_DIM,
+			 a->filter[0] ? "no service or real server matches the filter"
+				      : "IPVS has no virtual service");
+		return;
+	}
+	/* Keep the cursor on screen. */
+	if (a->cursor < a->top)
+		a->top = a->cursor;
+	if (a->cursor >= a->top + h)
+		a->top = a->cursor - h + 1;
+	if (a->top > (long)a->tbl.n - h)
+		a->top = (long)a->tbl.n - h;
+	if (a->top < 0)
+		a->top = 0;
+	bool stale = a->st.stale;
+	for (int i = 0; i < h && a->top + i < (long)a->tbl.n; i++)
+		draw_row(a, y + i, &a->tbl.rows[a->top + i], a->top + i == a->cursor, stale);
+}
+
+const struct panel panel_services = {
+	.name = "services",
+	.draw = services_draw,
+};

@@ -1,0 +1,82 @@
+/* The rows of the services view, built from one snapshot: tree (services
+ * with their real servers nested) or flat (one row per real server),
+ * filtered and sorted by any column. Also the text and sort value of every
+ * cell, so that drawing, sorting and filtering agree.
+ * Threads: pure functions of their arguments; a table is owned by one
+ * thread. */
+#ifndef LVSTOP_CONSOLE_TABLE_H
+#define LVSTOP_CONSOLE_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collector/keymap.h"
+#include "collector/model.h"
+#include "layout.h"
+
+#define ROW_LAST 0x1      /* the last real server of its service (tree glyph) */
+#define ROW_COLLAPSED 0x2 /* a service whose real servers are hidden */
+
+struct row {
+	uint32_t svc;  /* index in the snapshot's services */
+	int32_t dest;  /* index in that service's dests; -1: the service row */
+	uint32_t flags; /* ROW_* */
+};
+
+struct table_opts {
+	enum col_id sort_col;
+	bool descending;
+	bool tree;            /* false: flat, one row per real server */
+	const char *filter;   /* NULL or "": every row; else a case-insensitive
+			       * substring of the service or real-server text */
+	bool collapse_all;    /* services start collapsed */
+	const struct lvs_keymap *toggled; /* borrowed, may be NULL: services
+					   * whose collapse state is the
+					   * opposite of collapse_all */
+};
+
+struct table {
+	struct row *rows; /* owned */
+	size_t n, cap;
+};
+
+void table_init(struct table *t);
+void table_done(struct table *t);
+
+/* Replace t's rows with those of s under o. Tree: a service is listed when
+ * it or one of its real servers matches the filter; a matching service
+ * shows all its real servers, otherwise only the matching ones; services
+ * are sorted among themselves and real servers within their service.
+ * Flat: every matching real server, sorted together; a service without
+ * real servers appears as its own row. Ties keep the kernel's order.
+ * 0 or -ENOMEM (t is then empty). */
+int table_build(struct table *t, const struct lvs_snapshot *s, const struct table_opts *o);
+
+/* The row whose object has the identity k, or -1. */
+long table_find(const struct table *t, const struct lvs_snapshot *s, const struct lvs_key *k);
+/* The identity of a row's object. */
+void table_row_key(const struct lvs_snapshot *s, const struct row *r, struct lvs_key *k);
+
+/* The rates shown for an object: computed from counters when valid, the
+ * kernel's estimate otherwise. */
+void table_rates(const struct lvs_rates *r, bool valid, const struct lvs_kern_rates *k,
+		 struct lvs_rates *out);
+
+/* Text of one cell (no tree glyphs: the panel draws those). COL_SPARK
+ * gives "". flat: the name of a real server also names its service. */
+void table_cell(const struct lvs_snapshot *s, const struct row *r, enum col_id c, bool exact,
+		bool flat, char *buf, size_t len);
+
+/* Whether a column can be sorted by, and its natural direction (numbers
+ * descending, names ascending). */
+bool table_sortable(enum col_id c);
+bool table_sort_descending_first(enum col_id c);
+
+/* The text the filter matches against: "tcp 10.0.0.1:80 wrr" for a
+ * service, "10.0.0.2:80 masq" for a real server. */
+void table_filter_text(const struct lvs_snapshot *s, const struct row *r, char *buf, size_t len);
+/* Case-insensitive substring test; an empty or NULL needle matches. */
+bool table_match(const char *hay, const char *needle);
+
+#endif
