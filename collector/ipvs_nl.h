@@ -7,12 +7,15 @@
  * recovers when ip_vs comes back without reopening (reopening works too).
  * Every function returning int returns 0 or a negative errno:
  *   -ENOENT      the IPVS family is not registered (ip_vs not loaded, or
- *                unloaded since the handle was opened: close and reopen)
- *   -EPERM       no CAP_NET_ADMIN (the kernel requires it even for dumps)
+ *                unloaded since the handle was opened; the kernel answers
+ *                a stale family id with ENOENT or EOPNOTSUPP)
+ *   -EPERM       no CAP_NET_ADMIN (the kernel requires it even for dumps;
+ *                EPERM and EACCES both land here)
  *   -EPROTO      a reply was malformed or truncated, or lacked a required
  *                attribute
  *   -ENOMEM      out of memory
- *   -EIO         any other netlink failure
+ *   -EIO         any other netlink failure (another kernel errno, a
+ *                sequence mismatch, the socket closing mid-dump)
  * ipvs_nl_strerror() turns those into one sentence naming cause and cure. */
 #ifndef LVSTOP_COLLECTOR_IPVS_NL_H
 #define LVSTOP_COLLECTOR_IPVS_NL_H
@@ -54,7 +57,9 @@ int ipvs_nl_read_all(lvs_nl *nl, struct lvs_snapshot *s);
  * TIMEOUT, NETMASK; dest: ADDR, PORT, FWD_METHOD, WEIGHT) missing or of the
  * wrong size give -EPROTO; STATS64 is used when present, else the 32-bit
  * STATS. svc_af: the service's family, used when the dest carries no
- * IPVS_DEST_ATTR_ADDR_FAMILY. *out is fully overwritten on success.
+ * IPVS_DEST_ATTR_ADDR_FAMILY. *out is fully overwritten on success (our
+ * rates, rates_valid and the health fields come back zero) and undefined
+ * after an error.
  * Ports come off the wire in network order and are stored in host order;
  * addresses are copied as the kernel sends them (IPv4 in the first 4
  * bytes, the rest zero); netmask is kept as the kernel's 32-bit value
@@ -66,10 +71,12 @@ int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *o
 
 /* Whole reply messages as a dump delivers them: a generic netlink message
  * (IPVS_CMD_NEW_SERVICE / IPVS_CMD_NEW_DEST) carrying one nested
- * IPVS_CMD_ATTR_SERVICE / IPVS_CMD_ATTR_DEST, checked with genlmsg_parse
- * and decoded as above. -EPROTO when the header is short or the nest is
- * missing. This is the per-message path of ipvs_nl_dump (tests and the
- * decode benchmark use it). Pure: no allocation, no global state. */
+ * IPVS_CMD_ATTR_SERVICE / IPVS_CMD_ATTR_DEST, checked by the rules of
+ * genlmsg_parse and decoded as above. -EPROTO when the genl header does
+ * not fit in nlmsg_len or the nest is missing; nlmsg_len must lie within
+ * the buffer (libnl's receive path sees to that). This is the
+ * per-message path of ipvs_nl_dump (tests and the decode benchmark use
+ * it). Pure: no allocation, no global state. */
 struct nlmsghdr;
 int ipvs_nl_decode_service_msg(struct nlmsghdr *nlh, struct lvs_service *out);
 int ipvs_nl_decode_dest_msg(struct nlmsghdr *nlh, uint16_t svc_af, struct lvs_dest *out);
