@@ -14,6 +14,7 @@
 
 struct ctx {
 	const char *path;
+	const char *dir; /* the config's folder: @include paths are relative to it */
 	char *err;
 	size_t errlen;
 };
@@ -24,7 +25,10 @@ static int fail(struct ctx *x, const config_setting_t *s, const char *fmt, ...)
 {
 	const char *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : x->path;
 	int line = s ? (int)config_setting_source_line(s) : 0;
-	int n = snprintf(x->err, x->errlen, "%s:%d: ", file, line);
+	/* libconfig names an included file as the @include wrote it. */
+	bool rel = file != x->path && strcmp(file, x->path) && file[0] != '/' && x->dir;
+	int n = snprintf(x->err, x->errlen, "%s%s%s:%d: ", rel ? x->dir : "", rel ? "/" : "", file,
+			 line);
 	if (n < 0 || (size_t)n >= x->errlen)
 		return -EINVAL;
 	va_list ap;
@@ -707,6 +711,7 @@ int lvsd_conf_load(const char *path, struct lvsd_config **out, char *err, size_t
 		if (slash) {
 			*slash = 0;
 			config_set_include_dir(&cf, *dir ? dir : "/");
+			x.dir = *dir ? dir : "";
 		}
 	}
 	struct lvsd_config *c = calloc(1, sizeof(*c));
@@ -714,8 +719,9 @@ int lvsd_conf_load(const char *path, struct lvsd_config **out, char *err, size_t
 	if (!c || set_defaults(c) || !(c->path = strdup(path)))
 		goto out;
 	if (config_read_file(&cf, path) != CONFIG_TRUE) {
-		snprintf(err, errlen, "%s:%d: %s",
-			 config_error_file(&cf) ? config_error_file(&cf) : path,
+		const char *ef = config_error_file(&cf) ? config_error_file(&cf) : path;
+		bool rel = strcmp(ef, path) && ef[0] != '/' && x.dir;
+		snprintf(err, errlen, "%s%s%s:%d: %s", rel ? x.dir : "", rel ? "/" : "", ef,
 			 config_error_line(&cf), config_error_text(&cf));
 		r = -EINVAL;
 		goto out;

@@ -1,0 +1,302 @@
+/* lvsd's configuration: bad files each name their file and line, the
+ * shipped example parses, defaults and inheritance, and the check set
+ * built from a config and a table. */
+#include <CUnit/CUnit.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector/snapshot.h"
+#include "exporter/lvsd_checks.h"
+#include "exporter/lvsd_conf.h"
+
+static char tmpdir[64];
+
+static int suite_init(void)
+{
+	strcpy(tmpdir, "/tmp/lvsd_conf_XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Write text to a file in tmpdir; returns its path (static buffer). */
+static const char *write_conf(const char *name, const char *text)
+{
+	static char path[128];
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+struct bad {
+	const char *text;
+	int line;          /* the line the error must name */
+	const char *words; /* a piece of the message */
+};
+
+static const struct bad bads[] = {
+	/* 1 unknown top-level key */
+	{ "daemon = { interval = 2; };\nbogus = 1;\n", 2, "unknown key 'bogus'" },
+	/* 2 unknown key in a section */
+	{ "exporter = {\n  listn = \"127.0.0.1:9587\";\n};\n", 2, "unknown key 'listn'" },
+	/* 3 bad listen address */
+	{ "exporter = {\n  listen = \"1.2.3:80\";\n};\n", 2, "bad address" },
+	/* 4 bad listen port */
+	{ "exporter = {\n\n  listen = \"127.0.0.1:99999\";\n};\n", 3, "bad port" },
+	/* 5 negative interval */
+	{ "daemon = {\n  interval = -1.5;\n};\n", 2, "more than zero" },
+	/* 6 zero check interval */
+	{ "health = {\n  default = {\n    interval = 0;\n  };\n};\n", 3, "more than zero" },
+	/* 7 unknown check type */
+	{ "health = { default = {\n type = \"icmp\"; }; };\n", 2, "unknown check type 'icmp'" },
+	/* 8 missing TLS files */
+	{ "exporter = {\n tls_cert = \"/nonexistent/cert.pem\";\n tls_key = \"/nonexistent/key.pem\";\n};\n",
+	  2, "cannot read /nonexistent/cert.pem" },
+	/* 9 missing auth file */
+	{ "exporter = {\n\n auth_file = \"/nonexistent/users\";\n};\n", 3, "cannot open auth file" },
+	/* 10 exec program missing */
+	{ "services = ( { service = \"tcp:192.0.2.1:80\";\n check = { type = \"exec\";\n argv = [ \"/nonexistent/check\" ]; }; } );\n",
+	  3, "not an executable" },
+	/* 11 bad service address */
+	{ "services = (\n { service = \"tcp:300.1.1.1:80\"; }\n);\n", 2, "bad service" },
+	/* 12 real server without a port */
+	{ "services = ( { service = \"tcp:192.0.2.1:80\";\n real_servers = (\n { address = \"192.0.2.11\"; } ); } );\n",
+	  3, "bad real server address" },
+	/* 13 the same service twice */
+	{ "services = (\n { service = \"tcp:192.0.2.1:80\"; },\n { service = \"tcp:192.0.2.1:80\"; }\n);\n",
+	  3, "configured twice" },
+	/* 14 a syntax error: libconfig's own message and line */
+	{ "daemon = {\n  interval = 2;\n  read_connections = ;\n};\n", 3, "syntax error" },
+	/* 15 rise 0 */
+	{ "health = { default = {\n\n rise = 0; }; };\n", 3, "rise must be in 1..1000" },
+	/* 16 a key of another check type */
+	{ "health = { default = { type = \"tcp\";\n path = \"/\"; }; };\n", 2, "path does not apply" },
+	/* 17 unknown real_servers mode */
+	{ "exporter = {\n real_servers = \"some\";\n};\n", 2, "real_servers must be" },
+	/* 18 unknown real_server_metrics entry */
+	{ "exporter = {\n real_server_metrics = [ \"weight\",\n \"bogus\" ];\n};\n", 3,
+	  "unknown real_server_metrics entry" },
+	/* 19 IPv6 service without brackets */
+	{ "services = ( { service = \"tcp:2001:db8::1:80\"; } );\n", 1, "bad service" },
+	/* 20 negative timeout */
+	{ "services = ( { service = \"fwm:7\";\n check = {\n timeout = -2; }; } );\n", 3, "more than zero" },
+	/* 21 expected status out of range */
+	{ "health = { default = { type = \"http\";\n expect_status = 99; }; };\n", 2, "expect_status" },
+	/* 22 a certificate without its key */
+	{ "exporter = {\n tls_cert = \"/etc/hostname\";\n};\n", 2, "both tls_cert and tls_key" },
+	/* 23 a string where a boolean belongs */
+	{ "services = ( { service = \"fwm6:3\";\n quiesce_on_failure = \"yes\"; } );\n", 2, "true or false" },
+	/* 24 an unknown key in a real server */
+	{ "services = ( { service = \"udp:[2001:db8::1]:53\";\n real_servers = ( { address = \"[2001:db8::2]:53\";\n weight = 3; } ); } );\n",
+	  3, "unknown key 'weight'" },
+	/* 25 fwmark 0 */
+	{ "services = (\n { service = \"fwm:0\"; } );\n", 2, "bad service" },
+	/* 26 a daemon interval below the floor */
+	{ "daemon = {\n interval = 0.01;\n};\n", 2, "at least 0.1" },
+	/* 27 http path without a slash */
+	{ "health = { default = { type = \"http\";\n path = \"healthz\"; }; };\n", 2, "must start with '/'" },
+};
+
+static void test_bad_configs(void)
+{
+	for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		char name[32], err[512] = "", want[160];
+		snprintf(name, sizeof(name), "bad%02zu.conf", i + 1);
+		const char *path = write_conf(name, bads[i].text);
+		struct lvsd_config *c = NULL;
+		int r = lvsd_conf_load(path, &c, err, sizeof(err));
+		snprintf(want, sizeof(want), "%s:%d: ", path, bads[i].line);
+		bool ok = r == -EINVAL && !c && !strncmp(err, want, strlen(want)) &&
+			  strstr(err, bads[i].words);
+		if (!ok)
+			fprintf(stderr, "\n  bad config %zu: rc %d, error '%s' (want '%s...%s')\n", i + 1,
+				r, err, want, bads[i].words);
+		CU_ASSERT(ok);
+		lvsd_conf_free(c);
+	}
+}
+
+static void test_missing_file(void)
+{
+	char err[256];
+	struct lvsd_config *c = NULL;
+	int r = lvsd_conf_load("/nonexistent/lvsd.conf", &c, err, sizeof(err));
+	CU_ASSERT_EQUAL(r, -ENOENT);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/lvsd.conf:0: "));
+}
+
+/* An @include'd file's error names the included file and its line. */
+static void test_include_names_file(void)
+{
+	write_conf("inc.conf", "exporter = {\n  threads = 0;\n};\n");
+	char text[256], err[512];
+	/* Relative to the including file's folder, not to the cwd. */
+	snprintf(text, sizeof(text), "daemon = { interval = 2; };\n@include \"inc.conf\"\n");
+	const char *path = write_conf("main.conf", text);
+	struct lvsd_config *c = NULL;
+	CU_ASSERT_EQUAL(lvsd_conf_load(path, &c, err, sizeof(err)), -EINVAL);
+	char want[160];
+	snprintf(want, sizeof(want), "%s/inc.conf:2: ", tmpdir);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "threads"));
+}
+
+static void test_example_parses(void)
+{
+	char err[512] = "";
+	struct lvsd_config *c = NULL;
+	int r = lvsd_conf_load("share/lvsd.conf.example", &c, err, sizeof(err));
+	if (r)
+		fprintf(stderr, "\n  share/lvsd.conf.example: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(r, 0);
+	CU_ASSERT_DOUBLE_EQUAL(c->interval, 2.0, 1e-9);
+	CU_ASSERT_STRING_EQUAL(c->listen, "127.0.0.1:9587");
+	CU_ASSERT_EQUAL(c->history_budget, (size_t)8 << 20);
+	CU_ASSERT_EQUAL(c->metrics.rs_mode, LVS_RS_ALL);
+	CU_ASSERT_EQUAL(c->n_svcs, 4);
+	CU_ASSERT_EQUAL(c->default_check.spec.fall, 3);
+	const struct lvsd_svc_conf *s = &c->svcs[0];
+	CU_ASSERT_EQUAL(s->protocol, IPPROTO_TCP);
+	CU_ASSERT_EQUAL(s->port, 80);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s->check);
+	CU_ASSERT_EQUAL(s->check->spec.type, LVS_CHECK_HTTP);
+	CU_ASSERT_STRING_EQUAL(s->check->spec.http_path, "/healthz");
+	CU_ASSERT_EQUAL(s->check->spec.http_status, 200);
+	CU_ASSERT_EQUAL(s->check->spec.fall, 2);
+	/* Timing comes from health.default where the service's check is silent. */
+	CU_ASSERT_EQUAL(s->check->spec.rise, 2);
+	CU_ASSERT_EQUAL(s->n_rs, 2);
+	CU_ASSERT_PTR_NULL(s->rs[0].check);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s->rs[1].check);
+	CU_ASSERT_EQUAL(s->rs[1].check->spec.type, LVS_CHECK_TCP);
+	CU_ASSERT_EQUAL(s->rs[1].check->spec.target_port, 8080);
+	/* ...and a real server's check starts from its service's. */
+	CU_ASSERT_DOUBLE_EQUAL(s->rs[1].check->spec.interval, 2.0, 1e-9);
+	CU_ASSERT_EQUAL(c->svcs[1].af, AF_INET6);
+	CU_ASSERT_EQUAL(c->svcs[2].check->spec.type, LVS_CHECK_UDP);
+	CU_ASSERT_EQUAL(c->svcs[2].check->spec.udp_payload_len, 5);
+	CU_ASSERT_EQUAL(c->svcs[3].fwmark, 1);
+	lvsd_conf_free(c);
+}
+
+static void test_defaults(void)
+{
+	struct lvsd_config *c = lvsd_conf_default();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->listen, "127.0.0.1:9587");
+	CU_ASSERT_TRUE(c->default_checks);
+	CU_ASSERT_EQUAL(c->default_check.spec.type, LVS_CHECK_TCP);
+	CU_ASSERT_EQUAL(c->n_svcs, 0);
+	lvsd_conf_free(c);
+	/* An empty file is the defaults too. */
+	char err[256];
+	CU_ASSERT_EQUAL(lvsd_conf_load(write_conf("empty.conf", "# nothing\n"), &c, err, sizeof(err)), 0);
+	CU_ASSERT_DOUBLE_EQUAL(c->interval, 2.0, 1e-9);
+	lvsd_conf_free(c);
+}
+
+static void test_parse_service(void)
+{
+	struct lvsd_svc_conf s;
+	CU_ASSERT_EQUAL(lvsd_conf_parse_service("tcp:192.0.2.1:80", &s), 0);
+	CU_ASSERT_EQUAL(s.af, AF_INET);
+	CU_ASSERT_EQUAL(lvsd_conf_parse_service("udp:[2001:db8::1]:53", &s), 0);
+	CU_ASSERT_EQUAL(s.af, AF_INET6);
+	CU_ASSERT_EQUAL(s.protocol, IPPROTO_UDP);
+	CU_ASSERT_EQUAL(lvsd_conf_parse_service("fwm6:9", &s), 0);
+	CU_ASSERT_EQUAL(s.af, AF_INET6);
+	CU_ASSERT_EQUAL(s.fwmark, 9);
+	CU_ASSERT_EQUAL(lvsd_conf_parse_service("fwm:0x10", &s), 0);
+	CU_ASSERT_EQUAL(s.fwmark, 16);
+	CU_ASSERT_EQUAL(lvsd_conf_parse_service("icmp:192.0.2.1:80", &s), -EINVAL);
+	CU_ASSERT_EQUAL(lvsd_conf_parse_service("tcp:192.0.2.1:0", &s), -EINVAL);
+	CU_ASSERT_EQUAL(lvsd_conf_parse_service("tcp:[192.0.2.1]:80", &s), -EINVAL);
+	CU_ASSERT_EQUAL(lvsd_conf_parse_service("tcp:192.0.2.1", &s), -EINVAL);
+}
+
+/* A table: a configured IPv4 service with two real servers (one with its
+ * own check) and an unconfigured one. */
+static struct lvs_snapshot *table(void)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	struct lvs_service sv = { .af = AF_INET, .protocol = IPPROTO_TCP, .port = 80 };
+	inet_pton(AF_INET, "203.0.113.10", &sv.addr.v4);
+	snapshot_add_service(s, &sv);
+	struct lvs_dest d = { .af = AF_INET, .port = 80, .weight = 1 };
+	inet_pton(AF_INET, "192.0.2.11", &d.addr.v4);
+	snapshot_add_dest(s, 0, &d);
+	inet_pton(AF_INET, "192.0.2.12", &d.addr.v4);
+	snapshot_add_dest(s, 0, &d);
+	inet_pton(AF_INET, "203.0.113.99", &sv.addr.v4);
+	snapshot_add_service(s, &sv);
+	inet_pton(AF_INET, "192.0.2.50", &d.addr.v4);
+	snapshot_add_dest(s, 1, &d);
+	snapshot_finish(s);
+	return s;
+}
+
+static void test_checks_build(void)
+{
+	char err[512];
+	struct lvsd_config *c = NULL;
+	CU_ASSERT_EQUAL_FATAL(lvsd_conf_load("share/lvsd.conf.example", &c, err, sizeof(err)), 0);
+	struct lvs_snapshot *s = table();
+	struct lvs_check_spec *v;
+	size_t n;
+	CU_ASSERT_EQUAL_FATAL(lvsd_checks_build(c, s, true, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_EQUAL(v[0].type, LVS_CHECK_HTTP);
+	CU_ASSERT_TRUE(v[0].per_service);
+	CU_ASSERT_EQUAL(v[0].svc_port, 80);
+	CU_ASSERT_EQUAL(v[1].type, LVS_CHECK_TCP);
+	CU_ASSERT_EQUAL(v[1].target_port, 8080);
+	CU_ASSERT_EQUAL(v[1].port, 80);
+	/* The unconfigured service's real server: the default TCP check. */
+	CU_ASSERT_EQUAL(v[2].type, LVS_CHECK_TCP);
+	CU_ASSERT_FALSE(v[2].per_service);
+	char a[16];
+	inet_ntop(AF_INET, &v[2].addr, a, sizeof(a));
+	CU_ASSERT_STRING_EQUAL(a, "192.0.2.50");
+	uint64_t h = lvsd_checks_hash(v, n);
+	free(v);
+	/* Without defaults (a recording) only configured services are checked. */
+	CU_ASSERT_EQUAL(lvsd_checks_build(c, s, false, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_NOT_EQUAL(lvsd_checks_hash(v, n), h);
+	free(v);
+	/* The same inputs give the same fingerprint. */
+	CU_ASSERT_EQUAL(lvsd_checks_build(c, s, true, &v, &n), 0);
+	CU_ASSERT_EQUAL(lvsd_checks_hash(v, n), h);
+	free(v);
+	snapshot_unref(s);
+	lvsd_conf_free(c);
+}
+
+int register_lvsd_conf(void)
+{
+	CU_pSuite s = CU_add_suite("lvsd_conf", suite_init, suite_clean);
+	if (!s)
+		return -1;
+	if (!CU_add_test(s, "bad configs name file and line", test_bad_configs) ||
+	    !CU_add_test(s, "missing config file", test_missing_file) ||
+	    !CU_add_test(s, "errors in @include files", test_include_names_file) ||
+	    !CU_add_test(s, "share/lvsd.conf.example parses", test_example_parses) ||
+	    !CU_add_test(s, "defaults", test_defaults) ||
+	    !CU_add_test(s, "service syntax", test_parse_service) ||
+	    !CU_add_test(s, "check set from config and table", test_checks_build))
+		return -1;
+	return 0;
+}
