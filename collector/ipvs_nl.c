@@ -9,7 +9,9 @@
 
 #include <linux/ip_vs.h>
 #include <netlink/attr.h>
+#include <netlink/cache.h>
 #include <netlink/genl/ctrl.h>
+#include <netlink/genl/family.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
@@ -689,6 +691,32 @@ static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
+/* The IPVS family id, from the controller's list of registered families.
+ * Not genl_ctrl_resolve: a lookup by name makes the kernel request_module
+ * the family's module (ip_vs declares MODULE_ALIAS_GENL_FAMILY), so a
+ * monitor would load ip_vs as a side effect, and an unloaded ip_vs could
+ * never be reported (the next poll would load it again). The list is a
+ * dump, and a dump loads nothing. Only at open and after -ENOENT. */
+static int resolve_family(struct nl_sock *sock)
+{
+	struct nl_cache *cache = NULL;
+	struct genl_family *fam;
+	int r;
+
+	r = genl_ctrl_alloc_cache(sock, &cache);
+	if (r < 0)
+		return ipvs_nl_map_error(r, 0) == -ENOMEM ? -ENOMEM : -EIO;
+	fam = genl_ctrl_search_by_name(cache, IPVS_GENL_NAME);
+	if (fam) {
+		r = genl_family_get_id(fam);
+		genl_family_put(fam);
+	} else {
+		r = -ENOENT;
+	}
+	nl_cache_free(cache);
+	return r > 0 ? r : r < 0 ? r : -EIO;
+}
+
 static void drop_socket(lvs_nl *nl)
 {
 	if (nl->fixed_family)
@@ -721,9 +749,8 @@ static int ipvs_nl_ready(lvs_nl *nl)
 		nl->family = nl->fixed_family;
 		return 0;
 	}
-	r = genl_ctrl_resolve(nl->sock, IPVS_GENL_NAME);
+	r = resolve_family(nl->sock);
 	if (r < 0) {
-		r = ipvs_nl_map_error(r, 0);
 		if (r != -ENOENT)
 			drop_socket(nl);
 		return r;

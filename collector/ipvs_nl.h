@@ -1,5 +1,6 @@
 /* IPVS over generic netlink (libnl-genl-3): one persistent socket, the
- * "IPVS" family resolved once. Reading (dumps) lives here; so does the one
+ * "IPVS" family resolved once (from the controller's family list, so that
+ * looking never loads ip_vs: a monitor must not change the kernel). Reading (dumps) lives here; so does the one
  * writer through which every change to the kernel table goes.
  * Threads: a handle is used by one thread at a time; the decoders are pure.
  * Recovery: after -ENOENT the handle re-resolves the family on its next
