@@ -1,0 +1,365 @@
+/* The /metrics exposition: label escaping, unique series for IPv6 and
+ * firewall-mark services, counters vs gauges, per-real-server modes,
+ * health series, exact big counters; plus the output buffer, the gzip
+ * body and listen-address parsing the exporter relies on. */
+#include <CUnit/CUnit.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "collector/snapshot.h"
+#include "exporter/body.h"
+#include "exporter/http.h"
+#include "exporter/metrics.h"
+#include "exporter/outbuf.h"
+
+static void add_svc(struct lvs_snapshot *s, uint16_t af, uint16_t proto, const char *addr,
+		    uint16_t port, uint32_t fwmark, const char *sched)
+{
+	struct lvs_service sv = { .af = af, .protocol = proto, .port = port, .fwmark = fwmark };
+	if (addr)
+		inet_pton(af, addr, &sv.addr);
+	snprintf(sv.sched, sizeof(sv.sched), "%s", sched);
+	sv.stats.conns = 10;
+	CU_ASSERT_EQUAL(snapshot_add_service(s, &sv), 0);
+}
+
+static void add_dest(struct lvs_snapshot *s, size_t svc, uint16_t af, const char *addr,
+		     uint16_t port, int8_t health)
+{
+	struct lvs_dest d = { .af = af, .port = port, .weight = 3, .active_conns = 7,
+			      .inact_conns = 2, .health = health };
+	inet_pton(af, addr, &d.addr);
+	d.stats.conns = 5;
+	if (health != LVS_HEALTH_UNKNOWN) {
+		d.check_seconds = 0.25f;
+		d.health_since = 1763700000.5;
+	}
+	CU_ASSERT_EQUAL(snapshot_add_dest(s, svc, &d), 0);
+}
+
+/* IPv4 and IPv6 TCP on the same port, fwmark 1 in both families, UDP. */
+static struct lvs_snapshot *mixed(void)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	s->time = 1763700000;
+	s->version = 0x010201;
+	add_svc(s, AF_INET, IPPROTO_TCP, "203.0.113.10", 80, 0, "rr");
+	add_svc(s, AF_INET6, IPPROTO_TCP, "2001:db8::1", 80, 0, "wrr");
+	add_svc(s, AF_INET, 0, NULL, 0, 1, "sh");
+	add_svc(s, AF_INET6, 0, NULL, 0, 1, "sh");
+	add_svc(s, AF_INET, IPPROTO_UDP, "203.0.113.10", 80, 0, "rr");
+	add_dest(s, 0, AF_INET, "192.0.2.11", 80, LVS_HEALTH_UP);
+	add_dest(s, 0, AF_INET, "192.0.2.12", 80, LVS_HEALTH_DOWN);
+	add_dest(s, 1, AF_INET6, "2001:db8::11", 80, LVS_HEALTH_UNKNOWN);
+	add_dest(s, 2, AF_INET, "192.0.2.11", 80, LVS_HEALTH_UNKNOWN);
+	add_dest(s, 3, AF_INET6, "2001:db8::11", 80, LVS_HEALTH_UNKNOWN);
+	add_dest(s, 4, AF_INET, "192.0.2.11", 80, LVS_HEALTH_UNKNOWN);
+	snapshot_finish(s);
+	return s;
+}
+
+static char *render(const struct lvs_snapshot *s, const struct lvs_metrics_opts *o)
+{
+	struct outbuf b;
+	outbuf_init(&b);
+	struct lvs_status st = { .polls = 3, .last_ok = 1763700000, .poll_seconds = 0.001 };
+	struct lvs_metrics_self self = { .version = "test", .start_time = 1763600000 };
+	CU_ASSERT_EQUAL(metrics_render(&b, s, &st, o, &self), 0);
+	size_t len;
+	char *txt = outbuf_steal(&b, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+	CU_ASSERT_EQUAL(strlen(txt), len);
+	return txt;
+}
+
+static int count(const char *txt, const char *needle)
+{
+	int n = 0;
+	for (const char *p = txt; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* Every sample's name{labels} appears once, and after a TYPE line of its
+ * family; counters end in _total and nothing else does. */
+static void check_structure(char *txt)
+{
+	size_t cap = 4096, n = 0;
+	char **keys = malloc(cap * sizeof(*keys));
+	char fam[128] = "", type[16] = "";
+	for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
+		if (!strncmp(line, "# TYPE ", 7)) {
+			CU_ASSERT_EQUAL(sscanf(line + 7, "%127s %15s", fam, type), 2);
+			bool total = strlen(fam) > 6 && !strcmp(fam + strlen(fam) - 6, "_total");
+			if (!strcmp(type, "counter"))
+				CU_ASSERT_TRUE(total);
+			if (!strcmp(type, "gauge"))
+				CU_ASSERT_FALSE(total);
+			continue;
+		}
+		if (line[0] == '#')
+			continue;
+		char *sp = strrchr(line, ' ');
+		CU_ASSERT_PTR_NOT_NULL_FATAL(sp);
+		*sp = 0;
+		size_t fl = strlen(fam);
+		CU_ASSERT(fl && !strncmp(line, fam, fl) && (line[fl] == '{' || line[fl] == 0));
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(keys[i], line)) {
+				fprintf(stderr, "\n  duplicate series %s\n", line);
+				CU_FAIL("duplicate series");
+			}
+		if (n < cap)
+			keys[n++] = line;
+	}
+	CU_ASSERT(n > 50);
+	free(keys);
+}
+
+static void test_unique_series(void)
+{
+	struct lvs_snapshot *s = mixed();
+	char *txt = render(s, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "ipvs_service_connections_total{service=\"[2001:db8::1]:80\","
+					   "protocol=\"tcp\",address=\"2001:db8::1\",port=\"80\"} 10\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "{service=\"fwm:1\",protocol=\"fwm\",fwmark=\"1\",family=\"ipv4\"}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "{service=\"fwm6:1\",protocol=\"fwm\",fwmark=\"1\",family=\"ipv6\"}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "ipvs_real_server_active_connections{service=\"203.0.113.10:80\","
+					   "protocol=\"tcp\",address=\"203.0.113.10\",port=\"80\","
+					   "real_address=\"192.0.2.11\",real_port=\"80\"} 7\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "real_address=\"2001:db8::11\",real_port=\"80\"}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "ipvs_connections_total 50\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "ipvs_up 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "ipvs_version_info{version=\"1.2.1\"} 1\n"));
+	/* The UDP service on the TCP service's address and port is its own series. */
+	CU_ASSERT_EQUAL(count(txt, "ipvs_service_connections_total{service=\"203.0.113.10:80\""), 2);
+	check_structure(txt);
+	free(txt);
+	snapshot_unref(s);
+}
+
+static void test_label_escaping(void)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	add_svc(s, AF_INET, IPPROTO_TCP, "203.0.113.10", 80, 0, "a\"b\\c\nd");
+	snapshot_finish(s);
+	s->conns.available = true;
+	s->conns.n_states = 1;
+	strcpy(s->conns.states[0].name, "WE\"IRD\\");
+	s->conns.states[0].count = 4;
+	char *txt = render(s, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "scheduler=\"a\\\"b\\\\c\\nd\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "ipvs_connection_entries{state=\"WE\\\"IRD\\\\\"} 4\n"));
+	free(txt);
+	snapshot_unref(s);
+
+	struct outbuf b;
+	outbuf_init(&b);
+	outbuf_put_label(&b, "plain");
+	outbuf_put_label(&b, "\"\\\n");
+	CU_ASSERT_STRING_EQUAL(b.data, "plain\\\"\\\\\\n");
+	outbuf_done(&b);
+}
+
+static void test_counters_and_gauges(void)
+{
+	struct lvs_snapshot *s = mixed();
+	char *txt = render(s, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "# TYPE ipvs_real_server_connections_total counter\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "# TYPE ipvs_real_server_incoming_bytes_total counter\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "# TYPE ipvs_real_server_active_connections gauge\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "# TYPE ipvs_real_server_weight gauge\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "# TYPE ipvs_real_server_upper_threshold gauge\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "# TYPE lvsd_poll_errors_total counter\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "# TYPE lvsd_last_successful_poll_timestamp_seconds gauge\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "lvsd_polls_total 3\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "lvsd_build_info{version=\"test\"} 1\n"));
+	/* Service connection gauges are sums over the real servers. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "ipvs_service_active_connections{service=\"203.0.113.10:80\","
+					   "protocol=\"tcp\",address=\"203.0.113.10\",port=\"80\"} 14\n"));
+	/* Every family has HELP and TYPE exactly once. */
+	CU_ASSERT_EQUAL(count(txt, "# HELP "), count(txt, "# TYPE "));
+	CU_ASSERT_EQUAL(count(txt, "# TYPE ipvs_real_server_weight "), 1);
+	free(txt);
+	snapshot_unref(s);
+}
+
+static void test_health_series(void)
+{
+	struct lvs_snapshot *s = mixed();
+	char *txt = render(s, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "real_address=\"192.0.2.11\",real_port=\"80\"} 1\n"));
+	CU_ASSERT_EQUAL(count(txt, "lvsd_real_server_healthy{"), 2); /* unknown: no series */
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "lvsd_real_server_healthy{service=\"203.0.113.10:80\","
+					   "protocol=\"tcp\",address=\"203.0.113.10\",port=\"80\","
+					   "real_address=\"192.0.2.12\",real_port=\"80\"} 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "real_address=\"192.0.2.12\",real_port=\"80\"} 0.25\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "lvsd_real_server_health_last_transition_timestamp_seconds{"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "} 1763700000.500\n"));
+	free(txt);
+	snapshot_unref(s);
+}
+
+static void test_rs_modes(void)
+{
+	struct lvs_snapshot *s = mixed();
+	struct lvs_metrics_opts o = { .rs_mode = LVS_RS_DROP };
+	char *txt = render(s, &o);
+	CU_ASSERT_EQUAL(count(txt, "\nipvs_real_server_"), 0);
+	CU_ASSERT_EQUAL(count(txt, "\nlvsd_real_server_"), 0);
+	CU_ASSERT_PTR_NULL(strstr(txt, "ipvs_service_weight"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "ipvs_service_connections_total{"));
+	free(txt);
+
+	o.rs_mode = LVS_RS_AGGREGATE;
+	txt = render(s, &o);
+	CU_ASSERT_EQUAL(count(txt, "\nipvs_real_server_"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "ipvs_service_weight{service=\"203.0.113.10:80\","
+					   "protocol=\"tcp\",address=\"203.0.113.10\",port=\"80\"} 6\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "lvsd_service_real_servers_by_health{service=\"203.0.113.10:80\","
+					   "protocol=\"tcp\",address=\"203.0.113.10\",port=\"80\","
+					   "health=\"down\"} 1\n"));
+	check_structure(txt);
+	free(txt);
+
+	o.rs_mode = LVS_RS_ALL;
+	o.rs_groups = LVS_RSG_WEIGHT | LVS_RSG_ACTIVE;
+	txt = render(s, &o);
+	CU_ASSERT_EQUAL(count(txt, "\nipvs_real_server_weight{"), 6);
+	CU_ASSERT_EQUAL(count(txt, "\nipvs_real_server_active_connections{"), 6);
+	CU_ASSERT_EQUAL(count(txt, "\nipvs_real_server_inactive_connections{"), 0);
+	CU_ASSERT_EQUAL(count(txt, "\nipvs_real_server_connections_total{"), 0);
+	CU_ASSERT_EQUAL(count(txt, "\nlvsd_real_server_healthy{"), 0);
+	free(txt);
+	snapshot_unref(s);
+
+	CU_ASSERT_EQUAL(metrics_rs_mode_from_name("aggregate"), LVS_RS_AGGREGATE);
+	CU_ASSERT_EQUAL(metrics_rs_mode_from_name("some"), -EINVAL);
+	CU_ASSERT_EQUAL(metrics_rs_group_from_name("health"), LVS_RSG_HEALTH);
+	CU_ASSERT_EQUAL(metrics_rs_group_from_name("bogus"), 0);
+}
+
+static void test_no_snapshot(void)
+{
+	struct lvs_status st = { .err = -ENOENT, .polls = 1, .errors = 1 };
+	struct lvs_metrics_self self = { .version = "x" };
+	struct outbuf b;
+	outbuf_init(&b);
+	CU_ASSERT_EQUAL(metrics_render(&b, NULL, &st, NULL, &self), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "ipvs_up 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "lvsd_poll_errors_total 1\n"));
+	CU_ASSERT_PTR_NULL(strstr(b.data, "ipvs_service_"));
+	CU_ASSERT_PTR_NULL(strstr(b.data, "ipvs_version_info"));
+	outbuf_done(&b);
+	/* A stale snapshot still renders, with ipvs_up 0. */
+	struct lvs_snapshot *s = mixed();
+	st.stale = true;
+	outbuf_init(&b);
+	CU_ASSERT_EQUAL(metrics_render(&b, s, &st, NULL, &self), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "ipvs_up 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "lvsd_snapshot_stale 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "ipvs_service_connections_total{"));
+	outbuf_done(&b);
+	snapshot_unref(s);
+}
+
+static void test_big_counters(void)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	add_svc(s, AF_INET, IPPROTO_TCP, "203.0.113.10", 80, 0, "rr");
+	struct lvs_dest d = { .af = AF_INET, .port = 80 };
+	inet_pton(AF_INET, "192.0.2.11", &d.addr);
+	d.stats.inbytes = 9007199254740993ull; /* 2^53 + 1: a double would round it */
+	snapshot_add_dest(s, 0, &d);
+	snapshot_finish(s);
+	char *txt = render(s, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "real_port=\"80\"} 9007199254740993\n"));
+	free(txt);
+	snapshot_unref(s);
+
+	struct outbuf b;
+	outbuf_init(&b);
+	outbuf_put_double(&b, 0.5);
+	outbuf_putc(&b, ' ');
+	outbuf_put_double(&b, 1.0 / 0.0);
+	outbuf_putc(&b, ' ');
+	outbuf_put_double(&b, 0.0 / 0.0);
+	outbuf_putc(&b, ' ');
+	outbuf_put_i64(&b, -42);
+	outbuf_putc(&b, ' ');
+	outbuf_put_u64(&b, 18446744073709551615ull);
+	CU_ASSERT_STRING_EQUAL(b.data, "0.5 +Inf NaN -42 18446744073709551615");
+	outbuf_done(&b);
+}
+
+static void test_gzip_body(void)
+{
+	size_t n = 1 << 20;
+	char *text = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		text[i] = "ipvs_real_server_weight{x=\"1\"} 3\n"[i % 33];
+	char *copy = malloc(n);
+	memcpy(copy, text, n);
+	struct lvs_body *b = body_new(copy, n, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b->gz);
+	CU_ASSERT(b->gz_len < n / 10);
+	CU_ASSERT_EQUAL((unsigned char)b->gz[0], 0x1f); /* gzip magic */
+	CU_ASSERT_EQUAL((unsigned char)b->gz[1], 0x8b);
+	z_stream z = { 0 };
+	CU_ASSERT_EQUAL_FATAL(inflateInit2(&z, 15 + 16), Z_OK);
+	char *out = malloc(n + 16);
+	z.next_in = (Bytef *)b->gz;
+	z.avail_in = (uInt)b->gz_len;
+	z.next_out = (Bytef *)out;
+	z.avail_out = (uInt)(n + 16);
+	CU_ASSERT_EQUAL(inflate(&z, Z_FINISH), Z_STREAM_END);
+	CU_ASSERT_EQUAL(z.total_out, n);
+	CU_ASSERT_EQUAL(memcmp(out, text, n), 0);
+	inflateEnd(&z);
+	body_ref(b);
+	body_unref(b);
+	body_unref(b);
+	free(out);
+	free(text);
+}
+
+static void test_listen_addresses(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char err[200];
+	CU_ASSERT_EQUAL(http_parse_listen("127.0.0.1:9587", &ss, &sl, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ss.ss_family, AF_INET);
+	CU_ASSERT_EQUAL(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9587);
+	CU_ASSERT_EQUAL(http_parse_listen("[::1]:0", &ss, &sl, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ss.ss_family, AF_INET6);
+	CU_ASSERT_EQUAL(http_parse_listen("::1:9587", &ss, &sl, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(http_parse_listen("localhost:9587", &ss, &sl, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(http_parse_listen("127.0.0.1", &ss, &sl, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(http_parse_listen("127.0.0.1:65536", &ss, &sl, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(http_parse_listen("[127.0.0.1]:80", &ss, &sl, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(http_parse_listen("", &ss, &sl, err, sizeof(err)), -EINVAL);
+}
+
+int register_metrics(void)
+{
+	CU_pSuite s = CU_add_suite("metrics", NULL, NULL);
+	if (!s)
+		return -1;
+	if (!CU_add_test(s, "IPv6 and fwmark series are unique", test_unique_series) ||
+	    !CU_add_test(s, "label escaping", test_label_escaping) ||
+	    !CU_add_test(s, "counters and gauges", test_counters_and_gauges) ||
+	    !CU_add_test(s, "health series", test_health_series) ||
+	    !CU_add_test(s, "real-server modes and groups", test_rs_modes) ||
+	    !CU_add_test(s, "no snapshot, stale snapshot", test_no_snapshot) ||
+	    !CU_add_test(s, "exact 64-bit counters and values", test_big_counters) ||
+	    !CU_add_test(s, "gzip body round trip", test_gzip_body) ||
+	    !CU_add_test(s, "listen addresses", test_listen_addresses))
+		return -1;
+	return 0;
+}
