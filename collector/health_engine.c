@@ -657,9 +657,13 @@ static int exec_reap(struct lvs_health_engine *h, struct hc_probe *p)
 	return 1;
 }
 
+static void attempt_run(struct lvs_health_engine *h, struct hc_probe *p);
+
 static void attempt_start(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	if (h->opts.max_running && h->running_n >= h->opts.max_running) {
+	/* behind the queue, not past it: a probe that just finished would
+	 * otherwise take its own slot back and starve the waiting ones */
+	if (h->opts.max_running && (h->running_n >= h->opts.max_running || h->q_head)) {
 		heap_remove(h, p);
 		p->phase = HC_QUEUED;
 		p->qnext = NULL;
@@ -670,6 +674,11 @@ static void attempt_start(struct lvs_health_engine *h, struct hc_probe *p)
 		h->q_tail = p;
 		return;
 	}
+	attempt_run(h, p);
+}
+
+static void attempt_run(struct lvs_health_engine *h, struct hc_probe *p)
+{
 	p->started = hc_mono_ns();
 	if (p->attempt == 0)
 		p->round_start = p->started;
@@ -925,12 +934,14 @@ void hc_probes_free(struct lvs_health_engine *h)
 
 /* --- the loop ----------------------------------------------------------------------- */
 
-#define HC_EVENTS 256
+#define HC_EVENTS 512
 
 void *hc_thread(void *arg)
 {
 	struct lvs_health_engine *h = arg;
 	hc_engine_self = h;
+	/* named, so that top -H and /proc/PID/task show where check CPU goes */
+	pthread_setname_np(pthread_self(), "lvs-health");
 	struct epoll_event ev[HC_EVENTS];
 	while (!__atomic_load_n(&h->stop, __ATOMIC_SEQ_CST)) {
 		int timeout = -1;
@@ -963,7 +974,7 @@ void *hc_thread(void *arg)
 				h->q_tail = NULL;
 			p->qnext = NULL;
 			p->phase = HC_IDLE;
-			attempt_start(h, p);
+			attempt_run(h, p);
 		}
 
 		pthread_mutex_lock(&h->lock);
