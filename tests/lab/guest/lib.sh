@@ -41,9 +41,10 @@ lab_log() { echo "lab: $*" >&2; }
 
 lab_ok() { echo "LAB ok $1"; }
 lab_fail() { # NAME DETAIL...
-	n=$1
+	_fn=$1
 	shift
-	echo "LAB FAIL $n: $*"
+	# The detail stays on the line: the host reads one check per line.
+	echo "LAB FAIL $_fn: $(printf '%s' "$*" | tr '\n' '|')"
 	return 1
 }
 
@@ -58,8 +59,10 @@ lab_check() {
 		lab_ok "$_n"
 		return 0
 	fi
-	_out=$(printf '%s' "$_out" | tail -n 3 | tr '\n' '|')
-	lab_fail "$_n" "'$*' exited $_rc${_out:+: $_out}"
+	# One line: the command (shortened) and the last lines it printed.
+	_cmd=$(printf '%s' "$*" | tr '\n\t' '  ' | tr -s ' ' | cut -c 1-100)
+	_out=$(printf '%s' "$_out" | tail -n 3 | tr '\n\t' '| ')
+	lab_fail "$_n" "'$_cmd' exited $_rc${_out:+: $_out}"
 }
 
 # lab_eq NAME EXPECTED ACTUAL
