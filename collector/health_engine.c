@@ -613,6 +613,11 @@ static void exec_start(struct lvs_health_engine *h, struct hc_probe *p)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+	/* the daemon's other fds (sockets, logs) are none of the command's
+	 * business, whether or not their owner set CLOEXEC */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
 	pid_t pid;
 	int err = posix_spawnp(&pid, p->argv[0], &fa, &at, p->argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
