@@ -22,33 +22,28 @@
 #define OTHER_STATE (LVS_CONN_STATES_MAX - 1)
 #define STATE_CACHE 256
 #define SLOTS_CAP ((size_t)1 << 24)
-#define EMPTY UINT32_MAX
 #define STATE_INVALID UINT32_MAX
+/* Counters are 32-bit to halve the hot entries; a round never gets there. */
+#define ENTRIES_CAP UINT32_MAX
 
-/* One real server's counters while parsing. */
+/* One real server's counters while parsing. The key and the first states'
+ * counters (the common ones: indexes go by first sight) share a line. */
 struct dest_ent {
 	union lvs_addr addr;
 	uint16_t af, port;
-	uint64_t total;
-	uint64_t counts[LVS_CONN_STATES_MAX];
+	uint32_t counts[LVS_CONN_STATES_MAX];
 };
 
-/* One Space-Saving counter. Positions in `order` are kept sorted by count,
- * descending; entries with equal counts form a group [first, last], so an
- * increment is one swap to the front of its group: O(1), whatever the
- * distribution. */
+/* One Misra-Gries counter: exact while every client has a slot; after
+ * `rounds` decrements of all counters, a lower bound at most `rounds` below
+ * the truth. Chosen over Space-Saving for the hot path: a table miss costs
+ * one insert, not the upkeep of an order by count; the decrements cost
+ * O(slots) each but at most one per client_slots entries on average. */
 struct client_ent {
 	union lvs_addr addr;
+	uint32_t hash;
 	uint16_t af;
-	uint32_t hash;  /* of addr/af, kept for backward-shift deletion */
-	uint32_t pos;   /* index in order[] */
-	uint32_t group; /* index in groups[] */
-	uint64_t count; /* estimate: true count + at most err */
-	uint64_t err;   /* count of the client this slot replaced */
-};
-
-struct group {
-	uint32_t first, last;
+	uint32_t count;
 };
 
 struct lvs_conn_parser {
@@ -76,34 +71,20 @@ struct lvs_conn_parser {
 	uint8_t state_len[LVS_CONN_STATES_MAX];
 	uint8_t state_cache[STATE_CACHE];
 
-	/* real servers: open addressing, slots hold entry index or EMPTY */
-	uint32_t *dest_slots;
+	/* real servers: open addressing over slot_make() values */
+	uint64_t *dest_slots;
 	size_t dest_mask;
 	struct dest_ent *dests;
 	size_t n_dests, cap_dests;
 
-	/* clients */
+	/* clients: dense counters, open-addressing index over them */
 	size_t client_cap; /* client_slots */
 	size_t n_clients;
-	uint32_t *client_slots_tab;
+	uint64_t client_rounds; /* decrement rounds: the error bound */
+	uint64_t *client_slots_tab;
 	size_t client_mask;
 	struct client_ent *clients;
-	uint32_t *order;
-	struct group *groups;
-	uint32_t *free_groups;
-	size_t n_free_groups;
 };
-
-/* 0x10 | value for hex digits, 0 otherwise: AND-ing several lookups keeps
- * 0x10 only when every character was a digit, so one test per field. */
-#define HX(c, v) [c] = 0x10 | (v)
-static const uint8_t hexv[256] = {
-	HX('0', 0), HX('1', 1), HX('2', 2), HX('3', 3), HX('4', 4),
-	HX('5', 5), HX('6', 6), HX('7', 7), HX('8', 8), HX('9', 9),
-	HX('A', 10), HX('B', 11), HX('C', 12), HX('D', 13), HX('E', 14), HX('F', 15),
-	HX('a', 10), HX('b', 11), HX('c', 12), HX('d', 13), HX('e', 14), HX('f', 15),
-};
-#undef HX
 
 static inline uint64_t mix64(uint64_t h)
 {
@@ -121,6 +102,23 @@ static inline uint32_t addr_hash(uint16_t af, const union lvs_addr *a, uint16_t 
 	uint64_t h = x * 0x9e3779b97f4a7c15ULL ^ y * 0xc2b2ae3d27d4eb4fULL ^
 	             ((uint64_t)af << 16 | port);
 	return (uint32_t)mix64(h);
+}
+
+/* Hash-table slots hold hash << 32 | (index + 1), 0 when empty: probes
+ * compare hashes without touching the entries, which live elsewhere. */
+static inline uint64_t slot_make(uint32_t hash, uint32_t idx)
+{
+	return (uint64_t)hash << 32 | (idx + 1);
+}
+
+static inline uint32_t slot_idx(uint64_t s)
+{
+	return (uint32_t)s - 1;
+}
+
+static inline uint32_t slot_hash(uint64_t s)
+{
+	return (uint32_t)(s >> 32);
 }
 
 static inline bool addr_eq(const union lvs_addr *a, const union lvs_addr *b)
@@ -144,58 +142,93 @@ static size_t pow2_at_least(size_t n)
 /* --- field scanning --------------------------------------------------------
  * Every line handed to parse_line ends with '\n' at e, which no scan below
  * accepts as part of a token: loops stop there without a bound check, and
- * fixed-width fields check the remaining length first. */
+ * word-wide loads check the remaining length first. Fields are decoded
+ * eight bytes at a time (SWAR): fewer instructions, and no data-dependent
+ * branches to mispredict on the per-line hot path. */
 
-static inline const char *skip_spaces(const char *s)
+#define ONES 0x0101010101010101ULL
+#define HIGH 0x8080808080808080ULL
+
+static inline uint64_t load64(const char *s)
 {
-	while (*s == ' ')
-		s++;
-	return s;
+	uint64_t x;
+	memcpy(&x, s, 8);
+	return x;
 }
 
-/* "%08X" of ntohl(addr): the digits already are the bytes in network
- * order. */
-static inline bool hex_v4(const unsigned char *s, uint8_t *out)
+static inline uint32_t load32(const char *s)
 {
-	unsigned ok = 0x10;
-	for (int i = 0; i < 4; i++) {
-		unsigned hi = hexv[s[2 * i]], lo = hexv[s[2 * i + 1]];
-		ok &= hi & lo;
-		out[i] = (uint8_t)((hi & 15) << 4 | (lo & 15));
-	}
-	return ok & 0x10;
+	uint32_t x;
+	memcpy(&x, s, 4);
+	return x;
 }
 
-/* "%pI6": eight groups of four digits, colons between. */
-static inline bool hex_v6(const unsigned char *s, uint8_t *out)
+/* 0x80 in each byte of x equal to c, 0 elsewhere (exact per byte). */
+static inline uint64_t bytes_eq(uint64_t x, unsigned char c)
 {
-	unsigned ok = 0x10, colons = 0;
-	for (int g = 0; g < 8; g++, s += 5) {
-		unsigned a = hexv[s[0]], b = hexv[s[1]], c = hexv[s[2]], d = hexv[s[3]];
-		ok &= a & b & c & d;
-		out[2 * g] = (uint8_t)((a & 15) << 4 | (b & 15));
-		out[2 * g + 1] = (uint8_t)((c & 15) << 4 | (d & 15));
-		if (g < 7)
-			colons |= s[4] ^ ':';
-	}
-	return (ok & 0x10) && colons == 0;
+	uint64_t y = x ^ (ONES * c);
+	return ~(((y & ~HIGH) + ~HIGH) | y) & HIGH;
 }
 
-/* An address followed by a space; returns the position of that space or
- * NULL. Either family may appear in any address column (mixed-af dests). */
-static inline const char *scan_addr(const char *s, const char *e, uint16_t *af,
+/* 0x80 in each byte of x that is in [lo, hi] (lo > 0, hi < 0x80). */
+static inline uint64_t bytes_in(uint64_t x, unsigned char lo, unsigned char hi)
+{
+	uint64_t x7 = x & ~HIGH; /* no carries between bytes */
+	return (x7 + ONES * (0x80 - lo)) & ~(x7 + ONES * (0x7f - hi)) & ~x & HIGH;
+}
+
+/* Eight hex digits in text order (little-endian load) to four bytes in
+ * text order, i.e. network order for "%08X" of ntohl(addr). */
+static inline bool hex8(uint64_t x, uint32_t *out)
+{
+	/* bytes_in() twice, sharing the masking: digits, then letters folded
+	 * to lower case; a byte with its top bit set fails both */
+	uint64_t x7 = x & ~HIGH, l7 = x7 | ONES * 0x20;
+	uint64_t digit = (x7 + ONES * (0x80 - '0')) & ~(x7 + ONES * (0x7f - '9'));
+	uint64_t alpha = (l7 + ONES * (0x80 - 'a')) & ~(l7 + ONES * (0x7f - 'f'));
+	uint64_t ok = (digit | alpha) & ~x & HIGH;
+	uint64_t v = (x & ONES * 0x0f) + ((x >> 6) & ONES) * 9;
+	v = ((v << 4) | (v >> 8)) & 0x00ff00ff00ff00ffULL;
+	v = (v | (v >> 8)) & 0x0000ffff0000ffffULL;
+	*out = (uint32_t)(v | (v >> 16));
+	return ok == HIGH;
+}
+
+static inline uint64_t bswap_words(uint32_t a, uint32_t b)
+{
+	return (uint64_t)a | (uint64_t)b << 32;
+}
+
+/* Inlined by force: three calls per line, and the call overhead was a
+ * tenth of the parse. An address followed by a space: "%08X" or "%pI6" (eight groups of four
+ * digits, colons between). Either family may appear in any address column
+ * (mixed-af real servers). Stores whole words so later word loads of the
+ * address are forwarded, not stalled. Returns the space, or NULL. */
+static inline __attribute__((always_inline)) const char *scan_addr(const char *s, const char *e, uint16_t *af,
                                     union lvs_addr *a)
 {
+	uint32_t q0, q1, q2, q3;
 	if (e - s > 8 && s[8] == ' ') {
-		memset(a, 0, sizeof(*a));
-		if (!hex_v4((const unsigned char *)s, a->raw))
+		if (!hex8(load64(s), &q0))
 			return NULL;
+		uint64_t w0 = q0, w1 = 0;
+		memcpy(a->raw, &w0, 8);
+		memcpy(a->raw + 8, &w1, 8);
 		*af = AF_INET;
 		return s + 8;
 	}
 	if (e - s > 39 && s[39] == ' ') {
-		if (!hex_v6((const unsigned char *)s, a->raw))
+		bool ok = hex8(bswap_words(load32(s), load32(s + 5)), &q0) &
+		          hex8(bswap_words(load32(s + 10), load32(s + 15)), &q1) &
+		          hex8(bswap_words(load32(s + 20), load32(s + 25)), &q2) &
+		          hex8(bswap_words(load32(s + 30), load32(s + 35)), &q3);
+		unsigned colons = (s[4] ^ ':') | (s[9] ^ ':') | (s[14] ^ ':') | (s[19] ^ ':') |
+		                  (s[24] ^ ':') | (s[29] ^ ':') | (s[34] ^ ':');
+		if (!ok || colons)
 			return NULL;
+		uint64_t w0 = bswap_words(q0, q1), w1 = bswap_words(q2, q3);
+		memcpy(a->raw, &w0, 8);
+		memcpy(a->raw + 8, &w1, 8);
 		*af = AF_INET6;
 		return s + 39;
 	}
@@ -205,17 +238,65 @@ static inline const char *scan_addr(const char *s, const char *e, uint16_t *af,
 /* "%04X" followed by a space. */
 static inline const char *scan_port(const char *s, const char *e, uint16_t *port)
 {
+	uint32_t q;
 	if (e - s < 5 || s[4] != ' ')
 		return NULL;
-	const unsigned char *u = (const unsigned char *)s;
-	unsigned a = hexv[u[0]], b = hexv[u[1]], c = hexv[u[2]], d = hexv[u[3]];
-	if (!(a & b & c & d & 0x10))
+	/* pad with '0's to eight digits: the value lands in the first bytes */
+	if (!hex8(load32(s) | 0x3030303000000000ULL, &q))
 		return NULL;
-	*port = (uint16_t)((a & 15) << 12 | (b & 15) << 8 | (c & 15) << 4 | (d & 15));
+	*port = (uint16_t)((q & 0xff) << 8 | (q >> 8 & 0xff));
 	return s + 4;
 }
 
+static inline const char *skip_spaces(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+/* Index of the lowest marked byte of a bytes_eq/bytes_in mask. */
+static inline unsigned first_byte(uint64_t m)
+{
+	return (unsigned)__builtin_ctzll(m) >> 3;
+}
+
+/* The kernel's tail "%-11s %7u\n": a state of at most 11 characters padded
+ * with spaces, a space, the expiry right-aligned in 7. Most lines are
+ * exactly this, checked with three loads; *len gets the state's length.
+ * false: not this layout (the caller tries the general scan). */
+static inline bool scan_fixed_tail(const char *s, const char *e, size_t *len)
+{
+	const uint64_t low4 = 0x0000000080808080ULL, from1 = HIGH & ~0xffULL;
+	if (e - s != 19)
+		return false;
+	uint64_t a = load64(s), b = load64(s + 8), c = load64(s + 11);
+	/* state: bytes 0..11 are a name, then spaces only */
+	uint64_t sa = bytes_eq(a, ' '), sb = bytes_eq(b, ' ') & low4;
+	size_t n;
+	if (bytes_eq(a, '\n') | bytes_eq(b, '\n')) /* the fast path has no e yet */
+		return false;
+	if (sa) {
+		n = first_byte(sa);
+		if (n == 0 || sa != HIGH << (8 * n) || sb != low4)
+			return false;
+	} else {
+		if (!sb)
+			return false;
+		n = 8 + first_byte(sb);
+		if (sb != ((HIGH << (8 * (n - 8))) & low4))
+			return false;
+	}
+	/* expiry: bytes 12..18 (1..7 of c) are spaces then at least one digit */
+	uint64_t d = bytes_in(c, '0', '9') & from1, sp = bytes_eq(c, ' ') & from1;
+	if (!(d >> 56) || d != HIGH << (8 * first_byte(d)) || (d | sp) != from1)
+		return false;
+	*len = n;
+	return true;
+}
+
 struct conn_line {
+	uint32_t chash, dhash;
 	uint16_t caf, daf, dport;
 	union lvs_addr caddr, daddr;
 	const char *state;
@@ -224,12 +305,85 @@ struct conn_line {
 
 enum line_kind { LINE_ENTRY, LINE_BAD, LINE_SKIP };
 
-/* Classify and decode one line [s, e), *e == '\n'. */
-static enum line_kind parse_line(const char *s, const char *e, struct conn_line *l)
+static inline uint32_t addr_hash(uint16_t af, const union lvs_addr *a, uint16_t port);
+
+/* From the client address through the real server's port (s at the
+ * client address): decodes the client and the real server, checks the
+ * virtual service, and starts fetching their table slots. strict: single
+ * spaces only, the kernel's layout, which needs no '\n' sentinel; else runs
+ * of spaces. Returns the space after the real server's port, or NULL. */
+static inline __attribute__((always_inline)) const char *
+scan_columns(const struct lvs_conn_parser *p, const char *s, const char *e, bool strict,
+             struct conn_line *l)
 {
+#define NEXT(t) (strict ? (t) + 1 : skip_spaces(t))
 	const char *t;
 	uint16_t af, port;
 	union lvs_addr scratch;
+
+	if (!(t = scan_addr(s, e, &l->caf, &l->caddr)))
+		return NULL;
+	if (!(t = scan_port(NEXT(t), e, &port)))
+		return NULL;
+	/* The tables are too big for L1 and the file streams through the
+	 * caches: start fetching the slots now, use them after the parse. */
+	l->chash = addr_hash(l->caf, &l->caddr, 0);
+	if (p->client_cap)
+		__builtin_prefetch(&p->client_slots_tab[l->chash & p->client_mask]);
+	/* virtual service: same family as the client, only checked */
+	if (!(t = scan_addr(NEXT(t), e, &af, &scratch)) || af != l->caf)
+		return NULL;
+	if (!(t = scan_port(NEXT(t), e, &port)))
+		return NULL;
+	/* real server */
+	if (!(t = scan_addr(NEXT(t), e, &l->daf, &l->daddr)))
+		return NULL;
+	if (!(t = scan_port(NEXT(t), e, &l->dport)))
+		return NULL;
+	l->dhash = addr_hash(l->daf, &l->daddr, l->dport);
+	if (p->dest_slots)
+		__builtin_prefetch(&p->dest_slots[l->dhash & p->dest_mask]);
+	return t;
+#undef NEXT
+}
+
+/* Longest kernel line without persistence-engine fields: "SCTP" and three
+ * IPv6 columns come to 160 bytes. */
+#define FAST_MIN 192
+
+/* The kernel's exact layout, decoded straight from the read buffer without
+ * looking for the newline first (FAST_MIN bytes at s must be readable).
+ * Returns the line's '\n', or NULL for anything else (the header, PE
+ * fields, a state over 11 characters, other spacing, garbage): the general
+ * path then decides. */
+static inline const char *parse_fast(const struct lvs_conn_parser *p, const char *s,
+                                     struct conn_line *l)
+{
+	const char *t;
+	/* "%-3s ": "TCP", "UDP", "IP ", or four letters ("SCTP") */
+	if ((unsigned char)s[0] <= ' ' || (unsigned char)s[1] <= ' ' || s[2] == '\n')
+		return NULL;
+	if (s[3] == ' ')
+		t = s + 4;
+	else if ((unsigned char)s[2] > ' ' && (unsigned char)s[3] > ' ' && s[4] == ' ')
+		t = s + 5;
+	else
+		return NULL;
+	if (!(t = scan_columns(p, t, s + FAST_MIN, true, l)))
+		return NULL;
+	const char *st = t + 1, *e = st + 19;
+	if (*e != '\n' || !scan_fixed_tail(st, e, &l->state_len))
+		return NULL;
+	l->state = st;
+	return e;
+}
+
+/* Classify and decode one line [s, e), *e == '\n': any spacing, optional
+ * persistence-engine fields. */
+static enum line_kind parse_line(const struct lvs_conn_parser *p, const char *s, const char *e,
+                                 struct conn_line *l)
+{
+	const char *t;
 
 	s = skip_spaces(s);
 	if (s == e)
@@ -243,31 +397,19 @@ static enum line_kind parse_line(const char *s, const char *e, struct conn_line 
 		return LINE_SKIP;
 	if (t - s > PROTO_MAX || *t != ' ')
 		return LINE_BAD;
-	s = skip_spaces(t);
-
-	/* client */
-	if (!(t = scan_addr(s, e, &l->caf, &l->caddr)))
-		return LINE_BAD;
-	if (!(t = scan_port(skip_spaces(t), e, &port)))
-		return LINE_BAD;
-	/* virtual service: same family as the client, only checked */
-	if (!(t = scan_addr(skip_spaces(t), e, &af, &scratch)) || af != l->caf)
-		return LINE_BAD;
-	if (!(t = scan_port(skip_spaces(t), e, &port)))
-		return LINE_BAD;
-	/* real server */
-	if (!(t = scan_addr(skip_spaces(t), e, &l->daf, &l->daddr)))
-		return LINE_BAD;
-	if (!(t = scan_port(skip_spaces(t), e, &l->dport)))
+	if (!(t = scan_columns(p, skip_spaces(t), e, false, l)))
 		return LINE_BAD;
 
-	/* state */
 	s = skip_spaces(t);
+	l->state = s;
+	if (scan_fixed_tail(s, e, &l->state_len))
+		return LINE_ENTRY;
+
+	/* state, any width */
 	for (t = s; *t != ' ' && *t != '\n'; t++)
 		;
 	if (t == s || t - s >= LVS_STATE_NAME_MAX || *t != ' ')
 		return LINE_BAD;
-	l->state = s;
 	l->state_len = (size_t)(t - s);
 
 	/* expires: decimal seconds */
@@ -333,11 +475,38 @@ static unsigned state_index_slow(struct lvs_conn_parser *p, const char *s, size_
 	return OTHER_STATE;
 }
 
+/* a[0..len) == b[0..len) for len < LVS_STATE_NAME_MAX, with overlapping
+ * word loads instead of a memcmp call: this runs on every line. */
+static inline bool name_eq(const char *a, const char *b, size_t len)
+{
+	uint64_t x, y, u, v;
+	if (len >= 8) {
+		memcpy(&x, a, 8), memcpy(&y, b, 8);
+		memcpy(&u, a + len - 8, 8), memcpy(&v, b + len - 8, 8);
+		if (((x ^ y) | (u ^ v)) != 0)
+			return false;
+		if (len <= 16)
+			return true;
+		memcpy(&x, a + 8, 8), memcpy(&y, b + 8, 8);
+		return x == y;
+	}
+	if (len >= 4) {
+		uint32_t x4, y4, u4, v4;
+		memcpy(&x4, a, 4), memcpy(&y4, b, 4);
+		memcpy(&u4, a + len - 4, 4), memcpy(&v4, b + len - 4, 4);
+		return ((x4 ^ y4) | (u4 ^ v4)) == 0;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 static inline unsigned state_index(struct lvs_conn_parser *p, const char *s, size_t len)
 {
 	unsigned h = state_hash(s, len);
 	unsigned c = p->state_cache[h];
-	if (c && p->state_len[c - 1] == len && memcmp(p->states[c - 1].name, s, len) == 0)
+	if (c && p->state_len[c - 1] == len && name_eq(p->states[c - 1].name, s, len))
 		return c - 1;
 	return state_index_slow(p, s, len, h);
 }
@@ -354,16 +523,16 @@ static int dest_grow(struct lvs_conn_parser *p)
 	if (!d)
 		return -ENOMEM;
 	p->dests = d;
-	uint32_t *slots = malloc(nslots * sizeof(*slots));
+	uint64_t *slots = calloc(nslots, sizeof(*slots));
 	if (!slots)
 		return -ENOMEM;
-	memset(slots, 0xff, nslots * sizeof(*slots));
 	size_t mask = nslots - 1;
 	for (size_t i = 0; i < p->n_dests; i++) {
-		size_t h = addr_hash(d[i].af, &d[i].addr, d[i].port) & mask;
-		while (slots[h] != EMPTY)
+		uint32_t hv = addr_hash(d[i].af, &d[i].addr, d[i].port);
+		size_t h = hv & mask;
+		while (slots[h])
 			h = (h + 1) & mask;
-		slots[h] = (uint32_t)i;
+		slots[h] = slot_make(hv, (uint32_t)i);
 	}
 	free(p->dest_slots);
 	p->dest_slots = slots;
@@ -374,14 +543,15 @@ static int dest_grow(struct lvs_conn_parser *p)
 
 /* The real server's counters, created on first sight; NULL when the table
  * is at max_dests or cannot grow. */
-static inline struct dest_ent *dest_get(struct lvs_conn_parser *p, uint16_t af,
+static inline struct dest_ent *dest_get(struct lvs_conn_parser *p, uint32_t hv, uint16_t af,
                                         const union lvs_addr *a, uint16_t port)
 {
-	uint32_t hv = addr_hash(af, a, port);
 	if (p->dest_slots) {
 		size_t h = hv & p->dest_mask;
-		for (uint32_t i; (i = p->dest_slots[h]) != EMPTY; h = (h + 1) & p->dest_mask) {
-			struct dest_ent *d = &p->dests[i];
+		for (uint64_t sl; (sl = p->dest_slots[h]) != 0; h = (h + 1) & p->dest_mask) {
+			if (slot_hash(sl) != hv)
+				continue;
+			struct dest_ent *d = &p->dests[slot_idx(sl)];
 			if (d->port == port && d->af == af && addr_eq(&d->addr, a))
 				return d;
 		}
@@ -389,10 +559,10 @@ static inline struct dest_ent *dest_get(struct lvs_conn_parser *p, uint16_t af,
 	if (p->n_dests == p->cap_dests && dest_grow(p) < 0)
 		return NULL;
 	size_t h = hv & p->dest_mask;
-	while (p->dest_slots[h] != EMPTY)
+	while (p->dest_slots[h])
 		h = (h + 1) & p->dest_mask;
 	size_t i = p->n_dests++;
-	p->dest_slots[h] = (uint32_t)i;
+	p->dest_slots[h] = slot_make(hv, (uint32_t)i);
 	struct dest_ent *d = &p->dests[i];
 	memset(d, 0, sizeof(*d));
 	d->addr = *a;
@@ -401,109 +571,59 @@ static inline struct dest_ent *dest_get(struct lvs_conn_parser *p, uint16_t af,
 	return d;
 }
 
-static inline uint32_t group_new(struct lvs_conn_parser *p, uint32_t pos)
+/* Misra-Gries' step for a newcomer when every counter is taken: all
+ * counters, the newcomer's 1 included, go down by one; emptied ones go. */
+static void client_decrement(struct lvs_conn_parser *p)
 {
-	uint32_t g = p->free_groups[--p->n_free_groups];
-	p->groups[g].first = pos;
-	p->groups[g].last = pos;
-	return g;
-}
-
-/* count + 1, keeping order[] sorted: swap to the front of the group, then
- * join the group in front (count + 1) or start one. */
-static inline void client_bump(struct lvs_conn_parser *p, uint32_t e)
-{
-	struct client_ent *c = &p->clients[e];
-	uint32_t g = c->group;
-	uint32_t f = p->groups[g].first;
-	bool alone = p->groups[g].last == f;
-	if (c->pos != f) {
-		uint32_t o = p->order[f];
-		p->order[f] = e;
-		p->order[c->pos] = o;
-		p->clients[o].pos = c->pos;
-		c->pos = f;
+	size_t w = 0, n = p->n_clients;
+	p->client_rounds++;
+	for (size_t i = 0; i < n; i++) {
+		if (--p->clients[i].count == 0)
+			continue;
+		if (w != i)
+			p->clients[w] = p->clients[i];
+		w++;
 	}
-	c->count++;
-	if (f > 0) {
-		struct client_ent *prev = &p->clients[p->order[f - 1]];
-		if (prev->count == c->count) {
-			p->groups[prev->group].last = f;
-			c->group = prev->group;
-			if (alone)
-				p->free_groups[p->n_free_groups++] = g;
-			else
-				p->groups[g].first = f + 1;
-			return;
-		}
-	}
-	if (!alone) {
-		p->groups[g].first = f + 1;
-		c->group = group_new(p, f);
-	}
-}
-
-static void client_unlink(struct lvs_conn_parser *p, uint32_t e)
-{
+	if (w == n)
+		return;
+	p->n_clients = w;
 	size_t mask = p->client_mask;
-	size_t i = p->clients[e].hash & mask;
-	while (p->client_slots_tab[i] != e)
-		i = (i + 1) & mask;
-	/* backward-shift deletion keeps probe chains intact without tombstones */
-	for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
-		uint32_t x = p->client_slots_tab[j];
-		if (x == EMPTY)
-			break;
-		size_t k = p->clients[x].hash & mask;
-		bool movable = i <= j ? (k <= i || k > j) : (k <= i && k > j);
-		if (movable) {
-			p->client_slots_tab[i] = x;
-			i = j;
-		}
+	memset(p->client_slots_tab, 0, (mask + 1) * sizeof(*p->client_slots_tab));
+	for (size_t i = 0; i < w; i++) {
+		size_t h = p->clients[i].hash & mask;
+		while (p->client_slots_tab[h])
+			h = (h + 1) & mask;
+		p->client_slots_tab[h] = slot_make(p->clients[i].hash, (uint32_t)i);
 	}
-	p->client_slots_tab[i] = EMPTY;
 }
 
-static inline void client_count(struct lvs_conn_parser *p, uint16_t af, const union lvs_addr *a)
+static inline void client_count(struct lvs_conn_parser *p, uint32_t hv, uint16_t af,
+                                const union lvs_addr *a)
 {
 	if (!p->client_cap)
 		return;
-	uint32_t hv = addr_hash(af, a, 0);
 	size_t mask = p->client_mask;
 	size_t h = hv & mask;
-	for (uint32_t i; (i = p->client_slots_tab[h]) != EMPTY; h = (h + 1) & mask) {
-		struct client_ent *c = &p->clients[i];
-		if (c->hash == hv && c->af == af && addr_eq(&c->addr, a)) {
-			client_bump(p, i);
+	for (uint64_t sl; (sl = p->client_slots_tab[h]) != 0; h = (h + 1) & mask) {
+		if (slot_hash(sl) != hv)
+			continue;
+		struct client_ent *c = &p->clients[slot_idx(sl)];
+		if (c->af == af && addr_eq(&c->addr, a)) {
+			c->count++;
 			return;
 		}
 	}
-	uint32_t e;
-	if (p->n_clients < p->client_cap) {
-		/* a new counter at the end (count 0), then bumped to 1 */
-		e = (uint32_t)p->n_clients++;
-		struct client_ent *c = &p->clients[e];
-		c->pos = e;
-		c->count = 0;
-		c->err = 0;
-		p->order[e] = e;
-		c->group = group_new(p, e);
-	} else {
-		/* Space-Saving: the smallest counter (last position) takes the
-		 * new client and keeps its count as the error bound */
-		e = p->order[p->n_clients - 1];
-		client_unlink(p, e);
-		p->clients[e].err = p->clients[e].count;
-		h = hv & mask;
-		while (p->client_slots_tab[h] != EMPTY)
-			h = (h + 1) & mask;
+	if (p->n_clients == p->client_cap) {
+		client_decrement(p);
+		return;
 	}
+	uint32_t e = (uint32_t)p->n_clients++;
 	struct client_ent *c = &p->clients[e];
 	c->addr = *a;
 	c->af = af;
 	c->hash = hv;
-	p->client_slots_tab[h] = e;
-	client_bump(p, e);
+	c->count = 1;
+	p->client_slots_tab[h] = slot_make(hv, e);
 }
 
 /* --- lines and rounds ------------------------------------------------------ */
@@ -520,15 +640,12 @@ static void round_reset(struct lvs_conn_parser *p)
 	p->n_states = 0;
 	memset(p->state_cache, 0, sizeof(p->state_cache));
 	if (p->dest_slots)
-		memset(p->dest_slots, 0xff, (p->dest_mask + 1) * sizeof(*p->dest_slots));
+		memset(p->dest_slots, 0, (p->dest_mask + 1) * sizeof(*p->dest_slots));
 	p->n_dests = 0;
-	if (p->client_cap) {
-		memset(p->client_slots_tab, 0xff, (p->client_mask + 1) * sizeof(uint32_t));
-		p->n_clients = 0;
-		for (size_t i = 0; i < p->client_cap; i++)
-			p->free_groups[i] = (uint32_t)i;
-		p->n_free_groups = p->client_cap;
-	}
+	if (p->client_cap)
+		memset(p->client_slots_tab, 0, (p->client_mask + 1) * sizeof(uint64_t));
+	p->n_clients = 0;
+	p->client_rounds = 0;
 }
 
 static double elapsed_since(const struct timespec *t0)
@@ -542,7 +659,7 @@ static double elapsed_since(const struct timespec *t0)
  * not consumed, so a table of exactly max_lines entries is complete. */
 static inline int entry_admit(struct lvs_conn_parser *p)
 {
-	if (p->opts.max_lines && p->lines >= p->opts.max_lines)
+	if ((p->opts.max_lines && p->lines >= p->opts.max_lines) || p->lines >= ENTRIES_CAP)
 		goto stop;
 	if (p->opts.max_seconds > 0 && p->lines && p->lines % CLOCK_EVERY == 0 &&
 	    elapsed_since(&p->t0) > p->opts.max_seconds)
@@ -562,31 +679,36 @@ static int count_bad(struct lvs_conn_parser *p)
 	return 0;
 }
 
-/* One complete line, *e == '\n'. 1 when a bound stopped the round. */
-static inline int do_line(struct lvs_conn_parser *p, const char *s, const char *e)
+/* Count one decoded line; 1 when a bound stopped the round. */
+static inline int do_entry(struct lvs_conn_parser *p, enum line_kind k, const struct conn_line *l)
 {
-	struct conn_line l;
-	enum line_kind k = parse_line(s, e, &l);
-	if (k == LINE_SKIP)
-		return 0;
 	if (entry_admit(p))
 		return 1;
-	unsigned st = k == LINE_ENTRY ? state_index(p, l.state, l.state_len) : STATE_INVALID;
+	unsigned st = k == LINE_ENTRY ? state_index(p, l->state, l->state_len) : STATE_INVALID;
 	if (st == STATE_INVALID) {
 		p->bad++;
 		return 0;
 	}
 	p->good++;
 	p->states[st].count++;
-	struct dest_ent *d = dest_get(p, l.daf, &l.daddr, l.dport);
+	struct dest_ent *d = dest_get(p, l->dhash, l->daf, &l->daddr, l->dport);
 	if (d) {
-		d->total++;
 		d->counts[st]++;
 	} else {
 		p->dest_dropped = true;
 	}
-	client_count(p, l.caf, &l.caddr);
+	client_count(p, l->chash, l->caf, &l->caddr);
 	return 0;
+}
+
+/* One complete line, *e == '\n'. 1 when a bound stopped the round. */
+static inline int do_line(struct lvs_conn_parser *p, const char *s, const char *e)
+{
+	struct conn_line l = { 0 }; /* only read for LINE_ENTRY; quiets -Wmaybe-uninitialized */
+	enum line_kind k = parse_line(p, s, e, &l);
+	if (k == LINE_SKIP)
+		return 0;
+	return do_entry(p, k, &l);
 }
 
 lvs_conn_parser *conn_parser_new(const struct lvs_conn_opts *opts)
@@ -614,13 +736,9 @@ lvs_conn_parser *conn_parser_new(const struct lvs_conn_opts *opts)
 	if (p->client_cap) {
 		size_t nslots = pow2_at_least(p->client_cap * 2);
 		p->client_mask = nslots - 1;
-		p->client_slots_tab = malloc(nslots * sizeof(uint32_t));
+		p->client_slots_tab = malloc(nslots * sizeof(uint64_t));
 		p->clients = malloc(p->client_cap * sizeof(*p->clients));
-		p->order = malloc(p->client_cap * sizeof(*p->order));
-		p->groups = malloc(p->client_cap * sizeof(*p->groups));
-		p->free_groups = malloc(p->client_cap * sizeof(*p->free_groups));
-		if (!p->client_slots_tab || !p->clients || !p->order || !p->groups ||
-		    !p->free_groups)
+		if (!p->client_slots_tab || !p->clients)
 			goto err;
 	}
 	round_reset(p);
@@ -638,9 +756,6 @@ void conn_parser_free(lvs_conn_parser *p)
 	free(p->dests);
 	free(p->client_slots_tab);
 	free(p->clients);
-	free(p->order);
-	free(p->groups);
-	free(p->free_groups);
 	free(p);
 }
 
@@ -694,7 +809,17 @@ int conn_parser_feed(lvs_conn_parser *p, const char *buf, size_t len)
 	}
 
 	while (s < end) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *nl;
+		if (end - s >= FAST_MIN) {
+			struct conn_line l = { 0 };
+			if ((nl = parse_fast(p, s, &l))) {
+				if (do_entry(p, LINE_ENTRY, &l))
+					return 1;
+				s = nl + 1;
+				continue;
+			}
+		}
+		nl = memchr(s, '\n', (size_t)(end - s));
 		if (!nl) {
 			size_t rest = (size_t)(end - s);
 			if (rest > LINE_MAX_LEN) {
@@ -736,9 +861,9 @@ static int cmp_dest(const void *a, const void *b)
 
 static int cmp_client(const void *a, const void *b)
 {
-	const struct lvs_conn_client *x = a, *y = b;
-	if (x->conns != y->conns)
-		return x->conns > y->conns ? -1 : 1;
+	const struct client_ent *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
 	if (x->af != y->af)
 		return x->af < y->af ? -1 : 1;
 	return memcmp(x->addr.raw, y->addr.raw, sizeof(x->addr.raw));
@@ -788,9 +913,10 @@ int conn_parser_finish(lvs_conn_parser *p, struct lvs_conn_summary *out)
 			o->af = d->af;
 			o->port = d->port;
 			o->addr = d->addr;
-			o->total = d->total;
-			for (size_t s = 0; s < ns; s++)
+			for (size_t s = 0; s < ns; s++) {
 				by_rank[remap[s]] = d->counts[s];
+				o->total += d->counts[s];
+			}
 			for (size_t r = 0; r < ns; r++) {
 				if (!by_rank[r])
 					continue;
@@ -808,14 +934,14 @@ int conn_parser_finish(lvs_conn_parser *p, struct lvs_conn_summary *out)
 		if (!out->top_clients)
 			goto nomem;
 		out->n_top_clients = nt;
+		/* in place: the round is over, the table is reset below */
+		qsort(p->clients, p->n_clients, sizeof(*p->clients), cmp_client);
 		for (size_t i = 0; i < nt; i++) {
-			const struct client_ent *c = &p->clients[p->order[i]];
+			const struct client_ent *c = &p->clients[i];
 			out->top_clients[i].af = c->af;
 			out->top_clients[i].addr = c->addr;
 			out->top_clients[i].conns = c->count;
 		}
-		/* already by count; this only makes ties deterministic */
-		qsort(out->top_clients, nt, sizeof(*out->top_clients), cmp_client);
 	}
 
 	out->total = p->good;

@@ -29,12 +29,13 @@ struct lvs_conn_opts {
  * - dests: one per real server (af, address, port); when more than
  *   max_dests appear, entries of the extra servers are left out of dests
  *   (still in total and states) and the summary is marked partial.
- * - top_clients: Space-Saving over client_slots counters. While the
+ * - top_clients: Misra-Gries over client_slots counters. While the
  *   distinct clients fit in client_slots the counts are exact. Beyond, each
- *   count is an upper bound that exceeds the true count by at most
- *   total / client_slots, and every client with more than
- *   total / client_slots entries is guaranteed to be listed. Memory for
- *   this does not grow with the table. */
+ *   count is a lower bound at most total / (client_slots + 1) under the
+ *   true count, and every client with more entries than that is listed.
+ *   Memory for this does not grow with the table.
+ * - Entry counts are 32-bit inside: a round stops (partial) at 2^32 - 1
+ *   entries whatever max_lines says. */
 
 typedef struct lvs_conn_parser lvs_conn_parser; /* opaque */
 
