@@ -78,7 +78,9 @@ char *fmt_age(double t, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
 	else if (s < 86400)
 		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s / 60 % 60);
-	else
+	else if (s < 100 * 86400)
 		snprintf(buf, len, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s / 3600 % 24);
+	else
+		snprintf(buf, len, "%" PRIu64 "d", s / 86400);
 	return buf;
 }

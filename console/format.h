@@ -19,7 +19,7 @@ char *fmt_rate(double v, bool exact, char *buf, size_t len);
 char *fmt_service(const struct lvs_service *s, char *buf, size_t len);
 char *fmt_endpoint(uint16_t af, const union lvs_addr *a, uint16_t port, char *buf, size_t len);
 /* A duration in at most 6 characters: "0.4s", "12s", "3m05s", "2h10m",
- * "3d04h"; negative reads as 0. Returns buf. */
+ * "3d04h", "412d"; negative reads as 0. Returns buf. */
 char *fmt_age(double seconds, char *buf, size_t len);
 
 #endif

@@ -1,0 +1,259 @@
+/* Tests for the services table: tree and flat rows, sorting by columns,
+ * filtering, collapsing, cell text. */
+#include <CUnit/CUnit.h>
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "collector/snapshot.h"
+#include "console/table.h"
+
+/* Three services:
+ *   0 tcp 203.0.113.2:80  wrr  dests .11 (w3, 30 B/s in) .12 (w1, 10 B/s)
+ *   1 udp 203.0.113.1:53  rr   dest  .21 (w1, 500 B/s)
+ *   2 tcp [2001:db8::1]:443 sh dests ::a (w0, 0) ::b (w2, 100), ::c (w2, 50)
+ * Service rates: cps 5, 50, 1 (computed, valid). */
+static struct lvs_snapshot *build(void)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	struct lvs_service v = { .af = AF_INET, .protocol = IPPROTO_TCP, .port = 80, .rates_valid = true };
+	inet_pton(AF_INET, "203.0.113.2", &v.addr.v4);
+	strcpy(v.sched, "wrr");
+	v.rates.cps = 5;
+	v.rates.inbps = 40;
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_service(s, &v), 0);
+	struct lvs_dest d = { .af = AF_INET, .port = 80, .weight = 3, .fwd = LVS_FWD_MASQ,
+			      .rates_valid = true, .active_conns = 7 };
+	inet_pton(AF_INET, "192.0.2.11", &d.addr.v4);
+	d.rates.inbps = 30;
+	d.rates.cps = 4;
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(s, 0, &d), 0);
+	inet_pton(AF_INET, "192.0.2.12", &d.addr.v4);
+	d.weight = 1;
+	d.rates.inbps = 10;
+	d.rates.cps = 1;
+	d.active_conns = 2;
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(s, 0, &d), 0);
+
+	v = (struct lvs_service){ .af = AF_INET, .protocol = IPPROTO_UDP, .port = 53, .rates_valid = true };
+	inet_pton(AF_INET, "203.0.113.1", &v.addr.v4);
+	strcpy(v.sched, "rr");
+	v.rates.cps = 50;
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_service(s, &v), 0);
+	d = (struct lvs_dest){ .af = AF_INET, .port = 53, .weight = 1, .fwd = LVS_FWD_ROUTE,
+			       .rates_valid = true, .active_conns = 1 };
+	inet_pton(AF_INET, "192.0.2.21", &d.addr.v4);
+	d.rates.inbps = 500;
+	d.rates.cps = 50;
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(s, 1, &d), 0);
+
+	v = (struct lvs_service){ .af = AF_INET6, .protocol = IPPROTO_TCP, .port = 443 };
+	inet_pton(AF_INET6, "2001:db8::1", &v.addr.v6);
+	strcpy(v.sched, "sh");
+	v.krates.cps = 1; /* rates not valid yet: the kernel's are shown */
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_service(s, &v), 0);
+	const char *a6[] = { "2001:db8:a::a", "2001:db8:a::b", "2001:db8:a::c" };
+	int w6[] = { 0, 2, 2 };
+	int in6[] = { 0, 100, 50 };
+	for (int i = 0; i < 3; i++) {
+		d = (struct lvs_dest){ .af = AF_INET6, .port = 443, .weight = w6[i], .fwd = LVS_FWD_TUNNEL,
+				       .rates_valid = true, .active_conns = (uint32_t)(10 + i) };
+		inet_pton(AF_INET6, a6[i], &d.addr.v6);
+		d.rates.inbps = in6[i];
+		CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(s, 2, &d), 0);
+	}
+	snapshot_finish(s);
+	return s;
+}
+
+/* The rows as "svc.dest" pairs, e.g. "0.-1 0.0 0.1". */
+static char *rows_str(const struct table *t, char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < t->n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%u.%d", i ? " " : "", t->rows[i].svc,
+				      t->rows[i].dest);
+	return buf;
+}
+
+static void check(const struct lvs_snapshot *s, const struct table_opts *o, const char *want)
+{
+	struct table t;
+	char buf[256];
+	table_init(&t);
+	CU_ASSERT_EQUAL_FATAL(table_build(&t, s, o), 0);
+	CU_ASSERT_STRING_EQUAL(rows_str(&t, buf, sizeof(buf)), want);
+	if (strcmp(buf, want))
+		fprintf(stderr, "\n  rows: got \"%s\", want \"%s\"\n", buf, want);
+	table_done(&t);
+}
+
+static void test_tree_by_name(void)
+{
+	struct lvs_snapshot *s = build();
+	struct table_opts o = { .sort_col = COL_NAME, .tree = true };
+	/* IPv4 before IPv6, by address. */
+	check(s, &o, "1.-1 1.0 0.-1 0.0 0.1 2.-1 2.0 2.1 2.2");
+	o.descending = true;
+	check(s, &o, "2.-1 2.2 2.1 2.0 0.-1 0.1 0.0 1.-1 1.0");
+	snapshot_unref(s);
+}
+
+static void test_tree_by_rate(void)
+{
+	struct lvs_snapshot *s = build();
+	struct table_opts o = { .sort_col = COL_CPS, .descending = true, .tree = true };
+	/* Services by conn/s (50, 5, 1 from the kernel), real servers within. */
+	check(s, &o, "1.-1 1.0 0.-1 0.0 0.1 2.-1 2.0 2.1 2.2");
+	o.sort_col = COL_INBPS;
+	/* Service 2's 0 B/s in (kernel rate) sorts last; its real servers by
+	 * 100, 50, 0. */
+	check(s, &o, "0.-1 0.0 0.1 1.-1 1.0 2.-1 2.1 2.2 2.0");
+	o.sort_col = COL_WEIGHT;
+	/* Sums: 4, 1, 4: ties keep the kernel's order. */
+	check(s, &o, "0.-1 0.0 0.1 2.-1 2.1 2.2 2.0 1.-1 1.0");
+	o.sort_col = COL_ACTIVE;
+	o.descending = false;
+	check(s, &o, "1.-1 1.0 0.-1 0.1 0.0 2.-1 2.0 2.1 2.2");
+	o.sort_col = COL_SCHED;
+	/* rr, sh, wrr; real servers by method then address. */
+	check(s, &o, "1.-1 1.0 2.-1 2.0 2.1 2.2 0.-1 0.0 0.1");
+	snapshot_unref(s);
+}
+
+static void test_flat(void)
+{
+	struct lvs_snapshot *s = build();
+	struct table_opts o = { .sort_col = COL_INBPS, .descending = true, .tree = false };
+	/* Real servers only, all together: 500, 100, 50, 30, 10, 0. */
+	check(s, &o, "1.0 2.1 2.2 0.0 0.1 2.0");
+	o.filter = "2001:db8:a::";
+	check(s, &o, "2.1 2.2 2.0");
+	snapshot_unref(s);
+}
+
+static void test_filter(void)
+{
+	struct lvs_snapshot *s = build();
+	struct table_opts o = { .sort_col = COL_NAME, .tree = true };
+	/* A real server's address: its service with only that one. */
+	o.filter = "192.0.2.12";
+	check(s, &o, "0.-1 0.1");
+	/* A service's address: all its real servers. */
+	o.filter = "203.0.113.2";
+	check(s, &o, "0.-1 0.0 0.1");
+	/* Port, protocol, scheduler, method; case does not matter. */
+	o.filter = ":53";
+	check(s, &o, "1.-1 1.0");
+	o.filter = "UDP";
+	check(s, &o, "1.-1 1.0");
+	o.filter = "wrr";
+	check(s, &o, "0.-1 0.0 0.1");
+	o.filter = "tunnel";
+	check(s, &o, "2.-1 2.0 2.1 2.2");
+	o.filter = "no such thing";
+	check(s, &o, "");
+	o.filter = "";
+	check(s, &o, "1.-1 1.0 0.-1 0.0 0.1 2.-1 2.0 2.1 2.2");
+	CU_ASSERT(table_match("tcp 10.0.0.1:80 wrr", NULL));
+	CU_ASSERT(table_match("tcp 10.0.0.1:80 wrr", "TCP 10"));
+	CU_ASSERT_FALSE(table_match("tcp", "tcpx"));
+	snapshot_unref(s);
+}
+
+static void test_collapse(void)
+{
+	struct lvs_snapshot *s = build();
+	struct lvs_keymap toggled;
+	CU_ASSERT_EQUAL_FATAL(keymap_init(&toggled, 4), 0);
+	struct table_opts o = { .sort_col = COL_NAME, .tree = true, .toggled = &toggled };
+	struct lvs_key k;
+	lvs_key_service(&k, &s->services[0]);
+	CU_ASSERT_EQUAL_FATAL(keymap_put(&toggled, &k, 1), 0);
+	check(s, &o, "1.-1 1.0 0.-1 2.-1 2.0 2.1 2.2");
+	o.collapse_all = true; /* toggled now means expanded */
+	check(s, &o, "1.-1 0.-1 0.0 0.1 2.-1");
+	struct table t;
+	table_init(&t);
+	CU_ASSERT_EQUAL(table_build(&t, s, &o), 0);
+	CU_ASSERT(t.rows[0].flags & ROW_COLLAPSED);
+	CU_ASSERT_FALSE(t.rows[1].flags & ROW_COLLAPSED);
+	CU_ASSERT(t.rows[3].flags & ROW_LAST);
+	CU_ASSERT_FALSE(t.rows[2].flags & ROW_LAST);
+	/* Finding rows by identity. */
+	lvs_key_dest(&k, &s->services[0], &s->services[0].dests[1]);
+	CU_ASSERT_EQUAL(table_find(&t, s, &k), 3);
+	lvs_key_dest(&k, &s->services[2], &s->services[2].dests[1]);
+	CU_ASSERT_EQUAL(table_find(&t, s, &k), -1);
+	table_done(&t);
+	keymap_done(&toggled);
+	snapshot_unref(s);
+}
+
+static void test_cells(void)
+{
+	struct lvs_snapshot *s = build();
+	char b[128];
+	struct row svc0 = { 0, -1, 0 }, d00 = { 0, 0, 0 }, d01 = { 0, 1, 0 }, d20 = { 2, 0, 0 };
+	table_cell(s, &svc0, COL_NAME, false, false, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "203.0.113.2:80");
+	table_cell(s, &svc0, COL_PROTO, false, false, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "tcp");
+	table_cell(s, &svc0, COL_WEIGHT, false, false, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "4");
+	table_cell(s, &svc0, COL_ACTIVE, false, false, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "9");
+	table_cell(s, &d00, COL_SCHED, false, false, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "masq");
+	/* 30 of 40 B/s in, weight 3 of 4. */
+	table_cell(s, &d00, COL_SHARE, false, false, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "75/75");
+	table_cell(s, &d01, COL_SHARE, false, false, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "25/25");
+	table_cell(s, &d01, COL_NAME, false, true, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "192.0.2.12:80 < 203.0.113.2:80");
+	table_cell(s, &d20, COL_NAME, false, false, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "[2001:db8:a::a]:443");
+	table_cell(s, &d20, COL_HEALTH, false, false, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "-");
+	table_cell(s, &d20, COL_SHARE, false, false, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "0/0");
+	table_cell(s, &d20, COL_FLAGS, false, false, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "ipip");
+	struct row svc2 = { 2, -1, 0 };
+	table_cell(s, &svc2, COL_CPS, false, false, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "1"); /* the kernel's estimate */
+	table_cell(s, &svc2, COL_SPARK, false, false, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "");
+	CU_ASSERT_FALSE(table_sortable(COL_SPARK));
+	CU_ASSERT(table_sortable(COL_NAME));
+	CU_ASSERT(table_sort_descending_first(COL_CPS));
+	CU_ASSERT_FALSE(table_sort_descending_first(COL_NAME));
+	snapshot_unref(s);
+}
+
+static void test_empty(void)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	snapshot_finish(s);
+	struct table_opts o = { .sort_col = COL_CPS, .tree = true };
+	check(s, &o, "");
+	o.tree = false;
+	check(s, &o, "");
+	snapshot_unref(s);
+}
+
+int register_table(void)
+{
+	CU_pSuite s = CU_add_suite("console table", NULL, NULL);
+	if (!s)
+		return -1;
+	if (!CU_add_test(s, "tree sorted by name", test_tree_by_name) ||
+	    !CU_add_test(s, "tree sorted by numbers and text", test_tree_by_rate) ||
+	    !CU_add_test(s, "flat", test_flat) || !CU_add_test(s, "filter", test_filter) ||
+	    !CU_add_test(s, "collapse and find", test_collapse) ||
+	    !CU_add_test(s, "cell text", test_cells) || !CU_add_test(s, "empty table", test_empty))
+		return -1;
+	return 0;
+}
