@@ -1041,3 +1041,241 @@ int ipvs_nl_read_all(lvs_nl *nl, struct lvs_snapshot *s)
 		return err;
 	return 0;
 }
+
+/* ------------------------------------------------------------------------
+ * Writing. One message per change, built with nested attributes and one
+ * failure label; the kernel's errno comes back unchanged (its meaning
+ * depends on the command, see the header).
+ * ------------------------------------------------------------------------ */
+
+/* The service nest: identity always, the settings when full. */
+static int put_service(struct nl_msg *msg, const struct lvs_service *svc, bool full)
+{
+	struct nlattr *nest = nla_nest_start(msg, IPVS_CMD_ATTR_SERVICE);
+
+	if (!nest)
+		goto nla_put_failure;
+	NLA_PUT_U16(msg, IPVS_SVC_ATTR_AF, svc->af);
+	if (svc->fwmark) {
+		NLA_PUT_U32(msg, IPVS_SVC_ATTR_FWMARK, svc->fwmark);
+	} else {
+		NLA_PUT_U16(msg, IPVS_SVC_ATTR_PROTOCOL, svc->protocol);
+		NLA_PUT(msg, IPVS_SVC_ATTR_ADDR, sizeof(svc->addr), &svc->addr);
+		NLA_PUT_U16(msg, IPVS_SVC_ATTR_PORT, htons(svc->port));
+	}
+	if (full) {
+		struct ip_vs_flags fl = {
+			.flags = svc->flags & ~(uint32_t)IP_VS_SVC_F_HASHED,
+			.mask = ~0u,
+		};
+		NLA_PUT_STRING(msg, IPVS_SVC_ATTR_SCHED_NAME, svc->sched);
+		if (svc->pe_name[0])
+			NLA_PUT_STRING(msg, IPVS_SVC_ATTR_PE_NAME, svc->pe_name);
+		NLA_PUT(msg, IPVS_SVC_ATTR_FLAGS, sizeof(fl), &fl);
+		NLA_PUT_U32(msg, IPVS_SVC_ATTR_TIMEOUT, svc->timeout);
+		NLA_PUT_U32(msg, IPVS_SVC_ATTR_NETMASK, svc->netmask);
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+nla_put_failure:
+	return -ENOMEM;
+}
+
+static int put_dest(struct nl_msg *msg, const struct lvs_dest *d, bool full)
+{
+	struct nlattr *nest = nla_nest_start(msg, IPVS_CMD_ATTR_DEST);
+
+	if (!nest)
+		goto nla_put_failure;
+	NLA_PUT_U16(msg, IPVS_DEST_ATTR_ADDR_FAMILY, d->af);
+	NLA_PUT(msg, IPVS_DEST_ATTR_ADDR, sizeof(d->addr), &d->addr);
+	NLA_PUT_U16(msg, IPVS_DEST_ATTR_PORT, htons(d->port));
+	if (full) {
+		NLA_PUT_U32(msg, IPVS_DEST_ATTR_FWD_METHOD, d->fwd & IP_VS_CONN_F_FWD_MASK);
+		NLA_PUT_U32(msg, IPVS_DEST_ATTR_WEIGHT, (uint32_t)d->weight);
+		NLA_PUT_U32(msg, IPVS_DEST_ATTR_U_THRESH, d->u_thresh);
+		NLA_PUT_U32(msg, IPVS_DEST_ATTR_L_THRESH, d->l_thresh);
+		NLA_PUT_U8(msg, IPVS_DEST_ATTR_TUN_TYPE, d->tun_type);
+		NLA_PUT_U16(msg, IPVS_DEST_ATTR_TUN_PORT, htons(d->tun_port));
+		NLA_PUT_U16(msg, IPVS_DEST_ATTR_TUN_FLAGS, d->tun_flags);
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+nla_put_failure:
+	return -ENOMEM;
+}
+
+static int put_daemon(struct nl_msg *msg, const struct lvs_daemon *dm, bool full)
+{
+	struct nlattr *nest = nla_nest_start(msg, IPVS_CMD_ATTR_DAEMON);
+
+	if (!nest)
+		goto nla_put_failure;
+	NLA_PUT_U32(msg, IPVS_DAEMON_ATTR_STATE, dm->state);
+	if (full) {
+		NLA_PUT_STRING(msg, IPVS_DAEMON_ATTR_MCAST_IFN, dm->mcast_ifn);
+		NLA_PUT_U32(msg, IPVS_DAEMON_ATTR_SYNC_ID, dm->syncid);
+		if (dm->sync_maxlen)
+			NLA_PUT_U16(msg, IPVS_DAEMON_ATTR_SYNC_MAXLEN, dm->sync_maxlen);
+		if (dm->mcast_af == AF_INET)
+			NLA_PUT(msg, IPVS_DAEMON_ATTR_MCAST_GROUP, 4, dm->mcast_group.raw);
+		else if (dm->mcast_af == AF_INET6)
+			NLA_PUT(msg, IPVS_DAEMON_ATTR_MCAST_GROUP6, 16, dm->mcast_group.raw);
+		if (dm->mcast_port)
+			NLA_PUT_U16(msg, IPVS_DAEMON_ATTR_MCAST_PORT, dm->mcast_port);
+		if (dm->mcast_ttl)
+			NLA_PUT_U8(msg, IPVS_DAEMON_ATTR_MCAST_TTL, dm->mcast_ttl);
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+nla_put_failure:
+	return -ENOMEM;
+}
+
+/* What one write carries; NULL members are not sent. */
+struct ipvs_nl_write_req {
+	const struct lvs_service *svc;
+	bool svc_full;
+	const struct lvs_dest *dest;
+	bool dest_full;
+	const struct lvs_daemon *dm;
+	bool dm_full;
+	const uint32_t *timeouts; /* tcp, tcpfin, udp */
+};
+
+static int parse_nothing(struct ipvs_nl_req *rq, struct nlmsghdr *nlh)
+{
+	(void)rq;
+	(void)nlh;
+	return 0; /* a do-command answers with its ack only */
+}
+
+static int build_write(struct nl_msg *msg, int family, uint8_t cmd,
+		       const struct ipvs_nl_write_req *w)
+{
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, 0, cmd, IPVS_GENL_VERSION))
+		goto nla_put_failure;
+	if (w->svc && put_service(msg, w->svc, w->svc_full) < 0)
+		goto nla_put_failure;
+	if (w->dest && put_dest(msg, w->dest, w->dest_full) < 0)
+		goto nla_put_failure;
+	if (w->dm && put_daemon(msg, w->dm, w->dm_full) < 0)
+		goto nla_put_failure;
+	if (w->timeouts) {
+		NLA_PUT_U32(msg, IPVS_CMD_ATTR_TIMEOUT_TCP, w->timeouts[0]);
+		NLA_PUT_U32(msg, IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, w->timeouts[1]);
+		NLA_PUT_U32(msg, IPVS_CMD_ATTR_TIMEOUT_UDP, w->timeouts[2]);
+	}
+	return 0;
+nla_put_failure:
+	return -ENOMEM;
+}
+
+static int ipvs_nl_write(lvs_nl *nl, uint8_t cmd, const struct ipvs_nl_write_req *w)
+{
+	/* Twice at most: a stale family id (ip_vs reloaded since the handle
+	 * resolved it) also comes back as ENOENT, which for these commands
+	 * means something else; re-resolving tells the two apart. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct ipvs_nl_req rq = { .parse = parse_nothing };
+		struct nl_msg *msg;
+		int used, err;
+
+		err = ipvs_nl_ready(nl);
+		if (err)
+			return err == -ENOENT ? -ENOPKG : err;
+		used = nl->family;
+		msg = nlmsg_alloc();
+		if (!msg)
+			return -ENOMEM;
+		err = build_write(msg, used, cmd, w);
+		if (!err) {
+			rq.family = used;
+			err = ipvs_nl_talk(nl, msg, &rq);
+		}
+		nlmsg_free(msg);
+		if (!rq.kerr)
+			return err;
+		if (rq.kerr == EACCES)
+			return -EPERM;
+		if (rq.kerr == ENOENT || rq.kerr == EOPNOTSUPP) {
+			/* ipvs_nl_talk forgot the family: look again. */
+			int r = ipvs_nl_ready(nl);
+			if (r == -ENOENT)
+				return -ENOPKG;
+			if (r)
+				return r;
+			if (nl->family != used && attempt == 0)
+				continue;
+		}
+		return -rq.kerr;
+	}
+	return -EIO;
+}
+
+int ipvs_nl_new_service(lvs_nl *nl, const struct lvs_service *svc)
+{
+	struct ipvs_nl_write_req w = { .svc = svc, .svc_full = true };
+	return ipvs_nl_write(nl, IPVS_CMD_NEW_SERVICE, &w);
+}
+
+int ipvs_nl_set_service(lvs_nl *nl, const struct lvs_service *svc)
+{
+	struct ipvs_nl_write_req w = { .svc = svc, .svc_full = true };
+	return ipvs_nl_write(nl, IPVS_CMD_SET_SERVICE, &w);
+}
+
+int ipvs_nl_del_service(lvs_nl *nl, const struct lvs_service *svc)
+{
+	struct ipvs_nl_write_req w = { .svc = svc };
+	return ipvs_nl_write(nl, IPVS_CMD_DEL_SERVICE, &w);
+}
+
+int ipvs_nl_new_dest(lvs_nl *nl, const struct lvs_service *svc, const struct lvs_dest *d)
+{
+	struct ipvs_nl_write_req w = { .svc = svc, .dest = d, .dest_full = true };
+	return ipvs_nl_write(nl, IPVS_CMD_NEW_DEST, &w);
+}
+
+int ipvs_nl_set_dest(lvs_nl *nl, const struct lvs_service *svc, const struct lvs_dest *d)
+{
+	struct ipvs_nl_write_req w = { .svc = svc, .dest = d, .dest_full = true };
+	return ipvs_nl_write(nl, IPVS_CMD_SET_DEST, &w);
+}
+
+int ipvs_nl_del_dest(lvs_nl *nl, const struct lvs_service *svc, const struct lvs_dest *d)
+{
+	struct ipvs_nl_write_req w = { .svc = svc, .dest = d };
+	return ipvs_nl_write(nl, IPVS_CMD_DEL_DEST, &w);
+}
+
+int ipvs_nl_zero(lvs_nl *nl, const struct lvs_service *svc)
+{
+	struct ipvs_nl_write_req w = { .svc = svc };
+	return ipvs_nl_write(nl, IPVS_CMD_ZERO, &w);
+}
+
+int ipvs_nl_flush(lvs_nl *nl)
+{
+	struct ipvs_nl_write_req w = { 0 };
+	return ipvs_nl_write(nl, IPVS_CMD_FLUSH, &w);
+}
+
+int ipvs_nl_set_timeouts(lvs_nl *nl, uint32_t tcp, uint32_t tcpfin, uint32_t udp)
+{
+	uint32_t t[3] = { tcp, tcpfin, udp };
+	struct ipvs_nl_write_req w = { .timeouts = t };
+	return ipvs_nl_write(nl, IPVS_CMD_SET_CONFIG, &w);
+}
+
+int ipvs_nl_new_daemon(lvs_nl *nl, const struct lvs_daemon *dm)
+{
+	struct ipvs_nl_write_req w = { .dm = dm, .dm_full = true };
+	return ipvs_nl_write(nl, IPVS_CMD_NEW_DAEMON, &w);
+}
+
+int ipvs_nl_del_daemon(lvs_nl *nl, const struct lvs_daemon *dm)
+{
+	struct ipvs_nl_write_req w = { .dm = dm };
+	return ipvs_nl_write(nl, IPVS_CMD_DEL_DAEMON, &w);
+}

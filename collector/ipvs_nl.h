@@ -115,4 +115,48 @@ int ipvs_nl_check_parser(struct nlmsghdr *nlh);
  * kernel module is not loaded (load it with: modprobe ip_vs)". */
 const char *ipvs_nl_strerror(int err);
 
+/* ------------------------------------------------------------------------
+ * Writing: the one writer. Every change to the kernel table goes through
+ * these (the actions library owns the handle; nothing else writes).
+ * A reply's errno depends on the command, so these return the kernel's own
+ * answer (never the reader's mapping above), as a negative errno:
+ *   -EEXIST  NEW_SERVICE: that service exists; NEW_DEST: that real server
+ *            exists in the service; NEW_DAEMON: that daemon runs already
+ *   -ESRCH   the service named does not exist (every command but
+ *            NEW_SERVICE, NEW_DEST included); DEL_DAEMON: not running
+ *   -ENOENT  NEW/SET_SERVICE: the scheduler or persistence engine is not
+ *            registered and its module (ip_vs_<name>, ip_vs_pe_<name>)
+ *            could not be loaded; SET/DEL_DEST: no such real server
+ *   -ERANGE  NEW/SET_DEST: negative weight, lower threshold above upper
+ *   -EINVAL  an attribute the kernel rejects (mixed address families on a
+ *            non-tunnel real server, GUE without a port, a bad IPv6
+ *            netmask, an unknown protocol, a missing interface ...)
+ *   -EAFNOSUPPORT  an address family the kernel was built without
+ *   -EPERM   no CAP_NET_ADMIN (EACCES too)
+ *   -ENOPKG  the IPVS family is not registered: ip_vs is not loaded
+ *   -ENOMEM, -EIO  as for reading (-EIO: transport failure, handle reset)
+ *   any other negative errno the kernel sent, unchanged.
+ * Service identity: af plus fwmark, or protocol + addr + port (host
+ * order). "Full" messages (NEW/SET) also carry sched, pe_name (absent when
+ * empty: SET_SERVICE then removes the engine), flags (all bits, mask ~0;
+ * IP_VS_SVC_F_HASHED is the kernel's and is dropped), timeout, netmask; a
+ * real server: af, addr, port, fwd, weight, thresholds, tunnel fields.
+ * Thread: the handle's one thread. A write never loads ip_vs itself. */
+int ipvs_nl_new_service(lvs_nl *nl, const struct lvs_service *svc);
+int ipvs_nl_set_service(lvs_nl *nl, const struct lvs_service *svc);
+int ipvs_nl_del_service(lvs_nl *nl, const struct lvs_service *svc);
+int ipvs_nl_new_dest(lvs_nl *nl, const struct lvs_service *svc, const struct lvs_dest *d);
+int ipvs_nl_set_dest(lvs_nl *nl, const struct lvs_service *svc, const struct lvs_dest *d);
+int ipvs_nl_del_dest(lvs_nl *nl, const struct lvs_service *svc, const struct lvs_dest *d);
+/* IPVS_CMD_ZERO: one service's counters, or every counter when svc is NULL. */
+int ipvs_nl_zero(lvs_nl *nl, const struct lvs_service *svc);
+/* IPVS_CMD_FLUSH: every service and real server. */
+int ipvs_nl_flush(lvs_nl *nl);
+/* IPVS_CMD_SET_CONFIG: a 0 leaves that timeout as it is (the kernel's rule). */
+int ipvs_nl_set_timeouts(lvs_nl *nl, uint32_t tcp, uint32_t tcpfin, uint32_t udp);
+/* IPVS_CMD_NEW_DAEMON / DEL_DAEMON (DEL needs only dm->state). Optional
+ * fields left 0 are not sent, so the kernel uses its defaults. */
+int ipvs_nl_new_daemon(lvs_nl *nl, const struct lvs_daemon *dm);
+int ipvs_nl_del_daemon(lvs_nl *nl, const struct lvs_daemon *dm);
+
 #endif
