@@ -146,6 +146,9 @@ static size_t pow2_at_least(size_t n)
  * eight bytes at a time (SWAR): fewer instructions, and no data-dependent
  * branches to mispredict on the per-line hot path. */
 
+/* Forced inline: these run several times per line, and calls to them
+ * were a tenth of the parse when the compiler left them out of line. */
+#define HOT inline __attribute__((always_inline))
 #define ONES 0x0101010101010101ULL
 #define HIGH 0x8080808080808080ULL
 
@@ -179,7 +182,7 @@ static inline uint64_t bytes_in(uint64_t x, unsigned char lo, unsigned char hi)
 
 /* Eight hex digits in text order (little-endian load) to four bytes in
  * text order, i.e. network order for "%08X" of ntohl(addr). */
-static inline bool hex8(uint64_t x, uint32_t *out)
+static HOT bool hex8(uint64_t x, uint32_t *out)
 {
 	/* bytes_in() twice, sharing the masking: digits, then letters folded
 	 * to lower case; a byte with its top bit set fails both */
@@ -194,18 +197,16 @@ static inline bool hex8(uint64_t x, uint32_t *out)
 	return ok == HIGH;
 }
 
-static inline uint64_t bswap_words(uint32_t a, uint32_t b)
+static inline uint64_t pair32(uint32_t a, uint32_t b)
 {
 	return (uint64_t)a | (uint64_t)b << 32;
 }
 
-/* Inlined by force: three calls per line, and the call overhead was a
- * tenth of the parse. An address followed by a space: "%08X" or "%pI6" (eight groups of four
+/* An address followed by a space: "%08X" or "%pI6" (eight groups of four
  * digits, colons between). Either family may appear in any address column
  * (mixed-af real servers). Stores whole words so later word loads of the
  * address are forwarded, not stalled. Returns the space, or NULL. */
-static inline __attribute__((always_inline)) const char *scan_addr(const char *s, const char *e, uint16_t *af,
-                                    union lvs_addr *a)
+static HOT const char *scan_addr(const char *s, const char *e, uint16_t *af, union lvs_addr *a)
 {
 	uint32_t q0, q1, q2, q3;
 	if (e - s > 8 && s[8] == ' ') {
@@ -218,15 +219,15 @@ static inline __attribute__((always_inline)) const char *scan_addr(const char *s
 		return s + 8;
 	}
 	if (e - s > 39 && s[39] == ' ') {
-		bool ok = hex8(bswap_words(load32(s), load32(s + 5)), &q0) &
-		          hex8(bswap_words(load32(s + 10), load32(s + 15)), &q1) &
-		          hex8(bswap_words(load32(s + 20), load32(s + 25)), &q2) &
-		          hex8(bswap_words(load32(s + 30), load32(s + 35)), &q3);
+		bool ok = hex8(pair32(load32(s), load32(s + 5)), &q0) &
+		          hex8(pair32(load32(s + 10), load32(s + 15)), &q1) &
+		          hex8(pair32(load32(s + 20), load32(s + 25)), &q2) &
+		          hex8(pair32(load32(s + 30), load32(s + 35)), &q3);
 		unsigned colons = (s[4] ^ ':') | (s[9] ^ ':') | (s[14] ^ ':') | (s[19] ^ ':') |
 		                  (s[24] ^ ':') | (s[29] ^ ':') | (s[34] ^ ':');
 		if (!ok || colons)
 			return NULL;
-		uint64_t w0 = bswap_words(q0, q1), w1 = bswap_words(q2, q3);
+		uint64_t w0 = pair32(q0, q1), w1 = pair32(q2, q3);
 		memcpy(a->raw, &w0, 8);
 		memcpy(a->raw + 8, &w1, 8);
 		*af = AF_INET6;
@@ -236,7 +237,7 @@ static inline __attribute__((always_inline)) const char *scan_addr(const char *s
 }
 
 /* "%04X" followed by a space. */
-static inline const char *scan_port(const char *s, const char *e, uint16_t *port)
+static HOT const char *scan_port(const char *s, const char *e, uint16_t *port)
 {
 	uint32_t q;
 	if (e - s < 5 || s[4] != ' ')
@@ -265,7 +266,7 @@ static inline unsigned first_byte(uint64_t m)
  * with spaces, a space, the expiry right-aligned in 7. Most lines are
  * exactly this, checked with three loads; *len gets the state's length.
  * false: not this layout (the caller tries the general scan). */
-static inline bool scan_fixed_tail(const char *s, const char *e, size_t *len)
+static HOT bool scan_fixed_tail(const char *s, const char *e, size_t *len)
 {
 	const uint64_t low4 = 0x0000000080808080ULL, from1 = HIGH & ~0xffULL;
 	if (e - s != 19)
@@ -312,9 +313,8 @@ static inline uint32_t addr_hash(uint16_t af, const union lvs_addr *a, uint16_t 
  * virtual service, and starts fetching their table slots. strict: single
  * spaces only, the kernel's layout, which needs no '\n' sentinel; else runs
  * of spaces. Returns the space after the real server's port, or NULL. */
-static inline __attribute__((always_inline)) const char *
-scan_columns(const struct lvs_conn_parser *p, const char *s, const char *e, bool strict,
-             struct conn_line *l)
+static HOT const char *scan_columns(const struct lvs_conn_parser *p, const char *s,
+                                    const char *e, bool strict, struct conn_line *l)
 {
 #define NEXT(t) (strict ? (t) + 1 : skip_spaces(t))
 	const char *t;
