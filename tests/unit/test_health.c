@@ -323,6 +323,9 @@ static void test_tcp_ipv6(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 2000, NULL));
 	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_DOWN, 2000, NULL));
+	/* the server thread accepts after the handshake the check saw */
+	for (int i = 0; i < 100 && atomic_load(&s->accepted) == 0; i++)
+		msleep(10);
 	CU_ASSERT(atomic_load(&s->accepted) > 0);
 	health_free(h);
 	srv_stop(s);
@@ -497,6 +500,8 @@ static void test_udp(void)
 	CU_ASSERT_TRUE(wait_state(h, 5, LVS_HEALTH_DOWN, 2000, &r));
 	CU_ASSERT_STRING_EQUAL(r.error, "reply lacks \"pong\"");
 	health_free(h);
+	for (int i = 0; i < 100 && atomic_load(&mute->accepted) == 0; i++)
+		msleep(10);
 	CU_ASSERT(atomic_load(&mute->accepted) > 0); /* the datagrams did arrive */
 	srv_stop(echo);
 	srv_stop(mute);
@@ -549,8 +554,14 @@ static void test_exec(void)
 	         pidfile, pidfile, pidfile);
 	const char *slow_argv[] = {"/bin/sh", "-c", sleeper, "slow", NULL};
 	const char *missing_argv[] = {"/nonexistent/check", NULL};
+	/* a descriptor left without CLOEXEC must not reach the command */
+	int leak[2];
+	CU_ASSERT_FATAL(pipe(leak) == 0);
+	char fdtest[64];
+	snprintf(fdtest, sizeof(fdtest), "[ ! -e /proc/self/fd/%d ]", leak[1]);
+	const char *fd_argv[] = {"/bin/sh", "-c", fdtest, "fdtest", NULL};
 
-	struct lvs_check_spec spec[4];
+	struct lvs_check_spec spec[5];
 	spec_for(&spec[0], AF_INET, 8080, LVS_CHECK_EXEC);
 	spec[0].exec_argv = ok_argv;
 	spec_for(&spec[1], AF_INET6, 443, LVS_CHECK_EXEC);
@@ -561,7 +572,9 @@ static void test_exec(void)
 	spec[2].interval = 5; /* one run is enough */
 	spec_for(&spec[3], AF_INET, 25, LVS_CHECK_EXEC);
 	spec[3].exec_argv = missing_argv;
-	lvs_health *h = engine_with(spec, 4);
+	spec_for(&spec[4], AF_INET, 25, LVS_CHECK_EXEC);
+	spec[4].exec_argv = fd_argv;
+	lvs_health *h = engine_with(spec, 5);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	struct lvs_check_result r;
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 3000, NULL));
@@ -572,6 +585,8 @@ static void test_exec(void)
 	CU_ASSERT_STRING_EQUAL(r.error, "exit 1");
 	CU_ASSERT_TRUE(wait_state(h, 3, LVS_HEALTH_DOWN, 3000, &r));
 	CU_ASSERT_STRING_EQUAL(r.error, "exec /nonexistent/check: No such file or directory");
+	CU_ASSERT_TRUE(wait_state(h, 4, LVS_HEALTH_UP, 3000, &r));
+	CU_ASSERT_STRING_EQUAL(r.error, "");
 	CU_ASSERT_TRUE(wait_state(h, 2, LVS_HEALTH_DOWN, 6000, &r));
 	CU_ASSERT_STRING_EQUAL(r.error, "timeout after 0.3 s");
 	CU_ASSERT(r.seconds >= 0.29f && r.seconds < 2.0f);
@@ -590,6 +605,8 @@ static void test_exec(void)
 	}
 	CU_ASSERT_TRUE(gone);
 	health_free(h);
+	close(leak[0]);
+	close(leak[1]);
 	unlink(argfile);
 	unlink(pidfile);
 	rmdir(dir);
@@ -696,7 +713,8 @@ static void test_set_keeps_state(void)
 	CU_ASSERT_EQUAL(st.probes, 2);
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 2000, NULL));
 
-	/* B is no longer probed */
+	/* B is no longer probed (once the server caught up with its queue) */
+	msleep(50);
 	int nb = atomic_load(&b->accepted);
 	msleep(200);
 	CU_ASSERT_EQUAL(atomic_load(&b->accepted), nb);
@@ -845,6 +863,8 @@ static void test_annotate(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(up);
 	uint16_t down = closed_port(AF_INET, SOCK_STREAM);
 	uint16_t none = closed_port(AF_INET, SOCK_STREAM);
+	while (none == down) /* two released ports may be the same one */
+		none = closed_port(AF_INET, SOCK_STREAM);
 
 	struct lvs_snapshot *snap = snapshot_new();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(snap);
