@@ -100,7 +100,8 @@ struct lvs_check_spec {
 	 * PATH. Run without a shell, stdio on /dev/null, in its own process
 	 * group, with the target address and port appended as two arguments
 	 * ("10.0.0.1" "80"). Exit 0 = up. On timeout the whole process group
-	 * gets SIGKILL. */
+	 * gets SIGKILL. Children are reaped by pid (pidfd): the process must
+	 * not set SIGCHLD to SIG_IGN nor reap children it did not start. */
 	const char *const *exec_argv;
 
 	void *user; /* borrowed, opaque: handed back through on_change */
