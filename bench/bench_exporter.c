@@ -15,6 +15,7 @@
  * Everything binds and connects to 127.0.0.1 only. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -245,6 +246,374 @@ static int generate(const struct gen *g, const char *path)
 	return 0;
 }
 
+/* --- the benchmark ------------------------------------------------------------ */
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double pct(double *v, size_t n, double p)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+	return v[i < n ? i : n - 1];
+}
+
+/* A free 127.0.0.1 port, as the kernel hands one out. */
+static unsigned free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t l = sizeof(a);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(fd, (struct sockaddr *)&a, &l)) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+struct reply {
+	int status;
+	size_t body_len;
+	bool gzip;
+	char *body; /* when keep: malloc'd, NUL-terminated */
+};
+
+/* One HTTP/1.0 GET of 127.0.0.1:port/path; the whole answer is read.
+ * 0 or -errno. */
+static int scrape(unsigned port, const char *path, bool gzip, bool keep, struct reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	char req[256];
+	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%u\r\n%s\r\n", path, port,
+			 gzip ? "Accept-Encoding: gzip\r\n" : "");
+	if (write(fd, req, (size_t)n) != n) {
+		close(fd);
+		return -EIO;
+	}
+	static char buf[1 << 20];
+	char head[4096];
+	size_t head_len = 0, total = 0, cap = 0;
+	bool in_body = false;
+	ssize_t got;
+	while ((got = read(fd, buf, sizeof(buf))) > 0) {
+		size_t off = 0;
+		if (!in_body) {
+			size_t before = head_len;
+			size_t take = (size_t)got < sizeof(head) - 1 - head_len ? (size_t)got
+										 : sizeof(head) - 1 - head_len;
+			memcpy(head + head_len, buf, take);
+			head_len += take;
+			head[head_len] = 0;
+			char *end = strstr(head, "\r\n\r\n");
+			if (!end)
+				continue;
+			size_t hl = (size_t)(end + 4 - head);
+			off = hl - before; /* header bytes of this read */
+			in_body = true;
+			sscanf(head, "HTTP/%*s %d", &r->status);
+			r->gzip = strstr(head, "Content-Encoding: gzip") != NULL;
+		}
+		size_t part = (size_t)got - off;
+		if (keep) {
+			if (total + part + 1 > cap) {
+				cap = (total + part + 1) * 2;
+				char *p = realloc(r->body, cap);
+				if (!p) {
+					free(r->body);
+					close(fd);
+					return -ENOMEM;
+				}
+				r->body = p;
+			}
+			memcpy(r->body + total, buf + off, part);
+			r->body[total + part] = 0;
+		}
+		total += part;
+	}
+	close(fd);
+	r->body_len = total;
+	return got < 0 ? -errno : 0;
+}
+
+static pid_t spawn(char *const argv[], const char *log)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void stop(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+}
+
+/* Wait until path on port answers 200 with a body containing want. */
+static int wait_ready(unsigned port, const char *want, pid_t pid, double timeout)
+{
+	double until = now() + timeout;
+	while (now() < until) {
+		struct reply r;
+		if (!scrape(port, "/metrics", false, true, &r) && r.status == 200 && r.body &&
+		    strstr(r.body, want)) {
+			free(r.body);
+			return 0;
+		}
+		free(r.body);
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return -ECHILD;
+		usleep(200000);
+	}
+	return -ETIMEDOUT;
+}
+
+static size_t count_series(const char *body)
+{
+	size_t n = 0;
+	for (const char *p = body; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		if (*p != '#' && nl != p)
+			n++;
+		p = nl ? nl + 1 : NULL;
+	}
+	return n;
+}
+
+static long vm_kib(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	size_t kl = strlen(key);
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	long v = -1;
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl))
+			v = strtol(line + kl, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+struct run {
+	double p50, p99, gz_p50, gz_p99;
+	size_t series, bytes, gz_bytes;
+	long hwm_kib, rss_kib;
+};
+
+/* Start lvsd on the recording with config conf, scrape it n times plain
+ * and n times gzip, one after the other. */
+static int bench_lvsd(const char *lvsd, const char *dir, const char *rec, const char *conf,
+		      const char *tag, unsigned n, struct run *out)
+{
+	unsigned port = free_port();
+	char listen[64], log[600];
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
+	snprintf(log, sizeof(log), "%s/lvsd-%s.log", dir, tag);
+	/* Polls every 5 s: a recording line of this table takes seconds to
+	 * parse, and scrapes go on during polls as they would in production. */
+	char *argv[] = { (char *)lvsd, "--config", (char *)conf, "--replay", (char *)rec, "--loop",
+			 "--interval", "5", "--listen", listen, NULL };
+	pid_t pid = spawn(argv, log);
+	int rc = wait_ready(port, "ipvs_services 10000\n", pid, 120);
+	if (rc) {
+		fprintf(stderr, "bench_exporter: lvsd did not serve the table (%s); log: %s\n",
+			strerror(-rc), log);
+		stop(pid);
+		return rc;
+	}
+	double *t = calloc(n, sizeof(*t));
+	struct reply r;
+	scrape(port, "/metrics", false, true, &r);
+	out->series = count_series(r.body);
+	out->bytes = r.body_len;
+	free(r.body);
+	for (int gz = 0; gz < 2 && !rc; gz++) {
+		for (unsigned i = 0; i < n; i++) {
+			double t0 = now();
+			rc = scrape(port, "/metrics", gz, false, &r);
+			t[i] = (now() - t0) * 1000;
+			if (rc || r.status != 200 || r.gzip != (bool)gz || r.body_len < 1000) {
+				fprintf(stderr, "bench_exporter: scrape %u (%s) failed: %s, status %d\n", i,
+					gz ? "gzip" : "plain", rc ? strerror(-rc) : "bad answer", r.status);
+				rc = rc ? rc : -EIO;
+				break;
+			}
+			if (gz)
+				out->gz_bytes = r.body_len;
+		}
+		if (rc)
+			break;
+		double *p50 = gz ? &out->gz_p50 : &out->p50, *p99 = gz ? &out->gz_p99 : &out->p99;
+		*p50 = pct(t, n, 0.50);
+		*p99 = pct(t, n, 0.99);
+	}
+	out->hwm_kib = vm_kib(pid, "VmHWM:");
+	out->rss_kib = vm_kib(pid, "VmRSS:");
+	free(t);
+	stop(pid);
+	return rc;
+}
+
+static int bench_node_exporter(const char *bin, const char *dir, const char *proc, unsigned n,
+			       double *p50, size_t *series)
+{
+	unsigned port = free_port();
+	char listen[80], procarg[600], log[600];
+	snprintf(listen, sizeof(listen), "--web.listen-address=127.0.0.1:%u", port);
+	snprintf(procarg, sizeof(procarg), "--path.procfs=%s", proc);
+	snprintf(log, sizeof(log), "%s/node_exporter.log", dir);
+	char *argv[] = { (char *)bin, "--collector.disable-defaults", "--collector.ipvs", procarg,
+			 listen, NULL };
+	pid_t pid = spawn(argv, log);
+	int rc = wait_ready(port, "node_ipvs_backend_weight{", pid, 60);
+	if (rc) {
+		fprintf(stderr, "bench_exporter: node_exporter did not serve the table (%s); log: %s\n",
+			strerror(-rc), log);
+		stop(pid);
+		return rc;
+	}
+	struct reply r;
+	scrape(port, "/metrics", false, true, &r);
+	*series = count_series(r.body);
+	free(r.body);
+	double *t = calloc(n, sizeof(*t));
+	for (unsigned i = 0; i < n && !rc; i++) {
+		double t0 = now();
+		rc = scrape(port, "/metrics", false, false, &r);
+		t[i] = (now() - t0) * 1000;
+		if (!rc && r.status != 200)
+			rc = -EIO;
+	}
+	if (!rc)
+		*p50 = pct(t, n, 0.5);
+	free(t);
+	stop(pid);
+	return rc;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fputs(text, f);
+	return fclose(f) ? -errno : 0;
+}
+
+static int benchmark(const char *argv0)
+{
+	const char *node = "/usr/bin/prometheus-node-exporter";
+	char lvsd[4096];
+	const char *env = getenv("LVSD");
+	if (env) {
+		snprintf(lvsd, sizeof(lvsd), "%s", env);
+	} else {
+		/* build/bench/bench_exporter -> build/lvsd */
+		snprintf(lvsd, sizeof(lvsd), "%s", argv0);
+		char *slash = strrchr(lvsd, '/');
+		if (slash)
+			*slash = 0;
+		else
+			strcpy(lvsd, ".");
+		strncat(lvsd, "/../lvsd", sizeof(lvsd) - strlen(lvsd) - 1);
+	}
+	if (access(lvsd, X_OK)) {
+		fprintf(stderr, "bench_exporter: %s: not found (make build/lvsd, or set LVSD)\n", lvsd);
+		return 1;
+	}
+	if (access(node, X_OK)) {
+		fprintf(stderr, "bench_exporter: %s missing (apt-get install prometheus-node-exporter)\n", node);
+		return 1;
+	}
+	char dir[] = "/tmp/lvsd_bench_XXXXXX";
+	if (!mkdtemp(dir)) {
+		perror("bench_exporter: mkdtemp");
+		return 1;
+	}
+	char rec[512], proc[512], conf_eq[512], conf_full[512];
+	snprintf(rec, sizeof(rec), "%s/table.jsonl", dir);
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	snprintf(conf_eq, sizeof(conf_eq), "%s/equivalent.conf", dir);
+	snprintf(conf_full, sizeof(conf_full), "%s/full.conf", dir);
+	struct gen g = { .services = 10000, .dests = 10, .lines = 2, .proc = proc };
+	int rc = 1;
+	if (generate(&g, rec))
+		goto out;
+	/* What node_exporter exports per real server (active, inactive,
+	 * weight) and a small history: the like-for-like run. */
+	if (write_file(conf_eq, "daemon = { history_mib = 1; };\n"
+				"exporter = { real_server_metrics = [ \"active\", \"inactive\", \"weight\" ]; };\n") ||
+	    write_file(conf_full, "daemon = { history_mib = 1; };\n")) {
+		fprintf(stderr, "bench_exporter: cannot write configs in %s\n", dir);
+		goto out;
+	}
+	struct run eq = { 0 }, full = { 0 };
+	double node_p50 = 0;
+	size_t node_series = 0;
+	if (bench_lvsd(lvsd, dir, rec, conf_eq, "equivalent", 200, &eq) ||
+	    bench_lvsd(lvsd, dir, rec, conf_full, "full", 50, &full) ||
+	    bench_node_exporter(node, dir, proc, 10, &node_p50, &node_series))
+		goto out;
+	printf("exporter_series %zu series\n", eq.series);
+	printf("exporter_body %.1f MiB\n", (double)eq.bytes / 1048576);
+	printf("exporter_scrape_p50 %.1f ms\n", eq.p50);
+	printf("exporter_scrape_p99 %.1f ms\n", eq.p99);
+	printf("exporter_scrape_gzip_p50 %.1f ms\n", eq.gz_p50);
+	printf("exporter_scrape_gzip_p99 %.1f ms\n", eq.gz_p99);
+	printf("exporter_peak_rss %.1f MiB\n", (double)eq.hwm_kib / 1024);
+	printf("exporter_rss_after_scrapes %.1f MiB\n", (double)eq.rss_kib / 1024);
+	printf("exporter_full_series %zu series\n", full.series);
+	printf("exporter_full_body %.1f MiB\n", (double)full.bytes / 1048576);
+	printf("exporter_full_scrape_p50 %.1f ms\n", full.p50);
+	printf("exporter_full_scrape_p99 %.1f ms\n", full.p99);
+	printf("exporter_full_scrape_gzip_p99 %.1f ms\n", full.gz_p99);
+	printf("exporter_full_peak_rss %.1f MiB\n", (double)full.hwm_kib / 1024);
+	printf("exporter_full_rss_after_scrapes %.1f MiB\n", (double)full.rss_kib / 1024);
+	printf("node_exporter_series %zu series\n", node_series);
+	printf("node_exporter_scrape_p50 %.1f ms\n", node_p50);
+	printf("exporter_speedup ratio %.1fx vs node_exporter\n", eq.p50 > 0 ? node_p50 / eq.p50 : 0);
+	rc = 0;
+out:;
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		fprintf(stderr, "bench_exporter: could not remove %s\n", dir);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct gen g = { .services = 10000, .dests = 10, .lines = 1 };
@@ -269,6 +638,6 @@ int main(int argc, char **argv)
 	}
 	if (out)
 		return generate(&g, out);
-	fprintf(stderr, "bench_exporter: the benchmark itself is not written yet\n");
-	return 1;
+	signal(SIGPIPE, SIG_IGN);
+	return benchmark(argv[0]);
 }

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -42,7 +43,7 @@ struct daemon {
 	lvs_collector *coll;
 	lvs_health *health;
 	lvs_http *http;
-	struct outbuf render; /* reused across renders: its capacity settles */
+	size_t last_len; /* of the last /metrics body: the next one's size hint */
 	struct lvs_metrics_self self;
 	uint64_t seen_seq;
 	uint64_t checks_hash;
@@ -250,24 +251,31 @@ static void publish(struct daemon *d, bool force)
 	if (s)
 		refresh_checks(d, s, force);
 	double t0 = mono_now();
-	outbuf_reset(&d->render);
-	int r = metrics_render(&d->render, s, &st, &d->conf->metrics, &d->self);
+	/* A fresh buffer sized from the last body, handed over whole: no
+	 * copy, and no second body-sized buffer kept between polls. */
+	struct outbuf out;
+	outbuf_init(&out);
+	outbuf_reserve(&out, d->last_len + d->last_len / 8);
+	int r = metrics_render(&out, s, &st, &d->conf->metrics, &d->self);
 	struct lvs_body *b = NULL;
 	if (!r) {
-		/* Copy out of the reused buffer: the body lives on in responses
-		 * while the next render writes the buffer again. */
-		char *copy = malloc(d->render.len + 1);
-		if (copy) {
-			memcpy(copy, d->render.data, d->render.len + 1);
-			b = body_new(copy, d->render.len, d->conf->gzip_level);
-		}
+		size_t len;
+		char *text = outbuf_steal(&out, &len);
+		d->last_len = len;
+		if (text)
+			b = body_new(text, len, d->conf->gzip_level);
 	}
+	outbuf_done(&out);
 	if (b)
 		http_publish(d->http, b, s, st.stale);
 	else
 		logmsg("out of memory rendering /metrics; serving the previous body");
 	body_unref(b);
 	snapshot_unref(s);
+	/* Polls of a large table free tens of megabytes at once (the old
+	 * snapshot, the old body): give them back instead of keeping the
+	 * high-water mark resident. */
+	malloc_trim(0);
 	d->self.render_seconds = mono_now() - t0;
 }
 
@@ -392,7 +400,6 @@ int main(int argc, char **argv)
 	d.self.version = LVSD_VERSION;
 	d.self.start_time = wall_now();
 	d.self.last_reload_ok = true;
-	outbuf_init(&d.render);
 
 	/* Block the signals before any thread starts, so every thread
 	 * inherits the mask and they arrive only through the signalfd. */
@@ -470,7 +477,6 @@ out:
 	http_free(d.http);
 	health_free(d.health);
 	lvsd_conf_free(d.conf);
-	outbuf_done(&d.render);
 	if (sfd >= 0)
 		close(sfd);
 	return rc;
