@@ -149,6 +149,9 @@ struct lvs_health_stats {
 	uint64_t failures;
 	uint64_t transitions;
 	uint64_t loops;   /* event-loop iterations */
+	uint64_t deferred; /* attempts postponed for a shortage of our own (fds,
+			    * memory, ephemeral ports, processes): never counted
+			    * as the real server's failure */
 };
 
 /* Fill *s with a TCP check of addr:port with every default. */

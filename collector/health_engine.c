@@ -27,6 +27,8 @@ __thread struct lvs_health_engine *hc_engine_self;
 
 /* Without pidfds (kernels before 5.3) a running command is polled. */
 #define HC_REAP_POLL_NS 10000000
+/* Retry delay after a local shortage (see defer). */
+#define HC_DEFER_NS 50000000
 
 /* --- timer heap --------------------------------------------------------------- */
 
@@ -359,6 +361,27 @@ static const char *timeout_text(const struct hc_probe *p, char *buf, size_t len)
 	return buf;
 }
 
+/* Our own shortage (descriptors, memory, ephemeral ports, processes) says
+ * nothing about the real server: try again shortly instead of counting a
+ * failure, so that a full fd table never marks a farm down. */
+static bool local_shortage(int err)
+{
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM ||
+	       err == EADDRNOTAVAIL || err == EAGAIN;
+}
+
+static void defer(struct lvs_health_engine *h, struct hc_probe *p)
+{
+	probe_close(h, p);
+	if (p->phase == HC_RUNNING)
+		h->running_n--;
+	p->phase = HC_IDLE;
+	pthread_mutex_lock(&h->lock);
+	h->st.deferred++;
+	pthread_mutex_unlock(&h->lock);
+	heap_set(h, p, hc_mono_ns() + HC_DEFER_NS);
+}
+
 /* --- I/O -------------------------------------------------------------------------- */
 
 static int ep_want(struct lvs_health_engine *h, struct hc_probe *p, uint32_t events)
@@ -494,7 +517,10 @@ static void stream_start(struct lvs_health_engine *h, struct hc_probe *p)
 {
 	p->fd = socket(p->spec.target_af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd < 0) {
-		finish(h, p, false, "socket: %s", strerror(errno));
+		if (local_shortage(errno))
+			defer(h, p);
+		else
+			finish(h, p, false, "socket: %s", strerror(errno));
 		return;
 	}
 	/* Abort on close (RST, no FIN): the checker's end of thousands of
@@ -515,12 +541,14 @@ static void stream_start(struct lvs_health_engine *h, struct hc_probe *p)
 		return;
 	}
 	if (errno != EINPROGRESS) {
-		finish(h, p, false, "connect: %s", strerror(errno));
+		if (errno == EADDRNOTAVAIL || errno == EAGAIN)
+			defer(h, p); /* out of ephemeral ports */
+		else
+			finish(h, p, false, "connect: %s", strerror(errno));
 		return;
 	}
-	int e = ep_want(h, p, EPOLLOUT);
-	if (e < 0) {
-		finish(h, p, false, "epoll: %s", strerror(-e));
+	if (ep_want(h, p, EPOLLOUT) < 0) { /* ENOMEM, ENOSPC (max_user_watches) */
+		defer(h, p);
 		return;
 	}
 	arm_timeout(h, p);
@@ -553,7 +581,10 @@ static void udp_start(struct lvs_health_engine *h, struct hc_probe *p)
 {
 	p->fd = socket(p->spec.target_af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd < 0) {
-		finish(h, p, false, "socket: %s", strerror(errno));
+		if (local_shortage(errno))
+			defer(h, p);
+		else
+			finish(h, p, false, "socket: %s", strerror(errno));
 		return;
 	}
 	/* connected: the kernel then reports ICMP port unreachable to us as
@@ -570,9 +601,8 @@ static void udp_start(struct lvs_health_engine *h, struct hc_probe *p)
 			finish(h, p, false, "send: %s", strerror(errno));
 		return;
 	}
-	int e = ep_want(h, p, EPOLLIN);
-	if (e < 0) {
-		finish(h, p, false, "epoll: %s", strerror(-e));
+	if (ep_want(h, p, EPOLLIN) < 0) {
+		defer(h, p);
 		return;
 	}
 	arm_timeout(h, p);
@@ -623,7 +653,10 @@ static void exec_start(struct lvs_health_engine *h, struct hc_probe *p)
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	if (err) {
-		finish(h, p, false, "exec %s: %s", p->argv[0], strerror(err));
+		if (err == EAGAIN || err == ENOMEM || err == EMFILE || err == ENFILE)
+			defer(h, p); /* process or descriptor limits: ours */
+		else
+			finish(h, p, false, "exec %s: %s", p->argv[0], strerror(err));
 		return;
 	}
 	p->pid = pid;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -1017,6 +1018,56 @@ static void test_warmup_and_limit(void)
 	srv_stop(s);
 }
 
+/* Running out of descriptors is our problem, not the real servers': the
+ * checks wait for a free fd instead of failing with EMFILE. */
+static void test_fd_shortage(void)
+{
+	/* a listener nobody accepts on: the handshake completes in the kernel,
+	 * the HTTP request is never answered, every check holds its fd until
+	 * its timeout */
+	uint16_t port;
+	int lfd = bind_any(AF_INET, SOCK_STREAM, &port);
+	CU_ASSERT_FATAL(lfd >= 0 && listen(lfd, 128) == 0);
+	struct lvs_check_spec spec[40];
+	for (int i = 0; i < 40; i++) {
+		spec_for(&spec[i], AF_INET, port, LVS_CHECK_HTTP);
+		spec[i].interval = 0.05;
+		spec[i].timeout = 0.2 + 0.001 * i; /* distinct probes */
+	}
+	lvs_health *h = health_new(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL(health_set_checks(h, spec, 40), 0);
+
+	struct rlimit old, low;
+	getrlimit(RLIMIT_NOFILE, &old);
+	int probe = dup(0); /* the lowest free descriptor number */
+	close(probe);
+	low = old;
+	low.rlim_cur = (rlim_t)probe + 8;
+	CU_ASSERT_FATAL(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	CU_ASSERT_EQUAL(health_start(h), 0);
+	msleep(600);
+	health_stop(h);
+	setrlimit(RLIMIT_NOFILE, &old);
+
+	struct lvs_health_stats st;
+	health_stats(h, &st);
+	CU_ASSERT(st.deferred > 0);
+	size_t ran = 0;
+	for (size_t i = 0; i < 40; i++) {
+		struct lvs_check_result r;
+		health_result(h, i, &r);
+		if (r.checks) {
+			ran++;
+			CU_ASSERT_EQUAL(r.failures, r.checks);
+			CU_ASSERT_EQUAL(strncmp(r.error, "timeout after", 13), 0);
+		}
+	}
+	CU_ASSERT(ran > 0);
+	health_free(h);
+	close(lfd);
+}
+
 int register_health(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -1042,7 +1093,8 @@ int register_health(void)
 	    !CU_add_test(s, "on_change per spec", test_on_change) ||
 	    !CU_add_test(s, "annotate a snapshot", test_annotate) ||
 	    !CU_add_test(s, "spec validation", test_spec_check) ||
-	    !CU_add_test(s, "warm-up and max_running", test_warmup_and_limit))
+	    !CU_add_test(s, "warm-up and max_running", test_warmup_and_limit) ||
+	    !CU_add_test(s, "descriptor shortage defers checks", test_fd_shortage))
 		return -1;
 	return 0;
 }
