@@ -1,0 +1,124 @@
+#include "actions/audit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *audit_default_path(void)
+{
+	const char *p = getenv(LVS_AUDIT_ENV);
+	return p && *p ? p : LVS_AUDIT_PATH;
+}
+
+void audit_who(char *user, size_t ulen, char *sudo, size_t slen)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	uid_t uid = getuid();
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		snprintf(user, ulen, "%s", res->pw_name);
+	else
+		snprintf(user, ulen, "uid %u", (unsigned)uid);
+	const char *s = getenv("SUDO_USER");
+	snprintf(sudo, slen, "%s", s ? s : "");
+}
+
+static json_object *str_array(const char *const *v, size_t n)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; a && i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+char *audit_format(const struct lvs_audit_rec *r)
+{
+	char when[64];
+	time_t t = (time_t)r->time;
+	struct tm tm;
+	int ms = (int)((r->time - (double)t) * 1000.0);
+
+	if (ms < 0 || ms > 999)
+		ms = 0;
+	gmtime_r(&t, &tm);
+	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+
+	json_object *o = json_object_new_object();
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "time", json_object_new_string(when));
+	json_object_object_add(o, "user", json_object_new_string(r->user ? r->user : ""));
+	json_object_object_add(o, "sudo_user", r->sudo_user && *r->sudo_user
+			       ? json_object_new_string(r->sudo_user) : NULL);
+	json_object_object_add(o, "source", json_object_new_string(r->source ? r->source : ""));
+	json_object_object_add(o, "action", json_object_new_string(r->action ? r->action : ""));
+	json_object_object_add(o, "object", json_object_new_string(r->object ? r->object : ""));
+	json_object_object_add(o, "before", str_array(r->before, r->n_before));
+	json_object_object_add(o, "after", str_array(r->after, r->n_after));
+	json_object_object_add(o, "result", json_object_new_string(
+		r->ok ? "ok" : r->rolled_back ? "failed, rolled back" : "failed"));
+	if (!r->ok)
+		json_object_object_add(o, "error", json_object_new_string(r->error ? r->error : ""));
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *out = s ? strdup(s) : NULL;
+	json_object_put(o);
+	return out;
+}
+
+int audit_append(const char *path, const struct lvs_audit_rec *r, bool to_syslog)
+{
+	char *line = audit_format(r);
+	int err = 0;
+
+	if (!line)
+		return -ENOMEM;
+	if (to_syslog) {
+		openlog("lvstop", LOG_PID, LOG_AUTHPRIV);
+		syslog(LOG_NOTICE, "%s%s%s%s %s %s: %s%s%s", r->user ? r->user : "?",
+		       r->sudo_user && *r->sudo_user ? " (sudo " : "",
+		       r->sudo_user && *r->sudo_user ? r->sudo_user : "",
+		       r->sudo_user && *r->sudo_user ? ")" : "", r->action ? r->action : "",
+		       r->object ? r->object : "",
+		       r->ok ? "ok" : r->rolled_back ? "failed, rolled back" : "failed",
+		       r->ok ? "" : ": ", r->ok ? "" : (r->error ? r->error : ""));
+		closelog();
+	}
+	size_t len = strlen(line);
+	line[len] = '\n'; /* strdup left room: overwrite the NUL, write len + 1 */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0 && errno == ENOENT) {
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s", path);
+		char *slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			if (mkdir(dir, 0750) == 0 || errno == EEXIST)
+				fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		}
+	}
+	if (fd < 0) {
+		err = -errno;
+	} else {
+		/* One write: O_APPEND makes it atomic with respect to other appenders. */
+		ssize_t w = write(fd, line, len + 1);
+		if (w < 0)
+			err = -errno;
+		else if ((size_t)w != len + 1)
+			err = -EIO;
+		if (close(fd) < 0 && !err)
+			err = -errno;
+	}
+	free(line);
+	return err;
+}
