@@ -133,11 +133,12 @@ bench: deps
 	@set -e; for b in $(BENCH_BINS); do $$b; done; \
 	for s in $(wildcard bench/*.sh); do BUILD_DIR=$(BUILD) sh $$s; done
 
+MANS = $(wildcard docs/*.8)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/lvstop $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
 	cp -R share/. $(DESTDIR)$(PREFIX)/share/lvstop/
-	for m in docs/*.8; do [ -e "$$m" ] && install -m 0644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man8/ || true; done
+	$(if $(MANS),install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man8/)
 
 clean:
 	rm -rf build build-san
