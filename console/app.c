@@ -3,6 +3,7 @@
 #include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -144,6 +145,18 @@ const struct lvs_service *app_find(const struct app *a, const struct lvs_key *k,
 		return NULL;
 	}
 	return NULL;
+}
+
+size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max)
+{
+	struct lvs_sample buf[LVS_HISTORY_SAMPLES];
+	size_t n = history_read(collector_history(a->col), k, buf, LVS_HISTORY_SAMPLES);
+	double until = a->snap ? a->snap->time : 0;
+	while (n && until > 0 && buf[n - 1].t > until + 1e-6)
+		n--;
+	size_t skip = n > max ? n - max : 0;
+	memcpy(out, buf + skip, (n - skip) * sizeof(*out));
+	return n - skip;
 }
 
 /* Take the newest publication. True when something changed. */
@@ -308,6 +321,8 @@ int console_run(lvs_collector *c, const struct console_opts *o)
 	table_init(&a.tbl);
 	if ((r = ev_log_init(&a.log, EVENT_LOG_CAP)))
 		goto out_map;
+	/* The charset only: numbers keep the C locale's decimal point. */
+	setlocale(LC_CTYPE, "");
 	if ((r = install_signals()))
 		goto out_log;
 	if ((r = crt_init(o->no_color)))

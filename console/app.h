@@ -80,6 +80,10 @@ int app_body_rows(const struct app *a);
 int app_header_rows(const struct app *a);
 /* Switch view (remembering where Esc goes back to). */
 void app_show(struct app *a, enum view v);
+/* Up to max history samples of object k, oldest first, none newer than
+ * the snapshot on screen (so a paused display stays still while the
+ * collector goes on recording). Returns the count. */
+size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max);
 /* The service and real server with identity k in a->snap (*dest NULL for
  * a service); NULL when absent. */
 const struct lvs_service *app_find(const struct app *a, const struct lvs_key *k,

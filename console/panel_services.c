@@ -44,7 +44,7 @@ static void sparkline(struct app *a, int y, int x, int w, const struct lvs_key *
 	int lv[SPARK_MAX_W];
 	if (w > SPARK_MAX_W)
 		w = SPARK_MAX_W;
-	size_t n = history_read(collector_history(a->col), k, smp, (size_t)w);
+	size_t n = app_history(a, k, smp, (size_t)w);
 	for (size_t i = 0; i < n; i++)
 		v[i] = spark_value(&smp[i], a->metric);
 	spark_scale(v, n, spark_max(v, n), lv, (size_t)w);
