@@ -383,6 +383,27 @@ static void test_http_status_and_body(void)
 	srv_stop(s);
 }
 
+static void test_http_malformed(void)
+{
+	struct srv *junk = srv_start(AF_INET, SRV_HTTP, "SSH-2.0-OpenSSH_9.2\r\n", 0);
+	struct srv *empty = srv_start(AF_INET, SRV_HTTP, "", 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(junk);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(empty);
+	struct lvs_check_spec spec[2];
+	spec_for(&spec[0], AF_INET, junk->port, LVS_CHECK_HTTP);
+	spec_for(&spec[1], AF_INET, empty->port, LVS_CHECK_HTTP);
+	lvs_health *h = engine_with(spec, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	struct lvs_check_result r;
+	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 2000, &r));
+	CU_ASSERT_STRING_EQUAL(r.error, "bad HTTP status line");
+	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_DOWN, 2000, &r));
+	CU_ASSERT_STRING_EQUAL(r.error, "closed before the HTTP status line");
+	health_free(h);
+	srv_stop(junk);
+	srv_stop(empty);
+}
+
 static void test_http_wrong_status(void)
 {
 	struct srv *s = srv_start(AF_INET, SRV_HTTP,
@@ -842,6 +863,50 @@ static void test_on_change(void)
 	health_free(h);
 }
 
+/* on_change may replace the set: it is applied after the callbacks. */
+struct reload_ctx {
+	lvs_health *h;
+	struct lvs_check_spec next[2];
+	atomic_int calls, rc;
+};
+
+static void reload_on_change(void *arg, const struct lvs_check_spec *spec, enum lvs_health from,
+                             enum lvs_health to)
+{
+	struct reload_ctx *c = arg;
+	(void)spec;
+	(void)from;
+	if (to == LVS_HEALTH_UP && atomic_fetch_add(&c->calls, 1) == 0)
+		atomic_store(&c->rc, health_set_checks(c->h, c->next, 2) + 1000);
+}
+
+static void test_set_from_callback(void)
+{
+	struct srv *a = srv_start(AF_INET, SRV_ACCEPT, NULL, 0);
+	struct srv *b = srv_start(AF_INET, SRV_ACCEPT, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	struct reload_ctx c = {0};
+	struct lvs_health_opts o = {.on_change = reload_on_change, .arg = &c};
+	c.h = health_new(&o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c.h);
+	spec_for(&c.next[0], AF_INET, a->port, LVS_CHECK_TCP);
+	spec_for(&c.next[1], AF_INET, b->port, LVS_CHECK_TCP);
+	CU_ASSERT_EQUAL(health_set_checks(c.h, c.next, 1), 0);
+	CU_ASSERT_EQUAL(health_start(c.h), 0);
+	for (int i = 0; i < 400 && health_count(c.h) != 2; i++)
+		msleep(5);
+	CU_ASSERT_EQUAL(atomic_load(&c.rc), 1000);
+	CU_ASSERT_EQUAL(health_count(c.h), 2);
+	struct lvs_check_result r;
+	CU_ASSERT_EQUAL(health_result(c.h, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.state, LVS_HEALTH_UP); /* kept through the reload */
+	CU_ASSERT_TRUE(wait_state(c.h, 1, LVS_HEALTH_UP, 2000, NULL));
+	health_free(c.h);
+	srv_stop(a);
+	srv_stop(b);
+}
+
 /* --- snapshot -------------------------------------------------------------------- */
 
 static void add_svc(struct lvs_snapshot *snap, uint16_t port)
@@ -926,6 +991,38 @@ static void test_annotate(void)
 }
 
 /* --- specs ------------------------------------------------------------------------ */
+
+static void test_default_specs(void)
+{
+	struct lvs_snapshot *snap = snapshot_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(snap);
+	struct lvs_service fw = {.af = AF_INET, .fwmark = 7};
+	snapshot_add_service(snap, &fw);
+	add_svc(snap, 80);
+	add_dest(snap, 0, 0);    /* a firewall-mark real server without a port */
+	add_dest(snap, 0, 8080);
+	add_dest(snap, 1, 8080); /* the same real server under a second service */
+	add_dest(snap, 1, 8081);
+	snapshot_finish(snap);
+	struct lvs_check_spec *specs;
+	size_t n;
+	CU_ASSERT_EQUAL(health_specs_for_snapshot(snap, NULL, &specs, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(specs[0].type, LVS_CHECK_TCP);
+	CU_ASSERT_EQUAL(specs[0].port, 8080);
+	CU_ASSERT_EQUAL(specs[1].port, 8081);
+	CU_ASSERT_FALSE(specs[0].per_service);
+	CU_ASSERT_EQUAL(specs[0].interval, LVS_CHECK_INTERVAL);
+	free(specs);
+	/* a template with a monitor port covers the port-less one too */
+	struct lvs_check_spec tmpl;
+	spec_for(&tmpl, AF_INET, 0, LVS_CHECK_TCP);
+	tmpl.target_port = 9000;
+	CU_ASSERT_EQUAL(health_specs_for_snapshot(snap, &tmpl, &specs, &n), 0);
+	CU_ASSERT_EQUAL(n, 3);
+	free(specs);
+	snapshot_unref(snap);
+}
 
 static void test_spec_check(void)
 {
@@ -1080,6 +1177,7 @@ int register_health(void)
 	    !CU_add_test(s, "TCP target port", test_tcp_target_port) ||
 	    !CU_add_test(s, "HTTP status and body", test_http_status_and_body) ||
 	    !CU_add_test(s, "HTTP wrong status", test_http_wrong_status) ||
+	    !CU_add_test(s, "HTTP malformed and empty responses", test_http_malformed) ||
 	    !CU_add_test(s, "HTTP response split over reads", test_http_split_reads) ||
 	    !CU_add_test(s, "HTTP raw request over IPv6", test_http_raw_request) ||
 	    !CU_add_test(s, "HTTP server that never answers", test_http_timeout) ||
@@ -1091,8 +1189,10 @@ int register_health(void)
 	    !CU_add_test(s, "stop and restart", test_stop_restart) ||
 	    !CU_add_test(s, "retry before counting a failure", test_retry) ||
 	    !CU_add_test(s, "on_change per spec", test_on_change) ||
+	    !CU_add_test(s, "set_checks from on_change", test_set_from_callback) ||
 	    !CU_add_test(s, "annotate a snapshot", test_annotate) ||
 	    !CU_add_test(s, "spec validation", test_spec_check) ||
+	    !CU_add_test(s, "default specs from a snapshot", test_default_specs) ||
 	    !CU_add_test(s, "warm-up and max_running", test_warmup_and_limit) ||
 	    !CU_add_test(s, "descriptor shortage defers checks", test_fd_shortage))
 		return -1;
