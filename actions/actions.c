@@ -369,6 +369,34 @@ static void audit(lvs_actions *a, const char *action, const char *object, const 
 	lines_free(&aft);
 }
 
+/* Real servers that a successful plan deleted have nothing left to restore. */
+static void forget_deleted(lvs_actions *a, const struct lvs_plan *p)
+{
+	bool changed = false;
+	char s[LVS_OBJ_MAX], d[LVS_OBJ_MAX], e[LVS_ERR_MAX];
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct lvs_op *op = &p->ops[i];
+		if (op->kind == LVS_OP_DEL_DEST) {
+			changed |= state_remove(&a->state, lvs_svc_text(&op->svc, s, sizeof(s)),
+						lvs_dest_text(&op->dest, d, sizeof(d)));
+		} else if (op->kind == LVS_OP_DEL_SVC || op->kind == LVS_OP_FLUSH) {
+			lvs_svc_text(&op->svc, s, sizeof(s));
+			for (size_t k = a->state.n; k-- > 0;)
+				if (op->kind == LVS_OP_FLUSH || !strcmp(a->state.v[k].service, s)) {
+					memmove(&a->state.v[k], &a->state.v[k + 1],
+						(a->state.n - k - 1) * sizeof(a->state.v[k]));
+					a->state.n--;
+					changed = true;
+				}
+		}
+	}
+	/* A later ADD of the same object in the plan (edit with a new
+	 * identity, load after flush) starts afresh: nothing to keep. */
+	if (changed)
+		state_save(&a->state, a->state_path, e, sizeof(e));
+}
+
 /* ------------------------------------------------------------------------
  * Committing a plan: state file first (so a remembered weight is on disk
  * before the weight goes), then the kernel, then audit and undo.
@@ -443,34 +471,6 @@ static int commit(lvs_actions *a, struct lvs_plan *p, const char *action, const 
 	audit(a, action, object, p, after, true, false, NULL);
 	snapshot_unref(after);
 	return 0;
-}
-
-/* Real servers that a successful plan deleted have nothing left to restore. */
-static void forget_deleted(lvs_actions *a, const struct lvs_plan *p)
-{
-	bool changed = false;
-	char s[LVS_OBJ_MAX], d[LVS_OBJ_MAX], e[LVS_ERR_MAX];
-
-	for (size_t i = 0; i < p->n; i++) {
-		const struct lvs_op *op = &p->ops[i];
-		if (op->kind == LVS_OP_DEL_DEST) {
-			changed |= state_remove(&a->state, lvs_svc_text(&op->svc, s, sizeof(s)),
-						lvs_dest_text(&op->dest, d, sizeof(d)));
-		} else if (op->kind == LVS_OP_DEL_SVC || op->kind == LVS_OP_FLUSH) {
-			lvs_svc_text(&op->svc, s, sizeof(s));
-			for (size_t k = a->state.n; k-- > 0;)
-				if (op->kind == LVS_OP_FLUSH || !strcmp(a->state.v[k].service, s)) {
-					memmove(&a->state.v[k], &a->state.v[k + 1],
-						(a->state.n - k - 1) * sizeof(a->state.v[k]));
-					a->state.n--;
-					changed = true;
-				}
-		}
-	}
-	/* A later ADD of the same object in the plan (edit with a new
-	 * identity, load after flush) starts afresh: nothing to keep. */
-	if (changed)
-		state_save(&a->state, a->state_path, e, sizeof(e));
 }
 
 /* plan_add with the failure sentence in a->err (prefixed, for rule files). */
