@@ -763,6 +763,20 @@ static int locate(lvs_actions *a, const struct lvs_plan *p, const struct lvs_ser
 	return need_dest(a, p, svc, &g, d, "");
 }
 
+int actions_resolve(lvs_actions *a, const struct lvs_service *id, const struct lvs_dest *dest_id,
+		    bool port_given, struct lvs_service *svc, struct lvs_dest *d)
+{
+	struct lvs_plan p;
+	struct lvs_snapshot *before;
+	int r;
+
+	if ((r = begin(a, &p, &before)) != 0)
+		return r;
+	r = locate(a, &p, id, dest_id, port_given, svc, d);
+	end(&p, before);
+	return r;
+}
+
 static int do_quiesce(lvs_actions *a, const struct lvs_service *id, const struct lvs_dest *dest_id,
 		      bool port_given, bool drain, bool remove_at_zero)
 {

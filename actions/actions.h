@@ -131,6 +131,13 @@ int actions_drain_poll(lvs_actions *a, const struct lvs_service *id, const struc
  * when there are fewer than two samples or the count is not falling. */
 void actions_drain_estimate(const double *t, const double *v, size_t n, double *rate, double *eta);
 
+/* Find the service and real server a command names, in a fresh table read:
+ * without port_given, the real server's port is the service's (ipvsadm's
+ * rule) unless the service has exactly one real server at that address.
+ * 0, -ESRCH, -ENOENT (with actions_error), or a read error. */
+int actions_resolve(lvs_actions *a, const struct lvs_service *id, const struct lvs_dest *dest_id,
+		    bool port_given, struct lvs_service *svc, struct lvs_dest *d);
+
 /* What the state file says about a real server (quiesced / draining and
  * the remembered weight); false when nothing. For marking it in the UI. */
 bool actions_server_state(lvs_actions *a, const struct lvs_service *id, const struct lvs_dest *dest_id,
