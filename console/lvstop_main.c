@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actions/cli.h"
 #include "collector/collector.h"
 #include "collector/snapshot.h"
 #include "console.h"
@@ -198,6 +199,8 @@ static int run_once(lvs_collector *c, const struct main_opts *o)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && actions_cli_is_command(argv[1]))
+		return actions_cli_main(argc - 1, argv + 1);
 	struct main_opts o = { .iterations = 1 };
 	if (parse_args(argc, argv, &o))
 		return 2;
