@@ -5,7 +5,7 @@
 
 # The full-screen console replaces the --once loop by setting this to 1:
 # lvstop then runs until the user quits it, and the VM powers off.
-LAB_DEMO_FULLSCREEN=0
+LAB_DEMO_FULLSCREEN=1
 
 dmesg -n 1
 lab_all || echo "demo: topology setup failed" >&2
