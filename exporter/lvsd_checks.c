@@ -1,6 +1,7 @@
 #include "lvsd_checks.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,11 @@ int lvsd_checks_build(const struct lvsd_config *c, const struct lvs_snapshot *s,
 		const struct lvsd_svc_conf *sc = lvsd_checks_find_service(c, sv);
 		if (!sc && !(defaults && c->default_checks))
 			continue;
+		/* A TCP connect says nothing about a UDP or SCTP service: those
+		 * are checked only when the config says how. */
+		if (!sc && sv->protocol != IPPROTO_TCP && !sv->fwmark &&
+		    c->default_check.spec.type == LVS_CHECK_TCP)
+			continue;
 		for (size_t j = 0; j < sv->n_dests; j++) {
 			const struct lvs_dest *d = &sv->dests[j];
 			const struct lvsd_check *ck = &c->default_check;
@@ -53,6 +59,10 @@ int lvsd_checks_build(const struct lvsd_config *c, const struct lvs_snapshot *s,
 				else if (sc->check)
 					ck = sc->check;
 			}
+			/* Port 0 (a firewall-mark real server without a port):
+			 * nothing to probe unless the check names a port. */
+			if (!d->port && !ck->spec.target_port)
+				continue;
 			struct lvs_check_spec *p = &v[k++];
 			*p = ck->spec;
 			p->af = d->af;

@@ -11,9 +11,12 @@
 
 /* The specs for snapshot s under config c: every real server of a
  * configured service gets its own check, else its service's, else
- * health.default (scoped to that service); real servers of services the
- * config does not name get health.default (unscoped, shared by every
- * service that has them) when c->default_checks and `defaults` are set.
+ * health.default (scoped to that service); real servers of TCP and
+ * firewall-mark services the config does not name get health.default
+ * (unscoped, shared by every service that has them) when c->default_checks
+ * and `defaults` are set (UDP and SCTP services only when health.default
+ * is not a TCP check). Real servers without a port (firewall-mark
+ * services) are skipped unless their check names a port.
  * Strings in the specs are borrowed from c. *out is malloc'd (free it;
  * NULL when *n is 0). 0 or -ENOMEM. */
 int lvsd_checks_build(const struct lvsd_config *c, const struct lvs_snapshot *s, bool defaults,

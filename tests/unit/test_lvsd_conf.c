@@ -285,6 +285,37 @@ static void test_checks_build(void)
 	lvsd_conf_free(c);
 }
 
+/* Unconfigured UDP services and port-less real servers get no default
+ * TCP check: it would call healthy servers down. */
+static void test_checks_skip(void)
+{
+	struct lvsd_config *c = lvsd_conf_default();
+	struct lvs_snapshot *s = snapshot_new();
+	struct lvs_service udp = { .af = AF_INET, .protocol = IPPROTO_UDP, .port = 53 };
+	inet_pton(AF_INET, "203.0.113.53", &udp.addr.v4);
+	snapshot_add_service(s, &udp);
+	struct lvs_dest d = { .af = AF_INET, .port = 53 };
+	inet_pton(AF_INET, "192.0.2.53", &d.addr.v4);
+	snapshot_add_dest(s, 0, &d);
+	struct lvs_service fwm = { .af = AF_INET, .fwmark = 5 };
+	snapshot_add_service(s, &fwm);
+	d.port = 0;
+	snapshot_add_dest(s, 1, &d);
+	d.port = 443;
+	snapshot_add_dest(s, 1, &d);
+	snapshot_finish(s);
+	struct lvs_check_spec *v;
+	size_t n;
+	CU_ASSERT_EQUAL(lvsd_checks_build(c, s, true, &v, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(v[0].port, 443);
+	for (size_t i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(health_spec_check(&v[i], NULL, 0), 0);
+	free(v);
+	snapshot_unref(s);
+	lvsd_conf_free(c);
+}
+
 int register_lvsd_conf(void)
 {
 	CU_pSuite s = CU_add_suite("lvsd_conf", suite_init, suite_clean);
@@ -296,7 +327,8 @@ int register_lvsd_conf(void)
 	    !CU_add_test(s, "share/lvsd.conf.example parses", test_example_parses) ||
 	    !CU_add_test(s, "defaults", test_defaults) ||
 	    !CU_add_test(s, "service syntax", test_parse_service) ||
-	    !CU_add_test(s, "check set from config and table", test_checks_build))
+	    !CU_add_test(s, "check set from config and table", test_checks_build) ||
+	    !CU_add_test(s, "no default check where it cannot work", test_checks_skip))
 		return -1;
 	return 0;
 }
