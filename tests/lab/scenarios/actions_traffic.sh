@@ -1,0 +1,116 @@
+# Quiesce, drain and restore under steady traffic through a NAT service and
+# a DR service.  New connections are counted from the kernel's connection
+# table (ipvsadm -Lnc: an entry per connection, kept 2 minutes in TIME_WAIT,
+# longer than this scenario), so a count is exact and immediate.
+#   - after quiesce the quiesced server gets no new connection, the others do;
+#   - restore brings its share back;
+#   - drain --wait returns once its connections are gone (UDP, with a 3 s
+#     timeout, so that they go within the scenario), and exits 3 when they
+#     are not gone by --timeout; drain --wait --remove deletes the server.
+. /lab/lib.sh
+
+lab_have_lvstop || exit 0
+lab_check topology.nat lab_nat || exit 0
+lab_check topology.dr lab_dr || exit 0
+
+export LVSTOP_STATE_FILE=/tmp/lvstop-state.json
+export LVSTOP_AUDIT_LOG=/tmp/lvstop-audit.log
+set -- $LAB_NAT_RS
+NAT1=$1 NAT2=$2
+set -- $LAB_DR_RS
+DR1=$1 DR2=$2
+
+# conns DEST: connection entries to a real server (ADDR:PORT).
+conns() { ipvsadm -Lnc | awk -v d="$1" 'NR > 2 && $6 == d { n++ } END { print n + 0 }'; }
+counts() { echo "$(conns "$NAT1:80") $(conns "$NAT2:80") $(conns "$DR1:80") $(conns "$DR2:80")"; }
+# delta BEFORE AFTER I: the increase of the I-th count.
+delta() { echo "$1" "$2" | awk -v i="$3" '{ print $(i + 4) - $i }'; }
+
+# Steady HTTP traffic to both services until /tmp/stop exists.
+(
+	while [ ! -e /tmp/stop ]; do
+		lab_get "$LAB_NAT_VIP" 80 >/dev/null
+		lab_get "$LAB_DR_VIP" 80 >/dev/null
+	done
+) &
+
+sleep 2
+c0=$(counts)
+sleep 3
+c1=$(counts)
+lab_check baseline.nat1 test "$(delta "$c0" "$c1" 1)" -gt 0
+lab_check baseline.nat2 test "$(delta "$c0" "$c1" 2)" -gt 0
+lab_check baseline.dr1 test "$(delta "$c0" "$c1" 3)" -gt 0
+
+lab_check quiesce.nat1 lvstop quiesce -t "$LAB_NAT_VIP:80" -r "$NAT1"
+lab_check quiesce.dr1 lvstop quiesce -t "$LAB_DR_VIP:80" -r "$DR1"
+sleep 1 # a request in flight may still land
+c0=$(counts)
+sleep 4
+c1=$(counts)
+lab_eq quiesced.nat1-no-new 0 "$(delta "$c0" "$c1" 1)"
+lab_check quiesced.nat2-gets-new test "$(delta "$c0" "$c1" 2)" -gt 0
+lab_eq quiesced.dr1-no-new 0 "$(delta "$c0" "$c1" 3)"
+lab_check quiesced.dr2-gets-new test "$(delta "$c0" "$c1" 4)" -gt 0
+
+lab_check restore.nat1 lvstop restore -t "$LAB_NAT_VIP:80" -r "$NAT1"
+lab_check restore.dr1 lvstop restore -t "$LAB_DR_VIP:80" -r "$DR1"
+lab_eq restore.dr1-weight 3 "$(ipvsadm -Sn | awk -v d="$DR1:80" '$5 == d { print $8 }')"
+c0=$(counts)
+sleep 4
+c1=$(counts)
+lab_check restored.nat1-gets-new test "$(delta "$c0" "$c1" 1)" -gt 0
+lab_check restored.dr1-gets-new test "$(delta "$c0" "$c1" 3)" -gt 0
+# wrr 3:1: dr1 takes the larger share again.
+lab_check restored.dr1-share test "$(delta "$c0" "$c1" 3)" -gt "$(delta "$c0" "$c1" 4)"
+
+# A drain whose connections cannot go in time (TCP TIME_WAIT lasts 2 min):
+# exit 3 after --timeout, the server stays at weight 0.
+start=$(date +%s)
+lvstop drain -t "$LAB_NAT_VIP:80" -r "$NAT2" --wait --timeout 2 >/dev/null 2>&1
+lab_eq drain.timeout-exit 3 "$?"
+lab_check drain.timeout-bounded test $(($(date +%s) - start)) -le 6
+lab_eq drain.timeout-weight 0 "$(ipvsadm -Sn | awk -v d="$NAT2:80" '$5 == d && $1 == "-a" { print $8 }')"
+lab_check drain.restore lvstop restore -t "$LAB_NAT_VIP:80" -r "$NAT2"
+touch /tmp/stop
+
+# UDP through NAT, udp timeout 3 s: connections of a drained server go.
+lvstop timeouts 0 0 3 >/dev/null
+ipvsadm -A -u "$LAB_NAT_VIP:53" -s rr
+ipvsadm -a -u "$LAB_NAT_VIP:53" -r "$NAT1:53" -m -w 1
+ipvsadm -a -u "$LAB_NAT_VIP:53" -r "$NAT2:53" -m -w 1
+rm -f /tmp/stop-udp
+(
+	while [ ! -e /tmp/stop-udp ]; do
+		lab_in client timeout 1 nslookup example.org "$LAB_NAT_VIP" >/dev/null 2>&1
+	done
+) &
+(
+	while [ ! -e /tmp/stop-udp ]; do
+		lab_in client timeout 1 nslookup example.net "$LAB_NAT_VIP" >/dev/null 2>&1
+	done
+) &
+sleep 3
+lab_check udp.nat1-has-conns test "$(conns "$NAT1:53")" -gt 0
+before2=$(conns "$NAT2:53")
+start=$(date +%s)
+out=$(lvstop drain -u "$LAB_NAT_VIP:53" -r "$NAT1" --wait --timeout 40 2>&1)
+rc=$?
+took=$(($(date +%s) - start))
+lab_eq drain.udp-exit 0 "$rc"
+lab_check drain.udp-progress sh -c "echo '$out' | grep -q 'active .* inactive .* persistent'"
+lab_check drain.udp-bounded test "$took" -le 20
+lab_eq drain.udp-zero "0 0" "$(ipvsadm -Ln | awk -v d="$NAT1:53" '$2 == d { print $5, $6 }')"
+lab_eq drain.udp-weight 0 "$(ipvsadm -Sn | awk -v d="$NAT1:53" '$5 == d { print $8 }')"
+lab_check drain.udp-others-served test "$(conns "$NAT2:53")" -gt "$before2"
+lab_check drain.state-file grep -q '"draining": true' "$LVSTOP_STATE_FILE"
+
+# drain --remove on the other one: all weights 0, its entries expire, and
+# it is deleted.
+lab_check drain.remove lvstop drain -u "$LAB_NAT_VIP:53" -r "$NAT2" --wait --timeout 40 --remove
+lab_eq drain.removed "" "$(ipvsadm -Sn | grep "$NAT2:53")"
+touch /tmp/stop-udp
+lab_check drain.audit grep -q '"action":"del-server"' "$LVSTOP_AUDIT_LOG"
+lab_check restore.after-drain lvstop restore -u "$LAB_NAT_VIP:53" -r "$NAT1"
+lab_eq restore.after-drain-weight 1 "$(ipvsadm -Sn | awk -v d="$NAT1:53" '$5 == d { print $8 }')"
+wait

@@ -1,0 +1,241 @@
+#include <CUnit/CUnit.h>
+#include <arpa/inet.h>
+#include <linux/ip_vs.h>
+#include <string.h>
+
+#include "actions/args.h"
+#include "actions/ops.h"
+
+/* Split a command line into argv (no quoting) and parse it. */
+static int parse(const char *line, struct lvs_args *g, char *err, size_t errlen)
+{
+	char buf[512], *argv[64];
+	snprintf(buf, sizeof(buf), "%s", line);
+	int argc = args_split(buf, argv, 64);
+	CU_ASSERT_FATAL(argc >= 0);
+	int r = args_parse(argc, argv, g, err, errlen);
+	g->file = NULL; /* pointed into buf */
+	return r;
+}
+
+static void test_service_forms(void)
+{
+	struct lvs_args g;
+	char err[LVS_ERR_MAX], a[64];
+
+	CU_ASSERT_EQUAL(parse("add-service -t 203.0.113.10:80 -s rr", &g, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(g.act, LVS_ACT_ADD_SVC);
+	CU_ASSERT_EQUAL(g.svc.af, AF_INET);
+	CU_ASSERT_EQUAL(g.svc.protocol, IPPROTO_TCP);
+	CU_ASSERT_EQUAL(g.svc.port, 80);
+	CU_ASSERT_STRING_EQUAL(inet_ntop(AF_INET, &g.svc.addr.v4, a, sizeof(a)), "203.0.113.10");
+	CU_ASSERT_STRING_EQUAL(g.svc.sched, "rr");
+	CU_ASSERT(g.given & LVS_ARG_SCHED);
+
+	CU_ASSERT_EQUAL(parse("-A --sctp-service [2001:db8::1]:9000 -s lblcr -p -M 64", &g, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(g.svc.af, AF_INET6);
+	CU_ASSERT_EQUAL(g.svc.protocol, IPPROTO_SCTP);
+	CU_ASSERT_EQUAL(g.svc.port, 9000);
+	CU_ASSERT_EQUAL(g.svc.timeout, LVS_PERSIST_DEFAULT);
+	CU_ASSERT(g.svc.flags & IP_VS_SVC_F_PERSISTENT);
+	CU_ASSERT_EQUAL(g.svc.netmask, 64);
+
+	CU_ASSERT_EQUAL(parse("add-service -f 43 -6 -s ovf -p 120 -M 64 -o", &g, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(g.svc.fwmark, 43);
+	CU_ASSERT_EQUAL(g.svc.af, AF_INET6);
+	CU_ASSERT_EQUAL(g.svc.timeout, 120);
+	CU_ASSERT(g.svc.flags & IP_VS_SVC_F_ONEPACKET);
+
+	CU_ASSERT_EQUAL(parse("-A -u 203.0.113.13:53 -s sh -o -b sh-fallback,sh-port", &g, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(g.svc.flags & (IP_VS_SVC_F_SCHED1 | IP_VS_SVC_F_SCHED2),
+			IP_VS_SVC_F_SCHED1 | IP_VS_SVC_F_SCHED2);
+
+	CU_ASSERT_EQUAL(parse("add-service -t 203.0.113.11:443 -s wlc -p 600 -M 255.255.255.0", &g, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(g.svc.netmask, htonl(0xffffff00u));
+}
+
+static void test_server_forms(void)
+{
+	struct lvs_args g;
+	char err[LVS_ERR_MAX];
+
+	CU_ASSERT_EQUAL(parse("-a -u 203.0.113.13:53 -r 192.0.2.12:53 -i -w 1 --tun-type gue --tun-port 6080 --tun-nocsum",
+			      &g, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(g.act, LVS_ACT_ADD_DEST);
+	CU_ASSERT_EQUAL(g.dest.fwd, LVS_FWD_TUNNEL);
+	CU_ASSERT_EQUAL(g.dest.tun_type, IP_VS_CONN_F_TUNNEL_TYPE_GUE);
+	CU_ASSERT_EQUAL(g.dest.tun_port, 6080);
+	CU_ASSERT(g.given & LVS_ARG_DEST_PORT);
+
+	CU_ASSERT_EQUAL(parse("quiesce -t 203.0.113.10:80 -r [2001:db8:a::11]", &g, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(g.dest.af, AF_INET6);
+	CU_ASSERT_FALSE(g.given & LVS_ARG_DEST_PORT);
+
+	CU_ASSERT_EQUAL(parse("weight -t 203.0.113.10:80 -r 192.0.2.11 -3", &g, err, sizeof(err)), 0);
+	CU_ASSERT(g.weight_relative);
+	CU_ASSERT_EQUAL(g.weight_delta, -3);
+	CU_ASSERT_EQUAL(parse("weight -t 203.0.113.10:80 -r 192.0.2.11 +4", &g, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(g.weight_delta, 4);
+	CU_ASSERT_EQUAL(parse("weight -t 203.0.113.10:80 -r 192.0.2.11 7", &g, err, sizeof(err)), 0);
+	CU_ASSERT_FALSE(g.weight_relative);
+	CU_ASSERT_EQUAL(g.dest.weight, 7);
+
+	CU_ASSERT_EQUAL(parse("drain -f 5 -r 192.0.2.11 --wait --timeout 30 --remove", &g, err, sizeof(err)), 0);
+	CU_ASSERT(g.wait && g.remove && g.has_wait_timeout);
+	CU_ASSERT_EQUAL(g.wait_timeout, 30);
+
+	CU_ASSERT_EQUAL(parse("timeouts 900 0 300", &g, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(g.timeouts[0], 900);
+	CU_ASSERT_EQUAL(g.timeouts[1], 0);
+	CU_ASSERT_EQUAL(parse("flush --yes", &g, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(parse("zero", &g, err, sizeof(err)), 0);
+	CU_ASSERT_FALSE(g.given & LVS_ARG_SVC);
+}
+
+/* Every malformed command: rejected, with a message naming the field. */
+static void test_malformed(void)
+{
+	static const struct {
+		const char *line, *want;
+	} cases[] = {
+		{ "add-service -t 203.0.113.300:80", "service address: '203.0.113.300' is not an IPv4 address" },
+		{ "add-service -t 203.0.113.5:70000", "service address port: 70000 is out of range" },
+		{ "add-service -t 203.0.113.5:", "service address port: '' is not a number" },
+		{ "add-service -t 2001:db8::1:80", "write an IPv6 address in brackets" },
+		{ "add-service -t [2001:db8::1:80", "has no closing ']'" },
+		{ "add-service -t [2001:db8::1]x", "text after ']'" },
+		{ "add-service -t [192.0.2.1]:80", "'192.0.2.1' is not an IPv6 address" },
+		{ "add-service -t www.example.org:80", "names are not resolved" },
+		{ "add-service -f 0", "firewall mark: 0 is out of range" },
+		{ "add-service -f 4294967296", "firewall mark: 4294967296 is out of range" },
+		{ "add-service -f -1", "firewall mark: '-1' is not a number" },
+		{ "add-service -t 203.0.113.5:80 -s best", "scheduler: 'best' is not an IPVS scheduler" },
+		{ "add-service -t 203.0.113.5:80 -p 2678401", "persistence timeout (-p): 2678401 is out of range" },
+		{ "add-service -t 203.0.113.5:80 -p 0", "persistence timeout (-p): 0 is out of range" },
+		{ "add-service -t 203.0.113.5:80 -p -M 255.255.0.255", "not a contiguous netmask" },
+		{ "add-service -t 203.0.113.5:80 -p -M 24", "'24' is not an IPv4 netmask" },
+		{ "add-service -f 3 -6 -p -M 0", "netmask (-M): 0 is out of range" },
+		{ "add-service -t 203.0.113.5:80 -b fast", "'fast' is not a scheduler flag" },
+		{ "add-service -t 203.0.113.5:80 -b persistent", "'persistent' is not a scheduler flag" },
+		{ "add-service -t 203.0.113.5:80 -b sh-port", "belong to the sh scheduler, not wlc" },
+		{ "add-service -t 203.0.113.5:80 -s mh -b sh-port", "belong to the sh scheduler, not mh" },
+		{ "add-service -t 203.0.113.5:80 --pe rtsp", "persistence engine (--pe): 'rtsp'" },
+		{ "add-service -t 203.0.113.5:80 -t 203.0.113.6:80", "option '-t' given twice" },
+		{ "add-service -t 203.0.113.5:80 -f 3", "give one service" },
+		{ "add-service -t 203.0.113.5:80 -6", "-6 applies to firewall-mark services only" },
+		{ "add-service -t 203.0.113.5:80 -r 192.0.2.1", "option '-r' does not apply" },
+		{ "add-service", "missing the virtual service" },
+		{ "add-server -t 203.0.113.5:80", "missing the real server" },
+		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1 -w 2147483648", "weight: 2147483648 is out of range" },
+		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1 -w 1.5", "weight: '1.5' is not a number" },
+		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1 -w", "option '-w' needs a value" },
+		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1 -x 4294967296", "upper threshold (-x): 4294967296 is out of range" },
+		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1 -x 5 -y 6", "lower threshold (-y 6) is above the upper one (-x 5)" },
+		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1 -g -i", "-g, -i and -m exclude each other" },
+		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1 -m --tun-port 5", "need tunnelling (-i)" },
+		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1 -i --tun-type vxlan", "'vxlan' is not one of ipip, gue, gre" },
+		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1 -i --tun-port 0", "tunnel port (--tun-port): 0 is out of range" },
+		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1 -i --tun-csum --tun-nocsum", "exclude each other" },
+		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1:99999", "real server port: 99999 is out of range" },
+		{ "weight -t 203.0.113.5:80 -r 192.0.2.1", "weight: missing" },
+		{ "weight -t 203.0.113.5:80 -r 192.0.2.1 +x", "weight: 'x' is not a number" },
+		{ "weight -t 203.0.113.5:80 -r 192.0.2.1 3 4", "give the new weight once" },
+		{ "drain -t 203.0.113.5:80 -r 192.0.2.1 --timeout 5", "--timeout and --remove need --wait" },
+		{ "drain -t 203.0.113.5:80 -r 192.0.2.1 --wait --timeout 0", "drain timeout (--timeout): 0 is out of range" },
+		{ "timeouts 1 2", "give three values" },
+		{ "timeouts 1 2 2678401", "udp timeout: 2678401 is out of range" },
+		{ "flush", "add --yes to confirm" },
+		{ "load", "give one file" },
+		{ "save extra", "unexpected argument 'extra'" },
+		{ "quiesce -t 203.0.113.5:80 -r 192.0.2.1 --frobnicate", "unknown option '--frobnicate'" },
+		{ "quiesce -t 203.0.113.5:80 -r 192.0.2.1 -Z", "unknown option '-Z'" },
+		{ "explode", "unknown command 'explode'" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lvs_args g;
+		char err[LVS_ERR_MAX] = "";
+		int r = parse(cases[i].line, &g, err, sizeof(err));
+		if (r != -EINVAL || !strstr(err, cases[i].want))
+			fprintf(stderr, "\n  '%s': r=%d err='%s' (wanted '%s')\n", cases[i].line, r, err,
+				cases[i].want);
+		CU_ASSERT_EQUAL(r, -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].want));
+	}
+}
+
+/* The checks on whole objects (after merging current values). */
+static void test_checks(void)
+{
+	struct lvs_service svc = { .af = AF_INET, .protocol = IPPROTO_TCP, .port = 80, .sched = "rr",
+				   .netmask = 0xffffffffu };
+	struct lvs_dest d = { .af = AF_INET, .port = 80, .fwd = LVS_FWD_MASQ, .weight = 1 };
+	char err[LVS_ERR_MAX];
+
+	CU_ASSERT_EQUAL(args_check_service(&svc, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(args_check_dest(&svc, &d, err, sizeof(err)), 0);
+
+	struct lvs_service s2 = svc;
+	s2.port = 0;
+	CU_ASSERT_EQUAL(args_check_service(&s2, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "needs a persistent service"));
+	s2.flags = IP_VS_SVC_F_PERSISTENT;
+	s2.timeout = 300;
+	CU_ASSERT_EQUAL(args_check_service(&s2, err, sizeof(err)), 0);
+
+	struct lvs_dest d2 = d;
+	d2.fwd = LVS_FWD_ROUTE;
+	d2.port = 8080;
+	CU_ASSERT_EQUAL(args_check_dest(&svc, &d2, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "keep the service's port (80), not 8080"));
+	svc.fwmark = 5; /* marks have no port to keep */
+	CU_ASSERT_EQUAL(args_check_dest(&svc, &d2, err, sizeof(err)), 0);
+	svc.fwmark = 0;
+
+	d2 = d;
+	d2.af = AF_INET6;
+	CU_ASSERT_EQUAL(args_check_dest(&svc, &d2, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "must use tunnelling"));
+	d2.fwd = LVS_FWD_TUNNEL;
+	CU_ASSERT_EQUAL(args_check_dest(&svc, &d2, err, sizeof(err)), 0);
+
+	d2 = d;
+	d2.l_thresh = 5; /* no upper threshold: the kernel answers ERANGE */
+	CU_ASSERT_EQUAL(args_check_dest(&svc, &d2, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "needs an upper one"));
+
+	d2 = d;
+	d2.fwd = LVS_FWD_TUNNEL;
+	d2.tun_type = IP_VS_CONN_F_TUNNEL_TYPE_GRE;
+	d2.tun_port = 5;
+	CU_ASSERT_EQUAL(args_check_dest(&svc, &d2, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "gre takes no port"));
+}
+
+static void test_words(void)
+{
+	enum lvs_act act;
+	static const char *const words[] = { "quiesce", "drain", "restore", "weight", "add-service",
+		"edit-service", "del-service", "add-server", "edit-server", "del-server", "zero",
+		"timeouts", "flush", "save", "load" };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		CU_ASSERT_EQUAL(args_act_from_word(words[i], &act), 0);
+		CU_ASSERT_STRING_EQUAL(args_act_name(act), words[i]);
+	}
+	CU_ASSERT_EQUAL(args_act_from_word("-a", &act), 0);
+	CU_ASSERT_EQUAL(act, LVS_ACT_ADD_DEST);
+	CU_ASSERT_EQUAL(args_act_from_word("list", &act), -EINVAL);
+	CU_ASSERT(args_sched_known("mh"));
+	CU_ASSERT_FALSE(args_sched_known("twos"));
+}
+
+int register_args(void)
+{
+	CU_pSuite s = CU_add_suite("args", NULL, NULL);
+	if (!s || !CU_add_test(s, "service forms", test_service_forms) ||
+	    !CU_add_test(s, "real server forms", test_server_forms) ||
+	    !CU_add_test(s, "malformed commands", test_malformed) ||
+	    !CU_add_test(s, "whole-object checks", test_checks) ||
+	    !CU_add_test(s, "command words", test_words))
+		return -1;
+	return 0;
+}
