@@ -591,6 +591,10 @@ int args_check_dest(const struct lvs_service *svc, const struct lvs_dest *d, cha
 			FAIL("tunnel options: ipip takes no port or checksum option (use --tun-type gue or gre)");
 		if (d->tun_type == IP_VS_CONN_F_TUNNEL_TYPE_GRE && d->tun_port)
 			FAIL("tunnel port (--tun-port): gre takes no port");
+		/* Remote checksum offload is a GUE option (ipvsadm refuses it elsewhere). */
+		if (d->tun_type != IP_VS_CONN_F_TUNNEL_TYPE_GUE &&
+		    (d->tun_flags & IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM))
+			FAIL("tunnel checksum: --tun-remcsum needs --tun-type gue");
 	} else if (d->tun_type || d->tun_port || d->tun_flags) {
 		FAIL("tunnel options (--tun-*) need tunnelling (-i)");
 	}
