@@ -143,6 +143,23 @@ lab_eq lvsd.global-conns "$(awk '$1 ~ /^(TCP|UDP|SCTP|FWM)$/ { n += ($3 == "IPv6
 	"$(awk '$1 == "ipvs_connections_total" { print $2 }' /tmp/m.txt)"
 lab_eq lvsd.time-wait-entries "$(awk '$3 == "TIME_WAIT" { n++ } END { print n + 0 }' /tmp/conns.txt)" \
 	"$(sed -n 's/^ipvs_connection_entries{state="TIME_WAIT"} //p' /tmp/m.txt)"
+# The body from the real kernel, linted the way promtool lints (promtool
+# itself runs on the host against a recording: tests/exporter/run.sh):
+# HELP and TYPE before every family, counters and only counters in
+# _total, no series twice, every value a number.
+lint=$(awk '
+	/^# HELP / { help[$3] = 1; next }
+	/^# TYPE / { type[$3] = $4; fam = $3
+		if (!help[$3]) { print "no HELP for " $3; exit }
+		if (($4 == "counter") != ($3 ~ /_total$/)) { print "bad _total on " $4 " " $3; exit }
+		next }
+	/^#/ { next }
+	{ key = $0; sub(/ [^ ]*$/, "", key); name = key; sub(/[{].*/, "", name)
+		if (name != fam) { print "sample " name " outside its family " fam; exit }
+		if (seen[key]++) { print "duplicate " key; exit }
+		if ($NF !~ /^-?[0-9.e+]+$/ && $NF != "NaN") { print "bad value in " $0; exit } }
+' /tmp/m.txt)
+lab_eq lvsd.body-lints-clean "" "$lint"
 lab_eq lvsd.fwmark-both-families 2 "$(grep -c '^ipvs_service_info{service="fwm6\{0,1\}:1"' /tmp/m.txt)"
 
 # --- health: stop nat1's httpd, then start it again ------------------------
