@@ -17,8 +17,20 @@ void table_init(struct table *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static void text_drop(struct table *t)
+{
+	snapshot_unref(t->text_of);
+	free(t->text);
+	free(t->svc_text);
+	free(t->dest_text);
+	t->text_of = NULL;
+	t->text = NULL;
+	t->svc_text = t->dest_text = NULL;
+}
+
 void table_done(struct table *t)
 {
+	text_drop(t);
 	free(t->rows);
 	memset(t, 0, sizeof(*t));
 }
@@ -171,6 +183,8 @@ static int cmp_svc_name(const struct lvs_service *a, const struct lvs_service *b
 	return r ? r : (a->protocol > b->protocol) - (a->protocol < b->protocol);
 }
 
+static const char *sched_text(const struct lvs_service *v, const struct lvs_dest *d);
+
 static int cmp_text(const struct lvs_service *va, const struct lvs_dest *da,
 		    const struct lvs_service *vb, const struct lvs_dest *db, enum col_id c)
 {
@@ -180,10 +194,7 @@ static int cmp_text(const struct lvs_service *va, const struct lvs_dest *da,
 		r = strcmp(lvs_service_proto_name(va), lvs_service_proto_name(vb));
 		break;
 	case COL_SCHED:
-		if (da && db)
-			r = strcmp(lvs_fwd_name(da->fwd), lvs_fwd_name(db->fwd));
-		else
-			r = strcmp(va->sched, vb->sched);
+		r = strcmp(sched_text(va, da), sched_text(vb, db));
 		break;
 	default:
 		break;
@@ -233,14 +244,187 @@ static int cmp_items(const void *pa, const void *pb, void *arg)
 	return (a->dest > b->dest) - (a->dest < b->dest);
 }
 
-static void fill_key(const struct lvs_snapshot *s, struct item *it, enum col_id c)
+/* Sort keys of the text columns: a number whose order agrees with the
+ * full comparison (cmp_text) wherever it differs, so that most pairs are
+ * told apart by one comparison of doubles; equal keys are then refined
+ * with cmp_text. Addresses map below 2^50: IPv4 exactly (address, port),
+ * IPv6 by their first 32 bits, firewall marks after both. */
+#define TWO_48 281474976710656.0
+static double addr_key(uint16_t af, const union lvs_addr *a, uint16_t port)
 {
-	if (is_text_col(c)) {
-		it->key = 0;
+	uint32_t hi = (uint32_t)a->raw[0] << 24 | (uint32_t)a->raw[1] << 16 | (uint32_t)a->raw[2] << 8 |
+		      a->raw[3];
+	double k = (double)hi * 65536.0;
+	return af == AF_INET6 ? TWO_48 + k : k + port;
+}
+
+static double svc_addr_key(const struct lvs_service *v)
+{
+	if (v->fwmark)
+		return 2 * TWO_48 + v->fwmark;
+	return addr_key(v->af, &v->addr, v->port);
+}
+
+/* Rank of a name in a sorted list; -1 when absent. */
+static int name_rank(const char *name, const char *const *sorted, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(name, sorted[i]))
+			return i;
+	return -1;
+}
+
+static const char *const proto_names[] = { "fwm", "ip", "sctp", "tcp", "udp" };
+
+static const char *sched_text(const struct lvs_service *v, const struct lvs_dest *d)
+{
+	return d ? lvs_fwd_name(d->fwd) : v->sched;
+}
+
+/* The scheduler and method names of a snapshot in strcmp order, so that
+ * SCHED sorts by rank and address in one number. */
+#define SCHED_RANKS 15 /* rank * SCHED_STEP + address stays below 2^53 */
+#define SCHED_STEP (2 * TWO_48 + 8589934592.0) /* above every address key */
+struct name_ranks {
+	const char *names[SCHED_RANKS];
+	int n;
+	bool overflow; /* more distinct names than ranks: rank 0 for all */
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void ranks_add(struct name_ranks *r, const char *name)
+{
+	if (r->overflow || name_rank(name, r->names, r->n) >= 0)
+		return;
+	if (r->n == SCHED_RANKS) {
+		r->overflow = true;
 		return;
 	}
+	r->names[r->n++] = name;
+}
+
+static void ranks_of(const struct lvs_snapshot *s, struct name_ranks *r)
+{
+	memset(r, 0, sizeof(*r));
+	for (uint32_t f = 0; f <= LVS_FWD_BYPASS; f++)
+		ranks_add(r, lvs_fwd_name(f));
+	for (size_t i = 0; i < s->n_services; i++)
+		ranks_add(r, s->services[i].sched);
+	qsort(r->names, (size_t)r->n, sizeof(r->names[0]), cmp_str);
+}
+
+static double text_key(const struct lvs_service *v, const struct lvs_dest *d, enum col_id c,
+		       const struct name_ranks *ranks)
+{
+	double a = d ? addr_key(d->af, &d->addr, d->port) : svc_addr_key(v);
+	switch (c) {
+	case COL_NAME: return a;
+	case COL_PROTO: {
+		int r = name_rank(lvs_service_proto_name(v), proto_names, 5);
+		return (r < 0 ? 0 : r) * 4 * TWO_48 + (r < 0 ? 0 : a);
+	}
+	case COL_SCHED: {
+		if (!ranks || ranks->overflow)
+			return 0;
+		int r = name_rank(sched_text(v, d), ranks->names, ranks->n);
+		return r < 0 ? 0 : r * SCHED_STEP + a;
+	}
+	default: return 0;
+	}
+}
+
+static void fill_key(const struct lvs_snapshot *s, struct item *it, enum col_id c,
+		     const struct name_ranks *ranks)
+{
 	const struct lvs_service *v = &s->services[it->svc];
-	it->key = num_value(v, it->dest >= 0 ? &v->dests[it->dest] : NULL, c);
+	const struct lvs_dest *d = it->dest >= 0 ? &v->dests[it->dest] : NULL;
+	it->key = is_text_col(c) ? text_key(v, d, c, ranks) : num_value(v, d, c);
+}
+
+static inline bool item_before(const struct item *a, const struct item *b, bool desc)
+{
+	if (a->key != b->key)
+		return desc ? a->key > b->key : a->key < b->key;
+	if (a->svc != b->svc)
+		return a->svc < b->svc;
+	return a->dest < b->dest;
+}
+
+static void insertion_sort(struct item *v, size_t n, bool desc)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct item x = v[i];
+		size_t j = i;
+		while (j > 0 && item_before(&x, &v[j - 1], desc)) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
+/* Quicksort on (key, svc, dest) with the comparison inlined: the keys of
+ * all items differ in (svc, dest), so there are no equal elements. */
+static void quick_sort(struct item *v, size_t n, bool desc)
+{
+	while (n > 16) {
+		size_t m = n / 2;
+		/* Median of three to the middle. */
+		if (item_before(&v[m], &v[0], desc)) {
+			struct item t = v[m]; v[m] = v[0]; v[0] = t;
+		}
+		if (item_before(&v[n - 1], &v[m], desc)) {
+			struct item t = v[m]; v[m] = v[n - 1]; v[n - 1] = t;
+			if (item_before(&v[m], &v[0], desc)) {
+				t = v[m]; v[m] = v[0]; v[0] = t;
+			}
+		}
+		struct item pivot = v[m];
+		size_t i = 0, j = n - 1;
+		for (;;) {
+			while (item_before(&v[i], &pivot, desc))
+				i++;
+			while (item_before(&pivot, &v[j], desc))
+				j--;
+			if (i >= j)
+				break;
+			struct item t = v[i]; v[i] = v[j]; v[j] = t;
+			i++;
+			j--;
+		}
+		/* Recurse into the smaller side, loop on the larger. */
+		size_t left = j + 1;
+		if (left < n - left) {
+			quick_sort(v, left, desc);
+			v += left;
+			n -= left;
+		} else {
+			quick_sort(v + left, n - left, desc);
+			n = left;
+		}
+	}
+	insertion_sort(v, n, desc);
+}
+
+/* Sort items by ctx: by key, then (text columns) runs of equal keys by the
+ * full comparison. */
+static void sort_items(struct item *v, size_t n, struct sort_ctx *ctx)
+{
+	quick_sort(v, n, ctx->desc);
+	if (!is_text_col(ctx->col))
+		return;
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && v[j].key == v[i].key)
+			j++;
+		if (j - i > 1)
+			qsort_r(v + i, j - i, sizeof(*v), cmp_items, ctx);
+		i = j;
+	}
 }
 
 bool table_match(const char *hay, const char *needle)
@@ -268,12 +452,56 @@ void table_filter_text(const struct lvs_snapshot *s, const struct row *r, char *
 	}
 }
 
-static bool row_matches(const struct lvs_snapshot *s, uint32_t svc, int32_t dest, const char *f)
+/* Build the lower-cased filter texts of every object of s (once per
+ * snapshot). 0 or -ENOMEM. */
+static int text_build(struct table *t, const struct lvs_snapshot *s)
 {
-	char txt[128];
-	struct row r = { .svc = svc, .dest = dest };
-	table_filter_text(s, &r, txt, sizeof(txt));
-	return table_match(txt, f);
+	if (t->text_of == s)
+		return 0;
+	text_drop(t);
+	size_t cap = (s->n_services + s->n_dests) * 32 + 64, used = 0;
+	t->text = malloc(cap);
+	t->svc_text = malloc((s->n_services + 1) * sizeof(uint32_t));
+	t->dest_text = malloc((s->n_dests + 1) * sizeof(uint32_t));
+	if (!t->text || !t->svc_text || !t->dest_text)
+		goto err;
+	for (size_t i = 0; i < s->n_services; i++) {
+		const struct lvs_service *v = &s->services[i];
+		for (long j = -1; j < (long)v->n_dests; j++) {
+			char buf[160];
+			struct row r = { .svc = (uint32_t)i, .dest = (int32_t)j };
+			table_filter_text(s, &r, buf, sizeof(buf));
+			size_t n = strlen(buf) + 1;
+			if (used + n > cap || used + n > UINT32_MAX) {
+				size_t ncap = cap * 2;
+				char *p = ncap <= UINT32_MAX ? realloc(t->text, ncap) : NULL;
+				if (!p)
+					goto err;
+				t->text = p;
+				cap = ncap;
+			}
+			for (size_t k = 0; k < n; k++)
+				t->text[used + k] = (char)tolower((unsigned char)buf[k]);
+			if (j < 0)
+				t->svc_text[i] = (uint32_t)used;
+			else
+				t->dest_text[v->first_dest + (size_t)j] = (uint32_t)used;
+			used += n;
+		}
+	}
+	t->text_of = snapshot_ref((struct lvs_snapshot *)s);
+	return 0;
+err:
+	text_drop(t);
+	return -ENOMEM;
+}
+
+static bool row_matches(const struct table *t, const struct lvs_snapshot *s, uint32_t svc,
+			int32_t dest, const char *lower)
+{
+	const struct lvs_service *v = &s->services[svc];
+	const char *txt = t->text + (dest < 0 ? t->svc_text[svc] : t->dest_text[v->first_dest + (size_t)dest]);
+	return strstr(txt, lower) != NULL;
 }
 
 static int reserve(struct table *t, size_t n)
@@ -311,6 +539,20 @@ int table_build(struct table *t, const struct lvs_snapshot *s, const struct tabl
 	struct item *items = NULL, *ditems = NULL;
 	size_t n_items = 0;
 	int err = -ENOMEM;
+	char lower[128];
+	struct name_ranks ranks;
+	if (o->sort_col == COL_SCHED)
+		ranks_of(s, &ranks);
+	else
+		ranks.overflow = true;
+	if (filtering) {
+		size_t k = 0;
+		for (; o->filter[k] && k + 1 < sizeof(lower); k++)
+			lower[k] = (char)tolower((unsigned char)o->filter[k]);
+		lower[k] = 0;
+		if (text_build(t, s))
+			return -ENOMEM;
+	}
 
 	if (!o->tree) {
 		items = malloc((s->n_dests + s->n_services + 1) * sizeof(*items));
@@ -318,19 +560,19 @@ int table_build(struct table *t, const struct lvs_snapshot *s, const struct tabl
 			goto err;
 		for (uint32_t i = 0; i < s->n_services; i++) {
 			const struct lvs_service *v = &s->services[i];
-			bool svc_hit = !filtering || row_matches(s, i, -1, o->filter);
+			bool svc_hit = !filtering || row_matches(t, s, i, -1, lower);
 			if (!v->n_dests) {
 				if (svc_hit)
 					items[n_items++] = (struct item){ 0, i, -1 };
 				continue;
 			}
 			for (size_t j = 0; j < v->n_dests; j++)
-				if (svc_hit || row_matches(s, i, (int32_t)j, o->filter))
+				if (svc_hit || row_matches(t, s, i, (int32_t)j, lower))
 					items[n_items++] = (struct item){ 0, i, (int32_t)j };
 		}
 		for (size_t i = 0; i < n_items; i++)
-			fill_key(s, &items[i], o->sort_col);
-		qsort_r(items, n_items, sizeof(*items), cmp_items, &ctx);
+			fill_key(s, &items[i], o->sort_col, &ranks);
+		sort_items(items, n_items, &ctx);
 		if (reserve(t, n_items))
 			goto err;
 		for (size_t i = 0; i < n_items; i++)
@@ -352,10 +594,10 @@ int table_build(struct table *t, const struct lvs_snapshot *s, const struct tabl
 		const struct lvs_service *v = &s->services[i];
 		bool show = true;
 		if (filtering) {
-			bool svc_hit = row_matches(s, i, -1, o->filter);
+			bool svc_hit = row_matches(t, s, i, -1, lower);
 			bool any = false;
 			for (size_t j = 0; j < v->n_dests; j++) {
-				bool hit = svc_hit || row_matches(s, i, (int32_t)j, o->filter);
+				bool hit = svc_hit || row_matches(t, s, i, (int32_t)j, lower);
 				dmatch[v->first_dest + j] = hit;
 				any |= hit;
 			}
@@ -364,13 +606,13 @@ int table_build(struct table *t, const struct lvs_snapshot *s, const struct tabl
 		if (!show)
 			continue;
 		items[n_items] = (struct item){ 0, i, -1 };
-		fill_key(s, &items[n_items], o->sort_col);
+		fill_key(s, &items[n_items], o->sort_col, &ranks);
 		n_items++;
 		if (v->n_dests > max_dests)
 			max_dests = v->n_dests;
 		total += 1 + v->n_dests;
 	}
-	qsort_r(items, n_items, sizeof(*items), cmp_items, &ctx);
+	sort_items(items, n_items, &ctx);
 	ditems = malloc((max_dests + 1) * sizeof(*ditems));
 	if (!ditems || reserve(t, total)) {
 		free(dmatch);
@@ -387,10 +629,10 @@ int table_build(struct table *t, const struct lvs_snapshot *s, const struct tabl
 			if (dmatch && !dmatch[v->first_dest + j])
 				continue;
 			ditems[nd] = (struct item){ 0, items[i].svc, (int32_t)j };
-			fill_key(s, &ditems[nd], o->sort_col);
+			fill_key(s, &ditems[nd], o->sort_col, &ranks);
 			nd++;
 		}
-		qsort_r(ditems, nd, sizeof(*ditems), cmp_items, &ctx);
+		sort_items(ditems, nd, &ctx);
 		for (size_t j = 0; j < nd; j++)
 			t->rows[t->n++] = (struct row){ ditems[j].svc, ditems[j].dest,
 							j + 1 == nd ? ROW_LAST : 0 };

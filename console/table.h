@@ -39,6 +39,13 @@ struct table_opts {
 struct table {
 	struct row *rows; /* owned */
 	size_t n, cap;
+	/* Filter texts of every object of one snapshot, lower-cased, built
+	 * on the first filtered build and kept while the snapshot is the
+	 * same (so typing a filter does not format 100,000 addresses per
+	 * key). */
+	struct lvs_snapshot *text_of; /* one reference held, or NULL */
+	char *text;                   /* owned; NUL-separated */
+	uint32_t *svc_text, *dest_text; /* owned; offsets into text */
 };
 
 void table_init(struct table *t);

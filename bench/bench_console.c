@@ -1,0 +1,511 @@
+/* Console benchmark: a recording of 10,000 services x 10 real servers
+ * replayed into the full-screen console under a 200x60 pseudo-terminal;
+ * keys sent by the benchmark. Measures keypress-to-frame latency (from
+ * writing the key to the pty until the frame's last byte was read: the
+ * output then stays quiet for QUIET_MS), bytes written per frame, and the
+ * console's peak memory (VmHWM).
+ *
+ *   bench_console                      run the benchmark
+ *   bench_console --gen FILE S R N     write a recording of S services x R
+ *                                      real servers, N snapshots 2 s apart
+ *
+ * The recording generator is also how the console is tried by hand:
+ * `build/lvstop --replay FILE`. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/ip_vs.h>
+#include <math.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "collector/names.h"
+#include "collector/snapjson.h"
+#include "collector/snapshot.h"
+
+/* ---- the recording ------------------------------------------------------ */
+
+static const char *const scheds[] = { "wrr", "rr", "wlc", "lc", "sh", "mh", "sed", "nq" };
+
+/* Snapshot number t of a table of ns services x nd real servers. The
+ * table changes a little from one snapshot to the next so that the event
+ * log has something to show: at t = 2 the last service leaves, at t = 3 a
+ * weight changes, at t = 4 a real server is added. Counters grow with t
+ * at a per-object pace, so rates differ between rows. */
+static struct lvs_snapshot *gen_snapshot(size_t ns, size_t nd, unsigned t, double t0)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	if (!s)
+		return NULL;
+	s->time = t0 + 2.0 * t;
+	s->version = (1 << 16) | (2 << 8) | 1;
+	s->conn_tab_size = 4096;
+	s->timeout_tcp = 900;
+	s->timeout_tcpfin = 120;
+	s->timeout_udp = 300;
+	size_t shown = ns;
+	if (t >= 2 && ns > 1)
+		shown = ns - 1;
+	uint64_t conn_total = 0;
+	for (size_t i = 0; i < shown; i++) {
+		struct lvs_service v = { 0 };
+		v.af = AF_INET;
+		v.protocol = IPPROTO_TCP;
+		v.port = i % 4 == 1 ? 443 : 80;
+		if (i % 17 == 5) {
+			v.protocol = IPPROTO_UDP;
+			v.port = 53;
+		}
+		if (i % 29 == 7) {
+			v.af = AF_INET6;
+			inet_pton(AF_INET6, "2001:db8:f::", &v.addr.v6);
+			v.addr.v6.s6_addr[14] = (uint8_t)(i >> 8);
+			v.addr.v6.s6_addr[15] = (uint8_t)i;
+			v.netmask = 128;
+		} else if (i % 31 == 9) {
+			v.protocol = 0;
+			v.port = 0;
+			v.fwmark = (uint32_t)(i + 1);
+			v.netmask = 0xffffffff;
+		} else {
+			v.addr.v4.s_addr = htonl(0xcb007100u + (uint32_t)i); /* 203.0.113.0 + i */
+			v.netmask = 0xffffffff;
+		}
+		snprintf(v.sched, sizeof(v.sched), "%s", scheds[i % 8]);
+		if (i % 5 == 3) {
+			v.flags = IP_VS_SVC_F_PERSISTENT;
+			v.timeout = 300;
+		}
+		v.flags |= IP_VS_SVC_F_HASHED;
+		uint64_t pace = 1 + (i * 7919) % 97;
+		v.stats.conns = pace * 10 * t + i;
+		v.stats.inpkts = v.stats.conns * 12;
+		v.stats.outpkts = v.stats.conns * 10;
+		v.stats.inbytes = v.stats.inpkts * 700;
+		v.stats.outbytes = v.stats.outpkts * 1400;
+		v.krates = (struct lvs_kern_rates){ pace * 5, pace * 60, pace * 50, pace * 42000,
+						    pace * 70000 };
+		if (snapshot_add_service(s, &v))
+			goto err;
+		size_t n = nd + (t >= 4 && i == 0 ? 1 : 0);
+		for (size_t j = 0; j < n; j++) {
+			struct lvs_dest d = { 0 };
+			d.af = AF_INET;
+			d.addr.v4.s_addr = htonl(0x0a000000u + (uint32_t)(i << 8) + (uint32_t)j + 1);
+			d.port = v.port ? v.port : 80;
+			d.fwd = (uint32_t)(i % 3 == 0 ? LVS_FWD_MASQ : i % 3 == 1 ? LVS_FWD_ROUTE : LVS_FWD_TUNNEL);
+			d.weight = (int32_t)(1 + j % 3);
+			if (t >= 3 && i == 0 && j == 0)
+				d.weight = 5;
+			if (j == 3)
+				d.weight = 0;
+			uint64_t dp = pace * (j + 1);
+			d.active_conns = (uint32_t)(dp % 50 + t);
+			d.inact_conns = (uint32_t)(dp % 200);
+			d.persist_conns = v.timeout ? (uint32_t)(dp % 7) : 0;
+			d.stats.conns = dp * 2 * t + j;
+			d.stats.inpkts = d.stats.conns * 12;
+			d.stats.outpkts = d.stats.conns * 10;
+			d.stats.inbytes = d.stats.inpkts * 700;
+			d.stats.outbytes = d.stats.outpkts * 1400;
+			d.krates = (struct lvs_kern_rates){ dp, dp * 12, dp * 10, dp * 8400, dp * 14000 };
+			if (snapshot_add_dest(s, i, &d))
+				goto err;
+			conn_total += d.active_conns + d.inact_conns;
+		}
+	}
+	snapshot_finish(s);
+	/* A small connection summary: states, the first real servers, clients. */
+	struct lvs_conn_summary *c = &s->conns;
+	c->available = true;
+	c->total = conn_total;
+	static const char *const st[] = { "ESTABLISHED", "TIME_WAIT", "FIN_WAIT", "SYN_RECV", "UDP" };
+	uint64_t left = conn_total;
+	for (size_t k = 0; k < 5; k++) {
+		snprintf(c->states[k].name, sizeof(c->states[k].name), "%s", st[k]);
+		c->states[k].count = k == 4 ? left : left / 2;
+		left -= c->states[k].count;
+	}
+	c->n_states = 5;
+	size_t ncd = s->n_dests < 64 ? s->n_dests : 64;
+	c->dests = calloc(ncd + 1, sizeof(*c->dests));
+	c->top_clients = calloc(10, sizeof(*c->top_clients));
+	if (!c->dests || !c->top_clients)
+		goto err;
+	for (size_t k = 0; k < ncd; k++) {
+		struct lvs_conn_dest *d = &c->dests[k];
+		d->af = s->dests[k].af;
+		d->addr = s->dests[k].addr;
+		d->port = s->dests[k].port;
+		d->n_states = 2;
+		snprintf(d->states[0].name, sizeof(d->states[0].name), "ESTABLISHED");
+		d->states[0].count = s->dests[k].active_conns;
+		snprintf(d->states[1].name, sizeof(d->states[1].name), "TIME_WAIT");
+		d->states[1].count = s->dests[k].inact_conns;
+		d->total = d->states[0].count + d->states[1].count;
+	}
+	c->n_dests = ncd;
+	for (size_t k = 0; k < 10; k++) {
+		c->top_clients[k].af = AF_INET;
+		c->top_clients[k].addr.v4.s_addr = htonl(0xc6336402u + (uint32_t)k); /* 198.51.100.2 */
+		c->top_clients[k].conns = (10 - k) * 10 + t;
+	}
+	c->n_top_clients = 10;
+	return s;
+err:
+	snapshot_unref(s);
+	return NULL;
+}
+
+static int gen_recording(const char *path, size_t ns, size_t nd, unsigned n)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "bench_console: %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	double t0 = (double)time(NULL) - 2.0 * n;
+	int r = 0;
+	for (unsigned t = 0; t < n && !r; t++) {
+		struct lvs_snapshot *s = gen_snapshot(ns, nd, t, t0);
+		char *txt = s ? snapjson_render(s, 0) : NULL;
+		if (!txt || fputs(txt, f) == EOF || fputc('\n', f) == EOF)
+			r = -ENOMEM;
+		free(txt);
+		snapshot_unref(s);
+	}
+	if (fclose(f) && !r)
+		r = -EIO;
+	if (r)
+		fprintf(stderr, "bench_console: cannot write %s\n", path);
+	return r;
+}
+
+/* ---- the benchmark --------------------------------------------------------- */
+
+#define COLS 200
+#define ROWS 60
+#define QUIET_MS 25      /* no output for this long: the frame is complete */
+#define FRAME_MAX_MS 2000 /* a frame not done by then counts as this long */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Output seen since the last call, the last 64 KiB kept for markers. */
+struct out {
+	char tail[65536];
+	size_t n;
+	size_t total;
+};
+
+static void out_add(struct out *o, const char *b, size_t n)
+{
+	o->total += n;
+	if (n >= sizeof(o->tail)) {
+		memcpy(o->tail, b + n - sizeof(o->tail) + 1, sizeof(o->tail) - 1);
+		o->n = sizeof(o->tail) - 1;
+	} else {
+		if (o->n + n >= sizeof(o->tail)) {
+			size_t drop = o->n + n - sizeof(o->tail) + 1;
+			memmove(o->tail, o->tail + drop, o->n - drop);
+			o->n -= drop;
+		}
+		memcpy(o->tail + o->n, b, n);
+		o->n += n;
+	}
+	o->tail[o->n] = 0;
+}
+
+/* Read from fd until it has been quiet for quiet_ms (after at least one
+ * byte, when need_byte) or max_ms passed. Returns bytes read; *t_last is
+ * when the last byte came (or the start). -1 when the child is gone. */
+static long read_frame(int fd, int quiet_ms, int max_ms, bool need_byte, double *t_last,
+		       struct out *o)
+{
+	double start = now_ms(), last = start;
+	long got = 0;
+	char buf[65536];
+	for (;;) {
+		double now = now_ms();
+		int wait = (got || !need_byte) ? (int)(last + quiet_ms - now) : (int)(start + max_ms - now);
+		if (now - start > max_ms)
+			break;
+		if (wait <= 0)
+			break;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r = poll(&p, 1, wait);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			return got ? got : -1;
+		last = now_ms();
+		got += n;
+		if (o)
+			out_add(o, buf, (size_t)n);
+	}
+	*t_last = last;
+	return got;
+}
+
+static long vm_hwm_kib(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	long v = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmHWM:", 6))
+			v = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double pct(double *v, size_t n, double p)
+{
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmp_double);
+	size_t i = (size_t)ceil(p / 100.0 * (double)n);
+	return v[i ? i - 1 : 0];
+}
+
+struct series {
+	const char *name;
+	double lat[1024];
+	long bytes[1024];
+	size_t n;
+};
+
+static void series_add(struct series *s, double lat, long bytes)
+{
+	if (s->n < 1024) {
+		s->lat[s->n] = lat;
+		s->bytes[s->n] = bytes;
+		s->n++;
+	}
+}
+
+static double mean_bytes(const struct series *s)
+{
+	double t = 0;
+	for (size_t i = 0; i < s->n; i++)
+		t += (double)s->bytes[i];
+	return s->n ? t / (double)s->n : NAN;
+}
+
+/* Send one key, time its frame. */
+static int key(int fd, const char *k, struct series *s, struct series *all, struct out *o)
+{
+	double t0 = now_ms(), t_last;
+	if (write(fd, k, strlen(k)) != (ssize_t)strlen(k))
+		return -EIO;
+	long b = read_frame(fd, QUIET_MS, FRAME_MAX_MS, true, &t_last, o);
+	if (b < 0)
+		return -EPIPE;
+	double lat = b ? t_last - t0 : FRAME_MAX_MS;
+	series_add(s, lat, b);
+	series_add(all, lat, b);
+	/* A pause of 0..40 ms, so that keys land at every phase of the
+	 * poller's work. */
+	double ignore;
+	read_frame(fd, (int)(random() % 40), 40, false, &ignore, o);
+	return 0;
+}
+
+static int run_bench(const char *lvstop, const char *rec)
+{
+	struct winsize ws = { .ws_row = ROWS, .ws_col = COLS };
+	int fd;
+	pid_t pid = forkpty(&fd, NULL, NULL, &ws);
+	if (pid < 0) {
+		perror("bench_console: forkpty");
+		return 1;
+	}
+	if (pid == 0) {
+		setenv("TERM", "xterm-256color", 1);
+		setenv("LC_ALL", "C.UTF-8", 1);
+		unsetenv("NO_COLOR");
+		execl(lvstop, lvstop, "--replay", rec, "--loop", "-d", "2", (char *)NULL);
+		perror("exec lvstop");
+		_exit(127);
+	}
+	struct out *o = calloc(1, sizeof(*o));
+	if (!o)
+		return 1;
+	/* The first snapshot of 110,000 objects: wait for its rows. */
+	double t0 = now_ms(), t_last;
+	while (!strstr(o->tail, "203.0.113.") && now_ms() - t0 < 300000) {
+		if (read_frame(fd, 200, 1000, false, &t_last, o) < 0)
+			break;
+	}
+	if (!strstr(o->tail, "203.0.113.")) {
+		fprintf(stderr, "bench_console: no table on the screen after %.0f s\n",
+			(now_ms() - t0) / 1e3);
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		return 1;
+	}
+	double first = now_ms() - t0;
+	read_frame(fd, 500, 5000, false, &t_last, o);
+
+	static struct series down = { .name = "down" }, pgdn = { .name = "pgdn" },
+			     sort = { .name = "sort" }, filter = { .name = "filter" },
+			     view = { .name = "view" }, all = { .name = "all" };
+	int r = 0;
+	srandom(1);
+	for (int round = 0; round < 4 && !r; round++) {
+		for (int i = 0; i < 40 && !r; i++)
+			r = key(fd, "\033OB", &down, &all, o); /* Down (keypad transmit mode) */
+		for (int i = 0; i < 25 && !r; i++)
+			r = key(fd, "\033[6~", &pgdn, &all, o); /* PgDn */
+		for (int i = 0; i < 4 && !r; i++)
+			r = key(fd, i % 2 ? "<" : ">", &sort, &all, o);
+		if (!r)
+			r = key(fd, "/", &view, &all, o);
+		const char *f = "10.0.1";
+		for (const char *c = f; *c && !r; c++) {
+			char k[2] = { *c, 0 };
+			r = key(fd, k, &filter, &all, o);
+		}
+		for (int i = 0; i < 6 && !r; i++)
+			r = key(fd, "\177", &filter, &all, o); /* Backspace */
+		if (!r)
+			r = key(fd, "\r", &view, &all, o);
+		static const char *const views[] = { "c", "c", "e", "e", "\r", "\033", "\033OP", "\033" };
+		for (size_t i = 0; i < sizeof(views) / sizeof(views[0]) && !r; i++)
+			r = key(fd, views[i], &view, &all, o);
+		for (int i = 0; i < 25 && !r; i++)
+			r = key(fd, "\033[5~", &pgdn, &all, o); /* PgUp */
+	}
+	long hwm = vm_hwm_kib(pid);
+	write(fd, "q", 1);
+	int status = 0;
+	for (int i = 0; i < 100; i++) {
+		read_frame(fd, 50, 100, false, &t_last, NULL);
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		if (i == 99) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+		}
+	}
+	close(fd);
+	if (r) {
+		fprintf(stderr, "bench_console: the console went away during the run\n");
+		free(o);
+		return 1;
+	}
+
+	double lat[1024];
+	memcpy(lat, all.lat, all.n * sizeof(double));
+	printf("console_first_frame %.0f ms\n", first);
+	printf("console_key_latency_p50 %.1f ms\n", pct(lat, all.n, 50));
+	memcpy(lat, all.lat, all.n * sizeof(double));
+	printf("console_key_latency_p99 %.1f ms\n", pct(lat, all.n, 99));
+	/* The goal's case: every visible row changes (a page further). */
+	printf("console_bytes_per_frame %.0f bytes\n", mean_bytes(&pgdn));
+	long maxb = 0;
+	for (size_t i = 0; i < pgdn.n; i++)
+		if (pgdn.bytes[i] > maxb)
+			maxb = pgdn.bytes[i];
+	printf("console_bytes_per_frame_max %ld bytes\n", maxb);
+	printf("console_peak_rss %.1f MiB\n", hwm / 1024.0);
+	struct series *each[] = { &down, &pgdn, &sort, &filter, &view };
+	for (size_t i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
+		struct series *s = each[i];
+		memcpy(lat, s->lat, s->n * sizeof(double));
+		double p50 = pct(lat, s->n, 50);
+		memcpy(lat, s->lat, s->n * sizeof(double));
+		printf("console_key_latency_%s_p50 %.1f ms\n", s->name, p50);
+		printf("console_key_latency_%s_p99 %.1f ms\n", s->name, pct(lat, s->n, 99));
+		printf("console_bytes_per_frame_%s %.0f bytes\n", s->name, mean_bytes(s));
+	}
+	printf("console_keys %zu keys\n", all.n);
+	printf("console_exit %d status\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	free(o);
+	return 0;
+}
+
+/* build/bench/bench_console -> build/lvstop */
+static void find_lvstop(const char *argv0, char *out, size_t len)
+{
+	const char *env = getenv("LVSTOP");
+	if (env) {
+		snprintf(out, len, "%s", env);
+		return;
+	}
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		snprintf(self, sizeof(self), "%s", argv0);
+		n = (ssize_t)strlen(self);
+	}
+	self[n] = 0;
+	char *slash = strrchr(self, '/');
+	if (slash)
+		*slash = 0;
+	snprintf(out, len, "%s/../lvstop", self);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 6 && !strcmp(argv[1], "--gen"))
+		return gen_recording(argv[2], strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10),
+				     (unsigned)strtoul(argv[5], NULL, 10)) ? 1 : 0;
+	if (argc != 1) {
+		fprintf(stderr, "usage: bench_console [--gen FILE SERVICES REALS SNAPSHOTS]\n");
+		return 2;
+	}
+	char lvstop[PATH_MAX + 16];
+	find_lvstop(argv[0], lvstop, sizeof(lvstop));
+	if (access(lvstop, X_OK)) {
+		fprintf(stderr, "bench_console: %s: %s (build it first, or set LVSTOP)\n", lvstop,
+			strerror(errno));
+		return 1;
+	}
+	char dir[] = "/tmp/bench_console.XXXXXX";
+	if (!mkdtemp(dir)) {
+		perror("bench_console: mkdtemp");
+		return 1;
+	}
+	char rec[sizeof(dir) + 16];
+	snprintf(rec, sizeof(rec), "%s/rec.jsonl", dir);
+	double t0 = now_ms();
+	int r = gen_recording(rec, 10000, 10, 3);
+	struct stat st;
+	if (!r && !stat(rec, &st))
+		fprintf(stderr, "bench_console: recording of 10000 x 10 x 3 snapshots: %.1f MB in %.1f s\n",
+			(double)st.st_size / 1e6, (now_ms() - t0) / 1e3);
+	if (!r)
+		r = run_bench(lvstop, rec);
+	unlink(rec);
+	rmdir(dir);
+	return r ? 1 : 0;
+}
