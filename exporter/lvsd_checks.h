@@ -27,8 +27,9 @@ int lvsd_checks_build(const struct lvsd_config *c, const struct lvs_snapshot *s,
  * only when it changed. */
 uint64_t lvsd_checks_hash(const struct lvs_check_spec *specs, size_t n);
 
-/* The configured service for svc, or NULL. */
-const struct lvsd_svc_conf *lvsd_checks_find_service(const struct lvsd_config *c,
-						     const struct lvs_service *svc);
+/* lvsd_checks_hash of what lvsd_checks_build would build, without
+ * building it: a poll of an unchanged table costs no allocation. */
+uint64_t lvsd_checks_fingerprint(const struct lvsd_config *c, const struct lvs_snapshot *s,
+				 bool defaults);
 
 #endif

@@ -649,6 +649,83 @@ static int parse_services(struct ctx *x, const config_setting_t *l, struct lvsd_
 	return 0;
 }
 
+/* --- index ---------------------------------------------------------------------- */
+
+/* The identity lookups use: a firewall-mark service is its family and mark
+ * (whatever address, protocol and port a table reports with it). */
+static void svc_identity(struct lvs_service *o, uint16_t af, uint16_t proto, uint16_t port,
+			 uint32_t fwmark, const union lvs_addr *addr)
+{
+	memset(o, 0, sizeof(*o));
+	o->af = af;
+	o->fwmark = fwmark;
+	if (!fwmark) {
+		o->protocol = proto;
+		o->port = port;
+		o->addr = *addr;
+	}
+}
+
+static int build_index(struct lvsd_config *c)
+{
+	size_t n = c->n_svcs;
+	for (size_t i = 0; i < c->n_svcs; i++)
+		n += c->svcs[i].n_rs;
+	if (keymap_init(&c->index, n))
+		return -ENOMEM;
+	c->rs_refs = calloc(n + 1, sizeof(*c->rs_refs));
+	if (!c->rs_refs)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_svcs; i++) {
+		const struct lvsd_svc_conf *k = &c->svcs[i];
+		struct lvs_service sv;
+		struct lvs_key key;
+		svc_identity(&sv, k->af, k->protocol, k->port, k->fwmark, &k->addr);
+		lvs_key_service(&key, &sv);
+		if (keymap_put(&c->index, &key, (uint32_t)i))
+			return -ENOMEM;
+		for (size_t j = 0; j < k->n_rs; j++) {
+			struct lvs_dest d = { .af = k->rs[j].af, .port = k->rs[j].port,
+					      .addr = k->rs[j].addr };
+			lvs_key_dest(&key, &sv, &d);
+			c->rs_refs[c->n_rs_refs] = (struct lvsd_rs_ref){ (uint32_t)i, (uint32_t)j };
+			if (keymap_put(&c->index, &key, (uint32_t)c->n_rs_refs++))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+const struct lvsd_svc_conf *lvsd_conf_find_service(const struct lvsd_config *c,
+						   const struct lvs_service *svc)
+{
+	if (!c->n_svcs)
+		return NULL;
+	struct lvs_service sv;
+	struct lvs_key key;
+	svc_identity(&sv, svc->af, svc->protocol, svc->port, svc->fwmark, &svc->addr);
+	lvs_key_service(&key, &sv);
+	const uint32_t *i = keymap_get(&c->index, &key);
+	return i ? &c->svcs[*i] : NULL;
+}
+
+const struct lvsd_rs_conf *lvsd_conf_find_rs(const struct lvsd_config *c,
+					     const struct lvsd_svc_conf *k,
+					     const struct lvs_service *svc, const struct lvs_dest *d)
+{
+	if (!k->n_rs)
+		return NULL;
+	struct lvs_service sv;
+	struct lvs_key key;
+	svc_identity(&sv, svc->af, svc->protocol, svc->port, svc->fwmark, &svc->addr);
+	struct lvs_dest dd = { .af = d->af, .port = d->port, .addr = d->addr };
+	lvs_key_dest(&key, &sv, &dd);
+	const uint32_t *i = keymap_get(&c->index, &key);
+	if (!i || &c->svcs[c->rs_refs[*i].svc] != k)
+		return NULL;
+	return &k->rs[c->rs_refs[*i].rs];
+}
+
 /* --- lifetime -------------------------------------------------------------------- */
 
 static int set_defaults(struct lvsd_config *c)
@@ -674,6 +751,8 @@ void lvsd_conf_free(struct lvsd_config *c)
 		check_free(c->svcs[i].check);
 	}
 	free(c->svcs);
+	keymap_done(&c->index);
+	free(c->rs_refs);
 	check_clear(&c->default_check);
 	free(c->path);
 	free(c->listen);
@@ -686,7 +765,7 @@ void lvsd_conf_free(struct lvsd_config *c)
 struct lvsd_config *lvsd_conf_default(void)
 {
 	struct lvsd_config *c = calloc(1, sizeof(*c));
-	if (!c || set_defaults(c)) {
+	if (!c || set_defaults(c) || build_index(c)) {
 		lvsd_conf_free(c);
 		return NULL;
 	}
@@ -739,7 +818,7 @@ int lvsd_conf_load(const char *path, struct lvsd_config **out, char *err, size_t
 		goto out;
 	if ((s = config_setting_get_member(root, "services")) && (r = parse_services(&x, s, c)))
 		goto out;
-	r = 0;
+	r = build_index(c);
 out:
 	if (r == -ENOMEM)
 		snprintf(err, errlen, "%s:0: out of memory", path);

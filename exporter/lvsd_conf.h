@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "collector/health.h"
+#include "collector/keymap.h"
 #include "collector/model.h"
 #include "metrics.h"
 
@@ -67,7 +68,25 @@ struct lvsd_config {
 	struct lvsd_check default_check; /* template for them and for services without one */
 	struct lvsd_svc_conf *svcs;   /* owned */
 	size_t n_svcs;
+
+	/* Lookups in O(1) for tables of 100,000 real servers: service key ->
+	 * index in svcs; real-server key -> index in rs_refs. */
+	struct lvs_keymap index;
+	struct lvsd_rs_ref {
+		uint32_t svc, rs;
+	} *rs_refs; /* owned */
+	size_t n_rs_refs;
 };
+
+/* The configured service for svc (fwmark services match on family and
+ * mark), or NULL. */
+const struct lvsd_svc_conf *lvsd_conf_find_service(const struct lvsd_config *c,
+						   const struct lvs_service *svc);
+/* The configured real server d of configured service k (as found by
+ * lvsd_conf_find_service for svc), or NULL. */
+const struct lvsd_rs_conf *lvsd_conf_find_rs(const struct lvsd_config *c,
+					     const struct lvsd_svc_conf *k,
+					     const struct lvs_service *svc, const struct lvs_dest *d);
 
 /* The built-in configuration (no --config). NULL on out of memory. */
 struct lvsd_config *lvsd_conf_default(void);

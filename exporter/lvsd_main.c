@@ -216,13 +216,14 @@ static void refresh_checks(struct daemon *d, const struct lvs_snapshot *s, bool 
 {
 	struct lvs_check_spec *v;
 	size_t n;
-	if (lvsd_checks_build(d->conf, s, !d->cli.replay, &v, &n)) {
-		logmsg("health: out of memory building the check set; keeping the current one");
+	bool defaults = !d->cli.replay;
+	/* Most polls find the same real servers: fingerprint first, build the
+	 * set only when it changed. */
+	uint64_t h = lvsd_checks_fingerprint(d->conf, s, defaults);
+	if (!force && d->checks_set && h == d->checks_hash)
 		return;
-	}
-	uint64_t h = lvsd_checks_hash(v, n);
-	if (!force && d->checks_set && h == d->checks_hash) {
-		free(v);
+	if (lvsd_checks_build(d->conf, s, defaults, &v, &n)) {
+		logmsg("health: out of memory building the check set; keeping the current one");
 		return;
 	}
 	int r = health_set_checks(d->health, v, n);

@@ -271,11 +271,14 @@ static void test_checks_build(void)
 	inet_ntop(AF_INET, &v[2].addr, a, sizeof(a));
 	CU_ASSERT_STRING_EQUAL(a, "192.0.2.50");
 	uint64_t h = lvsd_checks_hash(v, n);
+	CU_ASSERT_EQUAL(lvsd_checks_fingerprint(c, s, true), h);
+	CU_ASSERT_NOT_EQUAL(lvsd_checks_fingerprint(c, s, false), h);
 	free(v);
 	/* Without defaults (a recording) only configured services are checked. */
 	CU_ASSERT_EQUAL(lvsd_checks_build(c, s, false, &v, &n), 0);
 	CU_ASSERT_EQUAL(n, 2);
 	CU_ASSERT_NOT_EQUAL(lvsd_checks_hash(v, n), h);
+	CU_ASSERT_EQUAL(lvsd_checks_fingerprint(c, s, false), lvsd_checks_hash(v, n));
 	free(v);
 	/* The same inputs give the same fingerprint. */
 	CU_ASSERT_EQUAL(lvsd_checks_build(c, s, true, &v, &n), 0);
@@ -316,6 +319,30 @@ static void test_checks_skip(void)
 	lvsd_conf_free(c);
 }
 
+/* Lookups by identity: fwmark services match on family and mark only. */
+static void test_find(void)
+{
+	char err[512];
+	struct lvsd_config *c = NULL;
+	CU_ASSERT_EQUAL_FATAL(lvsd_conf_load("share/lvsd.conf.example", &c, err, sizeof(err)), 0);
+	struct lvs_service sv = { .af = AF_INET, .protocol = IPPROTO_TCP, .port = 80 };
+	inet_pton(AF_INET, "203.0.113.10", &sv.addr.v4);
+	const struct lvsd_svc_conf *k = lvsd_conf_find_service(c, &sv);
+	CU_ASSERT_PTR_EQUAL(k, &c->svcs[0]);
+	struct lvs_dest d = { .af = AF_INET, .port = 80 };
+	inet_pton(AF_INET, "192.0.2.12", &d.addr.v4);
+	CU_ASSERT_PTR_EQUAL(lvsd_conf_find_rs(c, k, &sv, &d), &c->svcs[0].rs[1]);
+	d.port = 81;
+	CU_ASSERT_PTR_NULL(lvsd_conf_find_rs(c, k, &sv, &d));
+	sv.protocol = IPPROTO_UDP;
+	CU_ASSERT_PTR_NULL(lvsd_conf_find_service(c, &sv));
+	struct lvs_service fw = { .af = AF_INET, .fwmark = 1, .protocol = IPPROTO_TCP };
+	CU_ASSERT_PTR_EQUAL(lvsd_conf_find_service(c, &fw), &c->svcs[3]);
+	fw.af = AF_INET6;
+	CU_ASSERT_PTR_NULL(lvsd_conf_find_service(c, &fw));
+	lvsd_conf_free(c);
+}
+
 int register_lvsd_conf(void)
 {
 	CU_pSuite s = CU_add_suite("lvsd_conf", suite_init, suite_clean);
@@ -328,7 +355,8 @@ int register_lvsd_conf(void)
 	    !CU_add_test(s, "defaults", test_defaults) ||
 	    !CU_add_test(s, "service syntax", test_parse_service) ||
 	    !CU_add_test(s, "check set from config and table", test_checks_build) ||
-	    !CU_add_test(s, "no default check where it cannot work", test_checks_skip))
+	    !CU_add_test(s, "no default check where it cannot work", test_checks_skip) ||
+	    !CU_add_test(s, "lookups by identity", test_find))
 		return -1;
 	return 0;
 }
