@@ -14,6 +14,7 @@
 #include "lvsd_conf.h"
 #include "metrics.h"
 #include "outbuf.h"
+#include "quiesce.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,6 +44,7 @@ struct daemon {
 	lvs_collector *coll;
 	lvs_health *health;
 	lvs_http *http;
+	lvsd_quiesce *quiesce;
 	size_t last_len; /* of the last /metrics body: the next one's size hint */
 	struct lvs_metrics_self self;
 	uint64_t seen_seq;
@@ -199,17 +201,6 @@ static bool listener_differs(const struct lvsd_config *a, const struct lvsd_conf
 	       a->auth_file || a->threads != b->threads;
 }
 
-static void warn_pending(const struct lvsd_config *c)
-{
-	for (size_t i = 0; i < c->n_svcs; i++)
-		if (c->svcs[i].quiesce_on_failure) {
-			logmsg("%s:%d: quiesce_on_failure is accepted but has no effect yet: "
-			       "lvsd does not change the IPVS table in this version",
-			       c->path ? c->path : "(defaults)", c->svcs[i].line);
-			return;
-		}
-}
-
 /* --- per publication ---------------------------------------------------------- */
 
 static void refresh_checks(struct daemon *d, const struct lvs_snapshot *s, bool force)
@@ -319,7 +310,6 @@ static void reload(struct daemon *d)
 	collector_set_interval(d->coll, nc->interval);
 	struct lvsd_config *old = d->conf;
 	d->conf = nc;
-	warn_pending(nc);
 	d->self.reloads_ok++;
 	d->self.last_reload_ok = true;
 	/* The engine deep-copies specs, so the old config (whose strings the
@@ -332,7 +322,10 @@ static void reload(struct daemon *d)
 static void on_health_change(void *arg, const struct lvs_check_spec *spec, enum lvs_health from,
 			     enum lvs_health to)
 {
-	(void)arg;
+	struct daemon *d = arg;
+	/* The engine's thread: queue the change for the main thread, which
+	 * may talk to the kernel (quiesce_on_failure). */
+	quiesce_push(d->quiesce, spec, from, to);
 	static const char *names[] = { "unknown", "up", "down" };
 	char a[64];
 	if (spec->af == AF_INET6) {
@@ -352,12 +345,13 @@ static void on_health_change(void *arg, const struct lvs_check_spec *spec, enum 
 
 static int run(struct daemon *d, int sfd)
 {
-	struct pollfd p[2] = {
+	struct pollfd p[3] = {
 		{ .fd = sfd, .events = POLLIN },
 		{ .fd = collector_notify_fd(d->coll), .events = POLLIN },
+		{ .fd = quiesce_fd(d->quiesce), .events = POLLIN },
 	};
 	for (;;) {
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			logmsg("poll: %s", strerror(errno));
@@ -367,6 +361,8 @@ static int run(struct daemon *d, int sfd)
 			collector_notify_drain(d->coll);
 			publish(d, false);
 		}
+		if (p[2].revents & POLLIN)
+			quiesce_apply(d->quiesce, d->conf);
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
@@ -397,7 +393,6 @@ int main(int argc, char **argv)
 		lvsd_conf_free(d.conf);
 		return 0;
 	}
-	warn_pending(d.conf);
 	d.self.version = LVSD_VERSION;
 	d.self.start_time = wall_now();
 	d.self.last_reload_ok = true;
@@ -433,6 +428,11 @@ int main(int argc, char **argv)
 			logmsg("out of memory");
 			goto out;
 		}
+	}
+	if (!(d.quiesce = quiesce_new())) {
+		logmsg("cannot create the quiesce queue: %s", strerror(errno));
+		source_free(src);
+		goto out;
 	}
 	struct lvs_health_opts hopts = { .on_change = on_health_change, .arg = &d };
 	if (!(d.health = health_new(&hopts))) {
@@ -477,6 +477,7 @@ out:
 	collector_free(d.coll);
 	http_free(d.http);
 	health_free(d.health);
+	quiesce_free(d.quiesce);
 	lvsd_conf_free(d.conf);
 	if (sfd >= 0)
 		close(sfd);

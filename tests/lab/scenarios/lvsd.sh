@@ -3,8 +3,10 @@
 # families, every value lvsd exports equals ipvsadm's for the same object
 # (-Ln --stats --exact, -Ln, --persistent-conn, --thresholds, -Lnc).
 # Then a real server's httpd stops: its HTTP check turns it down within
-# interval x fall (plus one poll to reach /metrics); restarted, it is up
-# again. (promtool runs on the host: tests/exporter/run.sh.)
+# interval x fall (plus one poll to reach /metrics) and, the service having
+# quiesce_on_failure, its weight goes to 0 (audited); restarted, it is up
+# again with its weight back. (promtool runs on the host:
+# tests/exporter/run.sh.)
 . /lab/lib.sh
 
 if ! command -v lvsd >/dev/null 2>&1; then
@@ -29,11 +31,13 @@ exporter = { listen = "127.0.0.1:9587"; };
 health = { default = { type = "tcp"; interval = 1.0; timeout = 1.0; rise = 1; fall = 2; }; };
 services = (
   { service = "tcp:$LAB_NAT_VIP:80";
+    quiesce_on_failure = true;
     check = { type = "http"; path = "/"; expect_status = 200; expect_body = "nat";
               interval = 1.0; timeout = 1.0; rise = 1; fall = 2; }; }
 );
 EOC
-lvsd --config /tmp/lvsd.conf 2>/tmp/lvsd.log &
+LVSTOP_STATE_FILE=/tmp/lvstop-state.json LVSTOP_AUDIT_LOG=/tmp/lvstop-audit.log \
+	lvsd --config /tmp/lvsd.conf 2>/tmp/lvsd.log &
 LVSD=$!
 URL=http://127.0.0.1:9587/metrics
 scrape() { wget -O - "$URL" 2>/dev/null; }
@@ -185,6 +189,24 @@ if [ "$took" -le 5 ]; then
 else
 	lab_fail health.nat1-down-within-interval-x-fall "took ${took}s (limit 5)"
 fi
+# weight SERVICE SERVER: the real server's weight as ipvsadm shows it.
+weight() {
+	ipvsadm -Ln | awk -v s="$1" -v r="$2" '$1 ~ /^(TCP|UDP|SCTP|FWM)$/ { in_s = ($2 == s) } in_s && $1 == "->" && $2 == r { print $4 }'
+}
+# wait_weight VALUE: seconds until nat1's weight in the NAT service is VALUE
+wait_weight() {
+	t0=$(date +%s)
+	while [ $(($(date +%s) - t0)) -lt 10 ]; do
+		[ "$(weight "$LAB_NAT_VIP:80" 192.0.2.11:80)" = "$1" ] && { echo $(($(date +%s) - t0)); return 0; }
+		sleep 0.5
+	done
+	echo 99
+}
+took=$(wait_weight 0)
+if [ "$took" -le 3 ]; then lab_ok quiesce.nat1-weight-0; else
+	lab_fail quiesce.nat1-weight-0 "weight is $(weight "$LAB_NAT_VIP:80" 192.0.2.11:80) after 10 s"; fi
+lab_eq quiesce.other-service-untouched 1 "$(weight "$LAB_NAT_VIP:$P" 192.0.2.11:80)"
+lab_check quiesce.audited grep -q '"source":"lvsd".*"action":"quiesce"\|"action":"quiesce".*"source":"lvsd"' /tmp/lvstop-audit.log
 lab_eq health.nat2-stays-up 1 "$(scrape | awk -v k="$(echo "$H" | sed 's/192.0.2.11/192.0.2.12/')" 'index($0, k " ") == 1 { print $2 }')"
 lab_in nat1 httpd -p 80 -h /srv/nat1
 took=$(wait_health 1)
@@ -193,6 +215,9 @@ if [ "$took" -le 5 ]; then
 else
 	lab_fail health.nat1-up-again "took ${took}s (limit 5)"
 fi
+took=$(wait_weight 1)
+if [ "$took" -le 3 ]; then lab_ok quiesce.nat1-weight-restored; else
+	lab_fail quiesce.nat1-weight-restored "weight is $(weight "$LAB_NAT_VIP:80" 192.0.2.11:80) after 10 s"; fi
 grep -q 'health: 192.0.2.11:80 (http check) up -> down' /tmp/lvsd.log &&
 	lab_ok health.transition-logged || lab_fail health.transition-logged "$(tail -n 3 /tmp/lvsd.log | tr '\n' '|')"
 
