@@ -17,7 +17,7 @@
  * series with the per-service ones); exporter_full_* from lvsd's default
  * set (every per-real-server series, about 1.3 million). Peak RSS includes
  * the replay source parsing each 80 MB recording line with json-c, which
- * the kernel source does not do. */
+ * the kernel source does not do.
  * Everything binds and connects to 127.0.0.1 only. */
 #include <arpa/inet.h>
 #include <errno.h>
