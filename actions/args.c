@@ -299,6 +299,13 @@ int args_parse(int argc, char *const argv[], struct lvs_args *out, char *err, si
 			if (out->given & LVS_ARG_SVC)
 				FAIL("%s: give one service (-t, -u, --sctp-service or -f)", cmd);
 			out->given |= LVS_ARG_SVC;
+			/* ipvsadm -S prints a mark with %d, so marks from 2^31 up
+			 * appear negative in rule files: take them back there. */
+			if (cmd[0] == '-' && val[0] == '-' &&
+			    parse_num(val + 1, 2147483648u, &v) == 0 && v > 0) {
+				out->svc.fwmark = (uint32_t)(4294967296u - v);
+				break;
+			}
 			if (num_field("firewall mark", val, 1, UINT32_MAX, "a mark", &v, err, errlen))
 				return -EINVAL;
 			out->svc.fwmark = (uint32_t)v;

@@ -115,7 +115,8 @@ static void svc_name(const struct lvs_service *svc, char *buf, size_t len)
 {
 	char a[LVS_ADDR_STRLEN];
 	if (svc->fwmark) {
-		snprintf(buf, len, "-f %u%s", svc->fwmark, svc->af == AF_INET6 ? " -6" : "");
+		/* %d, as ipvsadm prints it: a mark from 2^31 up comes out negative. */
+		snprintf(buf, len, "-f %d%s", (int32_t)svc->fwmark, svc->af == AF_INET6 ? " -6" : "");
 		return;
 	}
 	const char *sw = svc->protocol == IPPROTO_TCP ? "-t"

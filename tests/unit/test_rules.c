@@ -187,6 +187,31 @@ static void test_service_line_pe(void)
 	CU_ASSERT_STRING_EQUAL(line, "-A -u 203.0.113.15:5060 -s rr -p 60 --pe sip -o");
 }
 
+/* Marks from 2^31 up: negative in the text, as ipvsadm prints them, and
+ * read back to the same mark. */
+static void test_high_marks(void)
+{
+	struct lvs_service svc = { .af = AF_INET, .fwmark = 4294967295u, .sched = "rr" };
+	char line[256];
+	struct rules_line *v;
+	size_t n;
+	char err[512];
+
+	rules_service_line(&svc, line, sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "-A -f -1 -s rr");
+	CU_ASSERT_EQUAL_FATAL(rules_parse(line, &v, &n, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(v[0].args.svc.fwmark, 4294967295u);
+	free(v);
+	svc.fwmark = 2147483648u;
+	rules_service_line(&svc, line, sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "-A -f -2147483648 -s rr");
+	CU_ASSERT_EQUAL_FATAL(rules_parse(line, &v, &n, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(v[0].args.svc.fwmark, 2147483648u);
+	free(v);
+	/* On the command line a mark is written as it is. */
+	CU_ASSERT_EQUAL(rules_parse("-A -f -0 -s rr", &v, &n, err, sizeof(err)), -EINVAL);
+}
+
 static void test_parse_errors(void)
 {
 	struct rules_line *v = NULL;
@@ -215,6 +240,7 @@ int register_rules(void)
 	    !CU_add_test(s, "libipvs wrapping order", test_wrapping_order) ||
 	    !CU_add_test(s, "full: thresholds", test_full_thresholds) ||
 	    !CU_add_test(s, "persistence engine", test_service_line_pe) ||
+	    !CU_add_test(s, "marks from 2^31 up", test_high_marks) ||
 	    !CU_add_test(s, "parse errors with line numbers", test_parse_errors))
 		return -1;
 	return 0;

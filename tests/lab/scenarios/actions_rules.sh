@@ -38,6 +38,7 @@ build() {
 	ipvsadm -A -f 43 -6 -s ovf -p 120 -M 64 &&
 	ipvsadm -a -f 43 -6 -r "[2001:db8:a::11]:0" -g -x 1000 -y 900 &&
 	ipvsadm -A -f 7 -s dh -b flag-1 &&
+	ipvsadm -A -f 4294967295 -s rr &&
 	ipvsadm -A -t "[2001:db8:f::10]:80" -s sed &&
 	ipvsadm -a -t "[2001:db8:f::10]:80" -r "[2001:db8:a::12]:80" -m &&
 	ipvsadm -a -t "[2001:db8:f::10]:80" -r "[2001:db8:a::11]:80" -m -w 2 &&
