@@ -3,6 +3,7 @@
 #include "actions/actions.h"
 #include "collector/names.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -97,8 +98,13 @@ static void names(const struct transition *t, char *svc, size_t sl, char *rs, si
 	if (t->svc.fwmark) {
 		snprintf(svc, sl, "FWM %u%s", t->svc.fwmark, t->svc.af == AF_INET6 ? " IPv6" : "");
 	} else {
+		/* ipvsadm's spelling: "TCP 203.0.113.10:80". */
+		char proto[16];
+		snprintf(proto, sizeof(proto), "%s", lvs_service_proto_name(&t->svc));
+		for (char *p = proto; *p; p++)
+			*p = (char)toupper((unsigned char)*p);
 		lvs_addr_ntop(t->svc.af, &t->svc.addr, a, sizeof(a));
-		snprintf(svc, sl, "%s %s%s%s:%u", lvs_service_proto_name(&t->svc),
+		snprintf(svc, sl, "%s %s%s%s:%u", proto,
 			 t->svc.af == AF_INET6 ? "[" : "", a, t->svc.af == AF_INET6 ? "]" : "",
 			 t->svc.port);
 	}
