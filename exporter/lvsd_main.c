@@ -326,6 +326,10 @@ static void on_health_change(void *arg, const struct lvs_check_spec *spec, enum 
 	/* The engine's thread: queue the change for the main thread, which
 	 * may talk to the kernel (quiesce_on_failure). */
 	quiesce_push(d->quiesce, spec, from, to);
+	/* A first result of up is the normal start of every check: logging it
+	 * would write one line per real server at each start. */
+	if (from == LVS_HEALTH_UNKNOWN && to == LVS_HEALTH_UP)
+		return;
 	static const char *names[] = { "unknown", "up", "down" };
 	char a[64];
 	if (spec->af == AF_INET6) {
