@@ -185,6 +185,20 @@ static int cmp_svc_name(const struct lvs_service *a, const struct lvs_service *b
 
 static const char *sched_text(const struct lvs_service *v, const struct lvs_dest *d);
 
+static int cmp_item_addr(const struct lvs_service *va, const struct lvs_dest *da,
+			 const struct lvs_service *vb, const struct lvs_dest *db)
+{
+	bool ma = !da && va->fwmark, mb = !db && vb->fwmark;
+	if (ma != mb)
+		return ma ? 1 : -1;
+	if (ma)
+		return (va->fwmark > vb->fwmark) - (va->fwmark < vb->fwmark);
+	if (da && db)
+		return cmp_addr(da->af, &da->addr, da->port, db->af, &db->addr, db->port);
+	return cmp_addr(da ? da->af : va->af, da ? &da->addr : &va->addr, da ? da->port : va->port,
+			db ? db->af : vb->af, db ? &db->addr : &vb->addr, db ? db->port : vb->port);
+}
+
 static int cmp_text(const struct lvs_service *va, const struct lvs_dest *da,
 		    const struct lvs_service *vb, const struct lvs_dest *db, enum col_id c)
 {
@@ -201,12 +215,12 @@ static int cmp_text(const struct lvs_service *va, const struct lvs_dest *da,
 	}
 	if (r)
 		return r < 0 ? -1 : 1;
-	/* COL_NAME, and the tie-breaker of the others. */
-	if (da && db) {
-		r = cmp_addr(da->af, &da->addr, da->port, db->af, &db->addr, db->port);
-		if (r)
-			return r;
-	}
+	/* COL_NAME, and the tie-breaker of the others: the row's own address
+	 * (a real server's, or the service's; firewall marks after every
+	 * address), then the service. */
+	r = cmp_item_addr(va, da, vb, db);
+	if (r)
+		return r;
 	return va == vb ? 0 : cmp_svc_name(va, vb);
 }
 
@@ -324,8 +338,8 @@ static double text_key(const struct lvs_service *v, const struct lvs_dest *d, en
 	switch (c) {
 	case COL_NAME: return a;
 	case COL_PROTO: {
-		int r = name_rank(lvs_service_proto_name(v), proto_names, 5);
-		return (r < 0 ? 0 : r) * 4 * TWO_48 + (r < 0 ? 0 : a);
+		int r = name_rank(lvs_service_proto_name(v), proto_names, 5); /* never -1 */
+		return (r < 0 ? 0 : r) * 4 * TWO_48 + a;
 	}
 	case COL_SCHED: {
 		if (!ranks || ranks->overflow)
@@ -452,6 +466,59 @@ void table_filter_text(const struct lvs_snapshot *s, const struct row *r, char *
 	}
 }
 
+static char *put_u(char *o, unsigned v)
+{
+	char tmp[12];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*o++ = tmp[--n];
+	return o;
+}
+
+static char *put_s(char *o, const char *s)
+{
+	while (*s)
+		*o++ = *s++;
+	return o;
+}
+
+/* table_filter_text, lower-cased, written fast for the common IPv4 case
+ * (the cache is built for every object of a snapshot). */
+static void filter_text_lower(const struct lvs_snapshot *s, const struct row *r, char *buf,
+			      size_t len)
+{
+	const struct lvs_service *v = &s->services[r->svc];
+	const struct lvs_dest *d = r->dest >= 0 ? &v->dests[r->dest] : NULL;
+	uint16_t af = d ? d->af : v->af;
+	if (af == AF_INET && !(d == NULL && v->fwmark) && len >= 80) {
+		const union lvs_addr *a = d ? &d->addr : &v->addr;
+		char *o = buf;
+		if (!d) {
+			o = put_s(o, lvs_service_proto_name(v));
+			*o++ = ' ';
+		}
+		for (int i = 0; i < 4; i++) {
+			o = put_u(o, a->raw[i]);
+			*o++ = i < 3 ? '.' : ':';
+		}
+		o = put_u(o, d ? d->port : v->port);
+		*o++ = ' ';
+		const char *tail = d ? lvs_fwd_name(d->fwd) : v->sched;
+		size_t tl = strnlen(tail, LVS_SCHED_MAX);
+		memcpy(o, tail, tl);
+		o += tl;
+		*o = 0;
+	} else {
+		table_filter_text(s, r, buf, len);
+	}
+	for (char *p = buf; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+}
+
 /* Build the lower-cased filter texts of every object of s (once per
  * snapshot). 0 or -ENOMEM. */
 static int text_build(struct table *t, const struct lvs_snapshot *s)
@@ -470,7 +537,7 @@ static int text_build(struct table *t, const struct lvs_snapshot *s)
 		for (long j = -1; j < (long)v->n_dests; j++) {
 			char buf[160];
 			struct row r = { .svc = (uint32_t)i, .dest = (int32_t)j };
-			table_filter_text(s, &r, buf, sizeof(buf));
+			filter_text_lower(s, &r, buf, sizeof(buf));
 			size_t n = strlen(buf) + 1;
 			if (used + n > cap || used + n > UINT32_MAX) {
 				size_t ncap = cap * 2;
@@ -480,8 +547,7 @@ static int text_build(struct table *t, const struct lvs_snapshot *s)
 				t->text = p;
 				cap = ncap;
 			}
-			for (size_t k = 0; k < n; k++)
-				t->text[used + k] = (char)tolower((unsigned char)buf[k]);
+			memcpy(t->text + used, buf, n);
 			if (j < 0)
 				t->svc_text[i] = (uint32_t)used;
 			else

@@ -152,6 +152,16 @@ static void test_filter(void)
 	check(s, &o, "0.-1 0.0 0.1");
 	o.filter = "tunnel";
 	check(s, &o, "2.-1 2.0 2.1 2.2");
+	/* The whole text of an object: "proto address:port scheduler" for a
+	 * service, "address:port method" for a real server. */
+	o.filter = "TCP 203.0.113.2:80 WRR";
+	check(s, &o, "0.-1 0.0 0.1");
+	o.filter = "192.0.2.21:53 route";
+	check(s, &o, "1.-1 1.0");
+	o.filter = "[2001:db8:a::b]:443 tunnel";
+	check(s, &o, "2.-1 2.1");
+	o.filter = "tcp [2001:db8::1]:443 sh";
+	check(s, &o, "2.-1 2.0 2.1 2.2");
 	o.filter = "no such thing";
 	check(s, &o, "");
 	o.filter = "";
@@ -244,6 +254,178 @@ static void test_empty(void)
 	snapshot_unref(s);
 }
 
+/* --- order on a random table, against comparisons written here ---------- */
+
+static uint32_t rnd_state = 12345;
+static uint32_t rnd(void)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return rnd_state >> 8;
+}
+
+static struct lvs_snapshot *build_random(void)
+{
+	static const char *const sch[] = { "rr", "wrr", "lc", "wlc", "sh", "mh", "xyz", "dh" };
+	static const uint16_t protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP };
+	struct lvs_snapshot *s = snapshot_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	for (size_t i = 0; i < 300; i++) {
+		struct lvs_service v = { .rates_valid = true };
+		uint32_t kind = rnd() % 10;
+		v.af = kind < 7 || kind == 9 ? AF_INET : AF_INET6;
+		v.protocol = protos[rnd() % 3];
+		for (int b = 0; b < 16; b++)
+			v.addr.raw[b] = (uint8_t)(rnd() % 4); /* many shared prefixes */
+		if (v.af == AF_INET)
+			memset(v.addr.raw + 4, 0, 12);
+		v.port = (uint16_t)(rnd() % 3 * 100);
+		if (kind == 9) {
+			v.protocol = 0;
+			v.port = 0;
+			memset(&v.addr, 0, sizeof(v.addr));
+			v.fwmark = 1 + rnd() % 5;
+		}
+		snprintf(v.sched, sizeof(v.sched), "%s", sch[rnd() % 8]);
+		v.rates.cps = rnd() % 4;
+		if (snapshot_add_service(s, &v)) /* duplicates are fine here */
+			CU_FAIL_FATAL("add_service");
+		size_t nd = rnd() % 6;
+		for (size_t j = 0; j < nd; j++) {
+			struct lvs_dest d = { .af = rnd() % 4 ? AF_INET : AF_INET6, .port = (uint16_t)(rnd() % 2 * 80),
+					      .fwd = rnd() % 5, .weight = (int32_t)(rnd() % 4), .rates_valid = true };
+			for (int b = 0; b < 16; b++)
+				d.addr.raw[b] = (uint8_t)(rnd() % 3);
+			if (d.af == AF_INET)
+				memset(d.addr.raw + 4, 0, 12);
+			d.rates.cps = rnd() % 3;
+			CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(s, i, &d), 0);
+		}
+	}
+	snapshot_finish(s);
+	return s;
+}
+
+static int sgn(int x)
+{
+	return (x > 0) - (x < 0);
+}
+
+static int ref_addr(uint16_t af1, const union lvs_addr *a1, uint16_t p1, uint16_t af2,
+		    const union lvs_addr *a2, uint16_t p2)
+{
+	if (af1 != af2)
+		return af1 == AF_INET ? -1 : 1;
+	int r = sgn(memcmp(a1, a2, af1 == AF_INET ? 4 : 16));
+	return r ? r : sgn(p1 - p2);
+}
+
+static int ref_svc_name(const struct lvs_service *a, const struct lvs_service *b)
+{
+	if (!!a->fwmark != !!b->fwmark)
+		return a->fwmark ? 1 : -1;
+	if (a->fwmark)
+		return a->fwmark != b->fwmark ? (a->fwmark < b->fwmark ? -1 : 1) : sgn(a->af - b->af);
+	int r = ref_addr(a->af, &a->addr, a->port, b->af, &b->addr, b->port);
+	return r ? r : sgn(a->protocol - b->protocol);
+}
+
+/* The order a column asks for (before direction and kernel-order ties). */
+static int ref_cmp(const struct lvs_service *va, const struct lvs_dest *da,
+		   const struct lvs_service *vb, const struct lvs_dest *db, enum col_id c)
+{
+	int r = 0;
+	if (c == COL_CPS) {
+		double x = da ? da->rates.cps : va->rates.cps, y = db ? db->rates.cps : vb->rates.cps;
+		return (x > y) - (x < y);
+	}
+	if (c == COL_SCHED) {
+		const char *x = da ? (da->fwd == 0 ? "masq" : da->fwd == 1 ? "local" : da->fwd == 2 ? "tunnel"
+				      : da->fwd == 3 ? "route" : "bypass") : va->sched;
+		const char *y = db ? (db->fwd == 0 ? "masq" : db->fwd == 1 ? "local" : db->fwd == 2 ? "tunnel"
+				      : db->fwd == 3 ? "route" : "bypass") : vb->sched;
+		r = sgn(strcmp(x, y));
+	}
+	if (c == COL_PROTO) {
+		const char *x = va->fwmark ? "fwm" : va->protocol == IPPROTO_TCP ? "tcp" : va->protocol == IPPROTO_UDP ? "udp" : "sctp";
+		const char *y = vb->fwmark ? "fwm" : vb->protocol == IPPROTO_TCP ? "tcp" : vb->protocol == IPPROTO_UDP ? "udp" : "sctp";
+		r = sgn(strcmp(x, y));
+	}
+	if (r)
+		return r;
+	/* Then the row's own address: a firewall-mark service after all. */
+	bool ma = !da && va->fwmark, mb = !db && vb->fwmark;
+	if (ma != mb)
+		return ma ? 1 : -1;
+	if (ma && va->fwmark != vb->fwmark)
+		return va->fwmark < vb->fwmark ? -1 : 1;
+	if (!ma && (r = ref_addr(da ? da->af : va->af, da ? &da->addr : &va->addr, da ? da->port : va->port,
+				 db ? db->af : vb->af, db ? &db->addr : &vb->addr, db ? db->port : vb->port)))
+		return r;
+	return va == vb ? 0 : ref_svc_name(va, vb);
+}
+
+/* a then b in the table: is that the order (col, direction) asks for? */
+static bool in_order(const struct lvs_snapshot *s, const struct row *a, const struct row *b,
+		     enum col_id c, bool desc)
+{
+	const struct lvs_service *va = &s->services[a->svc], *vb = &s->services[b->svc];
+	const struct lvs_dest *da = a->dest >= 0 ? &va->dests[a->dest] : NULL;
+	const struct lvs_dest *db = b->dest >= 0 ? &vb->dests[b->dest] : NULL;
+	int r = ref_cmp(va, da, vb, db, c);
+	if (desc)
+		r = -r;
+	if (r)
+		return r < 0;
+	if (a->svc != b->svc)
+		return a->svc < b->svc;
+	return a->dest < b->dest;
+}
+
+static void test_random_order(void)
+{
+	struct lvs_snapshot *s = build_random();
+	enum col_id cols[] = { COL_NAME, COL_SCHED, COL_PROTO, COL_CPS };
+	struct table t;
+	table_init(&t);
+	for (size_t ci = 0; ci < 4; ci++) {
+		for (int desc = 0; desc < 2; desc++) {
+			for (int tree = 0; tree < 2; tree++) {
+				struct table_opts o = { .sort_col = cols[ci], .descending = desc, .tree = tree };
+				CU_ASSERT_EQUAL_FATAL(table_build(&t, s, &o), 0);
+				size_t want = tree ? s->n_services + s->n_dests : s->n_dests;
+				for (size_t i = 0; i < s->n_services; i++)
+					if (!tree && !s->services[i].n_dests)
+						want++;
+				CU_ASSERT_EQUAL(t.n, want);
+				size_t bad = 0;
+				const struct row *last_svc = NULL;
+				for (size_t i = 0; i < t.n; i++) {
+					const struct row *r = &t.rows[i];
+					if (!tree) {
+						if (i && !in_order(s, &t.rows[i - 1], r, cols[ci], desc))
+							bad++;
+						continue;
+					}
+					if (r->dest < 0) {
+						if (last_svc && !in_order(s, last_svc, r, cols[ci], desc))
+							bad++;
+						last_svc = r;
+					} else if (t.rows[i - 1].dest >= 0 &&
+						   !in_order(s, &t.rows[i - 1], r, cols[ci], desc)) {
+						bad++;
+					}
+				}
+				CU_ASSERT_EQUAL(bad, 0);
+				if (bad)
+					fprintf(stderr, "\n  col %d desc %d tree %d: %zu rows out of order\n",
+						cols[ci], desc, tree, bad);
+			}
+		}
+	}
+	table_done(&t);
+	snapshot_unref(s);
+}
+
 int register_table(void)
 {
 	CU_pSuite s = CU_add_suite("console table", NULL, NULL);
@@ -253,7 +435,8 @@ int register_table(void)
 	    !CU_add_test(s, "tree sorted by numbers and text", test_tree_by_rate) ||
 	    !CU_add_test(s, "flat", test_flat) || !CU_add_test(s, "filter", test_filter) ||
 	    !CU_add_test(s, "collapse and find", test_collapse) ||
-	    !CU_add_test(s, "cell text", test_cells) || !CU_add_test(s, "empty table", test_empty))
+	    !CU_add_test(s, "cell text", test_cells) || !CU_add_test(s, "empty table", test_empty) ||
+	    !CU_add_test(s, "order of a random table", test_random_order))
 		return -1;
 	return 0;
 }
