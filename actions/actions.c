@@ -796,10 +796,11 @@ static int do_quiesce(lvs_actions *a, const struct lvs_service *id, const struct
 	lvs_svc_text(&svc, stext, sizeof(stext));
 	lvs_dest_text(&d, dtext, sizeof(dtext));
 	const struct lvs_state_entry *old = state_find(&a->state, stext, dtext);
-	if (d.weight == 0 && !old) {
-		r = -EALREADY;
-		set_err(a, "%s already has weight 0 and lvstop remembers no weight for it: "
-			   "set one with `lvstop weight` instead", obj);
+	if (d.weight == 0 && !old && !drain) {
+		/* Quiesced by someone else: nothing to do, nothing to remember. */
+		set_msg(a, "%s has weight 0 already (no weight remembered: restore it with "
+			   "`lvstop weight`)", obj);
+		r = 0;
 		goto out;
 	}
 	struct lvs_state_entry e;

@@ -450,6 +450,17 @@ static void test_quiesce_restore_state(void)
 	int calls = s.calls;
 	CU_ASSERT_EQUAL(actions_quiesce(a, &s.svc[1], &s.dest[1][0]), 0);
 	CU_ASSERT_EQUAL(s.calls, calls);
+	/* A server at weight 0 that lvstop did not quiesce: nothing to remember. */
+	s.dest[0][0].weight = 0;
+	CU_ASSERT_EQUAL(actions_quiesce(a, &s.svc[0], &s.dest[0][0]), 0);
+	CU_ASSERT_EQUAL(s.calls, calls);
+	CU_ASSERT_FALSE(actions_server_state(a, &s.svc[0], &s.dest[0][0], NULL));
+	CU_ASSERT_PTR_NOT_NULL(strstr(actions_message(a), "weight 0 already"));
+	/* Draining it is allowed: it is then waited for (and restore gives 0). */
+	CU_ASSERT_EQUAL(actions_drain_start(a, &s.svc[0], &s.dest[0][0], false), 0);
+	CU_ASSERT(actions_server_state(a, &s.svc[0], &s.dest[0][0], &e));
+	CU_ASSERT(e.draining);
+	CU_ASSERT_EQUAL(e.weight, 0);
 	actions_close(a);
 
 	/* A new handle (an lvstop restart) reads the state file. */
