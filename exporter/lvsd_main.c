@@ -48,6 +48,8 @@ struct daemon {
 	size_t last_len; /* of the last /metrics body: the next one's size hint */
 	struct lvs_metrics_self self;
 	uint64_t seen_seq;
+	int last_err;      /* of the last publication: log changes only */
+	bool ended_logged; /* a recording's end, once */
 	uint64_t checks_hash;
 	bool checks_set;
 };
@@ -240,6 +242,18 @@ static void publish(struct daemon *d, bool force)
 		return;
 	}
 	d->seen_seq = st.seq;
+	/* Log when polling starts failing or recovers, not at every poll. */
+	if (st.err != d->last_err) {
+		if (st.err)
+			logmsg("poll failed: %s", st.msg[0] ? st.msg : strerror(-st.err));
+		else if (st.polls > 1)
+			logmsg("poll works again");
+		d->last_err = st.err;
+	}
+	if (st.ended && !d->ended_logged) {
+		logmsg("%s", st.msg[0] ? st.msg : "end of recording");
+		d->ended_logged = true;
+	}
 	if (s)
 		refresh_checks(d, s, force);
 	double t0 = mono_now();
