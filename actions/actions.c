@@ -1,10 +1,14 @@
 #include "actions/actions.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <linux/ip_vs.h>
 
@@ -32,14 +36,18 @@ struct lvs_actions {
 	void *read_ctx;
 	char state_path[4096], audit_path[4096], source[16];
 	bool syslog;
-	struct lvs_state state;
+	struct lvs_state state; /* the state file as last read (see state_refresh) */
+	struct stat state_st;   /* identity of the file read: ino, size, mtime */
+	bool state_seen;        /* state_st is valid */
+	int lock_fd;            /* held from begin() to end(); -1 otherwise */
 	char err[LVS_ERR_MAX], msg[LVS_ERR_MAX];
 	char user[64], sudo[64];
 	/* The last change's inverse, for undo. */
 	bool has_undo, undo_possible;
 	struct lvs_op *undo_ops; /* owned */
 	size_t n_undo;
-	struct lvs_state undo_state; /* the state file's content before it */
+	struct lvs_state undo_state; /* the entries it changed, as they were */
+	struct lvs_state undo_absent; /* entries it created: undo removes them */
 	char undo_desc[LVS_ERR_MAX];
 	struct drain_track drains[DRAIN_TRACKS];
 	size_t next_track;
@@ -120,13 +128,86 @@ int actions_open(lvs_actions **out, const struct lvs_actions_opts *o, char *err,
 	a->read = o->read;
 	a->read_ctx = o->read_ctx;
 	audit_who(a->user, sizeof(a->user), a->sudo, sizeof(a->sudo));
+	a->lock_fd = -1;
 	r = state_load(&a->state, a->state_path, err, errlen);
 	if (r) {
 		free(a);
 		return r;
 	}
+	a->state_seen = stat(a->state_path, &a->state_st) == 0;
 	*out = a;
 	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The state file is shared by every lvstop process (a console, lvsd, the
+ * command line): re-read it when it changed on disk, and hold a lock
+ * (flock on STATE.lock) across each action's read-modify-write, so two
+ * processes never overwrite each other's entries.
+ * ------------------------------------------------------------------------ */
+
+static void state_refresh(lvs_actions *a)
+{
+	struct stat sb;
+	char e[LVS_ERR_MAX];
+	bool exists = stat(a->state_path, &sb) == 0;
+
+	if (exists == a->state_seen &&
+	    (!exists || (sb.st_ino == a->state_st.st_ino && sb.st_size == a->state_st.st_size &&
+			 sb.st_mtim.tv_sec == a->state_st.st_mtim.tv_sec &&
+			 sb.st_mtim.tv_nsec == a->state_st.st_mtim.tv_nsec)))
+		return;
+	/* A file that cannot be read now keeps what was read before. */
+	struct lvs_state fresh = { 0 };
+	if (state_load(&fresh, a->state_path, e, sizeof(e)) == 0) {
+		state_done(&a->state);
+		a->state = fresh;
+		a->state_st = sb;
+		a->state_seen = exists;
+	} else {
+		state_done(&fresh);
+	}
+}
+
+/* Write st as the state file and remember the file's identity. */
+static int state_write(lvs_actions *a, const struct lvs_state *st, char *e, size_t elen)
+{
+	int r = state_save(st, a->state_path, e, elen);
+	if (!r)
+		a->state_seen = stat(a->state_path, &a->state_st) == 0;
+	return r;
+}
+
+static void lock_take(lvs_actions *a)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s.lock", a->state_path);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == ENOENT) {
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s", a->state_path);
+		char *slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+				fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		}
+	}
+	/* Without a lock file (a read-only place) the action still runs: it
+	 * only loses the protection against a concurrent lvstop. */
+	if (fd >= 0) {
+		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+	}
+	a->lock_fd = fd;
+	state_refresh(a);
+}
+
+static void lock_drop(lvs_actions *a)
+{
+	if (a->lock_fd >= 0)
+		close(a->lock_fd); /* releases the flock */
+	a->lock_fd = -1;
 }
 
 void actions_close(lvs_actions *a)
@@ -136,6 +217,8 @@ void actions_close(lvs_actions *a)
 	ipvs_nl_close(a->nl);
 	state_done(&a->state);
 	state_done(&a->undo_state);
+	state_done(&a->undo_absent);
+	lock_drop(a);
 	free(a->undo_ops);
 	free(a);
 }
@@ -394,7 +477,25 @@ static void forget_deleted(lvs_actions *a, const struct lvs_plan *p)
 	/* A later ADD of the same object in the plan (edit with a new
 	 * identity, load after flush) starts afresh: nothing to keep. */
 	if (changed)
-		state_save(&a->state, a->state_path, e, sizeof(e));
+		state_write(a, &a->state, e, sizeof(e));
+}
+
+/* What undo must put back: the entries of `old` that `now` changed or
+ * dropped (into back), and the entries `now` added (into absent). */
+static int state_diff(const struct lvs_state *old, struct lvs_state *now, struct lvs_state *back,
+		      struct lvs_state *absent)
+{
+	int r = 0;
+	back->n = absent->n = 0;
+	for (size_t i = 0; !r && i < old->n; i++) {
+		const struct lvs_state_entry *e = state_find(now, old->v[i].service, old->v[i].server);
+		if (!e || memcmp(e, &old->v[i], sizeof(*e)))
+			r = state_put(back, &old->v[i]);
+	}
+	for (size_t i = 0; !r && i < now->n; i++)
+		if (!state_find((struct lvs_state *)old, now->v[i].service, now->v[i].server))
+			r = state_put(absent, &now->v[i]);
+	return r;
 }
 
 /* ------------------------------------------------------------------------
@@ -421,7 +522,7 @@ static int commit(lvs_actions *a, struct lvs_plan *p, const char *action, const 
 		return -ENOMEM;
 	}
 	if (new_state) {
-		r = state_save(new_state, a->state_path, e, sizeof(e));
+		r = state_write(a, new_state, e, sizeof(e));
 		if (r) {
 			set_err(a, "%s: nothing was changed", e);
 			state_done(&old);
@@ -430,7 +531,7 @@ static int commit(lvs_actions *a, struct lvs_plan *p, const char *action, const 
 	}
 	if (a->own_writer && (r = ensure_nl(a)) != 0) {
 		if (new_state)
-			state_save(&old, a->state_path, e, sizeof(e));
+			state_write(a, &old, e, sizeof(e));
 		state_done(&old);
 		return r;
 	}
@@ -444,7 +545,7 @@ static int commit(lvs_actions *a, struct lvs_plan *p, const char *action, const 
 
 	if (r) {
 		if (new_state)
-			state_save(&old, a->state_path, keep, sizeof(keep));
+			state_write(a, &old, keep, sizeof(keep));
 		if (p->n > 1)
 			set_err(a, "%s (step %zu of %zu; %s)", e, failed + 1, p->n,
 				rolled_back ? "the steps before it were undone: the table is as it was"
@@ -465,8 +566,8 @@ static int commit(lvs_actions *a, struct lvs_plan *p, const char *action, const 
 	a->undo_ops = plan_inverse(p, &a->n_undo);
 	a->has_undo = true;
 	a->undo_possible = p->undoable && (a->undo_ops || !p->n_inv);
-	state_done(&a->undo_state);
-	a->undo_state = old;
+	state_diff(&old, &a->state, &a->undo_state, &a->undo_absent);
+	state_done(&old);
 	snprintf(a->undo_desc, sizeof(a->undo_desc), "%s %s", action, object);
 	audit(a, action, object, p, after, true, false, NULL);
 	snapshot_unref(after);
@@ -698,8 +799,14 @@ static int plan_args(lvs_actions *a, struct lvs_plan *p, const struct lvs_args *
 }
 
 /* Start a plan over a fresh table read. */
+/* Start an action: take the lock (and the state file's latest content),
+ * then read the table the plan starts from. end() must follow, even after
+ * a failed begin(). */
 static int begin(lvs_actions *a, struct lvs_plan *p, struct lvs_snapshot **before)
 {
+	lock_take(a);
+	plan_init(p, NULL);
+	*before = NULL;
 	int r = read_table(a, before);
 	if (r)
 		return r;
@@ -707,10 +814,11 @@ static int begin(lvs_actions *a, struct lvs_plan *p, struct lvs_snapshot **befor
 	return 0;
 }
 
-static void end(struct lvs_plan *p, struct lvs_snapshot *before)
+static void end(lvs_actions *a, struct lvs_plan *p, struct lvs_snapshot *before)
 {
 	plan_done(p);
 	snapshot_unref(before);
+	lock_drop(a);
 }
 
 static int run_simple(lvs_actions *a, const struct lvs_args *g)
@@ -720,8 +828,10 @@ static int run_simple(lvs_actions *a, const struct lvs_args *g)
 	char obj[2 * LVS_OBJ_MAX + 8] = "";
 	int r;
 
-	if ((r = begin(a, &p, &before)) != 0)
+	if ((r = begin(a, &p, &before)) != 0) {
+		end(a, &p, before);
 		return r;
+	}
 	r = plan_args(a, &p, g, "");
 	if (!r) {
 		const struct lvs_op *op = &p.ops[0];
@@ -738,7 +848,7 @@ static int run_simple(lvs_actions *a, const struct lvs_args *g)
 		if (!r)
 			set_msg(a, "%s %s: done", args_act_name(g->act), obj);
 	}
-	end(&p, before);
+	end(a, &p, before);
 	return r;
 }
 
@@ -770,10 +880,12 @@ int actions_resolve(lvs_actions *a, const struct lvs_service *id, const struct l
 	struct lvs_snapshot *before;
 	int r;
 
-	if ((r = begin(a, &p, &before)) != 0)
+	if ((r = begin(a, &p, &before)) != 0) {
+		end(a, &p, before);
 		return r;
+	}
 	r = locate(a, &p, id, dest_id, port_given, svc, d);
-	end(&p, before);
+	end(a, &p, before);
 	return r;
 }
 
@@ -788,8 +900,10 @@ static int do_quiesce(lvs_actions *a, const struct lvs_service *id, const struct
 	char obj[2 * LVS_OBJ_MAX + 8], stext[LVS_OBJ_MAX], dtext[LVS_OBJ_MAX];
 	int r;
 
-	if ((r = begin(a, &p, &before)) != 0)
+	if ((r = begin(a, &p, &before)) != 0) {
+		end(a, &p, before);
 		return r;
+	}
 	if ((r = locate(a, &p, id, dest_id, port_given, &svc, &d)) != 0)
 		goto out;
 	object_text(&svc, &d, obj, sizeof(obj));
@@ -831,7 +945,7 @@ static int do_quiesce(lvs_actions *a, const struct lvs_service *id, const struct
 	} else {
 		/* Already at 0: only the state changes (a drain starting). */
 		char e2[LVS_ERR_MAX];
-		r = state_save(&st, a->state_path, e2, sizeof(e2));
+		r = state_write(a, &st, e2, sizeof(e2));
 		if (r)
 			set_err(a, "%s", e2);
 		else
@@ -841,7 +955,7 @@ static int do_quiesce(lvs_actions *a, const struct lvs_service *id, const struct
 		set_msg(a, "%s %s (weight %d remembered)", drain ? "draining" : "quiesced", obj, e.weight);
 out:
 	state_done(&st);
-	end(&p, before);
+	end(a, &p, before);
 	return r;
 }
 
@@ -867,8 +981,10 @@ static int do_restore(lvs_actions *a, const struct lvs_service *id, const struct
 	char obj[2 * LVS_OBJ_MAX + 8], stext[LVS_OBJ_MAX], dtext[LVS_OBJ_MAX];
 	int r;
 
-	if ((r = begin(a, &p, &before)) != 0)
+	if ((r = begin(a, &p, &before)) != 0) {
+		end(a, &p, before);
 		return r;
+	}
 	if ((r = locate(a, &p, id, dest_id, port_given, &svc, &d)) != 0)
 		goto out;
 	object_text(&svc, &d, obj, sizeof(obj));
@@ -897,7 +1013,7 @@ static int do_restore(lvs_actions *a, const struct lvs_service *id, const struct
 		goto out;
 	if (d.weight == w) {
 		char e2[LVS_ERR_MAX];
-		r = state_save(&st, a->state_path, e2, sizeof(e2));
+		r = state_write(a, &st, e2, sizeof(e2));
 		if (r)
 			set_err(a, "%s", e2);
 		else
@@ -909,7 +1025,7 @@ static int do_restore(lvs_actions *a, const struct lvs_service *id, const struct
 		set_msg(a, "restored %s to weight %d", obj, w);
 out:
 	state_done(&st);
-	end(&p, before);
+	end(a, &p, before);
 	return r;
 }
 
@@ -922,6 +1038,7 @@ bool actions_server_state(lvs_actions *a, const struct lvs_service *id, const st
 			  struct lvs_state_entry *out)
 {
 	char s[LVS_OBJ_MAX], d[LVS_OBJ_MAX];
+	state_refresh(a); /* another lvstop may have quiesced or restored it */
 	const struct lvs_state_entry *e = state_find(&a->state, lvs_svc_text(id, s, sizeof(s)),
 						     lvs_dest_text(dest_id, d, sizeof(d)));
 	if (e && out)
@@ -981,6 +1098,7 @@ int actions_drain_poll(lvs_actions *a, const struct lvs_service *id, const struc
 	const struct lvs_dest *d = find_dest(svc, dest_id);
 	lvs_svc_text(id, stext, sizeof(stext));
 	lvs_dest_text(dest_id, dtext, sizeof(dtext));
+	state_refresh(a);
 	const struct lvs_state_entry *e = state_find(&a->state, stext, dtext);
 	double now = now_wall();
 	if (e && e->since > 0)
@@ -1031,8 +1149,10 @@ static int one_op(lvs_actions *a, struct lvs_op *op, const char *action, bool ch
 	char obj[2 * LVS_OBJ_MAX + 8];
 	int r;
 
-	if ((r = begin(a, &p, &before)) != 0)
+	if ((r = begin(a, &p, &before)) != 0) {
+		end(a, &p, before);
 		return r;
+	}
 	bool dest = op->kind == LVS_OP_ADD_DEST || op->kind == LVS_OP_SET_DEST ||
 		    op->kind == LVS_OP_DEL_DEST;
 	if (dest || (op->kind == LVS_OP_ZERO && !op->svc_all)) {
@@ -1055,7 +1175,7 @@ static int one_op(lvs_actions *a, struct lvs_op *op, const char *action, bool ch
 	if (!r)
 		set_msg(a, "%s %s: done", action, obj);
 out:
-	end(&p, before);
+	end(a, &p, before);
 	return r;
 }
 
@@ -1164,8 +1284,10 @@ int actions_edit_service(lvs_actions *a, const struct lvs_service *id, const str
 	char obj[2 * LVS_OBJ_MAX + 8];
 	int r;
 
-	if ((r = begin(a, &p, &before)) != 0)
+	if ((r = begin(a, &p, &before)) != 0) {
+		end(a, &p, before);
 		return r;
+	}
 	if ((r = need_svc(a, &p, id, &cur, "")) != 0 || (r = check_svc(a, svc, "")) != 0)
 		goto out;
 	memset(&op, 0, sizeof(op));
@@ -1204,7 +1326,7 @@ int actions_edit_service(lvs_actions *a, const struct lvs_service *id, const str
 	if (!r)
 		set_msg(a, "edit-service %s: done", obj);
 out:
-	end(&p, before);
+	end(a, &p, before);
 	return r;
 }
 
@@ -1218,8 +1340,10 @@ int actions_edit_server(lvs_actions *a, const struct lvs_service *id, const stru
 	char obj[2 * LVS_OBJ_MAX + 8];
 	int r;
 
-	if ((r = begin(a, &p, &before)) != 0)
+	if ((r = begin(a, &p, &before)) != 0) {
+		end(a, &p, before);
 		return r;
+	}
 	if ((r = need_svc(a, &p, id, &cur, "")) != 0)
 		goto out;
 	if (!plan_find_dest(&p, &cur, old_id, NULL)) {
@@ -1253,7 +1377,7 @@ int actions_edit_server(lvs_actions *a, const struct lvs_service *id, const stru
 	if (!r)
 		set_msg(a, "edit-server %s: done", obj);
 out:
-	end(&p, before);
+	end(a, &p, before);
 	return r;
 }
 
@@ -1276,6 +1400,7 @@ static int load_text(lvs_actions *a, const char *text, bool flush_first, const c
 		return r;
 	}
 	if ((r = begin(a, &p, &before)) != 0) {
+		end(a, &p, before);
 		free(lines);
 		return r;
 	}
@@ -1293,7 +1418,7 @@ static int load_text(lvs_actions *a, const char *text, bool flush_first, const c
 			set_msg(a, "load %s: %zu rule%s applied", name, n, n == 1 ? "" : "s");
 	}
 	free(lines);
-	end(&p, before);
+	end(a, &p, before);
 	return r;
 }
 
@@ -1362,14 +1487,22 @@ int actions_undo_last(lvs_actions *a)
 		set_err(a, "%s cannot be undone (zeroed counters cannot be given back)", a->undo_desc);
 		return -ENOTSUP;
 	}
-	if ((r = begin(a, &p, &before)) != 0)
+	if ((r = begin(a, &p, &before)) != 0) {
+		end(a, &p, before);
 		return r;
+	}
 	for (size_t i = 0; !r && i < a->n_undo; i++)
 		r = add_op(a, &p, &a->undo_ops[i], "undo: the table changed since: ");
 	if (!r) {
+		/* The state file as it is now (other processes' entries kept),
+		 * with the entries the change touched put back as they were. */
 		struct lvs_state st = { 0 };
 		snprintf(desc, sizeof(desc), "%s", a->undo_desc);
-		r = state_copy(&st, &a->undo_state);
+		r = state_copy(&st, &a->state);
+		for (size_t i = 0; !r && i < a->undo_absent.n; i++)
+			state_remove(&st, a->undo_absent.v[i].service, a->undo_absent.v[i].server);
+		for (size_t i = 0; !r && i < a->undo_state.n; i++)
+			r = state_put(&st, &a->undo_state.v[i]);
 		if (!r)
 			r = commit(a, &p, "undo", desc, &st);
 		state_done(&st);
@@ -1379,7 +1512,7 @@ int actions_undo_last(lvs_actions *a)
 			set_msg(a, "undone: %s", desc);
 		}
 	}
-	end(&p, before);
+	end(a, &p, before);
 	return r;
 }
 

@@ -19,8 +19,13 @@
  * -EEXIST exists already; -EPERM no CAP_NET_ADMIN; -ENOPKG ip_vs not
  * loaded; -ENODATA nothing to undo or restore; -EIO, -ENOMEM; or the
  * kernel's errno for the failing command (ipvs_nl.h lists them).
+ * Processes: the console, lvsd and the command line share the state file.
+ * Each action holds an flock on STATE.lock while it reads, changes and
+ * writes it, and re-reads the file when it changed on disk, so concurrent
+ * lvstops never lose each other's remembered weights.
  * Threads: one lvs_actions per thread (the console calls it from its UI
- * thread only; it never blocks longer than a table read and a few writes). */
+ * thread only; it never blocks longer than a table read, a few writes and
+ * another lvstop's action holding the lock). */
 #ifndef LVSTOP_ACTIONS_ACTIONS_H
 #define LVSTOP_ACTIONS_ACTIONS_H
 

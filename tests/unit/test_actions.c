@@ -212,6 +212,9 @@ static int suite_init(void)
 
 static int suite_clean(void)
 {
+	char lock[80];
+	snprintf(lock, sizeof(lock), "%s.lock", state_path);
+	unlink(lock);
 	unlink(state_path);
 	unlink(audit_path);
 	return 0;
@@ -589,6 +592,34 @@ static void test_load_and_audit(void)
 	free(orig);
 }
 
+/* Two lvstop processes (here two handles, opened before either acts) share
+ * the state file: neither loses the other's entries, and undo puts back only
+ * its own. */
+static void test_shared_state(void)
+{
+	struct sim s;
+	struct lvs_writer w1, w2;
+	sim_init(&s);
+	unlink(state_path);
+	lvs_actions *a = open_sim(&s, &w1), *b = open_sim(&s, &w2);
+	struct lvs_dest x = s.dest[0][0], y = s.dest[1][0];
+
+	CU_ASSERT_EQUAL(actions_quiesce(a, &s.svc[0], &x), 0);
+	CU_ASSERT(actions_server_state(b, &s.svc[0], &x, NULL)); /* b sees a's change */
+	CU_ASSERT_EQUAL(actions_quiesce(b, &s.svc[1], &y), 0);
+	CU_ASSERT(actions_server_state(a, &s.svc[1], &y, NULL));
+	CU_ASSERT(actions_server_state(a, &s.svc[0], &x, NULL)); /* b kept a's entry */
+
+	CU_ASSERT_EQUAL(actions_undo_last(a), 0); /* a's quiesce of x */
+	CU_ASSERT_EQUAL(s.dest[0][0].weight, 1);
+	CU_ASSERT_FALSE(actions_server_state(b, &s.svc[0], &x, NULL));
+	CU_ASSERT(actions_server_state(b, &s.svc[1], &y, NULL)); /* b's entry stays */
+	CU_ASSERT_EQUAL(actions_restore(b, &s.svc[1], &y), 0);
+	CU_ASSERT_EQUAL(s.dest[1][0].weight, 3);
+	actions_close(a);
+	actions_close(b);
+}
+
 static void test_drain(void)
 {
 	struct sim s;
@@ -638,6 +669,7 @@ int register_actions(void)
 	    !CU_add_test(s, "undo", test_undo) ||
 	    !CU_add_test(s, "edit-service with a new identity", test_edit_service_identity) ||
 	    !CU_add_test(s, "load: transactional, audited", test_load_and_audit) ||
+	    !CU_add_test(s, "state shared by two processes", test_shared_state) ||
 	    !CU_add_test(s, "drain and its estimate", test_drain))
 		return -1;
 	return 0;
