@@ -250,6 +250,13 @@ int args_parse(int argc, char *const argv[], struct lvs_args *out, char *err, si
 		char c = 0;
 		bool takes_arg = false;
 
+		/* weight -N is a relative weight, not an option (-6 included). */
+		if (out->act == LVS_ACT_WEIGHT && a[0] == '-' && all_digits(a + 1)) {
+			if (n_pos == (int)(sizeof(positional) / sizeof(positional[0])))
+				FAIL("%s: too many arguments ('%s')", cmd, a);
+			positional[n_pos++] = a;
+			continue;
+		}
 		if (a[0] == '-' && a[1] == '-') {
 			for (size_t k = 0; k < sizeof(long_opts) / sizeof(long_opts[0]); k++)
 				if (!strcmp(long_opts[k].name, a)) {

@@ -74,6 +74,10 @@ static void test_server_forms(void)
 	CU_ASSERT_EQUAL(parse("weight -t 203.0.113.10:80 -r 192.0.2.11 -3", &g, err, sizeof(err)), 0);
 	CU_ASSERT(g.weight_relative);
 	CU_ASSERT_EQUAL(g.weight_delta, -3);
+	CU_ASSERT_EQUAL(parse("weight -f 3 -r 192.0.2.11 -6", &g, err, sizeof(err)), 0);
+	CU_ASSERT(g.weight_relative);
+	CU_ASSERT_EQUAL(g.weight_delta, -6);
+	CU_ASSERT_EQUAL(g.svc.af, AF_INET); /* -6 here is the weight, not IPv6 */
 	CU_ASSERT_EQUAL(parse("weight -t 203.0.113.10:80 -r 192.0.2.11 +4", &g, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(g.weight_delta, 4);
 	CU_ASSERT_EQUAL(parse("weight -t 203.0.113.10:80 -r 192.0.2.11 7", &g, err, sizeof(err)), 0);
