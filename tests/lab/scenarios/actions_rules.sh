@@ -38,7 +38,6 @@ build() {
 	ipvsadm -A -f 43 -6 -s ovf -p 120 -M 64 &&
 	ipvsadm -a -f 43 -6 -r "[2001:db8:a::11]:0" -g -x 1000 -y 900 &&
 	ipvsadm -A -f 7 -s dh -b flag-1 &&
-	ipvsadm -A -f 4294967295 -s rr &&
 	ipvsadm -A -t "[2001:db8:f::10]:80" -s sed &&
 	ipvsadm -a -t "[2001:db8:f::10]:80" -r "[2001:db8:a::12]:80" -m &&
 	ipvsadm -a -t "[2001:db8:f::10]:80" -r "[2001:db8:a::11]:80" -m -w 2 &&
@@ -97,6 +96,24 @@ ipvsadm -C
 ipvsadm -A -t 198.51.100.200:80 -s rr
 lab_check load.stdin-flush sh -c 'lvstop load --flush - < /tmp/oracle.rules'
 lab_eq load.flush-replaced "$(cat /tmp/oracle.rules)" "$(ipvsadm -Sn)"
+
+# A mark from 2^31 up: ipvsadm -S prints it with %d (negative, and first in
+# its order); lvstop save prints the same, and lvstop load reads it back
+# (ipvsadm -R itself refuses such a line: "invalid fwmark value").
+build
+ipvsadm -A -f 4294967295 -s rr
+ipvsadm -a -f 4294967295 -r 192.0.2.11:0 -g
+ipvsadm -Sn > /tmp/oracle-mark.rules
+lvstop save > /tmp/mine-mark.rules
+lab_check mark.negative grep -q '^-A -f -1 -s rr$' /tmp/oracle-mark.rules
+if cmp -s /tmp/oracle-mark.rules /tmp/mine-mark.rules; then
+	lab_ok mark.save-identical
+else
+	lab_fail mark.save-identical "$(diff /tmp/oracle-mark.rules /tmp/mine-mark.rules | head -n 8)"
+fi
+ipvsadm -C
+lab_check mark.load lvstop load /tmp/oracle-mark.rules
+lab_eq mark.load-reproduces "$(cat /tmp/oracle-mark.rules)" "$(ipvsadm -Sn)"
 
 # A load the kernel refuses at its last step rolls back: the scheduler nq
 # cannot be loaded (module removed, module loading off).
