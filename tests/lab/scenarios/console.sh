@@ -60,8 +60,11 @@ screen_svcs() {
 # The real-server rows on screen (tree glyphs before the endpoint).
 screen_rs_rows() { screen | awk '$1 ~ /^(tcp|udp|sctp|fwm)$/ && $2 != "-" && $2 != "+"' | wc -l; }
 
-tmux new-session -d -s "$S" -x 160 -y 50 sh || { lab_fail console.tmux-start "tmux new-session failed"; exit 0; }
-keys 'lvstop -d 1 --read-only; echo "lvstop-rc=$?"' Enter
+# A non-interactive shell around lvstop: no job control that would take
+# the SIGSTOP below for the end of the job.
+tmux new-session -d -s "$S" -x 160 -y 50 \
+	"sh -c 'lvstop -d 1 --read-only; echo lvstop-rc=\$?; sleep 600'" ||
+	{ lab_fail console.tmux-start "tmux new-session failed"; exit 0; }
 if ! wait_screen 30 'F1Help'; then
 	lab_fail console.started "no console on the screen after 30 s"
 	dump start
@@ -103,6 +106,7 @@ sleep 2
 after=$(detail_conns)
 lab_cmp console.detail-conns-after "$(conns_of "$LAB_NAT_VIP:80")" "$after"
 lab_check console.counters-moved test "${after:-0}" -ge $((${before:-0} + 10))
+dump detail
 keys Escape
 keys x
 keys Escape # clears the filter
@@ -145,6 +149,7 @@ for size in "80 24" "200 60" "100 30"; do
 	lab_eq "console.resize-${1}x$2-lines" "$2" "$(screen | wc -l)"
 	lab_check "console.resize-${1}x$2-bar" sh -c "tmux capture-pane -p -t $S | tail -n 1 | grep -q '^F1Help'"
 	lab_check "console.resize-${1}x$2-rows" sh -c "tmux capture-pane -p -t $S | grep -q '$LAB_TUN_VIP:80'"
+	dump "services-${1}x$2"
 done
 # Columns come and go with the width: the sparkline only on wide screens.
 lab_check console.narrow-no-history sh -c "! tmux capture-pane -p -t $S | grep -q HISTORY"
@@ -157,16 +162,26 @@ keys p
 autoload() { # on|off (as in unload.sh: no module autoloading while it is meant to be gone)
 	if [ "$1" = on ]; then echo /sbin/modprobe > /proc/sys/kernel/modprobe; else echo /bin/false > /proc/sys/kernel/modprobe; fi
 }
+# lab_unload_ipvs flushes the table before removing the module; a poll in
+# between would show the empty table as the last good data.  lvstop is
+# stopped meanwhile, so that its last good snapshot is the full table.
+row_plain=$(screen | grep -F "$LAB_DR_VIP:80" | head -n 1)
+row_attr=$(tmux capture-pane -p -e -t "$S" | grep -F "$LAB_DR_VIP:80" | head -n 1)
+pid=$(pidof lvstop)
+kill -STOP $pid
 autoload off
 lab_check console.rmmod lab_unload_ipvs
+kill -CONT $pid
 if wait_screen 15 'STALE'; then
 	lab_ok console.banner-stale
 else
 	lab_fail console.banner-stale "no STALE on screen 15 s after unloading ip_vs"
-	dump unloaded
 fi
+dump stale
 lab_check console.banner-names-ip_vs sh -c "tmux capture-pane -p -t $S | sed -n 4p | grep -q ip_vs"
-lab_check console.old-data-kept sh -c "tmux capture-pane -p -t $S | grep -q '$LAB_NAT_VIP:80'"
+# The last good data stays, same text, other attributes (greyed).
+lab_cmp console.stale-data-kept "$row_plain" "$(screen | grep -F "$LAB_DR_VIP:80" | head -n 1)"
+lab_check console.stale-data-greyed test "$row_attr" != "$(tmux capture-pane -p -e -t "$S" | grep -F "$LAB_DR_VIP:80" | head -n 1)"
 autoload on
 lab_check console.modprobe modprobe ip_vs
 ipvsadm -A -t 203.0.113.99:80 -s rr
@@ -185,10 +200,13 @@ lab_check console.flushed-gone sh -c "! tmux capture-pane -p -t $S | grep -q '$L
 keys e
 lab_check console.event-service-left sh -c "tmux capture-pane -p -t $S | grep -q -- '- service tcp $LAB_DR_VIP:80'"
 lab_check console.event-service-came sh -c "tmux capture-pane -p -t $S | grep -q -- '+ service tcp 203.0.113.99:80'"
+dump events
 keys c
+dump conns
 lab_check console.conns-view sh -c "tmux capture-pane -p -t $S | grep -q 'Connection table'"
 keys F1
 lab_check console.help-from-table sh -c "tmux capture-pane -p -t $S | grep -q 'F3 /'"
+dump help
 
 # --- q quits with 0 and gives the terminal back ------------------------------------
 keys q
