@@ -115,7 +115,11 @@ static struct lvs_snapshot *gen_snapshot(size_t ns, size_t nd, unsigned t, doubl
 			d.active_conns = (uint32_t)(dp % 50 + t);
 			d.inact_conns = (uint32_t)(dp % 200);
 			d.persist_conns = v.timeout ? (uint32_t)(dp % 7) : 0;
-			d.stats.conns = dp * 2 * t + j;
+			/* An uneven pace, so that sparklines have a shape. */
+			uint64_t wave = 0;
+			for (unsigned k = 1; k <= t; k++)
+				wave += (k + i + j) % 5;
+			d.stats.conns = dp * (2 * t + wave) + j;
 			d.stats.inpkts = d.stats.conns * 12;
 			d.stats.outpkts = d.stats.conns * 10;
 			d.stats.inbytes = d.stats.inpkts * 700;
