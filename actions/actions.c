@@ -1539,6 +1539,10 @@ int actions_run(lvs_actions *a, const struct lvs_args *g, FILE *out)
 		return do_restore(a, &g->svc, &g->dest, port);
 	case LVS_ACT_SAVE:
 		return actions_save(a, out, g->full);
+	case LVS_ACT_START_DAEMON:
+		return actions_daemon_start(a, &g->dm);
+	case LVS_ACT_STOP_DAEMON:
+		return actions_daemon_stop(a, g->dm.state);
 	case LVS_ACT_LOAD: {
 		FILE *f = strcmp(g->file, "-") ? fopen(g->file, "r") : stdin;
 		char *text = NULL;

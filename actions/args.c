@@ -42,6 +42,8 @@ static const struct {
 	{ "flush", LVS_ACT_FLUSH },
 	{ "save", LVS_ACT_SAVE },
 	{ "load", LVS_ACT_LOAD },
+	{ "start-daemon", LVS_ACT_START_DAEMON },
+	{ "stop-daemon", LVS_ACT_STOP_DAEMON },
 	/* The rule file's words, as ipvsadm -S writes them and -R reads them. */
 	{ "-A", LVS_ACT_ADD_SVC },
 	{ "-E", LVS_ACT_EDIT_SVC },
@@ -191,6 +193,9 @@ static const struct {
 	{ "--yes", 'Y', false },          { "--full", 'F', false },
 	{ "--flush", 'L', false },        { "--numeric", 'n', false },
 	{ "--interval", 'I', true },
+	{ "--mcast-interface", 'J', true }, { "--syncid", 'K', true },
+	{ "--sync-maxlen", 'U', true },     { "--mcast-group", 'G', true },
+	{ "--mcast-port", 'H', true },      { "--mcast-ttl", 'V', true },
 };
 static const char short_with_arg[] = "tufrwxysbM";
 static const char short_plain[] = "6gimonp";
@@ -214,6 +219,8 @@ static const char *allowed_opts(enum lvs_act act)
 	case LVS_ACT_FLUSH: return "Y";
 	case LVS_ACT_SAVE: return "nF";
 	case LVS_ACT_LOAD: return "L";
+	case LVS_ACT_START_DAEMON: return "JKUGHV";
+	case LVS_ACT_STOP_DAEMON: return "";
 	}
 	return "";
 }
@@ -436,6 +443,43 @@ int args_parse(int argc, char *const argv[], struct lvs_args *out, char *err, si
 			break;
 		case 'n':
 			break; /* save is always numeric */
+		case 'J':
+			if (!*val || strlen(val) >= sizeof(out->dm.mcast_ifn) || strchr(val, '/') ||
+			    strchr(val, ' '))
+				FAIL("multicast interface (--mcast-interface): '%s' is not an interface "
+				     "name (1..15 characters)", val);
+			snprintf(out->dm.mcast_ifn, sizeof(out->dm.mcast_ifn), "%s", val);
+			break;
+		case 'K':
+			if (num_field("sync id (--syncid)", val, 0, 255, "an id", &v, err, errlen))
+				return -EINVAL;
+			out->dm.syncid = (uint32_t)v;
+			break;
+		case 'U':
+			if (num_field("sync message length (--sync-maxlen)", val, 1, 65535, "bytes", &v, err, errlen))
+				return -EINVAL;
+			out->dm.sync_maxlen = (uint16_t)v;
+			break;
+		case 'G': {
+			union lvs_addr g;
+			uint16_t af;
+			if (lvs_addr_pton(val, &af, &g) < 0 ||
+			    (af == AF_INET ? !IN_MULTICAST(ntohl(g.v4.s_addr)) : !IN6_IS_ADDR_MULTICAST(&g.v6)))
+				FAIL("multicast group (--mcast-group): '%s' is not a multicast address", val);
+			out->dm.mcast_af = af;
+			out->dm.mcast_group = g;
+			break;
+		}
+		case 'H':
+			if (num_field("multicast port (--mcast-port)", val, 1, 65535, "a port", &v, err, errlen))
+				return -EINVAL;
+			out->dm.mcast_port = (uint16_t)v;
+			break;
+		case 'V':
+			if (num_field("multicast TTL (--mcast-ttl)", val, 1, 255, "hops", &v, err, errlen))
+				return -EINVAL;
+			out->dm.mcast_ttl = (uint8_t)v;
+			break;
 		}
 	}
 
@@ -475,6 +519,14 @@ int args_parse(int argc, char *const argv[], struct lvs_args *out, char *err, si
 			FAIL("load: give one file (or - for standard input)");
 		out->file = positional[0];
 		break;
+	case LVS_ACT_START_DAEMON:
+	case LVS_ACT_STOP_DAEMON:
+		if (n_pos != 1 || (strcmp(positional[0], "master") && strcmp(positional[0], "backup")))
+			FAIL("%s: give the daemon's state, master or backup", cmd);
+		out->dm.state = strcmp(positional[0], "master") ? IP_VS_STATE_BACKUP : IP_VS_STATE_MASTER;
+		if (out->act == LVS_ACT_START_DAEMON && !out->dm.mcast_ifn[0])
+			FAIL("start-daemon: missing the multicast interface (--mcast-interface IF)");
+		break;
 	default:
 		if (n_pos)
 			FAIL("%s: unexpected argument '%s'", cmd, positional[0]);
@@ -482,7 +534,8 @@ int args_parse(int argc, char *const argv[], struct lvs_args *out, char *err, si
 
 	/* Service and real server presence. */
 	bool needs_svc = out->act != LVS_ACT_TIMEOUTS && out->act != LVS_ACT_FLUSH &&
-			 out->act != LVS_ACT_SAVE && out->act != LVS_ACT_LOAD && out->act != LVS_ACT_ZERO;
+			 out->act != LVS_ACT_SAVE && out->act != LVS_ACT_LOAD && out->act != LVS_ACT_ZERO &&
+			 out->act != LVS_ACT_START_DAEMON && out->act != LVS_ACT_STOP_DAEMON;
 	bool needs_dest = out->act == LVS_ACT_ADD_DEST || out->act == LVS_ACT_EDIT_DEST ||
 			  out->act == LVS_ACT_DEL_DEST || out->act == LVS_ACT_QUIESCE ||
 			  out->act == LVS_ACT_DRAIN || out->act == LVS_ACT_RESTORE ||

@@ -29,6 +29,8 @@ enum lvs_act {
 	LVS_ACT_FLUSH,
 	LVS_ACT_SAVE,
 	LVS_ACT_LOAD,
+	LVS_ACT_START_DAEMON,
+	LVS_ACT_STOP_DAEMON,
 };
 
 /* Which settings the command gave (the rest keep their current values on
@@ -69,6 +71,7 @@ struct lvs_args {
 	double wait_timeout;   /* drain --timeout S */
 	double interval;       /* drain --interval S (default 1) */
 	uint32_t timeouts[3];  /* timeouts TCP TCPFIN UDP */
+	struct lvs_daemon dm;  /* start-daemon / stop-daemon master|backup ... */
 	const char *file;      /* load FILE, save -f FILE: borrowed from argv */
 };
 

@@ -27,6 +27,9 @@ static const char usage[] =
 	"  flush             --yes\n"
 	"  save              [--full]            (ipvsadm -S -n format)\n"
 	"  load              FILE|- [--flush]    (ipvsadm -S format, all or nothing)\n"
+	"  start-daemon      master|backup --mcast-interface IF [--syncid N] [--sync-maxlen N]\n"
+	"                    [--mcast-group ADDR] [--mcast-port N] [--mcast-ttl N]\n"
+	"  stop-daemon       master|backup\n"
 	"SERVICE: -t|-u|--sctp-service ADDR:PORT, or -f MARK [-6]; IPv6 as [ADDR]:PORT\n"
 	"global: --state-file PATH, --audit-log PATH, --no-syslog\n"
 	"exit: 0 done, 1 failed (table unchanged), 2 bad arguments, 3 drain timed out\n";

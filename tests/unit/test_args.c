@@ -91,6 +91,18 @@ static void test_server_forms(void)
 	CU_ASSERT_EQUAL(parse("timeouts 900 0 300", &g, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(g.timeouts[0], 900);
 	CU_ASSERT_EQUAL(g.timeouts[1], 0);
+	CU_ASSERT_EQUAL(parse("start-daemon backup --mcast-interface eth1 --syncid 9 --mcast-group ff02::81 "
+			      "--mcast-port 8850 --mcast-ttl 3 --sync-maxlen 1400", &g, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(g.act, LVS_ACT_START_DAEMON);
+	CU_ASSERT_EQUAL(g.dm.state, IP_VS_STATE_BACKUP);
+	CU_ASSERT_STRING_EQUAL(g.dm.mcast_ifn, "eth1");
+	CU_ASSERT_EQUAL(g.dm.syncid, 9);
+	CU_ASSERT_EQUAL(g.dm.mcast_af, AF_INET6);
+	CU_ASSERT_EQUAL(g.dm.mcast_port, 8850);
+	CU_ASSERT_EQUAL(g.dm.mcast_ttl, 3);
+	CU_ASSERT_EQUAL(g.dm.sync_maxlen, 1400);
+	CU_ASSERT_EQUAL(parse("stop-daemon master", &g, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(g.dm.state, IP_VS_STATE_MASTER);
 	CU_ASSERT_EQUAL(parse("flush --yes", &g, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(parse("zero", &g, err, sizeof(err)), 0);
 	CU_ASSERT_FALSE(g.given & LVS_ARG_SVC);
@@ -154,6 +166,13 @@ static void test_malformed(void)
 		{ "quiesce -t 203.0.113.5:80 -r 192.0.2.1 --frobnicate", "unknown option '--frobnicate'" },
 		{ "quiesce -t 203.0.113.5:80 -r 192.0.2.1 -Z", "unknown option '-Z'" },
 		{ "explode", "unknown command 'explode'" },
+		{ "start-daemon master", "missing the multicast interface" },
+		{ "start-daemon primary --mcast-interface eth0", "give the daemon's state, master or backup" },
+		{ "start-daemon master --mcast-interface averyveryverylongname", "is not an interface name" },
+		{ "start-daemon master --mcast-interface eth0 --syncid 256", "sync id (--syncid): 256 is out of range" },
+		{ "start-daemon master --mcast-interface eth0 --mcast-group 192.0.2.1", "'192.0.2.1' is not a multicast address" },
+		{ "start-daemon master --mcast-interface eth0 --mcast-ttl 0", "multicast TTL (--mcast-ttl): 0 is out of range" },
+		{ "stop-daemon master --syncid 3", "option '--syncid' does not apply" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct lvs_args g;
@@ -220,7 +239,7 @@ static void test_words(void)
 	enum lvs_act act;
 	static const char *const words[] = { "quiesce", "drain", "restore", "weight", "add-service",
 		"edit-service", "del-service", "add-server", "edit-server", "del-server", "zero",
-		"timeouts", "flush", "save", "load" };
+		"timeouts", "flush", "save", "load", "start-daemon", "stop-daemon" };
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		CU_ASSERT_EQUAL(args_act_from_word(words[i], &act), 0);
 		CU_ASSERT_STRING_EQUAL(args_act_name(act), words[i]);

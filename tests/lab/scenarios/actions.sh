@@ -141,6 +141,24 @@ lab_check zero lvstop zero
 OK_CHANGES=$((OK_CHANGES + 1))
 lab_eq zero.table-unchanged "$before" "$(view)"
 
+# Sync daemons: lvstop's start equals ipvsadm's (ipvsadm -L --daemon).
+$IP link add sync0 type dummy && $IP link set sync0 multicast on up
+lab_check daemon.start lvstop start-daemon master --mcast-interface sync0 --syncid 7 --mcast-port 8850 --mcast-ttl 2
+OK_CHANGES=$((OK_CHANGES + 1))
+mine=$(ipvsadm -L --daemon)
+ipvsadm --stop-daemon master
+ipvsadm --start-daemon master --mcast-interface sync0 --syncid 7 --mcast-port 8850 --mcast-ttl 2
+oracle=$(ipvsadm -L --daemon)
+lab_eq daemon.same-as-ipvsadm "$oracle" "$mine"
+lab_check daemon.running test -n "$mine"
+out=$(lvstop start-daemon master --mcast-interface sync0 --syncid 8 2>&1)
+lab_eq daemon.runs-already "1 yes" "$? $(echo "$out" | grep -q 'the master sync daemon runs already' && echo yes)"
+lab_check daemon.stop lvstop stop-daemon master
+OK_CHANGES=$((OK_CHANGES + 1))
+lab_eq daemon.stopped "" "$(ipvsadm -L --daemon)"
+out=$(lvstop stop-daemon backup 2>&1)
+lab_eq daemon.none-to-stop "1 yes" "$? $(echo "$out" | grep -q 'no backup sync daemon runs' && echo yes)"
+
 # The audit log: one JSON record per change lvstop made, with the user.
 lab_eq audit.records "$OK_CHANGES" "$(grep -c '"result":"ok"' "$LVSTOP_AUDIT_LOG")"
 lab_eq audit.no-failures 0 "$(grep -c '"result":"failed' "$LVSTOP_AUDIT_LOG")"
