@@ -890,7 +890,7 @@ int actions_resolve(lvs_actions *a, const struct lvs_service *id, const struct l
 }
 
 static int do_quiesce(lvs_actions *a, const struct lvs_service *id, const struct lvs_dest *dest_id,
-		      bool port_given, bool drain, bool remove_at_zero)
+		      bool port_given, bool drain, const struct lvs_drain_opts *dopt)
 {
 	struct lvs_plan p;
 	struct lvs_snapshot *before;
@@ -925,7 +925,8 @@ static int do_quiesce(lvs_actions *a, const struct lvs_service *id, const struct
 	e.weight = d.weight == 0 && old ? old->weight : d.weight;
 	e.since = old && d.weight == 0 ? old->since : now_wall();
 	e.draining = drain || (old && old->draining && d.weight == 0);
-	e.remove_at_zero = drain ? remove_at_zero : (old && old->remove_at_zero && d.weight == 0);
+	e.remove_at_zero = drain ? dopt->remove_at_zero : (old && old->remove_at_zero && d.weight == 0);
+	e.ignore_inactive = drain ? dopt->ignore_inactive : (old && old->ignore_inactive && d.weight == 0);
 	if (drain)
 		e.since = now_wall();
 	if ((r = state_copy(&st, &a->state)) != 0 || (r = state_put(&st, &e)) != 0) {
@@ -961,13 +962,20 @@ out:
 
 int actions_quiesce(lvs_actions *a, const struct lvs_service *id, const struct lvs_dest *dest_id)
 {
-	return do_quiesce(a, id, dest_id, true, false, false);
+	return do_quiesce(a, id, dest_id, true, false, NULL);
 }
 
 int actions_drain_start(lvs_actions *a, const struct lvs_service *id, const struct lvs_dest *dest_id,
 			bool remove_at_zero)
 {
-	return do_quiesce(a, id, dest_id, true, true, remove_at_zero);
+	struct lvs_drain_opts o = { .remove_at_zero = remove_at_zero };
+	return do_quiesce(a, id, dest_id, true, true, &o);
+}
+
+int actions_drain_begin(lvs_actions *a, const struct lvs_service *id, const struct lvs_dest *dest_id,
+			const struct lvs_drain_opts *o)
+{
+	return do_quiesce(a, id, dest_id, true, true, o);
 }
 
 static int do_restore(lvs_actions *a, const struct lvs_service *id, const struct lvs_dest *dest_id,
@@ -1113,7 +1121,8 @@ int actions_drain_poll(lvs_actions *a, const struct lvs_service *id, const struc
 	pr->inactive = d->inact_conns;
 	pr->persistent = d->persist_conns;
 	pr->total = (uint64_t)d->active_conns + d->inact_conns + d->persist_conns;
-	pr->done = pr->total == 0;
+	pr->done = e && e->ignore_inactive ? (uint64_t)d->active_conns + d->persist_conns == 0
+					   : pr->total == 0;
 	snprintf(key, sizeof(key), "%s|%s", stext, dtext);
 	struct drain_track *t = track_for(a, key);
 	if (t->n == DRAIN_SAMPLES) {
@@ -1532,9 +1541,12 @@ int actions_run(lvs_actions *a, const struct lvs_args *g, FILE *out)
 	a->err[0] = a->msg[0] = '\0';
 	switch (g->act) {
 	case LVS_ACT_QUIESCE:
-		return do_quiesce(a, &g->svc, &g->dest, port, false, false);
-	case LVS_ACT_DRAIN:
-		return do_quiesce(a, &g->svc, &g->dest, port, true, g->remove);
+		return do_quiesce(a, &g->svc, &g->dest, port, false, NULL);
+	case LVS_ACT_DRAIN: {
+		struct lvs_drain_opts o = { .remove_at_zero = g->remove,
+					    .ignore_inactive = g->ignore_inactive };
+		return do_quiesce(a, &g->svc, &g->dest, port, true, &o);
+	}
 	case LVS_ACT_RESTORE:
 		return do_restore(a, &g->svc, &g->dest, port);
 	case LVS_ACT_SAVE:

@@ -96,6 +96,15 @@ int actions_restore(lvs_actions *a, const struct lvs_service *id, const struct l
 /* Quiesce and mark draining (remove_at_zero: delete it once drained). */
 int actions_drain_start(lvs_actions *a, const struct lvs_service *id, const struct lvs_dest *dest_id,
 			bool remove_at_zero);
+/* The same with every drain option. ignore_inactive: the drain is done when
+ * no active or persistent connection is left, without waiting for inactive
+ * entries (TCP TIME_WAIT lasts 2 minutes). */
+struct lvs_drain_opts {
+	bool remove_at_zero;
+	bool ignore_inactive;
+};
+int actions_drain_begin(lvs_actions *a, const struct lvs_service *id, const struct lvs_dest *dest_id,
+			const struct lvs_drain_opts *o);
 int actions_zero(lvs_actions *a, const struct lvs_service *id /* NULL: everything */);
 int actions_timeouts(lvs_actions *a, uint32_t tcp, uint32_t tcpfin, uint32_t udp);
 int actions_flush(lvs_actions *a);
@@ -122,7 +131,8 @@ struct lvs_drain_progress {
 	double elapsed;      /* seconds since the drain started (state file) */
 	double rate;         /* connections gone per second; < 0 unknown yet */
 	double eta;          /* seconds until zero at that rate; < 0 unknown */
-	bool done;           /* total reached 0 */
+	bool done;           /* total reached 0 (active + persistent, when the
+			      * drain ignores inactive connections) */
 	bool removed;        /* done, remove_at_zero was set, and it was deleted */
 };
 /* Read the table and report; when done and remove_at_zero is set, delete

@@ -192,7 +192,7 @@ static const struct {
 	{ "--timeout", 'O', true },       { "--remove", 'X', false },
 	{ "--yes", 'Y', false },          { "--full", 'F', false },
 	{ "--flush", 'L', false },        { "--numeric", 'n', false },
-	{ "--interval", 'I', true },
+	{ "--interval", 'I', true },        { "--ignore-inactive", 'Z', false },
 	{ "--mcast-interface", 'J', true }, { "--syncid", 'K', true },
 	{ "--sync-maxlen", 'U', true },     { "--mcast-group", 'G', true },
 	{ "--mcast-port", 'H', true },      { "--mcast-ttl", 'V', true },
@@ -212,7 +212,7 @@ static const char *allowed_opts(enum lvs_act act)
 	case LVS_ACT_DEL_DEST: return "tuSf6r";
 	case LVS_ACT_QUIESCE:
 	case LVS_ACT_RESTORE: return "tuSf6r";
-	case LVS_ACT_DRAIN: return "tuSf6rWOXI";
+	case LVS_ACT_DRAIN: return "tuSf6rWOXIZ";
 	case LVS_ACT_WEIGHT: return "tuSf6rw";
 	case LVS_ACT_ZERO: return "tuSf6";
 	case LVS_ACT_TIMEOUTS: return "";
@@ -434,6 +434,9 @@ int args_parse(int argc, char *const argv[], struct lvs_args *out, char *err, si
 			break;
 		case 'Y':
 			out->yes = true;
+			break;
+		case 'Z':
+			out->ignore_inactive = true;
 			break;
 		case 'F':
 			out->full = true;

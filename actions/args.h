@@ -66,7 +66,7 @@ struct lvs_args {
 	struct lvs_dest dest;   /* identity; settings where given */
 	bool weight_relative;   /* weight +N / -N */
 	int64_t weight_delta;
-	bool wait, remove, yes, full, flush_first;
+	bool wait, remove, yes, full, flush_first, ignore_inactive;
 	bool has_wait_timeout;
 	double wait_timeout;   /* drain --timeout S */
 	double interval;       /* drain --interval S (default 1) */

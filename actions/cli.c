@@ -14,6 +14,7 @@ static const char usage[] =
 	"usage: lvstop ACTION [OPTIONS]\n"
 	"  quiesce|restore   SERVICE -r ADDR[:PORT]\n"
 	"  drain             SERVICE -r ADDR[:PORT] [--wait [--timeout S] [--remove] [--interval S]]\n"
+	"                    [--ignore-inactive]  (done at no active or persistent connection)\n"
 	"  weight            SERVICE -r ADDR[:PORT] N|+N|-N   (or -w N)\n"
 	"  add-service       SERVICE [-s SCHED] [-p [TIMEOUT]] [-M NETMASK] [-b FLAGS] [-o] [--pe NAME]\n"
 	"  edit-service      SERVICE [-s SCHED] [-p [TIMEOUT]] [-M NETMASK] [-b FLAGS] [-o] [--pe NAME]\n"

@@ -150,6 +150,8 @@ int state_load(struct lvs_state *st, const char *path, char *err, size_t errlen)
 			e.draining = json_object_get_boolean(f);
 		if (json_object_object_get_ex(o, "remove_at_zero", &f))
 			e.remove_at_zero = json_object_get_boolean(f);
+		if (json_object_object_get_ex(o, "ignore_inactive", &f))
+			e.ignore_inactive = json_object_get_boolean(f);
 		if (json_object_object_get_ex(o, "since", &f))
 			e.since = json_object_get_double(f);
 		if (state_put(st, &e) < 0) {
@@ -184,6 +186,7 @@ static char *render(const struct lvs_state *st)
 		json_object_object_add(o, "weight", json_object_new_int64(e->weight));
 		json_object_object_add(o, "draining", json_object_new_boolean(e->draining));
 		json_object_object_add(o, "remove_at_zero", json_object_new_boolean(e->remove_at_zero));
+		json_object_object_add(o, "ignore_inactive", json_object_new_boolean(e->ignore_inactive));
 		json_object_object_add(o, "since", json_object_new_double(e->since));
 		json_object_array_add(arr, o);
 	}

@@ -23,6 +23,9 @@ struct lvs_state_entry {
 	int32_t weight;            /* the weight before quiesce: what restore gives back */
 	bool draining;             /* drain started (quiesced, waiting for zero) */
 	bool remove_at_zero;       /* drain --remove: delete once connections are gone */
+	bool ignore_inactive;      /* drain --ignore-inactive: done when no active or
+				    * persistent connection is left (TIME_WAIT and
+				    * other inactive entries may remain) */
 	double since;              /* wall clock of quiesce or drain start */
 };
 

@@ -647,6 +647,22 @@ static void test_drain(void)
 	CU_ASSERT_FALSE(actions_server_state(a, &s.svc[0], &id, NULL));
 	actions_close(a);
 
+	/* Ignoring inactive connections: done with only inactive ones left. */
+	a = open_sim(&s, &w);
+	struct lvs_dest z = s.dest[0][0];
+	s.dest[0][0].active_conns = 1;
+	s.dest[0][0].inact_conns = 4;
+	struct lvs_drain_opts o = { .ignore_inactive = true };
+	CU_ASSERT_EQUAL(actions_drain_begin(a, &s.svc[0], &z, &o), 0);
+	CU_ASSERT_EQUAL(actions_drain_poll(a, &s.svc[0], &z, &p), 0);
+	CU_ASSERT_FALSE(p.done);
+	s.dest[0][0].active_conns = 0;
+	CU_ASSERT_EQUAL(actions_drain_poll(a, &s.svc[0], &z, &p), 0);
+	CU_ASSERT(p.done);
+	CU_ASSERT_EQUAL(p.total, 4);
+	CU_ASSERT_FALSE(p.removed);
+	actions_close(a);
+
 	double t[] = { 0, 1, 2, 3 }, v[] = { 40, 30, 20, 10 }, rate, eta;
 	actions_drain_estimate(t, v, 4, &rate, &eta);
 	CU_ASSERT_DOUBLE_EQUAL(rate, 10, 1e-9);

@@ -6,7 +6,9 @@
 #   - restore brings its share back;
 #   - drain --wait returns once its connections are gone (UDP, with a 3 s
 #     timeout, so that they go within the scenario), and exits 3 when they
-#     are not gone by --timeout; drain --wait --remove deletes the server.
+#     are not gone by --timeout; drain --wait --remove deletes the server;
+#   - drain --ignore-inactive returns when a held TCP connection closes,
+#     with its TIME_WAIT entries still there.
 . /lab/lib.sh
 
 lab_have_lvstop || exit 0
@@ -73,6 +75,25 @@ lab_check drain.timeout-bounded test $(($(date +%s) - start)) -le 6
 lab_eq drain.timeout-weight 0 "$(ipvsadm -Sn | awk -v d="$NAT2:80" '$5 == d && $1 == "-a" { print $8 }')"
 lab_check drain.restore lvstop restore -t "$LAB_NAT_VIP:80" -r "$NAT2"
 touch /tmp/stop
+
+# --ignore-inactive: done once no connection is active, TIME_WAIT entries
+# left behind.  nat2 quiesced, so a held connection goes to nat1.
+sleep 1
+lvstop quiesce -t "$LAB_NAT_VIP:80" -r "$NAT2" >/dev/null
+lab_hold "$LAB_NAT_VIP" 80 5
+sleep 1
+active() { ipvsadm -Ln | awk -v d="$1" '$2 == d { print $5 }'; }
+inactive() { ipvsadm -Ln | awk -v d="$1" '$2 == d { print $6 }'; }
+lab_check drain.held-active test "$(active "$NAT1:80")" -ge 1
+start=$(date +%s)
+lvstop drain -t "$LAB_NAT_VIP:80" -r "$NAT1" --wait --ignore-inactive --timeout 30 >/dev/null 2>&1
+lab_eq drain.ignore-inactive-exit 0 "$?"
+took=$(($(date +%s) - start))
+lab_check drain.waited-for-held test "$took" -ge 2 -a "$took" -le 20
+lab_eq drain.no-active 0 "$(active "$NAT1:80")"
+lab_check drain.inactive-left test "$(inactive "$NAT1:80")" -gt 0
+lvstop restore -t "$LAB_NAT_VIP:80" -r "$NAT1" >/dev/null
+lvstop restore -t "$LAB_NAT_VIP:80" -r "$NAT2" >/dev/null
 
 # UDP through NAT, udp timeout 3 s: connections of a drained server go.
 lvstop timeouts 0 0 3 >/dev/null
