@@ -82,6 +82,9 @@ static int drain_wait(lvs_actions *a, const struct lvs_args *g)
 				printf("drained: no connections left; real server removed\n");
 			else if (!p.exists)
 				printf("drained: the real server is gone\n");
+			else if (p.total)
+				printf("drained: no active or persistent connection left (%u inactive)\n",
+				       p.inactive);
 			else
 				printf("drained: no connections left\n");
 			fflush(stdout);
