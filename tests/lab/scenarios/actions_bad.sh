@@ -108,6 +108,17 @@ persistence engine (--pe): 'rtsp'|add-service -u 203.0.113.50:5060 -p 60 --pe rt
 EOF
 lab_check bad.count test "$n_bad" -ge 25
 
+# Without CAP_NET_ADMIN (root of a new user namespace has none over the
+# director's network namespace): the kernel's refusal named,
+# nothing changed.
+before=$(view)
+out=$(unshare -U -r lvstop quiesce -t 203.0.113.20:80 -r 192.0.2.75 2>&1)
+rc=$?
+case $out in
+*CAP_NET_ADMIN*) lab_eq kernel.permission "1 same" "$rc $([ "$before" = "$(view)" ] && echo same)" ;;
+*) lab_fail kernel.permission "rc $rc: $out" ;;
+esac
+
 # Refused before anything was sent: no audit record; the kernel's refusal
 # (the missing module) has one, marked failed.
 lab_eq audit.only-kernel-failure 1 "$(wc -l < "$LVSTOP_AUDIT_LOG")"
