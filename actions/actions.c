@@ -1054,6 +1054,12 @@ bool actions_server_state(lvs_actions *a, const struct lvs_service *id, const st
 	return e != NULL;
 }
 
+const struct lvs_state *actions_state(lvs_actions *a)
+{
+	state_refresh(a);
+	return &a->state;
+}
+
 void actions_drain_estimate(const double *t, const double *v, size_t n, double *rate, double *eta)
 {
 	*rate = -1;

@@ -158,4 +158,9 @@ int actions_resolve(lvs_actions *a, const struct lvs_service *id, const struct l
 bool actions_server_state(lvs_actions *a, const struct lvs_service *id, const struct lvs_dest *dest_id,
 			  struct lvs_state_entry *out);
 
+/* Every remembered weight and drain at once (the state file, re-read if it
+ * changed on disk), for marking many rows per frame with one stat(2).
+ * Borrowed: valid until the next call on a. */
+const struct lvs_state *actions_state(lvs_actions *a);
+
 #endif

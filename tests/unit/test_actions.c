@@ -609,6 +609,7 @@ static void test_shared_state(void)
 	CU_ASSERT_EQUAL(actions_quiesce(b, &s.svc[1], &y), 0);
 	CU_ASSERT(actions_server_state(a, &s.svc[1], &y, NULL));
 	CU_ASSERT(actions_server_state(a, &s.svc[0], &x, NULL)); /* b kept a's entry */
+	CU_ASSERT_EQUAL(actions_state(a)->n, 2);
 
 	CU_ASSERT_EQUAL(actions_undo_last(a), 0); /* a's quiesce of x */
 	CU_ASSERT_EQUAL(s.dest[0][0].weight, 1);
