@@ -79,13 +79,9 @@ void app_set_cursor(struct app *a, long i)
 	}
 }
 
-int app_rebuild(struct app *a)
+void app_table_opts(const struct app *a, struct table_opts *o)
 {
-	if (!a->snap) {
-		a->tbl.n = 0;
-		return 0;
-	}
-	struct table_opts o = {
+	*o = (struct table_opts){
 		.sort_col = a->sort_col,
 		.descending = a->sort_desc,
 		.tree = a->tree,
@@ -93,9 +89,12 @@ int app_rebuild(struct app *a)
 		.collapse_all = a->collapse_all,
 		.toggled = &a->toggled,
 	};
-	int r = table_build(&a->tbl, a->snap, &o);
+}
+
+void app_locate(struct app *a)
+{
 	long i = -1;
-	if (a->sel_valid && a->tbl.n) {
+	if (a->sel_valid && a->tbl.n && a->snap) {
 		/* Usually where it was; else search. */
 		if (a->cursor >= 0 && a->cursor < (long)a->tbl.n) {
 			struct lvs_key k;
@@ -103,18 +102,30 @@ int app_rebuild(struct app *a)
 			if (lvs_key_equal(&k, &a->sel))
 				i = a->cursor;
 		}
-		if (i < 0)
-			i = table_find(&a->tbl, a->snap, &a->sel);
-		if (i < 0 && a->sel.is_dest) {
-			/* Its service, when the real server is folded away. */
-			struct lvs_key k = a->sel;
-			k.is_dest = 0;
-			k.dest_af = k.dest_port = 0;
-			memset(&k.dest_addr, 0, sizeof(k.dest_addr));
-			i = table_find(&a->tbl, a->snap, &k);
+		/* Else by index: find the object once, then compare integers. */
+		const struct lvs_dest *d = NULL;
+		const struct lvs_service *v = i < 0 ? app_find(a, &a->sel, &d) : NULL;
+		if (v) {
+			uint32_t si = (uint32_t)(v - a->snap->services);
+			i = table_find_index(&a->tbl, si, d ? (int32_t)(d - v->dests) : -1);
+			if (i < 0 && d) /* its service, when the real server is folded away */
+				i = table_find_index(&a->tbl, si, -1);
 		}
 	}
 	app_set_cursor(a, i >= 0 ? i : a->cursor);
+}
+
+int app_rebuild(struct app *a)
+{
+	a->opts_gen++; /* a prepared table built before now is out of date */
+	if (!a->snap) {
+		a->tbl.n = 0;
+		return 0;
+	}
+	struct table_opts o;
+	app_table_opts(a, &o);
+	int r = table_build(&a->tbl, a->snap, &o);
+	app_locate(a);
 	return r;
 }
 
@@ -149,8 +160,12 @@ const struct lvs_service *app_find(const struct app *a, const struct lvs_key *k,
 
 size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max)
 {
-	struct lvs_sample buf[LVS_HISTORY_SAMPLES];
-	size_t n = history_read(collector_history(a->col), k, buf, LVS_HISTORY_SAMPLES);
+	/* A few more than asked for, to make up for samples recorded after
+	 * the snapshot on screen (a paused display): copying fewer samples
+	 * keeps the history's lock short. */
+	struct lvs_sample buf[LVS_HISTORY_SAMPLES + 32];
+	size_t want = max + 32 < sizeof(buf) / sizeof(buf[0]) ? max + 32 : sizeof(buf) / sizeof(buf[0]);
+	size_t n = history_read(collector_history(a->col), k, buf, want);
 	double until = a->snap ? a->snap->time : 0;
 	while (n && until > 0 && buf[n - 1].t > until + 1e-6)
 		n--;
@@ -159,7 +174,17 @@ size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *ou
 	return n - skip;
 }
 
-/* Take the newest publication. True when something changed. */
+/* Show snapshot s (a reference passes to the app) with its events. */
+static void show(struct app *a, struct lvs_snapshot *s, struct ev_vec *ev)
+{
+	for (size_t i = 0; i < ev->n; i++)
+		ev_log_add(&a->log, &ev->v[i]);
+	snapshot_unref(a->snap);
+	a->snap = s;
+	a->snap_gen++;
+}
+
+/* Take the newest publication. True when something changed on screen. */
 static bool take(struct app *a)
 {
 	struct lvs_status st;
@@ -171,18 +196,50 @@ static bool take(struct app *a)
 	a->seen_seq = st.seq;
 	a->st = st;
 	a->refreshes++;
-	if (!s || s == a->snap || (a->paused && a->snap)) {
+	if (!s || s == a->submitted || (a->paused && a->snap)) {
 		snapshot_unref(s);
 		return true;
 	}
+	/* With -n every refresh is drawn before the count ends: prepare
+	 * here. Otherwise the helper does the work and prep_done shows it. */
+	if (a->prep && !a->opts.iterations) {
+		struct table_opts o;
+		app_table_opts(a, &o);
+		if (!prep_submit(a->prep, a->submitted, s, &o, a->opts_gen)) {
+			snapshot_unref(a->submitted);
+			a->submitted = s;
+			return true;
+		}
+	}
 	struct ev_vec ev = { 0 };
-	events_diff(a->snap, s, &ev); /* on -ENOMEM the log misses a few */
-	for (size_t i = 0; i < ev.n; i++)
-		ev_log_add(&a->log, &ev.v[i]);
+	events_diff(a->submitted, s, &ev); /* on -ENOMEM the log misses a few */
+	snapshot_unref(a->submitted);
+	a->submitted = snapshot_ref(s);
+	show(a, s, &ev);
 	ev_vec_done(&ev);
-	snapshot_unref(a->snap);
-	a->snap = s;
 	app_rebuild(a);
+	return true;
+}
+
+/* A snapshot prepared by the helper: swap it in. */
+static bool prep_done(struct app *a)
+{
+	struct prep_result r;
+	if (!prep_take(a->prep, &r))
+		return false;
+	show(a, r.snap, &r.ev);
+	r.snap = NULL;
+	if (r.opts_gen == a->opts_gen && !r.err) {
+		/* Built under the options on screen: the rows are ready. */
+		table_done(&a->tbl);
+		a->tbl = r.tbl;
+		memset(&r.tbl, 0, sizeof(r.tbl));
+		app_locate(a);
+	} else {
+		app_rebuild(a); /* the options changed meanwhile */
+	}
+	table_done(&r.tbl);
+	ev_vec_done(&r.ev);
 	return true;
 }
 
@@ -249,17 +306,18 @@ static int ms_to_next_second(void)
 
 static void loop(struct app *a)
 {
-	struct pollfd p[3] = {
+	struct pollfd p[4] = {
 		{ .fd = STDIN_FILENO, .events = POLLIN },
 		{ .fd = collector_notify_fd(a->col), .events = POLLIN },
 		{ .fd = sig_pipe[0], .events = POLLIN },
+		{ .fd = a->prep ? prep_fd(a->prep) : -1, .events = POLLIN },
 	};
 	take(a);
 	draw(a);
 	while (!a->quit) {
 		if (a->opts.iterations && a->refreshes >= a->opts.iterations)
 			break;
-		int n = poll(p, 3, ms_to_next_second());
+		int n = poll(p, 4, ms_to_next_second());
 		if (n < 0 && errno != EINTR)
 			break;
 		if (p[2].revents & POLLIN) {
@@ -272,12 +330,6 @@ static void loop(struct app *a)
 					else
 						a->quit = true;
 				}
-		}
-		if (p[1].revents & POLLIN) {
-			collector_notify_drain(a->col);
-			take(a);
-			if (a->opts.iterations && a->st.ended)
-				a->quit = true; /* the recording ran out before -n */
 		}
 		if (p[0].revents & (POLLHUP | POLLERR))
 			a->quit = true; /* the terminal went away */
@@ -298,6 +350,16 @@ static void loop(struct app *a)
 		}
 		if (redo & REDO_QUIT)
 			break;
+		if (redo && (p[1].revents & POLLIN))
+			draw(a); /* answer the keys before the snapshot's work */
+		if (p[1].revents & POLLIN) {
+			collector_notify_drain(a->col);
+			take(a);
+			if (a->opts.iterations && a->st.ended)
+				a->quit = true; /* the recording ran out before -n */
+		}
+		if (p[3].revents & POLLIN)
+			prep_done(a);
 		draw(a);
 	}
 }
@@ -321,6 +383,8 @@ int console_run(lvs_collector *c, const struct console_opts *o)
 	table_init(&a.tbl);
 	if ((r = ev_log_init(&a.log, EVENT_LOG_CAP)))
 		goto out_map;
+	a.sparks = calloc(SPARK_CACHE, sizeof(*a.sparks)); /* optional */
+	a.prep = prep_new(); /* optional: without it, snapshots are prepared here */
 	/* The charset only: numbers keep the C locale's decimal point. */
 	setlocale(LC_CTYPE, "");
 	if ((r = install_signals()))
@@ -341,6 +405,9 @@ out_sig:
 out_log:
 	ev_log_done(&a.log);
 out_map:
+	prep_free(a.prep);
+	snapshot_unref(a.submitted);
+	free(a.sparks);
 	table_done(&a.tbl);
 	keymap_done(&a.toggled);
 	snapshot_unref(a.snap);

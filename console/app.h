@@ -15,6 +15,7 @@
 #include "console.h"
 #include "events.h"
 #include "layout.h"
+#include "prep.h"
 #include "sparkline.h"
 #include "table.h"
 
@@ -34,10 +35,28 @@ enum view {
 
 #define FILTER_MAX 64
 
+/* Sparkline levels already computed for the snapshot on screen, by
+ * object: moving the cursor or re-sorting redraws rows without reading
+ * the history rings again (their lock is shared with the poller). */
+#define SPARK_CACHE 1024 /* entries, direct-mapped by key hash */
+#define SPARK_CACHE_W 64 /* widest sparkline cached */
+struct spark_cache {
+	struct lvs_key key;
+	uint64_t gen;     /* app.snap_gen it was computed for; 0: empty */
+	int metric, width;
+	int8_t levels[SPARK_CACHE_W];
+};
+
 struct app {
 	lvs_collector *col;       /* borrowed */
 	struct console_opts opts;
 	struct lvs_snapshot *snap; /* owned reference: what is shown */
+	uint64_t snap_gen;         /* increases each time snap changes */
+	prep *prep;                /* owned; NULL: snapshots prepared here */
+	struct lvs_snapshot *submitted; /* owned reference: the last one
+					 * given to prep (the next diff's past) */
+	uint64_t opts_gen;         /* increases when sort/filter/tree change */
+	struct spark_cache *sparks; /* owned, SPARK_CACHE entries; NULL: no cache */
 	struct lvs_status st;      /* status of the latest publication */
 	uint64_t seen_seq;
 	long refreshes;            /* publications taken (for -n) */
@@ -72,6 +91,11 @@ struct app {
 /* Rebuild the services table from a->snap and put the cursor back on the
  * selected object. 0 or -ENOMEM. */
 int app_rebuild(struct app *a);
+/* The table options the app's state asks for (borrowing its filter and
+ * toggled set). */
+void app_table_opts(const struct app *a, struct table_opts *o);
+/* Put the cursor back on the selected object after the table changed. */
+void app_locate(struct app *a);
 /* Move the services cursor to row i (clamped) and remember its object. */
 void app_set_cursor(struct app *a, long i);
 /* Rows in the body (between header and function bar) of the current size. */

@@ -44,10 +44,29 @@ static void sparkline(struct app *a, int y, int x, int w, const struct lvs_key *
 	int lv[SPARK_MAX_W];
 	if (w > SPARK_MAX_W)
 		w = SPARK_MAX_W;
+	struct spark_cache *c = NULL;
+	if (a->sparks && w <= SPARK_CACHE_W) {
+		c = &a->sparks[lvs_key_hash(k) % SPARK_CACHE];
+		if (c->gen == a->snap_gen && c->metric == (int)a->metric && c->width == w &&
+		    lvs_key_equal(&c->key, k)) {
+			for (int i = 0; i < w; i++)
+				lv[i] = c->levels[i];
+			goto draw;
+		}
+	}
 	size_t n = app_history(a, k, smp, (size_t)w);
 	for (size_t i = 0; i < n; i++)
 		v[i] = spark_value(&smp[i], a->metric);
 	spark_scale(v, n, spark_max(v, n), lv, (size_t)w);
+	if (c) {
+		c->key = *k;
+		c->gen = a->snap_gen;
+		c->metric = (int)a->metric;
+		c->width = w;
+		for (int i = 0; i < w; i++)
+			c->levels[i] = (int8_t)lv[i];
+	}
+draw:;
 	char line[SPARK_MAX_W * 3 + 1];
 	size_t o = 0;
 	bool utf8 = crt_utf8();

@@ -303,6 +303,7 @@ struct name_ranks {
 	const char *names[SCHED_RANKS];
 	int n;
 	bool overflow; /* more distinct names than ranks: rank 0 for all */
+	int fwd[LVS_FWD_BYPASS + 1]; /* rank of each forwarding method */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -329,6 +330,8 @@ static void ranks_of(const struct lvs_snapshot *s, struct name_ranks *r)
 	for (size_t i = 0; i < s->n_services; i++)
 		ranks_add(r, s->services[i].sched);
 	qsort(r->names, (size_t)r->n, sizeof(r->names[0]), cmp_str);
+	for (uint32_t f = 0; f <= LVS_FWD_BYPASS; f++)
+		r->fwd[f] = name_rank(lvs_fwd_name(f), r->names, r->n);
 }
 
 static double text_key(const struct lvs_service *v, const struct lvs_dest *d, enum col_id c,
@@ -344,7 +347,8 @@ static double text_key(const struct lvs_service *v, const struct lvs_dest *d, en
 	case COL_SCHED: {
 		if (!ranks || ranks->overflow)
 			return 0;
-		int r = name_rank(sched_text(v, d), ranks->names, ranks->n);
+		int r = d && d->fwd <= LVS_FWD_BYPASS ? ranks->fwd[d->fwd]
+						       : name_rank(sched_text(v, d), ranks->names, ranks->n);
 		return r < 0 ? 0 : r * SCHED_STEP + a;
 	}
 	default: return 0;
@@ -600,6 +604,8 @@ static bool collapsed(const struct lvs_service *v, const struct table_opts *o)
 int table_build(struct table *t, const struct lvs_snapshot *s, const struct table_opts *o)
 {
 	t->n = 0;
+	if (t->text_of && t->text_of != s)
+		text_drop(t); /* do not keep an old snapshot alive */
 	bool filtering = o->filter && *o->filter;
 	struct sort_ctx ctx = { s, o->sort_col, o->descending };
 	struct item *items = NULL, *ditems = NULL;
@@ -721,6 +727,14 @@ void table_row_key(const struct lvs_snapshot *s, const struct row *r, struct lvs
 		lvs_key_service(k, v);
 	else
 		lvs_key_dest(k, v, &v->dests[r->dest]);
+}
+
+long table_find_index(const struct table *t, uint32_t svc, int32_t dest)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->rows[i].svc == svc && t->rows[i].dest == dest)
+			return (long)i;
+	return -1;
 }
 
 long table_find(const struct table *t, const struct lvs_snapshot *s, const struct lvs_key *k)

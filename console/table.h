@@ -60,6 +60,8 @@ void table_done(struct table *t);
  * 0 or -ENOMEM (t is then empty). */
 int table_build(struct table *t, const struct lvs_snapshot *s, const struct table_opts *o);
 
+/* The row of service svc's real server dest (-1: the service row), or -1. */
+long table_find_index(const struct table *t, uint32_t svc, int32_t dest);
 /* The row whose object has the identity k, or -1. */
 long table_find(const struct table *t, const struct lvs_snapshot *s, const struct lvs_key *k);
 /* The identity of a row's object. */

@@ -1,0 +1,182 @@
+#include "prep.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "collector/snapshot.h"
+
+struct job {
+	bool set;
+	struct lvs_snapshot *prev, *next; /* references */
+	struct table_opts o;
+	char filter[128];
+	struct lvs_keymap toggled; /* a copy (empty when o.toggled was NULL) */
+	uint64_t gen;
+};
+
+struct prep {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+	struct job job;            /* waiting to start */
+	bool have_result;
+	struct prep_result result; /* finished, not yet taken */
+	int efd;
+};
+
+static void job_done(struct job *j)
+{
+	if (!j->set)
+		return;
+	snapshot_unref(j->prev);
+	snapshot_unref(j->next);
+	keymap_done(&j->toggled);
+	memset(j, 0, sizeof(*j));
+}
+
+static void result_done(struct prep_result *r)
+{
+	snapshot_unref(r->snap);
+	table_done(&r->tbl);
+	ev_vec_done(&r->ev);
+	memset(r, 0, sizeof(*r));
+}
+
+static void *helper(void *arg)
+{
+	prep *p = arg;
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		/* A result not yet taken blocks the next job: its events must
+		 * reach the log before later ones. */
+		while (!p->stop && (!p->job.set || p->have_result))
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->stop)
+			break;
+		struct job j = p->job;
+		memset(&p->job, 0, sizeof(p->job));
+		pthread_mutex_unlock(&p->lock);
+
+		struct prep_result r = { .opts_gen = j.gen };
+		j.o.filter = j.filter;
+		j.o.toggled = &j.toggled;
+		r.err = events_diff(j.prev, j.next, &r.ev);
+		table_init(&r.tbl);
+		int e = table_build(&r.tbl, j.next, &j.o);
+		if (e)
+			r.err = e;
+		r.snap = snapshot_ref(j.next);
+		job_done(&j);
+
+		pthread_mutex_lock(&p->lock);
+		p->result = r;
+		p->have_result = true;
+		uint64_t one = 1;
+		(void)!write(p->efd, &one, sizeof(one));
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+prep *prep_new(void)
+{
+	prep *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (p->efd < 0) {
+		free(p);
+		return NULL;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	if (pthread_create(&p->thread, NULL, helper, p)) {
+		close(p->efd);
+		pthread_mutex_destroy(&p->lock);
+		pthread_cond_destroy(&p->cond);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void prep_free(prep *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	job_done(&p->job);
+	if (p->have_result)
+		result_done(&p->result);
+	close(p->efd);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+	free(p);
+}
+
+int prep_fd(const prep *p)
+{
+	return p->efd;
+}
+
+static int keymap_copy(struct lvs_keymap *dst, const struct lvs_keymap *src)
+{
+	int r = keymap_init(dst, src ? src->count : 0);
+	if (r || !src)
+		return r;
+	for (size_t i = 0; i <= src->mask && !r; i++)
+		if (src->slots[i].hash)
+			r = keymap_put(dst, &src->slots[i].key, src->slots[i].value);
+	if (r)
+		keymap_done(dst);
+	return r;
+}
+
+int prep_submit(prep *p, struct lvs_snapshot *prev, struct lvs_snapshot *next,
+		const struct table_opts *o, uint64_t gen)
+{
+	struct job j = { .set = true, .o = *o, .gen = gen };
+	if (keymap_copy(&j.toggled, o->toggled))
+		return -ENOMEM;
+	snprintf(j.filter, sizeof(j.filter), "%s", o->filter ? o->filter : "");
+	j.next = snapshot_ref(next);
+	pthread_mutex_lock(&p->lock);
+	if (p->job.set) {
+		/* Not started: the new one replaces it from the same past. */
+		j.prev = p->job.prev;
+		p->job.prev = NULL;
+		job_done(&p->job);
+	} else {
+		j.prev = prev ? snapshot_ref(prev) : NULL;
+	}
+	p->job = j;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
+bool prep_take(prep *p, struct prep_result *out)
+{
+	uint64_t v;
+	(void)!read(p->efd, &v, sizeof(v));
+	pthread_mutex_lock(&p->lock);
+	bool got = p->have_result;
+	if (got) {
+		*out = p->result;
+		memset(&p->result, 0, sizeof(p->result));
+		p->have_result = false;
+		pthread_cond_signal(&p->cond); /* the next job may start */
+	}
+	pthread_mutex_unlock(&p->lock);
+	return got;
+}
