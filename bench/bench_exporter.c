@@ -437,7 +437,21 @@ struct run {
 	double p50, p99, gz_p50, gz_p99;
 	size_t series, bytes, gz_bytes;
 	long hwm_kib, rss_kib;
+	double render_ms, poll_ms; /* lvsd's own figures, from its last body */
 };
+
+/* The value of an unlabelled series in an exposition, or -1. */
+static double series_value(const char *body, const char *name)
+{
+	size_t nl = strlen(name);
+	for (const char *p = body; p && *p;) {
+		if (!strncmp(p, name, nl) && p[nl] == ' ')
+			return strtod(p + nl + 1, NULL);
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	return -1;
+}
 
 /* Start lvsd on the recording with config conf, scrape it n times plain
  * and n times gzip, one after the other. */
@@ -485,6 +499,22 @@ static int bench_lvsd(const char *lvsd, const char *dir, const char *rec, const 
 		double *p50 = gz ? &out->gz_p50 : &out->p50, *p99 = gz ? &out->gz_p99 : &out->p99;
 		*p50 = pct(t, n, 0.50);
 		*p99 = pct(t, n, 0.99);
+	}
+	/* A body's render time is the previous render's: wait for a body made
+	 * after two renders of the table (the first render is of no table). */
+	for (double until = now() + 60; !rc && now() < until; usleep(500000)) {
+		if (scrape(port, "/metrics", false, true, &r) || !r.body) {
+			free(r.body);
+			continue;
+		}
+		bool late = series_value(r.body, "lvsd_polls_total") >= 3;
+		if (late) {
+			out->render_ms = series_value(r.body, "lvsd_render_duration_seconds") * 1000;
+			out->poll_ms = series_value(r.body, "lvsd_poll_duration_seconds") * 1000;
+		}
+		free(r.body);
+		if (late)
+			break;
 	}
 	out->hwm_kib = vm_kib(pid, "VmHWM:");
 	out->rss_kib = vm_kib(pid, "VmRSS:");
@@ -601,6 +631,8 @@ static int benchmark(const char *argv0)
 	printf("exporter_scrape_gzip_p99 %.1f ms\n", eq.gz_p99);
 	printf("exporter_peak_rss %.1f MiB\n", (double)eq.hwm_kib / 1024);
 	printf("exporter_rss_after_scrapes %.1f MiB\n", (double)eq.rss_kib / 1024);
+	printf("exporter_render %.1f ms\n", eq.render_ms);
+	printf("exporter_replay_poll %.1f ms\n", eq.poll_ms);
 	printf("exporter_full_series %zu series\n", full.series);
 	printf("exporter_full_body %.1f MiB\n", (double)full.bytes / 1048576);
 	printf("exporter_full_scrape_p50 %.1f ms\n", full.p50);
@@ -608,6 +640,7 @@ static int benchmark(const char *argv0)
 	printf("exporter_full_scrape_gzip_p99 %.1f ms\n", full.gz_p99);
 	printf("exporter_full_peak_rss %.1f MiB\n", (double)full.hwm_kib / 1024);
 	printf("exporter_full_rss_after_scrapes %.1f MiB\n", (double)full.rss_kib / 1024);
+	printf("exporter_full_render %.1f ms\n", full.render_ms);
 	printf("node_exporter_series %zu series\n", node_series);
 	printf("node_exporter_scrape_p50 %.1f ms\n", node_p50);
 	printf("exporter_speedup ratio %.1f vs node_exporter\n", eq.p50 > 0 ? node_p50 / eq.p50 : 0);

@@ -278,10 +278,6 @@ static void publish(struct daemon *d, bool force)
 		logmsg("out of memory rendering /metrics; serving the previous body");
 	body_unref(b);
 	snapshot_unref(s);
-	/* Polls of a large table free tens of megabytes at once (the old
-	 * snapshot, the old body): give them back instead of keeping the
-	 * high-water mark resident. */
-	malloc_trim(0);
 	d->self.render_seconds = mono_now() - t0;
 }
 
@@ -411,6 +407,13 @@ int main(int argc, char **argv)
 		lvsd_conf_free(d.conf);
 		return 0;
 	}
+	/* Bodies, snapshots and label tables of a large table are megabytes
+	 * each, made and freed at every poll. A fixed mmap threshold (glibc's
+	 * own grows to the largest block freed) gives them their own
+	 * mappings, returned to the system when freed: no heap high-water
+	 * mark kept resident, and no malloc_trim walking the heap while
+	 * scrapes wait for its lock. */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	d.self.version = LVSD_VERSION;
 	d.self.start_time = wall_now();
 	d.self.last_reload_ok = true;
