@@ -210,11 +210,22 @@ else
 	fi
 fi
 
+# reload_wait RESULT N: after a SIGHUP, wait (5 s at most) until the body
+# counts N reloads with that result.
+reload_wait() {
+	i=0
+	while [ $i -lt 50 ]; do
+		curl -sf -o "$tmp/r.txt" "$url/metrics"
+		[ "$(metric "$tmp/r.txt" "lvsd_config_reloads_total{result=\"$1\"}")" = "$2" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
 cp "$conf" "$tmp/good.conf"
 printf 'daemon = { interval = -1; };\n' > "$conf"
 kill -HUP "$lpid"
-sleep 0.8
-curl -sf -o "$tmp/r.txt" "$url/metrics"
+reload_wait failure 1
 check reload.bad-keeps-serving test "$(metric "$tmp/r.txt" ipvs_up)" = 1
 check reload.bad-counted test "$(metric "$tmp/r.txt" 'lvsd_config_reloads_total{result="failure"}')" = 1
 check reload.bad-flagged test "$(metric "$tmp/r.txt" lvsd_config_last_reload_successful)" = 0
@@ -223,13 +234,15 @@ check reload.old-config-stays grep -q '^ipvs_real_server_weight{' "$tmp/r.txt"
 
 write_conf 'real_servers = "drop";'
 kill -HUP "$lpid"
-sleep 0.8
+reload_wait success 1
+# The body after the reload follows the new options from the next poll on.
+sleep 0.6
 curl -sf -o "$tmp/r.txt" "$url/metrics"
 check reload.good-applied sh -c "! grep -q '^ipvs_real_server_' '$tmp/r.txt'"
 check reload.good-counted test "$(metric "$tmp/r.txt" 'lvsd_config_reloads_total{result="success"}')" = 1
 write_conf ""
 kill -HUP "$lpid"
-sleep 0.8
+reload_wait success 2
 
 # --- 200 concurrent scrapes while polling ------------------------------------
 curl -sf -o "$tmp/c0.txt" "$url/metrics"
@@ -265,14 +278,23 @@ check concurrent.all-complete test "$complete" -eq "$total"
 ms=$(( (t1 - t0) / 1000000 ))
 want=$((ms / 500))
 got=$((p1 - p0))
-if [ "$got" -ge $((want - 2)) ] && [ "$got" -le $((want + 2)) ]; then
+# Slack for a loaded machine: 80% of the polls the clock allows, minus
+# one; at most two more than it allows (each body was rendered up to one
+# interval before it was fetched).
+if [ "$got" -ge $((want * 8 / 10 - 1)) ] && [ "$got" -le $((want + 2)) ]; then
 	ok concurrent.polls-on-schedule
 else
 	bad concurrent.polls-on-schedule "$got polls in $ms ms, expected about $want"
 fi
 last=$(metric "$tmp/c1.txt" lvsd_last_successful_poll_timestamp_seconds)
 now=$(date +%s)
-check concurrent.last-poll-recent awk -v l="$last" -v n="$now" 'BEGIN { exit !(n - l < 2) }'
+# The last poll is at most a few intervals old once the burst is over
+# (10 intervals: a loaded machine may delay the poller, not stop it).
+if awk -v l="$last" -v n="$now" 'BEGIN { exit !(n - l < 5) }'; then
+	ok concurrent.last-poll-recent
+else
+	bad concurrent.last-poll-recent "last successful poll at $last, now $now"
+fi
 
 # --- TLS and basic auth --------------------------------------------------------
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
