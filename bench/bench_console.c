@@ -452,6 +452,10 @@ static int run_bench(const char *lvstop, const char *rec)
 		printf("console_bytes_per_frame_%s %.0f bytes\n", s->name, mean_bytes(s));
 	}
 	printf("console_keys %zu keys\n", all.n);
+	/* Latency depends on what else runs: say how busy the machine was. */
+	double load[1];
+	if (getloadavg(load, 1) == 1)
+		printf("console_host_loadavg %.2f load\n", load[0]);
 	printf("console_exit %d status\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	free(o);
 	return 0;
