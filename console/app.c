@@ -174,6 +174,41 @@ size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *ou
 	return n - skip;
 }
 
+static void conn_key(struct lvs_key *k, uint16_t af, const union lvs_addr *addr, uint16_t port)
+{
+	memset(k, 0, sizeof(*k));
+	k->is_dest = 1;
+	k->dest_af = af;
+	k->dest_port = port;
+	memcpy(&k->dest_addr, addr, af == AF_INET6 ? 16 : 4); /* the rest stays zero */
+}
+
+const struct lvs_conn_dest *app_conn_dest(struct app *a, const struct lvs_dest *d)
+{
+	const struct lvs_conn_summary *c = a->snap ? &a->snap->conns : NULL;
+	if (!c || !c->n_dests)
+		return NULL;
+	if (a->conn_idx_gen != a->snap_gen) {
+		keymap_done(&a->conn_idx);
+		a->conn_idx_gen = 0;
+		if (keymap_init(&a->conn_idx, c->n_dests))
+			return NULL;
+		for (size_t i = 0; i < c->n_dests; i++) {
+			struct lvs_key k;
+			conn_key(&k, c->dests[i].af, &c->dests[i].addr, c->dests[i].port);
+			if (keymap_put(&a->conn_idx, &k, (uint32_t)i)) {
+				keymap_done(&a->conn_idx);
+				return NULL;
+			}
+		}
+		a->conn_idx_gen = a->snap_gen;
+	}
+	struct lvs_key k;
+	conn_key(&k, d->af, &d->addr, d->port);
+	uint32_t *i = keymap_get(&a->conn_idx, &k);
+	return i ? &c->dests[*i] : NULL;
+}
+
 /* Show snapshot s (a reference passes to the app) with its events. */
 static void show(struct app *a, struct lvs_snapshot *s, struct ev_vec *ev)
 {
@@ -406,6 +441,8 @@ out_log:
 	ev_log_done(&a.log);
 out_map:
 	prep_free(a.prep);
+	if (a.conn_idx_gen)
+		keymap_done(&a.conn_idx);
 	snapshot_unref(a.submitted);
 	free(a.sparks);
 	table_done(&a.tbl);

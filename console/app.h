@@ -56,6 +56,8 @@ struct app {
 	struct lvs_snapshot *submitted; /* owned reference: the last one
 					 * given to prep (the next diff's past) */
 	uint64_t opts_gen;         /* increases when sort/filter/tree change */
+	struct lvs_keymap conn_idx; /* real server -> index in snap->conns.dests */
+	uint64_t conn_idx_gen;      /* the snap_gen it indexes (0: none) */
 	struct spark_cache *sparks; /* owned, SPARK_CACHE entries; NULL: no cache */
 	struct lvs_status st;      /* status of the latest publication */
 	uint64_t seen_seq;
@@ -108,6 +110,9 @@ void app_show(struct app *a, enum view v);
  * the snapshot on screen (so a paused display stays still while the
  * collector goes on recording). Returns the count. */
 size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max);
+/* The connection-table entry counts of real server d of the snapshot on
+ * screen, or NULL (none read, or no entry). Indexed once per snapshot. */
+const struct lvs_conn_dest *app_conn_dest(struct app *a, const struct lvs_dest *d);
 /* The service and real server with identity k in a->snap (*dest NULL for
  * a service); NULL when absent. */
 const struct lvs_service *app_find(const struct app *a, const struct lvs_key *k,

@@ -142,26 +142,14 @@ static void states(struct textbuf *t, const struct lvs_state_count *st, size_t n
 	kv(t, "By state", "%s", b);
 }
 
-static const struct lvs_conn_dest *conn_dest(const struct lvs_snapshot *s, const struct lvs_dest *d)
-{
-	for (size_t i = 0; i < s->conns.n_dests; i++) {
-		const struct lvs_conn_dest *c = &s->conns.dests[i];
-		if (c->af == d->af && c->port == d->port &&
-		    !memcmp(&c->addr, &d->addr, d->af == AF_INET6 ? 16 : 4))
-			return c;
-	}
-	return NULL;
-}
-
 /* Connection states summed over a service's real servers. */
-static void service_states(struct textbuf *t, const struct lvs_snapshot *s,
-			   const struct lvs_service *v)
+static void service_states(struct textbuf *t, struct app *a, const struct lvs_service *v)
 {
 	struct lvs_state_count sum[LVS_CONN_STATES_MAX];
 	size_t n = 0;
 	uint64_t total = 0;
 	for (size_t i = 0; i < v->n_dests; i++) {
-		const struct lvs_conn_dest *c = conn_dest(s, &v->dests[i]);
+		const struct lvs_conn_dest *c = app_conn_dest(a, &v->dests[i]);
 		if (!c)
 			continue;
 		total += c->total;
@@ -239,7 +227,7 @@ static void detail_draw(struct app *a, int y, int h)
 		rates(&t, a, &v->rates, v->rates_valid, &v->krates);
 		textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT, "%s", "");
 		textbuf_add(&t, CR_TITLE, 0, CR_TITLE, "  Connection table for this service");
-		service_states(&t, s, v);
+		service_states(&t, a, v);
 	} else {
 		fmt_endpoint(d->af, &d->addr, d->port, b2, sizeof(b2));
 		textbuf_add(&t, title, 0, title, "Real server %s of %s %s%s", b2,
@@ -278,7 +266,7 @@ static void detail_draw(struct app *a, int y, int h)
 		rates(&t, a, &d->rates, d->rates_valid, &d->krates);
 		textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT, "%s", "");
 		textbuf_add(&t, CR_TITLE, 0, CR_TITLE, "  Connection table for this real server");
-		const struct lvs_conn_dest *c = conn_dest(s, d);
+		const struct lvs_conn_dest *c = app_conn_dest(a, d);
 		if (!s->conns.available)
 			kv(&t, "Entries", "not read");
 		else if (c)
