@@ -51,7 +51,7 @@ BINS := $(BUILD)/lvstop $(if $(wildcard exporter/lvsd_main.c),$(BUILD)/lvsd)
 .SECONDEXPANSION:
 # Objects are not throw-away intermediates: keep them for incremental builds.
 .SECONDARY:
-.PHONY: all deps check unit lab demo bench install clean san-unit
+.PHONY: all deps check unit lab demo bench install clean san-unit exporter-test
 all: $(BINS)
 
 # --- objects: each directory compiled with its own packages' flags --------
@@ -116,12 +116,18 @@ unit: $(BUILD)/unit_tests
 san-unit:
 	$(MAKE) SAN=1 unit
 
+# Host-side lvsd tests on loopback (promtool, gzip, reload, concurrent scrapes);
+# bench_exporter also generates their recording.
+exporter-test: all $(BUILD)/bench/bench_exporter
+	BUILD_DIR=$(BUILD) sh tests/exporter/run.sh
+
 lab: all
 	BUILD_DIR=$(BUILD) sh tests/lab/run.sh $(LAB_SCENARIOS)
 
 check: deps
 	$(MAKE) unit
 	$(MAKE) san-unit
+	$(MAKE) exporter-test
 	$(MAKE) lab
 
 demo: deps
