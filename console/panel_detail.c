@@ -130,7 +130,7 @@ static void charts(struct textbuf *t, struct app *a, const struct lvs_key *k)
 static void states(struct textbuf *t, const struct lvs_state_count *st, size_t n, uint64_t total)
 {
 	if (!n) {
-		kv(t, "States", "none");
+		kv(t, "Entries", "%" PRIu64, total);
 		return;
 	}
 	char b[512];

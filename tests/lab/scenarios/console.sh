@@ -97,12 +97,7 @@ keys "$LAB_NAT_VIP:80"
 keys Enter
 keys Enter
 keys x
-wait_screen 10 "Virtual service tcp $LAB_NAT_VIP:80" || # Connection-table entries of the service's real servers, as ipvsadm -Lnc
-# lists them (destination column), against the detail's count.
-set -- $LAB_NAT_RS
-entries=$(ipvsadm -Lnc | awk -v a="$1:80" -v b="$2:80" 'NR > 2 && ($6 == a || $6 == b)' | wc -l)
-lab_cmp console.detail-conn-entries "$entries" "$(screen | awk '$1 == "Entries" { print $2; exit }')"
-dump detail
+wait_screen 10 "Virtual service tcp $LAB_NAT_VIP:80" || dump detail
 before=$(detail_conns)
 lab_cmp console.detail-conns-before "$(conns_of "$LAB_NAT_VIP:80")" "$before"
 lab_check console.traffic lab_traffic "$LAB_NAT_VIP" 80 10
@@ -111,6 +106,12 @@ sleep 2
 after=$(detail_conns)
 lab_cmp console.detail-conns-after "$(conns_of "$LAB_NAT_VIP:80")" "$after"
 lab_check console.counters-moved test "${after:-0}" -ge $((${before:-0} + 10))
+# Connection-table entries of the service's real servers, as ipvsadm -Lnc
+# lists them (destination column), against the detail's count.
+set -- $LAB_NAT_RS
+entries=$(ipvsadm -Lnc | awk -v a="$1:80" -v b="$2:80" 'NR > 2 && ($6 == a || $6 == b)' | wc -l)
+lab_check console.detail-conn-entries-some test "$entries" -ge 10
+lab_cmp console.detail-conn-entries "$entries" "$(screen | awk '$1 == "Entries" { print $2; exit }')"
 dump detail
 keys Escape
 keys x
