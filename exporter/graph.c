@@ -1,0 +1,282 @@
+#include "graph.h"
+
+#include "outbuf.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <rrd.h>
+#include <rrd_client.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_mutex_t graph_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int file_of(rrd_store *st, const struct graph_req *r, char *path, size_t len, char *err,
+		   size_t errlen)
+{
+	if (rrd_spec_path(rrd_store_dir(st), r->svc_id, r->rs ? r->rs_id : NULL, path, len)) {
+		snprintf(err, errlen, "path too long");
+		return -EIO;
+	}
+	if (access(path, R_OK)) {
+		snprintf(err, errlen, "no history for %s%s%s (%s)", r->svc_id, r->rs ? "/" : "",
+			 r->rs ? r->rs_id : "", strerror(errno));
+		return -ENOENT;
+	}
+	/* Whatever rrdcached still holds for the file goes to disk first. */
+	if (rrd_store_daemon(st))
+		rrdc_flush_if_daemon(rrd_store_daemon(st), path);
+	return 0;
+}
+
+/* A file name inside a DEF: rrdtool splits DEFs at ':', so escape it. */
+static void escape_colons(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+	for (; *in && o + 2 < len; in++) {
+		if (*in == ':' || *in == '\\')
+			out[o++] = '\\';
+		out[o++] = *in;
+	}
+	out[o] = 0;
+}
+
+/* argv strings kept in one arena so the vector can be built with printf. */
+struct args {
+	char *v[40];
+	int n;
+	char buf[8192];
+	size_t used;
+};
+
+static void add(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct args *a, const char *fmt, ...)
+{
+	if (a->n >= (int)(sizeof(a->v) / sizeof(a->v[0])) - 1 || a->used >= sizeof(a->buf))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(a->buf + a->used, sizeof(a->buf) - a->used, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= sizeof(a->buf) - a->used)
+		return;
+	a->v[a->n++] = a->buf + a->used;
+	a->used += (size_t)w + 1;
+	a->v[a->n] = NULL;
+}
+
+static const struct line {
+	const char *ds, *label, *colour;
+	bool bits; /* bytes drawn as bits per second */
+} lines[GRAPH_N_METRICS][3] = {
+	[GRAPH_CONNS] = { { "conns", "new connections/s", "3465a4", false } },
+	[GRAPH_PACKETS] = { { "inpkts", "packets/s in", "3465a4", false },
+			    { "outpkts", "packets/s out", "f57900", false } },
+	[GRAPH_BYTES] = { { "inbytes", "bits/s in", "3465a4", true },
+			  { "outbytes", "bits/s out", "f57900", true } },
+	[GRAPH_ACTIVE] = { { "active", "active", "4e9a06", false },
+			   { "inactive", "inactive", "c4a000", false },
+			   { "persistent", "persistent", "75507b", false } },
+	[GRAPH_WEIGHT] = { { "weight", "weight", "3465a4", false },
+			   { "real_servers", "real servers", "cc0000", false } },
+};
+
+int graph_render_png(rrd_store *st, const struct graph_req *r, char **png, size_t *len,
+		     char *err, size_t errlen)
+{
+	char path[4096], esc[8300];
+	int rc = file_of(st, r, path, sizeof(path), err, errlen);
+	if (rc)
+		return rc;
+	escape_colons(path, esc, sizeof(esc));
+	struct args *a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	add(a, "graph");
+	add(a, "-");
+	add(a, "--start");
+	add(a, "%lld", (long long)r->start);
+	add(a, "--end");
+	add(a, "%lld", (long long)r->end);
+	add(a, "--width");
+	add(a, "%u", r->width);
+	add(a, "--height");
+	add(a, "%u", r->height);
+	add(a, "--imgformat");
+	add(a, "PNG");
+	add(a, "--lower-limit");
+	add(a, "0");
+	add(a, "--title");
+	add(a, "%s%s%s: %s", r->svc_id, r->rs ? " / " : "", r->rs ? r->rs_id : "",
+	    graph_metric_name(r->metric));
+	if (rrd_store_daemon(st)) {
+		add(a, "--daemon");
+		add(a, "%s", rrd_store_daemon(st));
+	}
+	for (int i = 0; i < 3; i++) {
+		const struct line *l = &lines[r->metric][i];
+		if (!l->ds || (r->rs && !strcmp(l->ds, "real_servers")))
+			continue;
+		add(a, "DEF:r%d=%s:%s:AVERAGE", i, esc, l->ds);
+		add(a, "CDEF:v%d=r%d,%d,*", i, i, l->bits ? 8 : 1);
+		add(a, "LINE1:v%d#%s:%s", i, l->colour, l->label);
+		add(a, "GPRINT:v%d:LAST:last %%.1lf%%s", i);
+		add(a, "GPRINT:v%d:MAX:max %%.1lf%%s\\l", i);
+	}
+	pthread_mutex_lock(&graph_lock);
+	rrd_clear_error();
+	rrd_info_t *info = rrd_graph_v(a->n, a->v);
+	rc = -EIO;
+	if (!info) {
+		snprintf(err, errlen, "rrdtool graph: %s", rrd_get_error());
+	} else {
+		for (rrd_info_t *p = info; p; p = p->next) {
+			if (p->type != RD_I_BLO || strcmp(p->key, "image"))
+				continue;
+			if (!(*png = malloc(p->value.u_blo.size))) {
+				rc = -ENOMEM;
+				break;
+			}
+			memcpy(*png, p->value.u_blo.ptr, p->value.u_blo.size);
+			*len = p->value.u_blo.size;
+			rc = 0;
+		}
+		if (rc == -EIO)
+			snprintf(err, errlen, "rrdtool graph made no image");
+		rrd_info_free(info);
+	}
+	pthread_mutex_unlock(&graph_lock);
+	free(a);
+	return rc;
+}
+
+static const char *const cf_names[] = { "AVERAGE", "MAX", "MIN", "LAST" };
+
+static const char *cf_name(unsigned bit)
+{
+	for (unsigned i = 0; i < 4; i++)
+		if (bit == 1u << i)
+			return cf_names[i];
+	return "AVERAGE";
+}
+
+int graph_history_json(rrd_store *st, const struct graph_req *r, char **json, size_t *len,
+		       char *err, size_t errlen)
+{
+	char path[4096];
+	int rc = file_of(st, r, path, sizeof(path), err, errlen);
+	if (rc)
+		return rc;
+	time_t start = r->start, end = r->end;
+	unsigned long step = r->resolution ? r->resolution : 1, n_ds = 0;
+	char **names = NULL;
+	rrd_value_t *data = NULL;
+	rrd_clear_error();
+	if (rrd_fetch_r(path, cf_name(r->cf), &start, &end, &step, &n_ds, &names, &data)) {
+		snprintf(err, errlen, "rrd fetch: %s", rrd_get_error());
+		return -EIO;
+	}
+	struct outbuf o;
+	outbuf_init(&o);
+	outbuf_puts(&o, "{\"service\":\"");
+	outbuf_puts(&o, r->svc_id);
+	outbuf_puts(&o, "\",\"real_server\":");
+	if (r->rs)
+		outbuf_printf(&o, "\"%s\"", r->rs_id);
+	else
+		outbuf_puts(&o, "null");
+	outbuf_printf(&o, ",\"cf\":\"%s\",\"start\":%lld,\"end\":%lld,\"step\":%lu,\"ds\":[",
+		      cf_name(r->cf), (long long)start, (long long)end, step);
+	for (unsigned long i = 0; i < n_ds; i++)
+		outbuf_printf(&o, "%s\"%s\"", i ? "," : "", names[i]);
+	outbuf_puts(&o, "],\"rows\":[");
+	/* Row i covers (start + i*step, start + (i+1)*step]: rrdtool stamps
+	 * a row with its end. */
+	unsigned long rows = step ? (unsigned long)(end - start) / step : 0;
+	for (unsigned long i = 0; i < rows; i++) {
+		outbuf_printf(&o, "%s[%lld", i ? "," : "", (long long)start + (long long)((i + 1) * step));
+		for (unsigned long k = 0; k < n_ds; k++) {
+			double v = data[i * n_ds + k];
+			outbuf_putc(&o, ',');
+			if (isnan(v) || isinf(v))
+				outbuf_puts(&o, "null");
+			else
+				outbuf_printf(&o, "%.17g", v);
+		}
+		outbuf_putc(&o, ']');
+	}
+	outbuf_puts(&o, "]}\n");
+	for (unsigned long i = 0; i < n_ds; i++)
+		rrd_freemem(names[i]);
+	rrd_freemem(names);
+	rrd_freemem(data);
+	size_t l;
+	char *text = outbuf_steal(&o, &l);
+	outbuf_done(&o);
+	if (!text)
+		return -ENOMEM;
+	*json = text;
+	*len = l;
+	return 0;
+}
+
+static int reply_text(struct graph_reply *out, unsigned status, const char *type,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int reply_text(struct graph_reply *out, unsigned status, const char *type,
+		      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	*out = (struct graph_reply){ .status = status, .type = type, .body = s, .len = (size_t)n };
+	return 0;
+}
+
+static time_t newest_of(rrd_store *st)
+{
+	struct rrd_store_stats s;
+	rrd_store_stats(st, &s);
+	/* Graphs end at the newest sample handed to the writer, which is
+	 * now when polling the kernel and the recording's time on replay. */
+	return s.last_time > 0 ? (time_t)s.last_time : time(NULL);
+}
+
+int graph_handle(rrd_store *st, const char *url, const struct graph_arg *args, size_t n,
+		 struct graph_reply *out)
+{
+	static const char text[] = "text/plain; charset=utf-8";
+	bool graph = !strncmp(url, "/graph/", 7), hist = !strcmp(url, "/api/v1/history");
+	if (!graph && !hist)
+		return -ENOENT;
+	if (!st)
+		return reply_text(out, 404, text,
+				  "history is off: set history.directory in lvsd's configuration\n");
+	struct graph_req r;
+	char err[400];
+	int rc = graph ? graph_url_parse(url + 7, args, n, newest_of(st), &r, err, sizeof(err))
+		       : graph_url_parse_history(args, n, newest_of(st), &r, err, sizeof(err));
+	if (rc)
+		return reply_text(out, 400, text, "bad request: %s\n", err);
+	char *body = NULL;
+	size_t len = 0;
+	rc = graph ? graph_render_png(st, &r, &body, &len, err, sizeof(err))
+		   : graph_history_json(st, &r, &body, &len, err, sizeof(err));
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc)
+		return reply_text(out, rc == -ENOENT ? 404 : 500, text, "%s\n", err);
+	*out = (struct graph_reply){ .status = 200,
+				     .type = graph ? "image/png" : "application/json",
+				     .body = body,
+				     .len = len };
+	return 0;
+}
