@@ -1,5 +1,8 @@
 #include "http.h"
 
+#include "graph.h"
+#include "status_page.h"
+
 #include "collector/snapjson.h"
 #include "collector/snapshot.h"
 
@@ -44,6 +47,8 @@ struct lvs_http {
 	 * design, and a scraper sends the same pair every time. */
 	pthread_mutex_t auth_lock;
 	char *ok_user, *ok_pass;
+
+	rrd_store *history; /* borrowed; NULL: history off */
 
 	atomic_ullong n_metrics, n_gzip, n_snapshot, n_other, n_denied;
 };
@@ -260,13 +265,6 @@ static bool auth_verify(struct lvs_http *h, const char *user, const char *pass)
 
 /* --- responses ----------------------------------------------------------- */
 
-static const char index_html[] =
-	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>lvsd</title></head>\n"
-	"<body><h1>lvsd</h1><p>IPVS monitoring daemon of lvstop.</p>\n<ul>\n"
-	"<li><a href=\"metrics\">/metrics</a>: Prometheus metrics</li>\n"
-	"<li><a href=\"api/v1/snapshot\">/api/v1/snapshot</a>: the IPVS table as JSON "
-	"(as <code>lvstop --once --json</code> prints it)</li>\n</ul></body></html>\n";
-
 static enum MHD_Result send_static(struct MHD_Connection *c, unsigned status, const char *type,
 				   const char *text)
 {
@@ -397,6 +395,88 @@ static enum MHD_Result serve_snapshot(struct lvs_http *h, struct MHD_Connection 
 	return send_body(c, b, false, "application/json");
 }
 
+#define MAX_ARGS 16
+
+struct arg_list {
+	struct graph_arg v[MAX_ARGS];
+	size_t n;
+	bool overflow;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct arg_list *l = cls;
+	(void)kind;
+	if (l->n == MAX_ARGS) {
+		l->overflow = true;
+		return MHD_NO;
+	}
+	l->v[l->n++] = (struct graph_arg){ key, value };
+	return MHD_YES;
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, struct graph_reply *g)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(g->len, g->body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(g->body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, g->type);
+	enum MHD_Result ret = MHD_queue_response(c, g->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* The status page from the snapshot being served; ?range=DURATION picks
+ * the graphs' range. */
+static enum MHD_Result serve_status(struct lvs_http *h, struct MHD_Connection *c,
+				    const struct arg_list *args)
+{
+	struct status_page_opts o = { .history = h->history != NULL,
+				      .rs_history = h->history &&
+						    rrd_store_has_real_servers(h->history),
+				      .range = "1d" };
+	for (size_t i = 0; i < args->n; i++) {
+		unsigned secs;
+		char why[160];
+		if (!strcmp(args->v[i].key, "range") && args->v[i].value &&
+		    !rrd_spec_parse_duration(args->v[i].value, &secs, why, sizeof(why)) &&
+		    strlen(args->v[i].value) < 12) {
+			o.range = args->v[i].value;
+			continue;
+		}
+		struct graph_reply g = { .status = MHD_HTTP_BAD_REQUEST,
+					 .type = "text/plain; charset=utf-8" };
+		int n = asprintf(&g.body, "bad request: %s\n",
+				 strcmp(args->v[i].key, "range") ? "the status page takes range=DURATION only"
+								  : "range: expected a duration such as 1h, 1d, 1w, 1mo, 1y");
+		if (n < 0)
+			return MHD_NO;
+		g.len = (size_t)n;
+		return send_reply(c, &g);
+	}
+	pthread_mutex_lock(&h->pub_lock);
+	struct lvs_snapshot *s = h->snap ? snapshot_ref(h->snap) : NULL;
+	o.stale = h->stale;
+	pthread_mutex_unlock(&h->pub_lock);
+	struct outbuf out;
+	outbuf_init(&out);
+	int r = status_page_render(&out, s, &o);
+	snapshot_unref(s);
+	size_t len = 0;
+	char *text = r ? NULL : outbuf_steal(&out, &len);
+	outbuf_done(&out);
+	if (!text)
+		return send_static(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+				   "out of memory\n");
+	struct graph_reply g = { .status = MHD_HTTP_OK, .type = "text/html; charset=utf-8",
+				 .body = text, .len = len };
+	return send_reply(c, &g);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **req_cls)
@@ -436,8 +516,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!strcmp(url, "/api/v1/snapshot"))
 		return serve_snapshot(h, c);
 	atomic_fetch_add(&h->n_other, 1);
+	struct arg_list args = { .n = 0 };
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
+	if (args.overflow)
+		return send_static(c, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8",
+				   "bad request: too many arguments\n");
 	if (!strcmp(url, "/"))
-		return send_static(c, MHD_HTTP_OK, "text/html; charset=utf-8", index_html);
+		return serve_status(h, c, &args);
+	struct graph_reply g;
+	int gr = graph_handle(h->history, url, args.v, args.n, &g);
+	if (gr == 0)
+		return send_reply(c, &g);
+	if (gr == -ENOMEM)
+		return send_static(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+				   "out of memory\n");
 	return send_static(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
 }
 
@@ -654,6 +746,11 @@ void http_publish(lvs_http *h, struct lvs_body *metrics, struct lvs_snapshot *sn
 	/* Outside the lock: the last reference frees tens of megabytes. */
 	body_unref(old_m);
 	snapshot_unref(old_s);
+}
+
+void http_set_history(lvs_http *h, rrd_store *st)
+{
+	h->history = st;
 }
 
 void http_stats(lvs_http *h, struct lvs_http_stats *st)

@@ -1,8 +1,9 @@
 /* lvsd's HTTP side (libmicrohttpd, its own polling threads): /metrics from
  * the body the daemon publishes once per poll (gzip when the scraper
  * accepts it), /api/v1/snapshot (the `lvstop --once --json` document,
- * rendered at most once per publication and only when asked for), and a
- * short page on /. Optional TLS and basic auth. A request never polls the
+ * rendered at most once per publication and only when asked for), the
+ * status page on / and, with history on, /graph/... and /api/v1/history
+ * (graph.h, status_page.h). Optional TLS and basic auth. A request never polls the
  * kernel and never waits for the poller.
  * Threads: publish from any thread; start/stop/free from the owner. */
 #ifndef LVSTOP_EXPORTER_HTTP_H
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "body.h"
+#include "rrd_store.h"
 #include "collector/model.h"
 
 typedef struct lvs_http lvs_http; /* opaque */
@@ -58,6 +60,11 @@ unsigned http_port(lvs_http *h);
 /* Swap in a new /metrics body and snapshot (references are taken; either
  * may be NULL to keep nothing). stale marks the snapshot's JSON. */
 void http_publish(lvs_http *h, struct lvs_body *metrics, struct lvs_snapshot *snap, bool stale);
+
+/* Serve history (graphs, /api/v1/history, graphs on the status page) from
+ * st (borrowed; it must outlive the server; NULL: history off). Call
+ * before http_start. */
+void http_set_history(lvs_http *h, rrd_store *st);
 
 /* Requests answered since http_new, by kind (for tests and the log). */
 struct lvs_http_stats {

@@ -554,6 +554,61 @@ static int parse_exporter(struct ctx *x, const config_setting_t *g, struct lvsd_
 	return 0;
 }
 
+static int parse_history(struct ctx *x, const config_setting_t *g, struct lvsd_config *c)
+{
+	static const char *const keys[] = { "directory", "real_servers", "rrdcached", "queue",
+					    "step", "heartbeat", "archives", "consolidation", NULL };
+	struct rrd_spec *sp = &c->history_spec;
+	char why[300];
+	int r;
+	if ((r = check_keys(x, g, keys, "history")) ||
+	    (r = get_str(x, g, "directory", false, &c->history_dir)) ||
+	    (r = get_str(x, g, "rrdcached", false, &c->history_daemon)) ||
+	    (r = get_bool(x, g, "real_servers", &c->history_rs)) ||
+	    (r = get_uint(x, g, "queue", 1, 1000, &c->history_queue)) ||
+	    (r = get_uint(x, g, "step", 1, 3600, &sp->step)))
+		return r;
+	/* Three steps unless said otherwise, whatever the step. */
+	sp->heartbeat = 3 * sp->step;
+	if ((r = get_uint(x, g, "heartbeat", 1, 86400, &sp->heartbeat)))
+		return r;
+	const config_setting_t *s;
+	if ((s = config_setting_get_member(g, "archives"))) {
+		if (!config_setting_is_array(s) && !config_setting_is_list(s))
+			return fail(x, s, "archives must be a list like [ \"10s:1d\", \"1min:30d\" ]");
+		int n = config_setting_length(s);
+		if (n < 1 || n > RRD_SPEC_MAX_RRAS)
+			return fail(x, s, "archives: 1 to %d entries", RRD_SPEC_MAX_RRAS);
+		sp->n_rras = 0;
+		for (int i = 0; i < n; i++) {
+			const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+			if (config_setting_type(e) != CONFIG_TYPE_STRING)
+				return fail(x, e, "archives: each entry is a string RESOLUTION:SPAN");
+			if (rrd_spec_parse_rra(config_setting_get_string(e), sp->step,
+					       &sp->rras[sp->n_rras], why, sizeof(why)))
+				return fail(x, e, "%s", why);
+			sp->n_rras++;
+		}
+	}
+	if ((s = config_setting_get_member(g, "consolidation"))) {
+		if (!config_setting_is_array(s) && !config_setting_is_list(s))
+			return fail(x, s, "consolidation must be a list of AVERAGE, MAX, MIN, LAST");
+		sp->cfs = 0;
+		for (int i = 0; i < config_setting_length(s); i++) {
+			const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+			unsigned b = config_setting_type(e) == CONFIG_TYPE_STRING
+					     ? rrd_spec_cf_from_name(config_setting_get_string(e))
+					     : 0;
+			if (!b)
+				return fail(x, e, "consolidation: AVERAGE, MAX, MIN or LAST");
+			sp->cfs |= b;
+		}
+	}
+	if (rrd_spec_check(sp, why, sizeof(why)))
+		return fail(x, g, "history: %s", why);
+	return 0;
+}
+
 static int parse_health(struct ctx *x, const config_setting_t *g, struct lvsd_config *c)
 {
 	static const char *const keys[] = { "default_checks", "default", NULL };
@@ -736,6 +791,8 @@ static int set_defaults(struct lvsd_config *c)
 	c->gzip_level = 1;
 	c->default_checks = true;
 	c->default_check.spec.type = LVS_CHECK_TCP;
+	c->history_queue = 4;
+	rrd_spec_default(&c->history_spec);
 	c->listen = strdup(LVSD_DEFAULT_LISTEN);
 	return c->listen ? 0 : -ENOMEM;
 }
@@ -759,6 +816,8 @@ void lvsd_conf_free(struct lvsd_config *c)
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->auth_file);
+	free(c->history_dir);
+	free(c->history_daemon);
 	free(c);
 }
 
@@ -805,7 +864,8 @@ int lvsd_conf_load(const char *path, struct lvsd_config **out, char *err, size_t
 		r = -EINVAL;
 		goto out;
 	}
-	static const char *const keys[] = { "daemon", "exporter", "health", "services", NULL };
+	static const char *const keys[] = { "daemon", "exporter", "history", "health", "services",
+					    NULL };
 	const config_setting_t *root = config_root_setting(&cf);
 	const config_setting_t *s;
 	if ((r = check_keys(&x, root, keys, "the top level")))
@@ -813,6 +873,8 @@ int lvsd_conf_load(const char *path, struct lvsd_config **out, char *err, size_t
 	if ((s = config_setting_get_member(root, "daemon")) && (r = parse_daemon(&x, s, c)))
 		goto out;
 	if ((s = config_setting_get_member(root, "exporter")) && (r = parse_exporter(&x, s, c)))
+		goto out;
+	if ((s = config_setting_get_member(root, "history")) && (r = parse_history(&x, s, c)))
 		goto out;
 	if ((s = config_setting_get_member(root, "health")) && (r = parse_health(&x, s, c)))
 		goto out;

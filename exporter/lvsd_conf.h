@@ -15,6 +15,7 @@
 #include "collector/keymap.h"
 #include "collector/model.h"
 #include "metrics.h"
+#include "rrd_spec.h"
 
 /* One configured check: the engine's spec with the strings it points to
  * owned here. The spec's real server/service fields are filled when
@@ -62,6 +63,13 @@ struct lvsd_config {
 	unsigned threads;           /* HTTP worker threads */
 	int gzip_level;             /* 1..9; 0: no gzip form */
 	struct lvs_metrics_opts metrics;
+
+	/* history: rrd files (docs/history.md) */
+	char *history_dir;       /* owned; NULL: history off */
+	char *history_daemon;    /* owned; rrdcached address; NULL: lvsd writes the files */
+	bool history_rs;         /* a file per real server too */
+	unsigned history_queue;  /* snapshots waiting for the writer at most */
+	struct rrd_spec history_spec;
 
 	/* health */
 	bool default_checks;          /* check real servers the config does not name */

@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "outbuf.h"
 #include "quiesce.h"
+#include "rrd_store.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -45,6 +46,7 @@ struct daemon {
 	lvs_health *health;
 	lvs_http *http;
 	lvsd_quiesce *quiesce;
+	rrd_store *history; /* NULL: history off */
 	size_t last_len; /* of the last /metrics body: the next one's size hint */
 	struct lvs_metrics_self self;
 	uint64_t seen_seq;
@@ -241,6 +243,7 @@ static void publish(struct daemon *d, bool force)
 		snapshot_unref(s);
 		return;
 	}
+	bool fresh = st.seq != d->seen_seq;
 	d->seen_seq = st.seq;
 	/* Log when polling starts failing or recovers, not at every poll. */
 	if (st.err != d->last_err) {
@@ -262,7 +265,15 @@ static void publish(struct daemon *d, bool force)
 	struct outbuf out;
 	outbuf_init(&out);
 	outbuf_reserve(&out, d->last_len + d->last_len / 8);
+	/* The history writer gets each new snapshot once; a stale one (polls
+	 * failing) is the last good one again, already written. */
+	if (s && d->history && fresh && !st.stale)
+		rrd_store_push(d->history, s);
 	int r = metrics_render(&out, s, &st, &d->conf->metrics, &d->self);
+	if (!r) {
+		rrd_store_render_metrics(d->history, &out);
+		r = outbuf_failed(&out) ? -ENOMEM : 0;
+	}
 	struct lvs_body *b = NULL;
 	if (!r) {
 		size_t len;
@@ -317,6 +328,11 @@ static void reload(struct daemon *d)
 	    nc->history_budget != d->conf->history_budget)
 		logmsg("reload: daemon.read_connections, connection_limit and history_mib take "
 		       "effect at the next start");
+	if (str_differs(nc->history_dir, d->conf->history_dir) ||
+	    str_differs(nc->history_daemon, d->conf->history_daemon) ||
+	    nc->history_rs != d->conf->history_rs || nc->history_queue != d->conf->history_queue ||
+	    memcmp(&nc->history_spec, &d->conf->history_spec, sizeof(nc->history_spec)))
+		logmsg("reload: the history settings take effect at the next start");
 	collector_set_interval(d->coll, nc->interval);
 	struct lvsd_config *old = d->conf;
 	d->conf = nc;
@@ -471,6 +487,18 @@ int main(int argc, char **argv)
 		logmsg("out of memory");
 		goto out;
 	}
+	if (d.conf->history_dir) {
+		struct rrd_store_opts ro = { .dir = d.conf->history_dir,
+					     .daemon = d.conf->history_daemon,
+					     .real_servers = d.conf->history_rs,
+					     .queue = d.conf->history_queue,
+					     .spec = d.conf->history_spec };
+		if (!(d.history = rrd_store_new(&ro))) {
+			logmsg("history: %s", strerror(errno));
+			goto out;
+		}
+		http_set_history(d.http, d.history);
+	}
 	struct lvs_http_opts ho;
 	http_opts_of(d.conf, &ho);
 	if (http_start(d.http, &ho, err, sizeof(err))) {
@@ -479,7 +507,8 @@ int main(int argc, char **argv)
 	}
 	publish(&d, true); /* ipvs_up 0 until the first poll: never a 503 */
 	int r;
-	if ((r = health_start(d.health)) || (r = collector_start(d.coll))) {
+	if ((d.history && (r = rrd_store_start(d.history))) || (r = health_start(d.health)) ||
+	    (r = collector_start(d.coll))) {
 		logmsg("cannot start a thread: %s", strerror(-r));
 		goto out;
 	}
@@ -497,6 +526,8 @@ out:
 		health_stop(d.health);
 	collector_free(d.coll);
 	http_free(d.http);
+	/* After the server: no graph request reads its settings any more. */
+	rrd_store_free(d.history);
 	health_free(d.health);
 	quiesce_free(d.quiesce);
 	lvsd_conf_free(d.conf);
