@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <json.h>
+#include <yajl/yajl_parse.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -539,6 +540,9 @@ static int parse_conns(struct pctx *c, json_object *root, struct lvs_conn_summar
 	return 0;
 }
 
+/* The document without its services' contents: they went through the
+ * stream one by one (services_elem, dest_elem); what is left here is a
+ * few hundred bytes plus the connection summary. */
 static int parse_root(struct pctx *c, json_object *root, struct lvs_snapshot *s)
 {
 	int err = 0;
@@ -585,78 +589,470 @@ static int parse_root(struct pctx *c, json_object *root, struct lvs_snapshot *s)
 		}
 		c->path[0] = 0;
 	}
-	json_object *svcs = field(c, root, "services", json_type_array, false, &err);
-	if (!svcs)
+	/* Present and an array; its elements were parsed as they streamed by. */
+	if (!field(c, root, "services", json_type_array, false, &err))
 		return err;
-	for (size_t i = 0; i < json_object_array_length(svcs); i++) {
-		json_object *so = json_object_array_get_idx(svcs, i);
-		struct lvs_service svc;
-		memset(&svc, 0, sizeof(svc));
-		snprintf(c->path, sizeof(c->path), "services[%zu]", i);
-		if (!json_object_is_type(so, json_type_object))
-			return fail(c, "", "expected an object");
-		r = parse_service(c, so, &svc);
-		if (r)
-			return r;
-		if ((r = snapshot_add_service(s, &svc)))
-			return r;
-		json_object *rs = field(c, so, "real_servers", json_type_array, false, &err);
-		if (!rs)
-			return err;
-		for (size_t j = 0; j < json_object_array_length(rs); j++) {
-			json_object *dob = json_object_array_get_idx(rs, j);
-			struct lvs_dest d;
-			memset(&d, 0, sizeof(d));
-			snprintf(c->path, sizeof(c->path), "services[%zu].real_servers[%zu]", i, j);
-			if (!json_object_is_type(dob, json_type_object))
-				return fail(c, "", "expected an object");
-			r = parse_dest(c, dob, &d);
-			if (r)
-				return r;
-			if ((r = snapshot_add_dest(s, i, &d)))
-				return r;
-		}
-	}
 	snapshot_finish(s);
 	return parse_conns(c, root, &s->conns);
+}
+
+/* ---- streaming: yajl finds the pieces, json-c reads each one ------------- *
+ *
+ * A recording line of a large table is tens of megabytes; a DOM of it is
+ * ten times that. yajl (callbacks, constant memory) walks the document;
+ * each real server, each service without its real servers, and the root
+ * without its services are copied out as text ("captures") and read with
+ * the same json-c code as always, so types and error messages do not
+ * change. Memory is one piece at a time plus the snapshot being built. */
+
+/* A piece of the document being copied out of the fed chunks. Bytes of
+ * the current chunk from seg on belong to it while it is on and not
+ * paused; a pause cuts out a nested array (left as "[]"). */
+struct capture {
+	char *buf; /* owned */
+	size_t len, cap;
+	bool on, paused;
+	size_t seg;
+};
+
+struct snapjson_parser {
+	yajl_handle y;
+	json_tokener *tok;
+	struct pctx c;
+	struct lvs_snapshot *s; /* being built */
+	const unsigned char *chunk; /* the chunk yajl is parsing now (borrowed) */
+	size_t chunk_len;
+	struct capture root, svc, dest;
+	unsigned depth;      /* containers open */
+	bool key_services;   /* the root's current key is "services" */
+	bool key_rs;         /* the current service's key is "real_servers" */
+	bool in_services;    /* inside the root's "services" array (depth 2) */
+	bool in_svc;         /* inside services[n_svc - 1] (depth 3) */
+	bool in_rs;          /* inside its "real_servers" array (depth 4) */
+	bool in_dest;        /* inside real_servers[n_dest - 1] (depth 5) */
+	size_t n_svc, n_dest;
+	bool seen_value;     /* a top-level value started */
+	int serr;            /* first field error (reported at finish) */
+	int jerr;            /* syntax error or out of memory: nothing more is fed */
+};
+
+static int cap_append(struct capture *k, const unsigned char *p, size_t n)
+{
+	if (k->len + n + 1 > k->cap) {
+		size_t ncap = k->cap ? k->cap : 4096;
+		while (ncap < k->len + n + 1)
+			ncap *= 2;
+		char *b = realloc(k->buf, ncap);
+		if (!b)
+			return -ENOMEM;
+		k->buf = b;
+		k->cap = ncap;
+	}
+	memcpy(k->buf + k->len, p, n);
+	k->len += n;
+	k->buf[k->len] = 0;
+	return 0;
+}
+
+/* Offset in the current chunk just past the token yajl reported last. */
+static size_t pos(const struct snapjson_parser *p)
+{
+	return yajl_get_bytes_consumed(p->y);
+}
+
+static void cap_begin(struct capture *k, size_t at)
+{
+	k->len = 0;
+	k->on = true;
+	k->paused = false;
+	k->seg = at;
+}
+
+/* Copy the chunk's bytes [seg, at) into the capture. */
+static int cap_take(struct snapjson_parser *p, struct capture *k, size_t at)
+{
+	int r = at > k->seg ? cap_append(k, p->chunk + k->seg, at - k->seg) : 0;
+	k->seg = at;
+	return r;
+}
+
+/* Record a field error (the first one wins) and stop building; the rest
+ * of the document is still checked for syntax, which takes precedence. */
+static void semantic(struct snapjson_parser *p, int r)
+{
+	if (!p->serr)
+		p->serr = r;
+	p->root.on = p->svc.on = p->dest.on = false;
+}
+
+/* Read a finished capture with json-c. NULL with p->serr set on failure. */
+static json_object *cap_parse(struct snapjson_parser *p, struct capture *k)
+{
+	json_tokener_reset(p->tok);
+	json_object *o = json_tokener_parse_ex(p->tok, k->buf, (int)k->len);
+	enum json_tokener_error e = json_tokener_get_error(p->tok);
+	if (!o || e != json_tokener_success) {
+		json_object_put(o);
+		snprintf(p->c.err, p->c.errlen, "not valid JSON: %s", json_tokener_error_desc(e));
+		semantic(p, -EINVAL);
+		return NULL;
+	}
+	return o;
+}
+
+static void dest_done(struct snapjson_parser *p)
+{
+	json_object *o = cap_parse(p, &p->dest);
+	if (!o)
+		return;
+	struct lvs_dest d;
+	memset(&d, 0, sizeof(d));
+	snprintf(p->c.path, sizeof(p->c.path), "services[%zu].real_servers[%zu]", p->n_svc - 1,
+		 p->n_dest - 1);
+	int r = parse_dest(&p->c, o, &d) ?: snapshot_add_dest(p->s, p->n_svc - 1, &d);
+	json_object_put(o);
+	if (r)
+		semantic(p, r);
+}
+
+static void svc_done(struct snapjson_parser *p)
+{
+	json_object *o = cap_parse(p, &p->svc);
+	if (!o)
+		return;
+	struct lvs_service svc;
+	memset(&svc, 0, sizeof(svc));
+	snprintf(p->c.path, sizeof(p->c.path), "services[%zu]", p->n_svc - 1);
+	int err = 0;
+	int r = parse_service(&p->c, o, &svc);
+	if (!r && !field(&p->c, o, "real_servers", json_type_array, false, &err))
+		r = err;
+	json_object_put(o);
+	if (r) {
+		semantic(p, r);
+		return;
+	}
+	/* Added empty when it opened (its real servers came first); keep what
+	 * snapshot_add_dest filled in. */
+	struct lvs_service *dst = &p->s->services[p->n_svc - 1];
+	svc.n_dests = dst->n_dests;
+	svc.first_dest = dst->first_dest;
+	svc.dests = NULL;
+	*dst = svc;
+}
+
+/* Every value's start: elements of the two arrays read piecewise must be
+ * objects. container: the value is an object or array (yajl has lexed its
+ * opening bracket). */
+static int value_start(struct snapjson_parser *p, bool is_map)
+{
+	if (p->serr)
+		return 1;
+	if (p->depth == 0) {
+		p->seen_value = true;
+		if (!is_map) {
+			p->c.path[0] = 0;
+			semantic(p, fail(&p->c, "(document)", "expected an object"));
+		}
+		return 1;
+	}
+	if (p->in_services && p->depth == 2) {
+		p->n_svc++;
+		p->n_dest = 0;
+		if (!is_map) {
+			snprintf(p->c.path, sizeof(p->c.path), "services[%zu]", p->n_svc - 1);
+			semantic(p, fail(&p->c, "", "expected an object"));
+		}
+		return 1;
+	}
+	if (p->in_rs && p->depth == 4) {
+		p->n_dest++;
+		if (!is_map) {
+			snprintf(p->c.path, sizeof(p->c.path), "services[%zu].real_servers[%zu]",
+				 p->n_svc - 1, p->n_dest - 1);
+			semantic(p, fail(&p->c, "", "expected an object"));
+		}
+	}
+	return 1;
+}
+
+static int on_scalar(struct snapjson_parser *p)
+{
+	return value_start(p, false);
+}
+
+static int y_null(void *ctx)
+{
+	return on_scalar(ctx);
+}
+
+static int y_bool(void *ctx, int v)
+{
+	(void)v;
+	return on_scalar(ctx);
+}
+
+static int y_number(void *ctx, const char *v, size_t n)
+{
+	(void)v;
+	(void)n;
+	return on_scalar(ctx);
+}
+
+static int y_string(void *ctx, const unsigned char *v, size_t n)
+{
+	(void)v;
+	(void)n;
+	return on_scalar(ctx);
+}
+
+static bool key_is(const unsigned char *k, size_t n, const char *want)
+{
+	return n == strlen(want) && !memcmp(k, want, n);
+}
+
+static int y_key(void *ctx, const unsigned char *k, size_t n)
+{
+	struct snapjson_parser *p = ctx;
+	if (p->depth == 1)
+		p->key_services = key_is(k, n, "services");
+	else if (p->in_svc && p->depth == 3)
+		p->key_rs = key_is(k, n, "real_servers");
+	return 1;
+}
+
+static int y_start_map(void *ctx)
+{
+	struct snapjson_parser *p = ctx;
+	value_start(p, true);
+	size_t at = pos(p) - 1; /* the '{' */
+	if (!p->serr) {
+		if (p->depth == 0) {
+			cap_begin(&p->root, at);
+		} else if (p->in_services && p->depth == 2) {
+			struct lvs_service blank;
+			memset(&blank, 0, sizeof(blank));
+			int r = snapshot_add_service(p->s, &blank);
+			if (r)
+				semantic(p, r);
+			p->in_svc = true;
+			cap_begin(&p->svc, at);
+		} else if (p->in_rs && p->depth == 4) {
+			p->in_dest = true;
+			cap_begin(&p->dest, at);
+		}
+	}
+	p->depth++;
+	return 1;
+}
+
+static int y_end_map(void *ctx)
+{
+	struct snapjson_parser *p = ctx;
+	p->depth--;
+	size_t at = pos(p);
+	if (p->serr)
+		return 1;
+	struct capture *k = NULL;
+	if (p->depth == 0)
+		k = &p->root;
+	else if (p->in_svc && p->depth == 2)
+		k = &p->svc;
+	else if (p->in_dest && p->depth == 4)
+		k = &p->dest;
+	if (!k || !k->on)
+		return 1;
+	if (cap_take(p, k, at)) {
+		semantic(p, -ENOMEM);
+		return 1;
+	}
+	k->on = false;
+	if (k == &p->dest) {
+		p->in_dest = false;
+		dest_done(p);
+	} else if (k == &p->svc) {
+		p->in_svc = false;
+		svc_done(p);
+	}
+	/* The root is read at finish, once the whole document checked out. */
+	return 1;
+}
+
+static int y_start_array(void *ctx)
+{
+	struct snapjson_parser *p = ctx;
+	value_start(p, false);
+	size_t at = pos(p); /* past the '[' */
+	struct capture *k = NULL;
+	if (p->depth == 1 && p->key_services && p->root.on) {
+		k = &p->root;
+		p->in_services = true;
+		p->n_svc = 0;
+	} else if (p->in_svc && p->depth == 3 && p->key_rs && p->svc.on) {
+		k = &p->svc;
+		p->in_rs = true;
+	}
+	/* Cut the array's contents out of the enclosing capture. */
+	if (k && !p->serr) {
+		if (cap_take(p, k, at))
+			semantic(p, -ENOMEM);
+		k->paused = true;
+	}
+	p->depth++;
+	return 1;
+}
+
+static int y_end_array(void *ctx)
+{
+	struct snapjson_parser *p = ctx;
+	p->depth--;
+	size_t at = pos(p) - 1; /* the ']' */
+	struct capture *k = NULL;
+	if (p->in_services && p->depth == 1) {
+		p->in_services = false;
+		k = &p->root;
+	} else if (p->in_rs && p->depth == 3) {
+		p->in_rs = false;
+		k = &p->svc;
+	}
+	if (k && k->paused) {
+		k->paused = false;
+		k->seg = at;
+	}
+	return 1;
+}
+
+static const yajl_callbacks callbacks = {
+	.yajl_null = y_null,
+	.yajl_boolean = y_bool,
+	.yajl_number = y_number, /* raw text: counters up to 2^64 - 1 stay exact */
+	.yajl_string = y_string,
+	.yajl_start_map = y_start_map,
+	.yajl_map_key = y_key,
+	.yajl_end_map = y_end_map,
+	.yajl_start_array = y_start_array,
+	.yajl_end_array = y_end_array,
+};
+
+snapjson_parser *snapjson_parser_new(char *err, size_t errlen)
+{
+	struct snapjson_parser *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->c.err = err;
+	p->c.errlen = errlen;
+	if (errlen)
+		err[0] = 0;
+	/* json-c's default depth is 32; a document is shallower than that, a
+	 * piece of it much shallower. */
+	p->tok = json_tokener_new_ex(64);
+	p->y = yajl_alloc(&callbacks, NULL, p);
+	p->s = snapshot_new();
+	if (!p->tok || !p->y || !p->s) {
+		snapjson_parser_free(p);
+		return NULL;
+	}
+	/* As before with json-c: what follows the document is not looked at. */
+	yajl_config(p->y, yajl_allow_trailing_garbage, 1);
+	return p;
+}
+
+void snapjson_parser_free(snapjson_parser *p)
+{
+	if (!p)
+		return;
+	if (p->y)
+		yajl_free(p->y);
+	if (p->tok)
+		json_tokener_free(p->tok);
+	snapshot_unref(p->s);
+	free(p->root.buf);
+	free(p->svc.buf);
+	free(p->dest.buf);
+	free(p);
+}
+
+static void syntax_error(struct snapjson_parser *p, const unsigned char *txt, size_t len)
+{
+	unsigned char *e = yajl_get_error(p->y, 0, txt, len);
+	char why[96] = "";
+	if (e) {
+		/* yajl says "parse error: premature EOF\n": keep the reason. */
+		const char *w = strstr((const char *)e, "error: ");
+		snprintf(why, sizeof(why), "%s", w ? w + 7 : (const char *)e);
+		why[strcspn(why, "\n")] = 0;
+		yajl_free_error(p->y, e);
+	}
+	snprintf(p->c.err, p->c.errlen, "not valid JSON: %s", why[0] ? why : "syntax error");
+	p->jerr = -EINVAL;
+}
+
+static void feed_chunk(struct snapjson_parser *p, const unsigned char *buf, size_t len, bool last)
+{
+	p->chunk = buf;
+	p->chunk_len = len;
+	struct capture *caps[] = { &p->root, &p->svc, &p->dest };
+	for (size_t i = 0; i < 3; i++)
+		caps[i]->seg = 0;
+	yajl_status st = last ? yajl_complete_parse(p->y) : yajl_parse(p->y, buf, len);
+	if (st != yajl_status_ok) {
+		if (last && p->depth == 0 && !p->seen_value)
+			snprintf(p->c.err, p->c.errlen, "not valid JSON: truncated document"), p->jerr = -EINVAL;
+		else if (last && p->depth > 0)
+			snprintf(p->c.err, p->c.errlen, "not valid JSON: truncated document"), p->jerr = -EINVAL;
+		else
+			syntax_error(p, buf, len);
+		return;
+	}
+	/* The rest of the chunk belongs to every capture still taking bytes. */
+	for (size_t i = 0; i < 3 && !p->serr; i++)
+		if (caps[i]->on && !caps[i]->paused && cap_take(p, caps[i], len))
+			semantic(p, -ENOMEM);
+	p->chunk = NULL;
+}
+
+int snapjson_parser_feed(snapjson_parser *p, const char *buf, size_t len)
+{
+	if (p->jerr)
+		return p->jerr;
+	if (len)
+		feed_chunk(p, (const unsigned char *)buf, len, false);
+	return p->jerr == -EINVAL ? -EINVAL : p->serr == -ENOMEM ? -ENOMEM : 0;
+}
+
+int snapjson_parser_finish(snapjson_parser *p, struct lvs_snapshot **out)
+{
+	if (!p->jerr) {
+		/* yajl finishes a trailing number by parsing one more space. */
+		feed_chunk(p, (const unsigned char *)" ", 1, true);
+	}
+	if (p->jerr)
+		return p->jerr;
+	int r = p->serr;
+	if (!r) {
+		json_object *root = cap_parse(p, &p->root);
+		r = root ? parse_root(&p->c, root, p->s) : p->serr;
+		json_object_put(root);
+	}
+	if (r) {
+		if (r == -ENOMEM)
+			snprintf(p->c.err, p->c.errlen, "out of memory");
+		return r;
+	}
+	*out = p->s;
+	p->s = NULL;
+	return 0;
 }
 
 int snapjson_parse(const char *text, size_t len, struct lvs_snapshot **out, char *err,
 		   size_t errlen)
 {
-	struct pctx c = { .err = err, .errlen = errlen };
-	if (errlen)
-		err[0] = 0;
-	json_tokener *tok = json_tokener_new_ex(64);
-	if (!tok)
-		return -ENOMEM;
-	if (len > INT32_MAX) {
-		json_tokener_free(tok);
-		snprintf(err, errlen, "document too large");
-		return -EINVAL;
-	}
-	json_object *root = json_tokener_parse_ex(tok, text, (int)len);
-	enum json_tokener_error jerr = json_tokener_get_error(tok);
-	json_tokener_free(tok);
-	if (!root || jerr != json_tokener_success) {
-		snprintf(err, errlen, "not valid JSON: %s",
-			 jerr == json_tokener_continue ? "truncated document" : json_tokener_error_desc(jerr));
-		json_object_put(root);
-		return -EINVAL;
-	}
-	struct lvs_snapshot *s = snapshot_new();
-	if (!s) {
-		json_object_put(root);
+	snapjson_parser *p = snapjson_parser_new(err, errlen);
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	int r = parse_root(&c, root, s);
-	json_object_put(root);
-	if (r) {
-		if (r == -ENOMEM)
-			snprintf(err, errlen, "out of memory");
-		snapshot_unref(s);
-		return r;
-	}
-	*out = s;
-	return 0;
+	int r = snapjson_parser_feed(p, text, len) ?: snapjson_parser_finish(p, out);
+	snapjson_parser_free(p);
+	return r;
 }

@@ -1,7 +1,10 @@
 /* A snapshot as JSON (json-c): the `lvstop --once --json` document, one
  * line of a recording (--record), and the body of lvsd's /api/v1/snapshot.
- * Parsing reads the same document back (--replay). Field reference:
- * docs/architecture.md. Threads: pure functions. */
+ * Parsing reads the same document back (--replay), streaming: yajl walks
+ * it, json-c reads one real server (or one service, or the root without
+ * its services) at a time, so a line of a 100,000-real-server table never
+ * sits in memory as a DOM. Field reference: docs/architecture.md.
+ * Threads: pure functions; a parser is used by one thread. */
 #ifndef LVSTOP_COLLECTOR_SNAPJSON_H
 #define LVSTOP_COLLECTOR_SNAPJSON_H
 
@@ -21,5 +24,22 @@ char *snapjson_render(const struct lvs_snapshot *s, unsigned flags);
  * expected a number"); -ENOMEM. */
 int snapjson_parse(const char *text, size_t len, struct lvs_snapshot **out, char *err,
 		   size_t errlen);
+
+/* The same parse fed in pieces (a recording line need not be in memory
+ * whole). The error buffer is borrowed until snapjson_parser_free. */
+typedef struct snapjson_parser snapjson_parser; /* opaque */
+
+/* NULL on out of memory. */
+snapjson_parser *snapjson_parser_new(char *err, size_t errlen);
+/* The next len bytes of the document. 0; -EINVAL when the text is not
+ * JSON (err says why; later feeds and finish return the same); -ENOMEM.
+ * Field errors wait for finish: syntax errors anywhere come first, as
+ * with a parse of the whole text. */
+int snapjson_parser_feed(snapjson_parser *p, const char *buf, size_t len);
+/* The end of the document: 0 and *out (one reference), or what
+ * snapjson_parse returns, with err set. Call once. */
+int snapjson_parser_finish(snapjson_parser *p, struct lvs_snapshot **out);
+/* NULL is ignored. */
+void snapjson_parser_free(snapjson_parser *p);
 
 #endif

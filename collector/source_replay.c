@@ -1,4 +1,6 @@
-/* The replay source: one snapshot per line of a recording. */
+/* The replay source: one snapshot per line of a recording. A line of a
+ * large table is tens of megabytes: it is fed to the streaming parser in
+ * pieces as it is read, never held whole. */
 #include "source.h"
 
 #include "snapjson.h"
@@ -9,30 +11,85 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define REPLAY_CHUNK (64u << 10)
+
 struct replay_source {
 	struct lvs_source base;
 	FILE *f;      /* owned */
 	char *path;   /* owned */
 	bool loop;
-	char *line;   /* owned getline buffer */
-	size_t cap;
+	char *buf;    /* owned; REPLAY_CHUNK bytes read ahead */
+	size_t pos, len;
 	unsigned long lineno;
 	double first_time, last_time; /* of the current pass, unshifted */
 	double shift; /* added to every time, grows at each wrap */
 	unsigned passes;
 };
 
+/* Refill the read-ahead buffer. 0 (len 0 at the end of the file) or -errno. */
+static int refill(struct replay_source *r)
+{
+	r->pos = 0;
+	r->len = fread(r->buf, 1, REPLAY_CHUNK, r->f);
+	if (!r->len && ferror(r->f))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* Feed the next line to a new parser. 0 with *got set (bytes in the line,
+ * newline excluded; *eof when the file ended before any byte of it), or
+ * -errno from reading. A parse error does not stop the reading: the line
+ * is consumed to its end either way, so the next poll starts on the next
+ * line. */
+static int read_line(struct replay_source *r, snapjson_parser *p, size_t *got, bool *eof,
+		     int *perr)
+{
+	*got = 0;
+	*eof = false;
+	for (;;) {
+		if (r->pos == r->len) {
+			int e = refill(r);
+			if (e)
+				return e;
+			if (!r->len) {
+				*eof = *got == 0;
+				return 0;
+			}
+		}
+		char *start = r->buf + r->pos;
+		char *nl = memchr(start, '\n', r->len - r->pos);
+		size_t n = nl ? (size_t)(nl - start) : r->len - r->pos;
+		if (n && !*perr)
+			*perr = snapjson_parser_feed(p, start, n);
+		*got += n;
+		r->pos += n + (nl ? 1 : 0);
+		if (nl)
+			return 0;
+	}
+}
+
 static int replay_poll(struct lvs_source *src, struct lvs_snapshot **out, char *msg, size_t msglen)
 {
 	struct replay_source *r = (struct replay_source *)src;
+	char err[200];
 	for (;;) {
+		snapjson_parser *p = snapjson_parser_new(err, sizeof(err));
+		if (!p) {
+			snprintf(msg, msglen, "%s: out of memory", r->path);
+			return -ENOMEM;
+		}
+		size_t n;
+		bool eof;
+		int perr = 0;
 		errno = 0;
-		ssize_t n = getline(&r->line, &r->cap, r->f);
-		if (n < 0) {
-			if (errno) {
-				snprintf(msg, msglen, "%s: %s", r->path, strerror(errno));
-				return -errno;
-			}
+		int e = read_line(r, p, &n, &eof, &perr);
+		if (e) {
+			snapjson_parser_free(p);
+			snprintf(msg, msglen, "%s: %s", r->path, strerror(-e));
+			return e;
+		}
+		if (eof) {
+			snapjson_parser_free(p);
 			if (!r->loop || r->lineno == 0 || r->passes == 0) {
 				snprintf(msg, msglen, "%s: end of recording", r->path);
 				return -ENODATA;
@@ -42,16 +99,19 @@ static int replay_poll(struct lvs_source *src, struct lvs_snapshot **out, char *
 			double step = r->lineno > 1 ? span / (double)(r->lineno - 1) : 2.0;
 			r->shift += span + (step > 0 ? step : 2.0);
 			rewind(r->f);
+			r->pos = r->len = 0;
 			r->lineno = 0;
 			r->passes = 0;
 			continue;
 		}
 		r->lineno++;
-		if (n <= 1 && (n == 0 || r->line[0] == '\n'))
+		if (n == 0) {
+			snapjson_parser_free(p);
 			continue; /* blank line */
-		char err[200];
-		struct lvs_snapshot *s;
-		int e = snapjson_parse(r->line, (size_t)n, &s, err, sizeof(err));
+		}
+		struct lvs_snapshot *s = NULL;
+		e = perr ? perr : snapjson_parser_finish(p, &s);
+		snapjson_parser_free(p);
 		if (e) {
 			snprintf(msg, msglen, "%s:%lu: %s", r->path, r->lineno, err);
 			return e;
@@ -71,7 +131,7 @@ static void replay_destroy(struct lvs_source *src)
 {
 	struct replay_source *r = (struct replay_source *)src;
 	fclose(r->f);
-	free(r->line);
+	free(r->buf);
 	free(r->path);
 	free(r);
 }
@@ -85,7 +145,9 @@ static const struct lvs_source_ops replay_ops = {
 struct lvs_source *source_replay_new(const char *path, bool loop, char *msg, size_t msglen)
 {
 	struct replay_source *r = calloc(1, sizeof(*r));
-	if (!r || !(r->path = strdup(path))) {
+	if (!r || !(r->path = strdup(path)) || !(r->buf = malloc(REPLAY_CHUNK))) {
+		if (r)
+			free(r->path);
 		free(r);
 		snprintf(msg, msglen, "out of memory");
 		return NULL;
@@ -93,6 +155,7 @@ struct lvs_source *source_replay_new(const char *path, bool loop, char *msg, siz
 	r->f = fopen(path, "r");
 	if (!r->f) {
 		snprintf(msg, msglen, "cannot open recording %s: %s", path, strerror(errno));
+		free(r->buf);
 		free(r->path);
 		free(r);
 		return NULL;

@@ -143,6 +143,49 @@ static void test_round_trip(void)
 	snapshot_unref(s);
 }
 
+/* Fed in pieces of every size from 1 byte up, the parse is the same: the
+ * pieces it copies out of the stream span chunk boundaries anywhere. */
+static void test_fed_in_pieces(void)
+{
+	struct lvs_snapshot *s = sample();
+	char *txt = snapjson_render(s, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+	size_t len = strlen(txt);
+	for (size_t step = 1; step <= 64; step += step < 8 ? 1 : 7) {
+		char err[200];
+		snapjson_parser *p = snapjson_parser_new(err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		int r = 0;
+		for (size_t off = 0; off < len && !r; off += step)
+			r = snapjson_parser_feed(p, txt + off, len - off < step ? len - off : step);
+		struct lvs_snapshot *got = NULL;
+		CU_ASSERT_EQUAL(r, 0);
+		CU_ASSERT_EQUAL(snapjson_parser_finish(p, &got), 0);
+		snapjson_parser_free(p);
+		char *again = got ? snapjson_render(got, 0) : NULL;
+		CU_ASSERT_PTR_NOT_NULL(again);
+		if (again)
+			CU_ASSERT_STRING_EQUAL(txt, again);
+		free(again);
+		snapshot_unref(got);
+	}
+	/* A syntax error after a field error is what gets reported: the whole
+	 * text is checked first, as a parse of it in one piece would. */
+	char err[200];
+	struct lvs_snapshot *r = NULL;
+	const char *doc = "{\"time\":1,\"services\":[{\"protocol\":\"tcq\"},{]}";
+	CU_ASSERT_EQUAL(snapjson_parse(doc, strlen(doc), &r, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not valid JSON"));
+	/* A real server that is not an object is named. */
+	doc = "{\"time\":1,\"services\":[{\"real_servers\":[7]}]}";
+	CU_ASSERT_EQUAL(snapjson_parse(doc, strlen(doc), &r, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "services[0].real_servers[0]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "expected an object"));
+	CU_ASSERT_PTR_NULL(r);
+	free(txt);
+	snapshot_unref(s);
+}
+
 static void expect_error(const char *doc, const char *fragment)
 {
 	char err[200];
@@ -205,7 +248,8 @@ int register_snapjson(void)
 {
 	CU_pSuite s = CU_add_suite("snapjson", NULL, NULL);
 	if (!s || !CU_add_test(s, "round trip", test_round_trip) ||
-	    !CU_add_test(s, "errors name the field", test_errors_name_the_field))
+	    !CU_add_test(s, "errors name the field", test_errors_name_the_field) ||
+	    !CU_add_test(s, "fed in pieces", test_fed_in_pieces))
 		return -1;
 	return 0;
 }
