@@ -1,18 +1,24 @@
 /* A rendered HTTP body shared by every response that sends it: the
  * /metrics exposition made once per poll, kept with its gzip form so a
- * scrape costs a reference count and a write, never a render. Immutable
- * once made; freed with its last reference (the cache's or a response's).
- * Threads: ref/unref from any thread. */
+ * scrape costs a reference count and a write, never a render. A large
+ * exposition (tens of megabytes at 100,000 real servers) is kept gzip
+ * only: it is deflated as it is rendered (struct body_builder), and a
+ * scraper that does not take gzip gets it inflated as it is sent.
+ * Immutable once made; freed with its last reference (the cache's or a
+ * response's). Threads: ref/unref from any thread; a builder is used by
+ * one thread. */
 #ifndef LVSTOP_EXPORTER_BODY_H
 #define LVSTOP_EXPORTER_BODY_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <zlib.h>
 
 struct lvs_body {
 	atomic_uint refs;
-	char *data;     /* owned */
-	size_t len;
+	char *data;     /* owned; NULL when the body is kept gzip only */
+	size_t len;     /* of the plain text, kept or not */
 	char *gz;       /* owned; NULL when not compressed */
 	size_t gz_len;
 };
@@ -28,5 +34,45 @@ void body_unref(struct lvs_body *b);
 /* gzip (RFC 1952) of in into a new malloc'd buffer. 0, -ENOMEM, or -EIO
  * when zlib refuses. */
 int body_gzip(const char *in, size_t len, int level, char **out, size_t *out_len);
+
+/* A body made piece by piece. With a gzip level, pieces go through
+ * deflate at once and only the gzip form is kept (data NULL); with level
+ * 0 the plain text is kept, as body_new would. */
+struct body_builder {
+	int level;
+	z_stream z;
+	char *buf;   /* owned: gzip output, or the plain text at level 0 */
+	size_t used, cap;
+	size_t len;  /* plain bytes added */
+	int err;     /* sticky: the first failure */
+};
+
+/* 0, -ENOMEM or -EIO (zlib refused); on failure nothing needs freeing. */
+int body_builder_init(struct body_builder *bb, int gzip_level);
+/* Append n bytes. 0, or the builder's sticky -ENOMEM/-EIO. Fits
+ * outbuf_set_spill's sink (arg is the builder). */
+int body_builder_add(void *bb, const char *p, size_t n);
+/* The finished body (one reference), NULL on a failure during building
+ * or now. The builder is spent either way. */
+struct lvs_body *body_builder_finish(struct body_builder *bb);
+/* Drop a builder without making a body. */
+void body_builder_abort(struct body_builder *bb);
+
+/* Inflating a gzip-only body for a scraper that does not take gzip: pull
+ * the plain text in pieces. */
+struct body_reader {
+	struct lvs_body *b; /* one reference */
+	z_stream z;
+	size_t pos;         /* plain bytes handed out */
+	bool done;
+};
+/* Start at byte 0; takes over the caller's reference to b on success.
+ * 0 or -ENOMEM. */
+int body_reader_init(struct body_reader *r, struct lvs_body *b);
+/* Up to max plain bytes into out: how many (0 only at the end), or
+ * -EIO when the stored gzip is corrupt. */
+long body_reader_read(struct body_reader *r, char *out, size_t max);
+/* Release the inflate state and the body reference. */
+void body_reader_done(struct body_reader *r);
 
 #endif

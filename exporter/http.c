@@ -324,11 +324,48 @@ static bool accepts_gzip(struct MHD_Connection *c)
 	return gzip_set ? gzip : star;
 }
 
+/* A body kept gzip only, sent plain: inflated block by block as the
+ * connection drains, so a plain scrape holds one block, not the text. */
+static ssize_t read_inflated(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct body_reader *rd = cls;
+	(void)pos; /* MHD reads in order: rd->pos == pos */
+	long n = body_reader_read(rd, buf, max);
+	if (n < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static void free_inflated(void *cls)
+{
+	body_reader_done(cls);
+	free(cls);
+}
+
+static struct MHD_Response *inflated_response(struct lvs_body *b)
+{
+	struct body_reader *rd = malloc(sizeof(*rd));
+	if (!rd || body_reader_init(rd, b)) {
+		free(rd);
+		return NULL;
+	}
+	struct MHD_Response *r =
+		MHD_create_response_from_callback(b->len, 64 << 10, read_inflated, rd, free_inflated);
+	if (!r) {
+		/* The caller still owns b: give the reader's reference back. */
+		body_ref(b);
+		free_inflated(rd);
+	}
+	return r;
+}
+
 static enum MHD_Result send_body(struct MHD_Connection *c, struct lvs_body *b, bool gz,
 				 const char *type)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
-		gz ? b->gz_len : b->len, gz ? b->gz : b->data, release_body, b);
+	struct MHD_Response *r =
+		!gz && !b->data ? inflated_response(b)
+				: MHD_create_response_from_buffer_with_free_callback_cls(
+					  gz ? b->gz_len : b->len, gz ? b->gz : b->data, release_body, b);
 	if (!r) {
 		body_unref(b);
 		return MHD_NO;

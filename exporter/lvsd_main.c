@@ -47,7 +47,6 @@ struct daemon {
 	lvs_http *http;
 	lvsd_quiesce *quiesce;
 	rrd_store *history; /* NULL: history off */
-	size_t last_len; /* of the last /metrics body: the next one's size hint */
 	struct lvs_metrics_self self;
 	uint64_t seen_seq;
 	int last_err;      /* of the last publication: log changes only */
@@ -260,28 +259,29 @@ static void publish(struct daemon *d, bool force)
 	if (s)
 		refresh_checks(d, s, force);
 	double t0 = mono_now();
-	/* A fresh buffer sized from the last body, handed over whole: no
-	 * copy, and no second body-sized buffer kept between polls. */
+	/* The exposition streams through a small buffer into the body
+	 * builder (deflated as it goes): its plain text never exists whole,
+	 * which at 100,000 real servers is tens of megabytes saved. */
 	struct outbuf out;
+	struct body_builder bb;
 	outbuf_init(&out);
-	outbuf_reserve(&out, d->last_len + d->last_len / 8);
+	bool building = !body_builder_init(&bb, d->conf->gzip_level);
+	if (building)
+		outbuf_set_spill(&out, body_builder_add, &bb, 256 << 10);
 	/* The history writer gets each new snapshot once; a stale one (polls
 	 * failing) is the last good one again, already written. */
 	if (s && d->history && fresh && !st.stale)
 		rrd_store_push(d->history, s);
-	int r = metrics_render(&out, s, &st, &d->conf->metrics, &d->self);
+	int r = building ? metrics_render(&out, s, &st, &d->conf->metrics, &d->self) : -ENOMEM;
 	if (!r) {
 		rrd_store_render_metrics(d->history, &out);
-		r = outbuf_failed(&out) ? -ENOMEM : 0;
+		r = outbuf_flush(&out);
 	}
 	struct lvs_body *b = NULL;
-	if (!r) {
-		size_t len;
-		char *text = outbuf_steal(&out, &len);
-		d->last_len = len;
-		if (text)
-			b = body_new(text, len, d->conf->gzip_level);
-	}
+	if (!r)
+		b = body_builder_finish(&bb);
+	else if (building)
+		body_builder_abort(&bb);
 	outbuf_done(&out);
 	if (b)
 		http_publish(d->http, b, s, st.stale);

@@ -17,9 +17,37 @@ void outbuf_done(struct outbuf *b)
 	outbuf_init(b);
 }
 
+int outbuf_flush(struct outbuf *b)
+{
+	if (b->oom)
+		return -ENOMEM;
+	if (b->spill && b->len) {
+		if (b->spill(b->spill_arg, b->data, b->len)) {
+			b->oom = true;
+			return -ENOMEM;
+		}
+		b->len = 0;
+		b->data[0] = 0;
+	}
+	return 0;
+}
+
+int outbuf_set_spill(struct outbuf *b, int (*spill)(void *arg, const char *data, size_t len),
+		     void *arg, size_t at)
+{
+	b->spill = spill;
+	b->spill_arg = arg;
+	b->spill_at = at;
+	return outbuf_reserve(b, at);
+}
+
 int outbuf_reserve(struct outbuf *b, size_t more)
 {
 	if (b->oom)
+		return -ENOMEM;
+	if (b->cap - b->len > more)
+		return 0;
+	if (b->spill && b->len && outbuf_flush(b))
 		return -ENOMEM;
 	if (b->cap - b->len > more)
 		return 0;

@@ -15,6 +15,12 @@ struct outbuf {
 	char *data; /* owned; NUL-terminated when len > 0 and not failed */
 	size_t len, cap;
 	bool oom;
+	/* Optional sink (outbuf_set_spill): when the buffer is full, what it
+	 * holds goes there and the buffer starts over, so a body of any size
+	 * passes through a buffer of spill_at bytes. */
+	int (*spill)(void *arg, const char *data, size_t len); /* 0 or -errno */
+	void *spill_arg;
+	size_t spill_at;
 };
 
 void outbuf_init(struct outbuf *b);
@@ -26,6 +32,16 @@ static inline void outbuf_reset(struct outbuf *b)
 	b->len = 0;
 	b->oom = false;
 }
+
+/* Stream into spill(arg, data, len) instead of growing past `at` bytes
+ * (the buffer is allocated at that size now). A spill failure marks the
+ * buffer failed. The last bytes stay in data: hand them over with
+ * outbuf_flush. 0 or -ENOMEM. */
+int outbuf_set_spill(struct outbuf *b, int (*spill)(void *arg, const char *data, size_t len),
+		     void *arg, size_t at);
+/* Hand what the buffer holds to its spill, if it has one. 0 or -ENOMEM
+ * (the buffer failed, now or before). */
+int outbuf_flush(struct outbuf *b);
 
 /* Make room for `more` bytes past len (plus a NUL). 0 or -ENOMEM (and the
  * buffer is marked failed). */

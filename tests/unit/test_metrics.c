@@ -328,6 +328,60 @@ static void test_gzip_body(void)
 	free(text);
 }
 
+/* A body streamed through a small outbuf into a builder: gzip only at a
+ * level, read back plain in blocks of any size; the plain text kept at
+ * level 0. */
+static void test_streamed_body(void)
+{
+	size_t n = 3 << 20;
+	char *text = malloc(n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	for (size_t i = 0; i < n; i++)
+		text[i] = (char)("ipvs_real_server_weight{x=\"1\"} 3\n"[i % 33] + (i % 4099 == 0));
+	for (int level = 0; level <= 6; level += 6) {
+		struct body_builder bb;
+		struct outbuf o;
+		outbuf_init(&o);
+		CU_ASSERT_EQUAL_FATAL(body_builder_init(&bb, level), 0);
+		CU_ASSERT_EQUAL(outbuf_set_spill(&o, body_builder_add, &bb, 4096), 0);
+		for (size_t off = 0; off < n;) {
+			size_t k = 1 + off % 7001;
+			if (k > n - off)
+				k = n - off;
+			outbuf_put(&o, text + off, k);
+			off += k;
+		}
+		CU_ASSERT(o.cap < 16384); /* never grew past a spill */
+		CU_ASSERT_EQUAL(outbuf_flush(&o), 0);
+		outbuf_done(&o);
+		struct lvs_body *b = body_builder_finish(&bb);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		CU_ASSERT_EQUAL(b->len, n);
+		if (!level) {
+			CU_ASSERT_PTR_NULL(b->gz);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(b->data);
+			CU_ASSERT_EQUAL(memcmp(b->data, text, n), 0);
+			body_unref(b);
+			continue;
+		}
+		CU_ASSERT_PTR_NULL(b->data);
+		CU_ASSERT(b->gz_len < n / 10);
+		struct body_reader rd;
+		CU_ASSERT_EQUAL_FATAL(body_reader_init(&rd, b), 0);
+		char *out = malloc(n + 1);
+		size_t got = 0;
+		long k;
+		while ((k = body_reader_read(&rd, out + got, got + 1000 < n ? 1000 : n + 1 - got)) > 0)
+			got += (size_t)k;
+		CU_ASSERT_EQUAL(k, 0);
+		CU_ASSERT_EQUAL(got, n);
+		CU_ASSERT_EQUAL(memcmp(out, text, n), 0);
+		body_reader_done(&rd); /* drops the body's last reference */
+		free(out);
+	}
+	free(text);
+}
+
 static void test_listen_addresses(void)
 {
 	struct sockaddr_storage ss;
@@ -359,6 +413,7 @@ int register_metrics(void)
 	    !CU_add_test(s, "no snapshot, stale snapshot", test_no_snapshot) ||
 	    !CU_add_test(s, "exact 64-bit counters and values", test_big_counters) ||
 	    !CU_add_test(s, "gzip body round trip", test_gzip_body) ||
+	    !CU_add_test(s, "streamed body, read back plain", test_streamed_body) ||
 	    !CU_add_test(s, "listen addresses", test_listen_addresses))
 		return -1;
 	return 0;
