@@ -48,11 +48,14 @@ lvs_collector *collector_new(struct lvs_source *src, const struct lvs_collector_
 	lvs_collector *c = calloc(1, sizeof(*c));
 	if (!c)
 		goto err;
-	c->hist = history_new(o && o->history_samples ? o->history_samples : LVS_HISTORY_SAMPLES,
-			      o && o->history_budget ? o->history_budget : LVS_HISTORY_BUDGET,
-			      LVS_HISTORY_EVICT_AFTER);
-	if (!c->hist)
-		goto err;
+	if (!(o && o->no_history)) {
+		c->hist = history_new(o && o->history_samples ? o->history_samples
+							  : LVS_HISTORY_SAMPLES,
+				      o && o->history_budget ? o->history_budget : LVS_HISTORY_BUDGET,
+				      LVS_HISTORY_EVICT_AFTER);
+		if (!c->hist)
+			goto err;
+	}
 	c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (c->efd < 0)
 		goto err;
@@ -124,7 +127,8 @@ int collector_poll(lvs_collector *c)
 		rates_compute(s, c->prev);
 		if (c->annotate)
 			c->annotate(c->annotate_arg, s);
-		history_record(c->hist, s);
+		if (c->hist)
+			history_record(c->hist, s);
 		if (c->record)
 			record(c, s);
 		snapshot_unref(c->prev);

@@ -22,6 +22,10 @@ struct lvs_collector_opts {
 	double interval;          /* seconds between polls; 0: LVS_POLL_INTERVAL */
 	uint32_t history_samples; /* 0: LVS_HISTORY_SAMPLES */
 	size_t history_budget;    /* 0: LVS_HISTORY_BUDGET */
+	bool no_history;          /* keep no history (collector_history is
+				   * NULL): for readers that draw none, as
+				   * lvsd, whose rings at 100,000 objects are
+				   * tens of megabytes */
 	FILE *record;             /* borrowed; when set, each good snapshot is
 				   * appended as one JSON line */
 	/* Called on the poller thread with each new snapshot before it is
@@ -71,7 +75,8 @@ struct lvs_snapshot *collector_acquire(lvs_collector *c, struct lvs_status *st);
 int collector_notify_fd(lvs_collector *c);
 void collector_notify_drain(lvs_collector *c);
 
-/* History of every object (thread-safe reads). Owned by the collector. */
+/* History of every object (thread-safe reads). Owned by the collector;
+ * NULL when it was made with no_history. */
 lvs_history *collector_history(lvs_collector *c);
 
 #endif
