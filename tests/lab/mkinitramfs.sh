@@ -34,6 +34,11 @@ $(readlink -f "$(command -v tc)"):/usr/sbin/tc
 $(command -v ipvsadm):/usr/sbin/ipvsadm
 $(command -v jq):/usr/bin/jq
 $(command -v tmux):/usr/bin/tmux"
+# rrdtool reads lvsd's history files in the history scenario.
+if command -v rrdtool >/dev/null 2>&1; then
+	bins="$bins
+$(command -v rrdtool):/usr/bin/rrdtool"
+fi
 for b in lvstop lvsd; do
 	if [ -x "$build/$b" ]; then
 		bins="$bins
@@ -111,6 +116,14 @@ done
 if [ -d /usr/lib/locale/C.utf8 ]; then
 	mkdir -p "$root/usr/lib/locale"
 	cp -a /usr/lib/locale/C.utf8 "$root/usr/lib/locale/"
+fi
+
+# Fonts for the labels of lvsd's graphs (librrd draws text through
+# fontconfig and pango).
+if [ -d /etc/fonts ] && [ -d /usr/share/fonts/truetype/dejavu ]; then
+	mkdir -p "$root/etc" "$root/usr/share/fonts/truetype"
+	cp -a /etc/fonts "$root/etc/"
+	cp -a /usr/share/fonts/truetype/dejavu "$root/usr/share/fonts/truetype/"
 fi
 
 # Kernel modules: the wanted ones and everything they depend on.
