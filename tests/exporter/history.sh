@@ -13,7 +13,9 @@
 #   - share/grafana/lvsd-directors.json parses, every expression parses as
 #     PromQL and names only metrics lvsd exports (checked against a scrape);
 #     share/prometheus/lvsd-alerts.yml passes `promtool check rules` and the
-#     rule tests in tests/exporter/lvsd-alerts.test.yml.
+#     rule tests in tests/exporter/lvsd-alerts.test.yml;
+#   - through rrdcached (when installed): updates held by the daemon reach
+#     the file when /api/v1/history asks for a flush.
 #
 # usage: BUILD_DIR=build sh tests/exporter/history.sh
 # Needs $BUILD_DIR/lvsd, $BUILD_DIR/bench/bench_exporter, and curl, jq,
@@ -302,6 +304,40 @@ check dashboard.every-panel-queries jq -e '[.panels[] | select(.type != "row") |
 check dashboard.promql promtool check rules "$tmp/dash-rules.yml"
 check rules.check promtool check rules "$rules"
 check rules.test promtool test rules "$here/lvsd-alerts.test.yml"
+
+# --- through rrdcached --------------------------------------------------------
+# rrdcached holds the updates (a write delay of an hour): the file on disk
+# has no values until lvsd asks for a flush, which /api/v1/history does.
+if command -v rrdcached >/dev/null 2>&1; then
+	mkdir -p "$tmp/rc/rrd" "$tmp/rc/journal"
+	rrdcached -g -l "unix:$tmp/rc/sock" -p "$tmp/rc/pid" -w 3600 -z 1 -f 7200 \
+		-j "$tmp/rc/journal" >"$tmp/rc/log" 2>&1 &
+	pids="$pids $!"
+	i=0
+	while [ ! -S "$tmp/rc/sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	cat > "$tmp/rc.conf" <<EOC
+daemon = { interval = 0.1; };
+history = { directory = "$tmp/rc/rrd"; rrdcached = "unix:$tmp/rc/sock"; queue = 1000; };
+EOC
+	cport=$(port)
+	curl_rc=http://127.0.0.1:$cport
+	if start_lvsd "$tmp/rc.log" "$cport" --config "$tmp/rc.conf" --replay "$rec"; then
+		n_svc=$(jq -s '.[0].services | length' "$rec")
+		check rrdcached.all-written wait_metric "$curl_rc" lvsd_history_updates_total $((lines * n_svc)) 20
+		check rrdcached.no-errors wait_metric "$curl_rc" lvsd_history_write_errors_total 0 1
+		known() { fetched "$tmp/rc/rrd/$s0.rrd" conns | grep -vc nan; }
+		check rrdcached.cached test "$(known)" -eq 0
+		curl -s "$curl_rc/api/v1/history?service=$s0&start=$t0&end=$last_row" > "$tmp/rc.json"
+		check rrdcached.flushed-for-api jq -e '[.rows[] | select(.[1] != null)] | length >= 5' "$tmp/rc.json"
+		compare rrdcached.fetch.conns "$tmp/rc/rrd/$s0.rrd" conns '.services[0]' '.stats.conns' counter
+		kill "$lpid"
+		wait "$lpid" 2>/dev/null
+	else
+		bad rrdcached.lvsd-starts "$(tail -n 3 "$tmp/rc.log" | tr '\n' '|')"
+	fi
+else
+	echo "skip rrdcached: not installed (apt-get install rrdcached)"
+fi
 
 # --- a read-only history folder ----------------------------------------------
 ro=$tmp/ro
