@@ -112,8 +112,8 @@ int graph_render_png(rrd_store *st, const struct graph_req *r, char **png, size_
 	add(a, "--lower-limit");
 	add(a, "0");
 	add(a, "--title");
-	add(a, "%s%s%s: %s", r->svc_id, r->rs ? " / " : "", r->rs ? r->rs_id : "",
-	    graph_metric_name(r->metric));
+	/* A real server's graph is small on the status page: its own id only. */
+	add(a, "%s: %s", r->rs ? r->rs_id : r->svc_id, graph_metric_name(r->metric));
 	if (rrd_store_daemon(st)) {
 		add(a, "--daemon");
 		add(a, "%s", rrd_store_daemon(st));

@@ -129,7 +129,11 @@ static int write_one(struct rrd_store *st, const char *path, bool service, doubl
 	}
 	const char *argv[1] = { values };
 	rrd_clear_error();
-	int r = st->daemon ? rrdc_update(path, 1, argv) : rrd_update_r(path, NULL, 1, argv);
+	/* A time not after the file's last update (lvsd restarted on a
+	 * recording it already wrote, the clock stepped back) is skipped by
+	 * librrd rather than failed: it is not a disk problem. */
+	int r = st->daemon ? rrdc_update(path, 1, argv)
+			   : rrd_updatex_r(path, NULL, RRD_SKIP_PAST_UPDATES, 1, argv);
 	if (r) {
 		const char *e = rrd_get_error();
 		snprintf(why, whylen, "updating %s%s: %s", path, st->daemon ? " via rrdcached" : "",

@@ -101,9 +101,10 @@ int status_page_render(struct outbuf *o, const struct lvs_snapshot *s,
 			      sv->n_dests == 1 ? "" : "s", sid);
 		if (opt->history && sid[0]) {
 			snprintf(path, sizeof(path), "service/%s", sid);
-			graph_img(o, path, "conns", range, 400, 100);
-			graph_img(o, path, "bytes", range, 400, 100);
-			graph_img(o, path, "active", range, 400, 100);
+			/* Three side by side in a 1200-pixel window. */
+			graph_img(o, path, "conns", range, 260, 80);
+			graph_img(o, path, "bytes", range, 260, 80);
+			graph_img(o, path, "active", range, 260, 80);
 			outbuf_putc(o, '\n');
 		}
 		if (!sv->n_dests)
@@ -112,7 +113,7 @@ int status_page_render(struct outbuf *o, const struct lvs_snapshot *s,
 			       "<th>weight</th><th>active</th><th>inactive</th><th>persistent</th>"
 			       "<th>conns</th><th class=\"l\">health</th>");
 		if (opt->history && opt->rs_history)
-			outbuf_puts(o, "<th class=\"l\">connections</th>");
+			outbuf_puts(o, "<th class=\"l\">new connections/s</th>");
 		outbuf_puts(o, "</tr>\n");
 		for (size_t j = 0; j < sv->n_dests; j++) {
 			const struct lvs_dest *d = &sv->dests[j];
@@ -130,7 +131,8 @@ int status_page_render(struct outbuf *o, const struct lvs_snapshot *s,
 			    !rrd_spec_dest_id(d, did, sizeof(did))) {
 				snprintf(path, sizeof(path), "real-server/%s/%s", sid, did);
 				outbuf_puts(o, "<td class=\"l\">");
-				graph_img(o, path, "active", range, 200, 80);
+				/* One legend line keeps the table's rows short. */
+				graph_img(o, path, "conns", range, 200, 80);
 				outbuf_puts(o, "</td>");
 			}
 			outbuf_puts(o, "</tr>\n");
