@@ -45,6 +45,7 @@ struct daemon {
 	lvs_collector *coll;
 	lvs_health *health;
 	lvs_http *http;
+	struct lvs_body *last_body; /* one reference: what http serves now */
 	lvsd_quiesce *quiesce;
 	rrd_store *history; /* NULL: history off */
 	struct lvs_metrics_self self;
@@ -258,6 +259,11 @@ static void publish(struct daemon *d, bool force)
 	}
 	if (s)
 		refresh_checks(d, s, force);
+	/* Hand the server the new snapshot (with the body it serves now)
+	 * before rendering: the previous snapshot, tens of megabytes on a
+	 * large table, is freed now instead of living through the render. */
+	if (s && d->last_body)
+		http_publish(d->http, d->last_body, s, st.stale);
 	double t0 = mono_now();
 	/* The exposition streams through a small buffer into the body
 	 * builder (deflated as it goes): its plain text never exists whole,
@@ -283,11 +289,13 @@ static void publish(struct daemon *d, bool force)
 	else if (building)
 		body_builder_abort(&bb);
 	outbuf_done(&out);
-	if (b)
+	if (b) {
 		http_publish(d->http, b, s, st.stale);
-	else
+		body_unref(d->last_body);
+		d->last_body = b;
+	} else {
 		logmsg("out of memory rendering /metrics; serving the previous body");
-	body_unref(b);
+	}
 	snapshot_unref(s);
 	d->self.render_seconds = mono_now() - t0;
 }
@@ -529,6 +537,7 @@ out:
 		health_stop(d.health);
 	collector_free(d.coll);
 	http_free(d.http);
+	body_unref(d.last_body);
 	/* After the server: no graph request reads its settings any more. */
 	rrd_store_free(d.history);
 	health_free(d.health);

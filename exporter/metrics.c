@@ -50,6 +50,7 @@ struct blocks {
 	struct outbuf b;
 	size_t *off; /* n + 1 offsets */
 	size_t n;
+	uint32_t *svc; /* real-server blocks: the service of each (owned) */
 };
 
 static int blocks_init(struct blocks *k, size_t n)
@@ -64,6 +65,7 @@ static void blocks_done(struct blocks *k)
 {
 	outbuf_done(&k->b);
 	free(k->off);
+	free(k->svc);
 }
 
 static inline const char *blk(const struct blocks *k, size_t i, size_t *len)
@@ -139,21 +141,24 @@ static int build_service_blocks(struct blocks *k, const struct lvs_snapshot *s)
 	return outbuf_failed(&k->b) ? -ENOMEM : 0;
 }
 
-/* Real-server blocks, indexed like s->dests. The service's labels come
- * first, so a real server's series join its service's on those labels. */
-static int build_dest_blocks(struct blocks *k, const struct lvs_snapshot *s,
-			     const struct blocks *svc)
+/* Real-server blocks, indexed like s->dests: only the real server's own
+ * labels and the closing "} " (real_address="...",real_port="..."} ); the
+ * service's labels come from its block when a sample is written, so a
+ * real server's series join its service's on those labels. Kept apart,
+ * the blocks of 100,000 real servers are 4 MiB instead of 12. */
+static int build_dest_blocks(struct blocks *k, const struct lvs_snapshot *s)
 {
 	if (blocks_init(k, s->n_dests))
+		return -ENOMEM;
+	k->svc = calloc(s->n_dests ? s->n_dests : 1, sizeof(*k->svc));
+	if (!k->svc)
 		return -ENOMEM;
 	size_t j = 0;
 	for (size_t i = 0; i < s->n_services; i++) {
 		const struct lvs_service *sv = &s->services[i];
 		for (size_t d = 0; d < sv->n_dests; d++, j++) {
 			k->off[sv->first_dest + d] = k->b.len;
-			outbuf_putc(&k->b, '{');
-			put_inner(&k->b, svc, i);
-			outbuf_putc(&k->b, ',');
+			k->svc[sv->first_dest + d] = (uint32_t)i;
 			put_dest_labels(&k->b, &sv->dests[d]);
 			outbuf_put(&k->b, "} ", 2);
 		}
@@ -162,6 +167,32 @@ static int build_dest_blocks(struct blocks *k, const struct lvs_snapshot *s,
 	/* Every dest belongs to exactly one service; offsets were filled in
 	 * service order, which is dest-array order (snapshot_add_dest). */
 	return j == s->n_dests && !outbuf_failed(&k->b) ? 0 : -ENOMEM;
+}
+
+/* The labels of real server j without braces: its service's, then its own. */
+static void put_dest_inner(struct outbuf *o, const struct blocks *sb, const struct blocks *db,
+			   size_t j)
+{
+	size_t len;
+	put_inner(o, sb, db->svc[j]);
+	outbuf_putc(o, ',');
+	const char *p = blk(db, j, &len);
+	outbuf_put(o, p, len - 2);
+}
+
+/* name{service labels,real server labels} v */
+static void dest_sample_i64(struct outbuf *o, const char *name, size_t nlen, const struct blocks *sb,
+			    const struct blocks *db, size_t j, int64_t v)
+{
+	size_t len;
+	outbuf_put(o, name, nlen);
+	const char *p = blk(sb, db->svc[j], &len);
+	outbuf_put(o, p, len - 2); /* "{labels" */
+	outbuf_putc(o, ',');
+	p = blk(db, j, &len);
+	outbuf_put(o, p, len); /* "real_address=...} " */
+	outbuf_put_i64(o, v);
+	outbuf_putc(o, '\n');
 }
 
 /* --- samples ------------------------------------------------------------- */
@@ -450,12 +481,11 @@ static void render_services(struct outbuf *o, const struct lvs_snapshot *s, cons
 	}
 }
 
-static void render_dests(struct outbuf *o, const struct lvs_snapshot *s, const struct blocks *db,
-			 unsigned groups)
+static void render_dests(struct outbuf *o, const struct lvs_snapshot *s, const struct blocks *sb,
+			 const struct blocks *db, unsigned groups)
 {
 	char name[96];
-	size_t nlen, blen;
-	const char *b;
+	size_t nlen;
 
 	for (size_t f = 0; f < N(stat_fams); f++) {
 		if (!(groups & stat_fams[f].group))
@@ -463,9 +493,8 @@ static void render_dests(struct outbuf *o, const struct lvs_snapshot *s, const s
 		nlen = fam_name(name, sizeof(name), "ipvs_real_server_", stat_fams[f].suffix);
 		head(o, name, stat_fams[f].type, stat_fams[f].help);
 		for (size_t j = 0; j < s->n_dests; j++) {
-			b = blk(db, j, &blen);
-			sample_i64(o, name, nlen, b, blen,
-				   stat_field(&s->dests[j].stats, stat_fams[f].field));
+			dest_sample_i64(o, name, nlen, sb, db, j,
+					stat_field(&s->dests[j].stats, stat_fams[f].field));
 		}
 	}
 	for (size_t f = 0; f < N(dest_fams); f++) {
@@ -474,8 +503,8 @@ static void render_dests(struct outbuf *o, const struct lvs_snapshot *s, const s
 		nlen = fam_name(name, sizeof(name), "ipvs_real_server_", dest_fams[f].suffix);
 		head(o, name, dest_fams[f].type, dest_fams[f].help);
 		for (size_t j = 0; j < s->n_dests; j++) {
-			b = blk(db, j, &blen);
-			sample_i64(o, name, nlen, b, blen, dest_field(&s->dests[j], dest_fams[f].field));
+			dest_sample_i64(o, name, nlen, sb, db, j,
+					dest_field(&s->dests[j], dest_fams[f].field));
 		}
 	}
 	if (groups & LVS_RSG_INFO) {
@@ -483,7 +512,7 @@ static void render_dests(struct outbuf *o, const struct lvs_snapshot *s, const s
 		     "Real server settings as labels (always 1): forwarding method.");
 		for (size_t j = 0; j < s->n_dests; j++) {
 			outbuf_puts(o, "ipvs_real_server_info{");
-			put_inner(o, db, j);
+			put_dest_inner(o, sb, db, j);
 			outbuf_puts(o, ",forward=\"");
 			outbuf_put_label(o, lvs_fwd_name(s->dests[j].fwd));
 			outbuf_puts(o, "\"} 1\n");
@@ -505,18 +534,17 @@ static void render_dests(struct outbuf *o, const struct lvs_snapshot *s, const s
 		for (size_t j = 0; j < s->n_dests; j++) {
 			if (s->dests[j].health == LVS_HEALTH_UNKNOWN)
 				continue;
-			b = blk(db, j, &blen);
-			sample_i64(o, "lvsd_real_server_healthy", nlen, b, blen,
-				   s->dests[j].health == LVS_HEALTH_UP);
+			dest_sample_i64(o, "lvsd_real_server_healthy", nlen, sb, db, j,
+					s->dests[j].health == LVS_HEALTH_UP);
 		}
 		head(o, "lvsd_real_server_check_duration_seconds", "gauge",
 		     "How long the last health check of the real server took.");
 		for (size_t j = 0; j < s->n_dests; j++) {
 			if (s->dests[j].health == LVS_HEALTH_UNKNOWN)
 				continue;
-			b = blk(db, j, &blen);
-			outbuf_puts(o, "lvsd_real_server_check_duration_seconds");
-			outbuf_put(o, b, blen);
+			outbuf_puts(o, "lvsd_real_server_check_duration_seconds{");
+			put_dest_inner(o, sb, db, j);
+			outbuf_put(o, "} ", 2);
 			outbuf_put_double(o, (double)s->dests[j].check_seconds);
 			outbuf_putc(o, '\n');
 		}
@@ -527,9 +555,9 @@ static void render_dests(struct outbuf *o, const struct lvs_snapshot *s, const s
 		for (size_t j = 0; j < s->n_dests; j++) {
 			if (!(s->dests[j].health_since > 0))
 				continue;
-			b = blk(db, j, &blen);
-			outbuf_puts(o, "lvsd_real_server_health_last_transition_timestamp_seconds");
-			outbuf_put(o, b, blen);
+			outbuf_puts(o, "lvsd_real_server_health_last_transition_timestamp_seconds{");
+			put_dest_inner(o, sb, db, j);
+			outbuf_put(o, "} ", 2);
 			char t[32];
 			int n = snprintf(t, sizeof(t), "%.3f", s->dests[j].health_since);
 			outbuf_put(o, t, (size_t)n);
@@ -645,11 +673,11 @@ int metrics_render(struct outbuf *o, const struct lvs_snapshot *s, const struct 
 		}
 		render_services(o, s, &sb, opt);
 		if (opt->rs_mode == LVS_RS_ALL && s->n_dests) {
-			if (build_dest_blocks(&db, s, &sb)) {
+			if (build_dest_blocks(&db, s)) {
 				rc = -ENOMEM;
 				goto out;
 			}
-			render_dests(o, s, &db, groups);
+			render_dests(o, s, &sb, &db, groups);
 		}
 		render_conns(o, s, groups, opt->rs_mode);
 	}
