@@ -132,7 +132,7 @@ int status_page_render(struct outbuf *o, const struct lvs_snapshot *s,
 				snprintf(path, sizeof(path), "real-server/%s/%s", sid, did);
 				outbuf_puts(o, "<td class=\"l\">");
 				/* One legend line keeps the table's rows short. */
-				graph_img(o, path, "conns", range, 200, 80);
+				graph_img(o, path, "conns", range, 240, 80);
 				outbuf_puts(o, "</td>");
 			}
 			outbuf_puts(o, "</tr>\n");
