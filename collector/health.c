@@ -3,6 +3,7 @@
  * identity comparison for deduplication is a plain field comparison; the
  * engine thread (health_engine.c) applies sets and runs probes. */
 #include "health.h"
+#include "snapshot.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -661,8 +662,8 @@ static bool scope_ok(const struct lvs_check_spec *s, const struct lvs_service *s
 	       addr_eq(svc->af, &s->svc_addr, &svc->addr);
 }
 
-static void annotate_dest(const struct hc_set *set, const struct lvs_service *svc,
-                          struct lvs_dest *d)
+static void annotate_dest(const struct hc_set *set, struct lvs_snapshot *snap,
+                          const struct lvs_service *svc, struct lvs_dest *d)
 {
 	uint32_t b = rs_hash(d->af, &d->addr, d->port) & set->rs_mask;
 	bool any = false;
@@ -679,7 +680,7 @@ static void annotate_dest(const struct hc_set *set, const struct lvs_service *sv
 			any = true;
 			d->check_seconds = 0;
 			d->health_since = 0;
-			d->health_error[0] = 0;
+			d->health_error = 0;
 		}
 		int sev = severity(p->state);
 		if (sev > worst) {
@@ -690,14 +691,14 @@ static void annotate_dest(const struct hc_set *set, const struct lvs_service *sv
 			d->check_seconds = p->seconds;
 		if (p->since > d->health_since)
 			d->health_since = p->since;
-		if (!d->health_error[0] && p->error[0]) {
-			/* the model keeps less text than we do: cut it */
-			size_t n = strnlen(p->error, sizeof(p->error));
-			if (n >= sizeof(d->health_error))
-				n = sizeof(d->health_error) - 1;
-			memcpy(d->health_error, p->error, n);
-			d->health_error[n] = 0;
-		}
+		/* The model keeps less text than we do: cut it. Without memory
+		 * the reason stays empty; the state is right all the same. */
+		if (!d->health_error && p->error[0] &&
+		    snapshot_add_text(snap, p->error,
+				      LVS_DEST_ERROR_MAX < sizeof(p->error) ? LVS_DEST_ERROR_MAX
+									: sizeof(p->error),
+				      &d->health_error))
+			d->health_error = 0;
 	}
 }
 
@@ -710,7 +711,7 @@ void health_annotate(void *arg, struct lvs_snapshot *s)
 		for (size_t i = 0; i < s->n_services; i++) {
 			struct lvs_service *svc = &s->services[i];
 			for (size_t j = 0; j < svc->n_dests; j++)
-				annotate_dest(set, svc, &svc->dests[j]);
+				annotate_dest(set, s, svc, &svc->dests[j]);
 		}
 	}
 	pthread_mutex_unlock(&h->lock);

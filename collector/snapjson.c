@@ -72,7 +72,8 @@ static json_object *names_json(const char **names, size_t n)
 
 static const char *const health_names[] = { "unknown", "up", "down" };
 
-static json_object *dest_json(const struct lvs_dest *d, unsigned flags)
+static json_object *dest_json(const struct lvs_snapshot *s, const struct lvs_dest *d,
+			      unsigned flags)
 {
 	json_object *o = json_object_new_object();
 	add(o, "address", addr_json(d->af, &d->addr));
@@ -101,12 +102,13 @@ static json_object *dest_json(const struct lvs_dest *d, unsigned flags)
 	if (d->health != LVS_HEALTH_UNKNOWN) {
 		add(o, "health_since", json_object_new_double(d->health_since));
 		add(o, "check_seconds", json_object_new_double(d->check_seconds));
-		add(o, "health_error", json_object_new_string(d->health_error));
+		add(o, "health_error", json_object_new_string(snapshot_text(s, d->health_error)));
 	}
 	return o;
 }
 
-static json_object *service_json(const struct lvs_service *s, unsigned flags)
+static json_object *service_json(const struct lvs_snapshot *snap, const struct lvs_service *s,
+				 unsigned flags)
 {
 	json_object *o = json_object_new_object();
 	const char *names[8];
@@ -132,7 +134,7 @@ static json_object *service_json(const struct lvs_service *s, unsigned flags)
 		add(o, "rates_computed", rates_json(&s->rates));
 	json_object *rs = json_object_new_array_ext((int)s->n_dests);
 	for (size_t i = 0; i < s->n_dests; i++)
-		json_object_array_add(rs, dest_json(&s->dests[i], flags));
+		json_object_array_add(rs, dest_json(snap, &s->dests[i], flags));
 	add(o, "real_servers", rs);
 	return o;
 }
@@ -211,7 +213,7 @@ char *snapjson_render(const struct lvs_snapshot *s, unsigned flags)
 	add(root, "sync_daemons", dm);
 	json_object *svcs = json_object_new_array_ext((int)s->n_services);
 	for (size_t i = 0; i < s->n_services; i++)
-		json_object_array_add(svcs, service_json(&s->services[i], flags));
+		json_object_array_add(svcs, service_json(s, &s->services[i], flags));
 	add(root, "services", svcs);
 	add(root, "connections", conns_json(&s->conns));
 
@@ -352,7 +354,7 @@ static int get_names(struct pctx *c, json_object *o, const char *key, json_objec
 	return 0;
 }
 
-static int parse_dest(struct pctx *c, json_object *o, struct lvs_dest *d)
+static int parse_dest(struct pctx *c, json_object *o, struct lvs_snapshot *s, struct lvs_dest *d)
 {
 	const char *fwd = NULL;
 	int r = get_addr(c, o, "address", &d->af, &d->addr) ?: GET_U(c, o, "port", d->port)
@@ -388,8 +390,11 @@ static int parse_dest(struct pctx *c, json_object *o, struct lvs_dest *d)
 			d->health_since = json_object_get_double(t);
 		if (json_object_object_get_ex(o, "check_seconds", &t))
 			d->check_seconds = (float)json_object_get_double(t);
-		if (json_object_object_get_ex(o, "health_error", &t) && json_object_is_type(t, json_type_string))
-			snprintf(d->health_error, sizeof(d->health_error), "%s", json_object_get_string(t));
+		if (json_object_object_get_ex(o, "health_error", &t) &&
+		    json_object_is_type(t, json_type_string) &&
+		    (r = snapshot_add_text(s, json_object_get_string(t), LVS_DEST_ERROR_MAX,
+					   &d->health_error)))
+			return r;
 	}
 	if (d->fwd == LVS_FWD_TUNNEL && json_object_object_get_ex(o, "tunnel", &t) && t) {
 		const char *type = NULL;
@@ -709,7 +714,7 @@ static void dest_done(struct snapjson_parser *p)
 	memset(&d, 0, sizeof(d));
 	snprintf(p->c.path, sizeof(p->c.path), "services[%zu].real_servers[%zu]", p->n_svc - 1,
 		 p->n_dest - 1);
-	int r = parse_dest(&p->c, o, &d) ?: snapshot_add_dest(p->s, p->n_svc - 1, &d);
+	int r = parse_dest(&p->c, o, p->s, &d) ?: snapshot_add_dest(p->s, p->n_svc - 1, &d);
 	json_object_put(o);
 	if (r)
 		semantic(p, r);

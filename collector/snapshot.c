@@ -11,6 +11,7 @@ struct snap_box {
 	atomic_uint refs;
 	size_t cap_services, cap_dests;
 	size_t last_svc; /* svc_index of the last snapshot_add_dest */
+	uint32_t last_text; /* offset of the last snapshot_add_text (0: none) */
 	struct lvs_snapshot s;
 };
 
@@ -50,6 +51,7 @@ void snapshot_unref(struct lvs_snapshot *s)
 		return;
 	free(s->services);
 	free(s->dests);
+	free(s->text);
 	lvs_conn_summary_clear(&s->conns);
 	free(b);
 }
@@ -103,6 +105,42 @@ int snapshot_add_dest(struct lvs_snapshot *s, size_t svc_index, const struct lvs
 	s->dests[s->n_dests++] = *d;
 	svc->n_dests++;
 	b->last_svc = svc_index;
+	return 0;
+}
+
+int snapshot_add_text(struct lvs_snapshot *s, const char *text, size_t max, uint32_t *off)
+{
+	size_t n = strnlen(text, max);
+	if (!n) {
+		*off = 0;
+		return 0;
+	}
+	/* Many real servers fail the same way at once: reuse the last text. */
+	struct snap_box *b = box_of(s);
+	if (b->last_text && strlen(s->text + b->last_text) == n &&
+	    !memcmp(s->text + b->last_text, text, n)) {
+		*off = b->last_text;
+		return 0;
+	}
+	size_t at = s->text_len ? s->text_len : 1; /* offset 0 is "" */
+	if (at + n + 1 > UINT32_MAX)
+		return -ENOMEM;
+	if (at + n + 1 > s->text_cap) {
+		size_t cap = s->text_cap ? s->text_cap * 2 : 1024;
+		while (cap < at + n + 1)
+			cap *= 2;
+		char *p = realloc(s->text, cap);
+		if (!p)
+			return -ENOMEM;
+		s->text = p;
+		s->text_cap = cap;
+		s->text[0] = 0;
+	}
+	memcpy(s->text + at, text, n);
+	s->text[at + n] = 0;
+	s->text_len = at + n + 1;
+	b->last_text = (uint32_t)at;
+	*off = (uint32_t)at;
 	return 0;
 }
 

@@ -25,6 +25,18 @@ int snapshot_add_service(struct lvs_snapshot *s, const struct lvs_service *svc);
  * together). 0, -EINVAL (index out of range or out of order), -ENOMEM. */
 int snapshot_add_dest(struct lvs_snapshot *s, size_t svc_index, const struct lvs_dest *d);
 
+/* Keep text (its first max bytes at most) in the snapshot and set *off to
+ * its offset, for a field such as lvs_dest.health_error: "" is 0, and the
+ * same text as the last one added shares its offset. Only while building
+ * (the health checker annotates before publication). 0 or -ENOMEM. */
+int snapshot_add_text(struct lvs_snapshot *s, const char *text, size_t max, uint32_t *off);
+
+/* The text at offset off (from snapshot_add_text); "" for 0. */
+static inline const char *snapshot_text(const struct lvs_snapshot *s, uint32_t off)
+{
+	return off && s->text && off < s->text_len ? s->text + off : "";
+}
+
 /* Fix the services' dest pointers after the last add. Must be called once
  * building is done and before the snapshot is shared. */
 void snapshot_finish(struct lvs_snapshot *s);

@@ -256,7 +256,7 @@ static void detail_draw(struct app *a, int y, int h)
 			}
 			kv(&t, "Health", "%s since %s (check took %.3f s)%s%s",
 			   d->health == LVS_HEALTH_UP ? "up" : "down", when, (double)d->check_seconds,
-			   d->health_error[0] ? ": " : "", d->health_error);
+			   d->health_error ? ": " : "", snapshot_text(s, d->health_error));
 			break;
 		}
 		default:

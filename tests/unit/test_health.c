@@ -975,15 +975,15 @@ static void test_annotate(void)
 	health_annotate(h, snap);
 	struct lvs_dest *d = snap->dests;
 	CU_ASSERT_EQUAL(d[0].health, LVS_HEALTH_UP); /* up, service 80 */
-	CU_ASSERT_STRING_EQUAL(d[0].health_error, "");
+	CU_ASSERT_STRING_EQUAL(snapshot_text(snap, d[0].health_error), "");
 	CU_ASSERT(d[0].health_since > 0);
 	CU_ASSERT(d[0].check_seconds > 0);
 	CU_ASSERT_EQUAL(d[1].health, LVS_HEALTH_DOWN);
-	CU_ASSERT_STRING_EQUAL(d[1].health_error, "connect: Connection refused");
+	CU_ASSERT_STRING_EQUAL(snapshot_text(snap, d[1].health_error), "connect: Connection refused");
 	CU_ASSERT_EQUAL(d[2].health, LVS_HEALTH_UNKNOWN); /* no check */
 	CU_ASSERT_EQUAL(d[2].health_since, 0);
 	CU_ASSERT_EQUAL(d[3].health, LVS_HEALTH_DOWN); /* up, but service 81's check fails */
-	CU_ASSERT_STRING_EQUAL(d[3].health_error, "connect: Connection refused");
+	CU_ASSERT_STRING_EQUAL(snapshot_text(snap, d[3].health_error), "connect: Connection refused");
 	CU_ASSERT_EQUAL(d[4].health, LVS_HEALTH_DOWN);
 	health_free(h);
 	snapshot_unref(snap);

@@ -524,7 +524,7 @@ static void test_dest_masq_v4(void)
 	CU_ASSERT_FALSE(d.rates_valid);
 	CU_ASSERT_EQUAL(d.rates.inbps, 0.0);
 	CU_ASSERT_EQUAL(d.health, LVS_HEALTH_UNKNOWN);
-	CU_ASSERT_EQUAL(d.health_error[0], '\0');
+	CU_ASSERT_EQUAL(d.health_error, 0);
 }
 
 static void test_dest_tunnel(void)

@@ -35,6 +35,10 @@ static struct lvs_snapshot *sample(void)
 			       .inact_conns = 6, .persist_conns = 2 };
 	inet_pton(AF_INET, "198.51.100.11", &d1.addr.v4);
 	d1.stats.inbytes = 123456789012ULL;
+	d1.health = LVS_HEALTH_DOWN;
+	d1.health_since = 1790000000.5;
+	d1.check_seconds = 0.25f;
+	snapshot_add_text(s, "connect: Connection refused", LVS_DEST_ERROR_MAX, &d1.health_error);
 	snapshot_add_dest(s, 0, &d1);
 	struct lvs_dest d2 = { .af = AF_INET, .port = 80, .fwd = LVS_FWD_TUNNEL, .weight = 1,
 			       .tun_type = IP_VS_CONN_F_TUNNEL_TYPE_GUE, .tun_port = 6080,
@@ -126,6 +130,10 @@ static void test_round_trip(void)
 			CU_ASSERT_EQUAL(memcmp(&p->stats, &q->stats, sizeof(p->stats)), 0);
 		}
 	}
+	CU_ASSERT_EQUAL(r->dests[0].health, LVS_HEALTH_DOWN);
+	CU_ASSERT_STRING_EQUAL(snapshot_text(r, r->dests[0].health_error),
+			       "connect: Connection refused");
+	CU_ASSERT_STRING_EQUAL(snapshot_text(r, r->dests[1].health_error), "");
 	CU_ASSERT_TRUE(r->conns.available);
 	CU_ASSERT_EQUAL(r->conns.total, 3);
 	CU_ASSERT_EQUAL(r->conns.n_dests, 1);
@@ -183,6 +191,28 @@ static void test_fed_in_pieces(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "expected an object"));
 	CU_ASSERT_PTR_NULL(r);
 	free(txt);
+	snapshot_unref(s);
+}
+
+/* Health errors live in the snapshot's text: "" is offset 0, a repeated
+ * text shares its offset, a long one is cut as the inline array cut it. */
+static void test_health_error_text(void)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	uint32_t a, b, c, e;
+	CU_ASSERT_EQUAL(snapshot_add_text(s, "", LVS_DEST_ERROR_MAX, &e), 0);
+	CU_ASSERT_EQUAL(e, 0);
+	CU_ASSERT_STRING_EQUAL(snapshot_text(s, e), "");
+	CU_ASSERT_EQUAL(snapshot_add_text(s, "timeout", LVS_DEST_ERROR_MAX, &a), 0);
+	CU_ASSERT_EQUAL(snapshot_add_text(s, "timeout", LVS_DEST_ERROR_MAX, &b), 0);
+	CU_ASSERT_NOT_EQUAL(a, 0);
+	CU_ASSERT_EQUAL(a, b);
+	char longer[200];
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = 0;
+	CU_ASSERT_EQUAL(snapshot_add_text(s, longer, LVS_DEST_ERROR_MAX, &c), 0);
+	CU_ASSERT_EQUAL(strlen(snapshot_text(s, c)), LVS_DEST_ERROR_MAX);
+	CU_ASSERT_STRING_EQUAL(snapshot_text(s, a), "timeout");
 	snapshot_unref(s);
 }
 
@@ -249,7 +279,8 @@ int register_snapjson(void)
 	CU_pSuite s = CU_add_suite("snapjson", NULL, NULL);
 	if (!s || !CU_add_test(s, "round trip", test_round_trip) ||
 	    !CU_add_test(s, "errors name the field", test_errors_name_the_field) ||
-	    !CU_add_test(s, "fed in pieces", test_fed_in_pieces))
+	    !CU_add_test(s, "fed in pieces", test_fed_in_pieces) ||
+	    !CU_add_test(s, "health error text", test_health_error_text))
 		return -1;
 	return 0;
 }
