@@ -1,0 +1,229 @@
+/* The history writer: queued snapshots are written to one file per object
+ * (and per real server), a full queue drops and counts, an older snapshot
+ * is skipped, an unwritable folder is counted as errors and reported by
+ * lvsd_history_up while pushing never fails because of it; and the status
+ * page built on the same ids. */
+#include <CUnit/CUnit.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector/snapshot.h"
+#include "exporter/outbuf.h"
+#include "exporter/rrd_store.h"
+#include "exporter/status_page.h"
+
+static char tmpdir[64];
+
+static int suite_init(void)
+{
+	strcpy(tmpdir, "/tmp/rrd_store_XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Two services: TCP over IPv6 with two real servers, an IPv4 fwmark with
+ * one. Counters grow with k. */
+static struct lvs_snapshot *table(double time, unsigned k, const char *sched)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	s->time = time;
+	struct lvs_service sv;
+	memset(&sv, 0, sizeof(sv));
+	sv.af = AF_INET6;
+	sv.protocol = IPPROTO_TCP;
+	sv.port = 443;
+	inet_pton(AF_INET6, "2001:db8::1", &sv.addr);
+	snprintf(sv.sched, sizeof(sv.sched), "%s", sched);
+	sv.stats.conns = 100 * k;
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_service(s, &sv), 0);
+	memset(&sv, 0, sizeof(sv));
+	sv.af = AF_INET;
+	sv.fwmark = 3;
+	strcpy(sv.sched, "rr");
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_service(s, &sv), 0);
+	struct lvs_dest d;
+	memset(&d, 0, sizeof(d));
+	d.af = AF_INET6;
+	d.port = 443;
+	d.weight = 1;
+	inet_pton(AF_INET6, "2001:db8:a::11", &d.addr);
+	d.stats.conns = 60 * k;
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(s, 0, &d), 0);
+	inet_pton(AF_INET6, "2001:db8:a::12", &d.addr);
+	d.stats.conns = 40 * k;
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(s, 0, &d), 0);
+	memset(&d, 0, sizeof(d));
+	d.af = AF_INET;
+	d.port = 80;
+	inet_pton(AF_INET, "192.0.2.11", &d.addr);
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(s, 1, &d), 0);
+	snapshot_finish(s);
+	return s;
+}
+
+static bool exists(const char *rel)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/h/%s", tmpdir, rel);
+	return access(p, F_OK) == 0;
+}
+
+static void test_writes_drops_skips(void)
+{
+	char dir[128];
+	snprintf(dir, sizeof(dir), "%s/h", tmpdir);
+	struct rrd_store_opts o = { .dir = dir, .real_servers = true, .queue = 2 };
+	rrd_spec_default(&o.spec);
+	rrd_store *st = rrd_store_new(&o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	struct lvs_snapshot *a = table(1763700000, 1, "wlc"), *b = table(1763700002, 2, "wlc"),
+			    *c = table(1763700004, 3, "wlc"), *old = table(1763699990, 0, "wlc");
+	/* Not started: the queue fills, the third snapshot is dropped with
+	 * its five updates (two services, three real servers). */
+	CU_ASSERT_EQUAL(rrd_store_push(st, a), 0);
+	CU_ASSERT_EQUAL(rrd_store_push(st, b), 0);
+	CU_ASSERT_EQUAL(rrd_store_push(st, c), -ENOBUFS);
+	struct rrd_store_stats s;
+	rrd_store_stats(st, &s);
+	CU_ASSERT_EQUAL(s.dropped, 5);
+	CU_ASSERT_EQUAL(s.updates, 0);
+	CU_ASSERT_EQUAL(s.last_time, 1763700004);
+	CU_ASSERT_EQUAL_FATAL(rrd_store_start(st), 0);
+	CU_ASSERT_EQUAL(rrd_store_wait_idle(st, 10), 0);
+	rrd_store_stats(st, &s);
+	CU_ASSERT_EQUAL(s.updates, 10);
+	CU_ASSERT_EQUAL(s.write_errors, 0);
+	CU_ASSERT_EQUAL(s.passes, 2);
+	CU_ASSERT_TRUE(s.up);
+	CU_ASSERT_TRUE(exists("tcp-2001_db8__1-443.rrd"));
+	CU_ASSERT_TRUE(exists("tcp-2001_db8__1-443/2001_db8_a__11-443.rrd"));
+	CU_ASSERT_TRUE(exists("tcp-2001_db8__1-443/2001_db8_a__12-443.rrd"));
+	CU_ASSERT_TRUE(exists("fwm-3.rrd"));
+	CU_ASSERT_TRUE(exists("fwm-3/192.0.2.11-80.rrd"));
+	/* Older than what was written: skipped, not an error. */
+	CU_ASSERT_EQUAL(rrd_store_push(st, old), 0);
+	CU_ASSERT_EQUAL(rrd_store_wait_idle(st, 10), 0);
+	rrd_store_stats(st, &s);
+	CU_ASSERT_EQUAL(s.skipped, 1);
+	CU_ASSERT_EQUAL(s.updates, 10);
+
+	struct outbuf out;
+	outbuf_init(&out);
+	rrd_store_render_metrics(st, &out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "\nlvsd_history_up 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "\nlvsd_history_updates_total 10\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "\nlvsd_history_dropped_updates_total 5\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "\nlvsd_history_skipped_snapshots_total 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "# TYPE lvsd_history_write_errors_total counter\n"));
+	outbuf_done(&out);
+	outbuf_init(&out);
+	rrd_store_render_metrics(NULL, &out);
+	CU_ASSERT_EQUAL(out.len, 0);
+	outbuf_done(&out);
+
+	rrd_store_free(st);
+	snapshot_unref(a);
+	snapshot_unref(b);
+	snapshot_unref(c);
+	snapshot_unref(old);
+}
+
+static void test_unwritable(void)
+{
+	/* Nobody, root included, creates folders under /proc. */
+	struct rrd_store_opts o = { .dir = "/proc/lvsd-history-test/rrd", .real_servers = false };
+	rrd_spec_default(&o.spec);
+	rrd_store *st = rrd_store_new(&o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL_FATAL(rrd_store_start(st), 0);
+	struct lvs_snapshot *a = table(1763700000, 1, "wlc"), *b = table(1763700002, 2, "wlc");
+	CU_ASSERT_EQUAL(rrd_store_push(st, a), 0);
+	CU_ASSERT_EQUAL(rrd_store_wait_idle(st, 10), 0);
+	CU_ASSERT_EQUAL(rrd_store_push(st, b), 0);
+	CU_ASSERT_EQUAL(rrd_store_wait_idle(st, 10), 0);
+	struct rrd_store_stats s;
+	rrd_store_stats(st, &s);
+	CU_ASSERT_FALSE(s.up);
+	CU_ASSERT_EQUAL(s.write_errors, 4); /* two services, twice */
+	CU_ASSERT_EQUAL(s.updates, 0);
+	CU_ASSERT_EQUAL(s.passes, 2);
+	rrd_store_free(st);
+	snapshot_unref(a);
+	snapshot_unref(b);
+
+	/* A bad spec or no folder: no store. */
+	struct rrd_store_opts bad = { .dir = NULL };
+	rrd_spec_default(&bad.spec);
+	errno = 0;
+	CU_ASSERT_PTR_NULL(rrd_store_new(&bad));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	bad.dir = "/tmp";
+	bad.spec.step = 0;
+	CU_ASSERT_PTR_NULL(rrd_store_new(&bad));
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static void test_status_page(void)
+{
+	struct lvs_snapshot *s = table(1763700000, 1, "<b>");
+	struct outbuf out;
+	outbuf_init(&out);
+	struct status_page_opts o = { .history = true, .rs_history = true, .range = "1w" };
+	CU_ASSERT_EQUAL(status_page_render(&out, s, &o), 0);
+	const char *p = out.data;
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, "<h2 id=\"tcp-2001_db8__1-443\">"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, "<h2 id=\"fwm-3\">"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, "tcp [2001:db8::1]:443"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, "[2001:db8:a::12]:443"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, "graph/service/fwm-3.png?metric=conns&amp;range=1w"));
+	CU_ASSERT_EQUAL(count(p, "<img"), 2 * 3 + 3);
+	CU_ASSERT_EQUAL(count(p, "src=\"graph/real-server/tcp-2001_db8__1-443/2001_db8_a__1"), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, "href=\"metrics\""));
+	/* The scheduler name is the kernel's text: escaped. */
+	CU_ASSERT_PTR_NULL(strstr(p, "<b>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, "&lt;b&gt;"));
+	CU_ASSERT_PTR_NULL(strstr(p, "<script"));
+	outbuf_done(&out);
+
+	/* History off: the table, no graphs. No snapshot: said so. */
+	outbuf_init(&out);
+	o = (struct status_page_opts){ .stale = true };
+	CU_ASSERT_EQUAL(status_page_render(&out, s, &o), 0);
+	CU_ASSERT_EQUAL(count(out.data, "<img"), 0);
+	CU_ASSERT_EQUAL(count(out.data, "<h2 id="), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "Polls of the IPVS table fail"));
+	outbuf_done(&out);
+	outbuf_init(&out);
+	CU_ASSERT_EQUAL(status_page_render(&out, NULL, &o), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "No successful poll"));
+	outbuf_done(&out);
+	snapshot_unref(s);
+}
+
+int register_rrd_store(void)
+{
+	CU_pSuite s = CU_add_suite("rrd_store", suite_init, suite_clean);
+	if (!s || !CU_add_test(s, "writes, drops and skips", test_writes_drops_skips) ||
+	    !CU_add_test(s, "an unwritable folder", test_unwritable) ||
+	    !CU_add_test(s, "status page", test_status_page))
+		return -1;
+	return 0;
+}
