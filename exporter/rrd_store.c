@@ -175,14 +175,14 @@ static void write_pass(struct rrd_store *st, const struct lvs_snapshot *s)
 		}
 		if (!st->real_servers || !sv->n_dests)
 			continue;
-		if (rrd_spec_path(st->dir, sid, "", path, sizeof(path))) {
+		/* The service's folder holds its real servers' files. */
+		if (snprintf(path, sizeof(path), "%s/%s", st->dir, sid) >= (int)sizeof(path)) {
 			bad += sv->n_dests;
 			continue;
 		}
-		path[strlen(path) - 5] = 0; /* the service's folder: drop "/.rrd" */
-		if (make_dir(path) && !first_why[0])
-			snprintf(first_why, sizeof(first_why), "cannot create %s: %s", path,
-				 strerror(errno));
+		if ((dr = make_dir(path)) && !first_why[0])
+			snprintf(first_why, sizeof(first_why), "cannot create %.400s: %s", path,
+				 strerror(-dr));
 		for (size_t j = 0; j < sv->n_dests; j++) {
 			const struct lvs_dest *d = &sv->dests[j];
 			if (rrd_spec_dest_id(d, did, sizeof(did)) ||
