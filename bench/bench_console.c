@@ -381,7 +381,8 @@ static int run_bench(const char *lvstop, const char *rec)
 
 	static struct series down = { .name = "down" }, pgdn = { .name = "pgdn" },
 			     sort = { .name = "sort" }, filter = { .name = "filter" },
-			     view = { .name = "view" }, all = { .name = "all" };
+			     view = { .name = "view" }, all = { .name = "all" },
+			     esc = { .name = "esc" };
 	int r = 0;
 	srandom(1);
 	for (int round = 0; round < 4 && !r; round++) {
@@ -402,9 +403,16 @@ static int run_bench(const char *lvstop, const char *rec)
 			r = key(fd, "\177", &filter, &all, o); /* Backspace */
 		if (!r)
 			r = key(fd, "\r", &view, &all, o);
-		static const char *const views[] = { "c", "c", "e", "e", "\r", "\033", "\033OP", "\033" };
+		/* Back is Backspace here: a bare Esc always waits out curses'
+		 * ESCDELAY (25 ms) to be told from an escape sequence; it is
+		 * measured on its own below. */
+		static const char *const views[] = { "c", "c", "e", "e", "\r", "\177", "\033OP", "\177" };
 		for (size_t i = 0; i < sizeof(views) / sizeof(views[0]) && !r; i++)
 			r = key(fd, views[i], &view, &all, o);
+		if (!r)
+			r = key(fd, "\r", &view, &all, o); /* detail again, */
+		if (!r)
+			r = key(fd, "\033", &esc, &esc, o); /* left with Esc */
 		for (int i = 0; i < 25 && !r; i++)
 			r = key(fd, "\033[5~", &pgdn, &all, o); /* PgUp */
 	}
@@ -441,7 +449,7 @@ static int run_bench(const char *lvstop, const char *rec)
 			maxb = pgdn.bytes[i];
 	printf("console_bytes_per_frame_max %ld bytes\n", maxb);
 	printf("console_peak_rss %.1f MiB\n", hwm / 1024.0);
-	struct series *each[] = { &down, &pgdn, &sort, &filter, &view };
+	struct series *each[] = { &down, &pgdn, &sort, &filter, &view, &esc };
 	for (size_t i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
 		struct series *s = each[i];
 		memcpy(lat, s->lat, s->n * sizeof(double));
@@ -451,7 +459,7 @@ static int run_bench(const char *lvstop, const char *rec)
 		printf("console_key_latency_%s_p99 %.1f ms\n", s->name, pct(lat, s->n, 99));
 		printf("console_bytes_per_frame_%s %.0f bytes\n", s->name, mean_bytes(s));
 	}
-	printf("console_keys %zu keys\n", all.n);
+	printf("console_keys %zu keys\n", all.n + esc.n);
 	/* Latency depends on what else runs: say how busy the machine was. */
 	double load[1];
 	if (getloadavg(load, 1) == 1)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -420,6 +421,12 @@ int console_run(lvs_collector *c, const struct console_opts *o)
 		goto out_map;
 	a.sparks = calloc(SPARK_CACHE, sizeof(*a.sparks)); /* optional */
 	a.prep = prep_new(); /* optional: without it, snapshots are prepared here */
+	/* Snapshots of a large table are arrays of tens of megabytes, freed
+	 * at each poll; glibc's adaptive mmap threshold would then serve them
+	 * from the heap, where freed memory stays in the process (170 MiB
+	 * instead of 132 at 10,000 x 10). A fixed threshold keeps them in
+	 * their own mappings, given back on free. */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	/* The charset only: numbers keep the C locale's decimal point. */
 	setlocale(LC_CTYPE, "");
 	if ((r = install_signals()))
