@@ -119,11 +119,12 @@ if [ -d /usr/lib/locale/C.utf8 ]; then
 fi
 
 # Fonts for the labels of lvsd's graphs (librrd draws text through
-# fontconfig and pango).
-if [ -d /etc/fonts ] && [ -d /usr/share/fonts/truetype/dejavu ]; then
-	mkdir -p "$root/etc" "$root/usr/share/fonts/truetype"
+# fontconfig and pango; its default faces are DejaVu Sans and Sans Mono).
+dejavu=/usr/share/fonts/truetype/dejavu
+if [ -d /etc/fonts ] && [ -f "$dejavu/DejaVuSans.ttf" ]; then
+	mkdir -p "$root/etc" "$root$dejavu"
 	cp -a /etc/fonts "$root/etc/"
-	cp -a /usr/share/fonts/truetype/dejavu "$root/usr/share/fonts/truetype/"
+	cp "$dejavu/DejaVuSans.ttf" "$dejavu/DejaVuSansMono.ttf" "$root$dejavu/"
 fi
 
 # Kernel modules: the wanted ones and everything they depend on.
