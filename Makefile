@@ -116,10 +116,12 @@ unit: $(BUILD)/unit_tests
 san-unit:
 	$(MAKE) SAN=1 unit
 
-# Host-side lvsd tests on loopback (promtool, gzip, reload, concurrent scrapes);
+# Host-side lvsd tests on loopback (promtool, gzip, reload, concurrent scrapes,
+# rrd history, graphs, dashboard and alert rules);
 # bench_exporter also generates their recording.
 exporter-test: all $(BUILD)/bench/bench_exporter
 	BUILD_DIR=$(BUILD) sh tests/exporter/run.sh
+	BUILD_DIR=$(BUILD) sh tests/exporter/history.sh
 
 lab: all
 	BUILD_DIR=$(BUILD) sh tests/lab/run.sh $(LAB_SCENARIOS)
