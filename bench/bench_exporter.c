@@ -16,8 +16,11 @@
  * per real server (active, inactive, weight: like for like, about 400,000
  * series with the per-service ones); exporter_full_* from lvsd's default
  * set (every per-real-server series, about 1.3 million). Peak RSS includes
- * the replay source parsing each 80 MB recording line with json-c, which
- * the kernel source does not do.
+ * the replay source reading each 80 MB recording line (streamed through
+ * yajl in 64 KiB pieces, one real server at a time), which the kernel
+ * source does not do; two snapshots of the table are alive while one is
+ * read, as with the kernel. Plain scrapes are inflated from the gzip body
+ * as they are sent (lvsd keeps no plain copy of a large body).
  * Everything binds and connects to 127.0.0.1 only. */
 #include <arpa/inet.h>
 #include <errno.h>

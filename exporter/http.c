@@ -349,8 +349,12 @@ static struct MHD_Response *inflated_response(struct lvs_body *b)
 		free(rd);
 		return NULL;
 	}
+	/* Blocks of 256 KiB: a 55 MiB body in ~220 inflate-and-send rounds
+	 * (64 KiB measured ~5 ms slower at the median); a small body gets a
+	 * block its size. */
+	size_t block = b->len < (256 << 10) ? (b->len ? b->len : 1) : 256 << 10;
 	struct MHD_Response *r =
-		MHD_create_response_from_callback(b->len, 64 << 10, read_inflated, rd, free_inflated);
+		MHD_create_response_from_callback(b->len, block, read_inflated, rd, free_inflated);
 	if (!r) {
 		/* The caller still owns b: give the reader's reference back. */
 		body_ref(b);
