@@ -19,6 +19,7 @@
 #include "draw.h"
 #include "keys.h"
 #include "panel.h"
+#include "panel_edit.h"
 
 #define EVENT_LOG_CAP 2000
 #define MIN_COLS 40
@@ -218,6 +219,7 @@ static void show(struct app *a, struct lvs_snapshot *s, struct ev_vec *ev)
 	snapshot_unref(a->snap);
 	a->snap = s;
 	a->snap_gen++;
+	edit_ui_snapshot(a); /* the marks, read again on the writer */
 }
 
 /* Take the newest publication. True when something changed on screen. */
@@ -294,6 +296,7 @@ static void draw(struct app *a)
 	frame_draw_header(a);
 	int y = app_header_rows(a);
 	panel_of(a->view)->draw(a, y, a->rows - y - 1);
+	edit_ui_draw(a, y, a->rows - y - 1); /* a form, question or result over the body */
 	frame_draw_bar(a);
 	refresh();
 }
@@ -342,18 +345,19 @@ static int ms_to_next_second(void)
 
 static void loop(struct app *a)
 {
-	struct pollfd p[4] = {
+	struct pollfd p[5] = {
 		{ .fd = STDIN_FILENO, .events = POLLIN },
 		{ .fd = collector_notify_fd(a->col), .events = POLLIN },
 		{ .fd = sig_pipe[0], .events = POLLIN },
 		{ .fd = a->prep ? prep_fd(a->prep) : -1, .events = POLLIN },
+		{ .fd = edit_ui_fd(a), .events = POLLIN }, /* the writer's results */
 	};
 	take(a);
 	draw(a);
 	while (!a->quit) {
 		if (a->opts.iterations && a->refreshes >= a->opts.iterations)
 			break;
-		int n = poll(p, 4, ms_to_next_second());
+		int n = poll(p, 5, ms_to_next_second());
 		if (n < 0 && errno != EINTR)
 			break;
 		if (p[2].revents & POLLIN) {
@@ -396,6 +400,8 @@ static void loop(struct app *a)
 		}
 		if (p[3].revents & POLLIN)
 			prep_done(a);
+		if (p[4].revents & POLLIN)
+			edit_ui_ready(a);
 		draw(a);
 	}
 }
@@ -439,7 +445,11 @@ int console_run(lvs_collector *c, const struct console_opts *o)
 		goto out_sig;
 	}
 	r = 0;
+	/* A recording is not the kernel on this machine: nothing to edit. */
+	if (!o->read_only && (!o->source || !strcmp(o->source, "kernel")))
+		edit_ui_open(&a); /* on failure the console runs without editing, and says so */
 	loop(&a);
+	edit_ui_close(&a); /* waits for the change being sent, if any */
 	crt_done();
 	collector_stop(c);
 out_sig:

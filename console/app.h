@@ -88,6 +88,8 @@ struct app {
 	int rows, cols;            /* terminal size */
 	struct layout lay;
 	char message[128];         /* one-line notice in the function bar */
+	struct edit_ui *edit;      /* owned (panel_edit.h); NULL: --read-only, or
+				    * the writer thread could not start */
 };
 
 /* Rebuild the services table from a->snap and put the cursor back on the

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "collector/snapshot.h"
+#include "panel_edit.h"
 
 #define CTRL(c) ((c) & 0x1f)
 #define KEY_ESC 27
@@ -345,6 +346,35 @@ const struct key_binding key_table[] = {
 	{ { '1' }, "1", NULL, "services view", V_ALL, false, k_services },
 	{ { CTRL('l') }, "^L", NULL, "redraw the screen", V_ALL, false, k_redraw },
 	{ { KEY_F(10), 'q' }, "F10 q", "Quit", "quit", V_ALL, false, k_quit },
+	/* Edits (panel_edit.c): refused, and left out of help, under
+	 * --read-only. d, D, e, +, -, Z and r were taken already, so delete,
+	 * drain, edit, the weight and zero have other keys than the actions'
+	 * proposal (docs/actions.md). */
+#define V_EDIT (V_SERVICES | V_DETAIL)
+	{ { 'Q' }, "Q", NULL, "quiesce the real server: weight 0, the weight remembered", V_EDIT, true,
+	  edit_key_quiesce },
+	{ { 'W' }, "W", NULL, "drain the real server: quiesce, then a panel counting its connections "
+	  "down (optionally removing it at zero)", V_EDIT, true, edit_key_drain },
+	{ { 'R' }, "R", NULL, "restore the real server's remembered weight", V_EDIT, true,
+	  edit_key_restore },
+	{ { ']', '[' }, "] [", NULL, "raise (]) or lower ([) the real server's weight by 1", V_EDIT, true,
+	  edit_key_weight },
+	{ { 'a', 'A' }, "a A", NULL, "add a virtual service (a), or a real server to the selected service (A)",
+	  V_EDIT, true, edit_key_add },
+	{ { 'E' }, "E", NULL, "edit the selected service or real server (a form)", V_EDIT, true,
+	  edit_key_edit },
+	{ { KEY_DC, 'X' }, "Del X", NULL, "delete the selected service or real server (asks first)",
+	  V_EDIT, true, edit_key_delete },
+	{ { 'z' }, "z", NULL, "zero the selected service's counters (asks first)", V_EDIT, true,
+	  edit_key_zero },
+	{ { 'T' }, "T", NULL, "set the tcp, tcpfin and udp timeouts (a form)", V_EDIT, true,
+	  edit_key_timeouts },
+	{ { 'F' }, "F", NULL, "flush: delete every service (type the word flush)", V_EDIT, true,
+	  edit_key_flush },
+	{ { 'Y' }, "Y", NULL, "start or stop the connection sync daemon (a form)", V_EDIT, true,
+	  edit_key_daemon },
+	{ { 'u' }, "u", NULL, "undo the last change made here", V_EDIT, true, edit_key_undo },
+#undef V_EDIT
 };
 const size_t key_table_len = sizeof(key_table) / sizeof(key_table[0]);
 
@@ -406,6 +436,8 @@ static int filter_input(struct app *a, int key)
 
 int keys_dispatch(struct app *a, int key)
 {
+	if (edit_ui_modal(a))
+		return edit_ui_key(a, key); /* a form, question or drain panel is open */
 	if (a->filter_editing)
 		return filter_input(a, key);
 	const struct key_binding *b = keys_lookup(key, a->view);

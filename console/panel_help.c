@@ -13,8 +13,9 @@ static void help_draw(struct app *a, int y, int h)
 	textbuf_add(&t, CR_TITLE, 0, CR_TITLE, "lvstop: the IPVS console. Keys:");
 	for (size_t i = 0; i < key_table_len; i++) {
 		const struct key_binding *b = &key_table[i];
-		textbuf_add(&t, CR_HEADER_VALUE, 16, CR_DEFAULT, "  %-14s%s%s", b->names, b->help,
-			    b->edits && a->opts.read_only ? " (disabled: read-only)" : "");
+		if (b->edits && a->opts.read_only)
+			continue; /* read-only: the edit keys are not offered at all */
+		textbuf_add(&t, CR_HEADER_VALUE, 16, CR_DEFAULT, "  %-14s%s", b->names, b->help);
 	}
 	textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT, "%s", "");
 	textbuf_add(&t, CR_TITLE, 0, CR_TITLE, "Columns of the services view (narrow terminals "
@@ -33,7 +34,7 @@ static void help_draw(struct app *a, int y, int h)
 		    "  A red banner means the last poll failed: the data shown is old and greyed.");
 	textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT, "  Mode: %s.",
 		    a->opts.read_only ? "read-only (--read-only): no key changes the kernel"
-				      : "no key of this version changes the kernel");
+				      : "the edit keys above change the kernel; u undoes the last change");
 	a->lines[VIEW_HELP] = t.n;
 }
 

@@ -8,6 +8,7 @@
 
 #include "collector/snapshot.h"
 #include "draw.h"
+#include "panel_edit.h"
 
 #define SPARK_MAX_W 64
 
@@ -87,7 +88,8 @@ static void draw_row(struct app *a, int y, const struct row *r, bool cursor, boo
 	const struct lvs_service *v = &s->services[r->svc];
 	const struct lvs_dest *d = r->dest >= 0 ? &v->dests[r->dest] : NULL;
 	enum crt_role base = d ? CR_DEST : CR_SERVICE;
-	if (d && d->weight == 0)
+	const char *mark = d ? edit_ui_mark(a, v, d) : NULL; /* quiesced, draining */
+	if (d && (d->weight == 0 || mark))
 		base = CR_ZERO_WEIGHT;
 	if (stale)
 		base = CR_STALE;
@@ -106,6 +108,10 @@ static void draw_row(struct app *a, int y, const struct row *r, bool cursor, boo
 			continue;
 		}
 		table_cell(s, r, id, a->exact, !a->tree, buf, sizeof(buf));
+		if (id == COL_NAME && mark) {
+			size_t bl = strlen(buf);
+			snprintf(buf + bl, sizeof(buf) - bl, " [%s]", mark);
+		}
 		if (id == COL_NAME && a->tree) {
 			const char *glyph;
 			if (!d)
