@@ -189,7 +189,9 @@ static json_object *daemon_json(const struct lvs_daemon *d)
 	return o;
 }
 
-char *snapjson_render(const struct lvs_snapshot *s, unsigned flags)
+/* The document; with services false, its "services" array is left empty
+ * (the streaming writer adds them one at a time). */
+static json_object *root_json(const struct lvs_snapshot *s, unsigned flags, bool services)
 {
 	json_object *root = json_object_new_object();
 	if (!root)
@@ -211,22 +213,99 @@ char *snapjson_render(const struct lvs_snapshot *s, unsigned flags)
 	for (size_t i = 0; i < s->n_daemons; i++)
 		json_object_array_add(dm, daemon_json(&s->daemons[i]));
 	add(root, "sync_daemons", dm);
-	json_object *svcs = json_object_new_array_ext((int)s->n_services);
-	for (size_t i = 0; i < s->n_services; i++)
+	json_object *svcs = json_object_new_array_ext(services ? (int)s->n_services : 0);
+	for (size_t i = 0; services && i < s->n_services; i++)
 		json_object_array_add(svcs, service_json(s, &s->services[i], flags));
 	add(root, "services", svcs);
 	add(root, "connections", conns_json(&s->conns));
+	return root;
+}
 
-	int jflags = (flags & SNAPJSON_PRETTY) ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-					      : JSON_C_TO_STRING_PLAIN;
-	jflags |= JSON_C_TO_STRING_NOSLASHESCAPE;
+static int write_json(json_object *o, int jflags, int (*write)(void *, const char *, size_t),
+		      void *arg)
+{
+	size_t len;
+	const char *txt = json_object_to_json_string_length(o, jflags, &len);
+	return txt ? write(arg, txt, len) : -ENOMEM;
+}
+
+int snapjson_write(const struct lvs_snapshot *s, unsigned flags,
+		   int (*write)(void *arg, const char *text, size_t len), void *arg)
+{
+	if (flags & SNAPJSON_PRETTY) {
+		/* Indentation depends on depth: made whole, as people read it. */
+		json_object *root = root_json(s, flags, true);
+		int r = root ? write_json(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							JSON_C_TO_STRING_NOSLASHESCAPE,
+					  write, arg)
+			     : -ENOMEM;
+		json_object_put(root);
+		return r;
+	}
+	/* The document around an empty "services" array, then each service
+	 * made, written and dropped in turn: the same text as json-c makes of
+	 * the whole tree (plain output has no indentation to keep), without
+	 * the tree of a 100,000-real-server table (~600 MB). A string value
+	 * cannot hold the marker: its quotes would be escaped. */
+	const int jflags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+	static const char marker[] = "\"services\":[]";
+	json_object *root = root_json(s, flags, false);
+	if (!root)
+		return -ENOMEM;
 	size_t len;
 	const char *txt = json_object_to_json_string_length(root, jflags, &len);
-	char *out = txt ? malloc(len + 1) : NULL;
-	if (out)
-		memcpy(out, txt, len + 1);
+	const char *at = txt ? strstr(txt, marker) : NULL;
+	int r = at ? 0 : -ENOMEM;
+	if (!r)
+		r = write(arg, txt, (size_t)(at - txt) + sizeof(marker) - 2); /* up to the '[' */
+	for (size_t i = 0; !r && i < s->n_services; i++) {
+		if (i)
+			r = write(arg, ",", 1);
+		json_object *o = r ? NULL : service_json(s, &s->services[i], flags);
+		if (!r)
+			r = o ? write_json(o, jflags, write, arg) : -ENOMEM;
+		json_object_put(o);
+	}
+	if (!r) {
+		const char *rest = at + sizeof(marker) - 2; /* from the ']' */
+		r = write(arg, rest, len - (size_t)(rest - txt));
+	}
 	json_object_put(root);
-	return out;
+	return r;
+}
+
+struct text_buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int text_append(void *arg, const char *text, size_t n)
+{
+	struct text_buf *b = arg;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap + b->cap / 2 : 1 << 16;
+		if (cap < b->len + n + 1)
+			cap = b->len + n + 1;
+		char *p = realloc(b->p, cap);
+		if (!p)
+			return -ENOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, text, n);
+	b->len += n;
+	b->p[b->len] = 0;
+	return 0;
+}
+
+char *snapjson_render(const struct lvs_snapshot *s, unsigned flags)
+{
+	struct text_buf b = { 0 };
+	if (snapjson_write(s, flags, text_append, &b) || !b.p) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
 }
 
 /* ---- parsing -------------------------------------------------------------- */

@@ -18,6 +18,13 @@
  * memory. */
 char *snapjson_render(const struct lvs_snapshot *s, unsigned flags);
 
+/* The same document handed to write(arg, text, len) in pieces (0 or a
+ * negative errno, which stops the writing): one service's JSON tree at a
+ * time is in memory, not the table's (PRETTY is made whole). 0, -ENOMEM,
+ * or write's error. */
+int snapjson_write(const struct lvs_snapshot *s, unsigned flags,
+		   int (*write)(void *arg, const char *text, size_t len), void *arg);
+
 /* Parse one document into a new snapshot (*out, one reference).
  * 0; -EINVAL when the text is not JSON or a field is missing or of the
  * wrong type (err names the field, e.g. "services[3].real_servers[0].port:
