@@ -1,9 +1,12 @@
 /* Console benchmark: a recording of 10,000 services x 10 real servers
  * replayed into the full-screen console under a 200x60 pseudo-terminal;
  * keys sent by the benchmark. Measures keypress-to-frame latency (from
- * writing the key to the pty until the frame's last byte was read: the
- * output then stays quiet for QUIET_MS), bytes written per frame, and the
- * console's peak memory (VmHWM).
+ * writing the key to the pty until the last byte of the key's frame was
+ * read; also until the output stayed quiet for QUIET_MS, which counts a
+ * refresh that followed too), bytes written per frame (one screen update),
+ * and the console's peak memory (VmHWM, in MiB and MB).
+ * BENCH_CONSOLE_DUMP=FILE writes the largest frame of each kind of key to
+ * FILE.<kind>.
  *
  *   bench_console                      run the benchmark
  *   bench_console --gen FILE S R N     write a recording of S services x R
@@ -216,7 +219,18 @@ struct out {
 	char tail[65536];
 	size_t n;
 	size_t total;
+	/* Arrival of each read since out_mark: total bytes after it, when. */
+	struct {
+		size_t total;
+		double t;
+	} reads[512];
+	size_t n_reads;
 };
+
+static void out_mark(struct out *o)
+{
+	o->n_reads = 0;
+}
 
 static void out_add(struct out *o, const char *b, size_t n)
 {
@@ -263,8 +277,11 @@ static long read_frame(int fd, int quiet_ms, int max_ms, bool need_byte, double 
 			return got ? got : -1;
 		last = now_ms();
 		got += n;
-		if (o)
+		if (o) {
 			out_add(o, buf, (size_t)n);
+			if (o->n_reads < sizeof(o->reads) / sizeof(o->reads[0]))
+				o->reads[o->n_reads++] = (typeof(o->reads[0])){ o->total, last };
+		}
 	}
 	*t_last = last;
 	return got;
@@ -300,42 +317,124 @@ static double pct(double *v, size_t n, double p)
 	return v[i ? i - 1 : 0];
 }
 
+/* Per key: lat/bytes of the key's own frame (up to where the next frame
+ * starts), lat_quiet/bytes_all of everything until the output went quiet
+ * (a snapshot's frame that followed within QUIET_MS included). */
 struct series {
 	const char *name;
-	double lat[1024];
-	long bytes[1024];
+	double lat[1024], lat_quiet[1024];
+	long bytes[1024], bytes_all[1024];
 	size_t n;
 };
 
-static void series_add(struct series *s, double lat, long bytes)
+static void series_add(struct series *s, double lat, long bytes, double lat_quiet, long bytes_all)
 {
 	if (s->n < 1024) {
 		s->lat[s->n] = lat;
 		s->bytes[s->n] = bytes;
+		s->lat_quiet[s->n] = lat_quiet;
+		s->bytes_all[s->n] = bytes_all;
 		s->n++;
 	}
 }
 
-static double mean_bytes(const struct series *s)
+static double mean_of(const long *v, size_t n)
 {
 	double t = 0;
+	for (size_t i = 0; i < n; i++)
+		t += (double)v[i];
+	return n ? t / (double)n : NAN;
+}
+
+static long max_of(const long *v, size_t n)
+{
+	long m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] > m)
+			m = v[i];
+	return m;
+}
+
+/* Where the second screen update starts in p[0..n), or n. curses updates
+ * the lines of one refresh top to bottom, so an address (CUP "ESC[r;cH" or
+ * VPA "ESC[rd") to a line above the previous address begins another
+ * refresh: the console drew again (a snapshot arrived, the clock ticked)
+ * before the output went quiet. */
+static size_t first_frame_len(const char *p, size_t n)
+{
+	long prev = 0;
+	for (size_t i = 0; i + 2 < n; i++) {
+		if (p[i] != '\033' || p[i + 1] != '[')
+			continue;
+		size_t j = i + 2;
+		long row = 0;
+		while (j < n && p[j] >= '0' && p[j] <= '9')
+			row = row * 10 + (p[j++] - '0');
+		if (j >= n || j == i + 2)
+			continue;
+		if (p[j] == ';') {
+			size_t k = j + 1;
+			while (k < n && p[k] >= '0' && p[k] <= '9')
+				k++;
+			if (k >= n || p[k] != 'H')
+				continue;
+		} else if (p[j] != 'd') {
+			continue;
+		}
+		if (row < prev)
+			return i;
+		prev = row;
+	}
+	return n;
+}
+
+/* With BENCH_CONSOLE_DUMP=FILE, the largest frame of each series so far
+ * is written to FILE.<series> (to see what the bytes are spent on). */
+static void dump_frame(const struct series *s, long bytes, const struct out *o, size_t got)
+{
+	const char *base = getenv("BENCH_CONSOLE_DUMP");
+	if (!base || bytes <= 0 || got > o->n)
+		return;
 	for (size_t i = 0; i < s->n; i++)
-		t += (double)s->bytes[i];
-	return s->n ? t / (double)s->n : NAN;
+		if (s->bytes[i] >= bytes)
+			return;
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s.%s", base, s->name);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return;
+	fwrite(o->tail + o->n - got, 1, (size_t)bytes, f);
+	fclose(f);
 }
 
 /* Send one key, time its frame. */
 static int key(int fd, const char *k, struct series *s, struct series *all, struct out *o)
 {
 	double t0 = now_ms(), t_last;
+	out_mark(o);
+	size_t before = o->total;
 	if (write(fd, k, strlen(k)) != (ssize_t)strlen(k))
 		return -EIO;
 	long b = read_frame(fd, QUIET_MS, FRAME_MAX_MS, true, &t_last, o);
 	if (b < 0)
 		return -EPIPE;
-	double lat = b ? t_last - t0 : FRAME_MAX_MS;
-	series_add(s, lat, b);
-	series_add(all, lat, b);
+	double lat_quiet = b ? t_last - t0 : FRAME_MAX_MS;
+	/* The key's own frame: up to where another refresh starts, timed by
+	 * the read that brought its last byte. */
+	long fb = b;
+	double lat = lat_quiet;
+	if (b && (size_t)b <= o->n) {
+		fb = (long)first_frame_len(o->tail + o->n - (size_t)b, (size_t)b);
+		for (size_t i = 0; i < o->n_reads; i++)
+			if (o->reads[i].total >= before + (size_t)fb) {
+				lat = o->reads[i].t - t0;
+				break;
+			}
+	}
+	dump_frame(s, fb, o, (size_t)b);
+	series_add(s, lat, fb, lat_quiet, b);
+	if (all != s)
+		series_add(all, lat, fb, lat_quiet, b);
 	/* A pause of 0..40 ms, so that keys land at every phase of the
 	 * poller's work. */
 	double ignore;
@@ -436,19 +535,26 @@ static int run_bench(const char *lvstop, const char *rec)
 	}
 
 	double lat[1024];
-	memcpy(lat, all.lat, all.n * sizeof(double));
 	printf("console_first_frame %.0f ms\n", first);
+	/* Key to the end of the key's own frame. */
+	memcpy(lat, all.lat, all.n * sizeof(double));
 	printf("console_key_latency_p50 %.1f ms\n", pct(lat, all.n, 50));
 	memcpy(lat, all.lat, all.n * sizeof(double));
 	printf("console_key_latency_p99 %.1f ms\n", pct(lat, all.n, 99));
-	/* The goal's case: every visible row changes (a page further). */
-	printf("console_bytes_per_frame %.0f bytes\n", mean_bytes(&pgdn));
-	long maxb = 0;
-	for (size_t i = 0; i < pgdn.n; i++)
-		if (pgdn.bytes[i] > maxb)
-			maxb = pgdn.bytes[i];
-	printf("console_bytes_per_frame_max %ld bytes\n", maxb);
+	/* Key until the output went quiet: also counts a refresh that came
+	 * right after the key's frame (a snapshot), so it is never lower. */
+	memcpy(lat, all.lat_quiet, all.n * sizeof(double));
+	printf("console_key_latency_quiet_p50 %.1f ms\n", pct(lat, all.n, 50));
+	memcpy(lat, all.lat_quiet, all.n * sizeof(double));
+	printf("console_key_latency_quiet_p99 %.1f ms\n", pct(lat, all.n, 99));
+	/* The goal's case: every visible row changes (a page further); one
+	 * frame is one screen update. */
+	printf("console_bytes_per_frame %.0f bytes\n", mean_of(pgdn.bytes, pgdn.n));
+	printf("console_bytes_per_frame_max %ld bytes\n", max_of(pgdn.bytes, pgdn.n));
+	/* The same keys, everything written until the output went quiet. */
+	printf("console_bytes_per_key_quiet_max %ld bytes\n", max_of(pgdn.bytes_all, pgdn.n));
 	printf("console_peak_rss %.1f MiB\n", hwm / 1024.0);
+	printf("console_peak_rss_mb %.1f MB\n", hwm * 1024.0 / 1e6);
 	struct series *each[] = { &down, &pgdn, &sort, &filter, &view, &esc };
 	for (size_t i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
 		struct series *s = each[i];
@@ -457,7 +563,8 @@ static int run_bench(const char *lvstop, const char *rec)
 		memcpy(lat, s->lat, s->n * sizeof(double));
 		printf("console_key_latency_%s_p50 %.1f ms\n", s->name, p50);
 		printf("console_key_latency_%s_p99 %.1f ms\n", s->name, pct(lat, s->n, 99));
-		printf("console_bytes_per_frame_%s %.0f bytes\n", s->name, mean_bytes(s));
+		printf("console_bytes_per_frame_%s %.0f bytes\n", s->name, mean_of(s->bytes, s->n));
+		printf("console_bytes_per_frame_%s_max %ld bytes\n", s->name, max_of(s->bytes, s->n));
 	}
 	printf("console_keys %zu keys\n", all.n + esc.n);
 	/* Latency depends on what else runs: say how busy the machine was. */
