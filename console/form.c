@@ -154,6 +154,13 @@ static int check_service_field(struct form *fm, size_t i, char *err, size_t errl
 	case S_PERSIST:
 		if (!persistent(fm))
 			return 0;
+		/* -p's value is optional: the parser takes the next word only
+		 * when it is a number, so a word would read as a stray argument. */
+		if (strspn(fm->f[i].value, "0123456789") != strlen(fm->f[i].value)) {
+			snprintf(err, errlen, "persistence timeout (-p): '%s' is not a number of seconds "
+				 "(0: no persistence)", fm->f[i].value);
+			return -EINVAL;
+		}
 		push(&b, "-p");
 		push(&b, fm->f[i].value);
 		break;
@@ -275,7 +282,19 @@ static int check_server_field(struct form *fm, size_t i, char *err, size_t errle
 			return 0; /* not sent: tunnel settings only with -i */
 		push(&b, "-i");
 		push_tunnel(&b, fm, i);
-		break;
+		if (parse(&b, &g, err, errlen))
+			return -EINVAL;
+		/* Which options a tunnel type takes is a check on the whole
+		 * real server; the rest of it is fine here (the service's port). */
+		if (!(g.given & LVS_ARG_DEST_PORT))
+			g.dest.port = fm->svc_id.fwmark ? 0 : fm->svc_id.port;
+		if (i == D_TTYPE || (i == D_TPORT && !fm->f[D_TPORT].value[0]))
+			return 0;
+		/* A missing GUE port is the whole form's to report, not the
+		 * checksum's. */
+		if (i == D_TCSUM && g.dest.tun_type == IP_VS_CONN_F_TUNNEL_TYPE_GUE && !g.dest.tun_port)
+			g.dest.tun_port = 1;
+		return args_check_dest(&fm->svc_id, &g.dest, err, errlen);
 	}
 	return parse(&b, &g, err, errlen);
 }
