@@ -621,11 +621,20 @@ static int benchmark(const char *argv0)
 	}
 	struct run eq = { 0 }, full = { 0 };
 	double node_p50 = 0;
+	/* The host's load around the runs: the p99 figures are CPU-bound (a
+	 * plain scrape inflates the body) and spread with the machine's load. */
+	double load_start = -1, load_end = -1;
+	if (getloadavg(&load_start, 1) != 1)
+		load_start = -1;
 	size_t node_series = 0;
 	if (bench_lvsd(lvsd, dir, rec, conf_eq, "equivalent", 200, &eq) ||
 	    bench_lvsd(lvsd, dir, rec, conf_full, "full", 50, &full) ||
 	    bench_node_exporter(node, dir, proc, 10, &node_p50, &node_series))
 		goto out;
+	if (getloadavg(&load_end, 1) != 1)
+		load_end = -1;
+	printf("exporter_host_loadavg %.2f load (at the start; %.2f at the end)\n", load_start,
+	       load_end);
 	printf("exporter_series %zu series\n", eq.series);
 	printf("exporter_body %.1f MiB\n", (double)eq.bytes / 1048576);
 	printf("exporter_scrape_p50 %.1f ms\n", eq.p50);
