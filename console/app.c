@@ -19,6 +19,8 @@
 #include "draw.h"
 #include "keys.h"
 #include "panel.h"
+#include "panel_zoom.h"
+#include "remote.h"
 #include "panel_edit.h"
 
 #define EVENT_LOG_CAP 2000
@@ -41,7 +43,7 @@ const struct panel *panel_of(enum view v)
 	static const struct panel *const panels[VIEW_COUNT] = {
 		[VIEW_SERVICES] = &panel_services, [VIEW_DETAIL] = &panel_detail,
 		[VIEW_CONNS] = &panel_conns,       [VIEW_EVENTS] = &panel_events,
-		[VIEW_HELP] = &panel_help,
+		[VIEW_HELP] = &panel_help,         [VIEW_REMOTE] = &panel_remote,
 	};
 	return panels[v < VIEW_COUNT ? v : VIEW_SERVICES];
 }
@@ -357,6 +359,7 @@ static void loop(struct app *a)
 	while (!a->quit) {
 		if (a->opts.iterations && a->refreshes >= a->opts.iterations)
 			break;
+		p[1].fd = collector_notify_fd(a->col); /* --remote: the focus moves */
 		int n = poll(p, 5, ms_to_next_second());
 		if (n < 0 && errno != EINTR)
 			break;
@@ -406,7 +409,36 @@ static void loop(struct app *a)
 	}
 }
 
+void app_focus(struct app *a, lvs_collector *c)
+{
+	if (c == a->col)
+		return;
+	a->col = c;
+	/* The event log diffs one director's snapshots, never two's. */
+	snapshot_unref(a->submitted);
+	a->submitted = NULL;
+	a->seen_seq = 0;
+	a->sel_valid = false;
+	a->cursor = a->top = 0;
+	struct lvs_status st;
+	struct lvs_snapshot *s = collector_acquire(c, &st);
+	a->seen_seq = st.seq;
+	a->st = st;
+	struct ev_vec none = { 0 };
+	if (s) {
+		a->submitted = snapshot_ref(s);
+		show(a, s, &none);
+	}
+	app_rebuild(a);
+}
+
 int console_run(lvs_collector *c, const struct console_opts *o)
+{
+	return console_run_ex(c, o, NULL, NULL);
+}
+
+int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote_set *rs,
+		   const char *lvsd_url)
 {
 	struct app a;
 	memset(&a, 0, sizeof(a));
@@ -418,7 +450,9 @@ int console_run(lvs_collector *c, const struct console_opts *o)
 	a.sort_col = COL_NAME;
 	a.sort_desc = false;
 	a.metric = SPARK_CPS;
-	a.view = a.back = VIEW_SERVICES;
+	a.view = a.back = rs ? VIEW_REMOTE : VIEW_SERVICES;
+	a.remote = rs;
+	a.lvsd_url = lvsd_url ? lvsd_url : LVSD_DEFAULT_URL;
 	int r = keymap_init(&a.toggled, 16);
 	if (r)
 		return r;
@@ -426,7 +460,10 @@ int console_run(lvs_collector *c, const struct console_opts *o)
 	if ((r = ev_log_init(&a.log, EVENT_LOG_CAP)))
 		goto out_map;
 	a.sparks = calloc(SPARK_CACHE, sizeof(*a.sparks)); /* optional */
-	a.prep = prep_new(); /* optional: without it, snapshots are prepared here */
+	/* Optional: without it, snapshots are prepared here. --remote goes
+	 * without: a result prepared for one director could land after the
+	 * focus moved to another. */
+	a.prep = rs ? NULL : prep_new();
 	/* Snapshots of a large table are arrays of tens of megabytes, freed
 	 * at each poll; glibc's adaptive mmap threshold would then serve them
 	 * from the heap, where freed memory stays in the process (170 MiB
@@ -444,6 +481,11 @@ int console_run(lvs_collector *c, const struct console_opts *o)
 		crt_done();
 		goto out_sig;
 	}
+	if (rs && (r = remote_set_start(rs))) {
+		crt_done();
+		collector_stop(c);
+		goto out_sig;
+	}
 	r = 0;
 	/* A recording is not the kernel on this machine: nothing to edit. */
 	if (!o->read_only && (!o->source || !strcmp(o->source, "kernel")))
@@ -458,6 +500,7 @@ out_log:
 	ev_log_done(&a.log);
 out_map:
 	prep_free(a.prep);
+	hfetch_free(a.hist);
 	if (a.conn_idx_gen)
 		keymap_done(&a.conn_idx);
 	snapshot_unref(a.submitted);

@@ -25,6 +25,7 @@ enum view {
 	VIEW_CONNS,
 	VIEW_EVENTS,
 	VIEW_HELP,
+	VIEW_REMOTE, /* --remote: every director's section (remote.h) */
 	VIEW_COUNT
 };
 
@@ -90,6 +91,13 @@ struct app {
 	char message[128];         /* one-line notice in the function bar */
 	struct edit_ui *edit;      /* owned (panel_edit.h); NULL: --read-only, or
 				    * the writer thread could not start */
+
+	struct remote_set *remote; /* borrowed; NULL unless --remote */
+	const char *lvsd_url;      /* borrowed: the lvsd whose history the zoom
+				    * reads for the local kernel (--lvsd) */
+	int zoom;                  /* detail charts: 0 the history rings,
+				    * 1.. an rrd range (panel_zoom.h) */
+	struct hfetch *hist;       /* owned; made at the first zoom */
 };
 
 /* Rebuild the services table from a->snap and put the cursor back on the
@@ -115,6 +123,15 @@ size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *ou
 /* The connection-table entry counts of real server d of the snapshot on
  * screen, or NULL (none read, or no entry). Indexed once per snapshot. */
 const struct lvs_conn_dest *app_conn_dest(struct app *a, const struct lvs_dest *d);
+/* Show the snapshots of collector c from now on (--remote: the director
+ * chosen in the directors view): the snapshot on screen is replaced by
+ * c's newest and the table rebuilt. */
+void app_focus(struct app *a, lvs_collector *c);
+/* console_run for --remote (rs: the directors; the console starts on
+ * the directors view, c must be one of rs's collectors) and with the lvsd
+ * the zoom reads history from (NULL: LVSD_DEFAULT_URL, panel_zoom.h). */
+int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote_set *rs,
+		   const char *lvsd_url);
 /* The service and real server with identity k in a->snap (*dest NULL for
  * a service); NULL when absent. */
 const struct lvs_service *app_find(const struct app *a, const struct lvs_key *k,

@@ -79,6 +79,7 @@ static void form_reset(struct form *fm, enum form_kind kind)
 {
 	memset(fm, 0, sizeof(*fm));
 	fm->kind = kind;
+	fm->fresh = true; /* typing into the first field replaces its value */
 }
 
 /* --- argument vectors ------------------------------------------------------ */

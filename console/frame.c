@@ -11,6 +11,7 @@
 #include "draw.h"
 #include "format.h"
 #include "keys.h"
+#include "remote.h"
 
 static double wall_now(void)
 {
@@ -32,6 +33,10 @@ static bool banner_text(const struct app *a, char *buf, size_t len, bool *error)
 {
 	char when[16], age[16];
 	*error = true;
+	if (a->view == VIEW_REMOTE) {
+		*error = false;
+		return false; /* each director's section has its own */
+	}
 	if (a->st.stale && a->snap) {
 		hms(a->st.last_ok, when, sizeof(when));
 		fmt_age(wall_now() - a->st.last_ok, age, sizeof(age));
@@ -85,7 +90,9 @@ void frame_draw_header(struct app *a)
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
 	int x = 0;
 	x += draw_str(0, x, w - x, CR_TITLE, "lvstop ");
-	x += draw_str(0, x, w - x, CR_HEADER_VALUE, host);
+	/* --remote: the director the other views show. */
+	x += draw_str(0, x, w - x, CR_HEADER_VALUE,
+		      a->remote ? a->remote->d[a->remote->focus].name : host);
 	x += draw_str(0, x, w - x, CR_DEFAULT, "  ");
 	x += draw_str(0, x, w - x, CR_DEFAULT, date);
 	x += draw_str(0, x, w - x, CR_DEFAULT, "  ");
@@ -165,6 +172,9 @@ void frame_draw_header(struct app *a)
 			x = pair(2, x, w, "Filter ", a->filter);
 	}
 	(void)x;
+
+	if (a->view == VIEW_REMOTE)
+		remote_draw_frame(a, w); /* every director's, not the focused one's */
 
 	bool err;
 	if (banner_text(a, b, sizeof(b), &err)) {

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "collector/snapshot.h"
+#include "panel_zoom.h"
+#include "remote.h"
 #include "panel_edit.h"
 
 #define CTRL(c) ((c) & 0x1f)
@@ -16,6 +18,8 @@ static long list_lines(struct app *a);
 
 static int move_by(struct app *a, long delta, bool absolute)
 {
+	if (a->view == VIEW_REMOTE)
+		return remote_move(a, delta, absolute);
 	if (a->view == VIEW_SERVICES) {
 		app_set_cursor(a, absolute ? delta : a->cursor + delta);
 		return REDO_DRAW;
@@ -77,6 +81,8 @@ static int k_end(struct app *a, int key)
 static int k_enter(struct app *a, int key)
 {
 	(void)key;
+	if (a->view == VIEW_REMOTE)
+		return remote_enter(a);
 	if (!a->sel_valid || !a->tbl.n)
 		return 0;
 	a->detail = a->sel;
@@ -89,6 +95,10 @@ static int k_back(struct app *a, int key)
 {
 	(void)key;
 	if (a->view == VIEW_SERVICES) {
+		if (!a->filter[0] && a->remote) {
+			app_show(a, VIEW_REMOTE); /* back to every director */
+			return REDO_DRAW;
+		}
 		if (!a->filter[0])
 			return 0;
 		a->filter[0] = 0; /* Esc on the table clears the filter */
@@ -266,6 +276,8 @@ static int k_interval(struct app *a, int key)
 		a->interval = i < n ? steps[i] : steps[0];
 	}
 	collector_set_interval(a->col, a->interval);
+	if (a->remote)
+		remote_set_interval(a->remote, a->interval);
 	snprintf(a->message, sizeof(a->message), "refresh every %gs", a->interval);
 	return REDO_DRAW;
 }
@@ -274,6 +286,8 @@ static int k_refresh(struct app *a, int key)
 {
 	(void)key;
 	collector_kick(a->col);
+	for (size_t i = 0; a->remote && i < a->remote->n; i++)
+		collector_kick(a->remote->d[i].col);
 	return REDO_DRAW;
 }
 
@@ -300,6 +314,20 @@ static int k_redraw(struct app *a, int key)
 	return REDO_DRAW;
 }
 
+static int k_zoom(struct app *a, int key)
+{
+	return zoom_key(a, key);
+}
+
+static int k_remote(struct app *a, int key)
+{
+	(void)key;
+	if (!a->remote)
+		return 0;
+	app_show(a, VIEW_REMOTE);
+	return REDO_DRAW;
+}
+
 static int k_quit(struct app *a, int key)
 {
 	(void)key;
@@ -315,7 +343,7 @@ const struct key_binding key_table[] = {
 	{ { KEY_HOME, 'g' }, "Home g", NULL, "go to the first row", V_ALL, false, k_home },
 	{ { KEY_END, 'G' }, "End G", NULL, "go to the last row", V_ALL, false, k_end },
 	{ { '\r', '\n', KEY_ENTER }, "Enter", NULL, "details of the selected service or real server",
-	  V_SERVICES, false, k_enter },
+	  V_SERVICES | V_REMOTE, false, k_enter },
 	{ { KEY_ESC, KEY_BACKSPACE, 127 }, "Esc", NULL,
 	  "back to the previous view (on the table: clear the filter)", V_ALL, false, k_back },
 	{ { KEY_F(1), '?', 'h' }, "F1 ? h", "Help", "this help", V_ALL, false, k_help },
@@ -345,6 +373,10 @@ const struct key_binding key_table[] = {
 	{ { '\t' }, "Tab", NULL, "next view: services, connections, events", V_ALL, false, k_next_view },
 	{ { '1' }, "1", NULL, "services view", V_ALL, false, k_services },
 	{ { CTRL('l') }, "^L", NULL, "redraw the screen", V_ALL, false, k_redraw },
+	{ { '-', '+', '=' }, "- +", "Zoom",
+	  "charts: zoom out (-) from the last minutes to the rrd history (hour, day, week, month), in (+)",
+	  V_DETAIL, false, k_zoom },
+	{ { '0' }, "0", NULL, "directors view (--remote): every director's table", V_ALL, false, k_remote },
 	{ { KEY_F(10), 'q' }, "F10 q", "Quit", "quit", V_ALL, false, k_quit },
 	/* Edits (panel_edit.c): refused, and left out of help, under
 	 * --read-only. d, D, e, +, -, Z and r were taken already, so delete,

@@ -15,6 +15,7 @@
 #define V_CONNS (1u << VIEW_CONNS)
 #define V_EVENTS (1u << VIEW_EVENTS)
 #define V_HELP (1u << VIEW_HELP)
+#define V_REMOTE (1u << VIEW_REMOTE)
 #define V_ALL ((1u << VIEW_COUNT) - 1)
 
 #define KEYS_PER_BINDING 4

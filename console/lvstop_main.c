@@ -12,7 +12,10 @@
 #include "actions/cli.h"
 #include "collector/collector.h"
 #include "collector/snapshot.h"
+#include "app.h"
 #include "console.h"
+#include "panel_zoom.h"
+#include "remote.h"
 #include "once.h"
 
 #define LVSTOP_VERSION "0.1.0"
@@ -25,6 +28,9 @@ struct main_opts {
 	double delay;
 	const char *replay, *record;
 	uint64_t conn_limit;
+	const char *remote[REMOTE_MAX + 1]; /* --remote URL [URL...] */
+	size_t n_remote;
+	const char *lvsd; /* --lvsd URL */
 };
 
 static void usage(FILE *f)
@@ -32,7 +38,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lvstop [--once [--json]] [--exact] [-n N] [-d SECONDS] [--read-only]\n"
 		"              [--no-color] [--replay FILE [--loop]] [--record FILE]\n"
-		"              [--no-conns] [--conn-limit N]\n"
+		"              [--no-conns] [--conn-limit N] [--lvsd URL]\n"
+		"       lvstop --remote URL [URL...] [-d SECONDS] [-n N] [--no-color]\n"
 		"  (no mode)       the full-screen console (q quits, F1 or ? for help)\n"
 		"  --once          print the IPVS table (like ipvsadm -Ln --stats --rate) and exit\n"
 		"  --json          print it as one JSON document per frame (implies --once)\n"
@@ -47,7 +54,11 @@ static void usage(FILE *f)
 		"  --record FILE   append every snapshot polled to FILE, one JSON line each\n"
 		"  --no-conns      do not read /proc/net/ip_vs_conn\n"
 		"  --conn-limit N  read at most N connection entries per poll (default 2000000)\n"
-		"  -V, --version   print the version\n");
+		"  --remote URL... the console over these directors' lvsd (HOST:PORT or\n"
+		"                  http[s]://HOST:PORT), one section each; read-only\n"
+		"  --lvsd URL      the lvsd whose rrd history the detail view's zoom reads\n"
+		"                  (default %s)\n"
+		"  -V, --version   print the version\n", LVSD_DEFAULT_URL);
 }
 
 static int parse_long(const char *opt, const char *s, long min, long max, long *out)
@@ -67,7 +78,7 @@ static int parse_long(const char *opt, const char *s, long min, long max, long *
 static int parse_args(int argc, char **argv, struct main_opts *o)
 {
 	enum { O_ONCE = 256, O_JSON, O_EXACT, O_REPLAY, O_LOOP, O_RECORD, O_NOCONNS, O_CONNLIMIT,
-	       O_READONLY, O_NOCOLOR };
+	       O_READONLY, O_NOCOLOR, O_REMOTE, O_LVSD };
 	static const struct option longs[] = {
 		{ "once", no_argument, NULL, O_ONCE },
 		{ "json", no_argument, NULL, O_JSON },
@@ -79,6 +90,8 @@ static int parse_args(int argc, char **argv, struct main_opts *o)
 		{ "conn-limit", required_argument, NULL, O_CONNLIMIT },
 		{ "read-only", no_argument, NULL, O_READONLY },
 		{ "no-color", no_argument, NULL, O_NOCOLOR },
+		{ "remote", required_argument, NULL, O_REMOTE },
+		{ "lvsd", required_argument, NULL, O_LVSD },
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "delay", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -99,6 +112,11 @@ static int parse_args(int argc, char **argv, struct main_opts *o)
 		case O_NOCONNS: o->no_conns = true; break;
 		case O_READONLY: o->read_only = true; break;
 		case O_NOCOLOR: o->no_color = true; break;
+		case O_LVSD: o->lvsd = optarg; break;
+		case O_REMOTE:
+			if (o->n_remote <= REMOTE_MAX)
+				o->remote[o->n_remote++] = optarg;
+			break;
 		case O_CONNLIMIT:
 			if (parse_long("--conn-limit", optarg, 1, LONG_MAX, &v))
 				return -EINVAL;
@@ -130,6 +148,18 @@ static int parse_args(int argc, char **argv, struct main_opts *o)
 			fprintf(stderr, "lvstop: unknown option \"%s\" (see lvstop --help)\n", argv[optind - 1]);
 			return -EINVAL;
 		}
+	}
+	/* --remote A B C: the words after it are more URLs. */
+	while (o->n_remote && optind < argc && o->n_remote <= REMOTE_MAX)
+		o->remote[o->n_remote++] = argv[optind++];
+	if (o->n_remote > REMOTE_MAX) {
+		fprintf(stderr, "lvstop: --remote: at most %d directors at once\n", REMOTE_MAX);
+		return -EINVAL;
+	}
+	if (o->n_remote && (o->once || o->replay || o->record)) {
+		fprintf(stderr, "lvstop: --remote is the console over lvsd instances; "
+			"it goes without --once, --json, --replay and --record\n");
+		return -EINVAL;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "lvstop: unexpected argument \"%s\" (see lvstop --help)\n", argv[optind]);
@@ -197,6 +227,43 @@ static int run_once(lvs_collector *c, const struct main_opts *o)
 	return printed_good ? 0 : 1;
 }
 
+static void console_error(int r)
+{
+	if (r == -ENOTTY)
+		fprintf(stderr, "lvstop: the console needs a terminal (TERM=%s); "
+			"--once prints the table as text\n", getenv("TERM") ? getenv("TERM") : "");
+	else if (r)
+		fprintf(stderr, "lvstop: console: %s\n", strerror(-r));
+}
+
+/* The console over several directors' lvsd: one collector each. */
+static int run_remote(const struct main_opts *o, const char *lvsd_url)
+{
+	char urls[REMOTE_MAX][REMOTE_URL_MAX], err[300];
+	if (remote_parse_urls(o->remote, o->n_remote, urls, err, sizeof(err))) {
+		fprintf(stderr, "lvstop: %s\n", err);
+		return 2;
+	}
+	struct lvs_remote_opts ro = LVS_REMOTE_OPTS_DEFAULT;
+	struct remote_set *rs;
+	if (remote_set_new(urls, o->n_remote, o->delay, &ro, &rs, err, sizeof(err))) {
+		fprintf(stderr, "lvstop: %s\n", err);
+		return 1;
+	}
+	struct console_opts cons = {
+		.interval = o->delay,
+		.iterations = o->iterations,
+		.read_only = true, /* over HTTP there is nothing to edit */
+		.exact = o->out.exact,
+		.no_color = o->no_color,
+		.source = "remote",
+	};
+	int r = console_run_ex(rs->d[0].col, &cons, rs, lvsd_url);
+	console_error(r);
+	remote_set_free(rs);
+	return r ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && actions_cli_is_command(argv[1]))
@@ -207,7 +274,14 @@ int main(int argc, char **argv)
 	if (!o.once && !o.iterations_set)
 		o.iterations = 0; /* the console runs until q */
 
+	static char lvsd_url[REMOTE_URL_MAX];
 	char msg[256];
+	if (o.lvsd && remote_url_base(o.lvsd, lvsd_url, sizeof(lvsd_url), msg, sizeof(msg))) {
+		fprintf(stderr, "lvstop: --lvsd: %s\n", msg);
+		return 2;
+	}
+	if (o.n_remote)
+		return run_remote(&o, o.lvsd ? lvsd_url : NULL);
 	struct lvs_source *src;
 	if (o.replay) {
 		src = source_replay_new(o.replay, o.loop, msg, sizeof(msg));
@@ -245,12 +319,8 @@ int main(int argc, char **argv)
 			.no_color = o.no_color,
 			.source = o.replay ? o.replay : "kernel",
 		};
-		int r = console_run(c, &cons);
-		if (r == -ENOTTY)
-			fprintf(stderr, "lvstop: the console needs a terminal (TERM=%s); "
-				"--once prints the table as text\n", getenv("TERM") ? getenv("TERM") : "");
-		else if (r)
-			fprintf(stderr, "lvstop: console: %s\n", strerror(-r));
+		int r = console_run_ex(c, &cons, NULL, o.lvsd ? lvsd_url : NULL);
+		console_error(r);
 		rc = r ? 1 : 0;
 	}
 	collector_free(c);

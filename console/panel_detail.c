@@ -14,6 +14,7 @@
 #include "collector/snapshot.h"
 #include "draw.h"
 #include "format.h"
+#include "panel_zoom.h"
 
 #define CHART_ROWS 5
 #define CHART_LABEL 8 /* the y-axis labels' width */
@@ -277,7 +278,8 @@ static void detail_draw(struct app *a, int y, int h)
 	if (s->conns.partial)
 		textbuf_add(&t, CR_BANNER_INFO, 0, CR_BANNER_INFO,
 			    "  the connection table was read only partly: counts are a lower bound");
-	charts(&t, a, &a->detail);
+	if (!zoom_draw(&t, a, v, d)) /* the rrd history when zoomed out */
+		charts(&t, a, &a->detail);
 	a->lines[VIEW_DETAIL] = t.n;
 }
 
