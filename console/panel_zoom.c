@@ -74,11 +74,11 @@ static void chart(struct textbuf *t, struct app *a, const struct hist_doc *doc, 
 	/* The answer's own window: rrdtool aligns it to its rows. */
 	if (zchart_render(tv, vv, doc->n, doc->start, doc->end, width, ZOOM_ROWS, crt_utf8(), a->exact, z))
 		return;
-	char span[16];
+	char span[16], max[24];
 	fmt_age(doc->step, span, sizeof(span));
+	fmt_rate(z->max, a->exact, max, sizeof(max));
 	textbuf_add(t, CR_TITLE, 0, CR_TITLE, "  %s  (%s, rows of %s, max %s%s)", spark_metric_name(m),
-		    zoom_name(a->zoom), span, z->rows[0] + strspn(z->rows[0], " "),
-		    z->columns_known ? "" : ", no known values");
+		    zoom_name(a->zoom), span, max, z->columns_known ? "" : ", no known values");
 	/* The label's text ends at the axis bar; draw it dim, the bars in
 	 * the chart colour. */
 	for (int r = 0; r < z->height; r++) {
