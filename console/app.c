@@ -78,7 +78,7 @@ void app_set_cursor(struct app *a, long i)
 		i = 0;
 	a->cursor = i;
 	if (a->tbl.n && a->snap) {
-		table_row_key(a->snap, &a->tbl.rows[i], &a->sel);
+		table_row_key(a->snap, table_row(&a->tbl, (size_t)i), &a->sel);
 		a->sel_valid = true;
 	}
 }
@@ -102,7 +102,7 @@ void app_locate(struct app *a)
 		/* Usually where it was; else search. */
 		if (a->cursor >= 0 && a->cursor < (long)a->tbl.n) {
 			struct lvs_key k;
-			table_row_key(a->snap, &a->tbl.rows[a->cursor], &k);
+			table_row_key(a->snap, table_row(&a->tbl, (size_t)a->cursor), &k);
 			if (lvs_key_equal(&k, &a->sel))
 				i = a->cursor;
 		}
@@ -128,6 +128,7 @@ int app_rebuild(struct app *a)
 	}
 	struct table_opts o;
 	app_table_opts(a, &o);
+	o.lazy = true; /* a key's frame needs only the rows on screen in order */
 	int r = table_build(&a->tbl, a->snap, &o);
 	app_locate(a);
 	return r;
@@ -409,6 +410,11 @@ static void loop(struct app *a)
 	}
 }
 
+static int start_collector(void *c)
+{
+	return collector_start(c);
+}
+
 void app_focus(struct app *a, lvs_collector *c)
 {
 	if (c == a->col)
@@ -477,7 +483,9 @@ int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote
 	if ((r = crt_init(o->no_color)))
 		goto out_sig;
 	getmaxyx(stdscr, a.rows, a.cols);
-	if ((r = collector_start(c)) && r != -EALREADY) {
+	/* The poller below the UI thread: parsing a large snapshot must not
+	 * delay a key's frame. */
+	if ((r = prep_call_lowered(start_collector, c)) && r != -EALREADY) {
 		crt_done();
 		goto out_sig;
 	}

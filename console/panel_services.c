@@ -160,6 +160,7 @@ static void services_draw(struct app *a, int y, int h)
 	if (a->top < 0)
 		a->top = 0;
 	bool stale = a->st.stale;
+	table_settle(&a->tbl, (size_t)a->top, (size_t)(a->top + h));
 	for (int i = 0; i < h && a->top + i < (long)a->tbl.n; i++)
 		draw_row(a, y + i, &a->tbl.rows[a->top + i], a->top + i == a->cursor, stale);
 }

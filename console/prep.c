@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "collector/snapshot.h"
@@ -48,9 +49,17 @@ static void result_done(struct prep_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Lower the calling thread's priority (Linux: nice is per thread). Best
+ * effort: without it the work is only slower to yield. */
+static void lower_self(void)
+{
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), PREP_NICE);
+}
+
 static void *helper(void *arg)
 {
 	prep *p = arg;
+	lower_self();
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		/* A result not yet taken blocks the next job: its events must
@@ -122,6 +131,31 @@ void prep_free(prep *p)
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
 	free(p);
+}
+
+struct lowered_call {
+	int (*start)(void *);
+	void *arg;
+	int ret;
+};
+
+static void *lowered(void *arg)
+{
+	struct lowered_call *c = arg;
+	lower_self();
+	c->ret = c->start(c->arg);
+	return NULL;
+}
+
+int prep_call_lowered(int (*start)(void *arg), void *arg)
+{
+	struct lowered_call c = { start, arg, 0 };
+	pthread_t t;
+	int r = pthread_create(&t, NULL, lowered, &c);
+	if (r)
+		return -r;
+	pthread_join(t, NULL);
+	return c.ret;
 }
 
 int prep_fd(const prep *p)

@@ -1,5 +1,6 @@
 #include "table.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -28,9 +29,19 @@ static void text_drop(struct table *t)
 	t->svc_text = t->dest_text = NULL;
 }
 
+static void lazy_drop(struct table *t)
+{
+	snapshot_unref(t->lazy_of);
+	t->lazy_of = NULL;
+	free(t->ranks);
+	t->ranks = NULL;
+}
+
 void table_done(struct table *t)
 {
 	text_drop(t);
+	lazy_drop(t);
+	free(t->scratch);
 	free(t->rows);
 	memset(t, 0, sizeof(*t));
 }
@@ -224,7 +235,7 @@ static int cmp_text(const struct lvs_service *va, const struct lvs_dest *da,
 	return va == vb ? 0 : cmp_svc_name(va, vb);
 }
 
-struct item {
+struct table_item {
 	double key;
 	uint32_t svc;
 	int32_t dest;
@@ -238,7 +249,7 @@ struct sort_ctx {
 
 static int cmp_items(const void *pa, const void *pb, void *arg)
 {
-	const struct item *a = pa, *b = pb;
+	const struct table_item *a = pa, *b = pb;
 	const struct sort_ctx *x = arg;
 	int r;
 	if (is_text_col(x->col)) {
@@ -355,7 +366,7 @@ static double text_key(const struct lvs_service *v, const struct lvs_dest *d, en
 	}
 }
 
-static void fill_key(const struct lvs_snapshot *s, struct item *it, enum col_id c,
+static void fill_key(const struct lvs_snapshot *s, struct table_item *it, enum col_id c,
 		     const struct name_ranks *ranks)
 {
 	const struct lvs_service *v = &s->services[it->svc];
@@ -363,7 +374,7 @@ static void fill_key(const struct lvs_snapshot *s, struct item *it, enum col_id 
 	it->key = is_text_col(c) ? text_key(v, d, c, ranks) : num_value(v, d, c);
 }
 
-static inline bool item_before(const struct item *a, const struct item *b, bool desc)
+static inline bool item_before(const struct table_item *a, const struct table_item *b, bool desc)
 {
 	if (a->key != b->key)
 		return desc ? a->key > b->key : a->key < b->key;
@@ -372,10 +383,10 @@ static inline bool item_before(const struct item *a, const struct item *b, bool 
 	return a->dest < b->dest;
 }
 
-static void insertion_sort(struct item *v, size_t n, bool desc)
+static void insertion_sort(struct table_item *v, size_t n, bool desc)
 {
 	for (size_t i = 1; i < n; i++) {
-		struct item x = v[i];
+		struct table_item x = v[i];
 		size_t j = i;
 		while (j > 0 && item_before(&x, &v[j - 1], desc)) {
 			v[j] = v[j - 1];
@@ -387,21 +398,21 @@ static void insertion_sort(struct item *v, size_t n, bool desc)
 
 /* Quicksort on (key, svc, dest) with the comparison inlined: the keys of
  * all items differ in (svc, dest), so there are no equal elements. */
-static void quick_sort(struct item *v, size_t n, bool desc)
+static void quick_sort(struct table_item *v, size_t n, bool desc)
 {
 	while (n > 16) {
 		size_t m = n / 2;
 		/* Median of three to the middle. */
 		if (item_before(&v[m], &v[0], desc)) {
-			struct item t = v[m]; v[m] = v[0]; v[0] = t;
+			struct table_item t = v[m]; v[m] = v[0]; v[0] = t;
 		}
 		if (item_before(&v[n - 1], &v[m], desc)) {
-			struct item t = v[m]; v[m] = v[n - 1]; v[n - 1] = t;
+			struct table_item t = v[m]; v[m] = v[n - 1]; v[n - 1] = t;
 			if (item_before(&v[m], &v[0], desc)) {
 				t = v[m]; v[m] = v[0]; v[0] = t;
 			}
 		}
-		struct item pivot = v[m];
+		struct table_item pivot = v[m];
 		size_t i = 0, j = n - 1;
 		for (;;) {
 			while (item_before(&v[i], &pivot, desc))
@@ -410,7 +421,7 @@ static void quick_sort(struct item *v, size_t n, bool desc)
 				j--;
 			if (i >= j)
 				break;
-			struct item t = v[i]; v[i] = v[j]; v[j] = t;
+			struct table_item t = v[i]; v[i] = v[j]; v[j] = t;
 			i++;
 			j--;
 		}
@@ -430,7 +441,7 @@ static void quick_sort(struct item *v, size_t n, bool desc)
 
 /* Sort items by ctx: by key, then (text columns) runs of equal keys by the
  * full comparison. */
-static void sort_items(struct item *v, size_t n, struct sort_ctx *ctx)
+static void sort_items(struct table_item *v, size_t n, struct sort_ctx *ctx)
 {
 	quick_sort(v, n, ctx->desc);
 	if (!is_text_col(ctx->col))
@@ -604,11 +615,12 @@ static bool collapsed(const struct lvs_service *v, const struct table_opts *o)
 int table_build(struct table *t, const struct lvs_snapshot *s, const struct table_opts *o)
 {
 	t->n = 0;
+	lazy_drop(t);
 	if (t->text_of && t->text_of != s)
 		text_drop(t); /* do not keep an old snapshot alive */
 	bool filtering = o->filter && *o->filter;
 	struct sort_ctx ctx = { s, o->sort_col, o->descending };
-	struct item *items = NULL, *ditems = NULL;
+	struct table_item *items = NULL, *ditems = NULL;
 	size_t n_items = 0;
 	int err = -ENOMEM;
 	char lower[128];
@@ -635,12 +647,12 @@ int table_build(struct table *t, const struct lvs_snapshot *s, const struct tabl
 			bool svc_hit = !filtering || row_matches(t, s, i, -1, lower);
 			if (!v->n_dests) {
 				if (svc_hit)
-					items[n_items++] = (struct item){ 0, i, -1 };
+					items[n_items++] = (struct table_item){ 0, i, -1 };
 				continue;
 			}
 			for (size_t j = 0; j < v->n_dests; j++)
 				if (svc_hit || row_matches(t, s, i, (int32_t)j, lower))
-					items[n_items++] = (struct item){ 0, i, (int32_t)j };
+					items[n_items++] = (struct table_item){ 0, i, (int32_t)j };
 		}
 		for (size_t i = 0; i < n_items; i++)
 			fill_key(s, &items[i], o->sort_col, &ranks);
@@ -677,7 +689,7 @@ int table_build(struct table *t, const struct lvs_snapshot *s, const struct tabl
 		}
 		if (!show)
 			continue;
-		items[n_items] = (struct item){ 0, i, -1 };
+		items[n_items] = (struct table_item){ 0, i, -1 };
 		fill_key(s, &items[n_items], o->sort_col, &ranks);
 		n_items++;
 		if (v->n_dests > max_dests)
@@ -685,22 +697,63 @@ int table_build(struct table *t, const struct lvs_snapshot *s, const struct tabl
 		total += 1 + v->n_dests;
 	}
 	sort_items(items, n_items, &ctx);
-	ditems = malloc((max_dests + 1) * sizeof(*ditems));
-	if (!ditems || reserve(t, total)) {
+	if (reserve(t, total)) {
 		free(dmatch);
 		goto err;
+	}
+	if (o->lazy) {
+		/* Room for sorting the largest block later, and the ranks. */
+		if (max_dests + 1 > t->scratch_cap) {
+			struct table_item *p = realloc(t->scratch, (max_dests + 1) * sizeof(*p));
+			if (!p) {
+				free(dmatch);
+				goto err;
+			}
+			t->scratch = p;
+			t->scratch_cap = max_dests + 1;
+		}
+		if (o->sort_col == COL_SCHED) {
+			t->ranks = malloc(sizeof(*t->ranks));
+			if (!t->ranks) {
+				free(dmatch);
+				goto err;
+			}
+			*t->ranks = ranks;
+		}
+		t->lazy_of = snapshot_ref((struct lvs_snapshot *)s);
+		t->sort_col = o->sort_col;
+		t->descending = o->descending;
+	} else {
+		ditems = malloc((max_dests + 1) * sizeof(*ditems));
+		if (!ditems) {
+			free(dmatch);
+			goto err;
+		}
 	}
 	for (size_t i = 0; i < n_items; i++) {
 		const struct lvs_service *v = &s->services[items[i].svc];
 		bool fold = collapsed(v, o);
+		size_t at = t->n;
 		t->rows[t->n++] = (struct row){ items[i].svc, -1, fold && v->n_dests ? ROW_COLLAPSED : 0 };
 		if (fold)
 			continue;
+		if (o->lazy) {
+			/* The kernel's order for now: no real server is read. */
+			size_t first = t->n;
+			for (size_t j = 0; j < v->n_dests; j++)
+				if (!dmatch || dmatch[v->first_dest + j])
+					t->rows[t->n++] = (struct row){ items[i].svc, (int32_t)j, 0 };
+			if (t->n > first)
+				t->rows[t->n - 1].flags = ROW_LAST;
+			if (t->n - first > 1)
+				t->rows[at].flags |= ROW_UNSORTED;
+			continue;
+		}
 		size_t nd = 0;
 		for (size_t j = 0; j < v->n_dests; j++) {
 			if (dmatch && !dmatch[v->first_dest + j])
 				continue;
-			ditems[nd] = (struct item){ 0, items[i].svc, (int32_t)j };
+			ditems[nd] = (struct table_item){ 0, items[i].svc, (int32_t)j };
 			fill_key(s, &ditems[nd], o->sort_col, &ranks);
 			nd++;
 		}
@@ -716,8 +769,71 @@ int table_build(struct table *t, const struct lvs_snapshot *s, const struct tabl
 err:
 	free(ditems);
 	free(items);
+	lazy_drop(t);
 	t->n = 0;
 	return err;
+}
+
+/* Sort the real-server rows of the service at row b (a lazy build's). */
+static void settle_block(struct table *t, size_t b)
+{
+	const struct lvs_snapshot *s = t->lazy_of;
+	size_t e = b + 1;
+	while (e < t->n && t->rows[e].dest >= 0)
+		e++;
+	size_t nd = e - b - 1;
+	assert(nd <= t->scratch_cap);
+	struct table_item *it = t->scratch;
+	struct sort_ctx ctx = { s, t->sort_col, t->descending };
+	for (size_t j = 0; j < nd; j++) {
+		it[j] = (struct table_item){ 0, t->rows[b + 1 + j].svc, t->rows[b + 1 + j].dest };
+		fill_key(s, &it[j], t->sort_col, t->ranks);
+	}
+	sort_items(it, nd, &ctx);
+	for (size_t j = 0; j < nd; j++)
+		t->rows[b + 1 + j] = (struct row){ it[j].svc, it[j].dest, j + 1 == nd ? ROW_LAST : 0 };
+	t->rows[b].flags &= ~(uint32_t)ROW_UNSORTED;
+}
+
+void table_settle(struct table *t, size_t from, size_t to)
+{
+	if (!t->lazy_of)
+		return;
+	if (to > t->n)
+		to = t->n;
+	if (from >= to)
+		return;
+	/* From the service row of the block `from` falls in. */
+	size_t i = from;
+	while (i > 0 && t->rows[i].dest >= 0)
+		i--;
+	for (; i < to; i++)
+		if (t->rows[i].dest < 0 && (t->rows[i].flags & ROW_UNSORTED))
+			settle_block(t, i);
+}
+
+const struct row *table_row(struct table *t, size_t i)
+{
+	table_settle(t, i, i + 1);
+	return &t->rows[i];
+}
+
+/* Where row i's object is once its service is settled (settling only
+ * reorders the real servers within their service). */
+static long settled_index(struct table *t, size_t i)
+{
+	if (!t->lazy_of || t->rows[i].dest < 0)
+		return (long)i;
+	uint32_t svc = t->rows[i].svc;
+	int32_t dest = t->rows[i].dest;
+	table_settle(t, i, i + 1);
+	size_t b = i;
+	while (b > 0 && t->rows[b].dest >= 0)
+		b--;
+	for (size_t j = b + 1; j < t->n && t->rows[j].dest >= 0; j++)
+		if (t->rows[j].svc == svc && t->rows[j].dest == dest)
+			return (long)j;
+	return (long)i;
 }
 
 void table_row_key(const struct lvs_snapshot *s, const struct row *r, struct lvs_key *k)
@@ -729,21 +845,21 @@ void table_row_key(const struct lvs_snapshot *s, const struct row *r, struct lvs
 		lvs_key_dest(k, v, &v->dests[r->dest]);
 }
 
-long table_find_index(const struct table *t, uint32_t svc, int32_t dest)
+long table_find_index(struct table *t, uint32_t svc, int32_t dest)
 {
 	for (size_t i = 0; i < t->n; i++)
 		if (t->rows[i].svc == svc && t->rows[i].dest == dest)
-			return (long)i;
+			return settled_index(t, i);
 	return -1;
 }
 
-long table_find(const struct table *t, const struct lvs_snapshot *s, const struct lvs_key *k)
+long table_find(struct table *t, const struct lvs_snapshot *s, const struct lvs_key *k)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		struct lvs_key rk;
 		table_row_key(s, &t->rows[i], &rk);
 		if (lvs_key_equal(&rk, k))
-			return (long)i;
+			return settled_index(t, i);
 	}
 	return -1;
 }

@@ -17,6 +17,9 @@
 
 #define ROW_LAST 0x1      /* the last real server of its service (tree glyph) */
 #define ROW_COLLAPSED 0x2 /* a service whose real servers are hidden */
+#define ROW_UNSORTED 0x4  /* a service whose real-server rows are still in
+			   * the kernel's order (a lazy build): table_settle
+			   * sorts them when they are first needed */
 
 struct row {
 	uint32_t svc;  /* index in the snapshot's services */
@@ -34,7 +37,16 @@ struct table_opts {
 	const struct lvs_keymap *toggled; /* borrowed, may be NULL: services
 					   * whose collapse state is the
 					   * opposite of collapse_all */
+	bool lazy;            /* tree: sort the services now but leave each
+			       * one's real servers in the kernel's order
+			       * until their rows are read through table_row,
+			       * table_find* or table_settle. Re-sorting
+			       * 100,000 real servers reads all of them (most
+			       * of a sort's time); a frame shows a few dozen. */
 };
+
+struct table_item;  /* table.c's sort item */
+struct name_ranks;  /* table.c's scheduler name order */
 
 struct table {
 	struct row *rows; /* owned */
@@ -46,6 +58,14 @@ struct table {
 	struct lvs_snapshot *text_of; /* one reference held, or NULL */
 	char *text;                   /* owned; NUL-separated */
 	uint32_t *svc_text, *dest_text; /* owned; offsets into text */
+	/* A lazy build's unsorted blocks are sorted later under these. */
+	struct lvs_snapshot *lazy_of;   /* one reference, or NULL: every row
+					 * is in its final order */
+	enum col_id sort_col;
+	bool descending;
+	struct name_ranks *ranks;       /* owned, or NULL */
+	struct table_item *scratch;     /* owned; room for the largest block */
+	size_t scratch_cap;
 };
 
 void table_init(struct table *t);
@@ -60,10 +80,19 @@ void table_done(struct table *t);
  * 0 or -ENOMEM (t is then empty). */
 int table_build(struct table *t, const struct lvs_snapshot *s, const struct table_opts *o);
 
-/* The row of service svc's real server dest (-1: the service row), or -1. */
-long table_find_index(const struct table *t, uint32_t svc, int32_t dest);
-/* The row whose object has the identity k, or -1. */
-long table_find(const struct table *t, const struct lvs_snapshot *s, const struct lvs_key *k);
+/* Put rows [from, to) in their final order: the real servers of a lazy
+ * build's services that overlap the range are sorted within their service
+ * (the rows of a service stay where they are, so no other row moves).
+ * Never fails: the room it needs was taken by table_build. */
+void table_settle(struct table *t, size_t from, size_t to);
+/* Row i (< t->n) in its final order. */
+const struct row *table_row(struct table *t, size_t i);
+/* The row of service svc's real server dest (-1: the service row), or -1;
+ * its final place (its service is settled). */
+long table_find_index(struct table *t, uint32_t svc, int32_t dest);
+/* The row whose object has the identity k, or -1; settled like
+ * table_find_index. */
+long table_find(struct table *t, const struct lvs_snapshot *s, const struct lvs_key *k);
 /* The identity of a row's object. */
 void table_row_key(const struct lvs_snapshot *s, const struct row *r, struct lvs_key *k);
 

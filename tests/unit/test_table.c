@@ -426,6 +426,57 @@ static void test_random_order(void)
 	snapshot_unref(s);
 }
 
+/* A lazy build settles, piece by piece, to exactly the full build's rows:
+ * every sortable column, both directions, with a filter and a collapsed
+ * service; finding a row settles its service first. */
+static void test_lazy(void)
+{
+	struct lvs_snapshot *s = build_random();
+	struct lvs_keymap toggled;
+	CU_ASSERT_EQUAL_FATAL(keymap_init(&toggled, 4), 0);
+	struct lvs_key k;
+	lvs_key_service(&k, &s->services[1]);
+	CU_ASSERT_EQUAL_FATAL(keymap_put(&toggled, &k, 1), 0);
+	struct table full, lazy;
+	table_init(&full);
+	table_init(&lazy);
+	size_t bad = 0, settled_late = 0;
+	for (int c = 0; c < COL_COUNT; c++) {
+		if (!table_sortable((enum col_id)c))
+			continue;
+		for (int v = 0; v < 4; v++) {
+			struct table_opts o = { .sort_col = (enum col_id)c, .descending = v & 1, .tree = true,
+						.filter = v & 2 ? "1" : NULL, .toggled = &toggled };
+			CU_ASSERT_EQUAL_FATAL(table_build(&full, s, &o), 0);
+			o.lazy = true;
+			CU_ASSERT_EQUAL_FATAL(table_build(&lazy, s, &o), 0);
+			CU_ASSERT_EQUAL_FATAL(lazy.n, full.n);
+			/* A real server found before its service was settled
+			 * is where the full build has it. */
+			for (size_t i = full.n; i-- > 0;) {
+				if (full.rows[i].dest < 0)
+					continue;
+				long at = table_find_index(&lazy, full.rows[i].svc, full.rows[i].dest);
+				CU_ASSERT_EQUAL(at, (long)i);
+				settled_late++;
+				break;
+			}
+			/* The rest settled in windows, as frames do. */
+			for (size_t i = 0; i < lazy.n; i += 7)
+				table_settle(&lazy, i, i + 7);
+			for (size_t i = 0; i < full.n; i++)
+				if (memcmp(&lazy.rows[i], &full.rows[i], sizeof(full.rows[i])))
+					bad++;
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(settled_late > 0);
+	table_done(&lazy);
+	table_done(&full);
+	keymap_done(&toggled);
+	snapshot_unref(s);
+}
+
 int register_table(void)
 {
 	CU_pSuite s = CU_add_suite("console table", NULL, NULL);
@@ -436,7 +487,8 @@ int register_table(void)
 	    !CU_add_test(s, "flat", test_flat) || !CU_add_test(s, "filter", test_filter) ||
 	    !CU_add_test(s, "collapse and find", test_collapse) ||
 	    !CU_add_test(s, "cell text", test_cells) || !CU_add_test(s, "empty table", test_empty) ||
-	    !CU_add_test(s, "order of a random table", test_random_order))
+	    !CU_add_test(s, "order of a random table", test_random_order) ||
+	    !CU_add_test(s, "lazy build settles to the full one", test_lazy))
 		return -1;
 	return 0;
 }
