@@ -772,6 +772,11 @@ static void semantic(struct snapjson_parser *p, int r)
 /* Read a finished capture with json-c. NULL with p->serr set on failure. */
 static json_object *cap_parse(struct snapjson_parser *p, struct capture *k)
 {
+	if (k->len > INT32_MAX) { /* json-c takes an int length */
+		snprintf(p->c.err, p->c.errlen, "document too large");
+		semantic(p, -EINVAL);
+		return NULL;
+	}
 	json_tokener_reset(p->tok);
 	json_object *o = json_tokener_parse_ex(p->tok, k->buf, (int)k->len);
 	enum json_tokener_error e = json_tokener_get_error(p->tok);
