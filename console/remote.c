@@ -450,9 +450,10 @@ const struct panel panel_remote = {
 
 void remote_draw_frame(struct app *a, int w)
 {
-	const struct remote_set *rs = a->remote;
+	struct remote_set *rs = a->remote;
 	if (!rs)
 		return;
+	remote_set_refresh(rs); /* drawn before the sections: the same instant */
 	size_t ok = 0, diff = 0;
 	double cps = 0;
 	uint64_t active = 0;
