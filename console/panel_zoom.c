@@ -124,7 +124,9 @@ bool zoom_draw(struct textbuf *t, struct app *a, const struct lvs_service *v,
 	if (width < 10)
 		width = 10;
 	double span = zoom_span(a->zoom);
-	long resolution = (long)ceil(span / width);
+	/* Up to four rows per column: the finest archive that covers the
+	 * window without sending thousands of rows the chart would average. */
+	long resolution = (long)floor(span / (4.0 * width));
 	char url[HIST_URL_MAX], msg[256] = "";
 	if (history_url(base, v, d, zoom_range(a->zoom), resolution, url, sizeof(url))) {
 		textbuf_add(t, CR_BANNER_ERROR, 0, CR_BANNER_ERROR, "  history: this object has no history id");

@@ -241,14 +241,14 @@ static void build_lines(struct remote_set *rs)
 	}
 }
 
-#define NAME_MIN 22
+#define NAME_MIN 24
 #define NAME_MAX_W 46
 /* Everything but the name: "! " proto(5) sched(7) weight .. outbps, diff. */
 #define FIXED_W (2 + 6 + 7 + 7 * 6 + 2 * 8 + 2)
 
 static int name_width(int cols)
 {
-	int w = cols - FIXED_W - 20; /* 20: the diff column */
+	int w = cols - FIXED_W - 12; /* 12: most of the diff column */
 	return w < NAME_MIN ? NAME_MIN : w > NAME_MAX_W ? NAME_MAX_W : w;
 }
 
@@ -299,17 +299,19 @@ static void draw_header(struct app *a, const struct remote_set *rs, int i, int y
 			      fmt_rate(d->cps, a->exact, v1, sizeof(v1)));
 		if (!bad && total > 0)
 			o += snprintf(b + o, sizeof(b) - (size_t)o, " (%.0f%%)", 100.0 * d->cps / total);
-		o += snprintf(b + o, sizeof(b) - (size_t)o, "  active %s  services %zu  real servers %zu",
-			      fmt_count(d->active, a->exact, v2, sizeof(v2)), d->snap->n_services,
-			      d->snap->n_dests);
+		o += snprintf(b + o, sizeof(b) - (size_t)o, "  active %s",
+			      fmt_count(d->active, a->exact, v2, sizeof(v2)));
 		if (!bad && rs->n > 1 && total > 0 && d->cps == best && best > second * 1.5)
 			o += snprintf(b + o, sizeof(b) - (size_t)o, "  %s carries the traffic",
 				      crt_utf8() ? "\u25c0" : "<");
+		/* Most telling first: a narrow terminal cuts the line's end. */
 		if (rs->n > 1 && d->diff.n_marked)
 			o += snprintf(b + o, sizeof(b) - (size_t)o, "  %zu rows differ from %s", d->diff.n_marked,
 				      rs->d[i == 0 ? 1 : 0].name);
 		else if (rs->n > 1 && d->diff_other)
 			o += snprintf(b + o, sizeof(b) - (size_t)o, "  same table as %s", rs->d[i == 0 ? 1 : 0].name);
+		o += snprintf(b + o, sizeof(b) - (size_t)o, "  %zu services, %zu real servers",
+			      d->snap->n_services, d->snap->n_dests);
 	}
 	(void)o;
 	draw_fill(y, 0, w, role);

@@ -126,7 +126,7 @@ cap() { tmux capture-pane -p -t "$session" > "$1"; }
 # section FILE PORT: the lines of one director's section (its header to
 # the next header).
 section() {
-	awk -v h="127.0.0.1:$2 " 'index($0, "127.0.0.1:") && /^(▸|>) / { on = index($0, h) > 0 } on' "$1"
+	awk -v h="127.0.0.1:$2 " '/^(▸|>) 127\.0\.0\.1:/ { on = index($0, "▸ " h) == 1 || index($0, "> " h) == 1 } on' "$1"
 }
 wait_for() { # FILE PATTERN SECONDS: capture until PATTERN shows
 	i=0
