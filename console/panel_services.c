@@ -104,7 +104,8 @@ static void draw_row(struct app *a, int y, const struct row *r, bool cursor, boo
 		if (id == COL_SPARK) {
 			struct lvs_key k;
 			table_row_key(s, r, &k);
-			sparkline(a, y, x, w, &k, cursor || stale ? base : CR_SPARK);
+			/* In the row's own colour (see the tree glyphs). */
+			sparkline(a, y, x, w, &k, base);
 			continue;
 		}
 		table_cell(s, r, id, a->exact, !a->tree, buf, sizeof(buf));
@@ -120,7 +121,10 @@ static void draw_row(struct app *a, int y, const struct row *r, bool cursor, boo
 				glyph = utf8 ? " \u2514\u2500" : " `-";
 			else
 				glyph = utf8 ? " \u251c\u2500" : " |-";
-			int gw = draw_str(y, x, w, cursor || stale ? base : CR_TREE, glyph);
+			/* Tree glyphs in the row's own colour, like the
+			 * sparkline: a colour change on and off in a row
+			 * costs 10 bytes, and a page down rewrites them all. */
+			int gw = draw_str(y, x, w, base, glyph);
 			gw += draw_str(y, x + gw, w - gw, base, " ");
 			draw_cell(y, x + gw, w - gw, false, base, buf);
 			continue;
