@@ -348,7 +348,7 @@ static int ms_to_next_second(void)
 
 static void loop(struct app *a)
 {
-	struct pollfd p[5] = {
+	struct pollfd p[5 + REMOTE_MAX] = { /* --remote: the other directors' after 5 */
 		{ .fd = STDIN_FILENO, .events = POLLIN },
 		{ .fd = collector_notify_fd(a->col), .events = POLLIN },
 		{ .fd = sig_pipe[0], .events = POLLIN },
@@ -361,7 +361,7 @@ static void loop(struct app *a)
 		if (a->opts.iterations && a->refreshes >= a->opts.iterations)
 			break;
 		p[1].fd = collector_notify_fd(a->col); /* --remote: the focus moves */
-		int n = poll(p, 5, ms_to_next_second());
+		int n = poll(p, 5 + (nfds_t)remote_poll_fds(a, p + 5), ms_to_next_second());
 		if (n < 0 && errno != EINTR)
 			break;
 		if (p[2].revents & POLLIN) {
@@ -402,10 +402,18 @@ static void loop(struct app *a)
 			if (a->opts.iterations && a->st.ended)
 				a->quit = true; /* the recording ran out before -n */
 		}
-		if (p[3].revents & POLLIN)
+		if (p[3].revents & POLLIN) {
 			prep_done(a);
+			if (a->snap)
+				prep_take_text(a->prep, &a->tbl, a->snap);
+		}
+		/* The filter prompt is open: have its texts made off this
+		 * thread before the first key is typed. */
+		if (a->filter_editing && a->prep && a->snap && a->tbl.text_of != a->snap)
+			prep_submit_text(a->prep, a->snap, a->snap_gen);
 		if (p[4].revents & POLLIN)
 			edit_ui_ready(a);
+		remote_poll_done(a, p + 5); /* their sections redraw below */
 		draw(a);
 	}
 }

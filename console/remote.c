@@ -2,6 +2,7 @@
 
 #include <curses.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -477,6 +478,33 @@ void remote_draw_frame(struct app *a, int w)
 		 fmt_count(active, a->exact, v2, sizeof(v2)));
 	draw_fill(2, 0, w, CR_DEFAULT);
 	draw_str(2, 0, w, CR_HEADER_LABEL, b);
+}
+
+int remote_poll_fds(const struct app *a, struct pollfd *p)
+{
+	const struct remote_set *rs = a->remote;
+	int n = 0;
+	for (size_t i = 0; rs && i < rs->n; i++) {
+		if (rs->d[i].col == a->col)
+			continue;
+		p[n++] = (struct pollfd){ .fd = collector_notify_fd(rs->d[i].col), .events = POLLIN };
+	}
+	return n;
+}
+
+void remote_poll_done(struct app *a, const struct pollfd *p)
+{
+	const struct remote_set *rs = a->remote;
+	/* Matched by fd, not by position: a key may have moved the focus
+	 * since the fds were listed. Every director is among p but the one
+	 * focused then, so at most rs->n - 1 entries. */
+	for (size_t k = 0; rs && k + 1 < rs->n; k++) {
+		if (!(p[k].revents & POLLIN))
+			continue;
+		for (size_t i = 0; i < rs->n; i++)
+			if (collector_notify_fd(rs->d[i].col) == p[k].fd)
+				collector_notify_drain(rs->d[i].col);
+	}
 }
 
 /* --- keys ----------------------------------------------------------------------- */

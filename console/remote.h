@@ -23,6 +23,7 @@
 #define REMOTE_MAX 8 /* directors at once */
 
 struct app;
+struct pollfd;
 
 struct remote_director {
 	char url[REMOTE_URL_MAX]; /* the base URL */
@@ -84,6 +85,14 @@ void remote_set_interval(struct remote_set *rs, double seconds);
  * (directors answering, totals over all of them). */
 extern const struct panel panel_remote;
 void remote_draw_frame(struct app *a, int width);
+
+/* For the console's poll(): the notify fds of the directors other than
+ * the focused one (the app's own collector is polled already), so a
+ * director's new table is drawn when it comes. Fills up to REMOTE_MAX
+ * entries of p; returns how many (0 without --remote). remote_poll_done
+ * drains those that fired. */
+int remote_poll_fds(const struct app *a, struct pollfd *p);
+void remote_poll_done(struct app *a, const struct pollfd *p);
 
 /* Keys of the directors view: move the cursor by delta lines (or to
  * line delta when absolute); Enter on a row: the detail of that object
