@@ -53,9 +53,9 @@ int remote_set_new(const char urls[][REMOTE_URL_MAX], size_t n, double interval,
 		snprintf(d->url, sizeof(d->url), "%s", urls[i]);
 		remote_url_name(d->url, d->name, sizeof(d->name));
 		struct lvs_source *src = source_remote_new(d->url, ro, err, errlen);
-		/* The console draws no history of a remote director from its
-		 * rings only when asked: keep them, the detail view charts
-		 * them as for the local kernel. */
+		/* History rings kept (each within the default budget): the
+		 * detail view charts a remote director's last minutes as it
+		 * does the local kernel's. */
 		struct lvs_collector_opts co = { .interval = interval };
 		if (!src || !(d->col = collector_new(src, &co))) /* collector_new frees src */
 			goto oom;
