@@ -176,6 +176,7 @@ static void *worker(void *arg)
 				memset(&e->dview, 0, sizeof(e->dview));
 				e->dview.active = true;
 				e->dview.remove_at_zero = j.drain.remove_at_zero;
+				e->dview.ignore_inactive = j.drain.ignore_inactive;
 				snprintf(e->dview.object, sizeof(e->dview.object), "%s in %s",
 					 lvs_dest_text(&j.dest, d, sizeof(d)), lvs_svc_text(&j.svc, s, sizeof(s)));
 				e->drain_next = 0; /* poll at once */

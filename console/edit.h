@@ -73,6 +73,7 @@ struct edit_drain_view {
 	struct lvs_drain_progress p;
 	bool has_progress;
 	bool remove_at_zero;
+	bool ignore_inactive;        /* done with active and persistent at 0 */
 	int rc;                      /* last poll's result */
 };
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "actions/args.h"
+#include "actions/ops.h"
 
 #define KEY_ESC 27
 #define CTRL(c) ((c) & 0x1f)
@@ -505,11 +506,12 @@ void form_service_init(struct form *fm, const struct lvs_service *svc)
 	const char *proto = "tcp";
 	if (svc) {
 		fm->svc_id = *svc;
-		char opt[24];
+		char opt[24], text[LVS_OBJ_MAX];
 		form_svc_argv(svc, opt, sizeof(opt), addr, sizeof(addr));
 		proto = svc->fwmark ? "fwm" : svc->protocol == IPPROTO_UDP ? "udp"
 			: svc->protocol == IPPROTO_SCTP ? "sctp" : "tcp";
-		snprintf(fm->title, sizeof(fm->title), "Edit virtual service %s %s", proto, addr);
+		snprintf(fm->title, sizeof(fm->title), "Edit virtual service %s",
+			 lvs_svc_text(svc, text, sizeof(text)));
 	} else {
 		snprintf(fm->title, sizeof(fm->title), "Add a virtual service");
 	}
@@ -548,14 +550,14 @@ void form_server_init(struct form *fm, const struct lvs_service *svc, const stru
 {
 	form_reset(fm, dest ? FORM_EDIT_SERVER : FORM_ADD_SERVER);
 	fm->svc_id = *svc;
-	char sv[FORM_VALUE_MAX], opt[24], addr[FORM_VALUE_MAX] = "", num[16];
-	form_svc_argv(svc, opt, sizeof(opt), sv, sizeof(sv));
+	char sv[LVS_OBJ_MAX], addr[FORM_VALUE_MAX] = "", num[16];
+	lvs_svc_text(svc, sv, sizeof(sv));
 	if (dest) {
 		fm->dest_id = *dest;
 		form_addr_port(dest->af, &dest->addr, dest->port, addr, sizeof(addr));
-		snprintf(fm->title, sizeof(fm->title), "Edit real server %s of %s %s", addr, opt, sv);
+		snprintf(fm->title, sizeof(fm->title), "Edit real server %s of %s", addr, sv);
 	} else {
-		snprintf(fm->title, sizeof(fm->title), "Add a real server to %s %s", opt, sv);
+		snprintf(fm->title, sizeof(fm->title), "Add a real server to %s", sv);
 	}
 	set_field(fm, D_ADDR, "Address[:port]", NULL, addr, "192.0.2.11:80; no port: the service's");
 	const char *m = "route";

@@ -530,8 +530,9 @@ static void draw_drain(struct app *a, int y, int h)
 	int need = h < 9 ? h : 9;
 	panel_box(y, 0, w, need);
 	char t[320], e1[32], e2[32];
-	snprintf(t, sizeof(t), "Drain %s%s", v->object[0] ? v->object : "(starting)",
-		 v->remove_at_zero ? "  (removed at zero)" : "");
+	snprintf(t, sizeof(t), "Drain %s%s%s", v->object[0] ? v->object : "(starting)",
+		 v->remove_at_zero ? "  (removed at zero)" : "",
+		 v->ignore_inactive ? "  (inactive entries ignored)" : "");
 	draw_str(y, 1, w - 2, CR_COL_TITLE, t);
 	if (v->has_progress && need > 4) {
 		const struct lvs_drain_progress *p = &v->p;
