@@ -402,8 +402,15 @@ static void loop(struct app *a)
 			if (a->opts.iterations && a->st.ended)
 				a->quit = true; /* the recording ran out before -n */
 		}
-		if (p[3].revents & POLLIN)
+		if (p[3].revents & POLLIN) {
 			prep_done(a);
+			if (a->snap)
+				prep_take_text(a->prep, &a->tbl, a->snap);
+		}
+		/* The filter prompt is open: have its texts made off this
+		 * thread before the first key is typed. */
+		if (a->filter_editing && a->prep && a->snap && a->tbl.text_of != a->snap)
+			prep_submit_text(a->prep, a->snap, a->snap_gen);
 		if (p[4].revents & POLLIN)
 			edit_ui_ready(a);
 		remote_poll_done(a, p + 5); /* their sections redraw below */

@@ -28,6 +28,10 @@ struct prep {
 	struct job job;            /* waiting to start */
 	bool have_result;
 	struct prep_result result; /* finished, not yet taken */
+	struct lvs_snapshot *text_job; /* reference: filter texts to build */
+	uint64_t text_gen;         /* of the last snapshot asked for */
+	struct table text;         /* built texts, not yet taken */
+	bool have_text;
 	int efd;
 };
 
@@ -64,10 +68,27 @@ static void *helper(void *arg)
 	for (;;) {
 		/* A result not yet taken blocks the next job: its events must
 		 * reach the log before later ones. */
-		while (!p->stop && (!p->job.set || p->have_result))
+		while (!p->stop && (!p->job.set || p->have_result) && (!p->text_job || p->have_text))
 			pthread_cond_wait(&p->cond, &p->lock);
 		if (p->stop)
 			break;
+		if (!p->job.set || p->have_result) {
+			struct lvs_snapshot *ts = p->text_job;
+			p->text_job = NULL;
+			pthread_mutex_unlock(&p->lock);
+			struct table t;
+			table_init(&t);
+			bool ok = !table_prepare_text(&t, ts);
+			snapshot_unref(ts); /* t holds its own reference */
+			pthread_mutex_lock(&p->lock);
+			if (ok) {
+				p->text = t;
+				p->have_text = true;
+				uint64_t one = 1;
+				(void)!write(p->efd, &one, sizeof(one));
+			}
+			continue;
+		}
 		struct job j = p->job;
 		memset(&p->job, 0, sizeof(p->job));
 		pthread_mutex_unlock(&p->lock);
@@ -127,6 +148,8 @@ void prep_free(prep *p)
 	job_done(&p->job);
 	if (p->have_result)
 		result_done(&p->result);
+	snapshot_unref(p->text_job);
+	table_done(&p->text);
 	close(p->efd);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
@@ -197,6 +220,37 @@ int prep_submit(prep *p, struct lvs_snapshot *prev, struct lvs_snapshot *next,
 	pthread_cond_signal(&p->cond);
 	pthread_mutex_unlock(&p->lock);
 	return 0;
+}
+
+void prep_submit_text(prep *p, struct lvs_snapshot *s, uint64_t gen)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->text_gen != gen) {
+		snapshot_unref(p->text_job);
+		p->text_job = snapshot_ref(s);
+		p->text_gen = gen;
+		pthread_cond_signal(&p->cond);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+bool prep_take_text(prep *p, struct table *t, const struct lvs_snapshot *s)
+{
+	pthread_mutex_lock(&p->lock);
+	struct table done;
+	bool got = p->have_text;
+	if (got) {
+		done = p->text;
+		table_init(&p->text);
+		p->have_text = false;
+		pthread_cond_signal(&p->cond); /* a newer request may start */
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (!got)
+		return false;
+	bool moved = table_adopt_text(t, &done, s);
+	table_done(&done);
+	return moved;
 }
 
 bool prep_take(prep *p, struct prep_result *out)

@@ -51,6 +51,16 @@ int prep_fd(const prep *p);
 int prep_submit(prep *p, struct lvs_snapshot *prev, struct lvs_snapshot *next,
 		const struct table_opts *o, uint64_t gen);
 
+/* Build the filter texts of s (a reference is taken) on the helper, so
+ * that the first key typed into the filter prompt does not format every
+ * address on the UI thread. gen is the caller's number for s: asking
+ * again with the gen last asked for does nothing; a request not yet
+ * started is replaced. */
+void prep_submit_text(prep *p, struct lvs_snapshot *s, uint64_t gen);
+/* The texts built by prep_submit_text, if ready: moved into t when they
+ * are those of snapshot s (else dropped). True when moved. */
+bool prep_take_text(prep *p, struct table *t, const struct lvs_snapshot *s);
+
 /* The finished result, if any: true and *out filled (ownership passes to
  * the caller). Resets the fd when nothing more is ready. */
 bool prep_take(prep *p, struct prep_result *out);

@@ -577,6 +577,26 @@ err:
 	return -ENOMEM;
 }
 
+int table_prepare_text(struct table *t, const struct lvs_snapshot *s)
+{
+	return text_build(t, s);
+}
+
+bool table_adopt_text(struct table *dst, struct table *src, const struct lvs_snapshot *s)
+{
+	if (!src->text_of || src->text_of != s || dst->text_of == s)
+		return false;
+	text_drop(dst);
+	dst->text_of = src->text_of;
+	dst->text = src->text;
+	dst->svc_text = src->svc_text;
+	dst->dest_text = src->dest_text;
+	src->text_of = NULL;
+	src->text = NULL;
+	src->svc_text = src->dest_text = NULL;
+	return true;
+}
+
 static bool row_matches(const struct table *t, const struct lvs_snapshot *s, uint32_t svc,
 			int32_t dest, const char *lower)
 {

@@ -80,6 +80,14 @@ void table_done(struct table *t);
  * 0 or -ENOMEM (t is then empty). */
 int table_build(struct table *t, const struct lvs_snapshot *s, const struct table_opts *o);
 
+/* Build the filter texts of every object of s into t (kept with t while
+ * s is the snapshot t is built from: table_build then filters without
+ * formatting them). 0 or -ENOMEM. */
+int table_prepare_text(struct table *t, const struct lvs_snapshot *s);
+/* Move src's filter texts into dst when they are those of s and dst has
+ * none for s. True when moved. */
+bool table_adopt_text(struct table *dst, struct table *src, const struct lvs_snapshot *s);
+
 /* Put rows [from, to) in their final order: the real servers of a lazy
  * build's services that overlap the range are sorted within their service
  * (the rows of a service stay where they are, so no other row moves).

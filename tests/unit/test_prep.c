@@ -148,6 +148,47 @@ static void test_free_with_pending(void)
 	prep_free(NULL);
 }
 
+/* Filter texts made on the helper are taken into the table of the same
+ * snapshot only; a filtered build then finds the same rows. */
+static void test_text(void)
+{
+	int ids[] = { 1, 2, 3 };
+	struct lvs_snapshot *s = snap_of(ids, 3, 10), *other = snap_of(ids, 2, 12);
+	prep *p = prep_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	struct table t;
+	table_init(&t);
+	prep_submit_text(p, s, 1);
+	bool got = false;
+	for (int i = 0; i < 500 && !got; i++) {
+		struct pollfd f = { .fd = prep_fd(p), .events = POLLIN };
+		poll(&f, 1, 10);
+		got = prep_take_text(p, &t, s);
+	}
+	CU_ASSERT(got);
+	CU_ASSERT_PTR_EQUAL(t.text_of, s);
+	struct table_opts o = { .sort_col = COL_NAME, .tree = true, .filter = "203.0.113.2:" };
+	CU_ASSERT_EQUAL(table_build(&t, s, &o), 0);
+	CU_ASSERT_EQUAL(t.n, 3); /* the service and its two real servers */
+	/* Texts of another snapshot are not taken. */
+	prep_submit_text(p, other, 2);
+	got = false;
+	struct table u;
+	table_init(&u);
+	for (int i = 0; i < 50 && !got; i++) {
+		struct pollfd f = { .fd = prep_fd(p), .events = POLLIN };
+		poll(&f, 1, 10);
+		got = prep_take_text(p, &u, s);
+	}
+	CU_ASSERT(!got);
+	CU_ASSERT_PTR_NULL(u.text_of);
+	table_done(&u);
+	table_done(&t);
+	prep_free(p);
+	snapshot_unref(other);
+	snapshot_unref(s);
+}
+
 int register_prep(void)
 {
 	CU_pSuite s = CU_add_suite("console prep", NULL, NULL);
@@ -156,7 +197,8 @@ int register_prep(void)
 	if (!CU_add_test(s, "one result", test_one_result) ||
 	    !CU_add_test(s, "options are copied", test_filter_copied) ||
 	    !CU_add_test(s, "replaced jobs lose no change", test_no_change_lost) ||
-	    !CU_add_test(s, "free with work pending", test_free_with_pending))
+	    !CU_add_test(s, "free with work pending", test_free_with_pending) ||
+	    !CU_add_test(s, "filter texts made on the helper", test_text))
 		return -1;
 	return 0;
 }
