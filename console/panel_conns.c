@@ -10,6 +10,7 @@
 #include "collector/names.h"
 #include "draw.h"
 #include "format.h"
+#include "panel_edit.h"
 
 #define BAR_MAX 40
 
@@ -103,8 +104,11 @@ static void conns_draw(struct app *a, int y, int h)
 		for (size_t j = 0; j < d->n_states && o < (int)sizeof(st) - 40; j++)
 			o += snprintf(st + o, sizeof(st) - (size_t)o, "%s%s %" PRIu64, j ? ", " : "",
 				      d->states[j].name, d->states[j].count);
-		textbuf_add(&t, text, 0, text, "  %-40s %10s  %s", ep,
-			    fmt_count(d->total, a->exact, n1, sizeof(n1)), st);
+		const char *mark = edit_ui_mark_endpoint(a, d->af, &d->addr, d->port);
+		char epm[LVS_ADDR_STRLEN + 32];
+		snprintf(epm, sizeof(epm), "%s%s%s%s", ep, mark ? " [" : "", mark ? mark : "", mark ? "]" : "");
+		textbuf_add(&t, mark ? CR_ZERO_WEIGHT : text, 0, mark ? CR_ZERO_WEIGHT : text, "  %-40s %10s  %s",
+			    epm, fmt_count(d->total, a->exact, n1, sizeof(n1)), st);
 	}
 
 	textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT, "%s", "");

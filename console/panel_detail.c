@@ -14,6 +14,7 @@
 #include "collector/snapshot.h"
 #include "draw.h"
 #include "format.h"
+#include "panel_edit.h"
 #include "panel_zoom.h"
 
 #define CHART_ROWS 5
@@ -241,7 +242,13 @@ static void detail_draw(struct app *a, int y, int h)
 			kv(&t, "Tunnel", "%s port %u%s%s%s", lvs_tun_type_name(d->tun_type), d->tun_port,
 			   nf ? " " : "", nf ? names[0] : "", nf > 1 ? " ..." : "");
 		}
-		kv(&t, "Weight", "%" PRId32 "%s", d->weight, d->weight == 0 ? " (quiesced)" : "");
+		int32_t kept = 0;
+		const char *mark = edit_ui_mark(a, v, d, &kept); /* the state file's */
+		if (mark)
+			kv(&t, "Weight", "%" PRId32 " [%s: weight %" PRId32 " remembered]", d->weight, mark,
+			   kept);
+		else
+			kv(&t, "Weight", "%" PRId32 "%s", d->weight, d->weight == 0 ? " (quiesced)" : "");
 		kv(&t, "Thresholds", "upper %u, lower %u (0: none)", d->u_thresh, d->l_thresh);
 		kv(&t, "Active / inactive", "%u / %u (persistent %u)", d->active_conns, d->inact_conns,
 		   d->persist_conns);

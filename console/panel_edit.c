@@ -102,7 +102,8 @@ bool edit_ui_modal(const struct app *a)
 	return a->edit && a->edit->mode != M_NONE;
 }
 
-const char *edit_ui_mark(const struct app *a, const struct lvs_service *v, const struct lvs_dest *d)
+const char *edit_ui_mark(const struct app *a, const struct lvs_service *v, const struct lvs_dest *d,
+			 int32_t *weight)
 {
 	const struct edit_ui *u = a->edit;
 	if (!u || !u->n_marks || !d)
@@ -111,9 +112,28 @@ const char *edit_ui_mark(const struct app *a, const struct lvs_service *v, const
 	lvs_dest_text(d, ds, sizeof(ds));
 	lvs_svc_text(v, s, sizeof(s));
 	for (size_t i = 0; i < u->n_marks; i++)
-		if (!strcmp(u->marks[i].server, ds) && !strcmp(u->marks[i].service, s))
+		if (!strcmp(u->marks[i].server, ds) && !strcmp(u->marks[i].service, s)) {
+			if (weight)
+				*weight = u->marks[i].weight;
 			return u->marks[i].draining ? "draining" : "quiesced";
+		}
 	return NULL;
+}
+
+const char *edit_ui_mark_endpoint(const struct app *a, uint16_t af, const union lvs_addr *addr,
+				  uint16_t port)
+{
+	const struct edit_ui *u = a->edit;
+	if (!u || !u->n_marks)
+		return NULL;
+	struct lvs_dest d = { .af = af, .port = port, .addr = *addr };
+	char ds[LVS_OBJ_MAX];
+	lvs_dest_text(&d, ds, sizeof(ds));
+	const char *mark = NULL;
+	for (size_t i = 0; i < u->n_marks; i++)
+		if (!strcmp(u->marks[i].server, ds)) /* draining wins over quiesced */
+			mark = u->marks[i].draining ? "draining" : mark ? mark : "quiesced";
+	return mark;
 }
 
 /* --- posting ------------------------------------------------------------- */
@@ -543,8 +563,9 @@ static void draw_drain(struct app *a, int y, int h)
 		fmt_secs(p->eta, e2, sizeof(e2));
 		if (p->rate >= 0)
 			snprintf(t, sizeof(t), "elapsed %s  falling %.2f conn/s  ETA %s", e1, p->rate, e2);
-		else
-			snprintf(t, sizeof(t), "elapsed %s  rate and ETA: unknown yet", e1);
+		else /* fewer than two samples, or the count has not fallen */
+			snprintf(t, sizeof(t), "elapsed %s  rate and ETA: %s", e1,
+				 p->elapsed >= 2 ? "not falling yet" : "after the next count");
 		draw_str(y + 2, 2, w - 4, CR_DEFAULT, t);
 		const char *st = p->removed ? "done: connections reached 0, real server removed"
 				 : p->done ? "done: connections reached 0 (weight stays 0; R restores)"

@@ -31,8 +31,14 @@ int edit_ui_key(struct app *a, int key);
  * (rows y .. y + h - 1). */
 void edit_ui_draw(struct app *a, int y, int h);
 /* "quiesced" or "draining" for a real server the state file remembers,
- * NULL otherwise. Cheap when nothing is remembered. */
-const char *edit_ui_mark(const struct app *a, const struct lvs_service *v, const struct lvs_dest *d);
+ * NULL otherwise; *weight (when not NULL) gets the remembered weight.
+ * Cheap when nothing is remembered. */
+const char *edit_ui_mark(const struct app *a, const struct lvs_service *v, const struct lvs_dest *d,
+			 int32_t *weight);
+/* The same for an endpoint in any service (the connections view, which
+ * counts entries by real server address only). */
+const char *edit_ui_mark_endpoint(const struct app *a, uint16_t af, const union lvs_addr *addr,
+				  uint16_t port);
 
 /* Key handlers for the key table (keys.c). */
 int edit_key_quiesce(struct app *a, int key);

@@ -88,7 +88,7 @@ static void draw_row(struct app *a, int y, const struct row *r, bool cursor, boo
 	const struct lvs_service *v = &s->services[r->svc];
 	const struct lvs_dest *d = r->dest >= 0 ? &v->dests[r->dest] : NULL;
 	enum crt_role base = d ? CR_DEST : CR_SERVICE;
-	const char *mark = d ? edit_ui_mark(a, v, d) : NULL; /* quiesced, draining */
+	const char *mark = d ? edit_ui_mark(a, v, d, NULL) : NULL; /* quiesced, draining */
 	if (d && (d->weight == 0 || mark))
 		base = CR_ZERO_WEIGHT;
 	if (stale)
