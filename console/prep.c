@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,10 +54,32 @@ static void result_done(struct prep_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Lower the calling thread's priority (Linux: nice is per thread). Best
- * effort: without it the work is only slower to yield. */
+/* Whether the scheduler groups this session's threads (autogroup): the
+ * console's threads then share one entity against other work, and an
+ * idle-class helper yields only to the console's own UI thread. */
+static bool grouped(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/sched_autogroup_enabled", "re");
+	int on = 0;
+	if (f) {
+		if (fscanf(f, "%d", &on) != 1)
+			on = 0;
+		fclose(f);
+	}
+	return on == 1;
+}
+
+/* Lower the calling thread's priority (Linux: both are per thread). Under
+ * autogroup, SCHED_IDLE: a group's CPU share on each core follows its
+ * threads' load there, so a busy poller at nice 0 (or even 10) left the
+ * UI thread's core a small share and a key waited 50 ms behind other
+ * work. Without grouping an idle-class poller could starve behind any
+ * process while holding a lock the UI needs: nice only. Best effort. */
 static void lower_self(void)
 {
+	struct sched_param sp = { 0 };
+	if (grouped() && !pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp))
+		return;
 	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), PREP_NICE);
 }
 

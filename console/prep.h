@@ -23,18 +23,19 @@ struct prep_result {
 	int err;                   /* 0, or -ENOMEM: tbl empty, ev partial */
 };
 
-/* Work off the UI thread runs at this nice value, so that on a busy
- * machine a key's frame does not wait behind a snapshot being parsed or
- * tabled: the scheduler lets the UI thread in first. */
+/* Work off the UI thread runs below it, so that on a busy machine a key's
+ * frame does not wait behind a snapshot being parsed or tabled: in the
+ * idle class when the kernel groups the session's threads (autogroup),
+ * else at this nice value. */
 #define PREP_NICE 10
 
-/* Start the helper (at PREP_NICE). NULL when out of memory or no thread
+/* Start the helper (lowered as above). NULL when out of memory or no thread
  * could start (the caller then prepares snapshots itself). */
 prep *prep_new(void);
 /* Stop the helper and drop every job and result. NULL is ignored. */
 void prep_free(prep *p);
 
-/* Call start(arg) on a short-lived thread at PREP_NICE and return what it
+/* Call start(arg) on a short-lived lowered thread and return what it
  * returns: threads that start creates inherit its priority (how the
  * collector's poller is started below the UI thread). -errno of
  * pthread_create when the thread cannot start (start is not called). */
