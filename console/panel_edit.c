@@ -80,8 +80,11 @@ int edit_ui_ready(struct app *a)
 		return 0;
 	edit_drain_fd(u->w);
 	struct edit_result r;
-	while (edit_take(u->w, &r))
+	while (edit_take(u->w, &r)) {
 		set_result(u, r.rc < 0, "%s", r.msg);
+		if (r.op == EDIT_DRAIN && r.rc < 0 && u->mode == M_DRAIN)
+			u->mode = M_NONE; /* the drain did not start: its error replaces the panel */
+	}
 	edit_take_marks(u->w, &u->marks_gen, &u->marks, &u->n_marks);
 	edit_drain_view(u->w, &u->drain);
 	return REDO_DRAW;
