@@ -69,16 +69,19 @@ static bool grouped(void)
 	return on == 1;
 }
 
-/* Lower the calling thread's priority (Linux: both are per thread). Under
- * autogroup, SCHED_IDLE: a group's CPU share on each core follows its
- * threads' load there, so a busy poller at nice 0 (or even 10) left the
- * UI thread's core a small share and a key waited 50 ms behind other
- * work. Without grouping an idle-class poller could starve behind any
- * process while holding a lock the UI needs: nice only. Best effort. */
-static void lower_self(void)
+/* Lower the calling thread's priority (Linux: both are per thread).
+ * idle: the idle class under autogroup, for a thread that holds no lock
+ * the UI thread waits on (the helper). A group's CPU share on each core
+ * follows its threads' load there, so busy helpers at nice 0 left the UI
+ * thread's core a small share. Not the poller: it holds the history's
+ * write lock while it records a poll, sparklines wait on it, and in the
+ * idle class it was starved there for up to 300 ms. Without grouping an
+ * idle-class thread could starve behind any process: nice only. Best
+ * effort. */
+static void lower_self(bool idle)
 {
 	struct sched_param sp = { 0 };
-	if (grouped() && !pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp))
+	if (idle && grouped() && !pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp))
 		return;
 	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), PREP_NICE);
 }
@@ -86,7 +89,7 @@ static void lower_self(void)
 static void *helper(void *arg)
 {
 	prep *p = arg;
-	lower_self();
+	lower_self(true);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		/* A result not yet taken blocks the next job: its events must
@@ -188,7 +191,7 @@ struct lowered_call {
 static void *lowered(void *arg)
 {
 	struct lowered_call *c = arg;
-	lower_self();
+	lower_self(false);
 	c->ret = c->start(c->arg);
 	return NULL;
 }
