@@ -564,7 +564,9 @@ static void draw_drain(struct app *a, int y, int h)
 		draw_str(y + 1, 2, w - 4, CR_HEADER_VALUE, t);
 		fmt_secs(p->elapsed, e1, sizeof(e1));
 		fmt_secs(p->eta, e2, sizeof(e2));
-		if (p->rate >= 0)
+		if (p->done || p->removed)
+			snprintf(t, sizeof(t), "elapsed %s", e1);
+		else if (p->rate >= 0)
 			snprintf(t, sizeof(t), "elapsed %s  falling %.2f conn/s  ETA %s", e1, p->rate, e2);
 		else /* fewer than two samples, or the count has not fallen */
 			snprintf(t, sizeof(t), "elapsed %s  rate and ETA: %s", e1,
