@@ -269,12 +269,12 @@ bad sync-interface "multicast interface" eval 'k Y'
 bad exists "exists already" rs_form 192.0.2.75:80
 
 # --- drain under a held connection, removal once it ends -----------------------
-# One client connection to each NAT real server (rr) for 6 s; the drain
+# One client connection to each NAT real server (rr) for 5 s; the drain
 # ignores inactive entries (TIME_WAIT stays 2 minutes) and removes the
 # real server once its active connection is gone.
 setup; fresh
-lab_hold 203.0.113.10 80 6
-lab_hold 203.0.113.10 80 6
+lab_hold 203.0.113.10 80 5
+lab_hold 203.0.113.10 80 5
 sleep 1
 sel_rs 192.0.2.11:80
 k W
@@ -284,7 +284,7 @@ k r
 if wait_screen 5 'active [1-9] .*total'; then
 	lab_ok console_edit.drain-panel
 	lab_check console_edit.drain-weight0 sh -c "ipvsadm -Sn | grep -q -- '-r 192.0.2.11:80 -m -w 0'"
-	sleep 2
+	sleep 1
 	dump drain-panel
 else
 	dump drain-panel
