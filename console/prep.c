@@ -217,9 +217,8 @@ static int keymap_copy(struct lvs_keymap *dst, const struct lvs_keymap *src)
 	int r = keymap_init(dst, src ? src->count : 0);
 	if (r || !src)
 		return r;
-	for (size_t i = 0; i <= src->mask && !r; i++)
-		if (src->slots[i].hash)
-			r = keymap_put(dst, &src->slots[i].key, src->slots[i].value);
+	for (size_t i = 0; i < src->count && !r; i++)
+		r = keymap_put(dst, &src->entries[i].key, src->entries[i].value);
 	if (r)
 		keymap_done(dst);
 	return r;
