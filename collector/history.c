@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#define HISTORY_BATCH 4096 /* objects recorded per hold of the write lock */
+
 struct hist_entry {
 	struct lvs_key key;
 	struct lvs_ring ring;
@@ -157,6 +159,7 @@ int history_record(lvs_history *h, const struct lvs_snapshot *s)
 	h->poll++;
 	struct lvs_key k;
 	struct lvs_sample smp;
+	size_t done = 0;
 	for (size_t i = 0; i < s->n_services; i++) {
 		const struct lvs_service *svc = &s->services[i];
 		if (svc->rates_valid) {
@@ -178,6 +181,16 @@ int history_record(lvs_history *h, const struct lvs_snapshot *s)
 			sample_of(&smp, s->time, &d->rates, d->active_conns, d->inact_conns);
 			if (put(h, &k, &smp, objects))
 				err = -ENOMEM;
+		}
+		/* Let readers in between batches: on a table of 100,000 objects
+		 * one whole pass holds the lock for tens of milliseconds, and a
+		 * console drawing sparklines would wait that long for a key.
+		 * Each ring stays consistent; only the poll is half recorded. */
+		done += 1 + svc->n_dests;
+		if (done >= HISTORY_BATCH) {
+			done = 0;
+			pthread_rwlock_unlock(&h->lock);
+			pthread_rwlock_wrlock(&h->lock);
 		}
 	}
 	evict(h);

@@ -144,8 +144,28 @@ int snapshot_add_text(struct lvs_snapshot *s, const char *text, size_t max, uint
 	return 0;
 }
 
+/* Give back the slack of the doubling growth: a published snapshot lives
+ * for a whole poll interval, two or three of them at once. */
+static void trim(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	if (n == *cap || !*arr)
+		return;
+	void *p = n ? realloc(*arr, n * elem) : NULL;
+	if (!n) {
+		free(*arr);
+		*arr = NULL;
+		*cap = 0;
+	} else if (p) {
+		*arr = p;
+		*cap = n;
+	}
+}
+
 void snapshot_finish(struct lvs_snapshot *s)
 {
+	struct snap_box *b = box_of(s);
+	trim((void **)&s->services, &b->cap_services, s->n_services, sizeof(*s->services));
+	trim((void **)&s->dests, &b->cap_dests, s->n_dests, sizeof(*s->dests));
 	for (size_t i = 0; i < s->n_services; i++) {
 		struct lvs_service *svc = &s->services[i];
 		svc->dests = svc->n_dests ? &s->dests[svc->first_dest] : NULL;
