@@ -686,8 +686,10 @@ static int plan_args(lvs_actions *a, struct lvs_plan *p, const struct lvs_args *
 		if ((r = need_svc(a, p, &g->svc, &cur, prefix)) != 0)
 			return r;
 		if (!(g->given & (LVS_ARG_SCHED | LVS_ARG_PERSIST | LVS_ARG_NETMASK | LVS_ARG_FLAGS |
-				  LVS_ARG_ONEPACKET | LVS_ARG_PE))) {
-			set_err(a, "%sedit-service: nothing to change (give -s, -p, -M, -b, -o or --pe)", prefix);
+				  LVS_ARG_ONEPACKET | LVS_ARG_PE | LVS_ARG_NO_PERSIST |
+				  LVS_ARG_NO_ONEPACKET))) {
+			set_err(a, "%sedit-service: nothing to change (give -s, -p, -M, -b, -o, --pe, "
+				"--no-persistent or --no-ops)", prefix);
 			return -EINVAL;
 		}
 		op.kind = LVS_OP_SET_SVC;
@@ -706,6 +708,14 @@ static int plan_args(lvs_actions *a, struct lvs_plan *p, const struct lvs_args *
 		}
 		if (g->given & LVS_ARG_ONEPACKET)
 			op.svc.flags |= IP_VS_SVC_F_ONEPACKET;
+		if (g->given & LVS_ARG_NO_PERSIST) {
+			/* As ipvsadm -E without -p: no timeout, the default mask. */
+			op.svc.flags &= ~IP_VS_SVC_F_PERSISTENT;
+			op.svc.timeout = 0;
+			op.svc.netmask = op.svc.af == AF_INET6 ? 128 : 0xffffffffu;
+		}
+		if (g->given & LVS_ARG_NO_ONEPACKET)
+			op.svc.flags &= ~IP_VS_SVC_F_ONEPACKET;
 		if (g->given & LVS_ARG_PE)
 			memcpy(op.svc.pe_name, g->svc.pe_name, sizeof(op.svc.pe_name));
 		if ((r = check_svc(a, &op.svc, prefix)) != 0)

@@ -196,6 +196,8 @@ static const struct {
 	{ "--mcast-interface", 'J', true }, { "--syncid", 'K', true },
 	{ "--sync-maxlen", 'U', true },     { "--mcast-group", 'G', true },
 	{ "--mcast-port", 'H', true },      { "--mcast-ttl", 'V', true },
+	/* edit-service changes only what is given; these turn settings off. */
+	{ "--no-persistent", 'a', false },  { "--no-ops", 'c', false },
 };
 static const char short_with_arg[] = "tufrwxysbM";
 static const char short_plain[] = "6gimonp";
@@ -204,8 +206,8 @@ static const char short_plain[] = "6gimonp";
 static const char *allowed_opts(enum lvs_act act)
 {
 	switch (act) {
-	case LVS_ACT_ADD_SVC:
-	case LVS_ACT_EDIT_SVC: return "tuSf6sbpMoP";
+	case LVS_ACT_ADD_SVC: return "tuSf6sbpMoP";
+	case LVS_ACT_EDIT_SVC: return "tuSf6sbpMoPac";
 	case LVS_ACT_DEL_SVC: return "tuSf6";
 	case LVS_ACT_ADD_DEST:
 	case LVS_ACT_EDIT_DEST: return "tuSf6rgimwxyTQNCR";
@@ -391,6 +393,12 @@ int args_parse(int argc, char *const argv[], struct lvs_args *out, char *err, si
 			out->given |= LVS_ARG_ONEPACKET;
 			out->svc.flags |= IP_VS_SVC_F_ONEPACKET;
 			break;
+		case 'a':
+			out->given |= LVS_ARG_NO_PERSIST;
+			break;
+		case 'c':
+			out->given |= LVS_ARG_NO_ONEPACKET;
+			break;
 		case 'P':
 			if (strcmp(val, "sip"))
 				FAIL("persistence engine (--pe): '%s' is not one the kernel has (sip)", val);
@@ -558,6 +566,13 @@ int args_parse(int argc, char *const argv[], struct lvs_args *out, char *err, si
 	} else if (out->given & LVS_ARG_IPV6) {
 		FAIL("%s: -6 needs -f MARK", cmd);
 	}
+
+	if ((out->given & LVS_ARG_NO_PERSIST) && (out->given & LVS_ARG_PERSIST))
+		FAIL("%s: -p and --no-persistent exclude each other", cmd);
+	if ((out->given & LVS_ARG_NO_PERSIST) && netmask)
+		FAIL("%s: -M goes with a persistent service, not with --no-persistent", cmd);
+	if ((out->given & LVS_ARG_NO_ONEPACKET) && (out->given & LVS_ARG_ONEPACKET))
+		FAIL("%s: -o and --no-ops exclude each other", cmd);
 
 	/* Netmask, in the service's family. */
 	if (netmask) {

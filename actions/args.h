@@ -53,6 +53,8 @@ enum {
 	LVS_ARG_TUN_FLAGS = 1u << 14,
 	LVS_ARG_DEST_PORT = 1u << 15, /* -r carried a port */
 	LVS_ARG_IPV6 = 1u << 16,      /* -6 */
+	LVS_ARG_NO_PERSIST = 1u << 17,   /* --no-persistent (edit-service) */
+	LVS_ARG_NO_ONEPACKET = 1u << 18, /* --no-ops (edit-service) */
 };
 
 #define LVS_PERSIST_DEFAULT 360u      /* ipvsadm's -p without a value */

@@ -515,6 +515,37 @@ static void test_undo(void)
 
 /* A new identity re-creates the service with its servers; a failure at
  * any step leaves the table as it was. */
+/* edit-service changes only what it is given; --no-persistent and
+ * --no-ops turn those settings off as ipvsadm -E without -p / -o does. */
+static void test_edit_service_turn_off(void)
+{
+	struct sim s;
+	struct lvs_writer w;
+	sim_init(&s);
+	s.svc[0].flags |= IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_ONEPACKET;
+	s.svc[0].timeout = 300;
+	s.svc[0].netmask = htonl(0xffffff00);
+	lvs_actions *a = open_sim(&s, &w);
+	char buf[160], *argv[16], err[LVS_ERR_MAX];
+	struct lvs_args g;
+	snprintf(buf, sizeof(buf), "edit-service -t 203.0.113.10:80 --no-persistent --no-ops");
+	int argc = args_split(buf, argv, 16);
+	CU_ASSERT_EQUAL_FATAL(args_parse(argc, argv, &g, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(actions_run(a, &g, NULL), 0);
+	CU_ASSERT_EQUAL(s.svc[0].flags & (IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_ONEPACKET), 0);
+	CU_ASSERT_EQUAL(s.svc[0].timeout, 0);
+	CU_ASSERT_EQUAL(s.svc[0].netmask, 0xffffffffu);
+	CU_ASSERT_STRING_EQUAL(s.svc[0].sched, "rr"); /* not given: unchanged */
+	/* Given alone, -o turns one-packet back on and leaves the rest. */
+	snprintf(buf, sizeof(buf), "edit-service -t 203.0.113.10:80 -o");
+	argc = args_split(buf, argv, 16);
+	CU_ASSERT_EQUAL_FATAL(args_parse(argc, argv, &g, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(actions_run(a, &g, NULL), 0);
+	CU_ASSERT_EQUAL(s.svc[0].flags & (IP_VS_SVC_F_PERSISTENT | IP_VS_SVC_F_ONEPACKET),
+			IP_VS_SVC_F_ONEPACKET);
+	actions_close(a);
+}
+
 static void test_edit_service_identity(void)
 {
 	struct sim s;
@@ -685,6 +716,7 @@ int register_actions(void)
 	    !CU_add_test(s, "quiesce, restart, restore", test_quiesce_restore_state) ||
 	    !CU_add_test(s, "undo", test_undo) ||
 	    !CU_add_test(s, "edit-service with a new identity", test_edit_service_identity) ||
+	    !CU_add_test(s, "edit-service turns settings off", test_edit_service_turn_off) ||
 	    !CU_add_test(s, "load: transactional, audited", test_load_and_audit) ||
 	    !CU_add_test(s, "state shared by two processes", test_shared_state) ||
 	    !CU_add_test(s, "drain and its estimate", test_drain))

@@ -99,6 +99,8 @@ same cli.edit-service "edit-service -t 203.0.113.10:80 -s wlc -p 300" \
 	"ipvsadm -E -t 203.0.113.10:80 -s wlc -p 300"
 same cli.edit-service-netmask "edit-service -f 5 -M 255.255.0.0" \
 	"ipvsadm -E -f 5 -s wlc -p 60 -M 255.255.0.0"
+same cli.edit-service-no-persistent "edit-service -f 5 --no-persistent" \
+	"ipvsadm -E -f 5 -s wlc"
 same cli.edit-server-weight "edit-server -t 203.0.113.10:80 -r 192.0.2.11:80 -w 7" \
 	"ipvsadm -e -t 203.0.113.10:80 -r 192.0.2.11:80 -m -w 7"
 same cli.edit-server-thresholds "edit-server -t 203.0.113.10:80 -r 192.0.2.12 -x 80 -y 20" \
