@@ -28,40 +28,20 @@ lvsd=$build/lvsd
 gen=$build/bench/bench_exporter
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-passed=0
-failed=0
-pids=""
 mounted=""
 
-ok() { echo "ok $1"; passed=$((passed + 1)); }
-bad() { n=$1; shift; echo "FAIL $n: $*"; failed=$((failed + 1)); }
-check() { # NAME CMD...: ok when CMD exits 0
-	n=$1
-	shift
-	if out=$("$@" 2>&1); then ok "$n"; else bad "$n" "$(printf '%s' "$out" | tail -n 3 | tr '\n' '|')"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
-for b in "$lvsd" "$gen"; do
-	[ -x "$b" ] || { echo "history tests: $b missing (make all $build/bench/bench_exporter)" >&2; exit 2; }
-done
-for t in curl jq promtool rrdtool busybox od; do
-	command -v "$t" >/dev/null || { echo "history tests: $t missing (sh tests/deps.sh)" >&2; exit 2; }
-done
+need_bins "history tests" "$lvsd" "$gen"
+need_tools "history tests" curl jq promtool rrdtool busybox od
 
 tmp=$(mktemp -d /tmp/lvsd_history_XXXXXX)
 cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
+	stop_pids
 	[ -n "$mounted" ] && umount "$mounted" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-
-port() {
-	p=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 20000 ) + 30000 ))
-	while busybox nc -z 127.0.0.1 "$p" 2>/dev/null; do p=$((p + 1)); done
-	echo "$p"
-}
 
 # start_lvsd LOG PORT ARGS...: start lvsd, set $lpid, wait for /metrics.
 start_lvsd() {

@@ -20,40 +20,20 @@ build=${BUILD_DIR:-build}
 lvsd=$build/lvsd
 lvstop=$build/lvstop
 gen=$build/bench/bench_exporter
-passed=0
-failed=0
-pids=""
 session=""
 
-ok() { echo "ok $1"; passed=$((passed + 1)); }
-bad() { n=$1; shift; echo "FAIL $n: $*"; failed=$((failed + 1)); }
-check() { # NAME CMD...: ok when CMD exits 0
-	n=$1
-	shift
-	if out=$("$@" 2>&1); then ok "$n"; else bad "$n" "$(printf '%s' "$out" | tail -n 3 | tr '\n' '|')"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
-for b in "$lvsd" "$lvstop" "$gen"; do
-	[ -x "$b" ] || { echo "remote tests: $b missing (make all $build/bench/bench_exporter)" >&2; exit 2; }
-done
-for t in curl jq tmux busybox; do
-	command -v "$t" >/dev/null || { echo "remote tests: $t missing (sh tests/deps.sh)" >&2; exit 2; }
-done
+need_bins "remote tests" "$lvsd" "$lvstop" "$gen"
+need_tools "remote tests" curl jq tmux busybox
 
 tmp=$(mktemp -d /tmp/lvstop_remote_XXXXXX)
 cleanup() {
 	[ -n "$session" ] && tmux kill-session -t "$session" 2>/dev/null
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
+	stop_pids
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-
-port() {
-	p=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 20000 ) + 30000 ))
-	while busybox nc -z 127.0.0.1 "$p" 2>/dev/null; do p=$((p + 1)); done
-	echo "$p"
-}
 
 # start_lvsd LOG PORT ARGS...: start lvsd, set $lpid, wait until it answers.
 start_lvsd() {

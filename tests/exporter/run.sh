@@ -18,39 +18,18 @@ build=${BUILD_DIR:-build}
 lvsd=$build/lvsd
 lvstop=$build/lvstop
 gen=$build/bench/bench_exporter
-passed=0
-failed=0
-pids=""
 
-ok() { echo "ok $1"; passed=$((passed + 1)); }
-bad() { n=$1; shift; echo "FAIL $n: $*"; failed=$((failed + 1)); }
-check() { # NAME CMD...: ok when CMD exits 0
-	n=$1
-	shift
-	if out=$("$@" 2>&1); then ok "$n"; else bad "$n" "$(printf '%s' "$out" | tail -n 3 | tr '\n' '|')"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
-for b in "$lvsd" "$lvstop" "$gen"; do
-	[ -x "$b" ] || { echo "exporter tests: $b missing (make all $build/bench/bench_exporter)" >&2; exit 2; }
-done
-for t in curl jq promtool busybox openssl gzip; do
-	command -v "$t" >/dev/null || { echo "exporter tests: $t missing (sh tests/deps.sh)" >&2; exit 2; }
-done
+need_bins "exporter tests" "$lvsd" "$lvstop" "$gen"
+need_tools "exporter tests" curl jq promtool busybox openssl gzip
 
 tmp=$(mktemp -d /tmp/lvsd_test_XXXXXX)
 cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
+	stop_pids
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-
-# A free port on 127.0.0.1 (asked of the kernel through busybox nc).
-port() {
-	p=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 20000 ) + 30000 ))
-	while busybox nc -z 127.0.0.1 "$p" 2>/dev/null; do p=$((p + 1)); done
-	echo "$p"
-}
 
 # start_lvsd LOG SCHEME ARGS...: start lvsd, set $lpid; wait until
 # SCHEME://127.0.0.1:$lport/ answers (any status: auth may be on).
