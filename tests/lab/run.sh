@@ -88,6 +88,14 @@ for n in $names; do
 	p=$(grep -c '^LAB ok ' "$log")
 	f=$(grep -c '^LAB FAIL ' "$log")
 	grep -E '^LAB (ok|FAIL) ' "$log" | sed "s/^/$n: /"
+	# Checks that need host tools (promtool) read what the guest printed.
+	host=$here/host/$n.sh
+	if [ -f "$host" ]; then
+		hout=$(sh "$host" "$log" 2>&1)
+		printf '%s\n' "$hout" | grep -E '^LAB (ok|FAIL) ' | sed "s/^/$n: /"
+		p=$((p + $(printf '%s\n' "$hout" | grep -c '^LAB ok ')))
+		f=$((f + $(printf '%s\n' "$hout" | grep -c '^LAB FAIL ')))
+	fi
 	if ! grep -q "^LAB end $n\$" "$log"; then
 		echo "$n: LAB FAIL $n.vm: no end marker: the VM crashed or timed out (log: $log)"
 		f=$((f + 1))

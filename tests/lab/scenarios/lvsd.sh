@@ -5,8 +5,8 @@
 # Then a real server's httpd stops: its HTTP check turns it down within
 # interval x fall (plus one poll to reach /metrics) and, the service having
 # quiesce_on_failure, its weight goes to 0 (audited); restarted, it is up
-# again with its weight back. (promtool runs on the host:
-# tests/exporter/run.sh.)
+# again with its weight back. The scraped body is printed between markers
+# for tests/lab/host/lvsd.sh, which runs promtool over it on the host.
 . /lab/lib.sh
 
 if ! command -v lvsd >/dev/null 2>&1; then
@@ -147,8 +147,8 @@ lab_eq lvsd.global-conns "$(awk '$1 ~ /^(TCP|UDP|SCTP|FWM)$/ { n += ($3 == "IPv6
 	"$(awk '$1 == "ipvs_connections_total" { print $2 }' /tmp/m.txt)"
 lab_eq lvsd.time-wait-entries "$(awk '$3 == "TIME_WAIT" { n++ } END { print n + 0 }' /tmp/conns.txt)" \
 	"$(sed -n 's/^ipvs_connection_entries{state="TIME_WAIT"} //p' /tmp/m.txt)"
-# The body from the real kernel, linted the way promtool lints (promtool
-# itself runs on the host against a recording: tests/exporter/run.sh):
+# The body from the real kernel, linted here the way promtool lints
+# (promtool itself runs on the host over the same body, below):
 # HELP and TYPE before every family, counters and only counters in
 # _total, no series twice, every value a number.
 lint=$(awk '
@@ -164,6 +164,11 @@ lint=$(awk '
 		if ($NF !~ /^-?[0-9.e+]+$/ && $NF != "NaN") { print "bad value in " $0; exit } }
 ' /tmp/m.txt)
 lab_eq lvsd.body-lints-clean "" "$lint"
+# The same body goes to the host on the serial console, where
+# tests/lab/host/lvsd.sh runs promtool over it.
+echo "LAB body-begin metrics"
+cat /tmp/m.txt
+echo "LAB body-end metrics"
 lab_eq lvsd.fwmark-both-families 2 "$(grep -c '^ipvs_service_info{service="fwm6\{0,1\}:1"' /tmp/m.txt)"
 
 # --- health: stop nat1's httpd, then start it again ------------------------
