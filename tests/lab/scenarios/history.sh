@@ -80,11 +80,18 @@ rrd_total() {
 }
 
 # The rows reach the counters' final values one step after lvsd's poll
-# sees them: wait for it (at most 40 s), then compare.
+# sees them, and the IPv6 traffic came after the IPv4 traffic, so it may
+# settle a step later: wait until both services' rows have (at most 40 s),
+# then compare.
 want=$(increase "TCP 203.0.113.10:80" "" 3)
+want6=$(increase "TCP [2001:db8:f::10]:80" "" 3)
+settled() {
+	[ "$(rrd_total /tmp/rrd/$V4.rrd conns)" = "$want" ] &&
+		[ "$(rrd_total /tmp/rrd/$V6.rrd conns)" = "$want6" ]
+}
 i=0
 while [ $i -lt 40 ]; do
-	[ "$(rrd_total /tmp/rrd/$V4.rrd conns)" = "$want" ] && break
+	settled && break
 	sleep 1
 	i=$((i + 1))
 done
