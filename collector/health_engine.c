@@ -513,16 +513,24 @@ static int sock_error(int fd)
 	return err;
 }
 
+/* Open the probe's non-blocking socket. False when there is none: the
+ * probe is then deferred (the checker ran short) or finished as failed. */
+static bool probe_socket(struct lvs_health_engine *h, struct hc_probe *p, int type)
+{
+	p->fd = socket(p->spec.target_af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->fd >= 0)
+		return true;
+	if (local_shortage(errno))
+		defer(h, p);
+	else
+		finish(h, p, false, "socket: %s", strerror(errno));
+	return false;
+}
+
 static void stream_start(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	p->fd = socket(p->spec.target_af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (p->fd < 0) {
-		if (local_shortage(errno))
-			defer(h, p);
-		else
-			finish(h, p, false, "socket: %s", strerror(errno));
+	if (!probe_socket(h, p, SOCK_STREAM))
 		return;
-	}
 	/* Abort on close (RST, no FIN): the checker's end of thousands of
 	 * short connections never sits in TIME_WAIT holding ephemeral ports. */
 	struct linger lg = {.l_onoff = 1, .l_linger = 0};
@@ -579,14 +587,8 @@ static void stream_io(struct lvs_health_engine *h, struct hc_probe *p, uint32_t 
 
 static void udp_start(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	p->fd = socket(p->spec.target_af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (p->fd < 0) {
-		if (local_shortage(errno))
-			defer(h, p);
-		else
-			finish(h, p, false, "socket: %s", strerror(errno));
+	if (!probe_socket(h, p, SOCK_DGRAM))
 		return;
-	}
 	/* connected: the kernel then reports ICMP port unreachable to us as
 	 * ECONNREFUSED */
 	if (connect(p->fd, (struct sockaddr *)&p->sa, p->salen) < 0) {
