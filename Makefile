@@ -37,7 +37,9 @@ pkg_libs = $(shell $(PKG_CONFIG) --libs $(1))
 ALL_PKGS := $(PKG_collector) $(PKG_console) $(PKG_exporter)
 
 DIRS := collector actions console exporter
-lib_srcs = $(filter-out %_main.c,$(wildcard $(1)/*.c))
+# Each directory's library takes its own .c files and those of its sub-rooms
+# (exporter/http/, collector/health/, ...); %_main.c are the programs.
+lib_srcs = $(filter-out %_main.c,$(wildcard $(1)/*.c $(1)/*/*.c))
 lib_objs = $(patsubst %.c,$(BUILD)/%.o,$(call lib_srcs,$(1)))
 
 LIB_collector := $(BUILD)/libcollector.a
