@@ -12,6 +12,7 @@
 #include "collector/names.h"
 #include "collector/snapshot.h"
 #include "format.h"
+#include "share/vec.h"
 
 void table_init(struct table *t)
 {
@@ -607,17 +608,7 @@ static bool row_matches(const struct table *t, const struct lvs_snapshot *s, uin
 
 static int reserve(struct table *t, size_t n)
 {
-	if (n <= t->cap)
-		return 0;
-	size_t cap = t->cap ? t->cap : 256;
-	while (cap < n)
-		cap *= 2;
-	struct row *p = realloc(t->rows, cap * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	t->rows = p;
-	t->cap = cap;
-	return 0;
+	return vec_grow((void **)&t->rows, &t->cap, n, sizeof(*t->rows), 256);
 }
 
 static bool collapsed(const struct lvs_service *v, const struct table_opts *o)
