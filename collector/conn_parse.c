@@ -850,9 +850,7 @@ static bool state_before(const struct lvs_conn_parser *p, uint8_t a, uint8_t b)
 static int cmp_dest(const void *a, const void *b)
 {
 	const struct lvs_conn_dest *x = a, *y = b;
-	if (x->af != y->af)
-		return x->af < y->af ? -1 : 1;
-	int c = memcmp(x->addr.raw, y->addr.raw, sizeof(x->addr.raw));
+	int c = addr_cmp(x->af, &x->addr, y->af, &y->addr);
 	if (c)
 		return c;
 	return (x->port > y->port) - (x->port < y->port);
