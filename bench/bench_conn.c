@@ -23,6 +23,7 @@
 
 #include "collector/conn_parse.h"
 #include "collector/snapshot.h"
+#include "share/clock.h"
 
 #define LINES_BIG 1000000
 #define LINES_SMALL 100000
@@ -99,9 +100,7 @@ void free(void *p)
 
 static double now(void)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec * 1e-9;
+	return clock_mono_s();
 }
 
 /* Best of the repetitions, for both loops: on a shared machine the

@@ -37,6 +37,7 @@
 #include "collector/names.h"
 #include "collector/snapjson.h"
 #include "collector/snapshot.h"
+#include "share/clock.h"
 
 /* ---- the recording ------------------------------------------------------ */
 
@@ -209,9 +210,7 @@ static int gen_recording(const char *path, size_t ns, size_t nd, unsigned n)
 
 static double now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return (double)clock_mono_ns() / 1e6;
 }
 
 /* Output seen since the last call, the last 64 KiB kept for markers. */

@@ -40,6 +40,8 @@
 
 #include "collector/snapjson.h"
 #include "collector/snapshot.h"
+#include "share/clock.h"
+#include "share/vec.h"
 
 struct gen {
 	unsigned services, dests, lines;
@@ -259,9 +261,7 @@ static int generate(const struct gen *g, const char *path)
 
 static double now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return clock_mono_s();
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -347,15 +347,10 @@ static int scrape(unsigned port, const char *path, bool gzip, bool keep, struct 
 		}
 		size_t part = (size_t)got - off;
 		if (keep) {
-			if (total + part + 1 > cap) {
-				cap = (total + part + 1) * 2;
-				char *p = realloc(r->body, cap);
-				if (!p) {
-					free(r->body);
-					close(fd);
-					return -ENOMEM;
-				}
-				r->body = p;
+			if (vec_grow((void **)&r->body, &cap, total + part + 1, 1, 65536)) {
+				free(r->body);
+				close(fd);
+				return -ENOMEM;
 			}
 			memcpy(r->body + total, buf + off, part);
 			r->body[total + part] = 0;

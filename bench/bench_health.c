@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "collector/health.h"
+#include "share/clock.h"
 
 struct listener {
 	int ep;
@@ -122,9 +123,7 @@ static double thread_cpu(pid_t tid)
 
 static double mono(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return clock_mono_s();
 }
 
 int main(int argc, char **argv)

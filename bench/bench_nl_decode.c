@@ -17,6 +17,7 @@
 #include <netlink/msg.h>
 
 #include "collector/ipvs_nl.h"
+#include "share/clock.h"
 
 #define N_MSGS 1000
 #define FAMILY 0x20
@@ -30,9 +31,7 @@ static int cmp_double(const void *a, const void *b)
 
 static double now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return clock_mono_s();
 }
 
 static int put_stats(struct nl_msg *m, int type, uint64_t seed, int wide)

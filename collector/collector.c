@@ -3,6 +3,7 @@
 #include "rates.h"
 #include "snapjson.h"
 #include "snapshot.h"
+#include "share/clock.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -35,13 +36,6 @@ struct lvs_collector {
 	/* Poller-only state. */
 	struct lvs_snapshot *prev; /* last good snapshot, for rates */
 };
-
-static double now_s(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 lvs_collector *collector_new(struct lvs_source *src, const struct lvs_collector_opts *o)
 {
@@ -119,9 +113,9 @@ int collector_poll(lvs_collector *c)
 {
 	char msg[sizeof(c->status.msg)] = "";
 	struct lvs_snapshot *s = NULL;
-	double t0 = now_s(CLOCK_MONOTONIC), wall = now_s(CLOCK_REALTIME);
+	double t0 = clock_mono_s(), wall = clock_wall_s();
 	int r = source_poll(c->src, &s, msg, sizeof(msg));
-	double took = now_s(CLOCK_MONOTONIC) - t0;
+	double took = clock_mono_s() - t0;
 	if (!r) {
 		/* Rates are best effort: without memory they stay invalid. */
 		rates_compute(s, c->prev);
@@ -168,7 +162,7 @@ int collector_poll(lvs_collector *c)
 static void *poller(void *arg)
 {
 	lvs_collector *c = arg;
-	double next = now_s(CLOCK_MONOTONIC);
+	double next = clock_mono_s();
 	pthread_mutex_lock(&c->run_lock);
 	while (!c->stop) {
 		pthread_mutex_unlock(&c->run_lock);
@@ -177,23 +171,23 @@ static void *poller(void *arg)
 		if (r == -ENODATA)
 			break; /* a recording ended: nothing more will come */
 		/* Fixed-rate schedule; after an overrun, start afresh from now. */
-		double now = now_s(CLOCK_MONOTONIC);
+		double now = clock_mono_s();
 		next += c->interval;
 		if (next < now)
 			next = now + c->interval;
 		while (!c->stop && !c->kick) {
-			double left = next - now_s(CLOCK_MONOTONIC);
+			double left = next - clock_mono_s();
 			if (left <= 0)
 				break;
 			struct timespec ts;
-			double at = now_s(CLOCK_MONOTONIC) + (left < c->interval ? left : c->interval);
+			double at = clock_mono_s() + (left < c->interval ? left : c->interval);
 			ts.tv_sec = (time_t)at;
 			ts.tv_nsec = (long)((at - (double)ts.tv_sec) * 1e9);
 			pthread_cond_timedwait(&c->run_cond, &c->run_lock, &ts);
 		}
 		if (c->kick) {
 			c->kick = false;
-			next = now_s(CLOCK_MONOTONIC);
+			next = clock_mono_s();
 		}
 	}
 	pthread_mutex_unlock(&c->run_lock);

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "share/clock.h"
 #include "snapshot.h"
 
 /* A kernel line is at most ~170 bytes plus the persistence engine's name
@@ -57,7 +58,7 @@ struct lvs_conn_parser {
 	uint64_t lines; /* entries seen, good and bad */
 	uint64_t good;
 	uint64_t bad;
-	struct timespec t0;
+	int64_t t0_ns;
 
 	/* a line split across feeds */
 	size_t carry_len;
@@ -648,11 +649,9 @@ static void round_reset(struct lvs_conn_parser *p)
 	p->client_rounds = 0;
 }
 
-static double elapsed_since(const struct timespec *t0)
+static double elapsed_since(int64_t t0_ns)
 {
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) * 1e-9;
+	return (double)(clock_mono_ns() - t0_ns) * 1e-9;
 }
 
 /* Before each entry: 1 when a bound says stop. The line that trips it is
@@ -662,7 +661,7 @@ static inline int entry_admit(struct lvs_conn_parser *p)
 	if ((p->opts.max_lines && p->lines >= p->opts.max_lines) || p->lines >= ENTRIES_CAP)
 		goto stop;
 	if (p->opts.max_seconds > 0 && p->lines && p->lines % CLOCK_EVERY == 0 &&
-	    elapsed_since(&p->t0) > p->opts.max_seconds)
+	    elapsed_since(p->t0_ns) > p->opts.max_seconds)
 		goto stop;
 	p->lines++;
 	return 0;
@@ -772,7 +771,7 @@ int conn_parser_feed(lvs_conn_parser *p, const char *buf, size_t len)
 	}
 	if (!p->started) {
 		p->started = true;
-		clock_gettime(CLOCK_MONOTONIC, &p->t0);
+		p->t0_ns = clock_mono_ns();
 	}
 	if (p->stopped)
 		return 1;
@@ -851,9 +850,7 @@ static bool state_before(const struct lvs_conn_parser *p, uint8_t a, uint8_t b)
 static int cmp_dest(const void *a, const void *b)
 {
 	const struct lvs_conn_dest *x = a, *y = b;
-	if (x->af != y->af)
-		return x->af < y->af ? -1 : 1;
-	int c = memcmp(x->addr.raw, y->addr.raw, sizeof(x->addr.raw));
+	int c = addr_cmp(x->af, &x->addr, y->af, &y->addr);
 	if (c)
 		return c;
 	return (x->port > y->port) - (x->port < y->port);

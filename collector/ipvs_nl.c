@@ -428,12 +428,18 @@ int ipvs_nl_decode_service(struct nlattr *attr, struct lvs_service *out)
 	return 0;
 }
 
-/* ipvs_nl_decode_dest assigns each field before `rates` by name: a field
- * added there must be assigned too (this fires when the layout moves). */
-_Static_assert(offsetof(struct lvs_dest, rates) == 136 &&
-	       offsetof(struct lvs_dest, persist_conns) == 52 &&
-	       offsetof(struct lvs_dest, stats) == 56,
-	       "struct lvs_dest changed: update ipvs_nl_decode_dest");
+/* ipvs_nl_decode_dest clears a real server but for its counters, which
+ * decode_stats writes field by field: that holds while the counters are
+ * the five 64-bit ones it names, stats and krates lie back to back, and
+ * rates comes right after them (nothing in between goes uncleared). */
+_Static_assert(sizeof(struct lvs_stats) == 5 * sizeof(uint64_t) &&
+	       sizeof(struct lvs_kern_rates) == 5 * sizeof(uint64_t),
+	       "decode_stats writes five 64-bit counters per struct");
+_Static_assert(offsetof(struct lvs_dest, krates) ==
+		       offsetof(struct lvs_dest, stats) + sizeof(struct lvs_stats) &&
+	       offsetof(struct lvs_dest, rates) ==
+		       offsetof(struct lvs_dest, krates) + sizeof(struct lvs_kern_rates),
+	       "struct lvs_dest: only stats and krates may lie between the cleared parts");
 
 int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *out)
 {
@@ -458,10 +464,11 @@ int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *o
 		return -EPROTO;
 
 	/* Straight into *out, no zero-and-copy: this is the hot path of a
-	 * dump with thousands of real servers. Every field before `rates` is
-	 * assigned below; from `rates` on (ours, health, whatever the model
-	 * gains at the end) is cleared. */
-	memset(&out->addr, 0, sizeof(out->addr));
+	 * dump with thousands of real servers. Everything but the counters is
+	 * cleared (so a field the kernel did not send, or one the model
+	 * gains, is 0); decode_stats fills the counters whole (asserted
+	 * above). */
+	memset(out, 0, offsetof(struct lvs_dest, stats));
 	memset(&out->rates, 0, sizeof(*out) - offsetof(struct lvs_dest, rates));
 	err = addr_copy(&out->addr, af, a_addr);
 	if (err)

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "share/vec.h"
+
 static uint32_t key_hash(const struct lvs_key *k)
 {
 	uint64_t h = lvs_key_hash(k);
@@ -89,14 +91,8 @@ int keymap_put(struct lvs_keymap *m, const struct lvs_key *k, uint32_t value)
 		m->entries[s->entry].value = value;
 		return 0;
 	}
-	if (m->count == m->cap) {
-		size_t ncap = m->cap * 2;
-		struct lvs_keymap_entry *e = realloc(m->entries, ncap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		m->entries = e;
-		m->cap = ncap;
-	}
+	if (vec_grow((void **)&m->entries, &m->cap, m->count + 1, sizeof(*m->entries), 16))
+		return -ENOMEM;
 	if ((m->count + 1) * 4 > (m->mask + 1) * 3) { /* keep load <= 3/4 */
 		if (grow_slots(m))
 			return -ENOMEM;

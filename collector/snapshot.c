@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "share/vec.h"
+
 /* The reference count lives beside the public struct so that the model
  * stays plain data. */
 struct snap_box {
@@ -56,29 +58,11 @@ void snapshot_unref(struct lvs_snapshot *s)
 	free(b);
 }
 
-/* Grow *arr (of elem-size items, capacity *cap) to hold at least need. */
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	while (ncap < need)
-		ncap *= 2;
-	if (ncap > SIZE_MAX / elem)
-		return -ENOMEM;
-	void *p = realloc(*arr, ncap * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 int snapshot_add_service(struct lvs_snapshot *s, const struct lvs_service *svc)
 {
 	struct snap_box *b = box_of(s);
-	int r = grow((void **)&s->services, &b->cap_services, s->n_services + 1,
-		     sizeof(*s->services));
+	int r = vec_grow((void **)&s->services, &b->cap_services, s->n_services + 1,
+			 sizeof(*s->services), 16);
 	if (r)
 		return r;
 	struct lvs_service *n = &s->services[s->n_services++];
@@ -96,7 +80,7 @@ int snapshot_add_dest(struct lvs_snapshot *s, size_t svc_index, const struct lvs
 	struct snap_box *b = box_of(s);
 	if (svc_index >= s->n_services || (s->n_dests && svc_index < b->last_svc))
 		return -EINVAL;
-	int r = grow((void **)&s->dests, &b->cap_dests, s->n_dests + 1, sizeof(*s->dests));
+	int r = vec_grow((void **)&s->dests, &b->cap_dests, s->n_dests + 1, sizeof(*s->dests), 16);
 	if (r)
 		return r;
 	struct lvs_service *svc = &s->services[svc_index];
@@ -126,14 +110,8 @@ int snapshot_add_text(struct lvs_snapshot *s, const char *text, size_t max, uint
 	if (at + n + 1 > UINT32_MAX)
 		return -ENOMEM;
 	if (at + n + 1 > s->text_cap) {
-		size_t cap = s->text_cap ? s->text_cap * 2 : 1024;
-		while (cap < at + n + 1)
-			cap *= 2;
-		char *p = realloc(s->text, cap);
-		if (!p)
+		if (vec_grow((void **)&s->text, &s->text_cap, at + n + 1, 1, 1024))
 			return -ENOMEM;
-		s->text = p;
-		s->text_cap = cap;
 		s->text[0] = 0;
 	}
 	memcpy(s->text + at, text, n);
@@ -144,28 +122,13 @@ int snapshot_add_text(struct lvs_snapshot *s, const char *text, size_t max, uint
 	return 0;
 }
 
-/* Give back the slack of the doubling growth: a published snapshot lives
- * for a whole poll interval, two or three of them at once. */
-static void trim(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	if (n == *cap || !*arr)
-		return;
-	void *p = n ? realloc(*arr, n * elem) : NULL;
-	if (!n) {
-		free(*arr);
-		*arr = NULL;
-		*cap = 0;
-	} else if (p) {
-		*arr = p;
-		*cap = n;
-	}
-}
-
 void snapshot_finish(struct lvs_snapshot *s)
 {
 	struct snap_box *b = box_of(s);
-	trim((void **)&s->services, &b->cap_services, s->n_services, sizeof(*s->services));
-	trim((void **)&s->dests, &b->cap_dests, s->n_dests, sizeof(*s->dests));
+	/* Give back the slack of the doubling growth: a published snapshot
+	 * lives for a whole poll interval, two or three of them at once. */
+	vec_trim((void **)&s->services, &b->cap_services, s->n_services, sizeof(*s->services));
+	vec_trim((void **)&s->dests, &b->cap_dests, s->n_dests, sizeof(*s->dests));
 	for (size_t i = 0; i < s->n_services; i++) {
 		struct lvs_service *svc = &s->services[i];
 		svc->dests = svc->n_dests ? &s->dests[svc->first_dest] : NULL;

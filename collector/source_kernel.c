@@ -4,6 +4,7 @@
 
 #include "ipvs_nl.h"
 #include "snapshot.h"
+#include "share/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,13 +16,6 @@ struct kernel_source {
 	struct lvs_kernel_opts opts;
 	lvs_nl *nl; /* owned; NULL while disconnected */
 };
-
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int kernel_poll(struct lvs_source *src, struct lvs_snapshot **out, char *msg, size_t msglen)
 {
@@ -46,8 +40,8 @@ static int kernel_poll(struct lvs_source *src, struct lvs_snapshot **out, char *
 		k->nl = NULL;
 		return r;
 	}
-	s->time = clock_s(CLOCK_REALTIME);
-	s->mono = clock_s(CLOCK_MONOTONIC);
+	s->time = clock_wall_s();
+	s->mono = clock_mono_s();
 	if (k->opts.read_conns) {
 		/* The connection table is optional: a failure leaves
 		 * conns.available false, the rest of the snapshot stands. */

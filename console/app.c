@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "collector/snapshot.h"
+#include "share/clock.h"
 #include "crt.h"
 #include "draw.h"
 #include "keys.h"
@@ -341,9 +342,7 @@ static void restore_signals(void)
  * clock ticks then). */
 static int ms_to_next_second(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int)(1000 - ts.tv_nsec / 1000000) + 1;
+	return (int)(1000 - clock_wall_ms() % 1000) + 1;
 }
 
 static void loop(struct app *a)

@@ -5,19 +5,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "share/clock.h"
+#include "share/worker.h"
 
 #define RESULTS_MAX 32
 #define DRAIN_INTERVAL 1.0 /* seconds between drain polls, as `drain --wait` */
 
 struct edit {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int efd;
-	bool stop, running;
+	struct lvs_worker w; /* its lock is "the lock" below */
+	bool running;
 	lvs_actions *act; /* owned; touched by the worker only */
 
 	struct edit_job queue[EDIT_QUEUE]; /* ring, under lock */
@@ -40,15 +39,12 @@ struct edit {
 
 static double mono_now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return clock_mono_s();
 }
 
 static void notify(edit *e)
 {
-	uint64_t one = 1;
-	(void)!write(e->efd, &one, sizeof(one));
+	worker_notify(&e->w);
 }
 
 /* Under lock: a result for the UI; the oldest is dropped when the UI has
@@ -77,12 +73,12 @@ static void read_marks(edit *e)
 		m[i].weight = st->v[i].weight;
 		m[i].draining = st->v[i].draining;
 	}
-	pthread_mutex_lock(&e->lock);
+	worker_lock(&e->w);
 	free(e->marks);
 	e->marks = m;
 	e->n_marks = n;
 	e->marks_gen++;
-	pthread_mutex_unlock(&e->lock);
+	worker_unlock(&e->w);
 }
 
 static int run_job(edit *e, const struct edit_job *j)
@@ -127,7 +123,7 @@ static void drain_poll(edit *e)
 			 e->dview.object);
 	else if (!p.exists)
 		snprintf(res.msg, sizeof(res.msg), "drain: %s is gone", e->dview.object);
-	pthread_mutex_lock(&e->lock);
+	worker_lock(&e->w);
 	e->dview.rc = r;
 	if (r == 0) {
 		e->dview.p = p;
@@ -138,17 +134,17 @@ static void drain_poll(edit *e)
 		push_result(e, &res);
 	}
 	e->drain_next = mono_now() + DRAIN_INTERVAL;
-	pthread_mutex_unlock(&e->lock);
+	worker_unlock(&e->w);
 	if (finished)
 		read_marks(e);
 	notify(e);
 }
 
-static void *worker(void *arg)
+static void writer_main(struct lvs_worker *w, void *arg)
 {
 	edit *e = arg;
-	pthread_mutex_lock(&e->lock);
-	while (!e->stop) {
+	worker_lock(w);
+	while (!worker_stopping(w)) {
 		if (e->q_n) {
 			struct edit_job j = e->queue[e->q_head];
 			e->q_head = (e->q_head + 1) % EDIT_QUEUE;
@@ -156,7 +152,7 @@ static void *worker(void *arg)
 			e->running = true;
 			if (j.op == EDIT_DRAIN_STOP)
 				e->dview.active = false;
-			pthread_mutex_unlock(&e->lock);
+			worker_unlock(&e->w);
 
 			int r = run_job(e, &j);
 			struct edit_result res = { .op = j.op, .rc = r };
@@ -167,7 +163,7 @@ static void *worker(void *arg)
 			read_marks(e);
 			const char *u = actions_undo_desc(e->act);
 
-			pthread_mutex_lock(&e->lock);
+			worker_lock(&e->w);
 			snprintf(e->undo, sizeof(e->undo), "%s", u ? u : "");
 			if (j.op == EDIT_DRAIN && r == 0) {
 				char s[LVS_OBJ_MAX], d[LVS_OBJ_MAX];
@@ -184,32 +180,25 @@ static void *worker(void *arg)
 			if (j.op != EDIT_STATE && j.op != EDIT_DRAIN_STOP)
 				push_result(e, &res);
 			e->running = false;
-			pthread_mutex_unlock(&e->lock);
+			worker_unlock(&e->w);
 			notify(e);
-			pthread_mutex_lock(&e->lock);
+			worker_lock(&e->w);
 			continue;
 		}
 		if (e->dview.active) {
 			double now = mono_now();
 			if (now >= e->drain_next) {
-				pthread_mutex_unlock(&e->lock);
+				worker_unlock(&e->w);
 				drain_poll(e);
-				pthread_mutex_lock(&e->lock);
+				worker_lock(&e->w);
 				continue;
 			}
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			double wait = e->drain_next - now;
-			long ns = ts.tv_nsec + (long)((wait - (long)wait) * 1e9);
-			ts.tv_sec += (time_t)wait + ns / 1000000000L;
-			ts.tv_nsec = ns % 1000000000L;
-			pthread_cond_timedwait(&e->cond, &e->lock, &ts);
+			worker_wait_until(&e->w, (int64_t)(e->drain_next * 1e9));
 			continue;
 		}
-		pthread_cond_wait(&e->cond, &e->lock);
+		worker_wait(&e->w);
 	}
-	pthread_mutex_unlock(&e->lock);
-	return NULL;
+	worker_unlock(&e->w);
 }
 
 int edit_new(edit **out, const struct lvs_actions_opts *o, char *err, size_t errlen)
@@ -219,30 +208,19 @@ int edit_new(edit **out, const struct lvs_actions_opts *o, char *err, size_t err
 	if (!e)
 		return -ENOMEM;
 	int r;
-	e->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (e->efd < 0) {
-		r = -errno;
-		goto err_free;
-	}
 	if ((r = actions_open(&e->act, o, err, errlen)))
-		goto err_fd;
-	pthread_mutex_init(&e->lock, NULL);
-	pthread_cond_init(&e->cond, NULL);
+		goto err_free;
 	/* The first marks, read on the worker like every later read. */
 	e->queue[0].op = EDIT_STATE;
 	e->q_n = 1;
-	if ((r = -pthread_create(&e->thread, NULL, worker, e))) {
+	if ((r = worker_start(&e->w, writer_main, e))) {
 		snprintf(err, errlen, "cannot start the console's writer thread: %s", strerror(-r));
 		goto err_act;
 	}
 	*out = e;
 	return 0;
 err_act:
-	pthread_cond_destroy(&e->cond);
-	pthread_mutex_destroy(&e->lock);
 	actions_close(e->act);
-err_fd:
-	close(e->efd);
 err_free:
 	free(e);
 	return r;
@@ -252,34 +230,26 @@ void edit_free(edit *e)
 {
 	if (!e)
 		return;
-	pthread_mutex_lock(&e->lock);
-	e->stop = true;
-	pthread_cond_signal(&e->cond);
-	pthread_mutex_unlock(&e->lock);
-	pthread_join(e->thread, NULL);
-	pthread_cond_destroy(&e->cond);
-	pthread_mutex_destroy(&e->lock);
+	worker_stop(&e->w);
 	actions_close(e->act);
-	close(e->efd);
 	free(e->marks);
 	free(e);
 }
 
 int edit_fd(const edit *e)
 {
-	return e->efd;
+	return worker_fd(&e->w);
 }
 
 void edit_drain_fd(edit *e)
 {
-	uint64_t v;
-	(void)!read(e->efd, &v, sizeof(v));
+	worker_drain(&e->w);
 }
 
 int edit_post(edit *e, const struct edit_job *j)
 {
 	int r = 0;
-	pthread_mutex_lock(&e->lock);
+	worker_lock(&e->w);
 	if (j->op == EDIT_STATE) {
 		for (size_t i = 0; i < e->q_n; i++)
 			if (e->queue[(e->q_head + i) % EDIT_QUEUE].op == EDIT_STATE)
@@ -291,36 +261,36 @@ int edit_post(edit *e, const struct edit_job *j)
 	}
 	e->queue[(e->q_head + e->q_n) % EDIT_QUEUE] = *j;
 	e->q_n++;
-	pthread_cond_signal(&e->cond);
+	worker_post(&e->w);
 out:
-	pthread_mutex_unlock(&e->lock);
+	worker_unlock(&e->w);
 	return r;
 }
 
 size_t edit_pending(edit *e)
 {
-	pthread_mutex_lock(&e->lock);
+	worker_lock(&e->w);
 	size_t n = e->q_n + e->running;
-	pthread_mutex_unlock(&e->lock);
+	worker_unlock(&e->w);
 	return n;
 }
 
 bool edit_take(edit *e, struct edit_result *r)
 {
-	pthread_mutex_lock(&e->lock);
+	worker_lock(&e->w);
 	bool got = e->r_n > 0;
 	if (got) {
 		*r = e->results[e->r_head];
 		e->r_head = (e->r_head + 1) % RESULTS_MAX;
 		e->r_n--;
 	}
-	pthread_mutex_unlock(&e->lock);
+	worker_unlock(&e->w);
 	return got;
 }
 
 bool edit_take_marks(edit *e, uint64_t *gen, struct edit_mark **out, size_t *n)
 {
-	pthread_mutex_lock(&e->lock);
+	worker_lock(&e->w);
 	bool newer = e->marks_gen != *gen;
 	if (newer) {
 		free(*out);
@@ -332,20 +302,20 @@ bool edit_take_marks(edit *e, uint64_t *gen, struct edit_mark **out, size_t *n)
 		}
 		*gen = e->marks_gen;
 	}
-	pthread_mutex_unlock(&e->lock);
+	worker_unlock(&e->w);
 	return newer;
 }
 
 void edit_drain_view(edit *e, struct edit_drain_view *v)
 {
-	pthread_mutex_lock(&e->lock);
+	worker_lock(&e->w);
 	*v = e->dview;
-	pthread_mutex_unlock(&e->lock);
+	worker_unlock(&e->w);
 }
 
 void edit_undo_desc(edit *e, char *buf, size_t len)
 {
-	pthread_mutex_lock(&e->lock);
+	worker_lock(&e->w);
 	snprintf(buf, len, "%s", e->undo);
-	pthread_mutex_unlock(&e->lock);
+	worker_unlock(&e->w);
 }

@@ -10,6 +10,7 @@
 #include "collector/names.h"
 #include "collector/rates.h"
 #include "format.h"
+#include "share/vec.h"
 
 void ev_vec_done(struct ev_vec *e)
 {
@@ -19,14 +20,8 @@ void ev_vec_done(struct ev_vec *e)
 
 static int push(struct ev_vec *out, const struct lvs_event *e)
 {
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? out->cap * 2 : 16;
-		struct lvs_event *p = realloc(out->v, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		out->v = p;
-		out->cap = cap;
-	}
+	if (vec_grow((void **)&out->v, &out->cap, out->n + 1, sizeof(*out->v), 16))
+		return -ENOMEM;
 	out->v[out->n++] = *e;
 	return 0;
 }

@@ -11,18 +11,23 @@
 #include "collector/names.h"
 #include "collector/snapjson.h"
 #include "format.h"
+#include "share/log.h"
 
 static void status_line(FILE *out, const struct lvs_status *st)
 {
+	/* Names and messages may come from a recording or a remote
+	 * director, not the local kernel: printable copies only. */
+	char msg[4 * sizeof(st->msg)];
+	log_clean(msg, sizeof(msg), st->msg, sizeof(st->msg));
 	if (st->stale) {
 		char when[32] = "never";
 		time_t t = (time_t)st->last_ok;
 		struct tm tm;
 		if (st->last_ok > 0 && localtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%H:%M:%S", &tm);
-		fprintf(out, "STALE: data from the last good poll at %s; %s\n", when, st->msg);
+		fprintf(out, "STALE: data from the last good poll at %s; %s\n", when, msg);
 	} else if (st->err) {
-		fprintf(out, "ERROR: %s\n", st->msg);
+		fprintf(out, "ERROR: %s\n", msg);
 	}
 }
 
@@ -53,8 +58,11 @@ static void stats_cols(FILE *out, const struct lvs_stats *s, const struct lvs_ke
 
 static void states_text(FILE *out, const struct lvs_state_count *st, size_t n)
 {
+	char name[4 * LVS_STATE_NAME_MAX];
 	for (size_t i = 0; i < n; i++)
-		fprintf(out, " %s %" PRIu64, st[i].name, st[i].count);
+		fprintf(out, " %s %" PRIu64, log_clean(name, sizeof(name), st[i].name,
+							sizeof(st[i].name)),
+			st[i].count);
 }
 
 static void print_text(FILE *out, const struct lvs_snapshot *s, bool exact)
@@ -70,9 +78,13 @@ static void print_text(FILE *out, const struct lvs_snapshot *s, bool exact)
 		s->timeout_tcpfin, s->timeout_udp);
 	if (!s->n_daemons)
 		fprintf(out, " none");
-	for (size_t i = 0; i < s->n_daemons; i++)
+	for (size_t i = 0; i < s->n_daemons; i++) {
+		char ifn[4 * LVS_IFNAME_MAX];
 		fprintf(out, " %s (%s, syncid %u)", lvs_daemon_state_name(s->daemons[i].state),
-			s->daemons[i].mcast_ifn, s->daemons[i].syncid);
+			log_clean(ifn, sizeof(ifn), s->daemons[i].mcast_ifn,
+				  sizeof(s->daemons[i].mcast_ifn)),
+			s->daemons[i].syncid);
+	}
 	fprintf(out, "\nProt LocalAddress:Port Scheduler Flags\n");
 	fprintf(out, "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn PersistConn\n");
 	fprintf(out, "%-42s" STAT_COLS "\n", "     (stats and kernel rates, per line)", "Conns",
@@ -82,12 +94,14 @@ static void print_text(FILE *out, const struct lvs_snapshot *s, bool exact)
 		const struct lvs_service *svc = &s->services[i];
 		const char *fl[8];
 		size_t nf = lvs_svc_flag_names(svc->flags & ~IP_VS_SVC_F_HASHED, svc->sched, fl, 8);
-		char line[160];
+		char line[256], sched[4 * LVS_SCHED_MAX], pe[4 * LVS_PE_MAX];
+		log_clean(sched, sizeof(sched), svc->sched, sizeof(svc->sched));
+		log_clean(pe, sizeof(pe), svc->pe_name, sizeof(svc->pe_name));
 		int n = snprintf(line, sizeof(line), "%-4s %s %s",
 				 svc->fwmark ? "FWM" : lvs_service_proto_name(svc),
 				 svc->fwmark ? (snprintf(b, sizeof(b), "%u", svc->fwmark), b)
 					     : fmt_service(svc, b, sizeof(b)),
-				 svc->sched);
+				 sched);
 		for (size_t f = 0; f < nf && n > 0 && (size_t)n < sizeof(line); f++) {
 			if (!strcmp(fl[f], "persistent"))
 				continue;
@@ -104,7 +118,7 @@ static void print_text(FILE *out, const struct lvs_snapshot *s, bool exact)
 				      svc->timeout, mask);
 		}
 		if (svc->pe_name[0] && n > 0 && (size_t)n < sizeof(line))
-			snprintf(line + n, sizeof(line) - (size_t)n, " pe %s", svc->pe_name);
+			snprintf(line + n, sizeof(line) - (size_t)n, " pe %s", pe);
 		for (char *p = line; *p && p < line + 4; p++)
 			if (*p >= 'a' && *p <= 'z')
 				*p = (char)(*p - 'a' + 'A');
@@ -151,8 +165,10 @@ int once_print(FILE *out, const struct lvs_snapshot *s, const struct lvs_status 
 	if (o->json) {
 		/* stdout stays a stream of snapshot documents; the error of a
 		 * failed poll goes to stderr, and "stale" marks the old data. */
-		if (st && st->err)
-			fprintf(stderr, "lvstop: %s\n", st->msg);
+		if (st && st->err) {
+			char msg[4 * sizeof(st->msg)];
+			fprintf(stderr, "lvstop: %s\n", log_clean(msg, sizeof(msg), st->msg, sizeof(st->msg)));
+		}
 		if (!s)
 			return 0;
 		char *txt = snapjson_render(s, SNAPJSON_COMPUTED | (st && st->stale ? SNAPJSON_STALE : 0));

@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "collector/snapshot.h"
+#include "share/worker.h"
 
 struct job {
 	bool set;
@@ -22,10 +22,7 @@ struct job {
 };
 
 struct prep {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop;
+	struct lvs_worker w;       /* its lock guards every field below */
 	struct job job;            /* waiting to start */
 	bool have_result;
 	struct prep_result result; /* finished, not yet taken */
@@ -33,7 +30,6 @@ struct prep {
 	uint64_t text_gen;         /* of the last snapshot asked for */
 	struct table text;         /* built texts, not yet taken */
 	bool have_text;
-	int efd;
 };
 
 static void job_done(struct job *j)
@@ -86,38 +82,38 @@ static void lower_self(bool idle)
 	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), PREP_NICE);
 }
 
-static void *helper(void *arg)
+static void helper(struct lvs_worker *w, void *arg)
 {
 	prep *p = arg;
 	lower_self(true);
-	pthread_mutex_lock(&p->lock);
+	worker_lock(w);
 	for (;;) {
 		/* A result not yet taken blocks the next job: its events must
 		 * reach the log before later ones. */
-		while (!p->stop && (!p->job.set || p->have_result) && (!p->text_job || p->have_text))
-			pthread_cond_wait(&p->cond, &p->lock);
-		if (p->stop)
+		while (!worker_stopping(w) && (!p->job.set || p->have_result) &&
+		       (!p->text_job || p->have_text))
+			worker_wait(w);
+		if (worker_stopping(w))
 			break;
 		if (!p->job.set || p->have_result) {
 			struct lvs_snapshot *ts = p->text_job;
 			p->text_job = NULL;
-			pthread_mutex_unlock(&p->lock);
+			worker_unlock(&p->w);
 			struct table t;
 			table_init(&t);
 			bool ok = !table_prepare_text(&t, ts);
 			snapshot_unref(ts); /* t holds its own reference */
-			pthread_mutex_lock(&p->lock);
+			worker_lock(&p->w);
 			if (ok) {
 				p->text = t;
 				p->have_text = true;
-				uint64_t one = 1;
-				(void)!write(p->efd, &one, sizeof(one));
+				worker_notify(w);
 			}
 			continue;
 		}
 		struct job j = p->job;
 		memset(&p->job, 0, sizeof(p->job));
-		pthread_mutex_unlock(&p->lock);
+		worker_unlock(&p->w);
 
 		struct prep_result r = { .opts_gen = j.gen };
 		j.o.filter = j.filter;
@@ -130,14 +126,12 @@ static void *helper(void *arg)
 		r.snap = snapshot_ref(j.next);
 		job_done(&j);
 
-		pthread_mutex_lock(&p->lock);
+		worker_lock(&p->w);
 		p->result = r;
 		p->have_result = true;
-		uint64_t one = 1;
-		(void)!write(p->efd, &one, sizeof(one));
+		worker_notify(w);
 	}
-	pthread_mutex_unlock(&p->lock);
-	return NULL;
+	worker_unlock(w);
 }
 
 prep *prep_new(void)
@@ -145,17 +139,7 @@ prep *prep_new(void)
 	prep *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
-	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (p->efd < 0) {
-		free(p);
-		return NULL;
-	}
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->cond, NULL);
-	if (pthread_create(&p->thread, NULL, helper, p)) {
-		close(p->efd);
-		pthread_mutex_destroy(&p->lock);
-		pthread_cond_destroy(&p->cond);
+	if (worker_start(&p->w, helper, p)) {
 		free(p);
 		return NULL;
 	}
@@ -166,19 +150,12 @@ void prep_free(prep *p)
 {
 	if (!p)
 		return;
-	pthread_mutex_lock(&p->lock);
-	p->stop = true;
-	pthread_cond_broadcast(&p->cond);
-	pthread_mutex_unlock(&p->lock);
-	pthread_join(p->thread, NULL);
+	worker_stop(&p->w);
 	job_done(&p->job);
 	if (p->have_result)
 		result_done(&p->result);
 	snapshot_unref(p->text_job);
 	table_done(&p->text);
-	close(p->efd);
-	pthread_mutex_destroy(&p->lock);
-	pthread_cond_destroy(&p->cond);
 	free(p);
 }
 
@@ -209,7 +186,7 @@ int prep_call_lowered(int (*start)(void *arg), void *arg)
 
 int prep_fd(const prep *p)
 {
-	return p->efd;
+	return worker_fd(&p->w);
 }
 
 static int keymap_copy(struct lvs_keymap *dst, const struct lvs_keymap *src)
@@ -232,7 +209,7 @@ int prep_submit(prep *p, struct lvs_snapshot *prev, struct lvs_snapshot *next,
 		return -ENOMEM;
 	snprintf(j.filter, sizeof(j.filter), "%s", o->filter ? o->filter : "");
 	j.next = snapshot_ref(next);
-	pthread_mutex_lock(&p->lock);
+	worker_lock(&p->w);
 	if (p->job.set) {
 		/* Not started: the new one replaces it from the same past. */
 		j.prev = p->job.prev;
@@ -242,35 +219,35 @@ int prep_submit(prep *p, struct lvs_snapshot *prev, struct lvs_snapshot *next,
 		j.prev = prev ? snapshot_ref(prev) : NULL;
 	}
 	p->job = j;
-	pthread_cond_signal(&p->cond);
-	pthread_mutex_unlock(&p->lock);
+	worker_post(&p->w);
+	worker_unlock(&p->w);
 	return 0;
 }
 
 void prep_submit_text(prep *p, struct lvs_snapshot *s, uint64_t gen)
 {
-	pthread_mutex_lock(&p->lock);
+	worker_lock(&p->w);
 	if (p->text_gen != gen) {
 		snapshot_unref(p->text_job);
 		p->text_job = snapshot_ref(s);
 		p->text_gen = gen;
-		pthread_cond_signal(&p->cond);
+		worker_post(&p->w);
 	}
-	pthread_mutex_unlock(&p->lock);
+	worker_unlock(&p->w);
 }
 
 bool prep_take_text(prep *p, struct table *t, const struct lvs_snapshot *s)
 {
-	pthread_mutex_lock(&p->lock);
+	worker_lock(&p->w);
 	struct table done;
 	bool got = p->have_text;
 	if (got) {
 		done = p->text;
 		table_init(&p->text);
 		p->have_text = false;
-		pthread_cond_signal(&p->cond); /* a newer request may start */
+		worker_post(&p->w); /* a newer request may start */
 	}
-	pthread_mutex_unlock(&p->lock);
+	worker_unlock(&p->w);
 	if (!got)
 		return false;
 	bool moved = table_adopt_text(t, &done, s);
@@ -280,16 +257,15 @@ bool prep_take_text(prep *p, struct table *t, const struct lvs_snapshot *s)
 
 bool prep_take(prep *p, struct prep_result *out)
 {
-	uint64_t v;
-	(void)!read(p->efd, &v, sizeof(v));
-	pthread_mutex_lock(&p->lock);
+	worker_drain(&p->w);
+	worker_lock(&p->w);
 	bool got = p->have_result;
 	if (got) {
 		*out = p->result;
 		memset(&p->result, 0, sizeof(p->result));
 		p->have_result = false;
-		pthread_cond_signal(&p->cond); /* the next job may start */
+		worker_post(&p->w); /* the next job may start */
 	}
-	pthread_mutex_unlock(&p->lock);
+	worker_unlock(&p->w);
 	return got;
 }

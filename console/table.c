@@ -12,6 +12,7 @@
 #include "collector/names.h"
 #include "collector/snapshot.h"
 #include "format.h"
+#include "share/vec.h"
 
 void table_init(struct table *t)
 {
@@ -173,9 +174,7 @@ static double num_value(const struct lvs_service *v, const struct lvs_dest *d, e
 static int cmp_addr(uint16_t af1, const union lvs_addr *a1, uint16_t p1, uint16_t af2,
 		    const union lvs_addr *a2, uint16_t p2)
 {
-	if (af1 != af2)
-		return af1 == AF_INET ? -1 : 1;
-	int r = memcmp(a1->raw, a2->raw, af1 == AF_INET6 ? 16 : 4);
+	int r = addr_cmp(af1, a1, af2, a2);
 	if (r)
 		return r < 0 ? -1 : 1;
 	return (p1 > p2) - (p1 < p2);
@@ -607,17 +606,7 @@ static bool row_matches(const struct table *t, const struct lvs_snapshot *s, uin
 
 static int reserve(struct table *t, size_t n)
 {
-	if (n <= t->cap)
-		return 0;
-	size_t cap = t->cap ? t->cap : 256;
-	while (cap < n)
-		cap *= 2;
-	struct row *p = realloc(t->rows, cap * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	t->rows = p;
-	t->cap = cap;
-	return 0;
+	return vec_grow((void **)&t->rows, &t->cap, n, sizeof(*t->rows), 256);
 }
 
 static bool collapsed(const struct lvs_service *v, const struct table_opts *o)
@@ -723,14 +712,10 @@ int table_build(struct table *t, const struct lvs_snapshot *s, const struct tabl
 	}
 	if (o->lazy) {
 		/* Room for sorting the largest block later, and the ranks. */
-		if (max_dests + 1 > t->scratch_cap) {
-			struct table_item *p = realloc(t->scratch, (max_dests + 1) * sizeof(*p));
-			if (!p) {
-				free(dmatch);
-				goto err;
-			}
-			t->scratch = p;
-			t->scratch_cap = max_dests + 1;
+		if (vec_grow((void **)&t->scratch, &t->scratch_cap, max_dests + 1,
+			     sizeof(*t->scratch), max_dests + 1)) {
+			free(dmatch);
+			goto err;
 		}
 		if (o->sort_col == COL_SCHED) {
 			t->ranks = malloc(sizeof(*t->ranks));

@@ -11,6 +11,7 @@
 
 #include "collector/conn_parse.h"
 #include "collector/snapshot.h"
+#include "failmalloc.h"
 
 #define HEADER "Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n"
 
@@ -728,6 +729,122 @@ static void test_parse_file(void)
 	CU_ASSERT_PTR_NULL(s.top_clients);
 }
 
+/* --- allocation failures ------------------------------------------------ */
+
+/* 200 real servers (the table grows past its first 64), IPv4 and IPv6,
+ * 12 clients, 3 states; fed in 7-byte pieces so split lines are kept
+ * across feeds. */
+static struct text walk_input(void)
+{
+	struct text t = { 0 };
+	text_add(&t, HEADER);
+	for (unsigned i = 0; i < 400; i++) {
+		char d[48], c[32];
+		if (i % 4 == 3)
+			sprintf(d, "2001:db8:4::%x", (i / 2) % 200 + 1);
+		else
+			sprintf(d, "10.4.%u.1", (i / 2) % 200);
+		sprintf(c, "198.51.100.%u", i % 12);
+		conn_line(&t, i % 3 ? "TCP" : "UDP", c, i, "10.0.0.1", 80, d, 80,
+		          i % 3 ? (i % 2 ? "ESTABLISHED" : "FIN_WAIT") : "UDP", i, NULL);
+	}
+	return t;
+}
+
+struct conn_walk {
+	struct text t;
+	struct lvs_conn_summary want; /* the result with no failure */
+	int use_file;
+	char path[64];
+};
+
+/* A run: 0 when the result is right (or, after a failed allocation,
+ * right as far as it goes and marked partial), -EIO when it is wrong,
+ * or the parser's own error. Frees everything on every path. */
+static int conn_walk_run(void *arg)
+{
+	struct conn_walk *w = arg;
+	struct lvs_conn_summary s;
+	struct lvs_conn_opts o = LVS_CONN_OPTS_DEFAULT;
+	o.max_seconds = 0; /* no time bound: runs must be alike */
+	int r;
+	if (w->use_file) {
+		r = conn_parse_file(w->path, &o, &s);
+	} else {
+		lvs_conn_parser *p = conn_parser_new(&o);
+		if (!p)
+			return -ENOMEM;
+		for (size_t off = 0; off < w->t.len; off += 7)
+			conn_parser_feed(p, w->t.s + off, w->t.len - off < 7 ? w->t.len - off : 7);
+		r = conn_parser_finish(p, &s);
+		conn_parser_free(p);
+	}
+	if (r)
+		return s.available || s.dests || s.top_clients ? -EIO : r;
+	bool ok = s.available && s.total == w->want.total && s.n_states == w->want.n_states &&
+		  !memcmp(s.states, w->want.states, sizeof(s.states)) &&
+		  s.n_top_clients == w->want.n_top_clients;
+	for (size_t i = 0; ok && i < s.n_top_clients; i++)
+		ok = s.top_clients[i].conns == w->want.top_clients[i].conns;
+	/* Entries of a real server that could not be added for want of
+	 * memory are left out and the result is marked partial: then each
+	 * real server's count is a lower bound, else exact. A failure that
+	 * left nothing out changes nothing. */
+	bool partial = s.partial && !w->want.partial;
+	if (!failmalloc_fired() || !partial)
+		ok = ok && s.partial == w->want.partial && s.n_dests == w->want.n_dests;
+	ok = ok && s.n_dests <= w->want.n_dests;
+	uint64_t sum = 0;
+	for (size_t i = 0; ok && i < s.n_dests; i++) {
+		const struct lvs_conn_dest *d = &s.dests[i], *want = NULL;
+		for (size_t j = 0; j < w->want.n_dests && !want; j++)
+			if (w->want.dests[j].af == d->af && w->want.dests[j].port == d->port &&
+			    !memcmp(&w->want.dests[j].addr, &d->addr, sizeof(d->addr)))
+				want = &w->want.dests[j];
+		ok = want && (partial ? d->total <= want->total && d->n_states <= want->n_states
+				      : d->total == want->total && d->n_states == want->n_states);
+		sum += d->total;
+	}
+	if (partial)
+		ok = ok && sum < s.total; /* something was left out */
+	lvs_conn_summary_clear(&s);
+	return ok ? 0 : -EIO;
+}
+
+static void test_alloc_failures(void)
+{
+	struct conn_walk w = { .t = walk_input() };
+	struct lvs_conn_opts o = LVS_CONN_OPTS_DEFAULT;
+	o.max_seconds = 0;
+	CU_ASSERT_EQUAL_FATAL(parse_text(&w.t, &o, &w.want), 0);
+	CU_ASSERT(w.want.n_dests > 64);
+	CU_ASSERT_EQUAL(w.want.n_top_clients, 10);
+	CU_ASSERT_FALSE(w.want.partial);
+
+	struct failmalloc_walk fw;
+	int r = failmalloc_walk(conn_walk_run, &w, 0, 10000, &fw);
+	if (r)
+		fprintf(stderr, "\n    feed: allocation %lu gave %d\n", fw.bad_n, fw.bad_rc);
+	CU_ASSERT_EQUAL(r, 0);
+	CU_ASSERT(fw.allocs >= 6); /* parser, client tables, real-server table growth, results */
+
+	/* The same through conn_parse_file. */
+	strcpy(w.path, "/tmp/lvstop-connwalk-XXXXXX");
+	int fd = mkstemp(w.path);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(write(fd, w.t.s, w.t.len) == (ssize_t)w.t.len);
+	close(fd);
+	w.use_file = 1;
+	r = failmalloc_walk(conn_walk_run, &w, 0, 10000, &fw);
+	if (r)
+		fprintf(stderr, "\n    file: allocation %lu gave %d\n", fw.bad_n, fw.bad_rc);
+	CU_ASSERT_EQUAL(r, 0);
+	CU_ASSERT(fw.allocs >= 7);
+	unlink(w.path);
+	lvs_conn_summary_clear(&w.want);
+	free(w.t.s);
+}
+
 int register_conn_parse(void)
 {
 	CU_pSuite s = CU_add_suite("conn_parse", NULL, NULL);
@@ -749,7 +866,8 @@ int register_conn_parse(void)
 	    !CU_add_test(s, "state names beyond the table", test_state_overflow) ||
 	    !CU_add_test(s, "heavy hitters beyond client_slots", test_client_overflow) ||
 	    !CU_add_test(s, "fixed-layout and general paths agree", test_fast_and_general_agree) ||
-	    !CU_add_test(s, "conn_parse_file and a missing file", test_parse_file))
+	    !CU_add_test(s, "conn_parse_file and a missing file", test_parse_file) ||
+	    !CU_add_test(s, "every allocation failing in turn", test_alloc_failures))
 		return -1;
 	return 0;
 }
