@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "actions/dirs.h"
+
 const char *state_default_path(void)
 {
 	const char *p = getenv(LVS_STATE_ENV);
@@ -203,7 +205,7 @@ done:
 
 int state_save(const struct lvs_state *st, const char *path, char *err, size_t errlen)
 {
-	char tmp[4096], dir[4096];
+	char tmp[4096];
 	char *text = render(st);
 	int fd = -1, r = 0;
 
@@ -216,15 +218,8 @@ int state_save(const struct lvs_state *st, const char *path, char *err, size_t e
 		snprintf(err, errlen, "state file %s: path too long", path);
 		return -ENAMETOOLONG;
 	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			r = -errno;
-			goto fail;
-		}
-	}
+	if ((r = dirs_make_for(path, 0755, 0755, NULL, 0)) < 0)
+		goto fail;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		r = -errno;
