@@ -103,6 +103,14 @@ int args_check_service(const struct lvs_service *svc, char *err, size_t errlen);
 int args_check_dest(const struct lvs_service *svc, const struct lvs_dest *d, char *err,
 		    size_t errlen);
 
+/* The whole-object checks above that need no table, on a parsed command:
+ * what an add creates is all in the command (with ipvsadm's defaults), and
+ * an edit that gives the forwarding method fixes what the method allows of
+ * the address family and port. Run before IPVS is reached, so these errors
+ * come the same on any machine. args_parse leaves them out (the console's
+ * forms parse one field at a time). 0 or -EINVAL with a sentence. */
+int args_check_given(const struct lvs_args *g, char *err, size_t errlen);
+
 /* The thirteen schedulers the kernel ships (6.1); true when name is one. */
 bool args_sched_known(const char *name);
 

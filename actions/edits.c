@@ -20,6 +20,12 @@ static int one_op(lvs_actions *a, struct lvs_op *op, const char *action, bool ch
 	char obj[2 * LVS_OBJ_MAX + 8];
 	int r;
 
+	/* The object's own checks need no table (of the service they read
+	 * only its identity): before the kernel is reached. */
+	if (check_s && (r = act_check_svc(a, &op->svc, "")) != 0)
+		return r;
+	if (check_d && (r = act_check_dest(a, &op->svc, &op->dest, "")) != 0)
+		return r;
 	if ((r = act_begin(a, &p, &before)) != 0) {
 		act_end(a, &p, before);
 		return r;
@@ -32,10 +38,6 @@ static int one_op(lvs_actions *a, struct lvs_op *op, const char *action, bool ch
 			goto out;
 		op->svc = cur; /* the service's settings do not matter to the kernel here */
 	}
-	if (check_s && (r = act_check_svc(a, &op->svc, "")) != 0)
-		goto out;
-	if (check_d && (r = act_check_dest(a, &op->svc, &op->dest, "")) != 0)
-		goto out;
 	if ((r = act_add_op(a, &p, op, "")) != 0)
 		goto out;
 	if (op->kind == LVS_OP_FLUSH || (op->kind == LVS_OP_ZERO && op->svc_all))
@@ -155,11 +157,13 @@ int actions_edit_service(lvs_actions *a, const struct lvs_service *id, const str
 	char obj[2 * LVS_OBJ_MAX + 8];
 	int r;
 
+	if ((r = act_check_svc(a, svc, "")) != 0)
+		return r;
 	if ((r = act_begin(a, &p, &before)) != 0) {
 		act_end(a, &p, before);
 		return r;
 	}
-	if ((r = act_need_svc(a, &p, id, &cur, "")) != 0 || (r = act_check_svc(a, svc, "")) != 0)
+	if ((r = act_need_svc(a, &p, id, &cur, "")) != 0)
 		goto out;
 	memset(&op, 0, sizeof(op));
 	if (lvs_service_same(id, svc)) {
@@ -211,6 +215,8 @@ int actions_edit_server(lvs_actions *a, const struct lvs_service *id, const stru
 	char obj[2 * LVS_OBJ_MAX + 8];
 	int r;
 
+	if ((r = act_check_dest(a, id, d, "")) != 0)
+		return r; /* of the service only its identity counts: no table needed */
 	if ((r = act_begin(a, &p, &before)) != 0) {
 		act_end(a, &p, before);
 		return r;
@@ -224,8 +230,6 @@ int actions_edit_server(lvs_actions *a, const struct lvs_service *id, const stru
 		r = -ENOENT;
 		goto out;
 	}
-	if ((r = act_check_dest(a, &cur, d, "")) != 0)
-		goto out;
 	memset(&op, 0, sizeof(op));
 	op.svc = cur;
 	op.dest = *d;

@@ -28,6 +28,13 @@ int act_load_text(lvs_actions *a, const char *text, bool flush_first, const char
 		act_set_err(a, "%s: %s", name, e);
 		return r;
 	}
+	/* Every line's fields first: those errors need no table. */
+	for (size_t i = 0; i < n; i++)
+		if ((r = args_check_given(&lines[i].args, e, sizeof(e))) != 0) {
+			act_set_err(a, "%s: line %d: %s", name, lines[i].lineno, e);
+			free(lines);
+			return r;
+		}
 	if ((r = act_begin(a, &p, &before)) != 0) {
 		act_end(a, &p, before);
 		free(lines);
@@ -157,8 +164,13 @@ const char *actions_undo_desc(const lvs_actions *a)
 int actions_run(lvs_actions *a, const struct lvs_args *g, FILE *out)
 {
 	bool port = g->given & LVS_ARG_DEST_PORT;
+	char e[LVS_ERR_MAX];
 
 	a->err[0] = a->msg[0] = '\0';
+	if (args_check_given(g, e, sizeof(e)) != 0) {
+		act_set_err(a, "%s", e); /* before the kernel is reached */
+		return -EINVAL;
+	}
 	switch (g->act) {
 	case LVS_ACT_QUIESCE:
 		return act_quiesce(a, &g->svc, &g->dest, port, false, NULL);

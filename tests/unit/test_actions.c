@@ -800,6 +800,63 @@ static void test_files_left(void)
 	umask(old);
 }
 
+/* Field errors come before the table is read (so without IPVS too). */
+static int reads;
+static int read_counted(void *ctx, struct lvs_snapshot **out)
+{
+	reads++;
+	return sim_read(ctx, out);
+}
+
+static void test_fields_before_table(void)
+{
+	static const char *const lines[] = {
+		"add-server -t 203.0.113.10:80 -r 192.0.2.13 --tun-type gue",
+		"add-server -t 203.0.113.20:80 -r 192.0.2.76:8080 -g",
+		"add-service -t 203.0.113.50:0",
+		"add-server -t 203.0.113.10:80 -r [2001:db8::13]:80",
+		"edit-server -t 203.0.113.20:80 -r 192.0.2.75:8080 -g",
+	};
+	struct sim s;
+	struct lvs_writer w;
+	char err[LVS_ERR_MAX];
+	lvs_actions *a;
+
+	sim_init(&s);
+	w.apply = sim_apply;
+	w.ctx = &s;
+	struct lvs_actions_opts o = { .state_path = state_path, .audit_path = audit_path, .no_syslog = true,
+				      .writer = &w, .read = read_counted, .read_ctx = &s };
+	CU_ASSERT_EQUAL_FATAL(actions_open(&a, &o, err, sizeof(err)), 0);
+	reads = 0;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char buf[256], *argv[32];
+		struct lvs_args g;
+		snprintf(buf, sizeof(buf), "%s", lines[i]);
+		int argc = args_split(buf, argv, 32);
+		CU_ASSERT_EQUAL_FATAL(args_parse(argc, argv, &g, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(actions_run(a, &g, NULL), -EINVAL);
+		CU_ASSERT(actions_error(a)[0] != '\0');
+	}
+	/* The typed entry points likewise. */
+	struct lvs_service v = tcp("203.0.113.20", 80, "wrr");
+	struct lvs_dest d = rs("192.0.2.76", 8080, LVS_FWD_ROUTE, 1);
+	CU_ASSERT_EQUAL(actions_add_server(a, &v, &d), -EINVAL);
+	struct lvs_dest old = rs("192.0.2.75", 80, LVS_FWD_ROUTE, 3);
+	CU_ASSERT_EQUAL(actions_edit_server(a, &v, &old, &d), -EINVAL);
+	struct lvs_service z = tcp("203.0.113.50", 0, "rr");
+	CU_ASSERT_EQUAL(actions_add_service(a, &z), -EINVAL);
+	CU_ASSERT_EQUAL(actions_edit_service(a, &v, &z), -EINVAL);
+	/* A rule file: the field error of line 3 before line 1's missing service. */
+	CU_ASSERT_EQUAL(actions_load(a, "-a -t 203.0.113.99:80 -r 192.0.2.1:80 -m -w 1\n"
+				     "-A -t 203.0.113.51:80 -s rr\n"
+				     "-a -t 203.0.113.51:80 -r 192.0.2.1:81 -g -w 1\n", false), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(actions_error(a), "rules: line 3: real server port"));
+	CU_ASSERT_EQUAL(reads, 0);
+	CU_ASSERT_EQUAL(s.calls, 0);
+	actions_close(a);
+}
+
 int register_actions(void)
 {
 	CU_pSuite s = CU_add_suite("actions", suite_init, suite_clean);
@@ -814,7 +871,8 @@ int register_actions(void)
 	    !CU_add_test(s, "load: transactional, audited", test_load_and_audit) ||
 	    !CU_add_test(s, "state shared by two processes", test_shared_state) ||
 	    !CU_add_test(s, "drain and its estimate", test_drain) ||
-	    !CU_add_test(s, "files made, and none left by no change", test_files_left))
+	    !CU_add_test(s, "files made, and none left by no change", test_files_left) ||
+	    !CU_add_test(s, "field errors before the table", test_fields_before_table))
 		return -1;
 	return 0;
 }
