@@ -9,6 +9,7 @@
 
 #include "actions/actions.h"
 #include "actions/args.h"
+#include "share/clock.h"
 
 static const char usage[] =
 	"usage: lvstop ACTION [OPTIONS]\n"
@@ -42,13 +43,6 @@ bool actions_cli_is_command(const char *word)
 	return word && word[0] != '-' && args_act_from_word(word, &act) == 0;
 }
 
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void sleep_s(double s)
 {
 	struct timespec ts = { .tv_sec = (time_t)s, .tv_nsec = (long)((s - floor(s)) * 1e9) };
@@ -67,7 +61,7 @@ static int drain_wait(lvs_actions *a, const struct lvs_args *g)
 {
 	struct lvs_service svc;
 	struct lvs_dest d;
-	double start = now_mono();
+	double start = clock_mono_s();
 	int r;
 
 	r = actions_resolve(a, &g->svc, &g->dest, g->given & LVS_ARG_DEST_PORT, &svc, &d);
@@ -96,8 +90,8 @@ static int drain_wait(lvs_actions *a, const struct lvs_args *g)
 			printf(", falling %.2f/s, ETA %.0f s", p.rate, p.eta);
 		printf("\n");
 		fflush(stdout);
-		if (g->has_wait_timeout && now_mono() - start + g->interval > g->wait_timeout) {
-			double left = g->wait_timeout - (now_mono() - start);
+		if (g->has_wait_timeout && clock_mono_s() - start + g->interval > g->wait_timeout) {
+			double left = g->wait_timeout - (clock_mono_s() - start);
 			if (left > 0)
 				sleep_s(left);
 			r = actions_drain_poll(a, &svc, &d, &p);

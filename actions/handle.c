@@ -16,6 +16,7 @@
 #include "actions/audit.h"
 #include "actions/dirs.h"
 #include "collector/snapshot.h"
+#include "share/clock.h"
 
 void act_set_err(lvs_actions *a, const char *fmt, ...)
 {
@@ -41,13 +42,6 @@ const char *actions_error(const lvs_actions *a)
 const char *actions_message(const lvs_actions *a)
 {
 	return a->msg;
-}
-
-double act_now_wall(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int act_state_copy(struct lvs_state *dst, const struct lvs_state *src)

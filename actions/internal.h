@@ -66,7 +66,6 @@ struct lvs_actions {
 /* --- handle.c ------------------------------------------------------------ */
 void act_set_err(lvs_actions *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void act_set_msg(lvs_actions *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-double act_now_wall(void);
 /* Copy src over dst (dst's old entries freed). 0 or -ENOMEM. */
 int act_state_copy(struct lvs_state *dst, const struct lvs_state *src);
 /* Re-read the state file when it changed on disk (a file that cannot be

@@ -10,6 +10,8 @@
 #include "actions/audit.h"
 #include "actions/rules.h"
 #include "collector/names.h"
+#include "share/clock.h"
+#include "share/vec.h"
 
 #define AUDIT_LINES_MAX 2000 /* a flush of a huge table records this many, then a count */
 
@@ -31,15 +33,9 @@ static void lines_add(struct lines *l, const char *s)
 		l->dropped++;
 		return;
 	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		char **v = realloc(l->v, cap * sizeof(*v));
-		if (!v) {
-			l->dropped++;
-			return;
-		}
-		l->v = v;
-		l->cap = cap;
+	if (vec_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v), 16) < 0) {
+		l->dropped++;
+		return;
 	}
 	char *c = strdup(s);
 	if (!c) {
@@ -140,7 +136,7 @@ void act_audit_plan(lvs_actions *a, const char *action, const char *object, cons
 	plan_lines(p, p->before, &before);
 	plan_lines(p, after, &aft);
 	struct lvs_audit_rec rec = {
-		.time = act_now_wall(),
+		.time = clock_wall_s(),
 		.user = a->user,
 		.sudo_user = a->sudo,
 		.source = a->source,

@@ -9,6 +9,8 @@
 
 #include "actions/rules.h"
 #include "collector/snapshot.h"
+#include "share/buf.h"
+#include "share/file.h"
 
 /* ------------------------------------------------------------------------
  * Rule files, save, undo
@@ -63,36 +65,20 @@ int actions_load(lvs_actions *a, const char *text, bool flush_first)
 	return act_load_text(a, text, flush_first, "rules");
 }
 
+/* A rule file, whole (no cap: a table of 100,000 real servers is a few
+ * MB); -EINVAL when it holds a NUL byte. */
 static int slurp(FILE *f, char **out)
 {
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 16384;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		size_t r = fread(buf + len, 1, cap - len, f);
-		len += r;
-		if (!r)
-			break;
-	}
-	if (ferror(f)) {
-		free(buf);
-		return -EIO;
-	}
-	buf[len] = '\0';
-	if (memchr(buf, '\0', len)) {
-		free(buf);
+	struct lvs_buf b = LVS_BUF_INIT;
+	int r = file_read_stream(f, 0, &b);
+	if (r)
+		return r;
+	if (b.p && memchr(b.p, '\0', b.len)) {
+		buf_free(&b);
 		return -EINVAL;
 	}
-	*out = buf;
-	return 0;
+	*out = buf_steal(&b, NULL);
+	return *out ? 0 : -ENOMEM;
 }
 
 int actions_save(lvs_actions *a, FILE *out, bool full)

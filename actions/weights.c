@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "collector/snapshot.h"
+#include "share/clock.h"
 
 /* ------------------------------------------------------------------------
  * The prologue every key-press on a real server shares: begin an action,
@@ -102,12 +103,12 @@ int act_quiesce(lvs_actions *a, const struct lvs_service *id, const struct lvs_d
 	snprintf(e.server, sizeof(e.server), "%s", t.dtext);
 	/* A server quiesced before keeps the weight remembered then. */
 	e.weight = w == 0 && old ? old->weight : w;
-	e.since = old && w == 0 ? old->since : act_now_wall();
+	e.since = old && w == 0 ? old->since : clock_wall_s();
 	e.draining = drain || (old && old->draining && w == 0);
 	e.remove_at_zero = drain ? dopt->remove_at_zero : (old && old->remove_at_zero && w == 0);
 	e.ignore_inactive = drain ? dopt->ignore_inactive : (old && old->ignore_inactive && w == 0);
 	if (drain)
-		e.since = act_now_wall();
+		e.since = clock_wall_s();
 	if ((r = act_state_copy(&st, &a->state)) != 0 || (r = state_put(&st, &e)) != 0) {
 		act_set_err(a, "out of memory");
 		goto out;
@@ -270,7 +271,7 @@ int actions_drain_poll(lvs_actions *a, const struct lvs_service *id, const struc
 	lvs_dest_text(dest_id, dtext, sizeof(dtext));
 	act_state_refresh(a);
 	const struct lvs_state_entry *e = state_find(&a->state, stext, dtext);
-	double now = act_now_wall();
+	double now = clock_wall_s();
 	if (e && e->since > 0)
 		pr->elapsed = now - e->since;
 	if (!d) {
