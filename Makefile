@@ -1,6 +1,7 @@
 # lvstop: one non-recursive Makefile.
 #   make            binaries in build/ (lvstop, lvsd)
-#   make check      unit tests (plain and ASan+UBSan), then the real-kernel lab
+#   make check      unit tests (plain and ASan+UBSan), the command line on this
+#                   host, then the real-kernel lab
 #   make demo       the lab with a demo cluster and the console on it
 #   make bench      benchmarks (one "NAME VALUE UNIT" line per figure)
 #   make install    PREFIX=/usr/local DESTDIR=
