@@ -76,7 +76,7 @@ service address: '203.0.113.300:80' is not a numeric IPv4 or IPv6 address|add-se
 service address: '203.0.113.50:70000': the port must be a number 0..65535|add-service -t 203.0.113.50:70000
 service address: '203.0.113.50:http': the port must be a number 0..65535|add-service -t 203.0.113.50:http
 write an IPv6 address in brackets|add-service -t 2001:db8::1:80
-'2001:db8::zz' is not an IPv6 address|add-service -t [2001:db8::zz]:80
+'[2001:db8::zz]:80' is not an IPv6 address|add-service -t [2001:db8::zz]:80
 firewall mark: '0x10' is not a number|add-service -f 0x10
 firewall mark: 0 is out of range|add-service -f 0
 weight: 'ten' is not a number|add-server -t 203.0.113.10:80 -r 192.0.2.13 -w ten
