@@ -3,7 +3,15 @@
  * [TIMEOUT], -M, -o, --pe, --tun-*), parsed and checked field by field
  * before anything reaches the kernel. The same parser reads the lines of an
  * `ipvsadm -S` file (-A/-a/-E/-e/-D/-d). Pure: no kernel, no I/O, no global
- * state; thread-safe. */
+ * state; thread-safe.
+ * Addresses go through share/addr.h (numeric only; IPv6 in brackets when a
+ * port may follow), with the port rule of each use:
+ *   -t/-u/--sctp-service  port optional, 0..65535: 0 (or none) is "any
+ *                         port", which args_check_service allows only on a
+ *                         persistent service, as the kernel does;
+ *   -r                    port optional, 0..65535: none means the
+ *                         service's port (ipvsadm's rule), 0 is a mark's;
+ *   --mcast-group         no port (the port is --mcast-port); bare IPv6. */
 #ifndef LVSTOP_ACTIONS_ARGS_H
 #define LVSTOP_ACTIONS_ARGS_H
 
