@@ -1,6 +1,7 @@
 # lvstop: one non-recursive Makefile.
 #   make            binaries in build/ (lvstop, lvsd)
-#   make check      unit tests (plain and ASan+UBSan), then the real-kernel lab
+#   make check      unit tests (plain and ASan+UBSan), the command line on this
+#                   host, then the real-kernel lab
 #   make demo       the lab with a demo cluster and the console on it
 #   make bench      benchmarks (one "NAME VALUE UNIT" line per figure)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -54,7 +55,7 @@ BINS := $(BUILD)/lvstop $(if $(wildcard exporter/lvsd_main.c),$(BUILD)/lvsd)
 .SECONDEXPANSION:
 # Objects are not throw-away intermediates: keep them for incremental builds.
 .SECONDARY:
-.PHONY: all deps check unit lab demo bench install clean san-unit exporter-test
+.PHONY: all deps check unit lab demo bench install clean san-unit exporter-test cli-test
 all: $(BINS)
 
 # --- objects: each directory compiled with its own packages' flags --------
@@ -130,6 +131,11 @@ san-unit:
 # Host-side lvsd tests on loopback (promtool, gzip, reload, concurrent scrapes,
 # rrd history, graphs, dashboard and alert rules, lvstop --remote);
 # bench_exporter also generates their recording.
+# The command line on this host: --help against lvstop.8, field errors
+# before IPVS is reached, no file left by a command that changed nothing.
+cli-test: all
+	BUILD_DIR=$(BUILD) sh tests/cli/run.sh
+
 exporter-test: all $(BUILD)/bench/bench_exporter
 	BUILD_DIR=$(BUILD) sh tests/exporter/run.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/history.sh
@@ -141,6 +147,7 @@ lab: all
 check: deps
 	$(MAKE) unit
 	$(MAKE) san-unit
+	$(MAKE) cli-test
 	$(MAKE) exporter-test
 	$(MAKE) lab
 

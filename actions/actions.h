@@ -23,9 +23,20 @@
  * Each action holds an flock on STATE.lock while it reads, changes and
  * writes it, and re-reads the file when it changed on disk, so concurrent
  * lvstops never lose each other's remembered weights.
- * Threads: one lvs_actions per thread (the console calls it from its UI
- * thread only; it never blocks longer than a table read, a few writes and
- * another lvstop's action holding the lock). */
+ * Threads: an lvs_actions is used by one thread at a time, the one that
+ * makes its calls; it has no threads of its own. Calls block for a table
+ * read, a few netlink writes, the state file and audit log writes, and
+ * another process's action holding the lock, so an interactive program
+ * makes them off its UI thread: the console opens the handle, hands it to
+ * its writer thread (console/edit.c), which makes every call, and closes it
+ * after joining that thread; lvsd makes them on its main thread
+ * (exporter/quiesce.c); the command line on its only thread.
+ * Files: actions_open only reads. The state file's lock (STATE.lock) and
+ * the directories of the state file, its lock and the audit log are made
+ * (with their parents) only once the kernel answered; a command that
+ * changes nothing leaves no file it made behind (docs/actions.md, Files).
+ * Sources: handle.c, record.c, commit.c, convert.c, weights.c, edits.c and
+ * run.c, sharing actions/internal.h. */
 #ifndef LVSTOP_ACTIONS_ACTIONS_H
 #define LVSTOP_ACTIONS_ACTIONS_H
 

@@ -9,6 +9,7 @@
 #include <linux/ip_vs.h>
 
 #include "collector/names.h"
+#include "share/addr.h"
 
 static const char *const schedulers[] = {
 	"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh",
@@ -114,6 +115,10 @@ static int num_field(const char *field, const char *s, uint64_t min, uint64_t ma
 		     const char *what, uint64_t *out, char *err, size_t errlen)
 {
 	int r = parse_num(s, max, out);
+	uint64_t ignored;
+	if (r == -EINVAL && s[0] == '-' && parse_num(s + 1, UINT64_MAX, &ignored) != -EINVAL)
+		FAIL("%s: %s is negative: must be %llu or more (%s: %llu..%llu)", field, s,
+		     (unsigned long long)min, what, (unsigned long long)min, (unsigned long long)max);
 	if (r == -EINVAL)
 		FAIL("%s: '%s' is not a number", field, s);
 	if (r == -ERANGE || *out < min)
@@ -122,52 +127,17 @@ static int num_field(const char *field, const char *s, uint64_t min, uint64_t ma
 	return 0;
 }
 
-/* ADDR[:PORT] with IPv6 in brackets. port_need: 1 required, 0 optional.
- * *has_port says whether one was given. */
-static int addr_port(const char *field, const char *s, uint16_t *af, union lvs_addr *addr,
-		     uint16_t *port, bool *has_port, char *err, size_t errlen)
+/* ADDR[:PORT] through share/addr (the port rule is the caller's). */
+static int addr_field(const char *field, const char *s, unsigned rule, uint16_t *af,
+		      union lvs_addr *addr, uint16_t *port, bool *has_port, char *err, size_t errlen)
 {
-	char host[128];
-	const char *p = NULL;
-
-	*has_port = false;
-	*port = 0;
-	if (strlen(s) >= sizeof(host))
-		FAIL("%s: '%.40s...' is too long for an address", field, s);
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (!close)
-			FAIL("%s: '%s' has no closing ']' (write IPv6 as [ADDR]:PORT)", field, s);
-		memcpy(host, s + 1, (size_t)(close - s - 1));
-		host[close - s - 1] = '\0';
-		if (close[1] == ':')
-			p = close + 2;
-		else if (close[1])
-			FAIL("%s: '%s' has text after ']' that is not :PORT", field, s);
-		if (lvs_addr_pton(host, af, addr) < 0 || *af != AF_INET6)
-			FAIL("%s: '%s' is not an IPv6 address", field, host);
-	} else {
-		const char *colon = strchr(s, ':');
-		if (colon && strchr(colon + 1, ':'))
-			FAIL("%s: '%s': write an IPv6 address in brackets, as [ADDR]:PORT", field, s);
-		size_t n = colon ? (size_t)(colon - s) : strlen(s);
-		memcpy(host, s, n);
-		host[n] = '\0';
-		if (colon)
-			p = colon + 1;
-		if (!n || lvs_addr_pton(host, af, addr) < 0 || *af != AF_INET)
-			FAIL("%s: '%s' is not an IPv4 address (names are not resolved: use numbers)",
-			     field, host);
-	}
-	if (p) {
-		uint64_t v;
-		char f[64];
-		snprintf(f, sizeof(f), "%s port", field);
-		if (num_field(f, p, 0, 65535, "a port", &v, err, errlen))
-			return -EINVAL;
-		*port = (uint16_t)v;
-		*has_port = true;
-	}
+	struct lvs_addr_port ap;
+	if (addr_parse(field, s, rule, &ap, err, errlen) < 0)
+		return -EINVAL;
+	*af = ap.af;
+	*addr = ap.addr;
+	*port = ap.port;
+	*has_port = ap.has_port;
 	return 0;
 }
 
@@ -237,6 +207,34 @@ static bool all_digits(const char *s)
 	return true;
 }
 
+static int args_check_dest_fields(const struct lvs_service *svc, const struct lvs_dest *d, bool port_known,
+				  char *err, size_t errlen);
+
+int args_check_given(const struct lvs_args *g, char *err, size_t errlen)
+{
+	if (g->act == LVS_ACT_ADD_SVC) {
+		struct lvs_service svc = g->svc;
+		if (!(g->given & LVS_ARG_SCHED))
+			snprintf(svc.sched, sizeof(svc.sched), "wlc");
+		if (!(g->given & LVS_ARG_NETMASK))
+			svc.netmask = svc.af == AF_INET6 ? 128 : 0xffffffffu;
+		return args_check_service(&svc, err, errlen);
+	}
+	if (g->act == LVS_ACT_ADD_DEST) {
+		struct lvs_dest d = g->dest;
+		if (!(g->given & LVS_ARG_FWD))
+			d.fwd = LVS_FWD_ROUTE;
+		if (!(g->given & LVS_ARG_WEIGHT))
+			d.weight = 1;
+		if (!(g->given & LVS_ARG_DEST_PORT))
+			d.port = g->svc.fwmark ? 0 : g->svc.port;
+		return args_check_dest(&g->svc, &d, err, errlen);
+	}
+	if (g->act == LVS_ACT_EDIT_DEST && (g->given & LVS_ARG_FWD))
+		return args_check_dest_fields(&g->svc, &g->dest, g->given & LVS_ARG_DEST_PORT, err, errlen);
+	return 0;
+}
+
 int args_parse(int argc, char *const argv[], struct lvs_args *out, char *err, size_t errlen)
 {
 	const char *netmask = NULL, *flags_s = NULL, *tun_type = NULL;
@@ -260,7 +258,8 @@ int args_parse(int argc, char *const argv[], struct lvs_args *out, char *err, si
 		bool takes_arg = false;
 
 		/* weight -N is a relative weight, not an option (-6 included). */
-		if (out->act == LVS_ACT_WEIGHT && a[0] == '-' && all_digits(a + 1)) {
+		if ((out->act == LVS_ACT_WEIGHT || out->act == LVS_ACT_TIMEOUTS) && a[0] == '-' &&
+		    all_digits(a + 1)) {
 			if (n_pos == (int)(sizeof(positional) / sizeof(positional[0])))
 				FAIL("%s: too many arguments ('%s')", cmd, a);
 			positional[n_pos++] = a;
@@ -307,8 +306,9 @@ int args_parse(int argc, char *const argv[], struct lvs_args *out, char *err, si
 				FAIL("%s: give one service (-t, -u, --sctp-service or -f)", cmd);
 			out->given |= LVS_ARG_SVC;
 			out->svc.protocol = c == 't' ? IPPROTO_TCP : c == 'u' ? IPPROTO_UDP : IPPROTO_SCTP;
-			if (addr_port("service address", val, &out->svc.af, &out->svc.addr,
-				      &out->svc.port, &svc_has_port, err, errlen))
+			if (addr_field("service address", val, ADDR_PORT_OPTIONAL | ADDR_PORT_ZERO,
+				       &out->svc.af, &out->svc.addr, &out->svc.port, &svc_has_port,
+				       err, errlen))
 				return -EINVAL;
 			break;
 		case 'f':
@@ -332,8 +332,9 @@ int args_parse(int argc, char *const argv[], struct lvs_args *out, char *err, si
 		case 'r': {
 			bool has_port;
 			out->given |= LVS_ARG_DEST;
-			if (addr_port("real server", val, &out->dest.af, &out->dest.addr,
-				      &out->dest.port, &has_port, err, errlen))
+			if (addr_field("real server", val, ADDR_PORT_OPTIONAL | ADDR_PORT_ZERO,
+				       &out->dest.af, &out->dest.addr, &out->dest.port, &has_port,
+				       err, errlen))
 				return -EINVAL;
 			if (has_port)
 				out->given |= LVS_ARG_DEST_PORT;
@@ -472,13 +473,13 @@ int args_parse(int argc, char *const argv[], struct lvs_args *out, char *err, si
 			out->dm.sync_maxlen = (uint16_t)v;
 			break;
 		case 'G': {
-			union lvs_addr g;
-			uint16_t af;
-			if (lvs_addr_pton(val, &af, &g) < 0 ||
-			    (af == AF_INET ? !IN_MULTICAST(ntohl(g.v4.s_addr)) : !IN6_IS_ADDR_MULTICAST(&g.v6)))
+			struct lvs_addr_port g;
+			if (addr_parse(NULL, val, ADDR_PORT_FORBIDDEN | ADDR_BARE_V6, &g, NULL, 0) < 0 ||
+			    (g.af == AF_INET ? !IN_MULTICAST(ntohl(g.addr.v4.s_addr))
+					     : !IN6_IS_ADDR_MULTICAST(&g.addr.v6)))
 				FAIL("multicast group (--mcast-group): '%s' is not a multicast address", val);
-			out->dm.mcast_af = af;
-			out->dm.mcast_group = g;
+			out->dm.mcast_af = g.af;
+			out->dm.mcast_group = g.addr;
 			break;
 		}
 		case 'H':
@@ -683,10 +684,18 @@ int args_check_dest(const struct lvs_service *svc, const struct lvs_dest *d, cha
 	} else if (d->tun_type || d->tun_port || d->tun_flags) {
 		FAIL("tunnel options (--tun-*) need tunnelling (-i)");
 	}
+	return args_check_dest_fields(svc, d, true, err, errlen);
+}
+
+/* What the forwarding method allows of the address and port (the port only
+ * when port_known). */
+static int args_check_dest_fields(const struct lvs_service *svc, const struct lvs_dest *d, bool port_known,
+				  char *err, size_t errlen)
+{
 	if (d->af != svc->af && d->fwd != LVS_FWD_TUNNEL)
 		FAIL("real server: a real server of another address family than the service "
 		     "must use tunnelling (-i)");
-	if (!svc->fwmark && (d->fwd == LVS_FWD_ROUTE || d->fwd == LVS_FWD_TUNNEL) &&
+	if (port_known && !svc->fwmark && (d->fwd == LVS_FWD_ROUTE || d->fwd == LVS_FWD_TUNNEL) &&
 	    d->port != svc->port)
 		FAIL("real server port: direct routing and tunnelling keep the service's port "
 		     "(%u), not %u; omit the port or use -m", svc->port, d->port);

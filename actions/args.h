@@ -3,7 +3,15 @@
  * [TIMEOUT], -M, -o, --pe, --tun-*), parsed and checked field by field
  * before anything reaches the kernel. The same parser reads the lines of an
  * `ipvsadm -S` file (-A/-a/-E/-e/-D/-d). Pure: no kernel, no I/O, no global
- * state; thread-safe. */
+ * state; thread-safe.
+ * Addresses go through share/addr.h (numeric only; IPv6 in brackets when a
+ * port may follow), with the port rule of each use:
+ *   -t/-u/--sctp-service  port optional, 0..65535: 0 (or none) is "any
+ *                         port", which args_check_service allows only on a
+ *                         persistent service, as the kernel does;
+ *   -r                    port optional, 0..65535: none means the
+ *                         service's port (ipvsadm's rule), 0 is a mark's;
+ *   --mcast-group         no port (the port is --mcast-port); bare IPv6. */
 #ifndef LVSTOP_ACTIONS_ARGS_H
 #define LVSTOP_ACTIONS_ARGS_H
 
@@ -102,6 +110,14 @@ int args_check_service(const struct lvs_service *svc, char *err, size_t errlen);
  * rule of direct routing and tunnelling, address families. */
 int args_check_dest(const struct lvs_service *svc, const struct lvs_dest *d, char *err,
 		    size_t errlen);
+
+/* The whole-object checks above that need no table, on a parsed command:
+ * what an add creates is all in the command (with ipvsadm's defaults), and
+ * an edit that gives the forwarding method fixes what the method allows of
+ * the address family and port. Run before IPVS is reached, so these errors
+ * come the same on any machine. args_parse leaves them out (the console's
+ * forms parse one field at a time). 0 or -EINVAL with a sentence. */
+int args_check_given(const struct lvs_args *g, char *err, size_t errlen);
 
 /* The thirteen schedulers the kernel ships (6.1); true when name is one. */
 bool args_sched_known(const char *name);

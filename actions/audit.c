@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actions/dirs.h"
+
 const char *audit_default_path(void)
 {
 	const char *p = getenv(LVS_AUDIT_ENV);
@@ -98,14 +100,11 @@ int audit_append(const char *path, const struct lvs_audit_rec *r, bool to_syslog
 	line[len] = '\n'; /* strdup left room: overwrite the NUL, write len + 1 */
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0 && errno == ENOENT) {
-		char dir[4096];
-		snprintf(dir, sizeof(dir), "%s", path);
-		char *slash = strrchr(dir, '/');
-		if (slash && slash != dir) {
-			*slash = '\0';
-			if (mkdir(dir, 0750) == 0 || errno == EEXIST)
-				fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-		}
+		int r = dirs_make_for(path, 0750, 0755, NULL, 0);
+		if (r < 0)
+			errno = -r;
+		else
+			fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	}
 	if (fd < 0) {
 		err = -errno;

@@ -46,8 +46,8 @@ void audit_who(char *user, size_t ulen, char *sudo, size_t slen);
  * out of memory. */
 char *audit_format(const struct lvs_audit_rec *r);
 
-/* Append the record to path (creating it 0640, and its directory one level
- * up when missing) and log it to syslog when to_syslog. 0 or the negative
+/* Append the record to path (creating it 0640, its directory 0750 and the
+ * directories above it 0755 when missing; modes less the umask) and log it to syslog when to_syslog. 0 or the negative
  * errno of the file write (syslog cannot fail visibly). */
 int audit_append(const char *path, const struct lvs_audit_rec *r, bool to_syslog);
 

@@ -9,44 +9,160 @@
 
 #include "actions/actions.h"
 #include "actions/args.h"
+#include "share/clock.h"
 
-static const char usage[] =
-	"usage: lvstop ACTION [OPTIONS]\n"
-	"  quiesce|restore   SERVICE -r ADDR[:PORT]\n"
-	"  drain             SERVICE -r ADDR[:PORT] [--wait [--timeout S] [--remove] [--interval S]]\n"
-	"                    [--ignore-inactive]  (done at no active or persistent connection)\n"
-	"  weight            SERVICE -r ADDR[:PORT] N|+N|-N   (or -w N)\n"
-	"  add-service       SERVICE [-s SCHED] [-p [TIMEOUT]] [-M NETMASK] [-b FLAGS] [-o] [--pe NAME]\n"
-	"  edit-service      SERVICE [-s SCHED] [-p [TIMEOUT] | --no-persistent] [-M NETMASK] [-b FLAGS]\n"
-	"                    [-o | --no-ops] [--pe NAME]   (only what is given changes)\n"
-	"  del-service       SERVICE\n"
-	"  add-server        SERVICE -r ADDR[:PORT] [-g|-i|-m] [-w N] [-x N] [-y N]\n"
-	"                    [--tun-type ipip|gue|gre] [--tun-port P] [--tun-nocsum|--tun-csum|--tun-remcsum]\n"
-	"  edit-server       (as add-server: only the options given change)\n"
-	"  del-server        SERVICE -r ADDR[:PORT]\n"
-	"  zero              [SERVICE]\n"
-	"  timeouts          TCP TCPFIN UDP      (seconds; 0 keeps one as it is)\n"
-	"  flush             --yes\n"
-	"  save              [--full]            (ipvsadm -S -n format)\n"
-	"  load              FILE|- [--flush]    (ipvsadm -S format, all or nothing)\n"
-	"  start-daemon      master|backup --mcast-interface IF [--syncid N] [--sync-maxlen N]\n"
-	"                    [--mcast-group ADDR] [--mcast-port N] [--mcast-ttl N]\n"
-	"  stop-daemon       master|backup\n"
+/* Every command: its arguments, one line for the list, and what `lvstop
+ * help COMMAND` adds. The order is the list's. */
+static const struct cmd_help {
+	const char *name, *args, *summary, *detail;
+} commands[] = {
+	{ "quiesce", "SERVICE -r ADDR[:PORT]",
+	  "weight 0 for a real server, its weight remembered for restore",
+	  "The weight goes to the state file first, then the kernel gets weight 0:\n"
+	  "no new connections, the existing ones continue. Quiescing a quiesced\n"
+	  "server keeps the weight remembered then.\n" },
+	{ "drain", "SERVICE -r ADDR[:PORT] [--wait [--timeout S] [--remove] [--interval S]] [--ignore-inactive]",
+	  "quiesce, then follow the real server's connections down to none",
+	  "--wait polls the active, inactive and persistent connections every\n"
+	  "--interval S (default 1) with the rate and an ETA, until none is left;\n"
+	  "--timeout S gives up (exit 3, the server stays at weight 0); --remove\n"
+	  "deletes the real server once drained; --ignore-inactive is done when no\n"
+	  "active or persistent connection is left (TIME_WAIT lasts 2 minutes).\n" },
+	{ "restore", "SERVICE -r ADDR[:PORT]",
+	  "give a quiesced or drained real server its remembered weight back",
+	  "Refused when nothing is remembered (set a weight with `lvstop weight`).\n" },
+	{ "weight", "SERVICE -r ADDR[:PORT] N|+N|-N",
+	  "set a real server's weight, or change it by N (also -w N)",
+	  "A relative change stops at 0 and 2147483647.\n" },
+	{ "add-service", "SERVICE [-s SCHED] [-p [TIMEOUT]] [-M NETMASK] [-b FLAGS] [-o] [--pe NAME]",
+	  "add a virtual service",
+	  "ipvsadm's defaults: scheduler wlc, -p without a value 360 s. Port 0\n"
+	  "(any port) needs -p.\n" },
+	{ "edit-service", "SERVICE [-s SCHED] [-p [TIMEOUT] | --no-persistent] [-M NETMASK] [-b FLAGS] [-o | --no-ops] [--pe NAME]",
+	  "change the given settings of a virtual service",
+	  "Only what is given changes; --no-persistent and --no-ops turn\n"
+	  "persistence and one-packet scheduling off.\n" },
+	{ "del-service", "SERVICE",
+	  "delete a virtual service with its real servers", "" },
+	{ "add-server", "SERVICE -r ADDR[:PORT] [-g|-i|-m] [-w N] [-x N] [-y N] [--tun-type ipip|gue|gre] [--tun-port P] [--tun-nocsum|--tun-csum|--tun-remcsum]",
+	  "add a real server to a virtual service",
+	  "ipvsadm's defaults: direct routing (-g), weight 1, the service's port.\n"
+	  "Direct routing and tunnelling keep the service's port; a real server of\n"
+	  "the other address family must be tunnelled (-i); --tun-* go with -i.\n" },
+	{ "edit-server", "SERVICE -r ADDR[:PORT] [-g|-i|-m] [-w N] [-x N] [-y N] [--tun-type ipip|gue|gre] [--tun-port P] [--tun-nocsum|--tun-csum|--tun-remcsum]",
+	  "change the given settings of a real server",
+	  "Only what is given changes.\n" },
+	{ "del-server", "SERVICE -r ADDR[:PORT]",
+	  "delete a real server", "" },
+	{ "zero", "[SERVICE]",
+	  "zero the counters of one virtual service, or of all",
+	  "Cannot be undone.\n" },
+	{ "timeouts", "TCP TCPFIN UDP",
+	  "set the tcp, tcpfin and udp timeouts in seconds (0 keeps one as it is)", "" },
+	{ "flush", "--yes",
+	  "delete every virtual service and real server", "" },
+	{ "save", "[--full]",
+	  "print the table as ipvsadm -S -n does (--full: with -x/-y)", "" },
+	{ "load", "FILE|- [--flush]",
+	  "apply an ipvsadm -S rule file as one transaction",
+	  "Every line is checked against the table as it will be before anything\n"
+	  "is sent; a step the kernel refuses undoes the steps before it.\n"
+	  "--flush empties the table first, inside the same transaction.\n" },
+	{ "start-daemon", "master|backup --mcast-interface IF [--syncid N] [--sync-maxlen N] [--mcast-group ADDR] [--mcast-port N] [--mcast-ttl N]",
+	  "start a connection sync daemon", "" },
+	{ "stop-daemon", "master|backup",
+	  "stop a connection sync daemon", "" },
+	{ "help", "[COMMAND]",
+	  "list the commands, or describe one", "" },
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char common[] =
 	"SERVICE: -t|-u|--sctp-service ADDR:PORT, or -f MARK [-6]; IPv6 as [ADDR]:PORT\n"
 	"global: --state-file PATH, --audit-log PATH, --no-syslog\n"
 	"exit: 0 done, 1 failed (table unchanged), 2 bad arguments, 3 drain timed out\n";
+
+static const struct cmd_help *find_help(const char *word)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i].name, word))
+			return &commands[i];
+	return NULL;
+}
+
+void actions_cli_list(FILE *f)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
+}
+
+int actions_cli_help(FILE *f, const char *command)
+{
+	const struct cmd_help *h = find_help(command);
+	if (!h)
+		return -ENOENT;
+	fprintf(f, "usage: lvstop %s %s\n%s.\n%s", h->name, h->args, h->summary, h->detail);
+	if (strcmp(h->name, "help"))
+		fputs(common, f);
+	return 0;
+}
+
+size_t actions_cli_names(const char **names, size_t max)
+{
+	for (size_t i = 0; i < N_COMMANDS && i < max; i++)
+		names[i] = commands[i].name;
+	return N_COMMANDS;
+}
+
+/* Edit distance (insert, delete, substitute, swap of neighbours), capped. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 63 || lb > 63)
+		return 64;
+	size_t d[64][64];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < c)
+				c = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < c)
+				c = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < c)
+				c = d[i - 2][j - 2] + 1;
+			d[i][j] = c;
+		}
+	return d[la][lb];
+}
+
+const char *actions_cli_suggest(const char *word, bool *close)
+{
+	const char *best = NULL;
+	size_t best_d = 0;
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const char *n = commands[i].name;
+		size_t d = distance(word, n);
+		/* A command the word starts, or that starts the word, is near. */
+		if (*word && (!strncmp(n, word, strlen(word)) || !strncmp(word, n, strlen(n))))
+			d = d < 1 ? d : 1;
+		if (!best || d < best_d) {
+			best = n;
+			best_d = d;
+		}
+	}
+	if (close)
+		*close = best_d <= 2 || best_d * 3 <= strlen(best);
+	return best;
+}
 
 bool actions_cli_is_command(const char *word)
 {
 	enum lvs_act act;
 	return word && word[0] != '-' && args_act_from_word(word, &act) == 0;
-}
-
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void sleep_s(double s)
@@ -67,7 +183,7 @@ static int drain_wait(lvs_actions *a, const struct lvs_args *g)
 {
 	struct lvs_service svc;
 	struct lvs_dest d;
-	double start = now_mono();
+	double start = clock_mono_s();
 	int r;
 
 	r = actions_resolve(a, &g->svc, &g->dest, g->given & LVS_ARG_DEST_PORT, &svc, &d);
@@ -96,8 +212,8 @@ static int drain_wait(lvs_actions *a, const struct lvs_args *g)
 			printf(", falling %.2f/s, ETA %.0f s", p.rate, p.eta);
 		printf("\n");
 		fflush(stdout);
-		if (g->has_wait_timeout && now_mono() - start + g->interval > g->wait_timeout) {
-			double left = g->wait_timeout - (now_mono() - start);
+		if (g->has_wait_timeout && clock_mono_s() - start + g->interval > g->wait_timeout) {
+			double left = g->wait_timeout - (clock_mono_s() - start);
 			if (left > 0)
 				sleep_s(left);
 			r = actions_drain_poll(a, &svc, &d, &p);
@@ -128,7 +244,7 @@ int actions_cli_main(int argc, char **argv)
 	/* Global options out first, so the action's parser sees only its own. */
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
+			actions_cli_help(stdout, argv[0]);
 			free(rest);
 			return LVS_EXIT_OK;
 		}

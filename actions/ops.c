@@ -11,6 +11,7 @@
 #include "collector/ipvs_nl.h"
 #include "collector/names.h"
 #include "collector/snapshot.h"
+#include "share/vec.h"
 
 char *lvs_svc_text(const struct lvs_service *svc, char *buf, size_t len)
 {
@@ -211,14 +212,8 @@ struct inv_list {
 
 static int inv_push(struct inv_list *l, const struct lvs_op *op)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		struct lvs_op *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (vec_grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v), 4) < 0)
+		return -ENOMEM;
 	l->v[l->n++] = *op;
 	return 0;
 }

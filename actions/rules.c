@@ -9,6 +9,7 @@
 #include <linux/ip_vs.h>
 
 #include "collector/names.h"
+#include "share/vec.h"
 
 /* ------------------------------------------------------------------------
  * Order. libipvs sorts with qsort and comparators that subtract unsigned
@@ -294,16 +295,10 @@ int rules_parse(const char *text, struct rules_line **out, size_t *n_out, char *
 				 lineno, argv[0]);
 			goto inval;
 		}
-		if (n == cap) {
-			size_t c = cap ? cap * 2 : 16;
-			struct rules_line *nv = realloc(v, c * sizeof(*nv));
-			if (!nv) {
-				free(v);
-				snprintf(err, errlen, "out of memory");
-				return -ENOMEM;
-			}
-			v = nv;
-			cap = c;
+		if (vec_grow((void **)&v, &cap, n + 1, sizeof(*v), 16) < 0) {
+			free(v);
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
 		}
 		if (args_parse(argc, argv, &v[n].args, e, sizeof(e)) < 0) {
 			snprintf(err, errlen, "line %d: %s", lineno, e);

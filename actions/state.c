@@ -9,6 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "actions/dirs.h"
+#include "share/buf.h"
+#include "share/file.h"
+#include "share/vec.h"
+
+#define LVS_STATE_FILE_MAX (64u << 20) /* a state file of 64 MiB is not ours */
+#define LVS_STATE_FILE_MAX_TEXT "64 MiB"
+
 const char *state_default_path(void)
 {
 	const char *p = getenv(LVS_STATE_ENV);
@@ -36,14 +44,8 @@ int state_put(struct lvs_state *st, const struct lvs_state_entry *e)
 		*old = *e;
 		return 0;
 	}
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 8;
-		struct lvs_state_entry *v = realloc(st->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		st->v = v;
-		st->cap = cap;
-	}
+	if (vec_grow((void **)&st->v, &st->cap, st->n + 1, sizeof(*st->v), 8) < 0)
+		return -ENOMEM;
 	st->v[st->n++] = *e;
 	return 0;
 }
@@ -59,59 +61,25 @@ bool state_remove(struct lvs_state *st, const char *service, const char *server)
 	return true;
 }
 
-static int read_file(const char *path, char **out)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	if (!f)
-		return -errno;
-	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		size_t r = fread(buf + len, 1, cap - len, f);
-		len += r;
-		if (r == 0)
-			break;
-	}
-	int e = ferror(f) ? -EIO : 0;
-	fclose(f);
-	if (e) {
-		free(buf);
-		return e;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
-}
-
 int state_load(struct lvs_state *st, const char *path, char *err, size_t errlen)
 {
-	char *text = NULL;
+	struct lvs_buf text = LVS_BUF_INIT;
 	int r;
 
 	st->n = 0;
-	r = read_file(path, &text);
+	r = file_read(path, LVS_STATE_FILE_MAX, &text);
 	if (r == -ENOENT)
 		return 0;
 	if (r) {
-		snprintf(err, errlen, "state file %s: %s", path, strerror(-r));
+		snprintf(err, errlen, "state file %s: %s", path,
+			 r == -EFBIG ? "larger than " LVS_STATE_FILE_MAX_TEXT " (not a state file)" : strerror(-r));
 		return r;
 	}
 	json_tokener *tok = json_tokener_new();
-	json_object *root = tok ? json_tokener_parse_ex(tok, text, (int)strlen(text)) : NULL;
+	json_object *root = tok ? json_tokener_parse_ex(tok, text.p, (int)text.len) : NULL;
 	bool complete = tok && json_tokener_get_error(tok) == json_tokener_success;
 	json_tokener_free(tok);
-	free(text);
+	buf_free(&text);
 	json_object *servers;
 	r = -EINVAL;
 	if (!root || !complete) {
@@ -203,7 +171,7 @@ done:
 
 int state_save(const struct lvs_state *st, const char *path, char *err, size_t errlen)
 {
-	char tmp[4096], dir[4096];
+	char tmp[4096];
 	char *text = render(st);
 	int fd = -1, r = 0;
 
@@ -216,15 +184,8 @@ int state_save(const struct lvs_state *st, const char *path, char *err, size_t e
 		snprintf(err, errlen, "state file %s: path too long", path);
 		return -ENAMETOOLONG;
 	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			r = -errno;
-			goto fail;
-		}
-	}
+	if ((r = dirs_make_for(path, 0755, 0755, NULL, 0)) < 0)
+		goto fail;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		r = -errno;

@@ -41,8 +41,8 @@ const char *state_default_path(void);
  * 0; -EINVAL (not our JSON: err names the file and the problem), or the
  * negative errno of reading it. */
 int state_load(struct lvs_state *st, const char *path, char *err, size_t errlen);
-/* Write st to path atomically, creating the parent directory (one level)
- * when missing. 0 or a negative errno, with err naming the file. */
+/* Write st to path atomically (file 0644), creating its directory 0755
+ * with its parents (0755) when missing. 0 or a negative errno, with err naming the file. */
 int state_save(const struct lvs_state *st, const char *path, char *err, size_t errlen);
 
 /* The entry for a real server, NULL if none. The pointer stays valid until

@@ -1,6 +1,8 @@
-/* lvstop: command-line entry. Parses options and runs one of the modes:
- * the full-screen console (the default), or --once (text or JSON, one
- * frame or -n frames -d seconds apart). */
+/* lvstop: command-line entry. A first word that is not an option names a
+ * command: one of the actions (actions/cli.h), `help [COMMAND]`, or an
+ * unknown one (named, with the nearest command). Otherwise the options run
+ * one of the modes: the full-screen console (the default), or --once (text
+ * or JSON, one frame or -n frames -d seconds apart). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -12,6 +14,7 @@
 #include "actions/cli.h"
 #include "collector/collector.h"
 #include "collector/snapshot.h"
+#include "share/log.h"
 #include "app.h"
 #include "console.h"
 #include "panel_zoom.h"
@@ -40,6 +43,7 @@ static void usage(FILE *f)
 		"              [--no-color] [--replay FILE [--loop]] [--record FILE]\n"
 		"              [--no-conns] [--conn-limit N] [--lvsd URL]\n"
 		"       lvstop --remote URL [URL...] [-d SECONDS] [-n N] [--no-color]\n"
+		"       lvstop COMMAND [ARGS]   (lvstop help COMMAND describes one)\n"
 		"  (no mode)       the full-screen console (q quits, F1 or ? for help)\n"
 		"  --once          print the IPVS table (like ipvsadm -Ln --stats --rate) and exit\n"
 		"  --json          print it as one JSON document per frame (implies --once)\n"
@@ -59,6 +63,41 @@ static void usage(FILE *f)
 		"  --lvsd URL      the lvsd whose rrd history the detail view's zoom reads\n"
 		"                  (default %s)\n"
 		"  -V, --version   print the version\n", LVSD_DEFAULT_URL);
+	fprintf(f, "commands (change the IPVS table; SERVICE is -t|-u|--sctp-service ADDR:PORT\n"
+		   "or -f MARK [-6]):\n");
+	actions_cli_list(f);
+}
+
+/* A word in the command's place that names no command. */
+static int unknown_command(const char *word)
+{
+	char w[96];
+	bool close;
+	const char *near = actions_cli_suggest(word, &close);
+	log_clean(w, sizeof(w), word, strlen(word));
+	if (close)
+		fprintf(stderr, "lvstop: unknown command \"%s\" (did you mean \"%s\"? "
+			"lvstop help lists the commands)\n", w, near);
+	else
+		fprintf(stderr, "lvstop: unknown command \"%s\" (the nearest is \"%s\"; "
+			"lvstop help lists the commands)\n", w, near);
+	return 2;
+}
+
+/* lvstop help [COMMAND] */
+static int help_command(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "lvstop: help takes one command (lvstop help COMMAND)\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "help") || actions_cli_is_command(argv[1]))
+		return actions_cli_help(stdout, argv[1]) ? 2 : 0;
+	return unknown_command(argv[1]);
 }
 
 static int parse_long(const char *opt, const char *s, long min, long max, long *out)
@@ -268,6 +307,10 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && actions_cli_is_command(argv[1]))
 		return actions_cli_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "help"))
+		return help_command(argc - 1, argv + 1);
+	if (argc > 1 && argv[1][0] != '-')
+		return unknown_command(argv[1]); /* the console takes no words */
 	struct main_opts o = { .iterations = 1 };
 	if (parse_args(argc, argv, &o))
 		return 2;

@@ -1,9 +1,11 @@
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/ip_vs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "actions/actions.h"
@@ -706,6 +708,155 @@ static void test_drain(void)
 	CU_ASSERT(rate < 0);
 }
 
+/* ------------------------------------------------------------------------
+ * Files: made with their parents when a change is remembered; nothing left
+ * by a command that changed nothing.
+ * ------------------------------------------------------------------------ */
+
+static int read_fails(void *ctx, struct lvs_snapshot **out)
+{
+	(void)ctx;
+	(void)out;
+	return -EIO;
+}
+
+static bool exists(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0;
+}
+
+static void test_files_left(void)
+{
+	char root[64], st[128], au[128], p[160];
+	struct sim s;
+	struct lvs_writer w;
+	char err[LVS_ERR_MAX];
+	lvs_actions *a;
+	mode_t old = umask(022);
+
+	snprintf(root, sizeof(root), "/tmp/lvstop-files.XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(root));
+	snprintf(st, sizeof(st), "%s/var/lib/lvstop/state.json", root);
+	snprintf(au, sizeof(au), "%s/var/log/lvstop/audit.log", root);
+	snprintf(p, sizeof(p), "%s/var", root);
+	sim_init(&s);
+	w.apply = sim_apply;
+	w.ctx = &s;
+
+	/* The table cannot be read: no directory, no lock file. */
+	struct lvs_actions_opts o = { .state_path = st, .audit_path = au, .no_syslog = true,
+				      .writer = &w, .read = read_fails, .read_ctx = &s };
+	CU_ASSERT_EQUAL_FATAL(actions_open(&a, &o, err, sizeof(err)), 0);
+	struct lvs_service v = tcp("203.0.113.10", 80, "rr");
+	struct lvs_dest d = rs("192.0.2.11", 80, LVS_FWD_MASQ, 1);
+	CU_ASSERT_EQUAL(actions_quiesce(a, &v, &d), -EIO);
+	CU_ASSERT_FALSE(exists(p));
+	actions_close(a);
+
+	/* The table says no (no such service, no weight to restore): the same. */
+	o.read = sim_read;
+	CU_ASSERT_EQUAL_FATAL(actions_open(&a, &o, err, sizeof(err)), 0);
+	struct lvs_service none = tcp("203.0.113.99", 80, "rr");
+	CU_ASSERT_EQUAL(actions_quiesce(a, &none, &d), -ESRCH);
+	CU_ASSERT_EQUAL(actions_restore(a, &v, &d), -ENODATA);
+	CU_ASSERT_FALSE(exists(p));
+	CU_ASSERT_EQUAL(s.calls, 0);
+
+	/* A quiesce is remembered: the state directory with its parents, the
+	 * state file and its lock, the audit log with its own directory. */
+	CU_ASSERT_EQUAL(actions_quiesce(a, &v, &d), 0);
+	CU_ASSERT_TRUE(exists(st));
+	snprintf(p, sizeof(p), "%s.lock", st);
+	CU_ASSERT_TRUE(exists(p));
+	CU_ASSERT_TRUE(exists(au));
+	struct stat sb;
+	snprintf(p, sizeof(p), "%s/var/lib/lvstop", root);
+	CU_ASSERT(stat(p, &sb) == 0 && (sb.st_mode & 0777) == 0755);
+	snprintf(p, sizeof(p), "%s/var/log/lvstop", root);
+	CU_ASSERT(stat(p, &sb) == 0 && (sb.st_mode & 0777) == 0750);
+	CU_ASSERT(stat(au, &sb) == 0 && (sb.st_mode & 0777) == 0640);
+	CU_ASSERT(stat(st, &sb) == 0 && (sb.st_mode & 0777) == 0644);
+	CU_ASSERT_EQUAL(actions_restore(a, &v, &d), 0);
+	actions_close(a);
+
+	/* The real kernel path on this host: whatever the kernel answers (no
+	 * ip_vs, no such service), a quiesce that changed nothing leaves
+	 * nothing in a fresh place. */
+	snprintf(st, sizeof(st), "%s/fresh/lib/state.json", root);
+	snprintf(au, sizeof(au), "%s/fresh/log/audit.log", root);
+	struct lvs_actions_opts k = { .state_path = st, .audit_path = au, .no_syslog = true };
+	CU_ASSERT_EQUAL_FATAL(actions_open(&a, &k, err, sizeof(err)), 0);
+	struct lvs_service tv = tcp("192.0.2.1", 80, "wlc");
+	struct lvs_dest td = rs("10.0.0.1", 80, LVS_FWD_ROUTE, 1);
+	CU_ASSERT(actions_quiesce(a, &tv, &td) < 0);
+	CU_ASSERT(actions_error(a)[0] != '\0');
+	snprintf(p, sizeof(p), "%s/fresh", root);
+	CU_ASSERT_FALSE(exists(p));
+	actions_close(a);
+
+	snprintf(p, sizeof(p), "rm -rf '%s'", root);
+	CU_ASSERT_EQUAL(system(p), 0);
+	umask(old);
+}
+
+/* Field errors come before the table is read (so without IPVS too). */
+static int reads;
+static int read_counted(void *ctx, struct lvs_snapshot **out)
+{
+	reads++;
+	return sim_read(ctx, out);
+}
+
+static void test_fields_before_table(void)
+{
+	static const char *const lines[] = {
+		"add-server -t 203.0.113.10:80 -r 192.0.2.13 --tun-type gue",
+		"add-server -t 203.0.113.20:80 -r 192.0.2.76:8080 -g",
+		"add-service -t 203.0.113.50:0",
+		"add-server -t 203.0.113.10:80 -r [2001:db8::13]:80",
+		"edit-server -t 203.0.113.20:80 -r 192.0.2.75:8080 -g",
+	};
+	struct sim s;
+	struct lvs_writer w;
+	char err[LVS_ERR_MAX];
+	lvs_actions *a;
+
+	sim_init(&s);
+	w.apply = sim_apply;
+	w.ctx = &s;
+	struct lvs_actions_opts o = { .state_path = state_path, .audit_path = audit_path, .no_syslog = true,
+				      .writer = &w, .read = read_counted, .read_ctx = &s };
+	CU_ASSERT_EQUAL_FATAL(actions_open(&a, &o, err, sizeof(err)), 0);
+	reads = 0;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char buf[256], *argv[32];
+		struct lvs_args g;
+		snprintf(buf, sizeof(buf), "%s", lines[i]);
+		int argc = args_split(buf, argv, 32);
+		CU_ASSERT_EQUAL_FATAL(args_parse(argc, argv, &g, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(actions_run(a, &g, NULL), -EINVAL);
+		CU_ASSERT(actions_error(a)[0] != '\0');
+	}
+	/* The typed entry points likewise. */
+	struct lvs_service v = tcp("203.0.113.20", 80, "wrr");
+	struct lvs_dest d = rs("192.0.2.76", 8080, LVS_FWD_ROUTE, 1);
+	CU_ASSERT_EQUAL(actions_add_server(a, &v, &d), -EINVAL);
+	struct lvs_dest old = rs("192.0.2.75", 80, LVS_FWD_ROUTE, 3);
+	CU_ASSERT_EQUAL(actions_edit_server(a, &v, &old, &d), -EINVAL);
+	struct lvs_service z = tcp("203.0.113.50", 0, "rr");
+	CU_ASSERT_EQUAL(actions_add_service(a, &z), -EINVAL);
+	CU_ASSERT_EQUAL(actions_edit_service(a, &v, &z), -EINVAL);
+	/* A rule file: the field error of line 3 before line 1's missing service. */
+	CU_ASSERT_EQUAL(actions_load(a, "-a -t 203.0.113.99:80 -r 192.0.2.1:80 -m -w 1\n"
+				     "-A -t 203.0.113.51:80 -s rr\n"
+				     "-a -t 203.0.113.51:80 -r 192.0.2.1:81 -g -w 1\n", false), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(actions_error(a), "rules: line 3: real server port"));
+	CU_ASSERT_EQUAL(reads, 0);
+	CU_ASSERT_EQUAL(s.calls, 0);
+	actions_close(a);
+}
+
 int register_actions(void)
 {
 	CU_pSuite s = CU_add_suite("actions", suite_init, suite_clean);
@@ -719,7 +870,9 @@ int register_actions(void)
 	    !CU_add_test(s, "edit-service turns settings off", test_edit_service_turn_off) ||
 	    !CU_add_test(s, "load: transactional, audited", test_load_and_audit) ||
 	    !CU_add_test(s, "state shared by two processes", test_shared_state) ||
-	    !CU_add_test(s, "drain and its estimate", test_drain))
+	    !CU_add_test(s, "drain and its estimate", test_drain) ||
+	    !CU_add_test(s, "files made, and none left by no change", test_files_left) ||
+	    !CU_add_test(s, "field errors before the table", test_fields_before_table))
 		return -1;
 	return 0;
 }

@@ -1,5 +1,7 @@
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
 #include <linux/ip_vs.h>
 #include <string.h>
 
@@ -114,17 +116,17 @@ static void test_malformed(void)
 	static const struct {
 		const char *line, *want;
 	} cases[] = {
-		{ "add-service -t 203.0.113.300:80", "service address: '203.0.113.300' is not an IPv4 address" },
-		{ "add-service -t 203.0.113.5:70000", "service address port: 70000 is out of range" },
-		{ "add-service -t 203.0.113.5:", "service address port: '' is not a number" },
+		{ "add-service -t 203.0.113.300:80", "service address: '203.0.113.300:80' is not a numeric IPv4 or IPv6 address" },
+		{ "add-service -t 203.0.113.5:70000", "service address: '203.0.113.5:70000': the port must be a number 0..65535" },
+		{ "add-service -t 203.0.113.5:", "service address: '203.0.113.5:': the port must be a number 0..65535" },
 		{ "add-service -t 2001:db8::1:80", "write an IPv6 address in brackets" },
 		{ "add-service -t [2001:db8::1:80", "has no closing ']'" },
 		{ "add-service -t [2001:db8::1]x", "text after ']'" },
-		{ "add-service -t [192.0.2.1]:80", "'192.0.2.1' is not an IPv6 address" },
+		{ "add-service -t [192.0.2.1]:80", "'[192.0.2.1]:80' is not an IPv6 address (write IPv4 without brackets)" },
 		{ "add-service -t www.example.org:80", "names are not resolved" },
 		{ "add-service -f 0", "firewall mark: 0 is out of range" },
 		{ "add-service -f 4294967296", "firewall mark: 4294967296 is out of range" },
-		{ "add-service -f -1", "firewall mark: '-1' is not a number" },
+		{ "add-service -f -1", "firewall mark: -1 is negative: must be 1 or more" },
 		{ "add-service -t 203.0.113.5:80 -s best", "scheduler: 'best' is not an IPVS scheduler" },
 		{ "edit-service -t 203.0.113.5:80 -p --no-persistent", "-p and --no-persistent exclude each other" },
 		{ "edit-service -t 203.0.113.5:80 --no-persistent -M 255.255.0.0", "-M goes with a persistent service" },
@@ -155,7 +157,7 @@ static void test_malformed(void)
 		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1 -i --tun-type vxlan", "'vxlan' is not one of ipip, gue, gre" },
 		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1 -i --tun-port 0", "tunnel port (--tun-port): 0 is out of range" },
 		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1 -i --tun-csum --tun-nocsum", "exclude each other" },
-		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1:99999", "real server port: 99999 is out of range" },
+		{ "add-server -t 203.0.113.5:80 -r 192.0.2.1:99999", "real server: '192.0.2.1:99999': the port must be a number 0..65535" },
 		{ "weight -t 203.0.113.5:80 -r 192.0.2.1", "weight: missing" },
 		{ "weight -t 203.0.113.5:80 -r 192.0.2.1 +x", "weight: 'x' is not a number" },
 		{ "weight -t 203.0.113.5:80 -r 192.0.2.1 3 4", "give the new weight once" },
@@ -254,6 +256,83 @@ static void test_words(void)
 	CU_ASSERT_FALSE(args_sched_known("twos"));
 }
 
+/* The whole-object checks a command can have without the table. */
+static void test_given(void)
+{
+	static const struct {
+		const char *line, *want; /* want NULL: accepted */
+	} cases[] = {
+		{ "add-server -t 192.0.2.1:80 -r 10.0.0.1 --tun-type gue", "tunnel options (--tun-*) need tunnelling (-i)" },
+		{ "add-server -t 192.0.2.1:80 -r 10.0.0.1 -i --tun-type gue", "GUE needs a port" },
+		{ "add-server -t 192.0.2.1:80 -r 10.0.0.1 -i --tun-type gue --tun-port 6080", NULL },
+		{ "add-server -t 192.0.2.1:80 -r 10.0.0.1:8080 -g", "keep the service's port (80), not 8080" },
+		{ "add-server -t 192.0.2.1:80 -r 10.0.0.1:8080", "keep the service's port (80), not 8080" },
+		{ "add-server -t 192.0.2.1:80 -r 10.0.0.1:8080 -i", "keep the service's port (80), not 8080" },
+		{ "add-server -t 192.0.2.1:80 -r 10.0.0.1:8080 -m", NULL },
+		{ "add-server -f 7 -r 10.0.0.1:8080 -g", NULL }, /* a mark has no port to keep */
+		{ "edit-server -t 192.0.2.1:80 -r 10.0.0.1:8080 -g", "keep the service's port (80), not 8080" },
+		{ "edit-server -t 192.0.2.1:80 -r 10.0.0.1:8080 -w 3", NULL }, /* its method is the table's */
+		{ "add-service -t 192.0.2.1:0", "port 0 (any port) needs a persistent service (-p)" },
+		{ "add-service -t 192.0.2.1:0 -p", NULL },
+		{ "add-service -t 192.0.2.1", "port 0 (any port) needs a persistent service (-p)" },
+		{ "edit-service -t 192.0.2.1:0 -s rr", NULL }, /* persistence is the table's */
+		{ "add-server -t 192.0.2.1:80 -r [2001:db8::1]:80", "another address family than the service must use tunnelling" },
+		{ "add-server -t 192.0.2.1:80 -r [2001:db8::1]:80 -m", "another address family than the service must use tunnelling" },
+		{ "add-server -t 192.0.2.1:80 -r [2001:db8::1]:80 -i", NULL },
+		{ "edit-server -t 192.0.2.1:80 -r [2001:db8::1]:80 -m", "another address family than the service must use tunnelling" },
+		{ "add-server -f 7 -6 -r 10.0.0.1 -g", "another address family than the service must use tunnelling" },
+		{ "add-server -t 192.0.2.1:80 -r 10.0.0.1 -x 0 -y 5", "a lower threshold (5) needs an upper one" },
+		{ "quiesce -t 192.0.2.1:80 -r 10.0.0.1:8080", NULL },
+		{ "del-server -t 192.0.2.1:80 -r [2001:db8::1]:80", NULL },
+	};
+	struct lvs_args g;
+	char err[LVS_ERR_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		CU_ASSERT_EQUAL_FATAL(parse(cases[i].line, &g, err, sizeof(err)), 0);
+		int r = args_check_given(&g, err, sizeof(err));
+		bool ok = cases[i].want ? r == -EINVAL && strstr(err, cases[i].want) : r == 0;
+		if (!ok)
+			fprintf(stderr, "\n  '%s': r=%d err='%s' (wanted '%s')\n", cases[i].line, r, err,
+				cases[i].want ? cases[i].want : "accepted");
+		CU_ASSERT_TRUE(ok);
+	}
+}
+
+/* Negative numbers are named as such, with the bound. */
+static void test_negative(void)
+{
+	static const struct {
+		const char *line, *want;
+	} cases[] = {
+		{ "timeouts -1 0 0", "tcp timeout: -1 is negative: must be 0 or more (seconds: 0..2678400)" },
+		{ "timeouts 0 -20 0", "tcpfin timeout: -20 is negative: must be 0 or more" },
+		{ "timeouts 0 0 -6", "udp timeout: -6 is negative: must be 0 or more" },
+		{ "add-server -t 192.0.2.1:80 -r 10.0.0.1 -w -5", "weight: -5 is negative: must be 0 or more (a weight: 0..2147483647)" },
+		{ "add-server -t 192.0.2.1:80 -r 10.0.0.1 -x -5", "upper threshold (-x): -5 is negative: must be 0 or more" },
+		{ "add-service -f -3", "firewall mark: -3 is negative: must be 1 or more" },
+		{ "drain -t 192.0.2.1:80 -r 10.0.0.1 --wait --timeout -5", "drain timeout (--timeout): -5 is negative: must be 1 or more" },
+		{ "add-server -t 192.0.2.1:80 -r 10.0.0.1 -w -x", "weight: '-x' is not a number" },
+	};
+	struct lvs_args g;
+	char err[LVS_ERR_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		int r = parse(cases[i].line, &g, err, sizeof(err));
+		if (r != -EINVAL || !strstr(err, cases[i].want))
+			fprintf(stderr, "\n  '%s': r=%d err='%s' (wanted '%s')\n", cases[i].line, r, err,
+				cases[i].want);
+		CU_ASSERT_EQUAL(r, -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].want));
+	}
+	/* A relative weight is not a negative one. */
+	CU_ASSERT_EQUAL(parse("weight -t 192.0.2.1:80 -r 10.0.0.1 -5", &g, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(g.weight_relative);
+	CU_ASSERT_EQUAL(g.weight_delta, -5);
+}
+
 int register_args(void)
 {
 	CU_pSuite s = CU_add_suite("args", NULL, NULL);
@@ -261,7 +340,9 @@ int register_args(void)
 	    !CU_add_test(s, "real server forms", test_server_forms) ||
 	    !CU_add_test(s, "malformed commands", test_malformed) ||
 	    !CU_add_test(s, "whole-object checks", test_checks) ||
-	    !CU_add_test(s, "command words", test_words))
+	    !CU_add_test(s, "command words", test_words) ||
+	    !CU_add_test(s, "whole-object checks without the table", test_given) ||
+	    !CU_add_test(s, "negative numbers", test_negative))
 		return -1;
 	return 0;
 }

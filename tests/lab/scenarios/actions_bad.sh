@@ -72,16 +72,18 @@ no real server 192.0.2.99:80|del-server -t 203.0.113.10:80 -r 192.0.2.99
 no real server 192.0.2.99:80|quiesce -t 203.0.113.10:80 -r 192.0.2.99
 no virtual service UDP 203.0.113.10:54|del-service -u 203.0.113.10:54
 no virtual service FWM 6|zero -f 6
-service address: '203.0.113.300' is not an IPv4 address|add-service -t 203.0.113.300:80
-service address port: 70000 is out of range|add-service -t 203.0.113.50:70000
-service address port: 'http' is not a number|add-service -t 203.0.113.50:http
+service address: '203.0.113.300:80' is not a numeric IPv4 or IPv6 address|add-service -t 203.0.113.300:80
+service address: '203.0.113.50:70000': the port must be a number 0..65535|add-service -t 203.0.113.50:70000
+service address: '203.0.113.50:http': the port must be a number 0..65535|add-service -t 203.0.113.50:http
 write an IPv6 address in brackets|add-service -t 2001:db8::1:80
-'2001:db8::zz' is not an IPv6 address|add-service -t [2001:db8::zz]:80
+'[2001:db8::zz]:80' is not an IPv6 address|add-service -t [2001:db8::zz]:80
 firewall mark: '0x10' is not a number|add-service -f 0x10
 firewall mark: 0 is out of range|add-service -f 0
 weight: 'ten' is not a number|add-server -t 203.0.113.10:80 -r 192.0.2.13 -w ten
 weight: 2147483648 is out of range|add-server -t 203.0.113.10:80 -r 192.0.2.13 -w 2147483648
-weight: '-1' is not a number|add-server -t 203.0.113.10:80 -r 192.0.2.13 -w -1
+weight: -1 is negative: must be 0 or more|add-server -t 203.0.113.10:80 -r 192.0.2.13 -w -1
+tcp timeout: -1 is negative: must be 0 or more|timeouts -1 0 0
+tunnel options (--tun-*) need tunnelling (-i)|add-server -t 203.0.113.10:80 -r 192.0.2.13 --tun-type gue --tun-port 6080
 scheduler: 'fastest' is not an IPVS scheduler|add-service -t 203.0.113.50:80 -s fastest
 -g, -i and -m exclude each other|add-server -t 203.0.113.10:80 -r 192.0.2.13 -g -m
 tunnel options (--tun-*) need tunnelling|add-server -t 203.0.113.10:80 -r 192.0.2.13 -m --tun-type gue
