@@ -1,0 +1,248 @@
+#include "diff_cmd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "collector/declared/declared.h"
+#include "collector/declared/drift.h"
+#include "collector/names.h"
+#include "collector/snapshot.h"
+#include "collector/source.h"
+
+#define EXIT_MATCH 0
+#define EXIT_DRIFT 1
+#define EXIT_BAD 2
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lvstop diff [--keepalived FILE | --lvs-cf FILE] [--replay FILE] [--json]\n"
+		"  Compare the kernel's IPVS table with the declared one. Without a file,\n"
+		"  reads %s, else %s.\n"
+		"  --keepalived FILE  keepalived.conf (include files are followed)\n"
+		"  --lvs-cf FILE      piranha's lvs.cf\n"
+		"  --replay FILE      compare a recording's first snapshot instead of the kernel\n"
+		"  --json             {\"source\", \"messages\", \"drift\"} instead of text\n"
+		"  exit: 0 the kernel matches, 1 it drifts, 2 a bad file or arguments\n",
+		LVS_DECL_KEEPALIVED_PATH, LVS_DECL_LVSCF_PATH);
+}
+
+/* A file name from the command line or a glob: printable on a terminal. */
+static const char *safe(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+	for (; s && *s && o + 1 < len; s++)
+		buf[o++] = (unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f ? '?' : *s;
+	buf[o] = 0;
+	return buf;
+}
+
+static void print_messages(const struct lvs_declared *d)
+{
+	char f[256];
+	for (size_t i = 0; i < d->n_msgs; i++) {
+		const struct lvs_decl_msg *m = &d->msgs[i];
+		fprintf(stderr, "lvstop: %s:%d: %s: %s\n", safe(m->file ? m->file : d->path, f, sizeof(f)),
+			m->line, m->severity == LVS_DECL_ERROR ? "error" : "warning", m->text);
+	}
+}
+
+static void print_text(const struct lvs_declared *d, const struct lvs_drift *dr)
+{
+	char f[256], st[96], dt[64];
+	printf("declared: %s (%s): %zu services\n", safe(d->path, f, sizeof(f)),
+	       declared_kind_name(d->kind), d->n_services);
+	if (!dr->n) {
+		printf("the kernel matches the declared table\n");
+		return;
+	}
+	const struct lvs_service *last = NULL;
+	for (size_t i = 0; i < dr->n; i++) {
+		const struct lvs_drift_item *it = &dr->items[i];
+		if (!last || !lvs_service_same(last, &it->svc)) {
+			printf("%s\n", lvs_svc_text(&it->svc, st, sizeof(st)));
+			last = &it->svc;
+		}
+		printf("  %s%s  %s", it->has_dest ? "-> " : "", it->has_dest
+		       ? lvs_dest_text(&it->dest, dt, sizeof(dt)) : "(service)",
+		       drift_kind_name(it->kind));
+		if (it->field[0])
+			printf(": %s declared %s, kernel %s", it->field, it->declared, it->kernel);
+		if (it->reason[0])
+			printf(" (%s)", it->reason);
+		if (it->file)
+			printf("  [%s:%d]", safe(it->file, f, sizeof(f)), it->line);
+		printf("\n");
+	}
+	printf("%zu difference%s\n", dr->n, dr->n == 1 ? "" : "s");
+}
+
+static int add_str(json_object *o, const char *k, const char *v)
+{
+	json_object *s = v ? json_object_new_string(v) : NULL;
+	if (v && !s)
+		return -ENOMEM;
+	return json_object_object_add(o, k, s) ? -ENOMEM : 0;
+}
+
+static int print_json(const struct lvs_declared *d, const struct lvs_drift *dr)
+{
+	char st[96], dt[64];
+	json_object *root = json_object_new_object(), *src = json_object_new_object(),
+		    *msgs = json_object_new_array(), *items = json_object_new_array();
+	int rc = -ENOMEM;
+	if (!root || !src || !msgs || !items) {
+		json_object_put(src);
+		json_object_put(msgs);
+		json_object_put(items);
+		goto out;
+	}
+	json_object_object_add(root, "source", src);
+	json_object_object_add(root, "messages", msgs);
+	json_object_object_add(root, "drift", items);
+	if (add_str(src, "kind", declared_kind_name(d->kind)) || add_str(src, "path", d->path) ||
+	    json_object_object_add(src, "services", json_object_new_int64((int64_t)d->n_services)))
+		goto out;
+	for (size_t i = 0; i < d->n_msgs; i++) {
+		json_object *m = json_object_new_object();
+		if (!m || json_object_array_add(msgs, m)) {
+			json_object_put(m);
+			goto out;
+		}
+		if (add_str(m, "severity", d->msgs[i].severity == LVS_DECL_ERROR ? "error" : "warning") ||
+		    add_str(m, "file", d->msgs[i].file) ||
+		    json_object_object_add(m, "line", json_object_new_int(d->msgs[i].line)) ||
+		    add_str(m, "message", d->msgs[i].text))
+			goto out;
+	}
+	for (size_t i = 0; i < dr->n; i++) {
+		const struct lvs_drift_item *it = &dr->items[i];
+		json_object *o = json_object_new_object();
+		if (!o || json_object_array_add(items, o)) {
+			json_object_put(o);
+			goto out;
+		}
+		if (add_str(o, "kind", drift_kind_name(it->kind)) ||
+		    add_str(o, "service", lvs_svc_text(&it->svc, st, sizeof(st))) ||
+		    add_str(o, "real_server", it->has_dest ? lvs_dest_text(&it->dest, dt, sizeof(dt))
+							     : NULL) ||
+		    add_str(o, "field", it->field[0] ? it->field : NULL) ||
+		    add_str(o, "declared", it->field[0] ? it->declared : NULL) ||
+		    add_str(o, "kernel", it->field[0] ? it->kernel : NULL) ||
+		    add_str(o, "reason", it->reason[0] ? it->reason : NULL) ||
+		    add_str(o, "file", it->file) ||
+		    json_object_object_add(o, "line", it->file ? json_object_new_int(it->line) : NULL))
+			goto out;
+	}
+	/* json-c escapes control characters; the output is one line. */
+	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	rc = 0;
+out:
+	json_object_put(root);
+	return rc;
+}
+
+int diff_cmd_main(int argc, char **argv)
+{
+	enum { O_KA = 256, O_LVSCF, O_REPLAY, O_JSON };
+	static const struct option opts[] = {
+		{ "keepalived", required_argument, NULL, O_KA },
+		{ "lvs-cf", required_argument, NULL, O_LVSCF },
+		{ "replay", required_argument, NULL, O_REPLAY },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *path = NULL, *replay = NULL;
+	enum lvs_decl_kind kind = 0;
+	bool json = false;
+	char msg[512], f[256];
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case O_KA:
+		case O_LVSCF:
+			if (path) {
+				fprintf(stderr, "lvstop: diff: give one of --keepalived and --lvs-cf\n");
+				return EXIT_BAD;
+			}
+			path = optarg;
+			kind = c == O_KA ? LVS_DECL_KEEPALIVED : LVS_DECL_LVSCF;
+			break;
+		case O_REPLAY: replay = optarg; break;
+		case O_JSON: json = true; break;
+		case 'h': usage(stdout); return EXIT_MATCH;
+		default:
+			fprintf(stderr, "lvstop: diff: unknown option \"%s\"\n",
+				safe(argv[optind - 1], f, sizeof(f)));
+			usage(stderr);
+			return EXIT_BAD;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "lvstop: diff: unexpected argument \"%s\"\n",
+			safe(argv[optind], f, sizeof(f)));
+		return EXIT_BAD;
+	}
+	if (!path && !(kind = declared_find_default(&path))) {
+		fprintf(stderr, "lvstop: diff: neither %s nor %s exists; name one with --keepalived "
+			"or --lvs-cf\n", LVS_DECL_KEEPALIVED_PATH, LVS_DECL_LVSCF_PATH);
+		return EXIT_BAD;
+	}
+	struct lvs_declared *d = NULL;
+	int rc = kind == LVS_DECL_KEEPALIVED ? declared_read_keepalived(path, &d, msg, sizeof(msg))
+					     : declared_read_lvscf(path, &d, msg, sizeof(msg));
+	if (rc < 0) {
+		fprintf(stderr, "lvstop: diff: %s\n", safe(msg, f, sizeof(f)));
+		return EXIT_BAD;
+	}
+	if (!json)
+		print_messages(d);
+	if (d->n_errors) {
+		if (json)
+			print_json(d, &(struct lvs_drift){ 0 });
+		fprintf(stderr, "lvstop: diff: %s has %zu error%s: not compared\n",
+			safe(path, f, sizeof(f)), d->n_errors, d->n_errors == 1 ? "" : "s");
+		declared_free(d);
+		return EXIT_BAD;
+	}
+	struct lvs_source *src;
+	if (replay) {
+		src = source_replay_new(replay, false, msg, sizeof(msg));
+	} else {
+		struct lvs_kernel_opts ko = { .read_conns = false };
+		src = source_kernel_new(&ko);
+		snprintf(msg, sizeof(msg), "out of memory");
+	}
+	struct lvs_snapshot *snap = NULL;
+	if (!src || source_poll(src, &snap, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "lvstop: diff: %s\n", safe(msg, f, sizeof(f)));
+		source_free(src);
+		declared_free(d);
+		return EXIT_BAD;
+	}
+	struct lvs_drift dr;
+	rc = drift_compute(d, snap, &dr);
+	if (rc == 0) {
+		if (json)
+			rc = print_json(d, &dr);
+		else
+			print_text(d, &dr);
+	}
+	int code = rc < 0 ? EXIT_BAD : dr.n ? EXIT_DRIFT : EXIT_MATCH;
+	if (rc < 0)
+		fprintf(stderr, "lvstop: diff: out of memory\n");
+	drift_free(&dr);
+	snapshot_unref(snap);
+	source_free(src);
+	declared_free(d);
+	return code;
+}
