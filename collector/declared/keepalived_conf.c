@@ -3,9 +3,10 @@
  * real_server, sorry_server, the checkers' kinds and ports), the VRRP
  * instances' roles and addresses, and the sync daemon. Everything else
  * (global_defs but lvs_sync_daemon, vrrp_script, notification settings)
- * is passed over. Defaults as keepalived applies them: scheduler wlc,
- * method NAT, protocol TCP, weight 1, persistence_timeout without a value
- * 360 s, granularity /32 (/128). */
+ * is passed over. Defaults as keepalived 2.2.7 applies them (checked in
+ * the lab against its log and the kernel): scheduler wlc, method NAT,
+ * protocol UDP (it logs "no protocol set - defaulting to UDP"), weight 1,
+ * persistence_timeout without a value 360 s, granularity /32 (/128). */
 #include "collector/declared/declared.h"
 
 #include <arpa/inet.h>
@@ -242,8 +243,9 @@ static int read_vs_body(struct kctx *k, const struct conf_node *vs, struct lvs_d
 	unsigned long v;
 
 	snprintf(svc->s.sched, sizeof(svc->s.sched), "wlc");
+	bool proto_set = false;
 	if (!svc->s.fwmark)
-		svc->s.protocol = IPPROTO_TCP;
+		svc->s.protocol = IPPROTO_UDP;
 	/* inhibit_on_failure at the service level is the default for its
 	 * real servers: read it first. */
 	for (size_t i = 0; i < vs->n_children; i++)
@@ -278,6 +280,7 @@ static int read_vs_body(struct kctx *k, const struct conf_node *vs, struct lvs_d
 					 arg(c, 0) ? arg(c, 0) : "");
 			else if (!svc->s.fwmark)
 				svc->s.protocol = (uint16_t)p;
+			proto_set = true;
 		} else if (key_is(c, "persistence_timeout")) {
 			if (!arg(c, 0)) {
 				v = DEFAULT_PERSISTENCE;
@@ -331,6 +334,12 @@ static int read_vs_body(struct kctx *k, const struct conf_node *vs, struct lvs_d
 				 "unknown keyword \"%s\" in virtual_server (ignored)", c->key);
 		}
 	}
+	if (!proto_set && !svc->s.fwmark)
+		decl_msg(d, LVS_DECL_WARNING, vs->file, vs->line,
+			 "virtual_server %s%s%s has no protocol: keepalived makes it a UDP "
+			 "service; write \"protocol TCP\" if TCP was meant",
+			 arg(vs, 0) ? arg(vs, 0) : "", arg(vs, 1) ? " " : "",
+			 arg(vs, 1) ? arg(vs, 1) : "");
 	if ((svc->s.flags & IP_VS_SVC_F_PERSISTENT) && !svc->s.netmask)
 		svc->s.netmask = svc->s.af == AF_INET6 ? 128 : 0xffffffff;
 	for (size_t i = 0; i < svc->n_dests; i++)
@@ -481,7 +490,7 @@ static int read_group_vs(struct kctx *k, const struct conf_node *vs, const char 
 		}
 		s.s.fwmark = 0;
 		if (!s.s.protocol)
-			s.s.protocol = IPPROTO_TCP;
+			s.s.protocol = IPPROTO_UDP;
 		for (uint32_t a = 0; a < count && rc == 0; a++) {
 			struct lvs_decl_service one = s;
 			if (s.s.af == AF_INET)

@@ -175,9 +175,13 @@ static void test_keepalived_defaults_and_fields(void)
 	CU_ASSERT_EQUAL(s->s.protocol, 0);
 	CU_ASSERT_STRING_EQUAL(s->s.sched, "wlc");
 	CU_ASSERT_EQUAL(s->dests[0].d.fwd, LVS_FWD_MASQ);
+	/* No protocol: keepalived 2.2.7 makes it UDP, and says so. */
 	s = &d->services[2];
 	CU_ASSERT_EQUAL(s->s.af, AF_INET6);
-	CU_ASSERT_EQUAL(s->s.protocol, IPPROTO_TCP);
+	CU_ASSERT_EQUAL(s->s.protocol, IPPROTO_UDP);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING,
+				   "2001:db8::1 80 has no protocol: keepalived makes it a UDP", 23), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "has no protocol", 0), 1);
 	CU_ASSERT_EQUAL(s->s.netmask, 128);
 	declared_free(d);
 }
@@ -211,7 +215,7 @@ static void test_keepalived_groups(void)
 {
 	struct lvs_declared *d = ka(
 		"virtual_server_group web {\n  192.0.2.1-3 80\n  192.0.2.10 443\n  fwmark 9\n}\n"
-		"virtual_server group web {\n lb_algo rr\n real_server 198.51.100.1 80 {\n }\n}\n"
+		"virtual_server group web {\n protocol TCP\n lb_algo rr\n real_server 198.51.100.1 80 {\n }\n}\n"
 		"virtual_server_group huge {\n 10.0.0.0/16 80\n}\n"
 		"virtual_server group huge {\n}\n");
 	CU_ASSERT_EQUAL(d->n_errors, 0);
@@ -226,7 +230,7 @@ static void test_keepalived_groups(void)
 		CU_ASSERT_STRING_EQUAL(d->services[i].group, "web");
 		CU_ASSERT_EQUAL(d->services[i].n_dests, 1);
 	}
-	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "stands for 65536 addresses", 12), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "stands for 65536 addresses", 13), 1);
 	declared_free(d);
 }
 

@@ -11,19 +11,19 @@
 
 static const char *conf =
 	"virtual_server 203.0.113.10 80 {\n"          /* 1 */
-	"  lb_algo wrr\n  lb_kind DR\n"                /* 2-3 */
-	"  real_server 192.0.2.1 80 { weight 2\n TCP_CHECK { connect_timeout 3 } }\n" /* 4-5 */
-	"  real_server 192.0.2.2 80 { weight 1\n TCP_CHECK { connect_timeout 3 } }\n" /* 6-7 */
-	"  real_server 192.0.2.3 80 { weight 4\n inhibit_on_failure\n"               /* 8-9 */
-	"    HTTP_GET { url { path / } } }\n"          /* 10 */
-	"  real_server 192.0.2.4 80 { weight 1 }\n"    /* 11 */
-	"}\n"                                          /* 12 */
-	"virtual_server 203.0.113.11 443 {\n"         /* 13 */
-	"  lb_algo rr\n  persistence_timeout 300\n"   /* 14-15 */
-	"  sorry_server 192.0.2.99 443\n"              /* 16 */
-	"  real_server 192.0.2.5 443 { TCP_CHECK { } }\n" /* 17 */
+	"  protocol TCP\n  lb_algo wrr\n  lb_kind DR\n" /* 2-4 */
+	"  real_server 192.0.2.1 80 { weight 2\n TCP_CHECK { connect_timeout 3 } }\n" /* 5-6 */
+	"  real_server 192.0.2.2 80 { weight 1\n TCP_CHECK { connect_timeout 3 } }\n"
+	"  real_server 192.0.2.3 80 { weight 4\n inhibit_on_failure\n"
+	"    HTTP_GET { url { path / } } }\n"
+	"  real_server 192.0.2.4 80 { weight 1 }\n"
 	"}\n"
-	"virtual_server 203.0.113.12 80 {\n real_server 192.0.2.6 80 { }\n}\n"; /* 19 */
+	"virtual_server 203.0.113.11 443 {\n"
+	"  protocol TCP\n  lb_algo rr\n  persistence_timeout 300\n"
+	"  sorry_server 192.0.2.99 443\n"
+	"  real_server 192.0.2.5 443 { TCP_CHECK { } }\n"
+	"}\n"
+	"virtual_server 203.0.113.12 80 {\n protocol TCP\n real_server 192.0.2.6 80 { }\n}\n";
 
 static struct lvs_declared *declared(void)
 {
@@ -129,7 +129,7 @@ static void test_every_kind(void)
 	CU_ASSERT_FATAL(it != NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(it->reason, "keepalived removes a real server whose check fails"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(it->reason, "TCP_CHECK"));
-	CU_ASSERT_EQUAL(it->line, 4);
+	CU_ASSERT_EQUAL(it->line, 5);
 	it = find(&dr, LVS_DRIFT_SERVER_DIFFERS, "192.0.2.2:80", "weight");
 	CU_ASSERT_FATAL(it != NULL);
 	CU_ASSERT_STRING_EQUAL(it->declared, "1");
