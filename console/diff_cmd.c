@@ -10,6 +10,7 @@
 
 #include "collector/declared/declared.h"
 #include "collector/declared/drift.h"
+#include "collector/declared/vrrp_role.h"
 #include "collector/names.h"
 #include "collector/snapshot.h"
 #include "collector/source.h"
@@ -52,11 +53,45 @@ static void print_messages(const struct lvs_declared *d)
 	}
 }
 
-static void print_text(const struct lvs_declared *d, const struct lvs_drift *dr)
+/* What the pair looks like from here: roles, sync daemons, entries. */
+struct pair_view {
+	struct lvs_vrrp_status *roles; /* d->n_vrrp of them */
+	const struct lvs_snapshot *snap;
+};
+
+static void print_pair_text(const struct lvs_declared *d, const struct pair_view *pv)
+{
+	char n[LVS_DECL_NAME_MAX + 1];
+	for (size_t i = 0; i < d->n_vrrp; i++) {
+		const struct lvs_vrrp_status *r = &pv->roles[i];
+		printf("vrrp: %s %s (holds %zu of %zu addresses%s%s; declared state %s)\n",
+		       safe(r->inst->name, n, sizeof(n)), vrrp_role_name(r->role), r->held,
+		       r->inst->n_vips, r->iface[0] ? ", on " : "", safe(r->iface, n, sizeof(n)),
+		       r->inst->state[0] ? safe(r->inst->state, n, sizeof(n)) : "none");
+	}
+	if (d->sync.set)
+		printf("sync daemon declared: on %s for %s, syncid %u\n", safe(d->sync.iface, n, sizeof(n)),
+		       d->sync.instance[0] ? d->sync.instance : "-", d->sync.syncid);
+	if (!pv->snap->n_daemons)
+		printf("sync daemon in the kernel: none\n");
+	for (size_t i = 0; i < pv->snap->n_daemons; i++) {
+		const struct lvs_daemon *k = &pv->snap->daemons[i];
+		printf("sync daemon in the kernel: %s on %s, syncid %u\n",
+		       lvs_daemon_state_name(k->state), safe(k->mcast_ifn, n, sizeof(n)), k->syncid);
+	}
+	if (pv->snap->conns.available)
+		printf("connection entries: %llu%s\n", (unsigned long long)pv->snap->conns.total,
+		       pv->snap->conns.partial ? " (partial read)" : "");
+}
+
+static void print_text(const struct lvs_declared *d, const struct lvs_drift *dr,
+		       const struct pair_view *pv)
 {
 	char f[256], st[96], dt[64];
 	printf("declared: %s (%s): %zu services\n", safe(d->path, f, sizeof(f)),
 	       declared_kind_name(d->kind), d->n_services);
+	if (pv)
+		print_pair_text(d, pv);
 	if (!dr->n) {
 		printf("the kernel matches the declared table\n");
 		return;
@@ -90,7 +125,73 @@ static int add_str(json_object *o, const char *k, const char *v)
 	return json_object_object_add(o, k, s) ? -ENOMEM : 0;
 }
 
-static int print_json(const struct lvs_declared *d, const struct lvs_drift *dr)
+static int add_pair_json(json_object *root, const struct lvs_declared *d,
+			 const struct pair_view *pv)
+{
+	json_object *vrrp = json_object_new_array(), *sync = json_object_new_object(),
+		    *kern = json_object_new_array();
+	if (!vrrp || !sync || !kern || json_object_object_add(root, "vrrp", vrrp)) {
+		json_object_put(vrrp);
+		json_object_put(sync);
+		json_object_put(kern);
+		return -ENOMEM;
+	}
+	if (json_object_object_add(root, "sync_daemon", sync)) {
+		json_object_put(sync);
+		json_object_put(kern);
+		return -ENOMEM;
+	}
+	if (json_object_object_add(sync, "kernel", kern)) {
+		json_object_put(kern);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < d->n_vrrp; i++) {
+		const struct lvs_vrrp_status *r = &pv->roles[i];
+		json_object *o = json_object_new_object();
+		if (!o || json_object_array_add(vrrp, o)) {
+			json_object_put(o);
+			return -ENOMEM;
+		}
+		if (add_str(o, "instance", r->inst->name) ||
+		    add_str(o, "declared_state", r->inst->state[0] ? r->inst->state : NULL) ||
+		    add_str(o, "role", vrrp_role_name(r->role)) ||
+		    json_object_object_add(o, "addresses", json_object_new_int64((int64_t)r->inst->n_vips)) ||
+		    json_object_object_add(o, "held", json_object_new_int64((int64_t)r->held)) ||
+		    add_str(o, "interface", r->iface[0] ? r->iface : NULL))
+			return -ENOMEM;
+	}
+	if (d->sync.set) {
+		json_object *o = json_object_new_object();
+		if (!o || json_object_object_add(sync, "declared", o)) {
+			json_object_put(o);
+			return -ENOMEM;
+		}
+		if (add_str(o, "interface", d->sync.iface) ||
+		    add_str(o, "instance", d->sync.instance[0] ? d->sync.instance : NULL) ||
+		    json_object_object_add(o, "syncid", json_object_new_int64(d->sync.syncid)))
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < pv->snap->n_daemons; i++) {
+		const struct lvs_daemon *k = &pv->snap->daemons[i];
+		json_object *o = json_object_new_object();
+		if (!o || json_object_array_add(kern, o)) {
+			json_object_put(o);
+			return -ENOMEM;
+		}
+		if (add_str(o, "state", lvs_daemon_state_name(k->state)) ||
+		    add_str(o, "interface", k->mcast_ifn) ||
+		    json_object_object_add(o, "syncid", json_object_new_int64(k->syncid)))
+			return -ENOMEM;
+	}
+	if (pv->snap->conns.available &&
+	    json_object_object_add(root, "connections",
+				   json_object_new_int64((int64_t)pv->snap->conns.total)))
+		return -ENOMEM;
+	return 0;
+}
+
+static int print_json(const struct lvs_declared *d, const struct lvs_drift *dr,
+		      const struct pair_view *pv)
 {
 	char st[96], dt[64];
 	json_object *root = json_object_new_object(), *src = json_object_new_object(),
@@ -120,6 +221,8 @@ static int print_json(const struct lvs_declared *d, const struct lvs_drift *dr)
 		    add_str(m, "message", d->msgs[i].text))
 			goto out;
 	}
+	if (pv && add_pair_json(root, d, pv) < 0)
+		goto out;
 	for (size_t i = 0; i < dr->n; i++) {
 		const struct lvs_drift_item *it = &dr->items[i];
 		json_object *o = json_object_new_object();
@@ -208,7 +311,7 @@ int diff_cmd_main(int argc, char **argv)
 		print_messages(d);
 	if (d->n_errors) {
 		if (json)
-			print_json(d, &(struct lvs_drift){ 0 });
+			print_json(d, &(struct lvs_drift){ 0 }, NULL);
 		fprintf(stderr, "lvstop: diff: %s has %zu error%s: not compared\n",
 			safe(path, f, sizeof(f)), d->n_errors, d->n_errors == 1 ? "" : "s");
 		declared_free(d);
@@ -218,7 +321,9 @@ int diff_cmd_main(int argc, char **argv)
 	if (replay) {
 		src = source_replay_new(replay, false, msg, sizeof(msg));
 	} else {
-		struct lvs_kernel_opts ko = { .read_conns = false };
+		/* The connection entries count for the pair view (a backup's
+		 * synced table); bounded as the collector reads them. */
+		struct lvs_kernel_opts ko = { .read_conns = true, .conn = LVS_CONN_OPTS_DEFAULT };
 		src = source_kernel_new(&ko);
 		snprintf(msg, sizeof(msg), "out of memory");
 	}
@@ -230,13 +335,27 @@ int diff_cmd_main(int argc, char **argv)
 		return EXIT_BAD;
 	}
 	struct lvs_drift dr;
+	struct pair_view pv = { .snap = snap };
+	struct lvs_local_addr *addrs = NULL;
+	size_t n_addrs = 0;
 	rc = drift_compute(d, snap, &dr);
+	/* Roles are read from this host's addresses, not from a recording. */
+	if (rc == 0 && !replay && d->n_vrrp) {
+		rc = local_addrs_read(&addrs, &n_addrs);
+		pv.roles = rc == 0 ? calloc(d->n_vrrp, sizeof(*pv.roles)) : NULL;
+		if (rc == 0 && !pv.roles)
+			rc = -ENOMEM;
+		if (rc == 0)
+			vrrp_roles(d, addrs, n_addrs, pv.roles);
+	}
 	if (rc == 0) {
 		if (json)
-			rc = print_json(d, &dr);
+			rc = print_json(d, &dr, replay ? NULL : &pv);
 		else
-			print_text(d, &dr);
+			print_text(d, &dr, replay ? NULL : &pv);
 	}
+	free(addrs);
+	free(pv.roles);
 	int code = rc < 0 ? EXIT_BAD : dr.n ? EXIT_DRIFT : EXIT_MATCH;
 	if (rc < 0)
 		fprintf(stderr, "lvstop: diff: out of memory\n");
