@@ -14,6 +14,7 @@
 #include "collector/names.h"
 #include "collector/snapshot.h"
 #include "collector/source.h"
+#include "share/log.h"
 
 #define EXIT_MATCH 0
 #define EXIT_DRIFT 1
@@ -36,11 +37,7 @@ static void usage(FILE *f)
 /* A file name from the command line or a glob: printable on a terminal. */
 static const char *safe(const char *s, char *buf, size_t len)
 {
-	size_t o = 0;
-	for (; s && *s && o + 1 < len; s++)
-		buf[o++] = (unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f ? '?' : *s;
-	buf[o] = 0;
-	return buf;
+	return log_clean(buf, len, s ? s : "", s ? strlen(s) : 0);
 }
 
 static void print_messages(const struct lvs_declared *d)

@@ -12,6 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "share/buf.h"
+#include "share/file.h"
+#include "share/log.h"
+#include "share/vec.h"
+
 #define INCLUDE_DEPTH_MAX 8
 #define NEST_MAX 64
 #define TEXT_MAX (16u << 20)
@@ -43,39 +48,21 @@ struct conf_tree {
 static void report(struct conf_tree *t, bool error, const char *file, int line, const char *fmt,
 		   ...)
 {
-	char buf[512];
+	char raw[512], buf[512];
 	va_list ap;
 
 	if (!t->opts || !t->opts->report)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	/* File contents reach a terminal or a log through these messages. */
-	for (char *p = buf; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
-			*p = '?';
-	t->opts->report(t->opts->ctx, error, file, line, buf);
-}
-
-static int grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 16;
-	while (nc < need)
-		nc *= 2;
-	void *p = realloc(*arr, nc * size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = nc;
-	return 0;
+	t->opts->report(t->opts->ctx, error, file, line, log_clean(buf, sizeof(buf), raw, sizeof(raw)));
 }
 
 static const char *add_file(struct conf_tree *t, const char *name)
 {
-	if (grow((void **)&t->files, &t->cap_files, t->n_files + 1, sizeof(*t->files)) < 0)
+	if (vec_grow((void **)&t->files, &t->cap_files, t->n_files + 1, sizeof(*t->files), 4) < 0)
 		return NULL;
 	char *s = strdup(name);
 	if (!s)
@@ -87,8 +74,9 @@ static const char *add_file(struct conf_tree *t, const char *name)
 static int add_token(struct conf_tree *t, const char *s, size_t len, const char *file, int line,
 		     char brace)
 {
-	if (grow((void **)&t->toks, &t->cap_toks, t->n_toks + 1, sizeof(*t->toks)) < 0 ||
-	    grow((void **)&t->strings, &t->cap_strings, t->n_strings + 1, sizeof(*t->strings)) < 0)
+	if (vec_grow((void **)&t->toks, &t->cap_toks, t->n_toks + 1, sizeof(*t->toks), 64) < 0 ||
+	    vec_grow((void **)&t->strings, &t->cap_strings, t->n_strings + 1, sizeof(*t->strings),
+		     64) < 0)
 		return -ENOMEM;
 	char *text = strndup(s, len);
 	if (!text)
@@ -128,33 +116,20 @@ static int lex_path(struct conf_tree *t, const char *path, int depth, const char
 		       TEXT_MAX >> 20);
 		return -EFBIG;
 	}
-	size_t cap = (size_t)st.st_size + 1, len = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		if (len == cap - 1)
-			break;
-		ssize_t r = read(fd, buf + len, cap - 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = -errno;
-			free(buf);
-			close(fd);
-			return e;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
+	struct lvs_buf b;
+	buf_init(&b);
+	int rc = file_read_fd(fd, TEXT_MAX - t->text_total, &b);
 	close(fd);
+	if (rc < 0) {
+		buf_free(&b);
+		return rc == -EFBIG ? -EFBIG : rc;
+	}
+	size_t len = b.len;
+	char *buf = b.p;
 	t->text_total += len;
 	const char *name = add_file(t, path);
-	int rc = name ? lex_text(t, name, buf, len, depth) : -ENOMEM;
-	free(buf);
+	rc = name ? lex_text(t, name, buf, len, depth) : -ENOMEM;
+	buf_free(&b);
 	return rc;
 }
 
@@ -344,7 +319,7 @@ static int build(struct conf_tree *t, size_t *i, int depth, struct conf_node **o
 			free_nodes(nodes, n);
 			return -E2BIG;
 		}
-		if (grow((void **)&nodes, &cap, n + 1, sizeof(*nodes)) < 0) {
+		if (vec_grow((void **)&nodes, &cap, n + 1, sizeof(*nodes), 8) < 0) {
 			free_nodes(nodes, n);
 			return -ENOMEM;
 		}

@@ -12,19 +12,18 @@
 #include "collector/declared/declared_int.h"
 #include "collector/names.h"
 #include "collector/snapshot.h"
+#include "share/log.h"
 
 int decl_msg(struct lvs_declared *d, enum lvs_decl_severity sev, const char *file, int line,
 	     const char *fmt, ...)
 {
-	char buf[512];
+	char raw[512], buf[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	for (char *p = buf; *p; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
-			*p = '?';
+	log_clean(buf, sizeof(buf), raw, sizeof(raw));
 	struct lvs_decl_msg *m = realloc(d->msgs, (d->n_msgs + 1) * sizeof(*m));
 	if (!m)
 		return -ENOMEM;
