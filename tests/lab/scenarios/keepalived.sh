@@ -164,5 +164,38 @@ ipvsadm -e -t "$VIP:80" -r "$RS2:80" -m -w 1
 lvstop diff > /dev/null 2>&1
 lab_eq diff.back.exit 0 "$?"
 
+# Who owns a weight (keepalived 2.2.7, as docs/keepalived.md tells it): a
+# weight set by hand stays while nothing happens and across a reload of an
+# unchanged file; a check transition of that real server puts the file's
+# weight back; a reload of a changed weight applies the file's weight.
+weight_of() { ipvsadm -Ln -t "$VIP:80" | awk -v r="$1:80" '$2 == r { print $4 }'; }
+no_rs2() { ! svc_has_rs "$RS2"; }
+stop_rs2() { for p in $($IP netns pids nat2); do kill "$p"; done; }
+ipvsadm -e -t "$VIP:80" -r "$RS2:80" -m -w 0
+sleep 5
+lab_eq owner.hand-weight-stays 0 "$(weight_of "$RS2")"
+kill -HUP "$kpid"
+sleep 6
+lab_eq owner.reload-unchanged-keeps 0 "$(weight_of "$RS2")"
+stop_rs2
+lab_check owner.check-fails-removes wait_for 30 no_rs2
+lab_in nat2 httpd -p 80 -h /srv/nat2
+lab_check owner.check-recovers-readds wait_for 30 svc_has_rs "$RS2"
+lab_eq owner.transition-restores-file-weight 1 "$(weight_of "$RS2")"
+# Drained the way that lasts: weight 0 in the file and a reload...
+ipvsadm -e -t "$VIP:80" -r "$RS2:80" -m -w 1
+sed -i "/real_server $RS2 80/,/weight/ s/weight 1/weight 0/" /etc/keepalived/conf.d/web.conf
+kill -HUP "$kpid"
+zero() { [ "$(weight_of "$RS2")" = 0 ]; }
+lab_check owner.reload-applies-file-weight wait_for 15 zero
+# ...stays drained across a check transition.
+stop_rs2
+lab_check owner.drained.removed wait_for 30 no_rs2
+lab_in nat2 httpd -p 80 -h /srv/nat2
+lab_check owner.drained.readded wait_for 30 svc_has_rs "$RS2"
+lab_eq owner.drained.stays 0 "$(weight_of "$RS2")"
+lvstop diff > /dev/null 2>&1
+lab_eq owner.drained.no-drift 0 "$?"
+
 kill "$kpid"
 wait "$kpid" 2>/dev/null
