@@ -275,3 +275,34 @@ enum lvs_decl_state drift_dest_state(const struct lvs_drift *drift, const struct
 	}
 	return st;
 }
+
+bool drift_owner_note(const struct lvs_declared *decl, const struct lvs_service *svc,
+		      const struct lvs_dest *dest, char *buf, size_t len)
+{
+	const struct lvs_decl_service *ds = decl ? find_decl(decl, svc) : NULL;
+	if (!ds)
+		return false;
+	bool ka = decl->kind == LVS_DECL_KEEPALIVED;
+	const char *who = ka ? "keepalived" : "piranha (nanny)";
+	char st[96], dt[64];
+	lvs_svc_text(svc, st, sizeof(st));
+	if (!dest) {
+		snprintf(buf, len,
+			 "%s is declared in %s:%d: %s manages it and puts back what the file "
+			 "says when it next reloads", st, ds->file, ds->line, who);
+		return true;
+	}
+	for (size_t i = 0; i < ds->n_dests; i++) {
+		const struct lvs_decl_dest *r = &ds->dests[i];
+		if (!dest_same(&r->d, dest))
+			continue;
+		lvs_dest_text(dest, dt, sizeof(dt));
+		snprintf(buf, len,
+			 "%s in %s is declared in %s:%d with weight %d: %s sets that weight again "
+			 "at the real server's next check transition%s; to keep a change, write "
+			 "it in the file and reload %s", dt, st, r->file, r->line, r->d.weight, who,
+			 ka ? " or when a reload changes it" : "", ka ? "keepalived" : "pulse");
+		return true;
+	}
+	return false;
+}

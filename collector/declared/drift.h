@@ -66,4 +66,13 @@ enum lvs_decl_state {
 enum lvs_decl_state drift_dest_state(const struct lvs_drift *drift, const struct lvs_declared *decl,
 				     const struct lvs_service *svc, const struct lvs_dest *dest);
 
+/* Ownership: when the declaring daemon manages svc (and dest, when not
+ * NULL), write into buf one or two sentences saying so (with FILE:LINE)
+ * and what it will do with a change made by hand (keepalived 2.2.7: a
+ * hand-set weight lasts until that real server's next check transition or a
+ * reload of a changed file; see docs/keepalived.md), and return true.
+ * False when nothing declares the object (buf untouched). */
+bool drift_owner_note(const struct lvs_declared *decl, const struct lvs_service *svc,
+		      const struct lvs_dest *dest, char *buf, size_t len);
+
 #endif

@@ -170,13 +170,38 @@ static void test_every_kind(void)
 	declared_free(d);
 }
 
+static void test_owner_note(void)
+{
+	struct lvs_declared *d = declared();
+	struct lvs_service v = { .af = AF_INET, .protocol = IPPROTO_TCP, .port = 80 };
+	inet_pton(AF_INET, "203.0.113.10", &v.addr.v4);
+	struct lvs_dest r = { .af = AF_INET, .port = 80 };
+	inet_pton(AF_INET, "192.0.2.2", &r.addr.v4);
+	char buf[400];
+	CU_ASSERT_TRUE(drift_owner_note(d, &v, &r, buf, sizeof(buf)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "192.0.2.2:80 in TCP 203.0.113.10:80 is declared in k.conf:7 "
+					  "with weight 1: keepalived sets that weight again"));
+	CU_ASSERT_TRUE(drift_owner_note(d, &v, NULL, buf, sizeof(buf)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "TCP 203.0.113.10:80 is declared in k.conf:1"));
+	/* Not declared: no note. */
+	inet_pton(AF_INET, "192.0.2.77", &r.addr.v4);
+	strcpy(buf, "untouched");
+	CU_ASSERT_FALSE(drift_owner_note(d, &v, &r, buf, sizeof(buf)));
+	CU_ASSERT_STRING_EQUAL(buf, "untouched");
+	v.port = 81;
+	CU_ASSERT_FALSE(drift_owner_note(d, &v, NULL, buf, sizeof(buf)));
+	CU_ASSERT_FALSE(drift_owner_note(NULL, &v, NULL, buf, sizeof(buf)));
+	declared_free(d);
+}
+
 int register_drift(void)
 {
 	CU_pSuite s = CU_add_suite("drift (declared vs kernel)", NULL, NULL);
 	if (!s)
 		return -1;
 	if (!CU_add_test(s, "a matching kernel", test_matches) ||
-	    !CU_add_test(s, "every kind of difference", test_every_kind))
+	    !CU_add_test(s, "every kind of difference", test_every_kind) ||
+	    !CU_add_test(s, "ownership notes", test_owner_note))
 		return -1;
 	return 0;
 }
