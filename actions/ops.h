@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "collector/model.h"
+#include "collector/names.h" /* lvs_svc_text, lvs_dest_text */
 
 #define LVS_ERR_MAX 512 /* room for one error sentence */
 #define LVS_OBJ_MAX 96  /* room for "FWM 4294967295 IPv6" or "SCTP [v6]:port" */
@@ -54,11 +55,6 @@ struct lvs_plan {
 	const struct lvs_snapshot *before; /* borrowed: the table the plan starts from */
 };
 
-/* Text forms used in every message: "TCP 203.0.113.10:80", "UDP
- * [2001:db8::1]:53", "SCTP ...", "FWM 42", "FWM 42 IPv6"; a real server
- * "192.0.2.11:80" or "[2001:db8::11]:80". Return buf. */
-char *lvs_svc_text(const struct lvs_service *svc, char *buf, size_t len);
-char *lvs_dest_text(const struct lvs_dest *d, char *buf, size_t len);
 
 /* Start an empty plan over `before` (borrowed; must outlive the plan). */
 void plan_init(struct lvs_plan *p, const struct lvs_snapshot *before);

@@ -191,3 +191,33 @@ const char *lvs_daemon_state_name(uint32_t state)
 	default: return "none";
 	}
 }
+
+char *lvs_svc_text(const struct lvs_service *svc, char *buf, size_t len)
+{
+	char a[LVS_ADDR_STRLEN];
+
+	if (svc->fwmark) {
+		snprintf(buf, len, "FWM %u%s", svc->fwmark, svc->af == AF_INET6 ? " IPv6" : "");
+		return buf;
+	}
+	const char *proto = svc->protocol == IPPROTO_TCP ? "TCP"
+		: svc->protocol == IPPROTO_UDP ? "UDP"
+		: svc->protocol == IPPROTO_SCTP ? "SCTP" : "IP";
+	lvs_addr_ntop(svc->af, &svc->addr, a, sizeof(a));
+	if (svc->af == AF_INET6)
+		snprintf(buf, len, "%s [%s]:%u", proto, a, svc->port);
+	else
+		snprintf(buf, len, "%s %s:%u", proto, a, svc->port);
+	return buf;
+}
+
+char *lvs_dest_text(const struct lvs_dest *d, char *buf, size_t len)
+{
+	char a[LVS_ADDR_STRLEN];
+	lvs_addr_ntop(d->af, &d->addr, a, sizeof(a));
+	if (d->af == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", a, d->port);
+	else
+		snprintf(buf, len, "%s:%u", a, d->port);
+	return buf;
+}

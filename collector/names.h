@@ -41,4 +41,10 @@ int lvs_version_parse(const char *s, uint32_t *v);
 /* Sync-daemon state name: "master", "backup". */
 const char *lvs_daemon_state_name(uint32_t state);
 
+/* A service and a real server as ipvsadm names them: "TCP 192.0.2.1:80",
+ * "UDP [2001:db8::1]:53", "FWM 5" ("FWM 5 IPv6"); "192.0.2.2:80",
+ * "[2001:db8::2]:80". Return buf. */
+char *lvs_svc_text(const struct lvs_service *svc, char *buf, size_t len);
+char *lvs_dest_text(const struct lvs_dest *d, char *buf, size_t len);
+
 #endif

@@ -17,6 +17,7 @@
 #include "share/log.h"
 #include "app.h"
 #include "console.h"
+#include "diff_cmd.h"
 #include "panel_zoom.h"
 #include "remote.h"
 #include "once.h"
@@ -305,6 +306,8 @@ static int run_remote(const struct main_opts *o, const char *lvsd_url)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "diff"))
+		return diff_cmd_main(argc - 1, argv + 1);
 	if (argc > 1 && actions_cli_is_command(argv[1]))
 		return actions_cli_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "help"))

@@ -39,6 +39,12 @@ if command -v rrdtool >/dev/null 2>&1; then
 	bins="$bins
 $(command -v rrdtool):/usr/bin/rrdtool"
 fi
+# keepalived writes the table in the scenarios about declared tables and
+# master/backup pairs.
+if [ -x /usr/sbin/keepalived ]; then
+	bins="$bins
+/usr/sbin/keepalived:/usr/sbin/keepalived"
+fi
 for b in lvstop lvsd; do
 	if [ -x "$build/$b" ]; then
 		bins="$bins

@@ -1,0 +1,440 @@
+#include "collector/declared/conf_tree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "share/buf.h"
+#include "share/file.h"
+#include "share/log.h"
+#include "share/vec.h"
+
+#define INCLUDE_DEPTH_MAX 8
+#define NEST_MAX 64
+#define TEXT_MAX (16u << 20)
+#define NODES_MAX 1000000u
+#define INCLUDE_MATCHES_MAX 1024
+
+struct token {
+	char *text;       /* owned by the tree's string list */
+	const char *file; /* borrowed from the file list */
+	int line;
+	char brace;       /* '{', '}' or 0 for a word */
+};
+
+struct conf_tree {
+	const struct conf_tree_opts *opts;
+	char **files;
+	size_t n_files, cap_files;
+	char **strings; /* every token's text */
+	size_t n_strings, cap_strings;
+	struct token *toks;
+	size_t n_toks, cap_toks;
+	size_t text_total;
+	size_t n_nodes;
+	bool oom;
+	struct conf_node *root;
+	size_t n_root;
+};
+
+static void report(struct conf_tree *t, bool error, const char *file, int line, const char *fmt,
+		   ...)
+{
+	char raw[512], buf[512];
+	va_list ap;
+
+	if (!t->opts || !t->opts->report)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	/* File contents reach a terminal or a log through these messages. */
+	t->opts->report(t->opts->ctx, error, file, line, log_clean(buf, sizeof(buf), raw, sizeof(raw)));
+}
+
+static const char *add_file(struct conf_tree *t, const char *name)
+{
+	if (vec_grow((void **)&t->files, &t->cap_files, t->n_files + 1, sizeof(*t->files), 4) < 0)
+		return NULL;
+	char *s = strdup(name);
+	if (!s)
+		return NULL;
+	t->files[t->n_files++] = s;
+	return s;
+}
+
+static int add_token(struct conf_tree *t, const char *s, size_t len, const char *file, int line,
+		     char brace)
+{
+	if (vec_grow((void **)&t->toks, &t->cap_toks, t->n_toks + 1, sizeof(*t->toks), 64) < 0 ||
+	    vec_grow((void **)&t->strings, &t->cap_strings, t->n_strings + 1, sizeof(*t->strings),
+		     64) < 0)
+		return -ENOMEM;
+	char *text = strndup(s, len);
+	if (!text)
+		return -ENOMEM;
+	t->strings[t->n_strings++] = text;
+	t->toks[t->n_toks++] = (struct token){ .text = text, .file = file, .line = line,
+					       .brace = brace };
+	return 0;
+}
+
+static bool is_include(const char *w)
+{
+	return !strcmp(w, "include") || !strcmp(w, "includer") || !strcmp(w, "includem") ||
+	       !strcmp(w, "includew") || !strcmp(w, "includeb") || !strcmp(w, "includea");
+}
+
+static int lex_text(struct conf_tree *t, const char *file, const char *text, size_t len,
+		    int depth);
+
+/* Read one file into the token list; refuses what is not a regular file
+ * (a directory or a device would hang or fail inside the scanner). */
+static int lex_path(struct conf_tree *t, const char *path, int depth, const char *from_file,
+		    int from_line)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		close(fd);
+		return e;
+	}
+	if ((size_t)st.st_size > TEXT_MAX - t->text_total) {
+		close(fd);
+		report(t, true, from_file, from_line, "%s: the files read would exceed %u MiB", path,
+		       TEXT_MAX >> 20);
+		return -EFBIG;
+	}
+	struct lvs_buf b;
+	buf_init(&b);
+	int rc = file_read_fd(fd, TEXT_MAX - t->text_total, &b);
+	close(fd);
+	if (rc < 0) {
+		buf_free(&b);
+		return rc == -EFBIG ? -EFBIG : rc;
+	}
+	size_t len = b.len;
+	char *buf = b.p;
+	t->text_total += len;
+	const char *name = add_file(t, path);
+	rc = name ? lex_text(t, name, buf, len, depth) : -ENOMEM;
+	buf_free(&b);
+	return rc;
+}
+
+static int do_include(struct conf_tree *t, const char *file, int line, const char *pattern,
+		      int depth)
+{
+	char full[4096];
+
+	if (depth >= INCLUDE_DEPTH_MAX) {
+		report(t, true, file, line, "include \"%s\": more than %d include levels", pattern,
+		       INCLUDE_DEPTH_MAX);
+		return 0;
+	}
+	if (!*pattern) {
+		report(t, true, file, line, "include with an empty file name");
+		return 0;
+	}
+	if (pattern[0] == '/') {
+		snprintf(full, sizeof(full), "%s", pattern);
+	} else {
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s", file);
+		if ((size_t)snprintf(full, sizeof(full), "%s/%s", dirname(dir), pattern) >=
+		    sizeof(full)) {
+			report(t, true, file, line, "include \"%s\": the path is too long", pattern);
+			return 0;
+		}
+	}
+	glob_t g;
+	int gr = glob(full, GLOB_BRACE | GLOB_TILDE, NULL, &g);
+	if (gr == GLOB_NOSPACE)
+		return -ENOMEM;
+	if (gr != 0) {
+		report(t, false, file, line, "include \"%s\" matches no file", pattern);
+		return 0;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < g.gl_pathc && rc != -ENOMEM; i++) {
+		if (i == INCLUDE_MATCHES_MAX) {
+			report(t, true, file, line, "include \"%s\": more than %d files", pattern,
+			       INCLUDE_MATCHES_MAX);
+			break;
+		}
+		int e = lex_path(t, g.gl_pathv[i], depth + 1, file, line);
+		if (e == -ENOMEM)
+			rc = e;
+		else if (e == -EISDIR)
+			report(t, true, file, line, "include \"%s\": %s is a folder, not a file",
+			       pattern, g.gl_pathv[i]);
+		else if (e == -EINVAL)
+			report(t, true, file, line, "include \"%s\": %s is not a regular file",
+			       pattern, g.gl_pathv[i]);
+		else if (e < 0 && e != -EFBIG)
+			report(t, true, file, line, "include \"%s\": cannot read %s: %s", pattern,
+			       g.gl_pathv[i], strerror(-e));
+	}
+	globfree(&g);
+	return rc;
+}
+
+static int lex_line(struct conf_tree *t, const char *file, int lineno, const char *s, size_t n,
+		    int depth)
+{
+	size_t first_tok = t->n_toks;
+	size_t i = 0;
+
+	while (i < n) {
+		char c = s[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+			i++;
+			continue;
+		}
+		if (c == '!' || c == '#')
+			break;
+		if (c == '{' || c == '}' || (c == '=' && t->opts && t->opts->equals)) {
+			if (add_token(t, s + i, 1, file, lineno, c == '=' ? 0 : c) < 0)
+				return -ENOMEM;
+			i++;
+			continue;
+		}
+		size_t start = i;
+		if (c == '"') {
+			start = ++i;
+			while (i < n && s[i] != '"')
+				i++;
+			if (i == n)
+				report(t, true, file, lineno, "a quoted string is not closed");
+			if (add_token(t, s + start, i - start, file, lineno, 0) < 0)
+				return -ENOMEM;
+			if (i < n)
+				i++;
+			continue;
+		}
+		while (i < n && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '{' &&
+		       s[i] != '}' && s[i] != '!' && s[i] != '#' && s[i] != '"' &&
+		       !(s[i] == '=' && t->opts && t->opts->equals))
+			i++;
+		if (add_token(t, s + start, i - start, file, lineno, 0) < 0)
+			return -ENOMEM;
+	}
+	if (t->opts && t->opts->includes && t->n_toks > first_tok &&
+	    !t->toks[first_tok].brace && is_include(t->toks[first_tok].text)) {
+		const char *pattern = t->n_toks > first_tok + 1 ? t->toks[first_tok + 1].text : "";
+		char pat[4096];
+		snprintf(pat, sizeof(pat), "%s", pattern);
+		t->n_toks = first_tok; /* the include line itself is not a statement */
+		return do_include(t, file, lineno, pat, depth);
+	}
+	return 0;
+}
+
+static int lex_text(struct conf_tree *t, const char *file, const char *text, size_t len,
+		    int depth)
+{
+	int line = 1;
+	size_t i = 0;
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		int rc = lex_line(t, file, line, text + i, end - i, depth);
+		if (rc < 0)
+			return rc;
+		line++;
+		i = end + 1;
+	}
+	return 0;
+}
+
+static void free_nodes(struct conf_node *nodes, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(nodes[i].args);
+		free_nodes(nodes[i].children, nodes[i].n_children);
+	}
+	free(nodes);
+}
+
+/* Build the statements from toks[*i] until a closing brace (depth > 0) or
+ * the end. */
+static int build(struct conf_tree *t, size_t *i, int depth, struct conf_node **out, size_t *n_out)
+{
+	struct conf_node *nodes = NULL;
+	size_t n = 0, cap = 0;
+
+	while (*i < t->n_toks) {
+		struct token *tok = &t->toks[*i];
+		if (tok->brace == '}') {
+			(*i)++;
+			if (depth == 0) {
+				report(t, true, tok->file, tok->line, "\"}\" closes no block");
+				continue;
+			}
+			*out = nodes;
+			*n_out = n;
+			return 0;
+		}
+		if (tok->brace == '{') {
+			(*i)++;
+			/* A block opened on the line after its keyword belongs to it. */
+			struct conf_node *owner = n && !nodes[n - 1].has_block ? &nodes[n - 1] : NULL;
+			if (!owner)
+				report(t, true, tok->file, tok->line, "\"{\" opens a block with no keyword");
+			if (depth + 1 >= NEST_MAX) {
+				report(t, true, tok->file, tok->line, "blocks nested more than %d deep",
+				       NEST_MAX);
+				free_nodes(nodes, n);
+				return -ELOOP;
+			}
+			struct conf_node *kids = NULL;
+			size_t nk = 0;
+			int rc = build(t, i, depth + 1, &kids, &nk);
+			if (rc < 0) {
+				free_nodes(nodes, n);
+				return rc;
+			}
+			if (owner) {
+				owner->children = kids;
+				owner->n_children = nk;
+				owner->has_block = true;
+			} else {
+				free_nodes(kids, nk);
+			}
+			continue;
+		}
+		if (++t->n_nodes > NODES_MAX) {
+			report(t, true, tok->file, tok->line, "more than %u statements", NODES_MAX);
+			free_nodes(nodes, n);
+			return -E2BIG;
+		}
+		if (vec_grow((void **)&nodes, &cap, n + 1, sizeof(*nodes), 8) < 0) {
+			free_nodes(nodes, n);
+			return -ENOMEM;
+		}
+		struct conf_node *node = &nodes[n++];
+		memset(node, 0, sizeof(*node));
+		node->key = tok->text;
+		node->file = tok->file;
+		node->line = tok->line;
+		(*i)++;
+		size_t a0 = *i;
+		while (*i < t->n_toks && !t->toks[*i].brace && t->toks[*i].line == node->line &&
+		       t->toks[*i].file == node->file)
+			(*i)++;
+		node->n_args = *i - a0;
+		if (node->n_args) {
+			node->args = malloc(node->n_args * sizeof(*node->args));
+			if (!node->args) {
+				free_nodes(nodes, n);
+				return -ENOMEM;
+			}
+			for (size_t k = 0; k < node->n_args; k++)
+				node->args[k] = t->toks[a0 + k].text;
+		}
+		/* A "{" on the keyword's line opens its block. */
+		if (*i < t->n_toks && t->toks[*i].brace == '{' && t->toks[*i].line == node->line &&
+		    t->toks[*i].file == node->file)
+			continue; /* handled by the '{' branch above, owner = this node */
+	}
+	if (depth > 0 && *i > 0) {
+		struct token *last = &t->toks[*i - 1];
+		report(t, true, last->file, last->line, "a block is not closed with \"}\"");
+	}
+	*out = nodes;
+	*n_out = n;
+	return 0;
+}
+
+static struct conf_tree *finish(struct conf_tree *t, int rc, int *err)
+{
+	if (rc == 0) {
+		size_t i = 0;
+		rc = build(t, &i, 0, &t->root, &t->n_root);
+		if (rc == -ELOOP || rc == -E2BIG)
+			rc = 0; /* reported; the tree is empty */
+	}
+	if (rc < 0) {
+		conf_tree_free(t);
+		*err = rc;
+		return NULL;
+	}
+	/* The token array is no longer needed; the strings stay. */
+	free(t->toks);
+	t->toks = NULL;
+	t->n_toks = t->cap_toks = 0;
+	return t;
+}
+
+struct conf_tree *conf_tree_read(const char *path, const struct conf_tree_opts *opts, int *err)
+{
+	struct conf_tree *t = calloc(1, sizeof(*t));
+	if (!t) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	t->opts = opts;
+	int rc = lex_path(t, path, 0, NULL, 0);
+	return finish(t, rc, err);
+}
+
+struct conf_tree *conf_tree_parse(const char *name, const char *text, size_t len,
+				  const struct conf_tree_opts *opts, int *err)
+{
+	struct conf_tree *t = calloc(1, sizeof(*t));
+	if (!t) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	t->opts = opts;
+	const char *file = add_file(t, name);
+	int rc = file ? lex_text(t, file, text, len > TEXT_MAX ? TEXT_MAX : len, 0) : -ENOMEM;
+	return finish(t, rc, err);
+}
+
+const struct conf_node *conf_tree_root(const struct conf_tree *t, size_t *n)
+{
+	*n = t->n_root;
+	return t->root;
+}
+
+size_t conf_tree_files(const struct conf_tree *t, const char *const **files)
+{
+	*files = (const char *const *)t->files;
+	return t->n_files;
+}
+
+char **conf_tree_take_files(struct conf_tree *t, size_t *n)
+{
+	char **f = t->files;
+	*n = t->n_files;
+	t->files = NULL;
+	t->n_files = t->cap_files = 0;
+	return f;
+}
+
+void conf_tree_free(struct conf_tree *t)
+{
+	if (!t)
+		return;
+	free_nodes(t->root, t->n_root);
+	for (size_t i = 0; i < t->n_strings; i++)
+		free(t->strings[i]);
+	free(t->strings);
+	for (size_t i = 0; i < t->n_files; i++)
+		free(t->files[i]);
+	free(t->files);
+	free(t->toks);
+	free(t);
+}

@@ -1,0 +1,201 @@
+# Beside keepalived: Debian 12's keepalived writes the table from its
+# configuration and runs its checks (HTTP_GET, TCP_CHECK) against the NAT
+# real servers. lvstop diff must find the kernel as declared, then name
+# exactly what drifted: a real server keepalived removed because its check
+# fails (with that reason), one added by hand, a weight changed by hand;
+# and find the table as declared again once the server is back.
+. /lab/lib.sh
+
+lab_have_lvstop || exit 0
+if [ ! -x /usr/sbin/keepalived ]; then
+	lab_fail keepalived.binary "keepalived is not in the initramfs (apt-get install keepalived)"
+	exit 0
+fi
+
+VIP=$LAB_NAT_VIP
+CONF=/etc/keepalived/keepalived.conf
+set -- $LAB_NAT_RS
+RS1=$1 RS2=$2
+
+lab_client
+lab_bridge br-nat 192.0.2.1/26
+lab_rs nat1 br-nat "$RS1/26" 192.0.2.1
+lab_rs nat2 br-nat "$RS2/26" 192.0.2.1
+lab_vip "$VIP"
+
+# An include file, as operators split their configurations; a service
+# without lb_algo (keepalived's default scheduler), one with a bare
+# persistence_timeout (its default timeout), a firewall-mark service.
+mkdir -p /etc/keepalived/conf.d
+cat > "$CONF" <<EOF
+! lab director
+global_defs {
+   router_id LAB
+}
+include conf.d/*.conf
+EOF
+cat > /etc/keepalived/conf.d/web.conf <<EOF
+virtual_server $VIP 80 {
+    delay_loop 2
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+
+    real_server $RS1 80 {
+        weight 1
+        HTTP_GET {
+            url {
+                path /
+                status_code 200
+            }
+            connect_timeout 2
+            retry 1
+            delay_before_retry 1
+        }
+    }
+    real_server $RS2 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 2
+            retry 1
+            delay_before_retry 1
+        }
+    }
+}
+
+virtual_server $VIP 8080 {
+    lb_kind NAT
+    persistence_timeout
+    real_server $RS1 80 {
+        weight 2
+    }
+}
+
+virtual_server fwmark 7 {
+    lb_algo wrr
+    lb_kind NAT
+    real_server $RS2 80 {
+        weight 3
+    }
+}
+EOF
+
+mkdir -p /var/run /run/keepalived
+keepalived -C -n -l -D -f "$CONF" > /tmp/keepalived.log 2>&1 &
+kpid=$!
+
+# keepalived loads the table within a few seconds of starting.
+wait_for() { # SECONDS COMMAND...: until COMMAND succeeds
+	_n=$1
+	shift
+	while [ "$_n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+has_rs() { ipvsadm -Ln | grep -q -- "-> $1:80 "; }
+svc_has_rs() { ipvsadm -Ln -t "$VIP:80" 2>/dev/null | grep -q -- "-> $1:80 "; }
+lab_check keepalived.loaded wait_for 30 svc_has_rs "$RS2"
+lab_check keepalived.rs1-up wait_for 20 svc_has_rs "$RS1"
+
+# The oracle: what keepalived wrote, by its defaults.
+# keepalived 2.2.7 makes a virtual_server without "protocol" a UDP service
+# (and lvstop warns about it, at its line).
+lab_eq keepalived.oracle.default-sched wlc \
+	"$(ipvsadm -Ln -u "$VIP:8080" | awk '$1 == "UDP" { print $3 }')"
+lab_eq keepalived.oracle.default-persistence 360 \
+	"$(ipvsadm -Ln -u "$VIP:8080" | awk '$1 == "UDP" { print $5 }')"
+lab_check keepalived.oracle.fwmark ipvsadm -Ln -f 7
+
+lab_check traffic lab_traffic "$VIP" 80 4
+
+# As declared: exit 0, nothing listed.
+out=$(lvstop diff 2>/tmp/diff.err)
+rc=$?
+lab_eq diff.match.exit 0 "$rc"
+lab_check diff.match.says sh -c "echo \"$out\" | grep -q 'the kernel matches the declared table'"
+lab_check diff.match.header sh -c "echo \"$out\" | grep -q '^declared: $CONF (keepalived.conf): 3 services'"
+lab_check diff.match.udp-warning grep -q "^lvstop: /etc/keepalived/conf.d/web.conf:29: warning: virtual_server $VIP 8080 has no protocol: keepalived makes it a UDP service" /tmp/diff.err
+json=$(lvstop diff --json)
+lab_eq diff.match.json 0 "$(echo "$json" | jq '.drift | length')"
+
+# RS1's web server stops: keepalived's HTTP_GET fails and it removes RS1.
+for p in $($IP netns pids nat1); do kill "$p"; done
+lab_check keepalived.removed wait_for 30 sh -c "! ipvsadm -Ln -t $VIP:80 | grep -q -- '-> $RS1:80 '"
+
+# By hand: a real server keepalived does not know, a weight changed.
+ipvsadm -a -t "$VIP:80" -r 192.0.2.13:80 -m -w 1
+ipvsadm -e -t "$VIP:80" -r "$RS2:80" -m -w 5
+
+json=$(lvstop diff --json)
+rc=$?
+lab_eq diff.drift.exit 1 "$rc"
+echo "$json" > /tmp/diff.json
+lab_eq diff.drift.count 3 "$(jq '.drift | length' /tmp/diff.json)"
+lab_eq diff.drift.absent "$RS1:80" \
+	"$(jq -r '.drift[] | select(.kind == "real-server-absent") | .real_server' /tmp/diff.json)"
+lab_check diff.drift.absent-reason sh -c "jq -r '.drift[] | select(.kind == \"real-server-absent\") | .reason' /tmp/diff.json | grep -q 'keepalived removes a real server whose check fails (HTTP_GET)'"
+lab_eq diff.drift.absent-where "/etc/keepalived/conf.d/web.conf:7" \
+	"$(jq -r '.drift[] | select(.kind == "real-server-absent") | "\(.file):\(.line)"' /tmp/diff.json)"
+lab_eq diff.drift.undeclared "192.0.2.13:80" \
+	"$(jq -r '.drift[] | select(.kind == "real-server-undeclared") | .real_server' /tmp/diff.json)"
+lab_eq diff.drift.weight "$RS2:80 weight 1 5" \
+	"$(jq -r '.drift[] | select(.kind == "real-server-differs") | "\(.real_server) \(.field) \(.declared) \(.kernel)"' /tmp/diff.json)"
+lab_eq diff.drift.service "TCP $VIP:80" \
+	"$(jq -r '[.drift[].service] | unique | join(",")' /tmp/diff.json)"
+
+text=$(lvstop diff)
+lab_check diff.text.absent sh -c "echo \"$text\" | grep -q -- '-> $RS1:80  real-server-absent (keepalived removes'"
+lab_check diff.text.count sh -c "echo \"$text\" | grep -q '^3 differences$'"
+
+# A file that does not parse: exit 2 with FILE:LINE, the kernel untouched.
+printf 'virtual_server 203.0.113.99 80 {\n  lb_kind BOGUS\n}\n' > /tmp/bad.conf
+lvstop diff --keepalived /tmp/bad.conf > /dev/null 2> /tmp/bad.err
+lab_eq diff.bad.exit 2 "$?"
+lab_check diff.bad.where grep -q '^lvstop: /tmp/bad.conf:2: error: lb_kind "BOGUS"' /tmp/bad.err
+
+# RS1 back: keepalived adds it again; undo the hand edits: as declared.
+lab_in nat1 httpd -p 80 -h /srv/nat1
+lab_check keepalived.readded wait_for 30 svc_has_rs "$RS1"
+ipvsadm -d -t "$VIP:80" -r 192.0.2.13:80
+ipvsadm -e -t "$VIP:80" -r "$RS2:80" -m -w 1
+lvstop diff > /dev/null 2>&1
+lab_eq diff.back.exit 0 "$?"
+
+# Who owns a weight (keepalived 2.2.7, as docs/keepalived.md tells it): a
+# weight set by hand stays while nothing happens and across a reload of an
+# unchanged file; a check transition of that real server puts the file's
+# weight back; a reload of a changed weight applies the file's weight.
+weight_of() { ipvsadm -Ln -t "$VIP:80" | awk -v r="$1:80" '$2 == r { print $4 }'; }
+no_rs2() { ! svc_has_rs "$RS2"; }
+stop_rs2() { for p in $($IP netns pids nat2); do kill "$p"; done; }
+ipvsadm -e -t "$VIP:80" -r "$RS2:80" -m -w 0
+sleep 5
+lab_eq owner.hand-weight-stays 0 "$(weight_of "$RS2")"
+kill -HUP "$kpid"
+sleep 6
+lab_eq owner.reload-unchanged-keeps 0 "$(weight_of "$RS2")"
+stop_rs2
+lab_check owner.check-fails-removes wait_for 30 no_rs2
+lab_in nat2 httpd -p 80 -h /srv/nat2
+lab_check owner.check-recovers-readds wait_for 30 svc_has_rs "$RS2"
+lab_eq owner.transition-restores-file-weight 1 "$(weight_of "$RS2")"
+# Drained the way that lasts: weight 0 in the file and a reload...
+ipvsadm -e -t "$VIP:80" -r "$RS2:80" -m -w 1
+sed -i "/real_server $RS2 80/,/weight/ s/weight 1/weight 0/" /etc/keepalived/conf.d/web.conf
+kill -HUP "$kpid"
+zero() { [ "$(weight_of "$RS2")" = 0 ]; }
+lab_check owner.reload-applies-file-weight wait_for 15 zero
+# ...stays drained across a check transition.
+stop_rs2
+lab_check owner.drained.removed wait_for 30 no_rs2
+lab_in nat2 httpd -p 80 -h /srv/nat2
+lab_check owner.drained.readded wait_for 30 svc_has_rs "$RS2"
+lab_eq owner.drained.stays 0 "$(weight_of "$RS2")"
+lvstop diff > /dev/null 2>&1
+lab_eq owner.drained.no-drift 0 "$?"
+
+kill "$kpid"
+wait "$kpid" 2>/dev/null

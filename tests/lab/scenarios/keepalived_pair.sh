@@ -1,0 +1,193 @@
+# A master/backup pair: two directors (network namespaces dirA and dirB, each
+# with its own IPVS table) run Debian 12's keepalived with VRRP on one
+# segment, a floating VIP, DR services with TCP_CHECK and the IPVS sync
+# daemon started by keepalived (lvs_sync_daemon). lvstop in each director
+# must name its role from the addresses it holds, the sync daemon the kernel
+# runs, and the synced entries; after the MASTER's keepalived stops, the
+# BACKUP takes the VIP and an established connection carries on through it.
+#
+#   br-lan (root namespace, a switch only)
+#     client 198.51.100.2   dirA 198.51.100.3 (MASTER, priority 150)
+#     dirB 198.51.100.4 (BACKUP, priority 100)
+#     rs1 198.51.100.11, rs2 198.51.100.12 (VIP on lo, arp_ignore/announce)
+#   VIP 198.51.100.100: TCP :80 wrr (httpd), TCP :7 rr (an echo server)
+. /lab/lib.sh
+
+lab_have_lvstop || exit 0
+if [ ! -x /usr/sbin/keepalived ]; then
+	lab_fail pair.binary "keepalived is not in the initramfs (apt-get install keepalived)"
+	exit 0
+fi
+
+VIP=198.51.100.100
+lab_bridge br-lan 198.51.100.1/24 || exit 0
+# The root namespace only switches: it must not answer for anyone.
+sysctl -qw net.ipv4.ip_forward=0
+
+plug() { # NS ADDR: a host on br-lan
+	lab_ns "$1"
+	$IP link add "$1" type veth peer name eth0 netns "$1"
+	$IP link set "$1" master br-lan up
+	$IP -n "$1" link set eth0 up
+	$IP -n "$1" addr add "$2/24" dev eth0
+}
+plug client 198.51.100.2
+plug dirA 198.51.100.3
+plug dirB 198.51.100.4
+for n in 1 2; do
+	ns=rs$n
+	plug "$ns" "198.51.100.1$n"
+	lab_in "$ns" sysctl -qw net.ipv4.conf.all.arp_ignore=1
+	lab_in "$ns" sysctl -qw net.ipv4.conf.all.arp_announce=2
+	lab_in "$ns" sysctl -qw net.ipv4.conf.eth0.arp_ignore=1
+	lab_in "$ns" sysctl -qw net.ipv4.conf.eth0.arp_announce=2
+	$IP -n "$ns" addr add "$VIP/32" dev lo
+	mkdir -p "/srv/$ns"
+	echo "$ns" > "/srv/$ns/index.html"
+	lab_in "$ns" httpd -p 80 -h "/srv/$ns"
+	lab_in "$ns" nc -ll -p 7 -e cat > /dev/null 2>&1 &
+done
+
+conf() { # NAME STATE PRIORITY
+	cat <<EOF
+global_defs {
+    router_id $1
+    lvs_sync_daemon eth0 VI_1 id 51
+}
+vrrp_instance VI_1 {
+    state $2
+    interface eth0
+    virtual_router_id 51
+    priority $3
+    advert_int 1
+    virtual_ipaddress {
+        $VIP/24 dev eth0
+    }
+}
+virtual_server $VIP 80 {
+    delay_loop 2
+    lb_algo wrr
+    lb_kind DR
+    protocol TCP
+    real_server 198.51.100.11 80 {
+        weight 3
+        TCP_CHECK {
+            connect_timeout 2
+        }
+    }
+    real_server 198.51.100.12 80 {
+        weight 1
+        TCP_CHECK {
+            connect_timeout 2
+        }
+    }
+}
+virtual_server $VIP 7 {
+    delay_loop 2
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server 198.51.100.11 7 {
+        TCP_CHECK {
+            connect_timeout 2
+        }
+    }
+}
+EOF
+}
+mkdir -p /etc/keepalived
+conf dirA MASTER 150 > /etc/keepalived/dirA.conf
+conf dirB BACKUP 100 > /etc/keepalived/dirB.conf
+
+start_ka() { # DIRECTOR
+	rm -f "/run/ka-$1.pid"
+	lab_in "$1" keepalived -n -l -D -f "/etc/keepalived/$1.conf" -p "/run/ka-$1.pid" \
+		-r "/run/ka-$1-vrrp.pid" -c "/run/ka-$1-check.pid" > "/tmp/ka-$1.log" 2>&1 &
+}
+stop_ka() { # DIRECTOR: keepalived's own main process, by its pid file
+	[ -s "/run/ka-$1.pid" ] && kill "$(cat "/run/ka-$1.pid")"
+}
+start_ka dirA
+start_ka dirB
+
+wait_for() { # SECONDS COMMAND...
+	_n=$1
+	shift
+	while [ "$_n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+holds_vip() { $IP -n "$1" -4 addr show dev eth0 | grep -q " $VIP/"; }
+lacks_vip() { ! holds_vip "$1"; }
+table_up() { lab_in "$1" ipvsadm -Ln -t "$VIP:80" 2>/dev/null | grep -q -- "-> 198.51.100.12:80 "; }
+role() { # DIRECTOR: the role lvstop names for VI_1
+	lab_in "$1" lvstop diff --keepalived "/etc/keepalived/$1.conf" --json 2>/dev/null |
+		jq -r '.vrrp[0].role'
+}
+kernel_sync() { # DIRECTOR: "state:iface:syncid" of the kernel's sync daemons
+	lab_in "$1" lvstop diff --keepalived "/etc/keepalived/$1.conf" --json 2>/dev/null |
+		jq -r '[.sync_daemon.kernel[] | "\(.state):\(.interface):\(.syncid)"] | join(",")'
+}
+
+lab_check pair.a-master wait_for 30 holds_vip dirA
+lab_check pair.b-backup lacks_vip dirB
+lab_check pair.a-table wait_for 20 table_up dirA
+lab_check pair.b-table wait_for 20 table_up dirB
+lab_eq pair.role.a MASTER "$(role dirA)"
+lab_eq pair.role.b BACKUP "$(role dirB)"
+lab_eq pair.sync.a master:eth0:51 "$(kernel_sync dirA)"
+lab_eq pair.sync.b backup:eth0:51 "$(kernel_sync dirB)"
+# The oracle: ipvsadm's view of the sync daemons.
+lab_check pair.sync.a-oracle sh -c "$IP netns exec dirA ipvsadm -L --daemon | grep -q 'master sync daemon (mcast=eth0, syncid=51'"
+lab_check pair.sync.b-oracle sh -c "$IP netns exec dirB ipvsadm -L --daemon | grep -q 'backup sync daemon (mcast=eth0, syncid=51'"
+for d in dirA dirB; do
+	lab_in "$d" lvstop diff --keepalived "/etc/keepalived/$d.conf" > /dev/null 2>&1
+	lab_eq "pair.diff.$d" 0 "$?"
+done
+
+lab_check pair.traffic lab_traffic "$VIP" 80 4
+
+# An established connection through the MASTER: a line now, one after the
+# failover; the echo server on rs1 answers both only if the BACKUP took the
+# connection over from its synced entry.
+(echo before; sleep 14; echo after; sleep 3) |
+	lab_in client nc "$VIP" 7 > /tmp/echo.out 2>/dev/null &
+echo_pid=$!
+established() { # DIRECTOR: ESTABLISHED entries for VIP:7 (ipvsadm, the oracle)
+	lab_in "$1" ipvsadm -Lnc | awk -v v="$VIP:7" '$3 == "ESTABLISHED" && $5 == v' | wc -l
+}
+has_synced() { [ "$(established dirB)" -ge 1 ]; }
+lab_check pair.synced wait_for 10 has_synced
+lab_eq pair.synced.same "$(established dirA)" "$(established dirB)"
+# lvstop's count of the backup's entries follows the kernel's.
+nb=$(lab_in dirB lvstop diff --keepalived /etc/keepalived/dirB.conf --json | jq '.connections')
+ob=$(lab_in dirB ipvsadm -Lnc | tail -n +3 | wc -l)
+lab_eq pair.synced.lvstop "$ob" "$nb"
+
+# Failover: the MASTER's keepalived stops.
+lab_check pair.a-pidfile wait_for 10 test -s /run/ka-dirA.pid
+stop_ka dirA
+lab_check pair.failover.b-master wait_for 15 holds_vip dirB
+lab_check pair.failover.a-released lacks_vip dirA
+lab_eq pair.failover.role.b MASTER "$(role dirB)"
+lab_eq pair.failover.role.a BACKUP "$(role dirA)"
+lab_check pair.failover.sync.b sh -c "$IP netns exec dirB ipvsadm -L --daemon | grep -q 'master sync daemon'"
+lab_eq pair.failover.sync.b-lvstop master:eth0:51 "$(kernel_sync dirB | tr ',' '\n' | grep '^master' | head -n 1)"
+lab_check pair.failover.traffic lab_traffic "$VIP" 80 2
+wait "$echo_pid"
+lab_eq pair.failover.connection-kept "before after" "$(tr '\n' ' ' < /tmp/echo.out | sed 's/ $//')"
+
+# The MASTER comes back (higher priority, preemption): roles return.
+wait_for 10 sh -c '! [ -e /run/ka-dirA.pid ]'
+start_ka dirA
+lab_check pair.return.a-master wait_for 30 holds_vip dirA
+lab_check pair.return.b-backup wait_for 10 lacks_vip dirB
+lab_eq pair.return.role.a MASTER "$(role dirA)"
+lab_eq pair.return.role.b BACKUP "$(role dirB)"
+
+stop_ka dirA
+stop_ka dirB
+wait_for 10 sh -c '! [ -e /run/ka-dirA.pid ] && ! [ -e /run/ka-dirB.pid ]' 

@@ -1,0 +1,330 @@
+/* Tests for the declared table: keepalived.conf and lvs.cf readers. */
+#include <CUnit/CUnit.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/ip_vs.h>
+
+#include "collector/declared/declared.h"
+#include "collector/names.h"
+
+#define DATA "tests/data/declared/"
+
+static size_t count_msgs(const struct lvs_declared *d, enum lvs_decl_severity sev,
+			 const char *needle, int line)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n_msgs; i++)
+		if (d->msgs[i].severity == sev && strstr(d->msgs[i].text, needle) &&
+		    (!line || d->msgs[i].line == line))
+			n++;
+	return n;
+}
+
+static struct lvs_declared *ka(const char *text)
+{
+	struct lvs_declared *d = NULL;
+	CU_ASSERT_EQUAL_FATAL(declared_parse_keepalived("mem.conf", text, strlen(text), &d), 0);
+	return d;
+}
+
+static void test_seed_backup_duplicate(void)
+{
+	struct lvs_declared *d = NULL;
+	char msg[256];
+	CU_ASSERT_EQUAL_FATAL(declared_read_keepalived(DATA "seed001-backup.conf", &d, msg,
+						       sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(d->n_errors, 0);
+	CU_ASSERT_EQUAL_FATAL(d->n_services, 1);
+	const struct lvs_decl_service *s = &d->services[0];
+	char t[96];
+	CU_ASSERT_STRING_EQUAL(lvs_svc_text(&s->s, t, sizeof(t)), "TCP 172.25.254.100:80");
+	CU_ASSERT_STRING_EQUAL(s->s.sched, "rr");
+	CU_ASSERT_EQUAL(s->n_dests, 3);
+	CU_ASSERT_EQUAL(s->dests[0].d.fwd, LVS_FWD_ROUTE);
+	CU_ASSERT_STRING_EQUAL(s->dests[0].checks[0].kind, "TCP_CHECK");
+	CU_ASSERT_EQUAL(s->dests[0].checks[0].connect_timeout, 3);
+	CU_ASSERT_EQUAL(s->line, 33);
+	/* The second 172.25.254.12 stands at line 47; the first at 40. */
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "172.25.254.12:80 is declared twice", 47), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "seed001-backup.conf:40", 47), 1);
+	CU_ASSERT_EQUAL(d->n_msgs, 1);
+	CU_ASSERT_STRING_EQUAL(d->msgs[0].file, DATA "seed001-backup.conf");
+	/* VRRP: the BACKUP role and its VIP. */
+	CU_ASSERT_EQUAL_FATAL(d->n_vrrp, 1);
+	CU_ASSERT_STRING_EQUAL(d->vrrp[0].state, "BACKUP");
+	CU_ASSERT_EQUAL(d->vrrp[0].vrid, 51);
+	CU_ASSERT_EQUAL(d->vrrp[0].priority, 50);
+	CU_ASSERT_EQUAL(d->vrrp[0].n_vips, 1);
+	declared_free(d);
+}
+
+static void test_lvscf_seeds(void)
+{
+	struct lvs_declared *d = NULL;
+	char msg[256];
+	CU_ASSERT_EQUAL_FATAL(declared_read_lvscf(DATA "seed002-nat.cf", &d, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(d->n_errors, 0);
+	CU_ASSERT_EQUAL_FATAL(d->n_services, 1);
+	CU_ASSERT_STRING_EQUAL(d->services[0].s.sched, "wlc");
+	CU_ASSERT_EQUAL(d->services[0].s.port, 80);
+	CU_ASSERT_EQUAL_FATAL(d->services[0].n_dests, 2);
+	CU_ASSERT_EQUAL(d->services[0].dests[0].d.fwd, LVS_FWD_MASQ);
+	CU_ASSERT_EQUAL(d->services[0].dests[1].d.port, 80);
+	CU_ASSERT_STRING_EQUAL(d->services[0].dests[0].checks[0].kind, "send_expect");
+	CU_ASSERT_STRING_EQUAL(d->services[0].dests[0].checks[0].send, "GET / HTTP/1.0rnrn");
+	/* The lost escapes, at the send line. */
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "backslashes were lost", 22), 1);
+	CU_ASSERT_EQUAL(d->n_msgs, 1);
+	declared_free(d);
+
+	d = NULL;
+	CU_ASSERT_EQUAL_FATAL(declared_read_lvscf(DATA "seed002-dr.cf", &d, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(d->n_errors, 0);
+	CU_ASSERT_EQUAL(d->n_msgs, 0); /* "\r\n" written properly: no warning */
+	CU_ASSERT_EQUAL_FATAL(d->n_services, 1);
+	CU_ASSERT_EQUAL_FATAL(d->services[0].n_dests, 2);
+	CU_ASSERT_EQUAL(d->services[0].dests[0].d.fwd, LVS_FWD_ROUTE);
+	CU_ASSERT_STRING_EQUAL(d->services[0].dests[0].checks[0].send, "GET / HTTP/1.0\\r\\n\\r\\n");
+	declared_free(d);
+}
+
+static void test_lvscf_rules(void)
+{
+	const char *cf = "network = tunnel\n"
+			 "virtual web {\n"
+			 "  active = 1\n address=192.0.2.10 eth0:1\n port = 80\n"
+			 "  persistent = 300\n pmask = 255.255.255.0\n protocol = udp\n"
+			 "  quiesce_server = 1\n"
+			 "  server a { address = 198.51.100.1\n active = 1\n weight = 3\n port = 8080 }\n"
+			 "  server b { address = 198.51.100.2\n active = 0 }\n"
+			 "}\n"
+			 "virtual off {\n active = 0\n address = 192.0.2.11\n port = 80\n}\n";
+	struct lvs_declared *d = NULL;
+	CU_ASSERT_EQUAL_FATAL(declared_parse_lvscf("lvs.cf", cf, strlen(cf), &d), 0);
+	CU_ASSERT_EQUAL(d->n_errors, 0);
+	CU_ASSERT_EQUAL_FATAL(d->n_services, 1); /* "off" is not loaded */
+	const struct lvs_decl_service *s = &d->services[0];
+	CU_ASSERT_EQUAL(s->s.protocol, IPPROTO_UDP);
+	CU_ASSERT(s->s.flags & IP_VS_SVC_F_PERSISTENT);
+	CU_ASSERT_EQUAL(s->s.timeout, 300);
+	CU_ASSERT_EQUAL(s->s.netmask, htonl(0xffffff00));
+	CU_ASSERT_EQUAL_FATAL(s->n_dests, 1); /* b is inactive */
+	CU_ASSERT_EQUAL(s->dests[0].d.weight, 3);
+	CU_ASSERT_TRUE(s->dests[0].inhibit_on_failure);
+	CU_ASSERT_EQUAL(s->dests[0].d.fwd, LVS_FWD_TUNNEL);
+	/* TUN with another port: warned. */
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "cannot map ports", 10), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "active = 0", 17), 1);
+	declared_free(d);
+
+	d = NULL;
+	const char *bad = "network = bridge\nvirtual x {\n address = nowhere\n}\n";
+	CU_ASSERT_EQUAL_FATAL(declared_parse_lvscf("bad.cf", bad, strlen(bad), &d), 0);
+	CU_ASSERT_EQUAL(d->n_errors, 2);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "expected nat, direct or tunnel", 1), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "\"nowhere\": not an address", 3), 1);
+	declared_free(d);
+}
+
+static void test_keepalived_defaults_and_fields(void)
+{
+	struct lvs_declared *d = ka(
+		"virtual_server 192.0.2.1 443 {\n"
+		"  lvs_sched wrr\n  lvs_method NAT\n  protocol UDP\n  persistence_timeout\n"
+		"  persistence_granularity 255.255.0.0\n  ops\n  sh-port\n"
+		"  sorry_server 198.51.100.9 8443\n"
+		"  real_server 198.51.100.1 8443 { weight 5\n inhibit_on_failure\n"
+		"    HTTP_GET { url { path /health\n status_code 200 }\n connect_port 9000 } }\n"
+		"  real_server 198.51.100.2 {\n lvs_method DR\n }\n"
+		"}\n"
+		"virtual_server fwmark 7 {\n  real_server 198.51.100.3 {\n }\n}\n"
+		"virtual_server 2001:db8::1 80 {\n real_server 2001:db8::2 80 {\n }\n"
+		"  persistence_timeout 60\n}\n");
+	CU_ASSERT_EQUAL(d->n_errors, 0);
+	CU_ASSERT_EQUAL_FATAL(d->n_services, 3);
+	const struct lvs_decl_service *s = &d->services[0];
+	CU_ASSERT_STRING_EQUAL(s->s.sched, "wrr");
+	CU_ASSERT_EQUAL(s->s.protocol, IPPROTO_UDP);
+	CU_ASSERT_EQUAL(s->s.timeout, 360);
+	CU_ASSERT(s->s.flags & IP_VS_SVC_F_PERSISTENT);
+	CU_ASSERT(s->s.flags & IP_VS_SVC_F_ONEPACKET);
+	CU_ASSERT(s->s.flags & lvs_svc_flag_from_name("sh-port"));
+	CU_ASSERT_EQUAL(s->s.netmask, htonl(0xffff0000));
+	CU_ASSERT_TRUE(s->has_sorry);
+	CU_ASSERT_EQUAL(s->sorry.d.port, 8443);
+	CU_ASSERT_EQUAL_FATAL(s->n_dests, 2);
+	CU_ASSERT_EQUAL(s->dests[0].d.weight, 5);
+	CU_ASSERT_TRUE(s->dests[0].inhibit_on_failure);
+	CU_ASSERT_STRING_EQUAL(s->dests[0].checks[0].kind, "HTTP_GET");
+	CU_ASSERT_STRING_EQUAL(s->dests[0].checks[0].path, "/health");
+	CU_ASSERT_EQUAL(s->dests[0].checks[0].status_code, 200);
+	CU_ASSERT_EQUAL(s->dests[0].checks[0].connect_port, 9000);
+	CU_ASSERT_EQUAL(s->dests[0].d.fwd, LVS_FWD_MASQ);
+	/* No port: the service's; a real server's own method wins. */
+	CU_ASSERT_EQUAL(s->dests[1].d.port, 443);
+	CU_ASSERT_EQUAL(s->dests[1].d.weight, 1);
+	CU_ASSERT_EQUAL(s->dests[1].d.fwd, LVS_FWD_ROUTE);
+	/* Defaults: wlc, NAT, TCP; a mark has no protocol. */
+	s = &d->services[1];
+	CU_ASSERT_EQUAL(s->s.fwmark, 7);
+	CU_ASSERT_EQUAL(s->s.protocol, 0);
+	CU_ASSERT_STRING_EQUAL(s->s.sched, "wlc");
+	CU_ASSERT_EQUAL(s->dests[0].d.fwd, LVS_FWD_MASQ);
+	/* No protocol: keepalived 2.2.7 makes it UDP, and says so. */
+	s = &d->services[2];
+	CU_ASSERT_EQUAL(s->s.af, AF_INET6);
+	CU_ASSERT_EQUAL(s->s.protocol, IPPROTO_UDP);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING,
+				   "2001:db8::1 80 has no protocol: keepalived makes it a UDP", 23), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "has no protocol", 0), 1);
+	CU_ASSERT_EQUAL(s->s.netmask, 128);
+	declared_free(d);
+}
+
+static void test_keepalived_errors(void)
+{
+	struct lvs_declared *d = ka(
+		"virtual_server 192.0.2.300 80 {\n}\n"
+		"virtual_server 192.0.2.1 80 {\n lb_algo roundrobin\n lb_kind DRR\n"
+		"  real_server 198.51.100.1 80 { weight -1 }\n  real_sever 198.51.100.2 80 {\n }\n"
+		"  protocol ICMP\n"
+		"}\n"
+		"virtual_server group nope {\n}\n"
+		"}\n"
+		"virtual_server 192.0.2.2 80 {\n real_server 198.51.100.1 8080 {\n lvs_method DR\n }\n");
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "\"192.0.2.300\": not an address", 1), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "\"roundrobin\": not an IPVS scheduler", 4), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "\"DRR\": expected NAT, DR or TUN", 5), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "weight \"-1\"", 6), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "unknown keyword \"real_sever\"", 7), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "protocol \"ICMP\"", 9), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "no virtual_server_group", 11), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "closes no block", 13), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "not closed", 0), 1);
+	/* DR on another port, in the unclosed last block. */
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "cannot map ports", 15), 1);
+	declared_free(d);
+}
+
+static void test_keepalived_groups(void)
+{
+	struct lvs_declared *d = ka(
+		"virtual_server_group web {\n  192.0.2.1-3 80\n  192.0.2.10 443\n  fwmark 9\n}\n"
+		"virtual_server group web {\n protocol TCP\n lb_algo rr\n real_server 198.51.100.1 80 {\n }\n}\n"
+		"virtual_server_group huge {\n 10.0.0.0/16 80\n}\n"
+		"virtual_server group huge {\n}\n");
+	CU_ASSERT_EQUAL(d->n_errors, 0);
+	CU_ASSERT_EQUAL_FATAL(d->n_services, 5 + 256);
+	char t[96];
+	CU_ASSERT_STRING_EQUAL(lvs_svc_text(&d->services[0].s, t, sizeof(t)), "TCP 192.0.2.1:80");
+	CU_ASSERT_STRING_EQUAL(lvs_svc_text(&d->services[2].s, t, sizeof(t)), "TCP 192.0.2.3:80");
+	CU_ASSERT_STRING_EQUAL(lvs_svc_text(&d->services[3].s, t, sizeof(t)), "TCP 192.0.2.10:443");
+	CU_ASSERT_STRING_EQUAL(lvs_svc_text(&d->services[4].s, t, sizeof(t)), "FWM 9");
+	for (size_t i = 0; i < 5; i++) {
+		CU_ASSERT_STRING_EQUAL(d->services[i].s.sched, "rr");
+		CU_ASSERT_STRING_EQUAL(d->services[i].group, "web");
+		CU_ASSERT_EQUAL(d->services[i].n_dests, 1);
+	}
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "stands for 65536 addresses", 13), 1);
+	declared_free(d);
+}
+
+static void test_includes(void)
+{
+	char dir[] = "/tmp/lvstop-declared-XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	char p[256], sub[256];
+	snprintf(sub, sizeof(sub), "%s/conf.d", dir);
+	CU_ASSERT_FATAL(mkdir(sub, 0700) == 0);
+	snprintf(p, sizeof(p), "%s/keepalived.conf", dir);
+	FILE *f = fopen(p, "w");
+	fprintf(f, "include conf.d/*.conf\ninclude conf.d\ninclude \"\"\ninclude missing/*.x\n");
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/conf.d/a.conf", dir);
+	f = fopen(p, "w");
+	fprintf(f, "! the web service\nvirtual_server 192.0.2.1 80 {\n real_server 198.51.100.1 80 {\n"
+		   " }\n real_server 198.51.100.1 80 {\n }\n}\n");
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/keepalived.conf", dir);
+	struct lvs_declared *d = NULL;
+	char msg[256];
+	CU_ASSERT_EQUAL_FATAL(declared_read_keepalived(p, &d, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(d->n_services, 1);
+	CU_ASSERT_EQUAL(d->n_files, 2);
+	/* The duplicate is reported in the included file, at its line. */
+	size_t found = 0;
+	for (size_t i = 0; i < d->n_msgs; i++)
+		if (strstr(d->msgs[i].text, "declared twice") && d->msgs[i].line == 5 &&
+		    strstr(d->msgs[i].file, "conf.d/a.conf"))
+			found++;
+	CU_ASSERT_EQUAL(found, 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "is a folder, not a file", 2), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "empty file name", 3), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "matches no file", 4), 1);
+	declared_free(d);
+
+	/* An include of itself stops at the depth bound. */
+	f = fopen(p, "w");
+	fprintf(f, "include keepalived.conf\n");
+	fclose(f);
+	d = NULL;
+	CU_ASSERT_EQUAL_FATAL(declared_read_keepalived(p, &d, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "include levels", 0), 1);
+	declared_free(d);
+
+	/* The named file itself missing or a folder: an error return. */
+	d = NULL;
+	CU_ASSERT_EQUAL(declared_read_keepalived(sub, &d, msg, sizeof(msg)), -EISDIR);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "it is a folder"));
+	CU_ASSERT_PTR_NULL(d);
+	snprintf(p, sizeof(p), "%s/none.conf", dir);
+	CU_ASSERT_EQUAL(declared_read_lvscf(p, &d, msg, sizeof(msg)), -ENOENT);
+
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+static void test_hostile_text(void)
+{
+	/* Control bytes from a file never reach a message. */
+	const char *t = "virtual_server 192.0.2.1 80 {\n lb_algo \x1b[31mrr\n}\n\"open";
+	struct lvs_declared *d = ka(t);
+	CU_ASSERT(d->n_msgs >= 2);
+	for (size_t i = 0; i < d->n_msgs; i++)
+		for (const char *p = d->msgs[i].text; *p; p++)
+			CU_ASSERT((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f);
+	declared_free(d);
+	/* Deep nesting is refused, not recursed without bound. */
+	size_t n = 200;
+	char *deep = malloc(n * 4 + 1);
+	for (size_t i = 0; i < n; i++)
+		memcpy(deep + i * 2, "a{", 2);
+	deep[n * 2] = 0;
+	d = ka(deep);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "nested more than", 0), 1);
+	declared_free(d);
+	free(deep);
+}
+
+int register_declared(void)
+{
+	CU_pSuite s = CU_add_suite("declared table (keepalived.conf, lvs.cf)", NULL, NULL);
+	if (!s)
+		return -1;
+	if (!CU_add_test(s, "seed 001: BACKUP config, duplicate real server", test_seed_backup_duplicate) ||
+	    !CU_add_test(s, "seed 002: lvs.cf NAT and DR", test_lvscf_seeds) ||
+	    !CU_add_test(s, "lvs.cf rules", test_lvscf_rules) ||
+	    !CU_add_test(s, "keepalived defaults and fields", test_keepalived_defaults_and_fields) ||
+	    !CU_add_test(s, "keepalived errors with lines", test_keepalived_errors) ||
+	    !CU_add_test(s, "virtual_server_group", test_keepalived_groups) ||
+	    !CU_add_test(s, "includes", test_includes) ||
+	    !CU_add_test(s, "hostile text", test_hostile_text))
+		return -1;
+	return 0;
+}
