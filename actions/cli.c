@@ -72,6 +72,17 @@ static const struct cmd_help {
 	  "start a connection sync daemon", "" },
 	{ "stop-daemon", "master|backup",
 	  "stop a connection sync daemon", "" },
+	{ "diff", "[--keepalived FILE | --lvs-cf FILE] [--replay FILE] [--json]",
+	  "compare the kernel's table with keepalived.conf or lvs.cf (changes nothing)",
+	  "Without a file, reads /etc/keepalived/keepalived.conf, else\n"
+	  "/etc/sysconfig/ha/lvs.cf. Names every service and real server that is\n"
+	  "declared but absent (with keepalived's reason), present but not declared,\n"
+	  "or different (weight, method, scheduler, persistence), each with its\n"
+	  "FILE:LINE; the VRRP role from the addresses held, the sync daemons and\n"
+	  "the connection entries. Warnings about the file carry FILE:LINE too.\n"
+	  "--replay compares a recording instead of the kernel; --json prints\n"
+	  "{source, messages, drift, vrrp, sync_daemon, connections}.\n"
+	  "exit: 0 the kernel matches, 1 it drifts, 2 a bad file or arguments\n" },
 	{ "help", "[COMMAND]",
 	  "list the commands, or describe one", "" },
 };
@@ -102,7 +113,9 @@ int actions_cli_help(FILE *f, const char *command)
 	if (!h)
 		return -ENOENT;
 	fprintf(f, "usage: lvstop %s %s\n%s.\n%s", h->name, h->args, h->summary, h->detail);
-	if (strcmp(h->name, "help"))
+	/* The commands that change nothing have forms and exit codes of
+	 * their own. */
+	if (strcmp(h->name, "help") && strcmp(h->name, "diff"))
 		fputs(common, f);
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "actions/cli.h"
 #include "collector/declared/declared.h"
 #include "collector/declared/drift.h"
 #include "collector/declared/vrrp_role.h"
@@ -19,20 +20,6 @@
 #define EXIT_MATCH 0
 #define EXIT_DRIFT 1
 #define EXIT_BAD 2
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: lvstop diff [--keepalived FILE | --lvs-cf FILE] [--replay FILE] [--json]\n"
-		"  Compare the kernel's IPVS table with the declared one. Without a file,\n"
-		"  reads %s, else %s.\n"
-		"  --keepalived FILE  keepalived.conf (include files are followed)\n"
-		"  --lvs-cf FILE      piranha's lvs.cf\n"
-		"  --replay FILE      compare a recording's first snapshot instead of the kernel\n"
-		"  --json             {\"source\", \"messages\", \"drift\"} instead of text\n"
-		"  exit: 0 the kernel matches, 1 it drifts, 2 a bad file or arguments\n",
-		LVS_DECL_KEEPALIVED_PATH, LVS_DECL_LVSCF_PATH);
-}
 
 /* A file name from the command line or a glob: printable on a terminal. */
 static const char *safe(const char *s, char *buf, size_t len)
@@ -279,11 +266,11 @@ int diff_cmd_main(int argc, char **argv)
 			break;
 		case O_REPLAY: replay = optarg; break;
 		case O_JSON: json = true; break;
-		case 'h': usage(stdout); return EXIT_MATCH;
+		case 'h': actions_cli_help(stdout, "diff"); return EXIT_MATCH;
 		default:
 			fprintf(stderr, "lvstop: diff: unknown option \"%s\"\n",
 				safe(argv[optind - 1], f, sizeof(f)));
-			usage(stderr);
+			fprintf(stderr, "lvstop: see lvstop help diff\n");
 			return EXIT_BAD;
 		}
 	}

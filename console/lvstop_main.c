@@ -64,8 +64,8 @@ static void usage(FILE *f)
 		"  --lvsd URL      the lvsd whose rrd history the detail view's zoom reads\n"
 		"                  (default %s)\n"
 		"  -V, --version   print the version\n", LVSD_DEFAULT_URL);
-	fprintf(f, "commands (change the IPVS table; SERVICE is -t|-u|--sctp-service ADDR:PORT\n"
-		   "or -f MARK [-6]):\n");
+	fprintf(f, "commands (SERVICE is -t|-u|--sctp-service ADDR:PORT or -f MARK [-6];\n"
+		   "all but diff and help change the IPVS table):\n");
 	actions_cli_list(f);
 }
 
@@ -96,7 +96,8 @@ static int help_command(int argc, char **argv)
 		fprintf(stderr, "lvstop: help takes one command (lvstop help COMMAND)\n");
 		return 2;
 	}
-	if (!strcmp(argv[1], "help") || actions_cli_is_command(argv[1]))
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "diff") ||
+	    actions_cli_is_command(argv[1]))
 		return actions_cli_help(stdout, argv[1]) ? 2 : 0;
 	return unknown_command(argv[1]);
 }
