@@ -113,9 +113,7 @@ int actions_cli_help(FILE *f, const char *command)
 	if (!h)
 		return -ENOENT;
 	fprintf(f, "usage: lvstop %s %s\n%s.\n%s", h->name, h->args, h->summary, h->detail);
-	/* The commands that change nothing have forms and exit codes of
-	 * their own. */
-	if (strcmp(h->name, "help") && strcmp(h->name, "diff"))
+	if (!actions_cli_changes_nothing(h->name))
 		fputs(common, f);
 	return 0;
 }
@@ -170,6 +168,11 @@ const char *actions_cli_suggest(const char *word, bool *close)
 	if (close)
 		*close = best_d <= 2 || best_d * 3 <= strlen(best);
 	return best;
+}
+
+bool actions_cli_changes_nothing(const char *word)
+{
+	return word && (!strcmp(word, "diff") || !strcmp(word, "help"));
 }
 
 bool actions_cli_is_command(const char *word)

@@ -96,8 +96,7 @@ static int help_command(int argc, char **argv)
 		fprintf(stderr, "lvstop: help takes one command (lvstop help COMMAND)\n");
 		return 2;
 	}
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "diff") ||
-	    actions_cli_is_command(argv[1]))
+	if (actions_cli_changes_nothing(argv[1]) || actions_cli_is_command(argv[1]))
 		return actions_cli_help(stdout, argv[1]) ? 2 : 0;
 	return unknown_command(argv[1]);
 }

@@ -17,9 +17,9 @@ static void test_list_matches_parser(void)
 	bool seen_help = false;
 	for (size_t i = 0; i < n; i++) {
 		enum lvs_act act;
-		if (!strcmp(names[i], "help")) {
-			seen_help = true;
-			CU_ASSERT_FALSE(actions_cli_is_command("help"));
+		if (actions_cli_changes_nothing(names[i])) {
+			seen_help |= !strcmp(names[i], "help");
+			CU_ASSERT_FALSE(actions_cli_is_command(names[i]));
 			continue;
 		}
 		CU_ASSERT_EQUAL(args_act_from_word(names[i], &act), 0);
