@@ -14,8 +14,8 @@
 #include "collector/health.h"
 #include "collector/keymap.h"
 #include "collector/model.h"
-#include "metrics.h"
-#include "rrd_spec.h"
+#include "exporter/metrics/metrics.h"
+#include "exporter/history/rrd_spec.h"
 
 /* One configured check: the engine's spec with the strings it points to
  * owned here. The spec's real server/service fields are filled when

@@ -5,17 +5,19 @@
  * Foreground, logs on stderr (systemd style). SIGHUP reloads the config
  * (a bad one is rejected and the running one stays); SIGTERM/SIGINT stop.
  * Usage and options: docs/lvsd.8. */
-#include "body.h"
+#include "lvsd.h"
+
+#include "exporter/http/body.h"
 #include "collector/collector.h"
 #include "collector/health.h"
 #include "collector/snapshot.h"
-#include "http.h"
+#include "exporter/http/http.h"
 #include "lvsd_checks.h"
 #include "lvsd_conf.h"
-#include "metrics.h"
-#include "outbuf.h"
+#include "exporter/metrics/metrics.h"
+#include "exporter/metrics/outbuf.h"
 #include "quiesce.h"
-#include "rrd_store.h"
+#include "exporter/history/rrd_store.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LVSD_VERSION "0.1.0"
+
 
 struct cli {
 	const char *config, *listen, *replay;

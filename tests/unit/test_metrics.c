@@ -11,10 +11,10 @@
 #include <zlib.h>
 
 #include "collector/snapshot.h"
-#include "exporter/body.h"
-#include "exporter/http.h"
-#include "exporter/metrics.h"
-#include "exporter/outbuf.h"
+#include "exporter/http/body.h"
+#include "exporter/http/http.h"
+#include "exporter/metrics/metrics.h"
+#include "exporter/metrics/outbuf.h"
 
 static void add_svc(struct lvs_snapshot *s, uint16_t af, uint16_t proto, const char *addr,
 		    uint16_t port, uint32_t fwmark, const char *sched)

@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "collector/snapshot.h"
-#include "exporter/outbuf.h"
-#include "exporter/rrd_store.h"
-#include "exporter/status_page.h"
+#include "exporter/metrics/outbuf.h"
+#include "exporter/history/rrd_store.h"
+#include "exporter/http/status_page.h"
 
 static char tmpdir[64];
 

@@ -6,15 +6,15 @@
  * (graph.h, status_page.h). Optional TLS and basic auth. A request never polls the
  * kernel and never waits for the poller.
  * Threads: publish from any thread; start/stop/free from the owner. */
-#ifndef LVSTOP_EXPORTER_HTTP_H
-#define LVSTOP_EXPORTER_HTTP_H
+#ifndef LVSTOP_EXPORTER_HTTP_HTTP_H
+#define LVSTOP_EXPORTER_HTTP_HTTP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
 #include "body.h"
-#include "rrd_store.h"
+#include "exporter/history/rrd_store.h"
 #include "collector/model.h"
 
 typedef struct lvs_http lvs_http; /* opaque */

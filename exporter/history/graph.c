@@ -1,6 +1,6 @@
 #include "graph.h"
 
-#include "outbuf.h"
+#include "exporter/metrics/outbuf.h"
 
 #include <errno.h>
 #include <math.h>

@@ -8,14 +8,14 @@
  * state. Files, names and archives: rrd_spec.h, docs/history.md.
  * Threads: push, stats and render from any thread; new/start/stop/free
  * from the owner. */
-#ifndef LVSTOP_EXPORTER_RRD_STORE_H
-#define LVSTOP_EXPORTER_RRD_STORE_H
+#ifndef LVSTOP_EXPORTER_HISTORY_RRD_STORE_H
+#define LVSTOP_EXPORTER_HISTORY_RRD_STORE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "collector/model.h"
-#include "outbuf.h"
+#include "exporter/metrics/outbuf.h"
 #include "rrd_spec.h"
 
 typedef struct rrd_store rrd_store; /* opaque */

@@ -1,6 +1,6 @@
 #include "http.h"
 
-#include "graph.h"
+#include "exporter/history/graph.h"
 #include "status_page.h"
 
 #include "collector/snapjson.h"

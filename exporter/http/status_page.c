@@ -1,7 +1,7 @@
 #include "status_page.h"
 
 #include "collector/names.h"
-#include "rrd_spec.h"
+#include "exporter/history/rrd_spec.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -3,8 +3,8 @@
  * Out of memory is sticky: appends after a failed growth do nothing and
  * outbuf_failed() says so once at the end, so renderers check one flag
  * instead of every call. Threads: one buffer, one thread. */
-#ifndef LVSTOP_EXPORTER_OUTBUF_H
-#define LVSTOP_EXPORTER_OUTBUF_H
+#ifndef LVSTOP_EXPORTER_METRICS_OUTBUF_H
+#define LVSTOP_EXPORTER_METRICS_OUTBUF_H
 
 #include <stdbool.h>
 #include <stddef.h>
