@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int conf_fail(struct conf_ctx *x, const config_setting_t *s, const char *fmt, ...)
@@ -601,28 +602,37 @@ struct lvsd_config *lvsd_conf_default(void)
 int lvsd_conf_load(const char *path, struct lvsd_config **out, char *err, size_t errlen)
 {
 	struct conf_ctx x = { .path = path, .err = err, .errlen = errlen };
-	/* libconfig says only "file I/O error" for a missing file: ask first. */
-	if (access(path, R_OK)) {
+	/* libconfig says only "file I/O error" for a missing file: ask first.
+	 * A directory opens, and libconfig's scanner then exits the process. */
+	struct stat st;
+	if (stat(path, &st) || access(path, R_OK)) {
 		int e = errno;
 		snprintf(err, errlen, "%s:0: cannot read the configuration: %s", path, strerror(e));
 		return -e;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s:0: cannot read the configuration: not a regular file", path);
+		return -EINVAL;
+	}
 	config_t cf;
 	config_init(&cf);
+	struct lvsd_config *c = NULL;
+	int r = -ENOMEM;
 	/* Relative @include paths are taken from the config's own folder. */
 	char *dir = strdup(path);
-	if (dir) {
-		char *slash = strrchr(dir, '/');
-		if (slash) {
-			*slash = 0;
-			config_set_include_dir(&cf, *dir ? dir : "/");
-			x.dir = *dir ? dir : "";
-		}
+	if (!dir)
+		goto out;
+	char *slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = 0;
+		config_set_include_dir(&cf, *dir ? dir : "/");
+		x.dir = dir;
 	}
-	struct lvsd_config *c = calloc(1, sizeof(*c));
-	int r = -ENOMEM;
+	c = calloc(1, sizeof(*c));
 	if (!c || set_defaults(c) || !(c->path = strdup(path)))
 		goto out;
+	if ((r = conf_check_includes(&x, path, 0)))
+		goto out_msg;
 	if (config_read_file(&cf, path) != CONFIG_TRUE) {
 		const char *ef = config_error_file(&cf) ? config_error_file(&cf) : path;
 		bool rel = strcmp(ef, path) && ef[0] != '/' && x.dir;
@@ -651,6 +661,7 @@ int lvsd_conf_load(const char *path, struct lvsd_config **out, char *err, size_t
 out:
 	if (r == -ENOMEM)
 		snprintf(err, errlen, "%s:0: out of memory", path);
+out_msg:
 	config_destroy(&cf);
 	free(dir);
 	if (r) {

@@ -50,6 +50,12 @@ int lvsd_check_parse(struct conf_ctx *x, const config_setting_t *g, const struct
 /* The check in g's member name, if present, into a new *out. */
 int lvsd_check_parse_member(struct conf_ctx *x, const config_setting_t *g, const char *name,
 			    const struct lvsd_check *base, struct lvsd_check **out);
+/* lvsd_conf_include.c: every @include in file (and in what it includes,
+ * depth levels down) names a regular, readable file. 0; -EINVAL with
+ * "FILE:LINE: message" in x->err (an empty path, a directory, a missing
+ * or unreadable file, nesting past libconfig's limit); -ENOMEM. */
+int conf_check_includes(struct conf_ctx *x, const char *file, int depth);
+
 void lvsd_check_clear(struct lvsd_check *c);
 /* Clear and free; NULL is ignored. */
 void lvsd_check_free(struct lvsd_check *c);

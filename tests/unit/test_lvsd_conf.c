@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "collector/snapshot.h"
@@ -152,6 +153,65 @@ static void test_include_names_file(void)
 	snprintf(want, sizeof(want), "%s/inc.conf:2: ", tmpdir);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "threads"));
+}
+
+/* An @include that names no regular file is refused with FILE:LINE before
+ * libconfig sees it: libconfig 1.5's scanner exit()s on an empty path or
+ * a directory, which would end a daemon on reload. */
+static void test_include_not_a_file(void)
+{
+	char sub[128], err[512], want[192];
+	snprintf(sub, sizeof(sub), "%s/conf.d", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(sub, 0755), 0);
+	static const struct {
+		const char *text;
+		int line;
+		const char *words;
+	} cases[] = {
+		{ "daemon = { interval = 2; };\n@include \"\"\n", 2, "empty path" },
+		{ "daemon = { interval = 2; };\n\n  @include \"conf.d\"\n", 3, "is a directory" },
+		{ "@include \"/dev/null\"\n", 1, "not a regular file" },
+		{ "# a comment\n@include \"nope.conf\"\n", 2, "cannot read" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *path = write_conf("incmain.conf", cases[i].text);
+		struct lvsd_config *c = NULL;
+		err[0] = 0;
+		int r = lvsd_conf_load(path, &c, err, sizeof(err));
+		snprintf(want, sizeof(want), "%s:%d: ", path, cases[i].line);
+		bool ok = r == -EINVAL && !c && !strncmp(err, want, strlen(want)) &&
+			  strstr(err, cases[i].words);
+		if (!ok)
+			fprintf(stderr, "\n  include case %zu: rc %d, error '%s'\n", i + 1, r, err);
+		CU_ASSERT(ok);
+		lvsd_conf_free(c);
+	}
+	/* Nested: the included file's own line is named. */
+	write_conf("inc2.conf", "daemon = {\n interval = 2; };\n@include \".\"\n");
+	const char *path = write_conf("incmain.conf", "@include \"inc2.conf\"\n");
+	struct lvsd_config *c = NULL;
+	CU_ASSERT_EQUAL(lvsd_conf_load(path, &c, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s/inc2.conf:3: ", tmpdir);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "is a directory"));
+	/* Directives inside comments and strings are not directives. */
+	path = write_conf("incmain.conf",
+			  "/* old:\n@include \"\"\n*/\n# @include \"\"\n"
+			  "exporter = { listen = \"127.0.0.1:9587\"; };\n");
+	CU_ASSERT_EQUAL(lvsd_conf_load(path, &c, err, sizeof(err)), 0);
+	lvsd_conf_free(c);
+	c = NULL;
+	/* A good include still works. */
+	write_conf("inc3.conf", "daemon = { interval = 3; };\n");
+	path = write_conf("incmain.conf", "@include \"inc3.conf\"\n");
+	CU_ASSERT_EQUAL_FATAL(lvsd_conf_load(path, &c, err, sizeof(err)), 0);
+	CU_ASSERT_DOUBLE_EQUAL(c->interval, 3.0, 1e-9);
+	lvsd_conf_free(c);
+	c = NULL;
+	/* The configuration itself a directory. */
+	CU_ASSERT_EQUAL(lvsd_conf_load(sub, &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file"));
+	CU_ASSERT_PTR_NULL(c);
 }
 
 static void test_example_parses(void)
@@ -351,6 +411,7 @@ int register_lvsd_conf(void)
 	if (!CU_add_test(s, "bad configs name file and line", test_bad_configs) ||
 	    !CU_add_test(s, "missing config file", test_missing_file) ||
 	    !CU_add_test(s, "errors in @include files", test_include_names_file) ||
+	    !CU_add_test(s, "@include of what is not a file", test_include_not_a_file) ||
 	    !CU_add_test(s, "share/lvsd.conf.example parses", test_example_parses) ||
 	    !CU_add_test(s, "defaults", test_defaults) ||
 	    !CU_add_test(s, "service syntax", test_parse_service) ||
