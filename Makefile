@@ -119,10 +119,11 @@ san-unit:
 	$(MAKE) SAN=1 unit
 
 # Host-side lvsd tests on loopback (promtool, gzip, reload, concurrent scrapes,
-# rrd history, graphs, dashboard and alert rules, lvstop --remote);
+# keep-alive, auth and slow-client bounds, rrd history, graphs, dashboard and alert rules, lvstop --remote);
 # bench_exporter also generates their recording.
 exporter-test: all $(BUILD)/bench/bench_exporter
 	BUILD_DIR=$(BUILD) sh tests/exporter/run.sh
+	BUILD_DIR=$(BUILD) sh tests/exporter/http.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/history.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/remote.sh
 

@@ -259,10 +259,13 @@ static int parse_exporter(struct conf_ctx *x, const config_setting_t *g, struct 
 {
 	static const char *const keys[] = { "listen",    "tls_cert",     "tls_key",
 					    "auth_file", "threads",      "gzip_level",
-					    "real_servers", "real_server_metrics", NULL };
+					    "real_servers", "real_server_metrics",
+					    "connections_per_client", "header_timeout", NULL };
 	int r;
 	unsigned u;
 	if ((r = conf_keys(x, g, keys, "exporter")) ||
+	    (r = conf_uint(x, g, "connections_per_client", 1, HTTP_CONNECTIONS, &c->per_client)) ||
+	    (r = conf_secs(x, g, "header_timeout", false, &c->header_timeout)) ||
 	    (r = conf_str(x, g, "listen", false, &c->listen)) ||
 	    (r = conf_str(x, g, "tls_cert", false, &c->tls_cert)) ||
 	    (r = conf_str(x, g, "tls_key", false, &c->tls_key)) ||
@@ -556,6 +559,8 @@ static int set_defaults(struct lvsd_config *c)
 	c->interval = 2.0;
 	c->read_conns = true;
 	c->threads = 4;
+	c->per_client = HTTP_PER_CLIENT;
+	c->header_timeout = HTTP_HEADER_TIMEOUT;
 	c->gzip_level = 1;
 	c->default_checks = true;
 	c->default_check.spec.type = LVS_CHECK_TCP;

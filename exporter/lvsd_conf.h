@@ -61,6 +61,8 @@ struct lvsd_config {
 	char *tls_cert, *tls_key;   /* owned; NULL: plain HTTP */
 	char *auth_file;            /* owned; NULL: no auth */
 	unsigned threads;           /* HTTP worker threads */
+	unsigned per_client;        /* connections one client address may hold */
+	double header_timeout;      /* s a request may take to send its headers */
 	int gzip_level;             /* 1..9; 0: no gzip form */
 	struct lvs_metrics_opts metrics;
 

@@ -190,6 +190,8 @@ static void http_opts_of(const struct lvsd_config *c, struct lvs_http_opts *h)
 		.tls_key = c->tls_key,
 		.auth_file = c->auth_file,
 		.threads = c->threads,
+		.per_client = c->per_client,
+		.header_timeout = c->header_timeout,
 	};
 }
 
@@ -204,7 +206,8 @@ static bool listener_differs(const struct lvsd_config *a, const struct lvsd_conf
 	 * while its name does not. */
 	return str_differs(a->listen, b->listen) || str_differs(a->tls_cert, b->tls_cert) ||
 	       str_differs(a->tls_key, b->tls_key) || str_differs(a->auth_file, b->auth_file) ||
-	       a->auth_file || a->threads != b->threads;
+	       a->auth_file || a->threads != b->threads || a->per_client != b->per_client ||
+	       a->header_timeout != b->header_timeout;
 }
 
 /* --- per publication ---------------------------------------------------------- */
