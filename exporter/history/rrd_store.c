@@ -1,5 +1,7 @@
 #include "rrd_store.h"
 
+#include "exporter/unix_time.h"
+
 #include "collector/snapshot.h"
 
 #include <errno.h>
@@ -233,7 +235,9 @@ static void *writer(void *arg)
 		/* rrd refuses a time not after a file's last update: a recording
 		 * replayed with --loop starts over in the past. Skip, once per
 		 * snapshot, instead of failing every file. */
-		if (s->time > st->written_time) {
+		/* A time out of range (a recording's "time": 1e300) is never
+		 * written: rrd takes a time_t. */
+		if (unix_time_ok(s->time) && s->time > st->written_time) {
 			write_pass(st, s);
 			st->written_time = s->time;
 		} else {
@@ -311,7 +315,7 @@ static uint64_t updates_of(const struct rrd_store *st, const struct lvs_snapshot
 int rrd_store_push(rrd_store *st, struct lvs_snapshot *s)
 {
 	pthread_mutex_lock(&st->lock);
-	if (s->time > st->stats.last_time)
+	if (unix_time_ok(s->time) && s->time > st->stats.last_time)
 		st->stats.last_time = s->time;
 	if (st->q_len == st->q_cap) {
 		st->stats.dropped += updates_of(st, s);
