@@ -3,6 +3,7 @@
 
 #include "collector/names.h"
 #include "exporter/http/http.h"
+#include "share/addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -157,38 +158,12 @@ int conf_need_file(struct conf_ctx *x, const config_setting_t *g, const char *na
 
 int lvsd_conf_parse_hostport(const char *s, uint16_t *af, union lvs_addr *addr, uint16_t *port)
 {
-	char host[LVS_ADDR_STRLEN + 2];
-	const char *hs, *colon;
-	size_t hl;
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (!close || close[1] != ':')
-			return -EINVAL;
-		hs = s + 1;
-		hl = (size_t)(close - hs);
-		colon = close + 1;
-	} else {
-		colon = strchr(s, ':');
-		if (!colon || strchr(colon + 1, ':'))
-			return -EINVAL;
-		hs = s;
-		hl = (size_t)(colon - s);
-	}
-	if (!hl || hl >= sizeof(host))
+	struct lvs_addr_port a;
+	if (addr_parse(NULL, s, ADDR_PORT_REQUIRED, &a, NULL, 0))
 		return -EINVAL;
-	memcpy(host, hs, hl);
-	host[hl] = 0;
-	char *end;
-	errno = 0;
-	long p = strtol(colon + 1, &end, 10);
-	if (!colon[1] || *end || errno || p < 1 || p > 65535 || colon[1] == '+')
-		return -EINVAL;
-	if (lvs_addr_pton(host, af, addr))
-		return -EINVAL;
-	/* IPv6 only in brackets, IPv4 never: one spelling per address. */
-	if ((*af == AF_INET6) != (s[0] == '['))
-		return -EINVAL;
-	*port = (uint16_t)p;
+	*af = a.af;
+	*addr = a.addr;
+	*port = a.port;
 	return 0;
 }
 

@@ -112,7 +112,8 @@ void lvsd_conf_free(struct lvsd_config *c);
  * "udp:[2001:db8::1]:53", "sctp:...", "fwm:1" (IPv4) or "fwm6:1" (IPv6).
  * 0 or -EINVAL. */
 int lvsd_conf_parse_service(const char *s, struct lvsd_svc_conf *out);
-/* Parse "ADDR:PORT" / "[V6]:PORT" with PORT 1..65535. 0 or -EINVAL. */
+/* Parse "ADDR:PORT" / "[V6]:PORT" with share/addr.h, the port required
+ * and 1..65535 (a service or real server has a real port). 0 or -EINVAL. */
 int lvsd_conf_parse_hostport(const char *s, uint16_t *af, union lvs_addr *addr, uint16_t *port);
 
 /* Check types by name ("tcp", "http", "udp", "exec"); -EINVAL otherwise.

@@ -1,5 +1,7 @@
 #include "conn_guard.h"
 
+#include "share/clock.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -23,28 +25,15 @@ struct conn_guard {
 	unsigned long cut;
 };
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Four looks a second: a deadline is kept to within a quarter second. */
 static void *run(void *arg)
 {
 	struct conn_guard *g = arg;
 	pthread_mutex_lock(&g->lock);
 	while (!g->stop) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 250 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		struct timespec ts = clock_after(CLOCK_MONOTONIC, 250 * 1000 * 1000);
 		pthread_cond_timedwait(&g->cond, &g->lock, &ts);
-		double now = mono();
+		double now = clock_mono_s();
 		for (struct conn_guard_node *n = g->head; n; n = n->next) {
 			if (n->cut || !n->deadline || now < n->deadline)
 				continue;
@@ -105,7 +94,7 @@ struct conn_guard_node *conn_guard_open(struct conn_guard *g, int fd)
 	if (!n)
 		return NULL;
 	n->fd = fd;
-	n->deadline = mono() + g->header_timeout;
+	n->deadline = clock_mono_s() + g->header_timeout;
 	pthread_mutex_lock(&g->lock);
 	n->next = g->head;
 	if (g->head)
@@ -128,7 +117,7 @@ void conn_guard_request_done(struct conn_guard *g, struct conn_guard_node *n)
 {
 	if (!n)
 		return;
-	double d = mono() + g->idle + g->header_timeout;
+	double d = clock_mono_s() + g->idle + g->header_timeout;
 	pthread_mutex_lock(&g->lock);
 	n->deadline = d;
 	pthread_mutex_unlock(&g->lock);

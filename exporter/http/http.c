@@ -8,6 +8,11 @@
 #include "snapdoc.h"
 
 #include "collector/snapshot.h"
+#include "share/addr.h"
+#include "share/buf.h"
+#include "share/clock.h"
+#include "share/file.h"
+#include "share/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -56,79 +61,35 @@ struct lvs_http {
 static const char req_headers_seen = 1; /* the first call came: answer on the next */
 static const char req_woken = 2;        /* parked for the snapshot document, woken */
 
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logf_(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("lvsd: http: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
 /* --- listen addresses ---------------------------------------------------- */
 
 int http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, char *err,
 		      size_t errlen)
 {
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon, *hs;
-	size_t hl;
-	if (!s || !*s) {
-		snprintf(err, errlen, "empty listen address (expected ADDR:PORT)");
-		return -EINVAL;
-	}
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (!close || close[1] != ':') {
-			snprintf(err, errlen, "bad listen address '%s' (expected [IPV6]:PORT)", s);
-			return -EINVAL;
-		}
-		hs = s + 1;
-		hl = (size_t)(close - hs);
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon || strchr(s, ':') != colon) {
-			snprintf(err, errlen,
-				 "bad listen address '%s' (expected ADDR:PORT, IPv6 as [ADDR]:PORT)", s);
-			return -EINVAL;
-		}
-		hs = s;
-		hl = (size_t)(colon - s);
-	}
-	if (hl == 0 || hl >= sizeof(host)) {
-		snprintf(err, errlen, "bad listen address '%s': no address before the port", s);
-		return -EINVAL;
-	}
-	memcpy(host, hs, hl);
-	host[hl] = 0;
-	char *end;
-	errno = 0;
-	unsigned long port = strtoul(colon + 1, &end, 10);
-	if (!colon[1] || *end || errno || port > 65535 || colon[1] == '-' || colon[1] == '+') {
-		snprintf(err, errlen, "bad port in listen address '%s' (0..65535)", s);
+	struct lvs_addr_port a;
+	char why[320];
+	if (!s || addr_parse("listen address", s, ADDR_PORT_REQUIRED | ADDR_PORT_ZERO, &a, why,
+			     sizeof(why))) {
+		/* "bad port" or "bad address" first: what to fix, then how. */
+		snprintf(err, errlen, "%s: %s", s && strstr(why, "port") ? "bad port" : "bad address",
+			 s ? why : "listen address: empty (expected ADDR:PORT)");
 		return -EINVAL;
 	}
 	memset(ss, 0, sizeof(*ss));
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	if (s[0] != '[' && inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+	if (a.af == AF_INET) {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
 		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
+		a4->sin_addr = a.addr.v4;
+		a4->sin_port = htons(a.port);
 		*len = sizeof(*a4);
-		return 0;
-	}
-	if (s[0] == '[' && inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+	} else {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
 		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
+		a6->sin6_addr = a.addr.v6;
+		a6->sin6_port = htons(a.port);
 		*len = sizeof(*a6);
-		return 0;
 	}
-	snprintf(err, errlen, "bad address '%s' in listen address '%s' (numeric IPv4, or IPv6 in brackets)",
-		 host, s);
-	return -EINVAL;
+	return 0;
 }
 
 /* --- auth ------------------------------------------------------------------ */
@@ -143,13 +104,6 @@ int http_check_auth_file(const char *path, size_t *n, char *err, size_t errlen)
 		*n = auth_users(a);
 	auth_free(a);
 	return 0;
-}
-
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The client's address bytes: the key of its crypt budget. */
@@ -211,7 +165,7 @@ static int authorize(struct lvs_http *h, struct MHD_Connection *c, enum MHD_Resu
 	if (!pr) {
 		unsigned char key[16];
 		size_t kl = client_key(c, key);
-		ar = auth_check(h->auth, key, kl, user, pass, mono_now());
+		ar = auth_check(h->auth, key, kl, user, pass, clock_mono_s());
 	}
 	free(user);
 	free(pass);
@@ -562,7 +516,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 		unsigned n = atomic_exchange(dropped, 0);
 		atomic_store(in_window, 0);
 		if (n)
-			fprintf(stderr, "lvsd: http: %u messages like the above left out\n", n);
+			log_warn("http: %u messages like the above left out", n);
 	}
 	if (atomic_fetch_add(in_window, 1) >= 10) {
 		atomic_fetch_add(dropped, 1);
@@ -572,7 +526,9 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	size_t n = strlen(line);
 	/* MHD's messages mostly end in a newline already. */
-	fprintf(stderr, "lvsd: http: %s%s", line, n && line[n - 1] == '\n' ? "" : "\n");
+	if (n && line[n - 1] == '\n')
+		line[--n] = 0;
+	log_warn("http: %s", line);
 }
 
 /* --- lifetime -------------------------------------------------------------- */
@@ -626,49 +582,21 @@ void http_free(lvs_http *h)
 	free(h);
 }
 
-static int slurp(const char *path, char **out, char *err, size_t errlen)
+/* A PEM file's text (1 MiB at most: a certificate chain is a few KiB). */
+static int read_pem(const char *path, char **out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		int e = errno;
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
-		return -e;
-	}
-	struct outbuf_s {
-		char *p;
-		size_t n, cap;
-	} b = { 0 };
-	char chunk[4096];
-	size_t got;
-	int rc = 0;
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (b.n + got + 1 > b.cap) {
-			size_t cap = (b.n + got + 1) * 2;
-			char *p = realloc(b.p, cap);
-			if (!p) {
-				rc = -ENOMEM;
-				break;
-			}
-			b.p = p;
-			b.cap = cap;
-		}
-		memcpy(b.p + b.n, chunk, got);
-		b.n += got;
-		b.p[b.n] = 0;
-	}
-	if (!rc && ferror(f))
-		rc = -EIO;
-	fclose(f);
-	if (!rc && !b.n)
-		rc = -EINVAL;
-	if (rc) {
+	struct lvs_buf b = LVS_BUF_INIT;
+	int r = file_read(path, 1 << 20, &b);
+	if (!r && !b.len)
+		r = -EINVAL;
+	if (r) {
 		snprintf(err, errlen, "cannot read %s: %s", path,
-			 rc == -EINVAL ? "empty file" : strerror(-rc));
-		free(b.p);
-		return rc;
+			 r == -EINVAL ? "empty file" : strerror(-r));
+		buf_free(&b);
+		return r;
 	}
-	*out = b.p;
-	return 0;
+	*out = buf_steal(&b, NULL);
+	return *out ? 0 : -ENOMEM;
 }
 
 int http_start(lvs_http *h, const struct lvs_http_opts *o, char *err, size_t errlen)
@@ -692,8 +620,8 @@ int http_start(lvs_http *h, const struct lvs_http_opts *o, char *err, size_t err
 		snprintf(err, errlen, "this libmicrohttpd has no TLS support");
 		return -EINVAL;
 	}
-	if (tls && ((r = slurp(o->tls_cert, &h->tls_cert, err, errlen)) ||
-		    (r = slurp(o->tls_key, &h->tls_key, err, errlen))))
+	if (tls && ((r = read_pem(o->tls_cert, &h->tls_cert, err, errlen)) ||
+		    (r = read_pem(o->tls_key, &h->tls_key, err, errlen))))
 		goto err;
 	if (o->auth_file && (r = auth_load(o->auth_file, &h->auth, err, errlen)))
 		goto err;
@@ -764,7 +692,7 @@ int http_start(lvs_http *h, const struct lvs_http_opts *o, char *err, size_t err
 		goto err;
 	}
 	snapdoc_set_closed(h->doc, false);
-	logf_("listening on %s%s%s", listen_s, tls ? " (TLS)" : "",
+	log_info("http: listening on %s%s%s", listen_s, tls ? " (TLS)" : "",
 	      h->auth ? " (basic auth)" : "");
 	return 0;
 err:

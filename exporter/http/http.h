@@ -42,8 +42,10 @@ struct lvs_http_opts {
 #define HTTP_PER_CLIENT 32      /* ... from one address */
 #define HTTP_HEADER_TIMEOUT 10  /* s for a request's headers */
 
-/* Parse a listen address (numeric only: a daemon must not depend on DNS to
- * start). 0, or -EINVAL with the reason in err. */
+/* Parse a listen address with share/addr.h: numeric only (a daemon must
+ * not depend on DNS to start), "ADDR:PORT" or "[V6ADDR]:PORT", the port
+ * required and 0..65535 (0: the kernel picks). 0, or -EINVAL with the
+ * reason in err ("bad address: ..." or "bad port: ..."). */
 int http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, char *err,
 		      size_t errlen);
 
