@@ -266,7 +266,10 @@ static int parse_exporter(struct conf_ctx *x, const config_setting_t *g, struct 
 		return r;
 	if ((s = config_setting_get_member(g, "auth_file"))) {
 		char why[300];
-		if (http_check_auth_file(c->auth_file, NULL, why, sizeof(why)))
+		int ar = http_check_auth_file(c->auth_file, NULL, why, sizeof(why));
+		if (ar == -ENOMEM)
+			return ar;
+		if (ar)
 			return conf_fail(x, s, "auth_file: %s", why);
 	}
 	if ((s = config_setting_get_member(g, "real_servers"))) {
