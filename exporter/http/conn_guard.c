@@ -1,8 +1,8 @@
 #include "conn_guard.h"
 
 #include "share/clock.h"
+#include "share/worker.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -17,22 +17,18 @@ struct conn_guard_node {
 
 struct conn_guard {
 	double header_timeout, idle;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	pthread_t thread;
-	bool stop;
+	struct lvs_worker w; /* its lock guards the list and the count */
 	struct conn_guard_node *head;
 	unsigned long cut;
 };
 
 /* Four looks a second: a deadline is kept to within a quarter second. */
-static void *run(void *arg)
+static void run(struct lvs_worker *w, void *arg)
 {
 	struct conn_guard *g = arg;
-	pthread_mutex_lock(&g->lock);
-	while (!g->stop) {
-		struct timespec ts = clock_after(CLOCK_MONOTONIC, 250 * 1000 * 1000);
-		pthread_cond_timedwait(&g->cond, &g->lock, &ts);
+	worker_lock(w);
+	while (!worker_stopping(w)) {
+		worker_wait_until(w, clock_mono_ns() + 250 * 1000 * 1000);
 		double now = clock_mono_s();
 		for (struct conn_guard_node *n = g->head; n; n = n->next) {
 			if (n->cut || !n->deadline || now < n->deadline)
@@ -44,8 +40,7 @@ static void *run(void *arg)
 			g->cut++;
 		}
 	}
-	pthread_mutex_unlock(&g->lock);
-	return NULL;
+	worker_unlock(w);
 }
 
 struct conn_guard *conn_guard_new(double header_timeout, double idle)
@@ -55,15 +50,7 @@ struct conn_guard *conn_guard_new(double header_timeout, double idle)
 		return NULL;
 	g->header_timeout = header_timeout;
 	g->idle = idle;
-	pthread_mutex_init(&g->lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&g->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	if (pthread_create(&g->thread, NULL, run, g)) {
-		pthread_cond_destroy(&g->cond);
-		pthread_mutex_destroy(&g->lock);
+	if (worker_start(&g->w, run, g)) {
 		free(g);
 		return NULL;
 	}
@@ -74,17 +61,11 @@ void conn_guard_free(struct conn_guard *g)
 {
 	if (!g)
 		return;
-	pthread_mutex_lock(&g->lock);
-	g->stop = true;
-	pthread_cond_signal(&g->cond);
-	pthread_mutex_unlock(&g->lock);
-	pthread_join(g->thread, NULL);
+	worker_stop(&g->w);
 	for (struct conn_guard_node *n = g->head, *next; n; n = next) {
 		next = n->next;
 		free(n);
 	}
-	pthread_cond_destroy(&g->cond);
-	pthread_mutex_destroy(&g->lock);
 	free(g);
 }
 
@@ -95,12 +76,12 @@ struct conn_guard_node *conn_guard_open(struct conn_guard *g, int fd)
 		return NULL;
 	n->fd = fd;
 	n->deadline = clock_mono_s() + g->header_timeout;
-	pthread_mutex_lock(&g->lock);
+	worker_lock(&g->w);
 	n->next = g->head;
 	if (g->head)
 		g->head->prev = n;
 	g->head = n;
-	pthread_mutex_unlock(&g->lock);
+	worker_unlock(&g->w);
 	return n;
 }
 
@@ -108,9 +89,9 @@ void conn_guard_headers_done(struct conn_guard *g, struct conn_guard_node *n)
 {
 	if (!n)
 		return;
-	pthread_mutex_lock(&g->lock);
+	worker_lock(&g->w);
 	n->deadline = 0;
-	pthread_mutex_unlock(&g->lock);
+	worker_unlock(&g->w);
 }
 
 void conn_guard_request_done(struct conn_guard *g, struct conn_guard_node *n)
@@ -118,30 +99,30 @@ void conn_guard_request_done(struct conn_guard *g, struct conn_guard_node *n)
 	if (!n)
 		return;
 	double d = clock_mono_s() + g->idle + g->header_timeout;
-	pthread_mutex_lock(&g->lock);
+	worker_lock(&g->w);
 	n->deadline = d;
-	pthread_mutex_unlock(&g->lock);
+	worker_unlock(&g->w);
 }
 
 void conn_guard_close(struct conn_guard *g, struct conn_guard_node *n)
 {
 	if (!n)
 		return;
-	pthread_mutex_lock(&g->lock);
+	worker_lock(&g->w);
 	if (n->prev)
 		n->prev->next = n->next;
 	else
 		g->head = n->next;
 	if (n->next)
 		n->next->prev = n->prev;
-	pthread_mutex_unlock(&g->lock);
+	worker_unlock(&g->w);
 	free(n);
 }
 
 unsigned long conn_guard_cut(struct conn_guard *g)
 {
-	pthread_mutex_lock(&g->lock);
+	worker_lock(&g->w);
 	unsigned long n = g->cut;
-	pthread_mutex_unlock(&g->lock);
+	worker_unlock(&g->w);
 	return n;
 }

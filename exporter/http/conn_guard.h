@@ -8,7 +8,8 @@
  * that overstays; libmicrohttpd then sees the end of the stream and
  * closes the connection itself.
  * Threads: open/headers_done/request_done/close from libmicrohttpd's
- * threads (one lock); the guard's own thread does the shutting down. */
+ * threads (one lock); the guard's own thread (a share/worker) does the
+ * shutting down. */
 #ifndef LVSTOP_EXPORTER_HTTP_CONN_GUARD_H
 #define LVSTOP_EXPORTER_HTTP_CONN_GUARD_H
 

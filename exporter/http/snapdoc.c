@@ -2,9 +2,9 @@
 
 #include "collector/snapjson.h"
 #include "collector/snapshot.h"
+#include "share/worker.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -14,10 +14,8 @@ struct waiter {
 };
 
 struct snapdoc {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	pthread_t thread;
-	bool stop, wanted, closed;
+	struct lvs_worker w; /* the render thread; its lock guards what follows */
+	bool wanted, closed;
 
 	struct lvs_snapshot *snap; /* one reference */
 	bool stale;
@@ -56,26 +54,25 @@ static void wake_all(struct waiter *w, size_t n)
 	free(w);
 }
 
-static void *run(void *arg)
+static void run(struct lvs_worker *w, void *arg)
 {
 	struct snapdoc *d = arg;
-	pthread_mutex_lock(&d->lock);
-	for (;;) {
-		while (!d->stop && !(d->wanted && d->snap && d->doc_seq != d->seq &&
-				     d->failed_seq != d->seq))
-			pthread_cond_wait(&d->cond, &d->lock);
-		if (d->stop)
-			break;
+	worker_lock(w);
+	while (!worker_stopping(w)) {
+		if (!(d->wanted && d->snap && d->doc_seq != d->seq && d->failed_seq != d->seq)) {
+			worker_wait(w);
+			continue;
+		}
 		struct lvs_snapshot *s = snapshot_ref(d->snap);
 		uint64_t seq = d->seq;
 		bool stale = d->stale;
 		d->wanted = false;
-		pthread_mutex_unlock(&d->lock);
+		worker_unlock(w);
 
 		struct lvs_body *b = render(s, stale);
 		snapshot_unref(s);
 
-		pthread_mutex_lock(&d->lock);
+		worker_lock(w);
 		struct lvs_body *old = NULL;
 		if (b) {
 			old = d->doc;
@@ -85,17 +82,16 @@ static void *run(void *arg)
 		} else {
 			d->failed_seq = seq;
 		}
-		struct waiter *w = d->waiters;
+		struct waiter *wt = d->waiters;
 		size_t n = d->n_waiters;
 		d->waiters = NULL;
 		d->n_waiters = d->cap_waiters = 0;
-		pthread_mutex_unlock(&d->lock);
+		worker_unlock(w);
 		body_unref(old); /* tens of megabytes: outside the lock */
-		wake_all(w, n);
-		pthread_mutex_lock(&d->lock);
+		wake_all(wt, n);
+		worker_lock(w);
 	}
-	pthread_mutex_unlock(&d->lock);
-	return NULL;
+	worker_unlock(w);
 }
 
 struct snapdoc *snapdoc_new(void)
@@ -103,44 +99,23 @@ struct snapdoc *snapdoc_new(void)
 	struct snapdoc *d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
-	pthread_mutex_init(&d->lock, NULL);
-	pthread_cond_init(&d->cond, NULL);
-	if (pthread_create(&d->thread, NULL, run, d)) {
-		pthread_cond_destroy(&d->cond);
-		pthread_mutex_destroy(&d->lock);
+	if (worker_start(&d->w, run, d)) {
 		free(d);
 		return NULL;
 	}
 	return d;
 }
 
-void snapdoc_stop(struct snapdoc *d)
-{
-	pthread_mutex_lock(&d->lock);
-	bool was = d->stop;
-	d->stop = true;
-	pthread_cond_broadcast(&d->cond);
-	pthread_mutex_unlock(&d->lock);
-	if (!was)
-		pthread_join(d->thread, NULL);
-	pthread_mutex_lock(&d->lock);
-	struct waiter *w = d->waiters;
-	size_t n = d->n_waiters;
-	d->waiters = NULL;
-	d->n_waiters = d->cap_waiters = 0;
-	pthread_mutex_unlock(&d->lock);
-	wake_all(w, n);
-}
-
 void snapdoc_free(struct snapdoc *d)
 {
 	if (!d)
 		return;
-	snapdoc_stop(d);
+	/* Whoever waits is answered first; then the thread ends. */
+	snapdoc_set_closed(d, true);
+	worker_stop(&d->w);
+	free(d->waiters);
 	snapshot_unref(d->snap);
 	body_unref(d->doc);
-	pthread_cond_destroy(&d->cond);
-	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
 
@@ -148,7 +123,7 @@ void snapdoc_publish(struct snapdoc *d, struct lvs_snapshot *snap, bool stale)
 {
 	if (snap)
 		snapshot_ref(snap);
-	pthread_mutex_lock(&d->lock);
+	worker_lock(&d->w);
 	struct lvs_snapshot *old = d->snap;
 	d->snap = snap;
 	d->stale = stale;
@@ -156,8 +131,8 @@ void snapdoc_publish(struct snapdoc *d, struct lvs_snapshot *snap, bool stale)
 	/* Requests parked for the previous one want this one now. */
 	if (d->n_waiters)
 		d->wanted = true;
-	pthread_cond_signal(&d->cond);
-	pthread_mutex_unlock(&d->lock);
+	worker_post(&d->w);
+	worker_unlock(&d->w);
 	snapshot_unref(old);
 }
 
@@ -166,8 +141,8 @@ enum snapdoc_state snapdoc_get(struct snapdoc *d, bool any_ok, struct lvs_body *
 {
 	enum snapdoc_state st;
 	*out = NULL;
-	pthread_mutex_lock(&d->lock);
-	if (d->stop || d->closed || !d->snap) {
+	worker_lock(&d->w);
+	if (d->closed || !d->snap) {
 		st = SNAPDOC_NONE;
 	} else if (d->doc && (d->doc_seq == d->seq || any_ok)) {
 		*out = body_ref(d->doc);
@@ -190,16 +165,16 @@ enum snapdoc_state snapdoc_get(struct snapdoc *d, bool any_ok, struct lvs_body *
 			suspend(arg);
 			d->waiters[d->n_waiters++] = (struct waiter){ wake, arg };
 			d->wanted = true;
-			pthread_cond_signal(&d->cond);
+			worker_post(&d->w);
 		}
 	}
-	pthread_mutex_unlock(&d->lock);
+	worker_unlock(&d->w);
 	return st;
 }
 
 void snapdoc_set_closed(struct snapdoc *d, bool closed)
 {
-	pthread_mutex_lock(&d->lock);
+	worker_lock(&d->w);
 	d->closed = closed;
 	struct waiter *w = NULL;
 	size_t n = 0;
@@ -209,14 +184,14 @@ void snapdoc_set_closed(struct snapdoc *d, bool closed)
 		d->waiters = NULL;
 		d->n_waiters = d->cap_waiters = 0;
 	}
-	pthread_mutex_unlock(&d->lock);
+	worker_unlock(&d->w);
 	wake_all(w, n);
 }
 
 unsigned long snapdoc_renders(struct snapdoc *d)
 {
-	pthread_mutex_lock(&d->lock);
+	worker_lock(&d->w);
 	unsigned long n = d->renders;
-	pthread_mutex_unlock(&d->lock);
+	worker_unlock(&d->w);
 	return n;
 }

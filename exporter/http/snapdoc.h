@@ -6,8 +6,9 @@
  * published snapshot, and only when someone asked for it; requests that
  * arrive before it is ready are parked (the caller suspends its
  * connection) and woken when it is.
- * Threads: publish, get and stop from any thread; new/free from the
- * owner. The wake callbacks run on the render thread or in stop, with no
+ * Threads: publish and get from any thread; new/free from the owner (free
+ * once nothing calls get any more). The render thread is a share/worker.
+ * The wake callbacks run on the render thread or in set_closed, with no
  * lock of this module held. */
 #ifndef LVSTOP_EXPORTER_HTTP_SNAPDOC_H
 #define LVSTOP_EXPORTER_HTTP_SNAPDOC_H
@@ -22,7 +23,7 @@ struct snapdoc; /* opaque */
 /* A renderer with its thread running. NULL on out of memory or when the
  * thread cannot start. */
 struct snapdoc *snapdoc_new(void);
-/* Stops (snapdoc_stop) and frees. NULL is ignored. */
+/* Wakes whoever waits, ends the thread, frees. NULL is ignored. */
 void snapdoc_free(struct snapdoc *d);
 
 /* The snapshot to render from now on (a reference is taken; NULL: none);
@@ -32,7 +33,7 @@ void snapdoc_publish(struct snapdoc *d, struct lvs_snapshot *snap, bool stale);
 enum snapdoc_state {
 	SNAPDOC_READY,   /* *out is the document (one reference) */
 	SNAPDOC_WAIT,    /* being rendered: suspend(arg) was called, wake(arg) will be */
-	SNAPDOC_NONE,    /* nothing published yet, or stopped */
+	SNAPDOC_NONE,    /* nothing published yet, or closed */
 	SNAPDOC_FAILED,  /* rendering this snapshot failed (out of memory) */
 };
 
@@ -44,10 +45,6 @@ enum snapdoc_state {
  * is: call again then. */
 enum snapdoc_state snapdoc_get(struct snapdoc *d, bool any_ok, struct lvs_body **out,
 			       void (*suspend)(void *arg), void (*wake)(void *arg), void *arg);
-
-/* End the thread; wake every parked request (their next get answers
- * NONE). Idempotent. */
-void snapdoc_stop(struct snapdoc *d);
 
 /* While closed, get answers NONE and parks nothing; closing wakes every
  * parked request. A server closes it before it stops its listener (whose
