@@ -129,7 +129,7 @@ san-unit:
 	$(MAKE) SAN=1 unit
 
 # Host-side lvsd tests on loopback (promtool, gzip, reload, concurrent scrapes,
-# rrd history, graphs, dashboard and alert rules, lvstop --remote);
+# keep-alive, auth and slow-client bounds, rrd history, graphs, dashboard and alert rules, lvstop --remote);
 # bench_exporter also generates their recording.
 # The command line on this host: --help against lvstop.8, field errors
 # before IPVS is reached, no file left by a command that changed nothing.
@@ -138,6 +138,7 @@ cli-test: all
 
 exporter-test: all $(BUILD)/bench/bench_exporter
 	BUILD_DIR=$(BUILD) sh tests/exporter/run.sh
+	BUILD_DIR=$(BUILD) sh tests/exporter/http.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/history.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/remote.sh
 

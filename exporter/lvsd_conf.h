@@ -14,8 +14,8 @@
 #include "collector/health.h"
 #include "collector/keymap.h"
 #include "collector/model.h"
-#include "metrics.h"
-#include "rrd_spec.h"
+#include "exporter/metrics/metrics.h"
+#include "exporter/history/rrd_spec.h"
 
 /* One configured check: the engine's spec with the strings it points to
  * owned here. The spec's real server/service fields are filled when
@@ -61,6 +61,8 @@ struct lvsd_config {
 	char *tls_cert, *tls_key;   /* owned; NULL: plain HTTP */
 	char *auth_file;            /* owned; NULL: no auth */
 	unsigned threads;           /* HTTP worker threads */
+	unsigned per_client;        /* connections one client address may hold */
+	double header_timeout;      /* s a request may take to send its headers */
 	int gzip_level;             /* 1..9; 0: no gzip form */
 	struct lvs_metrics_opts metrics;
 
@@ -110,7 +112,8 @@ void lvsd_conf_free(struct lvsd_config *c);
  * "udp:[2001:db8::1]:53", "sctp:...", "fwm:1" (IPv4) or "fwm6:1" (IPv6).
  * 0 or -EINVAL. */
 int lvsd_conf_parse_service(const char *s, struct lvsd_svc_conf *out);
-/* Parse "ADDR:PORT" / "[V6]:PORT" with PORT 1..65535. 0 or -EINVAL. */
+/* Parse "ADDR:PORT" / "[V6]:PORT" with share/addr.h, the port required
+ * and 1..65535 (a service or real server has a real port). 0 or -EINVAL. */
 int lvsd_conf_parse_hostport(const char *s, uint16_t *af, union lvs_addr *addr, uint16_t *port);
 
 /* Check types by name ("tcp", "http", "udp", "exec"); -EINVAL otherwise.

@@ -2,20 +2,26 @@
  * health-check engine and the HTTP exporter; the main thread only waits
  * for signals and publications: at each publication it renders /metrics
  * once (and its gzip form) and refreshes the set of health checks.
- * Foreground, logs on stderr (systemd style). SIGHUP reloads the config
+ * Foreground; logs through share/log on stderr: "lvsd: ..." lines, or
+ * "<N>" priority prefixes when stderr is the journal's stream. SIGHUP reloads the config
  * (a bad one is rejected and the running one stays); SIGTERM/SIGINT stop.
  * Usage and options: docs/lvsd.8. */
-#include "body.h"
+#include "lvsd.h"
+
+#include "share/clock.h"
+#include "share/log.h"
+
+#include "exporter/http/body.h"
 #include "collector/collector.h"
 #include "collector/health.h"
 #include "collector/snapshot.h"
-#include "http.h"
+#include "exporter/http/http.h"
 #include "lvsd_checks.h"
 #include "lvsd_conf.h"
-#include "metrics.h"
-#include "outbuf.h"
+#include "exporter/metrics/metrics.h"
+#include "exporter/metrics/outbuf.h"
 #include "quiesce.h"
-#include "rrd_store.h"
+#include "exporter/history/rrd_store.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LVSD_VERSION "0.1.0"
+
 
 struct cli {
 	const char *config, *listen, *replay;
@@ -55,31 +61,6 @@ struct daemon {
 	uint64_t checks_hash;
 	bool checks_set;
 };
-
-static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logmsg(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("lvsd: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void usage(FILE *f)
 {
@@ -188,6 +169,8 @@ static void http_opts_of(const struct lvsd_config *c, struct lvs_http_opts *h)
 		.tls_key = c->tls_key,
 		.auth_file = c->auth_file,
 		.threads = c->threads,
+		.per_client = c->per_client,
+		.header_timeout = c->header_timeout,
 	};
 }
 
@@ -202,7 +185,8 @@ static bool listener_differs(const struct lvsd_config *a, const struct lvsd_conf
 	 * while its name does not. */
 	return str_differs(a->listen, b->listen) || str_differs(a->tls_cert, b->tls_cert) ||
 	       str_differs(a->tls_key, b->tls_key) || str_differs(a->auth_file, b->auth_file) ||
-	       a->auth_file || a->threads != b->threads;
+	       a->auth_file || a->threads != b->threads || a->per_client != b->per_client ||
+	       a->header_timeout != b->header_timeout;
 }
 
 /* --- per publication ---------------------------------------------------------- */
@@ -218,17 +202,17 @@ static void refresh_checks(struct daemon *d, const struct lvs_snapshot *s, bool 
 	if (!force && d->checks_set && h == d->checks_hash)
 		return;
 	if (lvsd_checks_build(d->conf, s, defaults, &v, &n)) {
-		logmsg("health: out of memory building the check set; keeping the current one");
+		log_err("health: out of memory building the check set; keeping the current one");
 		return;
 	}
 	int r = health_set_checks(d->health, v, n);
 	free(v);
 	if (r) {
-		logmsg("health: cannot apply %zu checks: %s", n, strerror(-r));
+		log_err("health: cannot apply %zu checks: %s", n, strerror(-r));
 		return;
 	}
 	if (!d->checks_set || d->self.checks != n)
-		logmsg("health: %zu check%s", n, n == 1 ? "" : "s");
+		log_info("health: %zu check%s", n, n == 1 ? "" : "s");
 	d->checks_hash = h;
 	d->checks_set = true;
 	d->self.checks = n;
@@ -248,13 +232,13 @@ static void publish(struct daemon *d, bool force)
 	/* Log when polling starts failing or recovers, not at every poll. */
 	if (st.err != d->last_err) {
 		if (st.err)
-			logmsg("poll failed: %s", st.msg[0] ? st.msg : strerror(-st.err));
+			log_warn("poll failed: %s", st.msg[0] ? st.msg : strerror(-st.err));
 		else if (st.polls > 1)
-			logmsg("poll works again");
+			log_notice("poll works again");
 		d->last_err = st.err;
 	}
 	if (st.ended && !d->ended_logged) {
-		logmsg("%s", st.msg[0] ? st.msg : "end of recording");
+		log_notice("%s", st.msg[0] ? st.msg : "end of recording");
 		d->ended_logged = true;
 	}
 	if (s)
@@ -264,7 +248,7 @@ static void publish(struct daemon *d, bool force)
 	 * large table, is freed now instead of living through the render. */
 	if (s && d->last_body)
 		http_publish(d->http, d->last_body, s, st.stale);
-	double t0 = mono_now();
+	double t0 = clock_mono_s();
 	/* The exposition streams through a small buffer into the body
 	 * builder (deflated as it goes): its plain text never exists whole,
 	 * which at 100,000 real servers is tens of megabytes saved. */
@@ -294,10 +278,10 @@ static void publish(struct daemon *d, bool force)
 		body_unref(d->last_body);
 		d->last_body = b;
 	} else {
-		logmsg("out of memory rendering /metrics; serving the previous body");
+		log_err("out of memory rendering /metrics; serving the previous body");
 	}
 	snapshot_unref(s);
-	d->self.render_seconds = mono_now() - t0;
+	d->self.render_seconds = clock_mono_s() - t0;
 }
 
 static void reload(struct daemon *d)
@@ -305,11 +289,11 @@ static void reload(struct daemon *d)
 	char err[512];
 	struct lvsd_config *nc;
 	if (!d->cli.config) {
-		logmsg("SIGHUP: started without --config: nothing to reload");
+		log_warn("SIGHUP: started without --config: nothing to reload");
 		return;
 	}
 	if (load_config(&d->cli, &nc, err, sizeof(err))) {
-		logmsg("reload rejected, the running configuration stays: %s", err);
+		log_err("reload rejected, the running configuration stays: %s", err);
 		d->self.reloads_failed++;
 		d->self.last_reload_ok = false;
 		publish(d, true);
@@ -321,10 +305,10 @@ static void reload(struct daemon *d)
 		http_opts_of(nc, &ho);
 		if (http_start(d->http, &ho, err, sizeof(err))) {
 			char err2[512];
-			logmsg("reload rejected, the running configuration stays: %s", err);
+			log_err("reload rejected, the running configuration stays: %s", err);
 			http_opts_of(d->conf, &ho);
 			if (http_start(d->http, &ho, err2, sizeof(err2)))
-				logmsg("cannot listen again with the running configuration: %s", err2);
+				log_err("cannot listen again with the running configuration: %s", err2);
 			lvsd_conf_free(nc);
 			d->self.reloads_failed++;
 			d->self.last_reload_ok = false;
@@ -334,13 +318,13 @@ static void reload(struct daemon *d)
 	}
 	if (nc->read_conns != d->conf->read_conns || nc->conn_limit != d->conf->conn_limit ||
 	    nc->history_budget != d->conf->history_budget)
-		logmsg("reload: daemon.read_connections, connection_limit and history_mib take "
+		log_notice("reload: daemon.read_connections, connection_limit and history_mib take "
 		       "effect at the next start");
 	if (str_differs(nc->history_dir, d->conf->history_dir) ||
 	    str_differs(nc->history_daemon, d->conf->history_daemon) ||
 	    nc->history_rs != d->conf->history_rs || nc->history_queue != d->conf->history_queue ||
 	    memcmp(&nc->history_spec, &d->conf->history_spec, sizeof(nc->history_spec)))
-		logmsg("reload: the history settings take effect at the next start");
+		log_notice("reload: the history settings take effect at the next start");
 	collector_set_interval(d->coll, nc->interval);
 	struct lvsd_config *old = d->conf;
 	d->conf = nc;
@@ -350,7 +334,7 @@ static void reload(struct daemon *d)
 	 * current specs point into) may go once the new set is applied. */
 	publish(d, true);
 	lvsd_conf_free(old);
-	logmsg("configuration reloaded from %s", d->cli.config);
+	log_notice("configuration reloaded from %s", d->cli.config);
 }
 
 static void on_health_change(void *arg, const struct lvs_check_spec *spec, enum lvs_health from,
@@ -375,7 +359,7 @@ static void on_health_change(void *arg, const struct lvs_check_spec *spec, enum 
 		inet_ntop(AF_INET, &spec->addr, t, sizeof(t));
 		snprintf(a, sizeof(a), "%s:%u", t, spec->port);
 	}
-	logmsg("health: %s (%s check) %s -> %s", a, health_type_name(spec->type),
+	log_notice("health: %s (%s check) %s -> %s", a, health_type_name(spec->type),
 	       names[from >= 0 && from <= 2 ? from : 0], names[to >= 0 && to <= 2 ? to : 0]);
 }
 
@@ -392,7 +376,7 @@ static int run(struct daemon *d, int sfd)
 		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			logmsg("poll: %s", strerror(errno));
+			log_err("poll: %s", strerror(errno));
 			return 1;
 		}
 		if (p[1].revents & POLLIN) {
@@ -408,7 +392,7 @@ static int run(struct daemon *d, int sfd)
 			if (si.ssi_signo == SIGHUP) {
 				reload(d);
 			} else {
-				logmsg("signal %d: stopping", (int)si.ssi_signo);
+				log_notice("signal %d: stopping", (int)si.ssi_signo);
 				return 0;
 			}
 		}
@@ -420,10 +404,11 @@ int main(int argc, char **argv)
 	struct daemon d = { 0 };
 	char err[512];
 	int rc = 1, sfd = -1;
+	log_open("lvsd", 2);
 	if (parse_cli(argc, argv, &d.cli))
 		return 2;
 	if (load_config(&d.cli, &d.conf, err, sizeof(err))) {
-		logmsg("%s", err);
+		log_err("%s", err);
 		return 1;
 	}
 	if (d.cli.check_only) {
@@ -439,7 +424,7 @@ int main(int argc, char **argv)
 	 * scrapes wait for its lock. */
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	d.self.version = LVSD_VERSION;
-	d.self.start_time = wall_now();
+	d.self.start_time = clock_wall_s();
 	d.self.last_reload_ok = true;
 
 	/* Block the signals before any thread starts, so every thread
@@ -451,7 +436,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) ||
 	    (sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
-		logmsg("signalfd: %s", strerror(errno));
+		log_err("signalfd: %s", strerror(errno));
 		goto out;
 	}
 	/* A scraper hanging up mid-response must not kill the daemon. */
@@ -461,7 +446,7 @@ int main(int argc, char **argv)
 	if (d.cli.replay) {
 		src = source_replay_new(d.cli.replay, d.cli.loop, err, sizeof(err));
 		if (!src) {
-			logmsg("%s", err);
+			log_err("%s", err);
 			goto out;
 		}
 	} else {
@@ -470,18 +455,18 @@ int main(int argc, char **argv)
 		if (d.conf->conn_limit)
 			ko.conn.max_lines = d.conf->conn_limit;
 		if (!(src = source_kernel_new(&ko))) {
-			logmsg("out of memory");
+			log_err("out of memory");
 			goto out;
 		}
 	}
 	if (!(d.quiesce = quiesce_new())) {
-		logmsg("cannot create the quiesce queue: %s", strerror(errno));
+		log_err("cannot create the quiesce queue: %s", strerror(errno));
 		source_free(src);
 		goto out;
 	}
 	struct lvs_health_opts hopts = { .on_change = on_health_change, .arg = &d };
 	if (!(d.health = health_new(&hopts))) {
-		logmsg("cannot create the health-check engine: %s", strerror(errno));
+		log_err("cannot create the health-check engine: %s", strerror(errno));
 		source_free(src);
 		goto out;
 	}
@@ -495,7 +480,7 @@ int main(int argc, char **argv)
 		.annotate_arg = d.health,
 	};
 	if (!(d.coll = collector_new(src, &co)) || !(d.http = http_new())) {
-		logmsg("out of memory");
+		log_err("out of memory");
 		goto out;
 	}
 	if (d.conf->history_dir) {
@@ -505,7 +490,7 @@ int main(int argc, char **argv)
 					     .queue = d.conf->history_queue,
 					     .spec = d.conf->history_spec };
 		if (!(d.history = rrd_store_new(&ro))) {
-			logmsg("history: %s", strerror(errno));
+			log_err("history: %s", strerror(errno));
 			goto out;
 		}
 		http_set_history(d.http, d.history);
@@ -513,17 +498,17 @@ int main(int argc, char **argv)
 	struct lvs_http_opts ho;
 	http_opts_of(d.conf, &ho);
 	if (http_start(d.http, &ho, err, sizeof(err))) {
-		logmsg("%s", err);
+		log_err("%s", err);
 		goto out;
 	}
 	publish(&d, true); /* ipvs_up 0 until the first poll: never a 503 */
 	int r;
 	if ((d.history && (r = rrd_store_start(d.history))) || (r = health_start(d.health)) ||
 	    (r = collector_start(d.coll))) {
-		logmsg("cannot start a thread: %s", strerror(-r));
+		log_err("cannot start a thread: %s", strerror(-r));
 		goto out;
 	}
-	logmsg("lvsd %s: polling %s every %gs", LVSD_VERSION,
+	log_info("lvsd %s: polling %s every %gs", LVSD_VERSION,
 	       d.cli.replay ? d.cli.replay : "the kernel", d.conf->interval);
 	rc = run(&d, sfd);
 out:

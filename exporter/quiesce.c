@@ -1,5 +1,7 @@
 #include "quiesce.h"
 
+#include "share/log.h"
+
 #include "actions/actions.h"
 #include "collector/names.h"
 
@@ -79,7 +81,7 @@ int quiesce_push(lvsd_quiesce *q, const struct lvs_check_spec *spec, enum lvs_he
 		struct transition *g = realloc(q->q, cap * sizeof(*g));
 		if (!g) {
 			pthread_mutex_unlock(&q->lock);
-			fprintf(stderr, "lvsd: quiesce: out of memory: a health transition is lost\n");
+			log_err("quiesce: out of memory: a health transition is lost");
 			return -ENOMEM;
 		}
 		q->q = g;
@@ -123,7 +125,7 @@ static bool open_actions(struct lvsd_quiesce *q)
 	struct lvs_actions_opts o = { .source = "lvsd" };
 	int r = actions_open(&q->act, &o, err, sizeof(err));
 	if (r) {
-		fprintf(stderr, "lvsd: quiesce: cannot open the actions library: %s\n",
+		log_err("quiesce: cannot open the actions library: %s",
 			*err ? err : strerror(-r));
 		q->open_failed = true;
 		q->act = NULL;
@@ -166,11 +168,11 @@ int quiesce_apply(lvsd_quiesce *q, const struct lvsd_config *c)
 				continue;
 		}
 		if (r) {
-			fprintf(stderr, "lvsd: quiesce: %s %s in %s failed: %s\n",
+			log_warn("quiesce: %s %s in %s failed: %s",
 				t->to == LVS_HEALTH_DOWN ? "quiescing" : "restoring", rs, svc,
 				actions_error(q->act));
 		} else {
-			fprintf(stderr, "lvsd: quiesce: %s\n", actions_message(q->act));
+			log_notice("quiesce: %s", actions_message(q->act));
 			changes++;
 		}
 	}

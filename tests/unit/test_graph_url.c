@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exporter/graph.h"
-#include "exporter/graph_url.h"
+#include "exporter/history/graph.h"
+#include "exporter/history/graph_url.h"
 
 #define NEWEST ((time_t)1763700000)
 #define ARGS(...) ((const struct graph_arg[]){ __VA_ARGS__ })

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "console/history_fetch.h"
-#include "exporter/rrd_spec.h"
+#include "exporter/history/rrd_spec.h"
 
 static void test_ids(void)
 {

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "collector/snapshot.h"
 #include "exporter/lvsd_checks.h"
 #include "exporter/lvsd_conf.h"
+#include "failmalloc.h"
 
 static char tmpdir[64];
 
@@ -152,6 +154,130 @@ static void test_include_names_file(void)
 	snprintf(want, sizeof(want), "%s/inc.conf:2: ", tmpdir);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "threads"));
+}
+
+/* An @include that names no regular file is refused with FILE:LINE before
+ * libconfig sees it: libconfig 1.5's scanner exit()s on an empty path or
+ * a directory, which would end a daemon on reload. */
+static void test_include_not_a_file(void)
+{
+	char sub[128], err[512], want[192];
+	snprintf(sub, sizeof(sub), "%s/conf.d", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(sub, 0755), 0);
+	static const struct {
+		const char *text;
+		int line;
+		const char *words;
+	} cases[] = {
+		{ "daemon = { interval = 2; };\n@include \"\"\n", 2, "empty path" },
+		{ "daemon = { interval = 2; };\n\n  @include \"conf.d\"\n", 3, "is a directory" },
+		{ "@include \"/dev/null\"\n", 1, "not a regular file" },
+		{ "# a comment\n@include \"nope.conf\"\n", 2, "cannot read" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *path = write_conf("incmain.conf", cases[i].text);
+		struct lvsd_config *c = NULL;
+		err[0] = 0;
+		int r = lvsd_conf_load(path, &c, err, sizeof(err));
+		snprintf(want, sizeof(want), "%s:%d: ", path, cases[i].line);
+		bool ok = r == -EINVAL && !c && !strncmp(err, want, strlen(want)) &&
+			  strstr(err, cases[i].words);
+		if (!ok)
+			fprintf(stderr, "\n  include case %zu: rc %d, error '%s'\n", i + 1, r, err);
+		CU_ASSERT(ok);
+		lvsd_conf_free(c);
+	}
+	/* Nested: the included file's own line is named. */
+	write_conf("inc2.conf", "daemon = {\n interval = 2; };\n@include \".\"\n");
+	const char *path = write_conf("incmain.conf", "@include \"inc2.conf\"\n");
+	struct lvsd_config *c = NULL;
+	CU_ASSERT_EQUAL(lvsd_conf_load(path, &c, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s/inc2.conf:3: ", tmpdir);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "is a directory"));
+	/* Directives inside comments and strings are not directives. */
+	path = write_conf("incmain.conf",
+			  "/* old:\n@include \"\"\n*/\n# @include \"\"\n"
+			  "exporter = { listen = \"127.0.0.1:9587\"; };\n");
+	CU_ASSERT_EQUAL(lvsd_conf_load(path, &c, err, sizeof(err)), 0);
+	lvsd_conf_free(c);
+	c = NULL;
+	/* A good include still works. */
+	write_conf("inc3.conf", "daemon = { interval = 3; };\n");
+	path = write_conf("incmain.conf", "@include \"inc3.conf\"\n");
+	CU_ASSERT_EQUAL_FATAL(lvsd_conf_load(path, &c, err, sizeof(err)), 0);
+	CU_ASSERT_DOUBLE_EQUAL(c->interval, 3.0, 1e-9);
+	lvsd_conf_free(c);
+	c = NULL;
+	/* The configuration itself a directory. */
+	CU_ASSERT_EQUAL(lvsd_conf_load(sub, &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file"));
+	CU_ASSERT_PTR_NULL(c);
+}
+
+struct walk_ctx {
+	const char *path;
+	char err[512];
+};
+
+static int load_once(void *arg)
+{
+	struct walk_ctx *w = arg;
+	struct lvsd_config *c = NULL;
+	w->err[0] = 0;
+	int r = lvsd_conf_load(w->path, &c, w->err, sizeof(w->err));
+	if (r) {
+		/* A failure always says what failed. */
+		if (!w->err[0] || c)
+			return -EFAULT;
+		return r;
+	}
+	lvsd_conf_free(c);
+	return 0;
+}
+
+/* Every allocation the config parser makes, failed in turn: each run
+ * gives -ENOMEM (with a message) or copes, never crashes, never leaks
+ * (ASan's leak check in the sanitizer build). */
+static void test_alloc_failures(void)
+{
+	char users[160], text[2048];
+	snprintf(users, sizeof(users), "%s/walk.users", tmpdir);
+	FILE *f = fopen(users, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("prom:$6$salt$hash\nother:$6$salt$hash\n", f);
+	fclose(f);
+	write_conf("walk_inc.conf",
+		   "services = (\n"
+		   " { service = \"tcp:192.0.2.1:80\"; quiesce_on_failure = true;\n"
+		   "   check = { type = \"http\"; path = \"/healthz\"; host = \"web\";\n"
+		   "             expect_status = 200; expect_body = \"ok\"; };\n"
+		   "   real_servers = ( { address = \"192.0.2.11:80\";\n"
+		   "                      check = { type = \"tcp\"; port = 8080; }; },\n"
+		   "                    { address = \"192.0.2.12:80\"; } ); },\n"
+		   " { service = \"udp:[2001:db8::1]:53\";\n"
+		   "   check = { type = \"udp\"; payload = \"ping\"; expect = \"pong\"; }; },\n"
+		   " { service = \"fwm:7\";\n"
+		   "   check = { type = \"exec\"; argv = [ \"/bin/true\", \"-x\", \"y\" ]; }; }\n"
+		   ");\n");
+	snprintf(text, sizeof(text),
+		 "daemon = { interval = 1.5; };\n"
+		 "exporter = { listen = \"[::1]:9587\"; auth_file = \"%s\";\n"
+		 "             real_server_metrics = [ \"weight\", \"health\" ]; };\n"
+		 "history = { directory = \"%s/rrd\"; real_servers = true; };\n"
+		 "health = { default = { type = \"tcp\"; interval = 2; fall = 2; }; };\n"
+		 "@include \"walk_inc.conf\"\n",
+		 users, tmpdir);
+	struct walk_ctx w = { .path = write_conf("walk.conf", text) };
+	/* The run without failures is a real load. */
+	CU_ASSERT_EQUAL_FATAL(load_once(&w), 0);
+	struct failmalloc_walk fw;
+	int r = failmalloc_walk(load_once, &w, 0, 2000, &fw);
+	if (r)
+		fprintf(stderr, "\n  allocation %lu of %lu: rc %d, error '%s'\n", fw.bad_n, fw.allocs,
+			fw.bad_rc, w.err);
+	CU_ASSERT_EQUAL(r, 0);
+	CU_ASSERT(fw.allocs > 20);
 }
 
 static void test_example_parses(void)
@@ -351,6 +477,8 @@ int register_lvsd_conf(void)
 	if (!CU_add_test(s, "bad configs name file and line", test_bad_configs) ||
 	    !CU_add_test(s, "missing config file", test_missing_file) ||
 	    !CU_add_test(s, "errors in @include files", test_include_names_file) ||
+	    !CU_add_test(s, "@include of what is not a file", test_include_not_a_file) ||
+	    !CU_add_test(s, "every allocation failing in turn", test_alloc_failures) ||
 	    !CU_add_test(s, "share/lvsd.conf.example parses", test_example_parses) ||
 	    !CU_add_test(s, "defaults", test_defaults) ||
 	    !CU_add_test(s, "service syntax", test_parse_service) ||

@@ -11,10 +11,10 @@
 #include <zlib.h>
 
 #include "collector/snapshot.h"
-#include "exporter/body.h"
-#include "exporter/http.h"
-#include "exporter/metrics.h"
-#include "exporter/outbuf.h"
+#include "exporter/http/body.h"
+#include "exporter/http/http.h"
+#include "exporter/metrics/metrics.h"
+#include "exporter/metrics/outbuf.h"
 
 static void add_svc(struct lvs_snapshot *s, uint16_t af, uint16_t proto, const char *addr,
 		    uint16_t port, uint32_t fwmark, const char *sched)
@@ -293,6 +293,19 @@ static void test_big_counters(void)
 	outbuf_putc(&b, ' ');
 	outbuf_put_u64(&b, 18446744073709551615ull);
 	CU_ASSERT_STRING_EQUAL(b.data, "0.5 +Inf NaN -42 18446744073709551615");
+	outbuf_done(&b);
+	/* Values far outside int64_t (a recording's "time": 1e300): printed
+	 * as floats, never cast (float-cast-overflow under the sanitizers). */
+	outbuf_init(&b);
+	outbuf_put_double(&b, 1e300);
+	outbuf_putc(&b, ' ');
+	outbuf_put_double(&b, -1e300);
+	outbuf_putc(&b, ' ');
+	outbuf_put_double(&b, 9.3e18);
+	outbuf_putc(&b, ' ');
+	outbuf_put_double(&b, -9007199254740992.0);
+	CU_ASSERT_STRING_EQUAL(b.data, "1.0000000000000001e+300 -1.0000000000000001e+300 "
+				       "9.3e+18 -9007199254740992");
 	outbuf_done(&b);
 }
 

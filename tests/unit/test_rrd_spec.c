@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "exporter/lvsd_conf.h"
-#include "exporter/rrd_spec.h"
+#include "exporter/history/rrd_spec.h"
 
 static char tmpdir[64];
 

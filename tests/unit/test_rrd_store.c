@@ -9,12 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "collector/snapshot.h"
-#include "exporter/outbuf.h"
-#include "exporter/rrd_store.h"
-#include "exporter/status_page.h"
+#include "exporter/metrics/outbuf.h"
+#include "exporter/history/rrd_store.h"
+#include "exporter/http/status_page.h"
 
 static char tmpdir[64];
 
@@ -218,12 +219,102 @@ static void test_status_page(void)
 	snapshot_unref(s);
 }
 
+/* Times out of range (a recording's or a remote's "time": 1e300, -1,
+ * NaN) never become a time_t: the page says the time is unknown, the
+ * writer skips the snapshot, and the graphs' "newest" keeps the last good
+ * time. */
+static void test_times_out_of_range(void)
+{
+	const double bad[] = { 1e300, -1e300, -1, 0.0 / 0.0, 253402300800.0 };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct lvs_snapshot *s = table(bad[i], 1, "rr");
+		struct outbuf out;
+		outbuf_init(&out);
+		struct status_page_opts o = { .stale = true };
+		CU_ASSERT_EQUAL(status_page_render(&out, s, &o), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "taken an unknown time."));
+		CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "as it was at an unknown time."));
+		outbuf_done(&out);
+		snapshot_unref(s);
+	}
+	/* The year 9999 is still a time. */
+	struct lvs_snapshot *s = table(253402300799.0, 1, "rr");
+	struct outbuf out;
+	outbuf_init(&out);
+	struct status_page_opts o = { .stale = false };
+	CU_ASSERT_EQUAL(status_page_render(&out, s, &o), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "taken 9999-12-31 23:59:59 UTC."));
+	outbuf_done(&out);
+	snapshot_unref(s);
+
+	char dir[128];
+	snprintf(dir, sizeof(dir), "%s/far", tmpdir);
+	struct rrd_store_opts so = { .dir = dir, .queue = 4 };
+	rrd_spec_default(&so.spec);
+	rrd_store *st = rrd_store_new(&so);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL_FATAL(rrd_store_start(st), 0);
+	struct lvs_snapshot *good = table(1763700000, 1, "rr"), *far = table(1e300, 2, "rr"),
+			    *nan = table(0.0 / 0.0, 3, "rr");
+	CU_ASSERT_EQUAL(rrd_store_push(st, good), 0);
+	CU_ASSERT_EQUAL(rrd_store_push(st, far), 0);
+	CU_ASSERT_EQUAL(rrd_store_push(st, nan), 0);
+	CU_ASSERT_EQUAL(rrd_store_wait_idle(st, 10), 0);
+	struct rrd_store_stats rs;
+	rrd_store_stats(st, &rs);
+	CU_ASSERT_EQUAL(rs.passes, 1);
+	CU_ASSERT_EQUAL(rs.skipped, 2);
+	CU_ASSERT_EQUAL(rs.write_errors, 0);
+	CU_ASSERT_EQUAL(rs.last_time, 1763700000);
+	rrd_store_free(st);
+	snapshot_unref(good);
+	snapshot_unref(far);
+	snapshot_unref(nan);
+}
+
+/* The folder is made with every missing parent, folders 0755 and files
+ * 0644 under a 022 umask. */
+static void test_dir_with_parents(void)
+{
+	char dir[160], p[256];
+	snprintf(dir, sizeof(dir), "%s/deep/er/rrd", tmpdir);
+	struct rrd_store_opts o = { .dir = dir, .real_servers = true, .queue = 2 };
+	rrd_spec_default(&o.spec);
+	mode_t old = umask(022);
+	rrd_store *st = rrd_store_new(&o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL_FATAL(rrd_store_start(st), 0);
+	struct lvs_snapshot *a = table(1763700000, 1, "rr");
+	CU_ASSERT_EQUAL(rrd_store_push(st, a), 0);
+	CU_ASSERT_EQUAL(rrd_store_wait_idle(st, 10), 0);
+	struct rrd_store_stats s;
+	rrd_store_stats(st, &s);
+	CU_ASSERT_EQUAL(s.write_errors, 0);
+	CU_ASSERT_EQUAL(s.updates, 5);
+	rrd_store_free(st);
+	snapshot_unref(a);
+	umask(old);
+	const char *dirs[] = { "deep", "deep/er", "deep/er/rrd", "deep/er/rrd/fwm-3" };
+	struct stat sb;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", tmpdir, dirs[i]);
+		CU_ASSERT_EQUAL_FATAL(stat(p, &sb), 0);
+		CU_ASSERT_TRUE(S_ISDIR(sb.st_mode));
+		CU_ASSERT_EQUAL(sb.st_mode & 07777, 0755);
+	}
+	snprintf(p, sizeof(p), "%s/deep/er/rrd/fwm-3/192.0.2.11-80.rrd", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(stat(p, &sb), 0);
+	CU_ASSERT_EQUAL(sb.st_mode & 07777, 0644);
+}
+
 int register_rrd_store(void)
 {
 	CU_pSuite s = CU_add_suite("rrd_store", suite_init, suite_clean);
 	if (!s || !CU_add_test(s, "writes, drops and skips", test_writes_drops_skips) ||
 	    !CU_add_test(s, "an unwritable folder", test_unwritable) ||
-	    !CU_add_test(s, "status page", test_status_page))
+	    !CU_add_test(s, "status page", test_status_page) ||
+	    !CU_add_test(s, "times out of range", test_times_out_of_range) ||
+	    !CU_add_test(s, "folders made with their parents", test_dir_with_parents))
 		return -1;
 	return 0;
 }

@@ -98,7 +98,9 @@ void outbuf_put_double(struct outbuf *b, double v)
 		outbuf_put(b, "NaN", 3);
 	} else if (isinf(v)) {
 		outbuf_puts(b, v > 0 ? "+Inf" : "-Inf");
-	} else if (v == (double)(int64_t)v && fabs(v) < 9e15) {
+	} else if (fabs(v) < 9e15 && v == (double)(int64_t)v) {
+		/* The range first: casting a double out of int64_t's range is
+		 * undefined behaviour. */
 		outbuf_put_i64(b, (int64_t)v);
 	} else {
 		char tmp[32];

@@ -4,8 +4,8 @@
  * file it reads is always one lvsd writes (never "..", never another
  * folder). Every refusal comes with a one-line reason for the 400's body.
  * Grammar: docs/history.md. Threads: pure functions. */
-#ifndef LVSTOP_EXPORTER_GRAPH_URL_H
-#define LVSTOP_EXPORTER_GRAPH_URL_H
+#ifndef LVSTOP_EXPORTER_HISTORY_GRAPH_URL_H
+#define LVSTOP_EXPORTER_HISTORY_GRAPH_URL_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,11 +1,16 @@
 #include "rrd_store.h"
 
+#include "exporter/unix_time.h"
+#include "share/clock.h"
+#include "share/log.h"
+#include "share/worker.h"
+
 #include "collector/snapshot.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <pthread.h>
 #include <rrd.h>
 #include <rrd_client.h>
 #include <stdio.h>
@@ -20,26 +25,22 @@ struct rrd_store {
 	bool real_servers;
 	struct rrd_spec spec;
 
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	/* The writer thread from new to free; it writes only while go is set.
+	 * Its lock guards the queue, go, busy and stats; it notifies (the
+	 * eventfd) at the end of every pass, which wait_idle polls. */
+	struct lvs_worker w;
 	struct lvs_snapshot **q; /* ring of queue_cap references */
 	unsigned q_cap, q_head, q_len;
-	bool busy, stopping, started;
-	pthread_t thread;
+	bool busy, go;
 
-	struct rrd_store_stats stats; /* under lock */
+	struct rrd_store_stats stats; /* under the worker's lock */
 	/* The writer's own: the newest time written, and the error state as
 	 * last logged (so a broken disk logs once, not at every poll). */
 	double written_time;
 	bool failing;
 };
 
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static void writer(struct lvs_worker *w, void *arg);
 
 rrd_store *rrd_store_new(const struct rrd_store_opts *o)
 {
@@ -66,20 +67,16 @@ rrd_store *rrd_store_new(const struct rrd_store_opts *o)
 	st->real_servers = o->real_servers;
 	st->spec = o->spec;
 	st->stats.up = true;
-	pthread_mutex_init(&st->lock, NULL);
-	pthread_cond_init(&st->cond, NULL);
+	int r = worker_start(&st->w, writer, st);
+	if (r) {
+		free(st->dir);
+		free(st->daemon);
+		free(st->q);
+		free(st);
+		errno = -r;
+		return NULL;
+	}
 	return st;
-}
-
-static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logmsg(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("lvsd: history: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
 }
 
 /* mkdir -p for the store's own folders. 0 or -errno. */
@@ -146,7 +143,7 @@ static int write_one(struct rrd_store *st, const char *path, bool service, doubl
 /* One snapshot: every service's file, and its real servers'. */
 static void write_pass(struct rrd_store *st, const struct lvs_snapshot *s)
 {
-	double t0 = mono_now();
+	double t0 = clock_mono_s();
 	uint64_t ok = 0, bad = 0;
 	char why[600] = "", first_why[600] = "";
 	char path[4096], sid[RRD_SPEC_ID_MAX], did[RRD_SPEC_ID_MAX], line[RRD_SPEC_LINE_MAX];
@@ -202,63 +199,62 @@ static void write_pass(struct rrd_store *st, const struct lvs_snapshot *s)
 	}
 	bool up = bad == 0 && !first_why[0];
 	if (!up && !st->failing)
-		logmsg("writes fail (collection goes on): %s", first_why[0] ? first_why : "?");
+		log_err("history: writes fail (collection goes on): %s", first_why[0] ? first_why : "?");
 	else if (up && st->failing)
-		logmsg("writes work again");
+		log_notice("history: writes work again");
 	st->failing = !up;
-	pthread_mutex_lock(&st->lock);
+	worker_lock(&st->w);
 	st->stats.updates += ok;
 	st->stats.write_errors += bad;
 	st->stats.passes++;
 	st->stats.up = up;
-	st->stats.pass_seconds = mono_now() - t0;
-	pthread_mutex_unlock(&st->lock);
+	st->stats.pass_seconds = clock_mono_s() - t0;
+	worker_unlock(&st->w);
 }
 
-static void *writer(void *arg)
+static void writer(struct lvs_worker *w, void *arg)
 {
 	struct rrd_store *st = arg;
-	pthread_mutex_lock(&st->lock);
-	for (;;) {
-		while (!st->q_len && !st->stopping)
-			pthread_cond_wait(&st->cond, &st->lock);
-		if (st->stopping)
-			break;
+	worker_lock(w);
+	while (!worker_stopping(w)) {
+		if (!st->go || !st->q_len) {
+			worker_wait(w);
+			continue;
+		}
 		struct lvs_snapshot *s = st->q[st->q_head];
 		st->q[st->q_head] = NULL;
 		st->q_head = (st->q_head + 1) % st->q_cap;
 		st->q_len--;
 		st->busy = true;
-		pthread_mutex_unlock(&st->lock);
+		worker_unlock(w);
 		/* rrd refuses a time not after a file's last update: a recording
 		 * replayed with --loop starts over in the past. Skip, once per
-		 * snapshot, instead of failing every file. */
-		if (s->time > st->written_time) {
+		 * snapshot, instead of failing every file. A time out of range
+		 * (a recording's "time": 1e300) is never written either: rrd
+		 * takes a time_t. */
+		bool skip = !unix_time_ok(s->time) || s->time <= st->written_time;
+		if (!skip) {
 			write_pass(st, s);
 			st->written_time = s->time;
-		} else {
-			pthread_mutex_lock(&st->lock);
-			st->stats.skipped++;
-			pthread_mutex_unlock(&st->lock);
 		}
 		snapshot_unref(s);
-		pthread_mutex_lock(&st->lock);
+		worker_lock(w);
+		if (skip)
+			st->stats.skipped++;
 		st->busy = false;
-		pthread_cond_broadcast(&st->cond);
+		worker_notify(w);
 	}
-	pthread_mutex_unlock(&st->lock);
-	return NULL;
+	worker_unlock(w);
 }
 
 int rrd_store_start(rrd_store *st)
 {
-	if (st->started)
-		return -EALREADY;
-	int r = pthread_create(&st->thread, NULL, writer, st);
-	if (r)
-		return -r;
-	st->started = true;
-	return 0;
+	worker_lock(&st->w);
+	bool was = st->go;
+	st->go = true;
+	worker_post(&st->w);
+	worker_unlock(&st->w);
+	return was ? -EALREADY : 0;
 }
 
 static void drain(struct rrd_store *st)
@@ -271,20 +267,48 @@ static void drain(struct rrd_store *st)
 	}
 }
 
+/* Lock held or not: poll the worker's eventfd until pred holds, at most
+ * until deadline (monotonic ns). */
+static bool wait_for(struct rrd_store *st, bool (*pred)(const struct rrd_store *st),
+		     int64_t deadline)
+{
+	for (;;) {
+		worker_drain(&st->w);
+		worker_lock(&st->w);
+		bool ok = pred(st);
+		worker_unlock(&st->w);
+		if (ok)
+			return true;
+		int64_t left = deadline - clock_mono_ns();
+		if (left <= 0)
+			return false;
+		struct pollfd pfd = { .fd = worker_fd(&st->w), .events = POLLIN };
+		poll(&pfd, 1, (int)(left / 1000000 + 1));
+	}
+}
+
+static bool not_busy(const struct rrd_store *st)
+{
+	return !st->busy;
+}
+
+static bool idle(const struct rrd_store *st)
+{
+	return !st->q_len && !st->busy;
+}
+
 void rrd_store_stop(rrd_store *st)
 {
-	if (!st->started)
-		return;
-	pthread_mutex_lock(&st->lock);
-	st->stopping = true;
-	pthread_cond_broadcast(&st->cond);
-	pthread_mutex_unlock(&st->lock);
-	pthread_join(st->thread, NULL);
-	st->started = false;
-	pthread_mutex_lock(&st->lock);
-	st->stopping = false;
+	worker_lock(&st->w);
+	bool was = st->go;
+	st->go = false;
 	drain(st);
-	pthread_mutex_unlock(&st->lock);
+	worker_unlock(&st->w);
+	if (!was)
+		return;
+	/* The pass under way finishes first (a pass is bounded by its
+	 * files; an hour stands for "never"). */
+	wait_for(st, not_busy, clock_mono_ns() + 3600 * (int64_t)1000000000);
 	if (st->daemon)
 		rrdc_disconnect();
 }
@@ -294,9 +318,8 @@ void rrd_store_free(rrd_store *st)
 	if (!st)
 		return;
 	rrd_store_stop(st);
+	worker_stop(&st->w);
 	drain(st);
-	pthread_mutex_destroy(&st->lock);
-	pthread_cond_destroy(&st->cond);
 	free(st->q);
 	free(st->dir);
 	free(st->daemon);
@@ -310,42 +333,38 @@ static uint64_t updates_of(const struct rrd_store *st, const struct lvs_snapshot
 
 int rrd_store_push(rrd_store *st, struct lvs_snapshot *s)
 {
-	pthread_mutex_lock(&st->lock);
-	if (s->time > st->stats.last_time)
+	worker_lock(&st->w);
+	if (unix_time_ok(s->time) && s->time > st->stats.last_time)
 		st->stats.last_time = s->time;
 	if (st->q_len == st->q_cap) {
 		st->stats.dropped += updates_of(st, s);
-		pthread_mutex_unlock(&st->lock);
+		worker_unlock(&st->w);
 		return -ENOBUFS;
 	}
 	st->q[(st->q_head + st->q_len) % st->q_cap] = snapshot_ref(s);
 	st->q_len++;
-	pthread_cond_broadcast(&st->cond);
-	pthread_mutex_unlock(&st->lock);
+	worker_post(&st->w);
+	worker_unlock(&st->w);
 	return 0;
 }
 
 int rrd_store_wait_idle(rrd_store *st, double timeout)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	double t = (double)until.tv_sec + (double)until.tv_nsec / 1e9 + timeout;
-	until.tv_sec = (time_t)t;
-	until.tv_nsec = (long)((t - (double)until.tv_sec) * 1e9);
-	int r = 0;
-	pthread_mutex_lock(&st->lock);
-	while ((st->q_len || st->busy) && st->started && r != ETIMEDOUT)
-		r = pthread_cond_timedwait(&st->cond, &st->lock, &until);
-	bool idle = !st->q_len && !st->busy;
-	pthread_mutex_unlock(&st->lock);
-	return idle ? 0 : -ETIMEDOUT;
+	worker_lock(&st->w);
+	bool go = st->go, now_idle = idle(st);
+	worker_unlock(&st->w);
+	if (now_idle)
+		return 0;
+	if (!go) /* nothing will empty the queue */
+		return -ETIMEDOUT;
+	return wait_for(st, idle, clock_mono_ns() + (int64_t)(timeout * 1e9)) ? 0 : -ETIMEDOUT;
 }
 
 void rrd_store_stats(rrd_store *st, struct rrd_store_stats *out)
 {
-	pthread_mutex_lock(&st->lock);
+	worker_lock(&st->w);
 	*out = st->stats;
-	pthread_mutex_unlock(&st->lock);
+	worker_unlock(&st->w);
 }
 
 static void family(struct outbuf *o, const char *name, const char *type, const char *help)

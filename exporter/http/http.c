@@ -1,13 +1,20 @@
 #include "http.h"
 
-#include "graph.h"
+#include "exporter/history/graph.h"
 #include "status_page.h"
 
-#include "collector/snapjson.h"
+#include "auth.h"
+#include "conn_guard.h"
+#include "snapdoc.h"
+
 #include "collector/snapshot.h"
+#include "share/addr.h"
+#include "share/buf.h"
+#include "share/clock.h"
+#include "share/file.h"
+#include "share/log.h"
 
 #include <arpa/inet.h>
-#include <crypt.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -18,11 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
-struct auth_user {
-	char *name, *hash; /* owned */
-};
+/* libmicrohttpd's idle timeout: a scrape is short, a stuck client must not
+ * hold a slot for long. */
+#define CONNECTION_IDLE 30
 
 struct lvs_http {
 	/* What the daemon published, swapped under pub_lock. */
@@ -30,237 +38,141 @@ struct lvs_http {
 	struct lvs_body *metrics;  /* one reference */
 	struct lvs_snapshot *snap; /* one reference */
 	bool stale;
-	uint64_t pub_seq;
 
-	/* The snapshot's JSON, made on the first request after a publication. */
-	pthread_mutex_t json_lock;
-	struct lvs_body *json;
-	uint64_t json_seq;
+	struct snapdoc *doc; /* /api/v1/snapshot, rendered on its own thread */
 
 	/* The listener and what it was started with. */
 	struct MHD_Daemon *d;
 	unsigned port;
-	char *tls_cert, *tls_key; /* PEM text, owned; MHD borrows it */
-	struct auth_user *users;  /* owned */
-	size_t n_users;
-	/* The last credentials that verified: crypt(3) hashes are slow by
-	 * design, and a scraper sends the same pair every time. */
-	pthread_mutex_t auth_lock;
-	char *ok_user, *ok_pass;
+	char *tls_cert, *tls_key;  /* PEM text, owned; MHD borrows it */
+	struct http_auth *auth;    /* owned; NULL: no auth */
+	struct conn_guard *guard;  /* owned while listening */
 
 	rrd_store *history; /* borrowed; NULL: history off */
 
-	atomic_ullong n_metrics, n_gzip, n_snapshot, n_other, n_denied;
+	atomic_ullong n_metrics, n_gzip, n_snapshot, n_other, n_denied, n_limited;
+	/* mhd_log's budget: the second being counted, lines logged and
+	 * left out in it. */
+	_Atomic long long log_window;
+	atomic_uint log_lines, log_dropped;
 };
 
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logf_(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("lvsd: http: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
+/* What *req_cls points at: where a request is. Addresses only. */
+static const char req_headers_seen = 1; /* the first call came: answer on the next */
+static const char req_woken = 2;        /* parked for the snapshot document, woken */
 
 /* --- listen addresses ---------------------------------------------------- */
 
 int http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, char *err,
 		      size_t errlen)
 {
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon, *hs;
-	size_t hl;
-	if (!s || !*s) {
-		snprintf(err, errlen, "empty listen address (expected ADDR:PORT)");
-		return -EINVAL;
-	}
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (!close || close[1] != ':') {
-			snprintf(err, errlen, "bad listen address '%s' (expected [IPV6]:PORT)", s);
-			return -EINVAL;
-		}
-		hs = s + 1;
-		hl = (size_t)(close - hs);
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon || strchr(s, ':') != colon) {
-			snprintf(err, errlen,
-				 "bad listen address '%s' (expected ADDR:PORT, IPv6 as [ADDR]:PORT)", s);
-			return -EINVAL;
-		}
-		hs = s;
-		hl = (size_t)(colon - s);
-	}
-	if (hl == 0 || hl >= sizeof(host)) {
-		snprintf(err, errlen, "bad listen address '%s': no address before the port", s);
-		return -EINVAL;
-	}
-	memcpy(host, hs, hl);
-	host[hl] = 0;
-	char *end;
-	errno = 0;
-	unsigned long port = strtoul(colon + 1, &end, 10);
-	if (!colon[1] || *end || errno || port > 65535 || colon[1] == '-' || colon[1] == '+') {
-		snprintf(err, errlen, "bad port in listen address '%s' (0..65535)", s);
+	struct lvs_addr_port a;
+	char why[320];
+	if (!s || addr_parse("listen address", s, ADDR_PORT_REQUIRED | ADDR_PORT_ZERO, &a, why,
+			     sizeof(why))) {
+		/* "bad port" or "bad address" first: what to fix, then how. */
+		snprintf(err, errlen, "%s: %s", s && strstr(why, "port") ? "bad port" : "bad address",
+			 s ? why : "listen address: empty (expected ADDR:PORT)");
 		return -EINVAL;
 	}
 	memset(ss, 0, sizeof(*ss));
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	if (s[0] != '[' && inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+	if (a.af == AF_INET) {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
 		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
+		a4->sin_addr = a.addr.v4;
+		a4->sin_port = htons(a.port);
 		*len = sizeof(*a4);
-		return 0;
-	}
-	if (s[0] == '[' && inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+	} else {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
 		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
+		a6->sin6_addr = a.addr.v6;
+		a6->sin6_port = htons(a.port);
 		*len = sizeof(*a6);
-		return 0;
 	}
-	snprintf(err, errlen, "bad address '%s' in listen address '%s' (numeric IPv4, or IPv6 in brackets)",
-		 host, s);
-	return -EINVAL;
+	return 0;
 }
 
 /* --- auth ------------------------------------------------------------------ */
 
-static void users_free(struct auth_user *u, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(u[i].name);
-		free(u[i].hash);
-	}
-	free(u);
-}
-
-static int read_auth(const char *path, struct auth_user **out, size_t *n_out, char *err,
-		     size_t errlen)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		int e = errno;
-		snprintf(err, errlen, "cannot open auth file %s: %s", path, strerror(e));
-		return -e;
-	}
-	struct auth_user *u = NULL;
-	size_t n = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned long ln = 0;
-	int rc = 0;
-	ssize_t got;
-	while ((got = getline(&line, &cap, f)) >= 0) {
-		ln++;
-		while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
-			line[--got] = 0;
-		if (!got || line[0] == '#')
-			continue;
-		char *colon = strchr(line, ':');
-		if (!colon || colon == line || colon[1] != '$') {
-			snprintf(err, errlen,
-				 "%s:%lu: expected user:hash with a crypt(3) hash (e.g. from "
-				 "mkpasswd -m yescrypt)",
-				 path, ln);
-			rc = -EINVAL;
-			goto out;
-		}
-		*colon = 0;
-		struct auth_user *g = realloc(u, (n + 1) * sizeof(*u));
-		if (!g) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		u = g;
-		u[n].name = strdup(line);
-		u[n].hash = strdup(colon + 1);
-		n++;
-		if (!u[n - 1].name || !u[n - 1].hash) {
-			rc = -ENOMEM;
-			goto out;
-		}
-	}
-	if (!n) {
-		snprintf(err, errlen, "auth file %s has no user:hash line", path);
-		rc = -EINVAL;
-	}
-out:
-	free(line);
-	fclose(f);
-	if (rc) {
-		if (rc == -ENOMEM)
-			snprintf(err, errlen, "out of memory reading %s", path);
-		users_free(u, n);
-		return rc;
-	}
-	*out = u;
-	*n_out = n;
-	return 0;
-}
-
 int http_check_auth_file(const char *path, size_t *n, char *err, size_t errlen)
 {
-	struct auth_user *u;
-	size_t k;
-	int r = read_auth(path, &u, &k, err, errlen);
+	struct http_auth *a;
+	int r = auth_load(path, &a, err, errlen);
 	if (r)
 		return r;
-	users_free(u, k);
 	if (n)
-		*n = k;
+		*n = auth_users(a);
+	auth_free(a);
 	return 0;
 }
 
-/* Constant time over the length of b: how long a compare takes must not
- * tell how much of a guessed secret was right. */
-static bool same_secret(const char *a, const char *b)
+/* The client's address bytes: the key of its crypt budget. */
+static size_t client_key(struct MHD_Connection *c, unsigned char key[16])
 {
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned char d = la != lb;
-	for (size_t i = 0; i < lb; i++)
-		d |= (unsigned char)(i < la ? a[i] : 0) ^ (unsigned char)b[i];
-	return d == 0;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	if (sa && sa->sa_family == AF_INET) {
+		memcpy(key, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		return 4;
+	}
+	if (sa && sa->sa_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		return 16;
+	}
+	return 0;
 }
 
-static bool auth_verify(struct lvs_http *h, const char *user, const char *pass)
+static enum MHD_Result send_denied(struct lvs_http *h, struct MHD_Connection *c, bool limited)
 {
-	pthread_mutex_lock(&h->auth_lock);
-	bool cached = h->ok_user && !strcmp(user, h->ok_user) && same_secret(pass, h->ok_pass);
-	pthread_mutex_unlock(&h->auth_lock);
-	if (cached)
-		return true;
-	const struct auth_user *u = NULL;
-	for (size_t i = 0; i < h->n_users; i++)
-		if (!strcmp(h->users[i].name, user))
-			u = &h->users[i];
-	if (!u)
-		return false;
-	struct crypt_data *cd = calloc(1, sizeof(*cd));
-	if (!cd)
-		return false;
-	const char *r = crypt_rn(pass, u->hash, cd, (int)sizeof(*cd));
-	bool ok = r && r[0] != '*' && same_secret(r, u->hash);
-	free(cd);
-	if (ok) {
-		char *nu = strdup(user), *np = strdup(pass);
-		pthread_mutex_lock(&h->auth_lock);
-		if (nu && np) {
-			free(h->ok_user);
-			free(h->ok_pass);
-			h->ok_user = nu;
-			h->ok_pass = np;
-			nu = np = NULL;
-		}
-		pthread_mutex_unlock(&h->auth_lock);
-		free(nu);
-		free(np);
+	static const char msg[] = "authentication required\n";
+	static const char busy[] = "too many authentication attempts: retry later\n";
+	if (limited) {
+		atomic_fetch_add(&h->n_limited, 1);
+		struct MHD_Response *r = MHD_create_response_from_buffer(
+			strlen(busy), (void *)busy, MHD_RESPMEM_PERSISTENT);
+		if (!r)
+			return MHD_NO;
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_TOO_MANY_REQUESTS, r);
+		MHD_destroy_response(r);
+		return ret;
 	}
-	return ok;
+	atomic_fetch_add(&h->n_denied, 1);
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(strlen(msg), (void *)msg, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	enum MHD_Result ret = MHD_queue_basic_auth_fail_response(c, "lvsd", r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* 0 when the request may go on; otherwise the answer was queued and its
+ * result is in *ret. */
+static int authorize(struct lvs_http *h, struct MHD_Connection *c, enum MHD_Result *ret)
+{
+	char *user = NULL, *pass = NULL;
+	const char *hdr =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	int pr = auth_parse_basic(hdr, &user, &pass);
+	if (pr == -ENOMEM) {
+		*ret = MHD_NO;
+		return -1;
+	}
+	enum auth_result ar = AUTH_DENIED;
+	if (!pr) {
+		unsigned char key[16];
+		size_t kl = client_key(c, key);
+		ar = auth_check(h->auth, key, kl, user, pass, clock_mono_s());
+	}
+	free(user);
+	free(pass);
+	if (ar == AUTH_OK)
+		return 0;
+	*ret = send_denied(h, c, ar == AUTH_LIMITED);
+	return -1;
 }
 
 /* --- responses ----------------------------------------------------------- */
@@ -397,45 +309,36 @@ static enum MHD_Result serve_metrics(struct lvs_http *h, struct MHD_Connection *
 	return send_body(c, b, gz, "text/plain; version=0.0.4; charset=utf-8");
 }
 
-static enum MHD_Result serve_snapshot(struct lvs_http *h, struct MHD_Connection *c)
+static void suspend_conn(void *arg)
 {
-	atomic_fetch_add(&h->n_snapshot, 1);
-	pthread_mutex_lock(&h->json_lock);
-	pthread_mutex_lock(&h->pub_lock);
-	struct lvs_snapshot *s = h->snap ? snapshot_ref(h->snap) : NULL;
-	uint64_t seq = h->pub_seq;
-	bool stale = h->stale;
-	pthread_mutex_unlock(&h->pub_lock);
-	if (s && (!h->json || h->json_seq != seq)) {
-		/* Written through deflate and kept gzip only: the document of a
-		 * 100,000-real-server table is ~80 MB of text (and was a ~600 MB
-		 * json-c tree); a scraper without gzip gets it inflated. */
-		struct body_builder bb;
-		struct lvs_body *nb = NULL;
-		if (!body_builder_init(&bb, 1)) {
-			if (!snapjson_write(s, SNAPJSON_COMPUTED | (stale ? SNAPJSON_STALE : 0),
-					    body_builder_add, &bb) &&
-			    !body_builder_add(&bb, "\n", 1))
-				nb = body_builder_finish(&bb);
-			else
-				body_builder_abort(&bb);
-		}
-		if (nb) {
-			body_unref(h->json);
-			h->json = nb;
-			h->json_seq = seq;
-		}
+	MHD_suspend_connection(arg);
+}
+
+static void resume_conn(void *arg)
+{
+	MHD_resume_connection(arg);
+}
+
+/* The document comes from the render thread: a request that finds it not
+ * ready is suspended and answered when it is woken. */
+static enum MHD_Result serve_snapshot(struct lvs_http *h, struct MHD_Connection *c,
+				      void **req_cls)
+{
+	bool woken = *req_cls == &req_woken;
+	if (!woken)
+		atomic_fetch_add(&h->n_snapshot, 1);
+	struct lvs_body *b;
+	enum snapdoc_state st = snapdoc_get(h->doc, woken, &b, suspend_conn, resume_conn, c);
+	if (st == SNAPDOC_WAIT) {
+		*req_cls = (void *)&req_woken;
+		return MHD_YES;
 	}
-	struct lvs_body *b = s && h->json && h->json_seq == seq ? body_ref(h->json) : NULL;
-	pthread_mutex_unlock(&h->json_lock);
-	bool had = s != NULL;
-	snapshot_unref(s);
-	if (!b)
-		return send_static(c, had ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_SERVICE_UNAVAILABLE,
-				   "application/json",
-				   had ? "{\"error\":\"out of memory\"}\n"
-				       : "{\"error\":\"no snapshot yet\"}\n");
-	return send_body(c, b, b->gz && accepts_gzip(c), "application/json");
+	if (st == SNAPDOC_READY)
+		return send_body(c, b, b->gz && accepts_gzip(c), "application/json");
+	bool failed = st == SNAPDOC_FAILED;
+	return send_static(c, failed ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_SERVICE_UNAVAILABLE,
+			   "application/json",
+			   failed ? "{\"error\":\"out of memory\"}\n" : "{\"error\":\"no snapshot yet\"}\n");
 }
 
 #define MAX_ARGS 16
@@ -527,37 +430,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct lvs_http *h = cls;
 	(void)version;
 	(void)upload;
-	(void)upload_size;
-	(void)req_cls;
+	/* The first call only says the headers are in. A response queued
+	 * then, before an upload could be read, makes libmicrohttpd close the
+	 * connection after it: answering on the next call keeps it alive. */
+	if (!*req_cls) {
+		*req_cls = (void *)&req_headers_seen;
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		if (ci && h->guard)
+			conn_guard_headers_done(h->guard, ci->socket_context);
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0; /* a body is read and dropped: nothing takes one */
+		return MHD_YES;
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		atomic_fetch_add(&h->n_other, 1);
 		return send_static(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 				   "read-only: GET or HEAD\n");
 	}
-	if (h->n_users) {
-		char *pass = NULL;
-		char *user = MHD_basic_auth_get_username_password(c, &pass);
-		bool ok = user && pass && auth_verify(h, user, pass);
-		if (user)
-			MHD_free(user);
-		if (pass)
-			MHD_free(pass);
-		if (!ok) {
-			atomic_fetch_add(&h->n_denied, 1);
-			static const char msg[] = "authentication required\n";
-			struct MHD_Response *r = MHD_create_response_from_buffer(
-				strlen(msg), (void *)msg, MHD_RESPMEM_PERSISTENT);
-			if (!r)
-				return MHD_NO;
-			enum MHD_Result ret = MHD_queue_basic_auth_fail_response(c, "lvsd", r);
-			MHD_destroy_response(r);
-			return ret;
-		}
-	}
+	enum MHD_Result ret;
+	if (*req_cls != &req_woken && h->auth && authorize(h, c, &ret))
+		return ret;
 	if (!strcmp(url, "/metrics"))
 		return serve_metrics(h, c);
 	if (!strcmp(url, "/api/v1/snapshot"))
-		return serve_snapshot(h, c);
+		return serve_snapshot(h, c, req_cls);
 	atomic_fetch_add(&h->n_other, 1);
 	struct arg_list args = { .n = 0 };
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
@@ -576,14 +475,60 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return send_static(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "not found\n");
 }
 
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct lvs_http *h = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context = ci ? conn_guard_open(h->guard, ci->connect_fd) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conn_guard_close(h->guard, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct lvs_http *h = cls;
+	(void)req_cls;
+	(void)toe;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci)
+		conn_guard_request_done(h->guard, ci->socket_context);
+}
+
+/* libmicrohttpd logs once per refused connection: under a flood of them
+ * the log would grow by thousands of lines a second. Ten lines a second
+ * at most, then one line that says how many were left out. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	(void)cls;
-	fputs("lvsd: http: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	struct lvs_http *h = cls;
+	_Atomic long long *window = &h->log_window;
+	atomic_uint *in_window = &h->log_lines, *dropped = &h->log_dropped;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	long long sec = (long long)ts.tv_sec, was = atomic_load(window);
+	if (sec != was && atomic_compare_exchange_strong(window, &was, sec)) {
+		unsigned n = atomic_exchange(dropped, 0);
+		atomic_store(in_window, 0);
+		if (n)
+			log_warn("http: %u messages like the above left out", n);
+	}
+	if (atomic_fetch_add(in_window, 1) >= 10) {
+		atomic_fetch_add(dropped, 1);
+		return;
+	}
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	size_t n = strlen(line);
 	/* MHD's messages mostly end in a newline already. */
-	if (fmt[0] && fmt[strlen(fmt) - 1] != '\n')
-		fputc('\n', stderr);
+	if (n && line[n - 1] == '\n')
+		line[--n] = 0;
+	log_warn("http: %s", line);
 }
 
 /* --- lifetime -------------------------------------------------------------- */
@@ -593,9 +538,11 @@ lvs_http *http_new(void)
 	struct lvs_http *h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
+	if (!(h->doc = snapdoc_new())) {
+		free(h);
+		return NULL;
+	}
 	pthread_mutex_init(&h->pub_lock, NULL);
-	pthread_mutex_init(&h->json_lock, NULL);
-	pthread_mutex_init(&h->auth_lock, NULL);
 	return h;
 }
 
@@ -604,12 +551,10 @@ static void forget_listener(struct lvs_http *h)
 	free(h->tls_cert);
 	free(h->tls_key);
 	h->tls_cert = h->tls_key = NULL;
-	users_free(h->users, h->n_users);
-	h->users = NULL;
-	h->n_users = 0;
-	free(h->ok_user);
-	free(h->ok_pass);
-	h->ok_user = h->ok_pass = NULL;
+	auth_free(h->auth);
+	h->auth = NULL;
+	conn_guard_free(h->guard);
+	h->guard = NULL;
 	h->port = 0;
 }
 
@@ -617,6 +562,9 @@ void http_stop(lvs_http *h)
 {
 	if (!h->d)
 		return;
+	/* Requests parked for the snapshot document are answered first:
+	 * libmicrohttpd must not stop with suspended connections. */
+	snapdoc_set_closed(h->doc, true);
 	MHD_stop_daemon(h->d);
 	h->d = NULL;
 	forget_listener(h);
@@ -627,58 +575,28 @@ void http_free(lvs_http *h)
 	if (!h)
 		return;
 	http_stop(h);
+	snapdoc_free(h->doc);
 	body_unref(h->metrics);
-	body_unref(h->json);
 	snapshot_unref(h->snap);
 	pthread_mutex_destroy(&h->pub_lock);
-	pthread_mutex_destroy(&h->json_lock);
-	pthread_mutex_destroy(&h->auth_lock);
 	free(h);
 }
 
-static int slurp(const char *path, char **out, char *err, size_t errlen)
+/* A PEM file's text (1 MiB at most: a certificate chain is a few KiB). */
+static int read_pem(const char *path, char **out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		int e = errno;
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
-		return -e;
-	}
-	struct outbuf_s {
-		char *p;
-		size_t n, cap;
-	} b = { 0 };
-	char chunk[4096];
-	size_t got;
-	int rc = 0;
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (b.n + got + 1 > b.cap) {
-			size_t cap = (b.n + got + 1) * 2;
-			char *p = realloc(b.p, cap);
-			if (!p) {
-				rc = -ENOMEM;
-				break;
-			}
-			b.p = p;
-			b.cap = cap;
-		}
-		memcpy(b.p + b.n, chunk, got);
-		b.n += got;
-		b.p[b.n] = 0;
-	}
-	if (!rc && ferror(f))
-		rc = -EIO;
-	fclose(f);
-	if (!rc && !b.n)
-		rc = -EINVAL;
-	if (rc) {
+	struct lvs_buf b = LVS_BUF_INIT;
+	int r = file_read(path, 1 << 20, &b);
+	if (!r && !b.len)
+		r = -EINVAL;
+	if (r) {
 		snprintf(err, errlen, "cannot read %s: %s", path,
-			 rc == -EINVAL ? "empty file" : strerror(-rc));
-		free(b.p);
-		return rc;
+			 r == -EINVAL ? "empty file" : strerror(-r));
+		buf_free(&b);
+		return r;
 	}
-	*out = b.p;
-	return 0;
+	*out = buf_steal(&b, NULL);
+	return *out ? 0 : -ENOMEM;
 }
 
 int http_start(lvs_http *h, const struct lvs_http_opts *o, char *err, size_t errlen)
@@ -702,11 +620,17 @@ int http_start(lvs_http *h, const struct lvs_http_opts *o, char *err, size_t err
 		snprintf(err, errlen, "this libmicrohttpd has no TLS support");
 		return -EINVAL;
 	}
-	if (tls && ((r = slurp(o->tls_cert, &h->tls_cert, err, errlen)) ||
-		    (r = slurp(o->tls_key, &h->tls_key, err, errlen))))
+	if (tls && ((r = read_pem(o->tls_cert, &h->tls_cert, err, errlen)) ||
+		    (r = read_pem(o->tls_key, &h->tls_key, err, errlen))))
 		goto err;
-	if (o->auth_file && (r = read_auth(o->auth_file, &h->users, &h->n_users, err, errlen)))
+	if (o->auth_file && (r = auth_load(o->auth_file, &h->auth, err, errlen)))
 		goto err;
+	double header_timeout = o->header_timeout > 0 ? o->header_timeout : HTTP_HEADER_TIMEOUT;
+	if (!(h->guard = conn_guard_new(header_timeout, CONNECTION_IDLE))) {
+		r = -ENOMEM;
+		snprintf(err, errlen, "out of memory (or threads) starting the listener");
+		goto err;
+	}
 
 	/* Bind ourselves: the kernel's errno (EADDRINUSE, EACCES,
 	 * EADDRNOTAVAIL) makes a better message than MHD's NULL. */
@@ -731,21 +655,29 @@ int http_start(lvs_http *h, const struct lvs_http_opts *o, char *err, size_t err
 					? ((struct sockaddr_in6 *)&bound)->sin6_port
 					: ((struct sockaddr_in *)&bound)->sin_port);
 
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (tls)
 		flags |= MHD_USE_TLS;
 	unsigned threads = o->threads ? o->threads : 4;
+	unsigned per_client = o->per_client ? o->per_client : HTTP_PER_CLIENT;
 	struct MHD_OptionItem opts[] = {
 		/* The logger first: MHD logs with its own until it sees it. */
-		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL },
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, h },
 		{ MHD_OPTION_LISTEN_SOCKET, fd, NULL },
-		{ MHD_OPTION_THREAD_POOL_SIZE, threads, NULL },
+		/* One thread: the daemon's own (a pool of one is refused with a warning). */
+		{ threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_CONNECTION_LIMIT,
+		  threads > 1 ? threads : HTTP_CONNECTIONS, NULL },
 		/* Scrapes are short: a slow or stuck client must not hold a slot
 		 * for long, and a burst of them must not be refused. */
-		{ MHD_OPTION_CONNECTION_TIMEOUT, 30, NULL },
-		{ MHD_OPTION_CONNECTION_LIMIT, 1000, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_IDLE, NULL },
+		{ MHD_OPTION_CONNECTION_LIMIT, HTTP_CONNECTIONS, NULL },
+		/* One address cannot take every slot; the header deadline
+		 * (conn_guard.h) frees the slots of those that trickle. */
+		{ MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_client, NULL },
+		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, h },
+		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, h },
 		{ tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, h->tls_cert },
 		{ tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, h->tls_key },
 		{ MHD_OPTION_END, 0, NULL },
@@ -759,8 +691,9 @@ int http_start(lvs_http *h, const struct lvs_http_opts *o, char *err, size_t err
 		close(fd);
 		goto err;
 	}
-	logf_("listening on %s%s%s", listen_s, tls ? " (TLS)" : "",
-	      h->n_users ? " (basic auth)" : "");
+	snapdoc_set_closed(h->doc, false);
+	log_info("http: listening on %s%s%s", listen_s, tls ? " (TLS)" : "",
+	      h->auth ? " (basic auth)" : "");
 	return 0;
 err:
 	forget_listener(h);
@@ -784,8 +717,8 @@ void http_publish(lvs_http *h, struct lvs_body *metrics, struct lvs_snapshot *sn
 	h->metrics = metrics;
 	h->snap = snap;
 	h->stale = stale;
-	h->pub_seq++;
 	pthread_mutex_unlock(&h->pub_lock);
+	snapdoc_publish(h->doc, snap, stale);
 	/* Outside the lock: the last reference frees tens of megabytes. */
 	body_unref(old_m);
 	snapshot_unref(old_s);
@@ -803,4 +736,6 @@ void http_stats(lvs_http *h, struct lvs_http_stats *st)
 	st->snapshot = atomic_load(&h->n_snapshot);
 	st->other = atomic_load(&h->n_other);
 	st->denied = atomic_load(&h->n_denied);
+	st->limited = atomic_load(&h->n_limited);
+	st->snapshot_renders = snapdoc_renders(h->doc);
 }

@@ -3,8 +3,8 @@
  * file, the values line of one update, and the file-name scheme that
  * turns an object's identity into a safe, unique path and back.
  * Reference: docs/history.md. Threads: pure functions. */
-#ifndef LVSTOP_EXPORTER_RRD_SPEC_H
-#define LVSTOP_EXPORTER_RRD_SPEC_H
+#ifndef LVSTOP_EXPORTER_HISTORY_RRD_SPEC_H
+#define LVSTOP_EXPORTER_HISTORY_RRD_SPEC_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -5,8 +5,8 @@
  * code goes through fontconfig and pango, which are not safe to enter
  * from two threads at once: graphs are drawn one at a time.
  * Reference: docs/history.md. Threads: any (serialised inside). */
-#ifndef LVSTOP_EXPORTER_GRAPH_H
-#define LVSTOP_EXPORTER_GRAPH_H
+#ifndef LVSTOP_EXPORTER_HISTORY_GRAPH_H
+#define LVSTOP_EXPORTER_HISTORY_GRAPH_H
 
 #include <stddef.h>
 

@@ -4,8 +4,8 @@
  * served from a cache, so this is built for throughput: label sets are
  * formatted once per object, samples are appended without printf.
  * Metric reference: docs/metrics.md. Threads: pure functions. */
-#ifndef LVSTOP_EXPORTER_METRICS_H
-#define LVSTOP_EXPORTER_METRICS_H
+#ifndef LVSTOP_EXPORTER_METRICS_METRICS_H
+#define LVSTOP_EXPORTER_METRICS_METRICS_H
 
 #include "collector/collector.h"
 #include "collector/model.h"

@@ -1,6 +1,8 @@
 #include "graph.h"
 
-#include "outbuf.h"
+#include "exporter/unix_time.h"
+
+#include "exporter/metrics/outbuf.h"
 
 #include <errno.h>
 #include <math.h>
@@ -247,7 +249,8 @@ static time_t newest_of(rrd_store *st)
 	rrd_store_stats(st, &s);
 	/* Graphs end at the newest sample handed to the writer, which is
 	 * now when polling the kernel and the recording's time on replay. */
-	return s.last_time > 0 ? (time_t)s.last_time : time(NULL);
+	time_t t;
+	return s.last_time > 0 && unix_time_of(s.last_time, &t) ? t : time(NULL);
 }
 
 int graph_handle(rrd_store *st, const char *url, const struct graph_arg *args, size_t n,

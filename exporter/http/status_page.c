@@ -1,7 +1,9 @@
 #include "status_page.h"
 
+#include "exporter/unix_time.h"
+
 #include "collector/names.h"
-#include "rrd_spec.h"
+#include "exporter/history/rrd_spec.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -76,10 +78,7 @@ int status_page_render(struct outbuf *o, const struct lvs_snapshot *s,
 		return outbuf_failed(o) ? -ENOMEM : 0;
 	}
 	char when[64];
-	time_t t = (time_t)s->time;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	unix_time_format(s->time, when, sizeof(when));
 	if (opt->stale)
 		outbuf_printf(o, "<p class=\"stale\">Polls of the IPVS table fail: this is the table "
 				 "as it was at %s.</p>\n", when);

@@ -8,14 +8,14 @@
  * state. Files, names and archives: rrd_spec.h, docs/history.md.
  * Threads: push, stats and render from any thread; new/start/stop/free
  * from the owner. */
-#ifndef LVSTOP_EXPORTER_RRD_STORE_H
-#define LVSTOP_EXPORTER_RRD_STORE_H
+#ifndef LVSTOP_EXPORTER_HISTORY_RRD_STORE_H
+#define LVSTOP_EXPORTER_HISTORY_RRD_STORE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "collector/model.h"
-#include "outbuf.h"
+#include "exporter/metrics/outbuf.h"
 #include "rrd_spec.h"
 
 typedef struct rrd_store rrd_store; /* opaque */
@@ -39,10 +39,12 @@ struct rrd_store_stats {
 	double last_time;       /* the newest snapshot time handed over (0: none) */
 };
 
-/* A store with opts copied (strings too). NULL with errno: EINVAL (no dir,
- * bad spec), ENOMEM. */
+/* A store with opts copied (strings too) and its writer thread waiting
+ * (share/worker.h) until rrd_store_start. NULL with errno: EINVAL (no dir,
+ * bad spec), ENOMEM, or the thread's or eventfd's error (EAGAIN,
+ * EMFILE...). */
 rrd_store *rrd_store_new(const struct rrd_store_opts *opts);
-/* Start the writer thread. 0 or -errno. */
+/* Let the writer write. 0, or -EALREADY. */
 int rrd_store_start(rrd_store *st);
 /* Stop the writer after the snapshot it is writing; the queued ones are
  * dropped (uncounted). No-op when not started. */

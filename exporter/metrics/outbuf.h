@@ -2,9 +2,13 @@
  * exposition runs to tens of megabytes) without a printf per line.
  * Out of memory is sticky: appends after a failed growth do nothing and
  * outbuf_failed() says so once at the end, so renderers check one flag
- * instead of every call. Threads: one buffer, one thread. */
-#ifndef LVSTOP_EXPORTER_OUTBUF_H
-#define LVSTOP_EXPORTER_OUTBUF_H
+ * instead of every call. That sticky failure and the spill into a sink
+ * (a body streamed through deflate) are why renderers use this and not
+ * share/buf.h, whose every append reports its own -ENOMEM; plain byte
+ * collecting elsewhere in lvsd uses share/buf.h.
+ * Threads: one buffer, one thread. */
+#ifndef LVSTOP_EXPORTER_METRICS_OUTBUF_H
+#define LVSTOP_EXPORTER_METRICS_OUTBUF_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,13 +3,13 @@
  * links to /graph/... (loaded lazily, so a table of thousands of services
  * costs the browser only what it scrolls to). Plain HTML and CSS, no
  * script. Threads: pure function over its arguments. */
-#ifndef LVSTOP_EXPORTER_STATUS_PAGE_H
-#define LVSTOP_EXPORTER_STATUS_PAGE_H
+#ifndef LVSTOP_EXPORTER_HTTP_STATUS_PAGE_H
+#define LVSTOP_EXPORTER_HTTP_STATUS_PAGE_H
 
 #include <stdbool.h>
 
 #include "collector/model.h"
-#include "outbuf.h"
+#include "exporter/metrics/outbuf.h"
 
 struct status_page_opts {
 	bool stale;           /* polls fail since the snapshot was taken */

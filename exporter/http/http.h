@@ -1,20 +1,26 @@
 /* lvsd's HTTP side (libmicrohttpd, its own polling threads): /metrics from
  * the body the daemon publishes once per poll (gzip when the scraper
  * accepts it), /api/v1/snapshot (the `lvstop --once --json` document,
- * rendered at most once per publication and only when asked for), the
- * status page on / and, with history on, /graph/... and /api/v1/history
- * (graph.h, status_page.h). Optional TLS and basic auth. A request never polls the
- * kernel and never waits for the poller.
+ * rendered on its own thread at most once per publication and only when
+ * asked for: snapdoc.h), the status page on / and, with history on,
+ * /graph/... and /api/v1/history (graph.h, status_page.h). Optional TLS
+ * and basic auth (auth.h). Connections are kept alive between requests;
+ * one client address holds at most per_client of them, and a request
+ * must send its headers within header_timeout (conn_guard.h). A request
+ * never polls the kernel, never waits for the poller and never renders
+ * more than a status page or a graph.
+ * Listen address rule: a numeric address and a port 0..65535 (0: the
+ * kernel picks one; http_port says which).
  * Threads: publish from any thread; start/stop/free from the owner. */
-#ifndef LVSTOP_EXPORTER_HTTP_H
-#define LVSTOP_EXPORTER_HTTP_H
+#ifndef LVSTOP_EXPORTER_HTTP_HTTP_H
+#define LVSTOP_EXPORTER_HTTP_HTTP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
 #include "body.h"
-#include "rrd_store.h"
+#include "exporter/history/rrd_store.h"
 #include "collector/model.h"
 
 typedef struct lvs_http lvs_http; /* opaque */
@@ -28,16 +34,23 @@ struct lvs_http_opts {
 	const char *tls_key;
 	const char *auth_file; /* "user:crypt-hash" lines; NULL: no auth */
 	unsigned threads;      /* worker threads; 0: 4 */
+	unsigned per_client;   /* connections one address may hold; 0: HTTP_PER_CLIENT */
+	double header_timeout; /* s a request may take to send its headers; 0: HTTP_HEADER_TIMEOUT */
 };
 
-/* Parse a listen address (numeric only: a daemon must not depend on DNS to
- * start). 0, or -EINVAL with the reason in err. */
+#define HTTP_CONNECTIONS 1000   /* connections at once, all clients */
+#define HTTP_PER_CLIENT 32      /* ... from one address */
+#define HTTP_HEADER_TIMEOUT 10  /* s for a request's headers */
+
+/* Parse a listen address with share/addr.h: numeric only (a daemon must
+ * not depend on DNS to start), "ADDR:PORT" or "[V6ADDR]:PORT", the port
+ * required and 0..65535 (0: the kernel picks). 0, or -EINVAL with the
+ * reason in err ("bad address: ..." or "bad port: ..."). */
 int http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, char *err,
 		      size_t errlen);
 
-/* Read an auth file: lines "user:hash" (crypt(3) hashes: yescrypt "$y$",
- * SHA-512 "$6$", bcrypt "$2b$"...), '#' comments and blank lines ignored.
- * Used by http_start and by config validation. 0 and *n users (when n is
+/* Read an auth file (auth.h says what it holds). Used by config
+ * validation. 0 and *n users (when n is
  * not NULL); -ENOENT/-EACCES... (the file), -EINVAL (err names the line),
  * -ENOMEM. */
 int http_check_auth_file(const char *path, size_t *n, char *err, size_t errlen);
@@ -69,6 +82,8 @@ void http_set_history(lvs_http *h, rrd_store *st);
 /* Requests answered since http_new, by kind (for tests and the log). */
 struct lvs_http_stats {
 	unsigned long long metrics, metrics_gzip, snapshot, other, denied;
+	unsigned long long limited;          /* 429: over the crypt budget */
+	unsigned long long snapshot_renders; /* /api/v1/snapshot documents made */
 };
 void http_stats(lvs_http *h, struct lvs_http_stats *st);
 

@@ -7,8 +7,8 @@
  * Immutable once made; freed with its last reference (the cache's or a
  * response's). Threads: ref/unref from any thread; a builder is used by
  * one thread. */
-#ifndef LVSTOP_EXPORTER_BODY_H
-#define LVSTOP_EXPORTER_BODY_H
+#ifndef LVSTOP_EXPORTER_HTTP_BODY_H
+#define LVSTOP_EXPORTER_HTTP_BODY_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
