@@ -1,9 +1,9 @@
 /* Health-check engine: the interface side. Specs are validated, normalised
  * (defaults filled in, unused fields cleared) and deep-copied here, so that
  * identity comparison for deduplication is a plain field comparison; the
- * engine thread (health_engine.c) applies sets and runs probes. */
-#include "health.h"
-#include "snapshot.h"
+ * engine thread (loop.c) applies sets and runs probes. */
+#include "collector/health.h"
+#include "collector/snapshot.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

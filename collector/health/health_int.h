@@ -1,5 +1,5 @@
 /* Internals of the health-check engine shared by health.c (interface,
- * check sets, results, annotate) and health_engine.c (event loop, timer
+ * check sets, results, annotate) and loop.c (event loop, timer
  * heap, probes). Not for use outside collector/health*.c. */
 #ifndef LVSTOP_COLLECTOR_HEALTH_INT_H
 #define LVSTOP_COLLECTOR_HEALTH_INT_H
@@ -8,7 +8,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "health.h"
+#include "collector/health.h"
 
 #define HC_NONE UINT32_MAX
 
@@ -133,7 +133,7 @@ void hc_set_free(struct hc_set *set);
 int64_t hc_mono_ns(void);
 double hc_wall(void);
 
-/* health_engine.c */
+/* loop.c */
 /* Apply set (probes shared, created, cancelled) and publish it. Caller is
  * the engine thread, or the ctl holder while stopped. On failure nothing
  * changes and set still belongs to the caller. 0 or -ENOMEM. */
