@@ -298,23 +298,6 @@ static bool key_fits(const char *key, int type)
 	return true;
 }
 
-static int find_in_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/sbin:/usr/bin:/sbin:/bin";
-	char buf[4096];
-	while (*path) {
-		const char *e = strchr(path, ':');
-		size_t l = e ? (size_t)(e - path) : strlen(path);
-		int n = snprintf(buf, sizeof(buf), "%.*s/%s", (int)l, path, name);
-		if (n > 0 && (size_t)n < sizeof(buf) && !access(buf, X_OK))
-			return 0;
-		path += l + (e ? 1 : 0);
-	}
-	return -ENOENT;
-}
-
 /* Parse a check group over a copy of base's timing and type. */
 static int parse_check(struct ctx *x, const config_setting_t *g, const struct lvsd_check *base,
 		       struct lvsd_check *c)
@@ -424,12 +407,16 @@ static int parse_check(struct ctx *x, const config_setting_t *g, const struct lv
 		const char *prog = c->argv[0];
 		if (!*prog)
 			return fail(x, av, "argv[0] is empty");
-		if (strchr(prog, '/') ? access(prog, X_OK) != 0 : find_in_path(prog) != 0)
-			return fail(x, av, "argv[0] '%s' is not an executable file%s", prog,
-				    strchr(prog, '/') ? "" : " in PATH");
+		/* as the engine will start it: PATH searched as posix_spawnp
+		 * does, and a file the kernel can run */
+		char why[320];
+		if (health_exec_check(prog, why, sizeof(why)))
+			return fail(x, av, "argv[0]: %s", why);
 		break;
 	}
 	case LVS_CHECK_TCP:
+	case LVS_CHECK_HTTPS:
+	case LVS_CHECK_DNS:
 		break;
 	}
 	check_link(c);

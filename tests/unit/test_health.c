@@ -19,230 +19,7 @@
 
 #include "collector/health.h"
 #include "collector/snapshot.h"
-
-/* --- small servers ------------------------------------------------------ */
-
-enum srv_mode {
-	SRV_ACCEPT,  /* accept, count, close */
-	SRV_HTTP,    /* read the request, answer `resp` in `chunk`-byte writes */
-	SRV_SILENT,  /* accept and never answer */
-	SRV_UDP_ECHO,
-	SRV_UDP_SILENT,
-};
-
-struct srv {
-	int fd;
-	uint16_t port;
-	enum srv_mode mode;
-	const char *resp;
-	size_t chunk; /* 0: all at once */
-	atomic_int accepted;
-	atomic_int stop;
-	pthread_t th;
-	char request[1024]; /* the last request read (SRV_HTTP) */
-	pthread_mutex_t lock;
-	int held[64];
-	int n_held;
-};
-
-static void msleep(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void http_answer(struct srv *s, int c)
-{
-	char buf[1024];
-	size_t got = 0;
-	double end = now_s() + 2;
-	while (got < sizeof(buf) - 1 && now_s() < end) {
-		struct pollfd pfd = {c, POLLIN, 0};
-		if (poll(&pfd, 1, 50) <= 0)
-			continue;
-		ssize_t n = recv(c, buf + got, sizeof(buf) - 1 - got, 0);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		buf[got] = 0;
-		if (strstr(buf, "\r\n\r\n"))
-			break;
-	}
-	buf[got] = 0;
-	pthread_mutex_lock(&s->lock);
-	memcpy(s->request, buf, got + 1);
-	pthread_mutex_unlock(&s->lock);
-	int one = 1;
-	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	size_t len = strlen(s->resp), step = s->chunk ? s->chunk : len;
-	for (size_t off = 0; off < len; off += step) {
-		size_t n = len - off < step ? len - off : step;
-		if (send(c, s->resp + off, n, MSG_NOSIGNAL) < 0)
-			break;
-		if (s->chunk)
-			msleep(2); /* separate segments, separate reads */
-	}
-}
-
-static void *srv_main(void *arg)
-{
-	struct srv *s = arg;
-	char buf[2048];
-	while (!atomic_load(&s->stop)) {
-		struct pollfd pfd = {s->fd, POLLIN, 0};
-		if (poll(&pfd, 1, 10) <= 0)
-			continue;
-		if (s->mode == SRV_UDP_ECHO || s->mode == SRV_UDP_SILENT) {
-			struct sockaddr_storage from;
-			socklen_t fl = sizeof(from);
-			ssize_t n = recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
-			if (n < 0)
-				continue;
-			atomic_fetch_add(&s->accepted, 1);
-			if (s->mode == SRV_UDP_ECHO)
-				sendto(s->fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
-			continue;
-		}
-		int c = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
-		if (c < 0)
-			continue;
-		atomic_fetch_add(&s->accepted, 1);
-		if (s->mode == SRV_HTTP)
-			http_answer(s, c);
-		if (s->mode == SRV_SILENT && s->n_held < 64) {
-			s->held[s->n_held++] = c;
-			continue;
-		}
-		close(c);
-	}
-	for (int i = 0; i < s->n_held; i++)
-		close(s->held[i]);
-	return NULL;
-}
-
-static int bind_any(int af, int type, uint16_t *port)
-{
-	int fd = socket(af, type | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof(ss));
-	socklen_t len;
-	if (af == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-		a->sin_family = AF_INET;
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		len = sizeof(*a);
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_addr = in6addr_loopback;
-		len = sizeof(*a);
-	}
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(af == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-	                            : ((struct sockaddr_in6 *)&ss)->sin6_port);
-	return fd;
-}
-
-static struct srv *srv_start(int af, enum srv_mode mode, const char *resp, size_t chunk)
-{
-	struct srv *s = calloc(1, sizeof(*s));
-	s->mode = mode;
-	s->resp = resp;
-	s->chunk = chunk;
-	pthread_mutex_init(&s->lock, NULL);
-	bool udp = mode == SRV_UDP_ECHO || mode == SRV_UDP_SILENT;
-	s->fd = bind_any(af, udp ? SOCK_DGRAM : SOCK_STREAM, &s->port);
-	if (s->fd < 0 || (!udp && listen(s->fd, 128) < 0)) {
-		free(s);
-		return NULL;
-	}
-	pthread_create(&s->th, NULL, srv_main, s);
-	return s;
-}
-
-static void srv_stop(struct srv *s)
-{
-	if (!s)
-		return;
-	atomic_store(&s->stop, 1);
-	pthread_join(s->th, NULL);
-	close(s->fd);
-	pthread_mutex_destroy(&s->lock);
-	free(s);
-}
-
-/* A port nothing listens on: bound for a moment, then released. */
-static uint16_t closed_port(int af, int type)
-{
-	uint16_t port = 0;
-	int fd = bind_any(af, type, &port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-/* --- helpers ------------------------------------------------------------- */
-
-static void spec_for(struct lvs_check_spec *s, int af, uint16_t port, enum lvs_check_type type)
-{
-	union lvs_addr a;
-	memset(&a, 0, sizeof(a));
-	if (af == AF_INET)
-		inet_pton(AF_INET, "127.0.0.1", &a.v4);
-	else
-		a.v6 = in6addr_loopback;
-	health_spec_init(s, (uint16_t)af, &a, port);
-	s->type = type;
-	s->interval = 0.05;
-	s->timeout = 0.5;
-}
-
-/* Wait until specs[i] reaches state; false after ms. */
-static bool wait_state(lvs_health *h, size_t i, enum lvs_health state, int ms,
-                       struct lvs_check_result *out)
-{
-	struct lvs_check_result r;
-	for (int t = 0; t <= ms; t += 5) {
-		if (health_result(h, i, &r) == 0 && r.state == state) {
-			if (out)
-				*out = r;
-			return true;
-		}
-		msleep(5);
-	}
-	if (out)
-		*out = r;
-	return false;
-}
-
-static lvs_health *engine_with(const struct lvs_check_spec *specs, size_t n)
-{
-	struct lvs_health_opts o = {.history = 64};
-	lvs_health *h = health_new(&o);
-	if (!h)
-		return NULL;
-	if (health_set_checks(h, specs, n) < 0 || health_start(h) < 0) {
-		health_free(h);
-		return NULL;
-	}
-	return h;
-}
+#include "health_srv.h"
 
 /* --- TCP ------------------------------------------------------------------ */
 
@@ -326,7 +103,7 @@ static void test_tcp_ipv6(void)
 	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_DOWN, 2000, NULL));
 	/* the server thread accepts after the handshake the check saw */
 	for (int i = 0; i < 100 && atomic_load(&s->accepted) == 0; i++)
-		msleep(10);
+		hc_test_msleep(10);
 	CU_ASSERT(atomic_load(&s->accepted) > 0);
 	health_free(h);
 	srv_stop(s);
@@ -470,12 +247,12 @@ static void test_http_timeout(void)
 	struct lvs_check_spec spec;
 	spec_for(&spec, AF_INET, s->port, LVS_CHECK_HTTP);
 	spec.timeout = 0.2;
-	double t0 = now_s();
+	double t0 = hc_test_now();
 	lvs_health *h = engine_with(&spec, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	struct lvs_check_result r;
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 3000, &r));
-	CU_ASSERT(now_s() - t0 >= 0.2);
+	CU_ASSERT(hc_test_now() - t0 >= 0.2);
 	CU_ASSERT_STRING_EQUAL(r.error, "timeout after 0.2 s");
 	CU_ASSERT(r.seconds >= 0.19f && r.seconds < 0.5f);
 	health_free(h);
@@ -523,7 +300,7 @@ static void test_udp(void)
 	CU_ASSERT_STRING_EQUAL(r.error, "reply lacks \"pong\"");
 	health_free(h);
 	for (int i = 0; i < 100 && atomic_load(&mute->accepted) == 0; i++)
-		msleep(10);
+		hc_test_msleep(10);
 	CU_ASSERT(atomic_load(&mute->accepted) > 0); /* the datagrams did arrive */
 	srv_stop(echo);
 	srv_stop(mute);
@@ -623,7 +400,7 @@ static void test_exec(void)
 		/* gone, or a zombie waiting for init to reap it */
 		gone = !read_file(path, st, sizeof(st)) || strstr(st, ") Z ");
 		if (!gone)
-			msleep(10);
+			hc_test_msleep(10);
 	}
 	CU_ASSERT_TRUE(gone);
 	health_free(h);
@@ -664,10 +441,10 @@ static void test_dedup(void)
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 2000, NULL));
 	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_UP, 2000, NULL));
 	int a0 = atomic_load(&s->accepted);
-	double t0 = now_s();
-	msleep(1000);
+	double t0 = hc_test_now();
+	hc_test_msleep(1000);
 	int shared = atomic_load(&s->accepted) - a0;
-	double el = now_s() - t0;
+	double el = hc_test_now() - t0;
 	/* one probe every 0.1 s, not two: ~10, never ~20 */
 	CU_ASSERT(shared >= 3);
 	CU_ASSERT(shared <= (int)(el / 0.1) + 2);
@@ -681,12 +458,12 @@ static void test_dedup(void)
 	CU_ASSERT_EQUAL(health_set_checks(h, spec, 3), 0);
 	health_stats(h, &st);
 	CU_ASSERT_EQUAL(st.probes, 2);
-	msleep(150);
+	hc_test_msleep(150);
 	a0 = atomic_load(&s->accepted);
-	t0 = now_s();
-	msleep(1000);
+	t0 = hc_test_now();
+	hc_test_msleep(1000);
 	int two = atomic_load(&s->accepted) - a0;
-	el = now_s() - t0;
+	el = hc_test_now() - t0;
 	CU_ASSERT(two > shared + 3);
 	CU_ASSERT(two <= 2 * ((int)(el / 0.1) + 2));
 	health_free(h);
@@ -736,9 +513,9 @@ static void test_set_keeps_state(void)
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 2000, NULL));
 
 	/* B is no longer probed (once the server caught up with its queue) */
-	msleep(50);
+	hc_test_msleep(50);
 	int nb = atomic_load(&b->accepted);
-	msleep(200);
+	hc_test_msleep(200);
 	CU_ASSERT_EQUAL(atomic_load(&b->accepted), nb);
 
 	/* a changed parameter is a new probe: state starts over */
@@ -763,7 +540,7 @@ static void test_stop_restart(void)
 	lvs_health *h = health_new(NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	CU_ASSERT_EQUAL(health_set_checks(h, &spec, 1), 0);
-	msleep(100);
+	hc_test_msleep(100);
 	struct lvs_check_result r;
 	CU_ASSERT_EQUAL(health_result(h, 0, &r), 0);
 	CU_ASSERT_EQUAL(r.checks, 0); /* nothing runs before start */
@@ -773,12 +550,12 @@ static void test_stop_restart(void)
 	health_stop(h);
 	health_result(h, 0, &r);
 	uint64_t n = r.checks;
-	msleep(150);
+	hc_test_msleep(150);
 	health_result(h, 0, &r);
 	CU_ASSERT_EQUAL(r.checks, n);
 	CU_ASSERT_EQUAL(r.state, LVS_HEALTH_UP);
 	CU_ASSERT_EQUAL(health_start(h), 0);
-	msleep(200);
+	hc_test_msleep(200);
 	health_result(h, 0, &r);
 	CU_ASSERT(r.checks > n);
 	health_free(h);
@@ -795,10 +572,10 @@ static void test_retry(void)
 	spec.retry_delay = 0.1;
 	lvs_health *h = engine_with(&spec, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	double t0 = now_s();
+	double t0 = hc_test_now();
 	struct lvs_check_result r;
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 3000, &r));
-	double el = now_s() - t0;
+	double el = hc_test_now() - t0;
 	CU_ASSERT_EQUAL(r.checks, 1);
 	CU_ASSERT(el >= 0.2); /* two retry delays before the failure counted */
 	struct lvs_health_stats st;
@@ -817,10 +594,11 @@ struct changes {
 	void *user[16];
 };
 
-static void on_change(void *arg, const struct lvs_check_spec *spec, enum lvs_health from,
-                      enum lvs_health to)
+static void on_change(void *arg, const struct lvs_check_spec *spec,
+                      const struct lvs_check_result *res, enum lvs_health from, enum lvs_health to)
 {
 	struct changes *c = arg;
+	(void)res;
 	pthread_mutex_lock(&c->lock);
 	if (c->n < 16) {
 		c->from[c->n] = from;
@@ -870,10 +648,12 @@ struct reload_ctx {
 	atomic_int calls, rc;
 };
 
-static void reload_on_change(void *arg, const struct lvs_check_spec *spec, enum lvs_health from,
+static void reload_on_change(void *arg, const struct lvs_check_spec *spec,
+                             const struct lvs_check_result *res, enum lvs_health from,
                              enum lvs_health to)
 {
 	struct reload_ctx *c = arg;
+	(void)res;
 	(void)spec;
 	(void)from;
 	if (to == LVS_HEALTH_UP && atomic_fetch_add(&c->calls, 1) == 0)
@@ -895,7 +675,7 @@ static void test_set_from_callback(void)
 	CU_ASSERT_EQUAL(health_set_checks(c.h, c.next, 1), 0);
 	CU_ASSERT_EQUAL(health_start(c.h), 0);
 	for (int i = 0; i < 400 && health_count(c.h) != 2; i++)
-		msleep(5);
+		hc_test_msleep(5);
 	CU_ASSERT_EQUAL(atomic_load(&c.rc), 1000);
 	CU_ASSERT_EQUAL(health_count(c.h), 2);
 	struct lvs_check_result r;
@@ -1100,7 +880,7 @@ static void test_warmup_and_limit(void)
 		health_stats(h, &st);
 		if (st.running > peak)
 			peak = st.running;
-		msleep(10);
+		hc_test_msleep(10);
 	}
 	CU_ASSERT(peak <= 2);
 	struct lvs_check_result r;
@@ -1123,7 +903,7 @@ static void test_fd_shortage(void)
 	 * the HTTP request is never answered, every check holds its fd until
 	 * its timeout */
 	uint16_t port;
-	int lfd = bind_any(AF_INET, SOCK_STREAM, &port);
+	int lfd = hc_test_bind(AF_INET, SOCK_STREAM, &port);
 	CU_ASSERT_FATAL(lfd >= 0 && listen(lfd, 128) == 0);
 	struct lvs_check_spec spec[40];
 	for (int i = 0; i < 40; i++) {
@@ -1143,7 +923,7 @@ static void test_fd_shortage(void)
 	low.rlim_cur = (rlim_t)probe + 8;
 	CU_ASSERT_FATAL(setrlimit(RLIMIT_NOFILE, &low) == 0);
 	CU_ASSERT_EQUAL(health_start(h), 0);
-	msleep(600);
+	hc_test_msleep(600);
 	health_stop(h);
 	setrlimit(RLIMIT_NOFILE, &old);
 
