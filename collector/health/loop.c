@@ -694,6 +694,8 @@ void *hc_thread(void *arg)
 		}
 
 		pthread_mutex_lock(&h->lock);
+		h->st.running = h->running_n;
+		h->st.loops = h->loops;
 		struct hc_set *pending = h->pending;
 		h->pending = NULL;
 		uint64_t seq = h->req_seq;

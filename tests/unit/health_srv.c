@@ -213,3 +213,63 @@ lvs_health *engine_with(const struct lvs_check_spec *specs, size_t n)
 	return h;
 }
 
+
+/* --- a clock the test moves ---------------------------------------------- */
+
+static int64_t fake_mono(void *arg)
+{
+	struct fake_clock *f = arg;
+	return (int64_t)atomic_load(&f->ns);
+}
+
+static double fake_wall(void *arg)
+{
+	struct fake_clock *f = arg;
+	return 1.7e9 + (double)atomic_load(&f->ns) / 1e9;
+}
+
+void fake_clock_init(struct fake_clock *f)
+{
+	atomic_init(&f->ns, 1000000000LL);
+	f->c.mono_ns = fake_mono;
+	f->c.wall = fake_wall;
+	f->c.arg = f;
+}
+
+void fake_advance(lvs_health *h, struct fake_clock *f, double s)
+{
+	atomic_fetch_add(&f->ns, (long long)(s * 1e9 + 0.5));
+	health_sync(h);
+}
+
+lvs_health *engine_fake(struct fake_clock *f, const struct lvs_health_opts *o)
+{
+	struct lvs_health_opts opts = {.history = 64};
+	if (o)
+		opts = *o;
+	opts.clock = &f->c;
+	return health_new(&opts);
+}
+
+bool wait_checks(lvs_health *h, size_t i, uint64_t checks)
+{
+	struct lvs_check_result r;
+	for (int t = 0; t < 600; t++) {
+		if (health_result(h, i, &r) == 0 && r.checks >= checks)
+			return true;
+		hc_test_msleep(5);
+	}
+	return false;
+}
+
+bool wait_attempts(lvs_health *h, uint64_t attempts)
+{
+	struct lvs_health_stats st;
+	for (int t = 0; t < 600; t++) {
+		health_stats(h, &st);
+		if (st.checks >= attempts)
+			return true;
+		hc_test_msleep(5);
+	}
+	return false;
+}

@@ -49,4 +49,21 @@ bool wait_state(lvs_health *h, size_t i, enum lvs_health state, int ms,
 /* An engine (history 64) running these checks; NULL on error. */
 lvs_health *engine_with(const struct lvs_check_spec *specs, size_t n);
 
+
+/* A clock the test moves: the engine's timing without sleeping. */
+struct fake_clock {
+	atomic_llong ns;
+	struct lvs_health_clock c;
+};
+void fake_clock_init(struct fake_clock *f);
+/* Move the clock by s seconds and let the engine go through its loop. */
+void fake_advance(lvs_health *h, struct fake_clock *f, double s);
+/* An engine on f, stopped, with opts o (may be NULL). */
+lvs_health *engine_fake(struct fake_clock *f, const struct lvs_health_opts *o);
+/* Wait (in real time, for I/O to settle) until specs[i]'s probe has
+ * finished at least `checks` checks; false after 3 s. */
+bool wait_checks(lvs_health *h, size_t i, uint64_t checks);
+/* The same for the engine's attempts (stats.checks). */
+bool wait_attempts(lvs_health *h, uint64_t attempts);
+
 #endif

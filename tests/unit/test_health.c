@@ -373,7 +373,24 @@ static void test_exec(void)
 	spec[3].exec_argv = missing_argv;
 	spec_for(&spec[4], AF_INET, 25, LVS_CHECK_EXEC);
 	spec[4].exec_argv = fd_argv;
-	lvs_health *h = engine_with(spec, 5);
+	/* the slow one on a clock of our own: its timeout comes when we say,
+	 * after its child has written the pid, however busy the machine */
+	struct fake_clock fc;
+	fake_clock_init(&fc);
+	lvs_health *slow = engine_fake(&fc, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(slow);
+	CU_ASSERT_EQUAL(health_set_checks(slow, &spec[2], 1), 0);
+	CU_ASSERT_EQUAL(health_start(slow), 0);
+	struct lvs_health_stats st = {0};
+	for (int t = 0; t < 60 && !st.running; t++) {
+		fake_advance(slow, &fc, 0.1);
+		health_stats(slow, &st);
+	}
+	CU_ASSERT_EQUAL_FATAL(st.running, 1);
+	lvs_health *h = engine_with(spec, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	spec[2] = spec[4];
+	CU_ASSERT_EQUAL(health_set_checks(h, spec, 4), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	struct lvs_check_result r;
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 3000, NULL));
@@ -384,9 +401,20 @@ static void test_exec(void)
 	CU_ASSERT_STRING_EQUAL(r.error, "exit 1");
 	CU_ASSERT_TRUE(wait_state(h, 3, LVS_HEALTH_DOWN, 3000, &r));
 	CU_ASSERT_STRING_EQUAL(r.error, "exec /nonexistent/check: No such file or directory");
-	CU_ASSERT_TRUE(wait_state(h, 4, LVS_HEALTH_UP, 3000, &r));
+	CU_ASSERT_TRUE(wait_state(h, 2, LVS_HEALTH_UP, 3000, &r)); /* the descriptor test */
 	CU_ASSERT_STRING_EQUAL(r.error, "");
-	CU_ASSERT_TRUE(wait_state(h, 2, LVS_HEALTH_DOWN, 6000, &r));
+	bool written = false;
+	for (int i = 0; i < 600 && !written; i++) {
+		written = read_file(pidfile, buf, sizeof(buf));
+		if (!written)
+			hc_test_msleep(5);
+	}
+	CU_ASSERT_TRUE(written);
+	fake_advance(slow, &fc, 0.2);
+	health_result(slow, 0, &r);
+	CU_ASSERT_EQUAL(r.checks, 0); /* not yet */
+	fake_advance(slow, &fc, 0.1);
+	CU_ASSERT_TRUE(wait_state(slow, 0, LVS_HEALTH_DOWN, 6000, &r));
 	CU_ASSERT_STRING_EQUAL(r.error, "timeout after 0.3 s");
 	CU_ASSERT(r.seconds >= 0.29f && r.seconds < 2.0f);
 	/* the timeout killed the whole process group, the background sleep too */
@@ -404,6 +432,7 @@ static void test_exec(void)
 	}
 	CU_ASSERT_TRUE(gone);
 	health_free(h);
+	health_free(slow);
 	close(leak[0]);
 	close(leak[1]);
 	unlink(argfile);
@@ -432,40 +461,60 @@ static void test_dedup(void)
 	spec_for(&spec[2], AF_INET, s->port, LVS_CHECK_TCP);
 	spec[2].interval = 0.1;
 	spec[2].timeout = 0.4;
-	lvs_health *h = engine_with(spec, 2);
+	struct fake_clock fc;
+	fake_clock_init(&fc);
+	lvs_health *h = engine_fake(&fc, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL(health_set_checks(h, spec, 2), 0);
+	CU_ASSERT_EQUAL(health_start(h), 0);
 	struct lvs_health_stats st;
 	health_stats(h, &st);
 	CU_ASSERT_EQUAL(st.specs, 2);
 	CU_ASSERT_EQUAL(st.probes, 1);
+	/* the first start lies within one interval */
+	fake_advance(h, &fc, 0.1);
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 2000, NULL));
 	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_UP, 2000, NULL));
-	int a0 = atomic_load(&s->accepted);
-	double t0 = hc_test_now();
-	hc_test_msleep(1000);
-	int shared = atomic_load(&s->accepted) - a0;
-	double el = hc_test_now() - t0;
-	/* one probe every 0.1 s, not two: ~10, never ~20 */
-	CU_ASSERT(shared >= 3);
-	CU_ASSERT(shared <= (int)(el / 0.1) + 2);
 	struct lvs_check_result r0, r1;
 	health_result(h, 0, &r0);
+	int a0 = atomic_load(&s->accepted);
+	uint64_t c0 = r0.checks;
+	/* ten intervals: ten checks of one probe, not twenty */
+	for (int k = 1; k <= 10; k++) {
+		fake_advance(h, &fc, 0.1);
+		CU_ASSERT_TRUE(wait_checks(h, 0, c0 + (uint64_t)k));
+	}
+	health_result(h, 0, &r0);
 	health_result(h, 1, &r1);
+	CU_ASSERT_EQUAL(r0.checks - c0, 10);
 	CU_ASSERT_EQUAL(r0.shared, 2);
 	CU_ASSERT_EQUAL(r0.checks, r1.checks);
+	for (int t = 0; t < 400 && atomic_load(&s->accepted) - a0 < 10; t++)
+		hc_test_msleep(5);
+	CU_ASSERT_EQUAL(atomic_load(&s->accepted) - a0, 10);
 
 	/* and a third spec with other parameters doubles the rate */
 	CU_ASSERT_EQUAL(health_set_checks(h, spec, 3), 0);
 	health_stats(h, &st);
 	CU_ASSERT_EQUAL(st.probes, 2);
-	hc_test_msleep(150);
+	fake_advance(h, &fc, 0.1);
+	CU_ASSERT_TRUE(wait_checks(h, 2, 1));
+	struct lvs_check_result r2;
+	health_result(h, 0, &r0);
+	health_result(h, 2, &r2);
+	c0 = r0.checks;
+	uint64_t c2 = r2.checks;
+	for (int t = 0; t < 400 && atomic_load(&s->accepted) < (int)(a0 + 10 + 1 + c2); t++)
+		hc_test_msleep(5);
 	a0 = atomic_load(&s->accepted);
-	t0 = hc_test_now();
-	hc_test_msleep(1000);
-	int two = atomic_load(&s->accepted) - a0;
-	el = hc_test_now() - t0;
-	CU_ASSERT(two > shared + 3);
-	CU_ASSERT(two <= 2 * ((int)(el / 0.1) + 2));
+	for (int k = 1; k <= 10; k++) {
+		fake_advance(h, &fc, 0.1);
+		CU_ASSERT_TRUE(wait_checks(h, 0, c0 + (uint64_t)k));
+		CU_ASSERT_TRUE(wait_checks(h, 2, c2 + (uint64_t)k));
+	}
+	for (int t = 0; t < 400 && atomic_load(&s->accepted) - a0 < 20; t++)
+		hc_test_msleep(5);
+	CU_ASSERT_EQUAL(atomic_load(&s->accepted) - a0, 20);
 	health_free(h);
 	srv_stop(s);
 }
@@ -570,18 +619,31 @@ static void test_retry(void)
 	spec.interval = 0.5;
 	spec.retry = 2;
 	spec.retry_delay = 0.1;
-	lvs_health *h = engine_with(&spec, 1);
+	struct fake_clock fc;
+	fake_clock_init(&fc);
+	lvs_health *h = engine_fake(&fc, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	double t0 = hc_test_now();
+	CU_ASSERT_EQUAL(health_set_checks(h, &spec, 1), 0);
+	CU_ASSERT_EQUAL(health_start(h), 0);
 	struct lvs_check_result r;
-	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 3000, &r));
-	double el = hc_test_now() - t0;
-	CU_ASSERT_EQUAL(r.checks, 1);
-	CU_ASSERT(el >= 0.2); /* two retry delays before the failure counted */
 	struct lvs_health_stats st;
+	fake_advance(h, &fc, 0.5); /* the first start lies within one interval */
+	CU_ASSERT_TRUE(wait_attempts(h, 1));
+	health_result(h, 0, &r);
+	CU_ASSERT_EQUAL(r.checks, 0); /* a failed attempt, not yet a failure */
+	CU_ASSERT_EQUAL(r.state, LVS_HEALTH_UNKNOWN);
+	fake_advance(h, &fc, 0.05); /* before the retry delay: nothing */
 	health_stats(h, &st);
-	CU_ASSERT(st.checks >= 3); /* three attempts */
-	CU_ASSERT(st.checks >= 3 * r.checks);
+	CU_ASSERT_EQUAL(st.checks, 1);
+	fake_advance(h, &fc, 0.05);
+	CU_ASSERT_TRUE(wait_attempts(h, 2));
+	health_result(h, 0, &r);
+	CU_ASSERT_EQUAL(r.state, LVS_HEALTH_UNKNOWN);
+	fake_advance(h, &fc, 0.1);
+	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 3000, &r));
+	CU_ASSERT_EQUAL(r.checks, 1); /* three attempts, one failure */
+	health_stats(h, &st);
+	CU_ASSERT_EQUAL(st.checks, 3);
 	health_free(h);
 }
 
@@ -869,20 +931,23 @@ static void test_warmup_and_limit(void)
 		spec[i].http_status = 200 + i;
 	}
 	spec[7].warmup = 5; /* not within this test */
+	struct fake_clock fc;
+	fake_clock_init(&fc);
 	struct lvs_health_opts o = {.max_running = 2};
-	lvs_health *h = health_new(&o);
+	lvs_health *h = engine_fake(&fc, &o);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	CU_ASSERT_EQUAL(health_set_checks(h, spec, 8), 0);
 	CU_ASSERT_EQUAL(health_start(h), 0);
 	size_t peak = 0;
 	for (int t = 0; t < 200; t++) {
+		fake_advance(h, &fc, 0.01);
 		struct lvs_health_stats st;
 		health_stats(h, &st);
 		if (st.running > peak)
 			peak = st.running;
-		hc_test_msleep(10);
 	}
 	CU_ASSERT(peak <= 2);
+	CU_ASSERT(peak >= 1);
 	struct lvs_check_result r;
 	for (int i = 0; i < 7; i++) {
 		health_result(h, (size_t)i, &r);
@@ -891,6 +956,16 @@ static void test_warmup_and_limit(void)
 	health_result(h, 7, &r);
 	CU_ASSERT_EQUAL(r.checks, 0);
 	CU_ASSERT_EQUAL(r.state, LVS_HEALTH_UNKNOWN);
+	/* the warm-up ends at 5 s */
+	fake_advance(h, &fc, 3.5);
+	health_result(h, 7, &r);
+	CU_ASSERT_EQUAL(r.checks, 0);
+	/* (behind the queue: seven 0.3 s checks a second share two slots) */
+	for (int t = 0; t < 60 && !r.checks; t++) {
+		fake_advance(h, &fc, 0.1);
+		health_result(h, 7, &r);
+	}
+	CU_ASSERT(r.checks >= 1);
 	health_free(h);
 	srv_stop(s);
 }
