@@ -278,6 +278,12 @@ const char *health_reason_label(unsigned reason, unsigned code, char *buf, size_
  * adds something ("http 404 (HTTP 404, expected 2xx)"). Returns buf. */
 const char *health_reason_text(const struct lvs_check_result *r, char *buf, size_t len);
 
+/* DNS query types by name ("A", "AAAA", "MX", "TXT", "NS", "SOA", "CNAME",
+ * "PTR", "SRV", "ANY"; any case) and rcodes ("NOERROR", "NXDOMAIN",
+ * "SERVFAIL", "REFUSED", ...): the number, or -EINVAL. */
+int health_dns_qtype_parse(const char *name);
+int health_dns_rcode_parse(const char *name);
+
 /* Check an exec check's program as the engine will start it, before any
  * run: argv0 with a '/' is that file; a bare name is searched in PATH the
  * way posix_spawnp does (an empty entry is the current directory; no PATH:

@@ -20,6 +20,7 @@ static const struct hc_kind *const kinds[LVS_CHECK_TYPES] = {
 	[LVS_CHECK_HTTP] = &hc_kind_http,
 	[LVS_CHECK_UDP] = &hc_kind_udp,
 	[LVS_CHECK_EXEC] = &hc_kind_exec,
+	[LVS_CHECK_DNS] = &hc_kind_dns,
 };
 
 const struct hc_kind *hc_kind_of(enum lvs_check_type t)
