@@ -95,6 +95,7 @@ struct hc_probe {
 	char arg_addr[48], arg_port[8];
 	int64_t interval_ns, timeout_ns, retry_delay_ns, first_ns;
 	void *tls_cred; /* owned by https.c: gnutls_certificate_credentials_t */
+	int tls_cred_err; /* https.c: the trust store could not be loaded */
 
 	/* scheduling and I/O (engine thread) */
 	uint8_t phase;        /* enum hc_phase */

@@ -20,6 +20,7 @@ static const struct hc_kind *const kinds[LVS_CHECK_TYPES] = {
 	[LVS_CHECK_HTTP] = &hc_kind_http,
 	[LVS_CHECK_UDP] = &hc_kind_udp,
 	[LVS_CHECK_EXEC] = &hc_kind_exec,
+	[LVS_CHECK_HTTPS] = &hc_kind_https,
 	[LVS_CHECK_DNS] = &hc_kind_dns,
 };
 
@@ -53,7 +54,7 @@ const char *health_type_name(enum lvs_check_type t)
 int health_type_parse(const char *name)
 {
 	for (int i = 0; name && i < LVS_CHECK_TYPES; i++)
-		if (kinds[i] && strcasecmp(name, kinds[i]->name) == 0)
+		if (strcasecmp(name, kinds[i]->name) == 0)
 			return i;
 	return -EINVAL;
 }

@@ -86,6 +86,8 @@ static void *srv_main(void *arg)
 		atomic_fetch_add(&s->accepted, 1);
 		if (s->mode == SRV_HTTP)
 			http_answer(s, c);
+		if (s->mode == SRV_BANNER && send(c, s->resp, strlen(s->resp), MSG_NOSIGNAL) > 0)
+			hc_test_msleep(50); /* let the peer read it before the FIN */
 		if (s->mode == SRV_SILENT && s->n_held < 64) {
 			s->held[s->n_held++] = c;
 			continue;

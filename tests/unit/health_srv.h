@@ -14,6 +14,7 @@ enum srv_mode {
 	SRV_ACCEPT,  /* accept, count, close */
 	SRV_HTTP,    /* read the request, answer `resp` in `chunk`-byte writes */
 	SRV_SILENT,  /* accept and never answer */
+	SRV_BANNER,  /* accept, send `resp` at once, close */
 	SRV_UDP_ECHO,
 	SRV_UDP_SILENT,
 };
