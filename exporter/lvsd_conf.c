@@ -230,9 +230,10 @@ int lvsd_conf_parse_service(const char *s, struct lvsd_svc_conf *o)
 
 int lvsd_conf_check_type(const char *name)
 {
-	static const char *const names[] = { "tcp", "http", "udp", "exec" };
-	static const int types[] = { LVS_CHECK_TCP, LVS_CHECK_HTTP, LVS_CHECK_UDP, LVS_CHECK_EXEC };
-	for (size_t i = 0; i < 4; i++)
+	static const char *const names[] = { "tcp", "http", "udp", "exec", "https", "dns" };
+	static const int types[] = { LVS_CHECK_TCP, LVS_CHECK_HTTP, LVS_CHECK_UDP, LVS_CHECK_EXEC,
+				     LVS_CHECK_HTTPS, LVS_CHECK_DNS };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(name, names[i]))
 			return types[i];
 	return -EINVAL;
@@ -248,6 +249,9 @@ static void check_clear(struct lvsd_check *c)
 	free(c->http_expect);
 	free(c->udp_payload);
 	free(c->udp_expect);
+	free(c->tls_sni);
+	free(c->tls_ca_file);
+	free(c->dns_name);
 	for (char **a = c->argv; a && *a; a++)
 		free(*a);
 	free(c->argv);
@@ -273,6 +277,9 @@ static void check_link(struct lvsd_check *c)
 	s->udp_payload = c->udp_payload;
 	s->udp_payload_len = c->udp_payload ? strlen(c->udp_payload) : 0;
 	s->udp_expect = c->udp_expect;
+	s->tls_sni = c->tls_sni;
+	s->tls_ca_file = c->tls_ca_file;
+	s->dns_name = c->dns_name;
 	s->exec_argv = (const char *const *)c->argv;
 }
 
@@ -280,22 +287,49 @@ static const char *const check_keys_all[] = {
 	"type",   "interval", "timeout", "rise",          "fall",        "retry",
 	"retry_delay", "warmup", "address", "port",    "path",        "host",
 	"request", "expect_status", "expect_body", "payload", "expect", "no_icmp",
-	"argv",   NULL,
+	"argv",   "sni", "verify", "ca_file", "name", "query_type", "expect_address",
+	"expect_rcode", NULL,
 };
 
-/* Which keys belong to which type (the timing and target keys to all). */
+/* Which keys belong to which types (the timing and target keys to all). */
 static bool key_fits(const char *key, int type)
 {
-	static const char *const http[] = { "path", "host", "request", "expect_status", "expect_body", NULL };
-	static const char *const udp[] = { "payload", "expect", "no_icmp", NULL };
-	static const char *const exec[] = { "argv", NULL };
-	const char *const *lists[] = { http, udp, exec };
-	const int types[] = { LVS_CHECK_HTTP, LVS_CHECK_UDP, LVS_CHECK_EXEC };
-	for (size_t l = 0; l < 3; l++)
-		for (const char *const *k = lists[l]; *k; k++)
-			if (!strcmp(*k, key))
-				return type == types[l];
+	static const struct {
+		const char *key;
+		unsigned types; /* bit per enum lvs_check_type */
+	} keys[] = {
+#define HTTPISH (1u << LVS_CHECK_HTTP | 1u << LVS_CHECK_HTTPS)
+		{ "path", HTTPISH },	       { "host", HTTPISH },
+		{ "request", HTTPISH },	       { "expect_status", HTTPISH },
+		{ "expect_body", HTTPISH },    { "sni", 1u << LVS_CHECK_HTTPS },
+		{ "verify", 1u << LVS_CHECK_HTTPS }, { "ca_file", 1u << LVS_CHECK_HTTPS },
+		{ "payload", 1u << LVS_CHECK_UDP }, { "expect", 1u << LVS_CHECK_UDP },
+		{ "no_icmp", 1u << LVS_CHECK_UDP }, { "argv", 1u << LVS_CHECK_EXEC },
+		{ "name", 1u << LVS_CHECK_DNS }, { "query_type", 1u << LVS_CHECK_DNS },
+		{ "expect_address", 1u << LVS_CHECK_DNS }, { "expect_rcode", 1u << LVS_CHECK_DNS },
+#undef HTTPISH
+	};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(keys[i].key, key))
+			return keys[i].types & (1u << type);
 	return true;
+}
+
+/* DNS names and numbers: a string name, or the number itself. */
+static int get_dns_code(struct ctx *x, const config_setting_t *g, const char *name,
+			int (*parse)(const char *), long long max, const char *what, unsigned *out)
+{
+	const config_setting_t *k = config_setting_get_member(g, name);
+	if (!k)
+		return 0;
+	if (config_setting_type(k) == CONFIG_TYPE_STRING) {
+		int v = parse(config_setting_get_string(k));
+		if (v < 0)
+			return fail(x, k, "unknown %s '%s' (%s)", name, config_setting_get_string(k), what);
+		*out = (unsigned)v;
+		return 0;
+	}
+	return get_uint(x, g, name, 0, max, out);
 }
 
 /* Parse a check group over a copy of base's timing and type. */
@@ -321,10 +355,10 @@ static int parse_check(struct ctx *x, const config_setting_t *g, const struct lv
 	const config_setting_t *t = config_setting_get_member(g, "type");
 	if (t) {
 		if (config_setting_type(t) != CONFIG_TYPE_STRING)
-			return fail(x, t, "type must be a string: tcp, http, udp or exec");
+			return fail(x, t, "type must be a string: tcp, http, https, udp, dns or exec");
 		int ty = lvsd_conf_check_type(config_setting_get_string(t));
 		if (ty < 0)
-			return fail(x, t, "unknown check type '%s' (tcp, http, udp or exec)",
+			return fail(x, t, "unknown check type '%s' (tcp, http, https, udp, dns or exec)",
 				    config_setting_get_string(t));
 		s->type = (enum lvs_check_type)ty;
 	}
@@ -363,6 +397,20 @@ static int parse_check(struct ctx *x, const config_setting_t *g, const struct lv
 			return fail(x, a, "address must be a numeric IPv4 or IPv6 address (no brackets, no port)");
 	}
 	switch (s->type) {
+	case LVS_CHECK_HTTPS: {
+		if ((r = get_str(x, g, "sni", false, &c->tls_sni)) ||
+		    (r = get_str(x, g, "ca_file", false, &c->tls_ca_file)) ||
+		    (r = get_bool(x, g, "verify", &s->tls_verify)))
+			return r;
+		const config_setting_t *ca = config_setting_get_member(g, "ca_file");
+		if (c->tls_ca_file && !s->tls_verify)
+			return fail(x, ca, "ca_file is used only with verify = true");
+		if (c->tls_ca_file && access(c->tls_ca_file, R_OK) != 0)
+			return fail(x, ca, "cannot read ca_file %s: %s", c->tls_ca_file,
+				    strerror(errno));
+		/* the rest is the HTTP check's */
+	}
+		/* fall through */
 	case LVS_CHECK_HTTP:
 		if ((r = get_str(x, g, "path", false, &c->http_path)) ||
 		    (r = get_str(x, g, "host", false, &c->http_host)) ||
@@ -414,9 +462,34 @@ static int parse_check(struct ctx *x, const config_setting_t *g, const struct lv
 			return fail(x, av, "argv[0]: %s", why);
 		break;
 	}
+	case LVS_CHECK_DNS: {
+		if ((r = get_str(x, g, "name", false, &c->dns_name)))
+			return r;
+		if (!c->dns_name)
+			return fail(x, g, "a dns check needs name = \"host.example.\" (the name to ask for)");
+		u = 0;
+		if ((r = get_dns_code(x, g, "query_type", health_dns_qtype_parse, 65535,
+				      "A, AAAA, MX, TXT, NS, SOA, CNAME, PTR, SRV or ANY", &u)))
+			return r;
+		s->dns_qtype = (uint16_t)u;
+		u = 0;
+		if ((r = get_dns_code(x, g, "expect_rcode", health_dns_rcode_parse, 15,
+				      "NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ...", &u)))
+			return r;
+		s->dns_rcode = (uint8_t)u;
+		const config_setting_t *ea = config_setting_get_member(g, "expect_address");
+		if (ea) {
+			if (config_setting_type(ea) != CONFIG_TYPE_STRING ||
+			    lvs_addr_pton(config_setting_get_string(ea), &s->dns_expect_af,
+					  &s->dns_expect_addr))
+				return fail(x, ea, "expect_address must be a numeric IPv4 or IPv6 address");
+			/* an IPv6 answer is asked for with AAAA unless said otherwise */
+			if (!s->dns_qtype && s->dns_expect_af == AF_INET6)
+				s->dns_qtype = 28;
+		}
+		break;
+	}
 	case LVS_CHECK_TCP:
-	case LVS_CHECK_HTTPS:
-	case LVS_CHECK_DNS:
 		break;
 	}
 	check_link(c);
