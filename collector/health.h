@@ -274,6 +274,10 @@ const char *health_reason_name(unsigned reason);
  * HTTP statuses. Returns buf. */
 const char *health_reason_label(unsigned reason, unsigned code, char *buf, size_t len);
 
+/* Back from a label (health_reason_label's form) to the reason and its
+ * number: 0, or -EINVAL for a label not in the set. */
+int health_reason_parse(const char *label, unsigned *reason, unsigned *code);
+
 /* Text for a log line: the label, then the free text in parentheses when it
  * adds something ("http 404 (HTTP 404, expected 2xx)"). Returns buf. */
 const char *health_reason_text(const struct lvs_check_result *r, char *buf, size_t len);

@@ -74,6 +74,25 @@ const char *health_reason_label(unsigned reason, unsigned code, char *buf, size_
 	return buf;
 }
 
+int health_reason_parse(const char *label, unsigned *reason, unsigned *code)
+{
+	unsigned st;
+	char end;
+	if (sscanf(label, "http %3u%c", &st, &end) == 1 && st >= 100 && st <= 599 &&
+	    strlen(label) == 8) {
+		*reason = LVS_HR_HTTP_STATUS;
+		*code = st;
+		return 0;
+	}
+	for (unsigned i = 0; i < LVS_HR_COUNT; i++)
+		if (!strcmp(label, reason_names[i])) {
+			*reason = i;
+			*code = 0;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 const char *health_reason_text(const struct lvs_check_result *r, char *buf, size_t len)
 {
 	char label[32];

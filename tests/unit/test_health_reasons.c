@@ -14,6 +14,7 @@
 
 #include "collector/health.h"
 #include "collector/health/health_int.h"
+#include "collector/snapjson.h"
 #include "collector/snapshot.h"
 #include "health_srv.h"
 
@@ -350,6 +351,64 @@ static void test_annotate_unlocked(void)
 	snapshot_unref(snap);
 }
 
+/* The reason goes through the snapshot JSON (lvsd's /api/v1/snapshot,
+ * recordings) and back. */
+static void test_reason_json(void)
+{
+	struct lvs_snapshot *snap = snapshot_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(snap);
+	struct lvs_service svc = {.af = AF_INET, .protocol = IPPROTO_TCP, .port = 80};
+	inet_pton(AF_INET, "192.0.2.1", &svc.addr.v4);
+	snapshot_add_service(snap, &svc);
+	struct lvs_dest d = {.af = AF_INET, .port = 8080, .health = LVS_HEALTH_DOWN,
+	                     .health_reason = LVS_HR_HTTP_STATUS, .health_code = 404,
+	                     .health_since = 1.7e9, .health_reason_since = 1.7e9 - 5};
+	inet_pton(AF_INET, "192.0.2.11", &d.addr.v4);
+	snapshot_add_dest(snap, 0, &d);
+	d.port = 8081;
+	d.health_reason = LVS_HR_TIMEOUT_CONNECT;
+	d.health_code = 0;
+	snapshot_add_dest(snap, 0, &d);
+	d.port = 8082;
+	d.health = LVS_HEALTH_UP;
+	d.health_reason = LVS_HR_NONE;
+	d.health_reason_since = 0;
+	snapshot_add_dest(snap, 0, &d);
+	snapshot_finish(snap);
+	char *txt = snapjson_render(snap, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"health_reason\":\"http 404\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"health_reason\":\"timeout connect\""));
+	struct lvs_snapshot *back = NULL;
+	char err[256];
+	CU_ASSERT_EQUAL_FATAL(snapjson_parse(txt, strlen(txt), &back, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(back->n_dests, 3);
+	CU_ASSERT_EQUAL(back->dests[0].health_reason, LVS_HR_HTTP_STATUS);
+	CU_ASSERT_EQUAL(back->dests[0].health_code, 404);
+	CU_ASSERT_EQUAL(back->dests[0].health_reason_since, 1.7e9 - 5);
+	CU_ASSERT_EQUAL(back->dests[1].health_reason, LVS_HR_TIMEOUT_CONNECT);
+	CU_ASSERT_EQUAL(back->dests[2].health_reason, LVS_HR_NONE);
+	free(txt);
+	snapshot_unref(back);
+	snapshot_unref(snap);
+
+	unsigned reason, code;
+	CU_ASSERT_EQUAL(health_reason_parse("http 503", &reason, &code), 0);
+	CU_ASSERT_EQUAL(reason, LVS_HR_HTTP_STATUS);
+	CU_ASSERT_EQUAL(code, 503);
+	CU_ASSERT_EQUAL(health_reason_parse("http 5031", &reason, &code), -EINVAL);
+	CU_ASSERT_EQUAL(health_reason_parse("http 700", &reason, &code), -EINVAL);
+	CU_ASSERT_EQUAL(health_reason_parse("dns rcode", &reason, &code), 0);
+	CU_ASSERT_EQUAL(reason, LVS_HR_DNS_RCODE);
+	CU_ASSERT_EQUAL(health_reason_parse("martians", &reason, &code), -EINVAL);
+	/* every name is distinct and parses back to itself */
+	for (unsigned i = 1; i < LVS_HR_COUNT; i++) {
+		CU_ASSERT_EQUAL(health_reason_parse(health_reason_name(i), &reason, &code), 0);
+		CU_ASSERT_EQUAL(reason, i);
+	}
+	CU_ASSERT_STRING_EQUAL(health_reason_name(LVS_HR_COUNT), "?");
+}
+
 int register_health_reasons(void)
 {
 	CU_pSuite s = CU_add_suite("health reasons", NULL, NULL);
@@ -362,7 +421,8 @@ int register_health_reasons(void)
 	    !CU_add_test(s, "exec exit, signal, timeout, format", test_exec_reasons) ||
 	    !CU_add_test(s, "exec program checked as spawn runs it", test_exec_check) ||
 	    !CU_add_test(s, "on_change hears the reason", test_on_change_reason) ||
-	    !CU_add_test(s, "annotate writes outside the lock", test_annotate_unlocked))
+	    !CU_add_test(s, "annotate writes outside the lock", test_annotate_unlocked) ||
+	    !CU_add_test(s, "reasons in the snapshot JSON", test_reason_json))
 		return -1;
 	return 0;
 }
