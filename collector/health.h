@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "share/clock.h"
 
 /* The tag differs from the typedef: model.h owns `enum lvs_health`. */
 typedef struct lvs_health_engine lvs_health; /* opaque */
@@ -160,16 +161,6 @@ struct lvs_check_sample {
 	int8_t state;  /* LVS_HEALTH_* after this result */
 };
 
-/* The engine's clocks. Tests inject their own to drive timing without
- * sleeping; NULL fields take CLOCK_MONOTONIC / CLOCK_REALTIME. With an
- * injected mono_ns the loop sleeps until woken (health_sync) or an fd is
- * ready, never on a deadline: time moves only when the clock's owner says. */
-struct lvs_health_clock {
-	int64_t (*mono_ns)(void *arg); /* nanoseconds, never going back */
-	double (*wall)(void *arg);     /* seconds since the epoch */
-	void *arg;
-};
-
 struct lvs_health_opts {
 	/* Called on the engine thread for every spec (of the current set) whose
 	 * probe changed state, with the engine's copy of the spec (defaults
@@ -182,7 +173,12 @@ struct lvs_health_opts {
 	                  const struct lvs_check_result *res, enum lvs_health from,
 	                  enum lvs_health to);
 	void *arg;
-	const struct lvs_health_clock *clock; /* NULL: the system's; copied */
+	/* The monotonic clock of deadlines (share/clock.h); NULL: the real
+	 * one. Tests inject a hand-driven one: the loop then sleeps until woken
+	 * (health_sync) or an fd is ready, never on a deadline, since time
+	 * moves only when the clock's owner says so. Copied. Results' times
+	 * are the wall clock's, always. */
+	const struct lvs_clock *clock;
 	uint32_t history;     /* results kept per probe; 0: LVS_HEALTH_HISTORY */
 	uint32_t max_running; /* checks in flight at once (fds and children);
 			       * later ones wait their turn; 0: no limit */

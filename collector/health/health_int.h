@@ -149,7 +149,7 @@ struct hc_set {
 
 struct lvs_health_engine {
 	struct lvs_health_opts opts;
-	struct lvs_health_clock clock; /* opts.clock's copy, or NULL fields */
+	struct lvs_clock clock; /* opts.clock's copy; now NULL: the real one */
 	uint32_t history;
 
 	/* lock: set, pending, probe results, stats, seqs. Held only for

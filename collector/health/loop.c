@@ -664,7 +664,7 @@ void *hc_thread(void *arg)
 			                                                      : (int)((d + 999999) / 1000000);
 			/* an injected clock moves only when its owner says so
 			 * (and wakes us): never wait on it */
-			if (h->clock.mono_ns && timeout > 0)
+			if (h->clock.now && timeout > 0)
 				timeout = -1;
 		}
 		int n = epoll_wait(h->ep, ev, HC_EVENTS, timeout);

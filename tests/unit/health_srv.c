@@ -218,29 +218,15 @@ lvs_health *engine_with(const struct lvs_check_spec *specs, size_t n)
 
 /* --- a clock the test moves ---------------------------------------------- */
 
-static int64_t fake_mono(void *arg)
-{
-	struct fake_clock *f = arg;
-	return (int64_t)atomic_load(&f->ns);
-}
-
-static double fake_wall(void *arg)
-{
-	struct fake_clock *f = arg;
-	return 1.7e9 + (double)atomic_load(&f->ns) / 1e9;
-}
-
 void fake_clock_init(struct fake_clock *f)
 {
-	atomic_init(&f->ns, 1000000000LL);
-	f->c.mono_ns = fake_mono;
-	f->c.wall = fake_wall;
-	f->c.arg = f;
+	f->ns = 1000000000LL;
+	f->c = lvs_manual_clock(&f->ns);
 }
 
 void fake_advance(lvs_health *h, struct fake_clock *f, double s)
 {
-	atomic_fetch_add(&f->ns, (long long)(s * 1e9 + 0.5));
+	lvs_manual_clock_advance(&f->ns, (int64_t)(s * 1e9 + 0.5));
 	health_sync(h);
 }
 

@@ -53,8 +53,8 @@ lvs_health *engine_with(const struct lvs_check_spec *specs, size_t n);
 
 /* A clock the test moves: the engine's timing without sleeping. */
 struct fake_clock {
-	atomic_llong ns;
-	struct lvs_health_clock c;
+	int64_t ns; /* moved with lvs_manual_clock_advance */
+	struct lvs_clock c;
 };
 void fake_clock_init(struct fake_clock *f);
 /* Move the clock by s seconds and let the engine go through its loop. */

@@ -586,27 +586,29 @@ static void test_stop_restart(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	struct lvs_check_spec spec;
 	spec_for(&spec, AF_INET, s->port, LVS_CHECK_TCP);
-	lvs_health *h = health_new(NULL);
+	struct fake_clock fc;
+	fake_clock_init(&fc);
+	lvs_health *h = engine_fake(&fc, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	CU_ASSERT_EQUAL(health_set_checks(h, &spec, 1), 0);
-	hc_test_msleep(100);
+	fake_advance(h, &fc, 1); /* not running: no-op, and time passes */
 	struct lvs_check_result r;
 	CU_ASSERT_EQUAL(health_result(h, 0, &r), 0);
 	CU_ASSERT_EQUAL(r.checks, 0); /* nothing runs before start */
 	CU_ASSERT_EQUAL(health_start(h), 0);
 	CU_ASSERT_EQUAL(health_start(h), -EALREADY);
+	fake_advance(h, &fc, 0.05); /* due since the second above */
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 2000, NULL));
 	health_stop(h);
 	health_result(h, 0, &r);
 	uint64_t n = r.checks;
-	hc_test_msleep(150);
+	fake_advance(h, &fc, 1);
 	health_result(h, 0, &r);
-	CU_ASSERT_EQUAL(r.checks, n);
+	CU_ASSERT_EQUAL(r.checks, n); /* stopped: nothing runs */
 	CU_ASSERT_EQUAL(r.state, LVS_HEALTH_UP);
 	CU_ASSERT_EQUAL(health_start(h), 0);
-	hc_test_msleep(200);
-	health_result(h, 0, &r);
-	CU_ASSERT(r.checks > n);
+	fake_advance(h, &fc, 0.05);
+	CU_ASSERT_TRUE(wait_checks(h, 0, n + 1));
 	health_free(h);
 	srv_stop(s);
 }
