@@ -7,8 +7,9 @@
  * through health_annotate, the collector's annotate hook.
  * Health checks never read IPVS: the caller says which real servers to
  * check (health_specs_for_snapshot builds the default set).
- * Threads: set_checks, result reads, stats and annotate are safe from any
- * thread; start/stop/free from the owner's thread only. */
+ * Threads: set_checks, result reads, stats, annotate and the reason and
+ * exec-check helpers are safe from any thread; start/stop/sync/free from
+ * the owner's thread only (never from on_change). */
 #ifndef LVSTOP_COLLECTOR_HEALTH_H
 #define LVSTOP_COLLECTOR_HEALTH_H
 
