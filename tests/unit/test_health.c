@@ -536,8 +536,18 @@ static void test_set_keeps_state(void)
 	spec_for(&spec[0], AF_INET, a->port, LVS_CHECK_TCP);
 	spec_for(&spec[1], AF_INET, b->port, LVS_CHECK_TCP);
 	spec[0].rise = spec[1].rise = 2;
-	lvs_health *h = engine_with(spec, 2);
+	struct fake_clock fc;
+	fake_clock_init(&fc);
+	lvs_health *h = engine_fake(&fc, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL(health_set_checks(h, spec, 2), 0);
+	CU_ASSERT_EQUAL(health_start(h), 0);
+	/* rise 2: two rounds each, one interval apart */
+	for (uint64_t k = 1; k <= 2; k++) {
+		fake_advance(h, &fc, 0.05);
+		CU_ASSERT_TRUE(wait_checks(h, 0, k));
+		CU_ASSERT_TRUE(wait_checks(h, 1, k));
+	}
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 2000, NULL));
 	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_UP, 2000, NULL));
 	struct lvs_check_result before;
@@ -564,13 +574,24 @@ static void test_set_keeps_state(void)
 	struct lvs_health_stats st;
 	health_stats(h, &st);
 	CU_ASSERT_EQUAL(st.probes, 2);
+	for (uint64_t k = 1; k <= 2; k++) {
+		fake_advance(h, &fc, 0.05);
+		CU_ASSERT_TRUE(wait_checks(h, 0, k));
+	}
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 2000, NULL));
 
-	/* B is no longer probed (once the server caught up with its queue) */
-	hc_test_msleep(50);
-	int nb = atomic_load(&b->accepted);
-	hc_test_msleep(200);
-	CU_ASSERT_EQUAL(atomic_load(&b->accepted), nb);
+	/* B is no longer probed: over ten more intervals, A's checks go on
+	 * and B's server sees no new connection (once it caught up with the
+	 * two it had) */
+	health_result(h, 1, &ra);
+	uint64_t na = ra.checks;
+	for (int k = 1; k <= 10; k++) {
+		fake_advance(h, &fc, 0.05);
+		CU_ASSERT_TRUE(wait_checks(h, 1, na + (uint64_t)k));
+	}
+	for (int t = 0; t < 400 && atomic_load(&b->accepted) < 2; t++)
+		hc_test_msleep(5);
+	CU_ASSERT_EQUAL(atomic_load(&b->accepted), 2);
 
 	/* a changed parameter is a new probe: state starts over */
 	next[1].fall = 4;
