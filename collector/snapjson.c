@@ -1,4 +1,5 @@
 #include "snapjson.h"
+#include "health.h"
 
 #include "names.h"
 #include "snapshot.h"
@@ -103,6 +104,12 @@ static json_object *dest_json(const struct lvs_snapshot *s, const struct lvs_des
 		add(o, "health_since", json_object_new_double(d->health_since));
 		add(o, "check_seconds", json_object_new_double(d->check_seconds));
 		add(o, "health_error", json_object_new_string(snapshot_text(s, d->health_error)));
+		if (d->health_reason != LVS_HR_NONE) {
+			char label[32];
+			health_reason_label(d->health_reason, d->health_code, label, sizeof(label));
+			add(o, "health_reason", json_object_new_string(label));
+			add(o, "health_reason_since", json_object_new_double(d->health_reason_since));
+		}
 	}
 	return o;
 }
@@ -474,6 +481,16 @@ static int parse_dest(struct pctx *c, json_object *o, struct lvs_snapshot *s, st
 		    (r = snapshot_add_text(s, json_object_get_string(t), LVS_DEST_ERROR_MAX,
 					   &d->health_error)))
 			return r;
+		unsigned reason, code;
+		/* a reason from a newer writer is left out, not an error */
+		if (json_object_object_get_ex(o, "health_reason", &t) &&
+		    json_object_is_type(t, json_type_string) &&
+		    !health_reason_parse(json_object_get_string(t), &reason, &code)) {
+			d->health_reason = (uint8_t)reason;
+			d->health_code = (uint16_t)code;
+			if (json_object_object_get_ex(o, "health_reason_since", &t))
+				d->health_reason_since = json_object_get_double(t);
+		}
 	}
 	if (d->fwd == LVS_FWD_TUNNEL && json_object_object_get_ex(o, "tunnel", &t) && t) {
 		const char *type = NULL;

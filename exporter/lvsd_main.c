@@ -337,7 +337,8 @@ static void reload(struct daemon *d)
 	log_notice("configuration reloaded from %s", d->cli.config);
 }
 
-static void on_health_change(void *arg, const struct lvs_check_spec *spec, enum lvs_health from,
+static void on_health_change(void *arg, const struct lvs_check_spec *spec,
+			     const struct lvs_check_result *res, enum lvs_health from,
 			     enum lvs_health to)
 {
 	struct daemon *d = arg;
@@ -359,8 +360,12 @@ static void on_health_change(void *arg, const struct lvs_check_spec *spec, enum 
 		inet_ntop(AF_INET, &spec->addr, t, sizeof(t));
 		snprintf(a, sizeof(a), "%s:%u", t, spec->port);
 	}
-	log_notice("health: %s (%s check) %s -> %s", a, health_type_name(spec->type),
-	       names[from >= 0 && from <= 2 ? from : 0], names[to >= 0 && to <= 2 ? to : 0]);
+	char why[160] = "";
+	if (to == LVS_HEALTH_DOWN)
+		health_reason_text(res, why, sizeof(why));
+	log_notice("health: %s (%s check) %s -> %s%s%s", a, health_type_name(spec->type),
+	       names[from >= 0 && from <= 2 ? from : 0], names[to >= 0 && to <= 2 ? to : 0],
+	       why[0] ? ": " : "", why);
 }
 
 /* --- main ------------------------------------------------------------------------ */
