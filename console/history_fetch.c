@@ -202,7 +202,7 @@ struct hf_answer {
 };
 
 struct hfetch {
-	struct lvs_remote_opts opts;
+	http_get *get; /* owned; the helper thread's: one connection kept */
 	pthread_t th;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -250,7 +250,7 @@ static void fetch(hfetch *h, const char *url, struct hf_answer *a)
 	memset(a, 0, sizeof(*a));
 	snprintf(a->url, sizeof(a->url), "%s", url);
 	struct body b = { 0 };
-	a->err = remote_get(url, &h->opts, collect, &b, a->msg, sizeof(a->msg));
+	a->err = http_get_fetch(h->get, url, collect, &b, a->msg, sizeof(a->msg));
 	if (a->err == -ENOMEM)
 		snprintf(a->msg, sizeof(a->msg), "out of memory");
 	if (!a->err) {
@@ -297,10 +297,15 @@ hfetch *hfetch_new(const struct lvs_remote_opts *o)
 	hfetch *h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
-	h->opts = *o;
+	char msg[160];
+	if (!(h->get = http_get_new(o, msg, sizeof(msg)))) {
+		free(h);
+		return NULL;
+	}
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
 	if (pthread_create(&h->th, NULL, worker, h)) {
+		http_get_free(h->get);
 		pthread_mutex_destroy(&h->lock);
 		pthread_cond_destroy(&h->cond);
 		free(h);
@@ -321,6 +326,7 @@ void hfetch_free(hfetch *h)
 	if (h->have_done)
 		history_doc_done(&h->done.doc);
 	history_doc_done(&h->shown.doc);
+	http_get_free(h->get);
 	pthread_mutex_destroy(&h->lock);
 	pthread_cond_destroy(&h->cond);
 	free(h);

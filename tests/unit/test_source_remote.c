@@ -257,33 +257,6 @@ static void test_poll_timeout_and_refused(void)
 	source_free(src);
 }
 
-static int sink_count(void *arg, const char *buf, size_t len)
-{
-	(void)buf;
-	*(size_t *)arg += len;
-	return 0;
-}
-
-static void test_get_too_large(void)
-{
-	struct server srv;
-	static char big[8192 + 200];
-	char body[8193];
-	memset(body, 'x', 8192);
-	body[8192] = 0;
-	snprintf(big, sizeof(big), "HTTP/1.1 200 OK\r\nContent-Length: 8192\r\n\r\n%s", body);
-	CU_ASSERT_EQUAL_FATAL(server_start(&srv, big, 0), 0);
-	char url[64], msg[256];
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", srv.port);
-	struct lvs_remote_opts o = LVS_REMOTE_OPTS_DEFAULT;
-	o.max_bytes = 1000;
-	size_t got = 0;
-	CU_ASSERT_EQUAL(remote_get(url, &o, sink_count, &got, msg, sizeof(msg)), -EFBIG);
-	CU_ASSERT(got <= 1000);
-	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "larger than 1000"));
-	server_stop(&srv);
-}
-
 int register_source_remote(void)
 {
 	CU_pSuite s = CU_add_suite("collector remote source", NULL, NULL);
@@ -292,8 +265,7 @@ int register_source_remote(void)
 	if (!CU_add_test(s, "base URLs", test_url_base) || !CU_add_test(s, "good document", test_poll_good) ||
 	    !CU_add_test(s, "bad documents", test_poll_bad_documents) ||
 	    !CU_add_test(s, "HTTP errors", test_poll_http_errors) ||
-	    !CU_add_test(s, "timeout and refused", test_poll_timeout_and_refused) ||
-	    !CU_add_test(s, "size limit", test_get_too_large))
+	    !CU_add_test(s, "timeout and refused", test_poll_timeout_and_refused))
 		return -1;
 	return 0;
 }

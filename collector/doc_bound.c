@@ -1,0 +1,176 @@
+#include "doc_bound.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+void doc_bound_init(struct doc_bound *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->gap = true; /* before the root: whitespace the reader skips */
+}
+
+static bool key_is(const struct doc_bound *b, const char *want)
+{
+	size_t n = strlen(want);
+	return b->key_len == n && !memcmp(b->key, want, n);
+}
+
+/* Between values where bytes are not held: outside the root, or directly
+ * inside an exempt array. */
+static bool at_gap_level(const struct doc_bound *b)
+{
+	return b->depth == 0 || b->st[b->depth - 1].exempt;
+}
+
+/* A value starts at offset at. */
+static void value_begin(struct doc_bound *b)
+{
+	b->gap = false;
+}
+
+/* A value ended just before offset at. */
+static void value_end(struct doc_bound *b, size_t at)
+{
+	if (at_gap_level(b)) {
+		b->gap = true;
+		b->gap_start = at;
+	}
+}
+
+static const char *piece_name(int i)
+{
+	return i == 0 ? "the document's root (without its services)"
+	     : i == 2 ? "a service (without its real servers)"
+	     : i == 4 ? "a real server" : "a value";
+}
+
+static int fail(struct doc_bound *b, int r, char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s is larger than %u bytes (at byte %zu): not an lvsd snapshot", what,
+		 DOC_BOUND_PIECE, b->pos);
+	b->err = r;
+	return r;
+}
+
+/* Every piece held whole, measured at b->pos. */
+static int check(struct doc_bound *b, char *err, size_t errlen)
+{
+	size_t pos = b->pos;
+	if ((b->in_str || b->bare) && pos - b->tok_start > DOC_BOUND_PIECE)
+		return fail(b, -EFBIG, err, errlen, b->in_str ? "a string" : "a number");
+	if (b->gap && pos - b->gap_start > DOC_BOUND_PIECE)
+		return fail(b, -EFBIG, err, errlen, "the space between two values");
+	for (int i = 0; i < b->depth; i++) {
+		if (i && !b->st[i - 1].exempt)
+			continue; /* inside a piece counted below it */
+		size_t n = pos - b->st[i].start - b->st[i].excluded;
+		if (i + 1 < b->depth && b->st[i + 1].exempt)
+			n -= pos - b->st[i + 1].start;
+		if (n > DOC_BOUND_PIECE)
+			return fail(b, -EFBIG, err, errlen, piece_name(i));
+	}
+	return 0;
+}
+
+static int step(struct doc_bound *b, char c, char *err, size_t errlen)
+{
+	size_t at = b->pos;
+	if (b->in_str) {
+		if (b->esc) {
+			b->esc = false;
+		} else if (c == '\\') {
+			b->esc = true;
+		} else if (c == '"') {
+			b->in_str = false;
+			value_end(b, at + 1);
+			return 0;
+		}
+		if (b->key_len < sizeof(b->key))
+			b->key[b->key_len] = c;
+		b->key_len++;
+		return 0;
+	}
+	if (b->bare) {
+		if (!strchr(",]}: \t\r\n", c))
+			return 0;
+		b->bare = false;
+		value_end(b, at);
+	}
+	bool colon = false;
+	switch (c) {
+	case ' ':
+	case '\t':
+	case '\r':
+	case '\n':
+		return 0;
+	case '"':
+		value_begin(b);
+		b->in_str = true;
+		b->tok_start = at;
+		b->key_len = 0;
+		break;
+	case '{':
+	case '[': {
+		if (b->depth == DOC_BOUND_DEPTH) {
+			snprintf(err, errlen, "nested deeper than %d (at byte %zu): not an lvsd snapshot",
+				 DOC_BOUND_DEPTH, at);
+			return b->err = -EINVAL;
+		}
+		value_begin(b);
+		/* The two arrays the reader streams: the root's "services"
+		 * and a service's "real_servers". */
+		bool exempt = c == '[' && b->after_colon &&
+			      ((b->depth == 1 && !b->st[0].array && key_is(b, "services")) ||
+			       (b->depth == 3 && b->st[1].exempt && !b->st[2].array && key_is(b, "real_servers")));
+		b->st[b->depth].start = at;
+		b->st[b->depth].excluded = 0;
+		b->st[b->depth].array = c == '[';
+		b->st[b->depth].exempt = exempt;
+		b->depth++;
+		if (exempt) {
+			b->gap = true;
+			b->gap_start = at + 1;
+		}
+		break;
+	}
+	case '}':
+	case ']':
+		if (b->depth == 0)
+			break; /* the reader's error */
+		b->depth--;
+		if (b->st[b->depth].exempt && b->depth > 0)
+			b->st[b->depth - 1].excluded += at + 1 - b->st[b->depth].start;
+		value_end(b, at + 1);
+		break;
+	case ':':
+		colon = true;
+		break;
+	case ',':
+		break;
+	default:
+		value_begin(b);
+		b->bare = true;
+		b->tok_start = at;
+		break;
+	}
+	b->after_colon = colon;
+	return 0;
+}
+
+int doc_bound_feed(struct doc_bound *b, const char *buf, size_t len, char *err, size_t errlen)
+{
+	if (b->err)
+		return b->err;
+	for (size_t i = 0; i < len; i++) {
+		int r = step(b, buf[i], err, errlen);
+		b->pos++;
+		if (r)
+			return r;
+		/* Often enough that the reader never sees more than a few KiB
+		 * past the bound. */
+		if (!(b->pos & 4095) && (r = check(b, err, errlen)))
+			return r;
+	}
+	return check(b, err, errlen);
+}
