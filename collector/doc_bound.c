@@ -23,10 +23,14 @@ static bool at_gap_level(const struct doc_bound *b)
 	return b->depth == 0 || b->st[b->depth - 1].exempt;
 }
 
-/* A value starts at offset at. */
-static void value_begin(struct doc_bound *b)
+static int check(struct doc_bound *b, char *err, size_t errlen);
+
+/* A value starts here: the separators before it are measured. */
+static int value_begin(struct doc_bound *b, char *err, size_t errlen)
 {
+	int r = b->gap ? check(b, err, errlen) : 0;
 	b->gap = false;
+	return r;
 }
 
 /* A value ended just before offset at. */
@@ -82,9 +86,10 @@ static int step(struct doc_bound *b, char c, char *err, size_t errlen)
 		} else if (c == '\\') {
 			b->esc = true;
 		} else if (c == '"') {
+			int r = check(b, err, errlen); /* the whole string */
 			b->in_str = false;
 			value_end(b, at + 1);
-			return 0;
+			return r;
 		}
 		if (b->key_len < sizeof(b->key))
 			b->key[b->key_len] = c;
@@ -94,8 +99,11 @@ static int step(struct doc_bound *b, char c, char *err, size_t errlen)
 	if (b->bare) {
 		if (!strchr(",]}: \t\r\n", c))
 			return 0;
+		int r = check(b, err, errlen); /* the whole token */
 		b->bare = false;
 		value_end(b, at);
+		if (r)
+			return r;
 	}
 	bool colon = false;
 	switch (c) {
@@ -105,7 +113,8 @@ static int step(struct doc_bound *b, char c, char *err, size_t errlen)
 	case '\n':
 		return 0;
 	case '"':
-		value_begin(b);
+		if (value_begin(b, err, errlen))
+			return b->err;
 		b->in_str = true;
 		b->tok_start = at;
 		b->key_len = 0;
@@ -117,7 +126,8 @@ static int step(struct doc_bound *b, char c, char *err, size_t errlen)
 				 DOC_BOUND_DEPTH, at);
 			return b->err = -EINVAL;
 		}
-		value_begin(b);
+		if (value_begin(b, err, errlen))
+			return b->err;
 		/* The two arrays the reader streams: the root's "services"
 		 * and a service's "real_servers". */
 		bool exempt = c == '[' && b->after_colon &&
@@ -138,6 +148,8 @@ static int step(struct doc_bound *b, char c, char *err, size_t errlen)
 	case ']':
 		if (b->depth == 0)
 			break; /* the reader's error */
+		if (check(b, err, errlen)) /* the whole container */
+			return b->err;
 		b->depth--;
 		if (b->st[b->depth].exempt && b->depth > 0)
 			b->st[b->depth - 1].excluded += at + 1 - b->st[b->depth].start;
@@ -149,7 +161,8 @@ static int step(struct doc_bound *b, char c, char *err, size_t errlen)
 	case ',':
 		break;
 	default:
-		value_begin(b);
+		if (value_begin(b, err, errlen))
+			return b->err;
 		b->bare = true;
 		b->tok_start = at;
 		break;

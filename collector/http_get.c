@@ -101,7 +101,8 @@ struct get_ctx {
 	http_get_sink sink;
 	void *arg;
 	size_t max, got;
-	int err;            /* the sink's, or -EFBIG */
+	int err;            /* the sink's */
+	bool too_big;       /* the body passed max */
 	long status;        /* known at the first body chunk */
 	char errbody[160];  /* the start of a non-200 body */
 	size_t errlen;
@@ -123,7 +124,7 @@ static size_t on_body(char *buf, size_t size, size_t nmemb, void *p)
 		return n;
 	}
 	if (n > c->max - c->got) {
-		c->err = -EFBIG;
+		c->too_big = true;
 		return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
 	}
 	c->got += n;
@@ -185,11 +186,11 @@ int http_get_fetch(http_get *g, const char *url, http_get_sink sink, void *arg, 
 	CURLcode rc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &g->connects);
 	int r = 0;
-	if (c.err) {
-		r = c.err;
-		if (r == -EFBIG)
-			snprintf(msg, msglen, "%s: the answer is larger than %zu bytes", url, g->opts.max_bytes);
-		/* else the sink wrote msg itself */
+	if (c.too_big) {
+		snprintf(msg, msglen, "%s: the answer is larger than %zu bytes", url, g->opts.max_bytes);
+		r = -EFBIG;
+	} else if (c.err) {
+		r = c.err; /* the sink wrote msg itself */
 	} else if (rc != CURLE_OK) {
 		r = curl_error(url, h, rc, g->detail, g->opts.timeout, msg, msglen);
 	} else {
