@@ -10,6 +10,12 @@ void doc_bound_init(struct doc_bound *b)
 	b->gap = true; /* before the root: whitespace the reader skips */
 }
 
+void doc_bound_init_tokens(struct doc_bound *b)
+{
+	doc_bound_init(b);
+	b->tokens_only = true;
+}
+
 static bool key_is(const struct doc_bound *b, const char *want)
 {
 	size_t n = strlen(want);
@@ -51,7 +57,7 @@ static const char *piece_name(int i)
 
 static int fail(struct doc_bound *b, int r, char *err, size_t errlen, const char *what)
 {
-	snprintf(err, errlen, "%s is larger than %u bytes (at byte %zu): not an lvsd snapshot", what,
+	snprintf(err, errlen, "%s is larger than %u bytes (at byte %zu): not lvsd's answer", what,
 		 DOC_BOUND_PIECE, b->pos);
 	b->err = r;
 	return r;
@@ -63,6 +69,8 @@ static int check(struct doc_bound *b, char *err, size_t errlen)
 	size_t pos = b->pos;
 	if ((b->in_str || b->bare) && pos - b->tok_start > DOC_BOUND_PIECE)
 		return fail(b, -EFBIG, err, errlen, b->in_str ? "a string" : "a number");
+	if (b->tokens_only)
+		return 0;
 	if (b->gap && pos - b->gap_start > DOC_BOUND_PIECE)
 		return fail(b, -EFBIG, err, errlen, "the space between two values");
 	for (int i = 0; i < b->depth; i++) {
@@ -122,7 +130,7 @@ static int step(struct doc_bound *b, char c, char *err, size_t errlen)
 	case '{':
 	case '[': {
 		if (b->depth == DOC_BOUND_DEPTH) {
-			snprintf(err, errlen, "nested deeper than %d (at byte %zu): not an lvsd snapshot",
+			snprintf(err, errlen, "nested deeper than %d (at byte %zu): not lvsd's answer",
 				 DOC_BOUND_DEPTH, at);
 			return b->err = -EINVAL;
 		}

@@ -37,10 +37,15 @@ struct doc_bound {
 	bool after_colon;        /* the last structural byte was ':' */
 	bool gap;                /* between elements of an exempt array */
 	size_t gap_start;
+	bool tokens_only;        /* doc_bound_init_tokens */
 	int err;                 /* sticky */
 };
 
 void doc_bound_init(struct doc_bound *b);
+/* For other documents read by a streaming reader that keeps values, not
+ * text (lvsd's history rows): only strings and numbers are bounded (by
+ * DOC_BOUND_PIECE: a parser buffers a token whole), and the nesting. */
+void doc_bound_init_tokens(struct doc_bound *b);
 
 /* The next len bytes. 0, or -EFBIG with err saying which piece grew past
  * the bound and where (the byte offset); later calls return the same. */

@@ -1,7 +1,6 @@
 #include "history_fetch.h"
 
 #include <errno.h>
-#include <json.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -10,7 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "collector/doc_bound.h"
 #include "collector/names.h"
+
+#include <yajl/yajl_parse.h>
 
 /* --- ids and URLs -------------------------------------------------------------- */
 
@@ -85,109 +87,388 @@ int history_doc_ds(const struct hist_doc *d, const char *name)
 	return -1;
 }
 
-static bool is_number(json_object *o)
-{
-	return json_object_is_type(o, json_type_int) || json_object_is_type(o, json_type_double);
-}
+/* The answer is read as it arrives (yajl's callbacks): no body and no DOM
+ * is held, only the rows' values, at most HIST_ROWS_MAX of them. */
+enum hp_key { K_OTHER, K_START, K_END, K_STEP, K_DS, K_ROWS };
 
-static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+struct hist_parser {
+	yajl_handle y;
+	char *err;
+	size_t errlen;
+	int jerr;            /* a syntax error: -EINVAL, sticky */
+	int serr;            /* a field error or -ENOMEM: sticky, stops building */
+	int depth;           /* open containers */
+	bool seen_root;
+	enum hp_key key;     /* the root's key whose value comes next */
+	int skip;            /* depth of an ignored value being skipped, 0: none */
+	bool have_start, have_end, have_step, have_ds, have_rows;
+	bool in_ds, in_rows, in_row;
+	size_t n_ds_seen;    /* names in "ds" (also past HIST_DS_MAX) */
+	size_t row_len;      /* values in the row being read */
+	size_t width;        /* values per row: n_ds + 1 once known, 0 before */
+	double row[HIST_DS_MAX + 1];
+	size_t cap;          /* rows allocated */
+	struct hist_doc d;
+};
 
-static int number_field(json_object *root, const char *name, double *out, char *err, size_t errlen)
+static int bad(struct hist_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(struct hist_parser *p, const char *fmt, ...)
 {
-	json_object *o;
-	if (!json_object_object_get_ex(root, name, &o))
-		return bad(err, errlen, "%s: missing", name);
-	if (!is_number(o))
-		return bad(err, errlen, "%s: expected a number", name);
-	*out = json_object_get_double(o);
-	return 0;
-}
-
-static int parse_root(json_object *root, struct hist_doc *out, char *err, size_t errlen)
-{
-	if (!json_object_is_type(root, json_type_object))
-		return bad(err, errlen, "expected an object");
-	int r;
-	if ((r = number_field(root, "start", &out->start, err, errlen)) ||
-	    (r = number_field(root, "end", &out->end, err, errlen)) ||
-	    (r = number_field(root, "step", &out->step, err, errlen)))
-		return r;
-	if (!(out->step > 0))
-		return bad(err, errlen, "step: expected a positive number");
-	json_object *ds, *rows;
-	if (!json_object_object_get_ex(root, "ds", &ds) || !json_object_is_type(ds, json_type_array))
-		return bad(err, errlen, "ds: expected an array");
-	size_t nds = json_object_array_length(ds);
-	if (nds == 0 || nds > HIST_DS_MAX)
-		return bad(err, errlen, "ds: expected 1 to %d names, got %zu", HIST_DS_MAX, nds);
-	out->n_ds = (int)nds;
-	for (size_t i = 0; i < nds; i++) {
-		json_object *s = json_object_array_get_idx(ds, i);
-		if (!json_object_is_type(s, json_type_string))
-			return bad(err, errlen, "ds[%zu]: expected a string", i);
-		snprintf(out->ds[i], HIST_DS_NAME, "%s", json_object_get_string(s));
+	if (!p->serr) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(p->err, p->errlen, fmt, ap);
+		va_end(ap);
+		p->serr = -EINVAL;
 	}
-	if (!json_object_object_get_ex(root, "rows", &rows) || !json_object_is_type(rows, json_type_array))
-		return bad(err, errlen, "rows: expected an array");
-	size_t n = json_object_array_length(rows);
-	out->t = malloc((n ? n : 1) * sizeof(double));
-	out->v = malloc((n ? n : 1) * nds * sizeof(double));
-	if (!out->t || !out->v)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		json_object *row = json_object_array_get_idx(rows, i);
-		if (!json_object_is_type(row, json_type_array) || json_object_array_length(row) != nds + 1)
-			return bad(err, errlen, "rows[%zu]: expected [time, %zu values]", i, nds);
-		json_object *t = json_object_array_get_idx(row, 0);
-		if (!is_number(t))
-			return bad(err, errlen, "rows[%zu][0]: expected a time", i);
-		out->t[i] = json_object_get_double(t);
-		for (size_t k = 0; k < nds; k++) {
-			json_object *v = json_object_array_get_idx(row, k + 1);
-			if (!v)
-				out->v[i * nds + k] = NAN; /* JSON null */
-			else if (is_number(v))
-				out->v[i * nds + k] = json_object_get_double(v);
-			else
-				return bad(err, errlen, "rows[%zu][%zu]: expected a number or null", i, k + 1);
+	return 1; /* yajl goes on: a syntax error later takes precedence */
+}
+
+static int oom(struct hist_parser *p)
+{
+	if (!p->serr) {
+		snprintf(p->err, p->errlen, "out of memory");
+		p->serr = -ENOMEM;
+	}
+	return 1;
+}
+
+static size_t row_width(const struct hist_parser *p)
+{
+	return p->have_ds ? (size_t)p->d.n_ds + 1 : p->width;
+}
+
+static int row_done(struct hist_parser *p)
+{
+	size_t i = p->d.n;
+	size_t w = row_width(p);
+	if (!w)
+		w = p->width = p->row_len; /* rows before "ds": the first row decides */
+	if (p->row_len != w || w < 2)
+		return bad(p, "rows[%zu]: expected [time, %zu values]", i, w > 1 ? w - 1 : (size_t)p->d.n_ds);
+	if (i == HIST_ROWS_MAX)
+		return bad(p, "rows: more than %d rows", HIST_ROWS_MAX);
+	if (i == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 256;
+		double *t = realloc(p->d.t, cap * sizeof(double));
+		if (t)
+			p->d.t = t;
+		double *v = t ? realloc(p->d.v, cap * (w - 1) * sizeof(double)) : NULL;
+		if (!v)
+			return oom(p);
+		p->d.v = v;
+		p->cap = cap;
+	}
+	p->d.t[i] = p->row[0];
+	memcpy(p->d.v + i * (w - 1), p->row + 1, (w - 1) * sizeof(double));
+	p->d.n++;
+	return 1;
+}
+
+/* A scalar: number (text, with its value), null, or another type. */
+static int scalar(struct hist_parser *p, bool number, bool null, double v)
+{
+	if (p->serr || p->skip)
+		return 1;
+	if (p->depth == 0) {
+		p->seen_root = true;
+		return bad(p, "expected an object");
+	}
+	if (p->in_row) {
+		size_t k = p->row_len;
+		if (k == 0 && !number)
+			return bad(p, "rows[%zu][0]: expected a time", p->d.n);
+		if (!number && !null)
+			return bad(p, "rows[%zu][%zu]: expected a number or null", p->d.n, k);
+		if (k > HIST_DS_MAX)
+			return bad(p, "rows[%zu]: expected [time, %zu values]", p->d.n,
+				   row_width(p) ? row_width(p) - 1 : (size_t)HIST_DS_MAX);
+		p->row[k] = number ? v : NAN;
+		p->row_len++;
+		return 1;
+	}
+	if (p->in_rows)
+		return bad(p, "rows[%zu]: expected [time, %zu values]", p->d.n,
+			   row_width(p) ? row_width(p) - 1 : (size_t)p->d.n_ds);
+	if (p->in_ds)
+		return bad(p, "ds[%zu]: expected a string", p->n_ds_seen);
+	if (p->depth == 1) {
+		enum hp_key k = p->key;
+		p->key = K_OTHER;
+		double *f = k == K_START ? &p->d.start : k == K_END ? &p->d.end : k == K_STEP ? &p->d.step : NULL;
+		const char *name = k == K_START ? "start" : k == K_END ? "end" : k == K_STEP ? "step" : NULL;
+		if (k == K_DS)
+			return bad(p, "ds: expected an array");
+		if (k == K_ROWS)
+			return bad(p, "rows: expected an array");
+		if (!f)
+			return 1;
+		if (!number)
+			return bad(p, "%s: expected a number", name);
+		*f = v;
+		if (k == K_START)
+			p->have_start = true;
+		else if (k == K_END)
+			p->have_end = true;
+		else
+			p->have_step = true;
+	}
+	return 1;
+}
+
+static int y_null(void *ctx)
+{
+	return scalar(ctx, false, true, 0);
+}
+
+static int y_bool(void *ctx, int b)
+{
+	(void)b;
+	return scalar(ctx, false, false, 0);
+}
+
+static int y_number(void *ctx, const char *t, size_t n)
+{
+	char buf[64];
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1; /* more digits change nothing a chart shows */
+	memcpy(buf, t, n);
+	buf[n] = 0;
+	return scalar(ctx, true, false, strtod(buf, NULL));
+}
+
+static int y_string(void *ctx, const unsigned char *t, size_t n)
+{
+	struct hist_parser *p = ctx;
+	if (!p->serr && !p->skip && p->in_ds && p->depth == 2) {
+		if (p->n_ds_seen < HIST_DS_MAX)
+			snprintf(p->d.ds[p->n_ds_seen], HIST_DS_NAME, "%.*s", (int)n, (const char *)t);
+		p->n_ds_seen++;
+		return 1;
+	}
+	return scalar(p, false, false, 0);
+}
+
+static int y_key(void *ctx, const unsigned char *k, size_t n)
+{
+	struct hist_parser *p = ctx;
+	if (p->depth != 1 || p->skip)
+		return 1;
+#define IS(w) (n == sizeof(w) - 1 && !memcmp(k, w, n))
+	p->key = IS("start") ? K_START : IS("end") ? K_END : IS("step") ? K_STEP : IS("ds") ? K_DS
+	       : IS("rows") ? K_ROWS : K_OTHER;
+#undef IS
+	return 1;
+}
+
+/* An object or an array opens. */
+static int open_value(struct hist_parser *p, bool array)
+{
+	p->depth++;
+	if (p->serr)
+		return 1;
+	if (p->skip)
+		return 1;
+	if (p->depth == 1) {
+		p->seen_root = true;
+		return array ? bad(p, "expected an object") : 1;
+	}
+	if (p->depth == 2) {
+		enum hp_key k = p->key;
+		p->key = K_OTHER;
+		if (k == K_DS && array) {
+			p->in_ds = true;
+			p->n_ds_seen = 0;
+			return 1;
 		}
+		if (k == K_ROWS && array) {
+			p->in_rows = true;
+			p->have_rows = true;
+			return 1;
+		}
+		if (k == K_DS)
+			return bad(p, "ds: expected an array");
+		if (k == K_ROWS)
+			return bad(p, "rows: expected an array");
+		if (k != K_OTHER)
+			return bad(p, "%s: expected a number", k == K_START ? "start" : k == K_END ? "end" : "step");
+		p->skip = p->depth; /* a field lvstop does not read */
+		return 1;
 	}
-	out->n = n;
+	if (p->in_ds)
+		return bad(p, "ds[%zu]: expected a string", p->n_ds_seen);
+	if (p->in_rows && p->depth == 3 && array) {
+		p->in_row = true;
+		p->row_len = 0;
+		return 1;
+	}
+	if (p->in_rows && p->depth == 3)
+		return bad(p, "rows[%zu]: expected [time, %zu values]", p->d.n,
+			   row_width(p) ? row_width(p) - 1 : (size_t)p->d.n_ds);
+	if (p->in_row)
+		return bad(p, p->row_len ? "rows[%zu][%zu]: expected a number or null" : "rows[%zu][%zu]: expected a time",
+			   p->d.n, p->row_len);
+	return 1;
+}
+
+static int close_value(struct hist_parser *p)
+{
+	int d = p->depth--;
+	if (p->serr)
+		return 1;
+	if (p->skip) {
+		if (p->skip == d)
+			p->skip = 0;
+		return 1;
+	}
+	if (p->in_row && d == 3) {
+		p->in_row = false;
+		return row_done(p);
+	}
+	if (p->in_rows && d == 2) {
+		p->in_rows = false;
+		return 1;
+	}
+	if (p->in_ds && d == 2) {
+		p->in_ds = false;
+		if (p->n_ds_seen == 0 || p->n_ds_seen > HIST_DS_MAX)
+			return bad(p, "ds: expected 1 to %d names, got %zu", HIST_DS_MAX, p->n_ds_seen);
+		p->d.n_ds = (int)p->n_ds_seen;
+		p->have_ds = true;
+		if (p->width && p->width != p->n_ds_seen + 1)
+			return bad(p, "rows[0]: expected [time, %zu values]", p->n_ds_seen);
+		return 1;
+	}
+	return 1;
+}
+
+static int y_start_map(void *ctx)
+{
+	return open_value(ctx, false);
+}
+
+static int y_start_array(void *ctx)
+{
+	return open_value(ctx, true);
+}
+
+static int y_end(void *ctx)
+{
+	return close_value(ctx);
+}
+
+static const yajl_callbacks hist_callbacks = {
+	.yajl_null = y_null,
+	.yajl_boolean = y_bool,
+	.yajl_number = y_number,
+	.yajl_string = y_string,
+	.yajl_start_map = y_start_map,
+	.yajl_map_key = y_key,
+	.yajl_end_map = y_end,
+	.yajl_start_array = y_start_array,
+	.yajl_end_array = y_end,
+};
+
+hist_parser *hist_parser_new(char *err, size_t errlen)
+{
+	hist_parser *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->err = err;
+	p->errlen = errlen;
+	if (errlen)
+		err[0] = 0;
+	if (!(p->y = yajl_alloc(&hist_callbacks, NULL, p))) {
+		free(p);
+		return NULL;
+	}
+	/* A newline after the document is lvsd's; anything else is refused. */
+	return p;
+}
+
+void hist_parser_free(hist_parser *p)
+{
+	if (!p)
+		return;
+	yajl_free(p->y);
+	history_doc_done(&p->d);
+	free(p);
+}
+
+static void syntax(hist_parser *p, const unsigned char *txt, size_t len)
+{
+	if (p->depth == 0 && p->seen_root) {
+		snprintf(p->err, p->errlen, "not valid JSON: text after the document");
+	} else if (!txt) {
+		snprintf(p->err, p->errlen, "not valid JSON: %s",
+			 p->seen_root ? "the document ends early" : "no document");
+	} else {
+		unsigned char *e = yajl_get_error(p->y, 0, txt, len);
+		char why[96] = "syntax error";
+		if (e) {
+			/* yajl says "parse error: invalid object key\n": keep the reason. */
+			const char *w = strstr((const char *)e, "error: ");
+			snprintf(why, sizeof(why), "%s", w ? w + 7 : (const char *)e);
+			why[strcspn(why, "\n")] = 0;
+			yajl_free_error(p->y, e);
+		}
+		snprintf(p->err, p->errlen, "not valid JSON: %s", why);
+	}
+	p->jerr = -EINVAL;
+}
+
+int hist_parser_feed(hist_parser *p, const char *buf, size_t len)
+{
+	if (p->jerr)
+		return p->jerr;
+	if (len && yajl_parse(p->y, (const unsigned char *)buf, len) != yajl_status_ok)
+		syntax(p, (const unsigned char *)buf, len);
+	return p->jerr ? p->jerr : p->serr == -ENOMEM ? -ENOMEM : 0;
+}
+
+int hist_parser_finish(hist_parser *p, struct hist_doc *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!p->jerr && yajl_complete_parse(p->y) != yajl_status_ok)
+		syntax(p, NULL, 0);
+	if (p->jerr)
+		return p->jerr;
+	if (p->serr)
+		return p->serr;
+	const char *missing = !p->have_start ? "start" : !p->have_end ? "end" : !p->have_step ? "step" : NULL;
+	if (missing) {
+		snprintf(p->err, p->errlen, "%s: missing", missing);
+		return -EINVAL;
+	}
+	if (!(p->d.step > 0)) {
+		snprintf(p->err, p->errlen, "step: expected a positive number");
+		return -EINVAL;
+	}
+	if (!p->have_ds) {
+		snprintf(p->err, p->errlen, "ds: expected an array");
+		return -EINVAL;
+	}
+	if (!p->have_rows) {
+		snprintf(p->err, p->errlen, "rows: expected an array");
+		return -EINVAL;
+	}
+	*out = p->d;
+	memset(&p->d, 0, sizeof(p->d));
 	return 0;
 }
 
 int history_doc_parse(const char *text, size_t len, struct hist_doc *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
-	json_tokener *tok = json_tokener_new();
-	if (!tok)
+	hist_parser *p = hist_parser_new(err, errlen);
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
-	json_object *root = json_tokener_parse_ex(tok, text, (int)len);
-	enum json_tokener_error je = json_tokener_get_error(tok);
-	int r = 0;
-	if (!root || je != json_tokener_success) {
-		r = bad(err, errlen, "not valid JSON: %s",
-			je == json_tokener_continue ? "the document ends early" : json_tokener_error_desc(je));
-	} else if ((size_t)json_tokener_get_parse_end(tok) < len &&
-		   text[json_tokener_get_parse_end(tok)] != '\n') {
-		r = bad(err, errlen, "not valid JSON: text after the document");
-	} else {
-		r = parse_root(root, out, err, errlen);
-		if (r == -ENOMEM)
-			snprintf(err, errlen, "out of memory");
 	}
-	json_object_put(root);
-	json_tokener_free(tok);
-	if (r)
-		history_doc_done(out);
+	int r = hist_parser_feed(p, text, len);
+	if (!r || r == -EINVAL) /* finish says which error comes first */
+		r = hist_parser_finish(p, out);
+	hist_parser_free(p);
 	return r;
 }
 
@@ -221,45 +502,57 @@ static double mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-struct body {
-	char *buf;
-	size_t len, cap;
+struct feed_ctx {
+	hist_parser *p;
+	struct doc_bound bound;
+	const char *url;
+	char *msg;
+	size_t msglen;
+	const char *perr;
 };
 
-static int collect(void *arg, const char *buf, size_t len)
+static int feed(void *arg, const char *buf, size_t len)
 {
-	struct body *b = arg;
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 16384;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		char *n = realloc(b->buf, cap);
-		if (!n)
-			return -ENOMEM;
-		b->buf = n;
-		b->cap = cap;
+	struct feed_ctx *f = arg;
+	char berr[160];
+	/* yajl buffers a string or number whole: bounded before it sees one. */
+	int r = doc_bound_feed(&f->bound, buf, len, berr, sizeof(berr));
+	if (r) {
+		snprintf(f->msg, f->msglen, "%.60s: %.150s", f->url, berr);
+		return r;
 	}
-	memcpy(b->buf + b->len, buf, len);
-	b->len += len;
-	b->buf[b->len] = 0;
-	return 0;
+	r = hist_parser_feed(f->p, buf, len);
+	if (r == -ENOMEM)
+		snprintf(f->msg, f->msglen, "out of memory");
+	else if (r)
+		snprintf(f->msg, f->msglen, "%.60s: not a history document: %.150s", f->url, f->perr);
+	return r;
 }
 
 static void fetch(hfetch *h, const char *url, struct hf_answer *a)
 {
 	memset(a, 0, sizeof(*a));
 	snprintf(a->url, sizeof(a->url), "%s", url);
-	struct body b = { 0 };
-	a->err = http_get_fetch(h->get, url, collect, &b, a->msg, sizeof(a->msg));
-	if (a->err == -ENOMEM)
+	char perr[200] = "";
+	hist_parser *p = hist_parser_new(perr, sizeof(perr));
+	if (!p) {
+		a->err = -ENOMEM;
 		snprintf(a->msg, sizeof(a->msg), "out of memory");
-	if (!a->err) {
-		char perr[200];
-		a->err = history_doc_parse(b.buf ? b.buf : "", b.len, &a->doc, perr, sizeof(perr));
-		if (a->err)
-			snprintf(a->msg, sizeof(a->msg), "%.60s: not a history document: %.150s", url, perr);
+	} else {
+		struct feed_ctx f = { .p = p, .url = url, .msg = a->msg, .msglen = sizeof(a->msg), .perr = perr };
+		doc_bound_init_tokens(&f.bound);
+		a->err = http_get_fetch(h->get, url, feed, &f, a->msg, sizeof(a->msg));
+		if (a->err == -ENOMEM)
+			snprintf(a->msg, sizeof(a->msg), "out of memory");
+		if (!a->err) {
+			a->err = hist_parser_finish(p, &a->doc);
+			if (a->err == -ENOMEM)
+				snprintf(a->msg, sizeof(a->msg), "out of memory");
+			else if (a->err)
+				snprintf(a->msg, sizeof(a->msg), "%.60s: not a history document: %.150s", url, perr);
+		}
+		hist_parser_free(p);
 	}
-	free(b.buf);
 	a->when = mono_now();
 }
 
@@ -297,8 +590,11 @@ hfetch *hfetch_new(const struct lvs_remote_opts *o)
 	hfetch *h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
+	struct lvs_remote_opts ro = *o;
+	if (ro.max_bytes > HIST_BODY_MAX)
+		ro.max_bytes = HIST_BODY_MAX;
 	char msg[160];
-	if (!(h->get = http_get_new(o, msg, sizeof(msg)))) {
+	if (!(h->get = http_get_new(&ro, msg, sizeof(msg)))) {
 		free(h);
 		return NULL;
 	}

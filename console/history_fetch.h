@@ -1,7 +1,8 @@
 /* The rrd history of one service or real server, from an lvsd's
  * /api/v1/history (docs/history.md), for the detail view's zoom: the
- * object's ids, the request URL, the answer parsed, and a helper thread
- * that fetches so that the console's thread never waits on the network.
+ * object's ids, the request URL, the answer parsed as it arrives, and a
+ * helper thread that fetches (over one kept connection) so that the
+ * console's thread never waits on the network.
  * Threads: ids, URLs and parsing are pure; a fetcher is driven from one
  * thread (the UI) while its own thread does the transfers. */
 #ifndef LVSTOP_CONSOLE_HISTORY_FETCH_H
@@ -17,6 +18,18 @@
 #define HIST_DS_MAX 16
 #define HIST_DS_NAME 20
 #define HIST_URL_MAX (REMOTE_URL_MAX + 256)
+
+/* The largest answer that can exist for a zoom: a month (the longest
+ * range) of 10 s rows (lvsd's finest default archive) is 259,200 rows;
+ * HIST_ROWS_MAX leaves room above it and more rows are refused. A row's
+ * text is at most a time and HIST_DS_MAX values of 24 characters each
+ * with separators, so the body is bounded by HIST_BODY_MAX (about 130
+ * MB, decoded) and what is held is only the rows' values: at most
+ * HIST_ROWS_MAX x (HIST_DS_MAX + 1) doubles (about 41 MB; 26 MB with
+ * lvsd's 10 data sources), whatever the compression ratio. */
+#define HIST_ROWS_MAX 300000
+#define HIST_ROW_TEXT_MAX ((HIST_DS_MAX + 1) * 26 + 4)
+#define HIST_BODY_MAX ((size_t)HIST_ROWS_MAX * HIST_ROW_TEXT_MAX + (64u << 10))
 
 /* lvsd's ids (docs/history.md, "Files and names"): "tcp-203.0.113.10-80",
  * "udp-2001_db8__53-53", "fwm-42", "fwm6-42"; a real server
@@ -42,9 +55,23 @@ struct hist_doc {
 
 /* Parse an answer. 0; -EINVAL when it is not JSON or a field is missing
  * or of the wrong type (err names it, e.g. "rows[3][2]: expected a number
- * or null"; a row of another length than 1 + the DS count is refused);
- * -ENOMEM. out is empty on error. */
+ * or null"; a row of another length than 1 + the DS count is refused, and
+ * more than HIST_ROWS_MAX rows); -ENOMEM. out is empty on error. */
 int history_doc_parse(const char *text, size_t len, struct hist_doc *out, char *err, size_t errlen);
+
+/* The same parse fed in pieces as they arrive: neither the text nor a
+ * DOM is held, only the rows' values. err is borrowed until
+ * hist_parser_free. NULL on out of memory. */
+typedef struct hist_parser hist_parser; /* opaque */
+hist_parser *hist_parser_new(char *err, size_t errlen);
+/* 0; -EINVAL for text that is not JSON (sticky; err says why); -ENOMEM.
+ * Field errors wait for finish, as syntax errors anywhere come first. */
+int hist_parser_feed(hist_parser *p, const char *buf, size_t len);
+/* The end of the answer: 0 and *out (owned by the caller), or what
+ * history_doc_parse returns. Call once. */
+int hist_parser_finish(hist_parser *p, struct hist_doc *out);
+/* NULL is ignored. */
+void hist_parser_free(hist_parser *p);
 void history_doc_done(struct hist_doc *d);
 /* The index of data source name, or -1. */
 int history_doc_ds(const struct hist_doc *d, const char *name);
@@ -65,8 +92,9 @@ enum hfetch_state {
 	HFETCH_ERROR,   /* msg says why */
 };
 
-/* A fetcher with its helper thread. NULL on failure (out of memory, or
- * no thread). */
+/* A fetcher with its helper thread and its one connection (o->max_bytes
+ * is lowered to HIST_BODY_MAX). NULL on failure (out of memory, or no
+ * thread). */
 hfetch *hfetch_new(const struct lvs_remote_opts *o);
 /* Ends the thread (waits for a transfer in progress: at most the
  * transfer timeout) and frees every answer. NULL is ignored. */

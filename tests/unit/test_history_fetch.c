@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "console/history_fetch.h"
+#include "loopback_http.h"
 #include "exporter/rrd_spec.h"
 
 static void test_ids(void)
@@ -211,6 +212,105 @@ static void test_fetcher(void)
 	hfetch_free(h);
 }
 
+static void test_parse_in_pieces(void)
+{
+	char err[200];
+	for (size_t step = 1; step <= 7; step += 6) {
+		hist_parser *p = hist_parser_new(err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		for (size_t o = 0; o < strlen(good); o += step) {
+			size_t n = strlen(good) - o < step ? strlen(good) - o : step;
+			CU_ASSERT_EQUAL(hist_parser_feed(p, good + o, n), 0);
+		}
+		struct hist_doc d;
+		CU_ASSERT_EQUAL_FATAL(hist_parser_finish(p, &d), 0);
+		hist_parser_free(p);
+		CU_ASSERT_EQUAL(d.n, 3);
+		CU_ASSERT_EQUAL(d.n_ds, 3);
+		CU_ASSERT_DOUBLE_EQUAL(history_doc_value(&d, 2, 1), 1000, 0);
+		CU_ASSERT(isnan(history_doc_value(&d, 1, 0)));
+		history_doc_done(&d);
+	}
+	/* Rows before "ds": checked against it at the end. */
+	const char *late = "{\"rows\":[[1,2],[2,3]],\"start\":1,\"end\":2,\"step\":1,\"ds\":[\"a\"]}";
+	struct hist_doc d;
+	CU_ASSERT_EQUAL(history_doc_parse(late, strlen(late), &d, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(d.n, 2);
+	history_doc_done(&d);
+	const char *late_bad = "{\"rows\":[[1,2],[2,3]],\"start\":1,\"end\":2,\"step\":1,\"ds\":[\"a\",\"b\"]}";
+	expect_bad(late_bad, "rows[0]: expected [time, 2 values]");
+}
+
+static void test_rows_bounded(void)
+{
+	const char *head = "{\"start\":1,\"end\":2,\"step\":1,\"ds\":[\"a\"],\"rows\":[";
+	size_t n = HIST_ROWS_MAX + 1;
+	char *doc = malloc(strlen(head) + n * 6 + 8);
+	size_t o = (size_t)sprintf(doc, "%s", head);
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)sprintf(doc + o, "%s[1,0]", i ? "," : "");
+	o += (size_t)sprintf(doc + o, "]}");
+	struct hist_doc d;
+	char err[200] = "";
+	CU_ASSERT_EQUAL(history_doc_parse(doc, o, &d, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "rows: more than 300000 rows"));
+	CU_ASSERT_PTR_NULL(d.t);
+	free(doc);
+}
+
+static enum hfetch_state wait_url(hfetch *h, const char *url, char *msg, size_t msglen)
+{
+	const struct hist_doc *doc;
+	CU_ASSERT_EQUAL(hfetch_request(h, url), 0);
+	return wait_answer(h, url, &doc, msg, msglen);
+}
+
+/* One connection for every fetch; a gzip answer inflating to one 64 MiB
+ * string is refused after 64 KiB, and memory stays bounded. */
+static void test_fetcher_connection_and_bound(void)
+{
+	static char reply[2048];
+	snprintf(reply, sizeof(reply), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s", strlen(good),
+		 good);
+	struct lb_server srv;
+	CU_ASSERT_EQUAL_FATAL(lb_start(&srv, reply, strlen(reply)), 0);
+	struct lvs_remote_opts o = LVS_REMOTE_OPTS_DEFAULT;
+	hfetch *h = hfetch_new(&o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	char url[128], msg[256] = "";
+	for (int i = 0; i < 3; i++) {
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/history?service=s%d&range=1h", srv.port, i);
+		CU_ASSERT_EQUAL(wait_url(h, url, msg, sizeof(msg)), HFETCH_READY);
+	}
+	hfetch_free(h);
+	lb_stop(&srv);
+	CU_ASSERT_EQUAL(srv.requests, 3);
+	CU_ASSERT_EQUAL(srv.accepts, 1);
+
+	size_t len;
+	char *bomb = lb_gzip_answer("{\"start\":1,\"end\":2,\"step\":1,\"x\":\"", 'A', (size_t)64 << 20,
+				    "\",\"ds\":[\"a\"],\"rows\":[]}", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bomb);
+	CU_ASSERT(len < 100 << 10);
+	CU_ASSERT_EQUAL_FATAL(lb_start(&srv, bomb, len), 0);
+	h = hfetch_new(&o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/history?service=x&range=1h", srv.port);
+	size_t before = lb_peak_rss(true);
+	CU_ASSERT_EQUAL(wait_url(h, url, msg, sizeof(msg)), HFETCH_ERROR);
+	size_t after = lb_peak_rss(false);
+	if (!strstr(msg, "a string is larger than 65536 bytes"))
+		fprintf(stderr, "\n  message: %s\n", msg);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "a string is larger than 65536 bytes"));
+	CU_ASSERT(before > 0 && after > 0);
+	if (after - before >= (size_t)16 << 20)
+		fprintf(stderr, "\n  peak RSS grew by %zu KiB\n", (after - before) >> 10);
+	CU_ASSERT(after - before < (size_t)16 << 20);
+	hfetch_free(h);
+	lb_stop(&srv);
+	free(bomb);
+}
+
 int register_history_fetch(void)
 {
 	CU_pSuite s = CU_add_suite("console history fetch", NULL, NULL);
@@ -218,7 +318,10 @@ int register_history_fetch(void)
 		return -1;
 	if (!CU_add_test(s, "ids and URLs", test_ids) || !CU_add_test(s, "parse", test_parse) ||
 	    !CU_add_test(s, "parse bad documents", test_parse_bad) ||
-	    !CU_add_test(s, "fetcher thread", test_fetcher))
+	    !CU_add_test(s, "fetcher thread", test_fetcher) ||
+	    !CU_add_test(s, "parse in pieces", test_parse_in_pieces) ||
+	    !CU_add_test(s, "rows bounded", test_rows_bounded) ||
+	    !CU_add_test(s, "fetcher: one connection, bounded answers", test_fetcher_connection_and_bound))
 		return -1;
 	return 0;
 }

@@ -13,72 +13,7 @@
 #include <unistd.h>
 
 #include "collector/http_get.h"
-
-/* A server that answers every request of every connection with reply
- * (headers and body), one connection at a time, counting connections. */
-struct server {
-	int fd, port;
-	const char *reply;
-	size_t reply_len;
-	int accepts, requests;
-	pthread_t th;
-};
-
-static void *serve(void *arg)
-{
-	struct server *s = arg;
-	for (;;) {
-		int c = accept(s->fd, NULL, NULL);
-		if (c < 0)
-			return NULL;
-		__atomic_add_fetch(&s->accepts, 1, __ATOMIC_SEQ_CST);
-		char req[2048];
-		size_t n = 0;
-		for (;;) {
-			ssize_t k = read(c, req + n, sizeof(req) - 1 - n);
-			if (k <= 0)
-				break;
-			n += (size_t)k;
-			req[n] = 0;
-			char *end = strstr(req, "\r\n\r\n");
-			if (!end) {
-				if (n + 1 == sizeof(req))
-					break;
-				continue;
-			}
-			__atomic_add_fetch(&s->requests, 1, __ATOMIC_SEQ_CST);
-			if (send(c, s->reply, s->reply_len, MSG_NOSIGNAL) < 0)
-				break;
-			size_t used = (size_t)(end + 4 - req);
-			memmove(req, req + used, n - used);
-			n -= used;
-		}
-		close(c);
-	}
-}
-
-static int server_start(struct server *s, const char *reply, size_t len)
-{
-	memset(s, 0, sizeof(*s));
-	s->reply = reply;
-	s->reply_len = len;
-	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t al = sizeof(a);
-	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&a, sizeof(a)) || listen(s->fd, 4) ||
-	    getsockname(s->fd, (struct sockaddr *)&a, &al))
-		return -1;
-	s->port = ntohs(a.sin_port);
-	return pthread_create(&s->th, NULL, serve, s) ? -1 : 0;
-}
-
-/* After the client is freed (its connection closed). */
-static void server_stop(struct server *s)
-{
-	shutdown(s->fd, SHUT_RDWR);
-	pthread_join(s->th, NULL);
-	close(s->fd);
-}
+#include "loopback_http.h"
 
 static int sink_count(void *arg, const char *buf, size_t len)
 {
@@ -91,8 +26,8 @@ static void test_connection_kept(void)
 {
 	static const char reply[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 				    "Content-Length: 11\r\n\r\n{\"a\": true}";
-	struct server srv;
-	CU_ASSERT_EQUAL_FATAL(server_start(&srv, reply, strlen(reply)), 0);
+	struct lb_server srv;
+	CU_ASSERT_EQUAL_FATAL(lb_start(&srv, reply, strlen(reply)), 0);
 	struct lvs_remote_opts o = LVS_REMOTE_OPTS_DEFAULT;
 	char url[64], msg[256] = "";
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/snapshot", srv.port);
@@ -106,7 +41,7 @@ static void test_connection_kept(void)
 		CU_ASSERT_EQUAL(http_get_connects(g), i == 0 ? 1 : 0);
 	}
 	http_get_free(g);
-	server_stop(&srv);
+	lb_stop(&srv);
 	CU_ASSERT_EQUAL(srv.requests, 3);
 	CU_ASSERT_EQUAL(srv.accepts, 1);
 }
@@ -118,8 +53,8 @@ static void test_too_large(void)
 	memset(body, 'x', 8192);
 	body[8192] = 0;
 	snprintf(big, sizeof(big), "HTTP/1.1 200 OK\r\nContent-Length: 8192\r\n\r\n%s", body);
-	struct server srv;
-	CU_ASSERT_EQUAL_FATAL(server_start(&srv, big, strlen(big)), 0);
+	struct lb_server srv;
+	CU_ASSERT_EQUAL_FATAL(lb_start(&srv, big, strlen(big)), 0);
 	char url[64], msg[256];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", srv.port);
 	struct lvs_remote_opts o = LVS_REMOTE_OPTS_DEFAULT;
@@ -131,7 +66,7 @@ static void test_too_large(void)
 	CU_ASSERT(got <= 1000);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "larger than 1000"));
 	http_get_free(g);
-	server_stop(&srv);
+	lb_stop(&srv);
 }
 
 static bool printable(const char *s)
@@ -147,8 +82,8 @@ static void test_error_body_printable(void)
 	/* A non-200 body with a terminal escape, a bell, a NUL and UTF-8. */
 	static const char reply[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 30\r\n\r\n"
 				    "bad \x1b[31mred\x1b[0m\a\\ \xc3\xa9t\xc3\xa9\r\nnext";
-	struct server srv;
-	CU_ASSERT_EQUAL_FATAL(server_start(&srv, reply, sizeof(reply) - 1), 0);
+	struct lb_server srv;
+	CU_ASSERT_EQUAL_FATAL(lb_start(&srv, reply, sizeof(reply) - 1), 0);
 	char url[64], msg[256] = "";
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x", srv.port);
 	struct lvs_remote_opts o = LVS_REMOTE_OPTS_DEFAULT;
@@ -162,7 +97,7 @@ static void test_error_body_printable(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "HTTP 400: bad \\x1b[31mred\\x1b[0m\\x07\\\\ \\xc3\\xa9t\\xc3\\xa9"));
 	CU_ASSERT_PTR_NULL(strstr(msg, "next")); /* the first line only */
 	http_get_free(g);
-	server_stop(&srv);
+	lb_stop(&srv);
 }
 
 static void test_clean(void)

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "collector/doc_bound.h"
 #include "collector/snapjson.h"
 #include "collector/snapshot.h"
 #include "collector/source_remote.h"
+#include "loopback_http.h"
 
 static void test_url_base(void)
 {
@@ -259,87 +259,27 @@ static void test_poll_timeout_and_refused(void)
 	source_free(src);
 }
 
-/* Peak resident memory (VmHWM) in bytes, after resetting it to the
- * current size when reset. 0 when /proc does not say. */
-static size_t peak_rss(bool reset)
-{
-	if (reset) {
-		FILE *f = fopen("/proc/self/clear_refs", "w");
-		if (f) {
-			fputs("5", f);
-			fclose(f);
-		}
-	}
-	FILE *f = fopen("/proc/self/status", "r");
-	if (!f)
-		return 0;
-	char line[256];
-	size_t kb = 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %zu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb << 10;
-}
-
-/* A 200 answer whose gzip body inflates to prefix, n bytes of fill, then
- * suffix; *len the answer's length. */
-static char *gzip_answer(const char *prefix, char fill, size_t n, const char *suffix, size_t *len)
-{
-	size_t cap = 1 << 20;
-	char *out = malloc(cap);
-	int hl = snprintf(out, cap, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-			  "Content-Encoding: gzip\r\nContent-Length: %10d\r\n\r\n", 0);
-	z_stream z;
-	memset(&z, 0, sizeof(z));
-	CU_ASSERT_EQUAL_FATAL(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY), Z_OK);
-	z.next_out = (Bytef *)out + hl;
-	z.avail_out = (uInt)(cap - (size_t)hl);
-	static char chunk[1 << 16];
-	memset(chunk, fill, sizeof(chunk));
-	z.next_in = (Bytef *)prefix;
-	z.avail_in = (uInt)strlen(prefix);
-	deflate(&z, Z_NO_FLUSH);
-	for (size_t done = 0; done < n; done += sizeof(chunk)) {
-		z.next_in = (Bytef *)chunk;
-		z.avail_in = (uInt)(n - done < sizeof(chunk) ? n - done : sizeof(chunk));
-		CU_ASSERT_EQUAL_FATAL(deflate(&z, Z_NO_FLUSH), Z_OK);
-	}
-	z.next_in = (Bytef *)suffix;
-	z.avail_in = (uInt)strlen(suffix);
-	CU_ASSERT_EQUAL_FATAL(deflate(&z, Z_FINISH), Z_STREAM_END);
-	size_t body = z.total_out;
-	deflateEnd(&z);
-	/* The length, written over the placeholder (same width). */
-	char num[16];
-	snprintf(num, sizeof(num), "%10zu", body);
-	memcpy(strstr(out, "Content-Length: ") + 16, num, 10);
-	*len = (size_t)hl + body;
-	return out;
-}
-
 /* 64 MiB of one JSON string in 64 KiB of gzip: refused past the guard's
  * bound, with a clear message, and memory stays far below the 64 MiB the
  * value would take (it took 257 MiB of peak RSS when held whole). */
 static void test_gzip_amplification_bounded(void)
 {
 	size_t len;
-	char *reply = gzip_answer("{\"time\": 1790000000, \"version\": \"1.2.1\", \"x\": \"", 'A',
+	char *reply = lb_gzip_answer("{\"time\": 1790000000, \"version\": \"1.2.1\", \"x\": \"", 'A',
 				  (size_t)64 << 20, "\", \"services\": []}", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(reply);
 	CU_ASSERT(len < 100 << 10);
-	struct server srv;
-	CU_ASSERT_EQUAL_FATAL(server_start(&srv, NULL, 0), 0);
-	srv.reply = reply;
-	srv.reply_len = len;
+	struct lb_server srv;
+	CU_ASSERT_EQUAL_FATAL(lb_start(&srv, reply, len), 0);
 	char base[64], msg[256] = "";
 	snprintf(base, sizeof(base), "http://127.0.0.1:%d", srv.port);
 	struct lvs_remote_opts o = LVS_REMOTE_OPTS_DEFAULT;
 	struct lvs_source *src = source_remote_new(base, &o, msg, sizeof(msg));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
-	size_t before = peak_rss(true);
+	size_t before = lb_peak_rss(true);
 	struct lvs_snapshot *got = NULL;
 	int r = source_poll(src, &got, msg, sizeof(msg));
-	size_t after = peak_rss(false);
+	size_t after = lb_peak_rss(false);
 	CU_ASSERT_EQUAL(r, -EFBIG);
 	CU_ASSERT_PTR_NULL(got);
 	if (!strstr(msg, "a string is larger than 65536 bytes"))
@@ -353,8 +293,39 @@ static void test_gzip_amplification_bounded(void)
 		fprintf(stderr, "\n  peak RSS grew by %zu KiB\n", (after - before) >> 10);
 	CU_ASSERT(after - before < (size_t)16 << 20);
 	source_free(src);
-	server_stop(&srv);
+	lb_stop(&srv);
 	free(reply);
+}
+
+/* Polls reuse the source's connection (with https, its TLS session). */
+static void test_poll_connection_kept(void)
+{
+	struct lvs_snapshot *want = sample();
+	char *doc = snapjson_render(want, 0);
+	size_t n = strlen(doc) + 128;
+	char *reply = malloc(n);
+	snprintf(reply, n, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+		 strlen(doc), doc);
+	struct lb_server srv;
+	CU_ASSERT_EQUAL_FATAL(lb_start(&srv, reply, strlen(reply)), 0);
+	char base[64], msg[256] = "";
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", srv.port);
+	struct lvs_remote_opts o = LVS_REMOTE_OPTS_DEFAULT;
+	struct lvs_source *src = source_remote_new(base, &o, msg, sizeof(msg));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+	for (int i = 0; i < 3; i++) {
+		struct lvs_snapshot *got = NULL;
+		CU_ASSERT_EQUAL(source_poll(src, &got, msg, sizeof(msg)), 0);
+		CU_ASSERT(got && got->n_dests == 1);
+		snapshot_unref(got);
+	}
+	source_free(src);
+	lb_stop(&srv);
+	CU_ASSERT_EQUAL(srv.requests, 3);
+	CU_ASSERT_EQUAL(srv.accepts, 1);
+	free(reply);
+	free(doc);
+	snapshot_unref(want);
 }
 
 int register_source_remote(void)
@@ -366,6 +337,7 @@ int register_source_remote(void)
 	    !CU_add_test(s, "bad documents", test_poll_bad_documents) ||
 	    !CU_add_test(s, "HTTP errors", test_poll_http_errors) ||
 	    !CU_add_test(s, "timeout and refused", test_poll_timeout_and_refused) ||
+	    !CU_add_test(s, "connection kept across polls", test_poll_connection_kept) ||
 	    !CU_add_test(s, "gzip amplification bounded", test_gzip_amplification_bounded))
 		return -1;
 	return 0;
