@@ -17,10 +17,12 @@
 #include "collector/snapshot.h"
 #include "crt.h"
 #include "draw.h"
+#include "frame.h"
 #include "keys.h"
 #include "panel.h"
 #include "panel_zoom.h"
 #include "remote.h"
+#include "remote_panel.h"
 #include "panel_edit.h"
 
 #define EVENT_LOG_CAP 2000

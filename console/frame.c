@@ -1,5 +1,4 @@
-/* The frame around every panel: the header and the function bar. */
-#include "panel.h"
+#include "frame.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -11,7 +10,9 @@
 #include "draw.h"
 #include "format.h"
 #include "keys.h"
+#include "panel.h"
 #include "remote.h"
+#include "remote_panel.h"
 
 static double wall_now(void)
 {
