@@ -8,6 +8,8 @@
 
 #include <curl/curl.h>
 
+#include "share/log.h"
+
 struct http_get {
 	CURL *h;
 	struct lvs_remote_opts opts;
@@ -22,36 +24,6 @@ static CURLcode curl_init_rc = CURLE_FAILED_INIT;
 static void curl_init(void)
 {
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-char *http_get_clean(char *dst, size_t len, const char *src, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	for (size_t i = 0; i < n && src[i]; i++) {
-		unsigned char c = (unsigned char)src[i];
-		char e[4];
-		size_t k;
-		if (c == '\\') {
-			e[0] = e[1] = '\\';
-			k = 2;
-		} else if (c >= 0x20 && c < 0x7f) {
-			e[0] = (char)c;
-			k = 1;
-		} else {
-			e[0] = '\\';
-			e[1] = 'x';
-			e[2] = hex[c >> 4];
-			e[3] = hex[c & 15];
-			k = 4;
-		}
-		if (o + k >= len)
-			break; /* cut whole: never half an escape */
-		memcpy(dst + o, e, k);
-		o += k;
-	}
-	dst[o] = 0;
-	return dst;
 }
 
 http_get *http_get_new(const struct lvs_remote_opts *o, char *msg, size_t msglen)
@@ -167,7 +139,7 @@ static int curl_error(const char *url, CURL *h, CURLcode rc, const char *detail,
 		/* libcurl's text may quote the peer (a bad header line). */
 		char clean[CURL_ERROR_SIZE * 2];
 		const char *d = detail[0] ? detail : curl_easy_strerror(rc);
-		snprintf(msg, msglen, "%s: %s", url, http_get_clean(clean, sizeof(clean), d, strlen(d)));
+		snprintf(msg, msglen, "%s: %s", url, log_clean(clean, sizeof(clean), d, strlen(d)));
 		return -EIO;
 	}
 	}
@@ -201,7 +173,7 @@ int http_get_fetch(http_get *g, const char *url, http_get_sink sink, void *arg, 
 			 * or a log would act on. */
 			char clean[4 * sizeof(c.errbody)];
 			size_t n = strcspn(c.errbody, "\r\n");
-			http_get_clean(clean, sizeof(clean), c.errbody, n);
+			log_clean(clean, sizeof(clean), c.errbody, n);
 			snprintf(msg, msglen, "%s: HTTP %ld%s%s", url, status, n ? ": " : "", clean);
 			r = -EPROTO;
 		}

@@ -40,7 +40,7 @@ typedef int (*http_get_sink)(void *arg, const char *buf, size_t len);
 
 /* GET url. 0 when the whole body arrived; else a negative errno and msg
  * (one sentence naming the URL and the cause; every byte that came from
- * the peer is made printable first):
+ * the peer is made printable first, with log_clean):
  *   -ECONNREFUSED  nothing listens there
  *   -ETIMEDOUT     no connection within connect_timeout, or the transfer
  *                  took longer than timeout
@@ -57,12 +57,5 @@ int http_get_fetch(http_get *g, const char *url, http_get_sink sink, void *arg, 
 /* Connections the last fetch had to open: 0 when it reused the kept one,
  * 1 when it opened one. */
 long http_get_connects(const http_get *g);
-
-/* A printable copy of n bytes of src (stopping at a NUL) in dst (len > 0,
- * always NUL-terminated, cut when short): printable ASCII kept, '\\'
- * doubled, every other byte (controls, escapes, non-ASCII) as \xHH. For
- * any text from a peer before it reaches a terminal or a log. Returns
- * dst. */
-char *http_get_clean(char *dst, size_t len, const char *src, size_t n);
 
 #endif

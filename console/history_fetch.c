@@ -2,15 +2,16 @@
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "collector/doc_bound.h"
 #include "collector/names.h"
+#include "share/clock.h"
+#include "share/vec.h"
+#include "share/worker.h"
 
 #include <yajl/yajl_parse.h>
 
@@ -107,7 +108,7 @@ struct hist_parser {
 	size_t row_len;      /* values in the row being read */
 	size_t width;        /* values per row: n_ds + 1 once known, 0 before */
 	double row[HIST_DS_MAX + 1];
-	size_t cap;          /* rows allocated */
+	size_t cap_t, cap_v; /* doubles allocated in d.t, d.v */
 	struct hist_doc d;
 };
 
@@ -148,17 +149,9 @@ static int row_done(struct hist_parser *p)
 		return bad(p, "rows[%zu]: expected [time, %zu values]", i, w > 1 ? w - 1 : (size_t)p->d.n_ds);
 	if (i == HIST_ROWS_MAX)
 		return bad(p, "rows: more than %d rows", HIST_ROWS_MAX);
-	if (i == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 256;
-		double *t = realloc(p->d.t, cap * sizeof(double));
-		if (t)
-			p->d.t = t;
-		double *v = t ? realloc(p->d.v, cap * (w - 1) * sizeof(double)) : NULL;
-		if (!v)
-			return oom(p);
-		p->d.v = v;
-		p->cap = cap;
-	}
+	if (vec_grow((void **)&p->d.t, &p->cap_t, i + 1, sizeof(double), 256) ||
+	    vec_grow((void **)&p->d.v, &p->cap_v, (i + 1) * (w - 1), sizeof(double), 256 * (w - 1)))
+		return oom(p);
 	p->d.t[i] = p->row[0];
 	memcpy(p->d.v + i * (w - 1), p->row + 1, (w - 1) * sizeof(double));
 	p->d.n++;
@@ -484,23 +477,13 @@ struct hf_answer {
 
 struct hfetch {
 	http_get *get; /* owned; the helper thread's: one connection kept */
-	pthread_t th;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop;
+	struct lvs_worker w; /* its lock guards pending, busy, done, have_done */
 	char pending[HIST_URL_MAX]; /* "" : nothing asked */
 	char busy[HIST_URL_MAX];    /* the transfer under way, "" : none */
 	struct hf_answer done;      /* finished, not yet taken by the UI (lock) */
 	bool have_done;
 	struct hf_answer shown;     /* UI thread only */
 };
-
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct feed_ctx {
 	hist_parser *p;
@@ -553,36 +536,36 @@ static void fetch(hfetch *h, const char *url, struct hf_answer *a)
 		}
 		hist_parser_free(p);
 	}
-	a->when = mono_now();
+	a->when = clock_mono_s();
 }
 
-static void *worker(void *arg)
+static void work(struct lvs_worker *w, void *arg)
 {
 	hfetch *h = arg;
-	pthread_mutex_lock(&h->lock);
-	while (!h->stop) {
+	worker_lock(w);
+	while (!worker_stopping(w)) {
 		if (!h->pending[0]) {
-			pthread_cond_wait(&h->cond, &h->lock);
+			worker_wait(w);
 			continue;
 		}
 		memcpy(h->busy, h->pending, sizeof(h->busy));
 		h->pending[0] = 0;
-		pthread_mutex_unlock(&h->lock);
+		worker_unlock(w);
 		struct hf_answer *a = malloc(sizeof(*a));
 		if (a)
 			fetch(h, h->busy, a);
-		pthread_mutex_lock(&h->lock);
+		worker_lock(w);
 		if (a) {
 			if (h->have_done)
 				history_doc_done(&h->done.doc); /* never taken: superseded */
 			h->done = *a;
 			h->have_done = true;
 			free(a);
+			worker_notify(w);
 		}
 		h->busy[0] = 0;
 	}
-	pthread_mutex_unlock(&h->lock);
-	return NULL;
+	worker_unlock(w);
 }
 
 hfetch *hfetch_new(const struct lvs_remote_opts *o)
@@ -598,12 +581,8 @@ hfetch *hfetch_new(const struct lvs_remote_opts *o)
 		free(h);
 		return NULL;
 	}
-	pthread_mutex_init(&h->lock, NULL);
-	pthread_cond_init(&h->cond, NULL);
-	if (pthread_create(&h->th, NULL, worker, h)) {
+	if (worker_start(&h->w, work, h)) {
 		http_get_free(h->get);
-		pthread_mutex_destroy(&h->lock);
-		pthread_cond_destroy(&h->cond);
 		free(h);
 		return NULL;
 	}
@@ -614,35 +593,35 @@ void hfetch_free(hfetch *h)
 {
 	if (!h)
 		return;
-	pthread_mutex_lock(&h->lock);
-	h->stop = true;
-	pthread_cond_signal(&h->cond);
-	pthread_mutex_unlock(&h->lock);
-	pthread_join(h->th, NULL);
+	worker_stop(&h->w);
 	if (h->have_done)
 		history_doc_done(&h->done.doc);
 	history_doc_done(&h->shown.doc);
 	http_get_free(h->get);
-	pthread_mutex_destroy(&h->lock);
-	pthread_cond_destroy(&h->cond);
 	free(h);
+}
+
+int hfetch_fd(const hfetch *h)
+{
+	return worker_fd(&h->w);
 }
 
 int hfetch_request(hfetch *h, const char *url)
 {
 	if (strlen(url) >= HIST_URL_MAX)
 		return -ENAMETOOLONG;
-	pthread_mutex_lock(&h->lock);
+	worker_lock(&h->w);
 	snprintf(h->pending, sizeof(h->pending), "%s", url);
-	pthread_cond_signal(&h->cond);
-	pthread_mutex_unlock(&h->lock);
+	worker_post(&h->w);
+	worker_unlock(&h->w);
 	return 0;
 }
 
 enum hfetch_state hfetch_result(hfetch *h, const char *url, const struct hist_doc **doc,
 				double *age, bool *loading, char *msg, size_t msglen)
 {
-	pthread_mutex_lock(&h->lock);
+	worker_drain(&h->w);
+	worker_lock(&h->w);
 	if (h->have_done) {
 		/* The finished answer replaces the shown one, here on the
 		 * UI thread, so a doc handed out is never freed under it. */
@@ -652,13 +631,13 @@ enum hfetch_state hfetch_result(hfetch *h, const char *url, const struct hist_do
 		h->have_done = false;
 	}
 	bool asked = !strcmp(h->pending, url) || !strcmp(h->busy, url);
-	pthread_mutex_unlock(&h->lock);
+	worker_unlock(&h->w);
 	*loading = asked;
 	*doc = NULL;
 	*age = 0;
 	if (strcmp(h->shown.url, url))
 		return asked ? HFETCH_LOADING : HFETCH_NONE;
-	*age = mono_now() - h->shown.when;
+	*age = clock_mono_s() - h->shown.when;
 	if (h->shown.err) {
 		snprintf(msg, msglen, "%s", h->shown.msg);
 		return HFETCH_ERROR;

@@ -100,6 +100,10 @@ hfetch *hfetch_new(const struct lvs_remote_opts *o);
  * transfer timeout) and frees every answer. NULL is ignored. */
 void hfetch_free(hfetch *h);
 
+/* Readable when an answer has come since the last hfetch_result (for
+ * the console's poll(): redraw then). */
+int hfetch_fd(const hfetch *h);
+
 /* Fetch url on the helper thread; returns at once. A request not yet
  * started is replaced by a newer one (only the last wanted chart
  * matters). 0 or -ENAMETOOLONG. */

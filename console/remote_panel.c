@@ -2,7 +2,6 @@
 #include "remote_panel.h"
 
 #include <curses.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,24 +14,14 @@
 #include "format.h"
 #include "panel.h"
 #include "remote.h"
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "share/clock.h"
+#include "share/vec.h"
 
 static int add_line(struct remote_set *rs, int dir, int kind, uint32_t svc, int32_t dest)
 {
-	if (rs->n_lines == rs->cap_lines) {
-		size_t cap = rs->cap_lines ? rs->cap_lines * 2 : 256;
-		struct remote_line *n = realloc(rs->lines, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		rs->lines = n;
-		rs->cap_lines = cap;
-	}
+	int r = vec_grow((void **)&rs->lines, &rs->cap_lines, rs->n_lines + 1, sizeof(*rs->lines), 256);
+	if (r)
+		return r;
 	rs->lines[rs->n_lines++] = (struct remote_line){ dir, kind, svc, dest };
 	return 0;
 }
@@ -104,7 +93,7 @@ static void draw_header(struct app *a, const struct remote_set *rs, int i, int y
 	else
 		o += snprintf(b + o, sizeof(b) - (size_t)o, "ok");
 	if (d->st.last_ok > 0) {
-		fmt_age(wall_now() - d->st.last_ok, age, sizeof(age));
+		fmt_age(clock_wall_s() - d->st.last_ok, age, sizeof(age));
 		o += snprintf(b + o, sizeof(b) - (size_t)o, "  %s %s ago", bad ? "last good poll" : "polled", age);
 	}
 	if (d->snap) {
@@ -153,7 +142,7 @@ static void draw_banner(struct app *a, const struct remote_director *d, int y)
 		struct tm tm;
 		localtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
-		fmt_age(wall_now() - d->st.last_ok, age, sizeof(age));
+		fmt_age(clock_wall_s() - d->st.last_ok, age, sizeof(age));
 		snprintf(b, sizeof(b), "  %s  (showing data from %s, %s old)", d->st.msg, when, age);
 	} else {
 		snprintf(b, sizeof(b), "  %s", d->st.msg);

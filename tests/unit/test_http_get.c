@@ -100,27 +100,12 @@ static void test_error_body_printable(void)
 	lb_stop(&srv);
 }
 
-static void test_clean(void)
-{
-	char out[16];
-	CU_ASSERT_STRING_EQUAL(http_get_clean(out, sizeof(out), "ok", 2), "ok");
-	CU_ASSERT_STRING_EQUAL(http_get_clean(out, sizeof(out), "a\x1b" "b", 3), "a\\x1bb");
-	CU_ASSERT_STRING_EQUAL(http_get_clean(out, sizeof(out), "a\\b", 3), "a\\\\b");
-	/* Stops at a NUL and at n. */
-	CU_ASSERT_STRING_EQUAL(http_get_clean(out, sizeof(out), "ab\0cd", 5), "ab");
-	CU_ASSERT_STRING_EQUAL(http_get_clean(out, sizeof(out), "abcd", 2), "ab");
-	/* Cut short, never inside an escape. */
-	CU_ASSERT_STRING_EQUAL(http_get_clean(out, 8, "abcde\x7f", 6), "abcde");
-	CU_ASSERT_STRING_EQUAL(http_get_clean(out, 1, "abc", 3), "");
-}
-
 int register_http_get(void)
 {
 	CU_pSuite s = CU_add_suite("collector HTTP GET", NULL, NULL);
 	if (!s || !CU_add_test(s, "connection kept across requests", test_connection_kept) ||
 	    !CU_add_test(s, "size limit", test_too_large) ||
-	    !CU_add_test(s, "error body made printable", test_error_body_printable) ||
-	    !CU_add_test(s, "printable copy", test_clean))
+	    !CU_add_test(s, "error body made printable", test_error_body_printable))
 		return -1;
 	return 0;
 }
