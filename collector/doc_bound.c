@@ -184,7 +184,16 @@ int doc_bound_feed(struct doc_bound *b, const char *buf, size_t len, char *err, 
 	if (b->err)
 		return b->err;
 	for (size_t i = 0; i < len; i++) {
-		int r = step(b, buf[i], err, errlen);
+		char c = buf[i];
+		int r = 0;
+		/* Most bytes are inside strings and numbers: no state changes. */
+		if (b->in_str && !b->esc && c != '"' && c != '\\') {
+			if (b->key_len < sizeof(b->key))
+				b->key[b->key_len] = c;
+			b->key_len++;
+		} else if (!(b->bare && ((c >= '0' && c <= '9') || c == '.' || c == '-' || c == 'e'))) {
+			r = step(b, c, err, errlen);
+		}
 		b->pos++;
 		if (r)
 			return r;
