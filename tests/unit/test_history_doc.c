@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "console/history_doc.h"
+#include "failmalloc.h"
 
 static const char good[] =
 	"{ \"service\": \"tcp-203.0.113.10-80\", \"real_server\": null, \"cf\": \"AVERAGE\",\n"
@@ -118,13 +119,53 @@ static void test_rows_bounded(void)
 	free(doc);
 }
 
+/* Every allocation of a parse (the parser, the rows growing) failing in
+ * turn: -ENOMEM with "out of memory", nothing leaked (ASan). */
+struct oom_ctx {
+	char *doc;
+	size_t len;
+};
+
+static int parse_run(void *arg)
+{
+	struct oom_ctx *c = arg;
+	struct hist_doc d;
+	char err[200] = "";
+	int r = history_doc_parse(c->doc, c->len, &d, err, sizeof(err));
+	if (r == -ENOMEM && !strstr(err, "out of memory"))
+		return -EIO;
+	if (!r && d.n != 600)
+		return -EIO;
+	history_doc_done(&d);
+	return r;
+}
+
+static void test_out_of_memory(void)
+{
+	const char *head = "{\"start\":1,\"end\":2,\"step\":1,\"ds\":[\"a\",\"b\"],\"rows\":[";
+	struct oom_ctx c;
+	c.doc = malloc(strlen(head) + 600 * 16 + 8);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c.doc);
+	c.len = (size_t)sprintf(c.doc, "%s", head);
+	for (int i = 0; i < 600; i++)
+		c.len += (size_t)sprintf(c.doc + c.len, "%s[%d,1,null]", i ? "," : "", i);
+	c.len += (size_t)sprintf(c.doc + c.len, "]}");
+	struct failmalloc_walk w;
+	CU_ASSERT_EQUAL(failmalloc_walk(parse_run, &c, 0, 100, &w), 0);
+	if (w.bad_n)
+		fprintf(stderr, "\n  allocation %lu failing gave %d\n", w.bad_n, w.bad_rc);
+	CU_ASSERT(w.allocs >= 3); /* the parser and the rows growing */
+	free(c.doc);
+}
+
 int register_history_doc(void)
 {
 	CU_pSuite s = CU_add_suite("console history answer", NULL, NULL);
 	if (!s || !CU_add_test(s, "parse", test_parse) ||
 	    !CU_add_test(s, "parse bad documents", test_parse_bad) ||
 	    !CU_add_test(s, "parse in pieces", test_parse_in_pieces) ||
-	    !CU_add_test(s, "rows bounded", test_rows_bounded))
+	    !CU_add_test(s, "rows bounded", test_rows_bounded) ||
+	    !CU_add_test(s, "every allocation failing", test_out_of_memory))
 		return -1;
 	return 0;
 }
