@@ -9,6 +9,7 @@
 #include "doc_bound.h"
 #include "snapjson.h"
 #include "snapshot.h"
+#include "share/log.h"
 
 int remote_url_base(const char *in, char *out, size_t len, char *err, size_t errlen)
 {
@@ -82,6 +83,15 @@ struct feed_ctx {
 	const char *perr; /* the parser's error text */
 };
 
+/* The reader's error quotes the document's values (an unknown protocol,
+ * an address): made printable before it reaches a screen or a log. */
+static void bad_document(char *msg, size_t msglen, const char *url, const char *perr)
+{
+	char clean[4 * 200];
+	snprintf(msg, msglen, "%s: not a snapshot document: %s", url,
+		 log_clean(clean, sizeof(clean), perr, strlen(perr)));
+}
+
 static int feed(void *arg, const char *buf, size_t len)
 {
 	struct feed_ctx *f = arg;
@@ -94,7 +104,7 @@ static int feed(void *arg, const char *buf, size_t len)
 	}
 	r = snapjson_parser_feed(f->p, buf, len);
 	if (r)
-		snprintf(f->msg, f->msglen, "%s: not a snapshot document: %s", f->url, f->perr);
+		bad_document(f->msg, f->msglen, f->url, f->perr);
 	return r;
 }
 
@@ -114,7 +124,7 @@ static int remote_poll(struct lvs_source *src, struct lvs_snapshot **out, char *
 	if (!r) {
 		r = snapjson_parser_finish(p, &s);
 		if (r)
-			snprintf(msg, msglen, "%s: not a snapshot document: %s", rs->url, perr);
+			bad_document(msg, msglen, rs->url, perr);
 	}
 	snapjson_parser_free(p);
 	if (r)

@@ -8,6 +8,7 @@
 #include "collector/doc_bound.h"
 #include "collector/names.h"
 #include "share/clock.h"
+#include "share/log.h"
 #include "share/worker.h"
 
 /* --- ids and URLs -------------------------------------------------------------- */
@@ -95,6 +96,14 @@ struct feed_ctx {
 	const char *perr;
 };
 
+/* Printable, whatever the answer held. */
+static void bad_document(char *msg, size_t msglen, const char *url, const char *perr)
+{
+	char clean[4 * 200];
+	snprintf(msg, msglen, "%.60s: not a history document: %.150s", url,
+		 log_clean(clean, sizeof(clean), perr, strlen(perr)));
+}
+
 static int feed(void *arg, const char *buf, size_t len)
 {
 	struct feed_ctx *f = arg;
@@ -109,7 +118,7 @@ static int feed(void *arg, const char *buf, size_t len)
 	if (r == -ENOMEM)
 		snprintf(f->msg, f->msglen, "out of memory");
 	else if (r)
-		snprintf(f->msg, f->msglen, "%.60s: not a history document: %.150s", f->url, f->perr);
+		bad_document(f->msg, f->msglen, f->url, f->perr);
 	return r;
 }
 
@@ -133,7 +142,7 @@ static void fetch(hfetch *h, const char *url, struct hf_answer *a)
 			if (a->err == -ENOMEM)
 				snprintf(a->msg, sizeof(a->msg), "out of memory");
 			else if (a->err)
-				snprintf(a->msg, sizeof(a->msg), "%.60s: not a history document: %.150s", url, perr);
+				bad_document(a->msg, sizeof(a->msg), url, perr);
 		}
 		hist_parser_free(p);
 	}

@@ -190,6 +190,8 @@ static void expect_error(const char *reply, int want, const char *in_msg)
 	if (!strstr(msg, in_msg))
 		fprintf(stderr, "\n  message \"%s\" lacks \"%s\"\n", msg, in_msg);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, in_msg));
+	for (const char *c = msg; *c; c++) /* every message printable */
+		CU_ASSERT((unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f);
 	snapshot_unref(got);
 }
 
@@ -212,6 +214,19 @@ static void test_poll_bad_documents(void)
 	free(bad);
 	expect_error(r3, -EINVAL, "port");
 	free(r3);
+	free(doc);
+	snapshot_unref(s);
+	/* A value quoted in the message is made printable. */
+	s = sample();
+	doc = snapjson_render(s, 0);
+	p = strstr(doc, "\"protocol\":\"tcp\"");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	bad = malloc(strlen(doc) + 32);
+	sprintf(bad, "%.*s\"protocol\":\"\\u001b[31mx\"%s", (int)(p - doc), doc, p + strlen("\"protocol\":\"tcp\""));
+	char *r5 = http_200(bad);
+	free(bad);
+	expect_error(r5, -EINVAL, "unknown protocol \"\\x1b[31mx\"");
+	free(r5);
 	free(doc);
 	snapshot_unref(s);
 	char *r4 = http_200("");
