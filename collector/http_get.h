@@ -21,8 +21,9 @@ struct lvs_remote_opts {
 
 /* 2 s to connect (a director on the local network answers in
  * milliseconds), 10 s in all (a 100,000-real-server document is ~80 MB),
- * 512 MiB of body at most (the snapshot of the largest table a console
- * can hold: memory then is the table's own, see source_remote.h). */
+ * 512 MiB of decoded body at most (six times that table's document). What
+ * a reader holds of a body is its own bound (doc_bound.h, history_doc.h),
+ * not this one. */
 #define LVS_REMOTE_OPTS_DEFAULT { .connect_timeout = 2.0, .timeout = 10.0, .max_bytes = 512u << 20 }
 
 typedef struct http_get http_get; /* opaque */
