@@ -18,10 +18,12 @@
 #include "share/clock.h"
 #include "crt.h"
 #include "draw.h"
+#include "frame.h"
 #include "keys.h"
 #include "panel.h"
 #include "panel_zoom.h"
 #include "remote.h"
+#include "remote_panel.h"
 #include "panel_edit.h"
 
 #define EVENT_LOG_CAP 2000
@@ -169,9 +171,9 @@ size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *ou
 	/* A few more than asked for, to make up for samples recorded after
 	 * the snapshot on screen (a paused display): copying fewer samples
 	 * keeps the history's lock short. */
-	struct lvs_sample buf[LVS_HISTORY_SAMPLES + 32];
+	struct lvs_sample buf[LVS_RINGS_SAMPLES + 32];
 	size_t want = max + 32 < sizeof(buf) / sizeof(buf[0]) ? max + 32 : sizeof(buf) / sizeof(buf[0]);
-	size_t n = history_read(collector_history(a->col), k, buf, want);
+	size_t n = rings_read(collector_rings(a->col), k, buf, want);
 	double until = a->snap ? a->snap->time : 0;
 	while (n && until > 0 && buf[n - 1].t > until + 1e-6)
 		n--;

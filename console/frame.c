@@ -1,5 +1,4 @@
-/* The frame around every panel: the header and the function bar. */
-#include "panel.h"
+#include "frame.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -11,14 +10,10 @@
 #include "draw.h"
 #include "format.h"
 #include "keys.h"
+#include "panel.h"
 #include "remote.h"
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "remote_panel.h"
+#include "share/clock.h"
 
 static void hms(double t, char *buf, size_t len)
 {
@@ -39,7 +34,7 @@ static bool banner_text(const struct app *a, char *buf, size_t len, bool *error)
 	}
 	if (a->st.stale && a->snap) {
 		hms(a->st.last_ok, when, sizeof(when));
-		fmt_age(wall_now() - a->st.last_ok, age, sizeof(age));
+		fmt_age(clock_wall_s() - a->st.last_ok, age, sizeof(age));
 		snprintf(buf, len, " %s  (showing data from %s, %s old)", a->st.msg, when, age);
 		return true;
 	}
@@ -78,7 +73,7 @@ void frame_draw_header(struct app *a)
 	int w = a->cols;
 	char b[320], v[64], v2[32];
 	const struct lvs_snapshot *s = a->snap;
-	double now = wall_now();
+	double now = clock_wall_s();
 
 	/* Line 1: who, when, what. */
 	char host[64] = "?";

@@ -7,6 +7,7 @@
 #include "collector/snapshot.h"
 #include "panel_zoom.h"
 #include "remote.h"
+#include "remote_panel.h"
 #include "panel_edit.h"
 
 #define CTRL(c) ((c) & 0x1f)

@@ -112,8 +112,8 @@ static void chart(struct textbuf *t, struct app *a, const struct lvs_sample *smp
 
 static void charts(struct textbuf *t, struct app *a, const struct lvs_key *k)
 {
-	struct lvs_sample smp[LVS_HISTORY_SAMPLES];
-	size_t n = app_history(a, k, smp, LVS_HISTORY_SAMPLES);
+	struct lvs_sample smp[LVS_RINGS_SAMPLES];
+	size_t n = app_history(a, k, smp, LVS_RINGS_SAMPLES);
 	textbuf_add(t, CR_DEFAULT, 0, CR_DEFAULT, "%s", "");
 	if (!n) {
 		textbuf_add(t, CR_DIM, 0, CR_DIM, "  no history yet: rates need two polls");

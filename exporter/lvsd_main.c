@@ -477,10 +477,10 @@ int main(int argc, char **argv)
 	}
 	struct lvs_collector_opts co = {
 		.interval = d.conf->interval,
-		.history_budget = d.conf->history_budget,
+		.ring_budget = d.conf->history_budget,
 		/* Nothing in lvsd reads the in-process rings (its history is
 		 * the rrd store's): at 100,000 real servers they cost ~35 MiB. */
-		.no_history = true,
+		.no_rings = true,
 		.annotate = health_annotate,
 		.annotate_arg = d.health,
 	};
