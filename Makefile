@@ -28,7 +28,7 @@ REQ_LDFLAGS := -pthread $(SAN_FLAGS)
 
 # pkg-config per directory: only console/ sees ncurses, only exporter/ sees
 # libmicrohttpd. Recursive (=) so nothing runs before `deps` installed it.
-PKG_collector := libnl-3.0 libnl-genl-3.0 json-c yajl libcurl
+PKG_collector := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 json-c yajl libcurl
 PKG_actions := libnl-3.0 libnl-genl-3.0 json-c
 PKG_console := ncursesw
 PKG_exporter := libmicrohttpd zlib libconfig libxcrypt librrd

@@ -13,6 +13,7 @@
 #include "collector/collector.h"
 #include "collector/snapshot.h"
 #include "app.h"
+#include "doctor_cmd.h"
 #include "console.h"
 #include "panel_zoom.h"
 #include "remote.h"
@@ -268,6 +269,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && actions_cli_is_command(argv[1]))
 		return actions_cli_main(argc - 1, argv + 1);
+	if (argc > 1 && doctor_cmd_is_command(argv[1]))
+		return doctor_cmd_main(argc - 1, argv + 1);
 	struct main_opts o = { .iterations = 1 };
 	if (parse_args(argc, argv, &o))
 		return 2;
