@@ -39,7 +39,7 @@ if command -v rrdtool >/dev/null 2>&1; then
 	bins="$bins
 $(command -v rrdtool):/usr/bin/rrdtool"
 fi
-for b in lvstop lvsd; do
+for b in lvstop lvsd lab-ipvs-dest lab-udp-burst; do
 	if [ -x "$build/$b" ]; then
 		bins="$bins
 $(readlink -f "$build/$b"):/usr/bin/$b"
