@@ -11,13 +11,16 @@
 #include "collector/doctor/rules.h"
 #include "collector/snapshot.h"
 #include "collector/source.h"
+#include "collector/source_remote.h"
+#include "panel_zoom.h"
 
 #define EXIT_CLEAN 0
 #define EXIT_FOUND 1
 #define EXIT_CANNOT 2
 
 static const char usage[] =
-	"usage: lvstop doctor [--json] [--rules FILE] [--no-arp] [--arp-wait S] [SERVICE]\n"
+	"usage: lvstop doctor [--json] [--rules FILE] [--no-arp] [--arp-wait S]\n"
+	"                     [--lvsd URL | --no-lvsd] [SERVICE]\n"
 	"  checks the director for the classic LVS failures and prints each finding\n"
 	"  with its evidence and fix; changes nothing\n"
 	"  --json        {\"findings\": [{\"id\", \"severity\", \"service\", \"real_server\",\n"
@@ -25,6 +28,8 @@ static const char usage[] =
 	"  --rules FILE  the saved table (default: " DOCTOR_RULES_DEBIAN " or " DOCTOR_RULES_REDHAT ")\n"
 	"  --no-arp      skip the ARP probe of direct-routing VIPs\n"
 	"  --arp-wait S  how long the ARP probe listens (default 0.5 s, at most 5)\n"
+	"  --lvsd URL    the lvsd whose health checks to use (default " LVSD_DEFAULT_URL ",\n"
+	"                used when it answers); --no-lvsd: none\n"
 	"  SERVICE       -t|-u|--sctp-service ADDR:PORT, or -f MARK [-6]: only that service\n"
 	"exit: 0 nothing found, 1 findings, 2 doctor could not run\n";
 
@@ -34,7 +39,8 @@ bool doctor_cmd_is_command(const char *word)
 }
 
 struct doctor_opts {
-	bool json, has_svc;
+	bool json, has_svc, no_lvsd;
+	const char *lvsd; /* NULL: LVSD_DEFAULT_URL, silently skipped when it does not answer */
 	struct lvs_service svc;
 	struct doctor_gather_opts g;
 };
@@ -51,10 +57,12 @@ static int parse(int argc, char **argv, struct doctor_opts *o)
 			o->json = true;
 		} else if (!strcmp(a, "--no-arp")) {
 			o->g.no_arp = true;
+		} else if (!strcmp(a, "--no-lvsd")) {
+			o->no_lvsd = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage, stdout);
 			return 1;
-		} else if (!strcmp(a, "--rules") || !strcmp(a, "--arp-wait")) {
+		} else if (!strcmp(a, "--rules") || !strcmp(a, "--arp-wait") || !strcmp(a, "--lvsd")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "lvstop doctor: %s needs a value\n", a);
 				return -EINVAL;
@@ -62,6 +70,10 @@ static int parse(int argc, char **argv, struct doctor_opts *o)
 			const char *v = argv[++i];
 			if (!strcmp(a, "--rules")) {
 				o->g.rules_file = v;
+				continue;
+			}
+			if (!strcmp(a, "--lvsd")) {
+				o->lvsd = v;
 				continue;
 			}
 			char *end;
@@ -98,6 +110,43 @@ static int parse(int argc, char **argv, struct doctor_opts *o)
 	o->has_svc = true;
 	o->svc = args.svc;
 	return 0;
+}
+
+/* lvsd's health results, copied onto the kernel's real servers by
+ * identity (snapshot s is ours alone until the rules run). A missing lvsd
+ * is no error unless one was named. */
+static void add_health(struct lvs_snapshot *s, const struct doctor_opts *o)
+{
+	char base[REMOTE_URL_MAX], msg[256];
+	if (o->no_lvsd || !s->n_dests)
+		return;
+	if (remote_url_base(o->lvsd ? o->lvsd : LVSD_DEFAULT_URL, base, sizeof(base), msg,
+			    sizeof(msg))) {
+		fprintf(stderr, "lvstop doctor: --lvsd: %s\n", msg);
+		return;
+	}
+	struct lvs_remote_opts ro = { .connect_timeout = 0.5, .timeout = 5, .max_bytes = 512u << 20 };
+	struct lvs_source *src = source_remote_new(base, &ro, msg, sizeof(msg));
+	struct lvs_snapshot *h = NULL;
+	int r = src ? source_poll(src, &h, msg, sizeof(msg)) : -ENOMEM;
+	source_free(src);
+	if (r) {
+		if (o->lvsd)
+			fprintf(stderr, "lvstop doctor: no health results from lvsd: %s\n", msg);
+		return;
+	}
+	for (size_t i = 0; i < s->n_services; i++)
+		for (size_t k = 0; k < h->n_services; k++) {
+			if (!lvs_service_same(&s->services[i], &h->services[k]))
+				continue;
+			for (size_t j = 0; j < s->services[i].n_dests; j++)
+				for (size_t m = 0; m < h->services[k].n_dests; m++)
+					if (lvs_dest_same(&s->services[i].dests[j],
+							  &h->services[k].dests[m]))
+						s->services[i].dests[j].health =
+							h->services[k].dests[m].health;
+		}
+	snapshot_unref(h);
 }
 
 static bool have_service(const struct lvs_snapshot *s, const struct lvs_service *svc)
@@ -146,6 +195,7 @@ int doctor_cmd_main(int argc, char **argv)
 		return EXIT_CANNOT;
 	}
 
+	add_health(s, &o);
 	struct doctor_gathered g;
 	struct doctor_findings f;
 	doctor_findings_init(&f);

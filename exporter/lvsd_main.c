@@ -9,6 +9,7 @@
 #include "collector/collector.h"
 #include "collector/health.h"
 #include "collector/snapshot.h"
+#include "diagnosis.h"
 #include "http.h"
 #include "lvsd_checks.h"
 #include "lvsd_conf.h"
@@ -281,8 +282,10 @@ static void publish(struct daemon *d, bool force)
 	int r = building ? metrics_render(&out, s, &st, &d->conf->metrics, &d->self) : -ENOMEM;
 	if (!r) {
 		rrd_store_render_metrics(d->history, &out);
-		r = outbuf_flush(&out);
+		r = diagnosis_run(&out, s);
 	}
+	if (!r)
+		r = outbuf_flush(&out);
 	struct lvs_body *b = NULL;
 	if (!r)
 		b = body_builder_finish(&bb);
