@@ -67,6 +67,46 @@ doctor_lacks nat.forward-on "ip-forward-off"
 lab_eq nat.count 5 "$(printf '%s\n' "$DOCTOR_OUT" | grep -c .)"
 lab_eq nat.unchanged "$before" "$(doctor_state_of_director)"
 
+# lvsd with a TCP health check on the service: nat2's check passes (the
+# director reaches it; its clients do not); doctor reads that from lvsd,
+# and lvsd exports the finding itself.
+if command -v lvsd >/dev/null 2>&1; then
+	cat > /tmp/lvsd.conf <<EOC
+daemon = { interval = 1.0; };
+exporter = { listen = "127.0.0.1:9587"; };
+health = { default = { type = "tcp"; interval = 1.0; timeout = 1.0; rise = 1; fall = 2; }; };
+services = ( { service = "tcp:$LAB_NAT_VIP:80"; } );
+EOC
+	LVSTOP_STATE_FILE=/tmp/lvstop-state.json LVSTOP_AUDIT_LOG=/tmp/lvstop-audit.log \
+		lvsd --config /tmp/lvsd.conf 2>/tmp/lvsd.log &
+	lvsd_pid=$!
+	want='lvsd_diagnosis{id="nat-reply-path",service="-t 203.0.113.10:80",real_server="192.0.2.12:80",severity="error"} 1'
+	got=""
+	i=0
+	while [ $i -lt 30 ]; do
+		got=$(wget -O - http://127.0.0.1:9587/metrics 2>/dev/null | grep -F "$want")
+		[ -n "$got" ] && wget -O - http://127.0.0.1:9587/api/v1/snapshot 2>/dev/null |
+			jq -e '[.services[].real_servers[] | select(.address == "192.0.2.12" and .port == 80) | .health] | index("up")' >/dev/null &&
+			break
+		sleep 1
+		i=$((i + 1))
+	done
+	lab_eq lvsd.diagnosis "$want" "$got"
+	doctor_run
+	doctor_contains lvsd.health-passes "$(doctor_field nat-reply-path 192.0.2.12:80 evidence)" \
+		"its health check passes"
+	doctor_run --no-lvsd
+	ev=$(doctor_field nat-reply-path 192.0.2.12:80 evidence)
+	case $ev in
+	*"health check"*) lab_fail lvsd.no-lvsd "health named without lvsd: $ev" ;;
+	*) lab_ok lvsd.no-lvsd ;;
+	esac
+	kill "$lvsd_pid"
+	wait "$lvsd_pid" 2>/dev/null
+else
+	lab_fail lvsd.present "build/lvsd is not in the image (run make first)"
+fi
+
 # One service: only its findings; an unknown one: exit 2, named.
 doctor_run -t 203.0.113.10:80
 lab_eq nat.only-service "nat-reply-path|-t 203.0.113.10:80|192.0.2.12:80" "$DOCTOR_OUT"
