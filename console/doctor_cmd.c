@@ -125,7 +125,7 @@ static void add_health(struct lvs_snapshot *s, const struct doctor_opts *o)
 		fprintf(stderr, "lvstop doctor: --lvsd: %s\n", msg);
 		return;
 	}
-	struct lvs_remote_opts ro = { .connect_timeout = 0.5, .timeout = 5, .max_bytes = 512u << 20 };
+	struct lvs_remote_opts ro = LVS_REMOTE_OPTS_DEFAULT;
 	struct lvs_source *src = source_remote_new(base, &ro, msg, sizeof(msg));
 	struct lvs_snapshot *h = NULL;
 	int r = src ? source_poll(src, &h, msg, sizeof(msg)) : -ENOMEM;

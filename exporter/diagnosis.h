@@ -15,8 +15,9 @@
 void diagnosis_render(struct outbuf *o, const struct doctor_findings *f);
 
 /* Gather the facts (sysctls, rtnetlink, keepalived, the usual rules
- * files; no ARP probe), run the rules over s and render. When the facts
- * cannot be had the family is rendered empty. 0, or -ENOMEM. */
+ * files; no ARP probe), run the rules over s (this machine's kernel) and
+ * render. With s NULL, or when the facts cannot be had, the family is
+ * rendered empty. 0, or -ENOMEM. */
 int diagnosis_run(struct outbuf *o, const struct lvs_snapshot *s);
 
 #endif

@@ -282,7 +282,8 @@ static void publish(struct daemon *d, bool force)
 	int r = building ? metrics_render(&out, s, &st, &d->conf->metrics, &d->self) : -ENOMEM;
 	if (!r) {
 		rrd_store_render_metrics(d->history, &out);
-		r = diagnosis_run(&out, s);
+		/* A recording's objects are not this machine's: no diagnosis. */
+		r = diagnosis_run(&out, d->cli.replay ? NULL : s);
 	}
 	if (!r)
 		r = outbuf_flush(&out);
