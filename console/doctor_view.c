@@ -1,39 +1,38 @@
 #include "doctor_view.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "collector/doctor/gather.h"
 #include "collector/doctor/rules.h"
 #include "collector/snapshot.h"
+#include "share/worker.h"
 
+/* The fields below w are under its lock. */
 struct doctor_view {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stop, running, pending;
+	struct lvs_worker w;
+	bool running, pending;
 	struct lvs_snapshot *next; /* owned reference: the queued request (NULL: no table) */
 	struct doctor_findings result; /* the latest run's */
 	uint64_t gen;
 	char err[256];
 };
 
-static void *worker(void *arg)
+static void work(struct lvs_worker *w, void *arg)
 {
 	doctor_view *v = arg;
-	pthread_mutex_lock(&v->lock);
-	for (;;) {
-		while (!v->stop && !v->pending)
-			pthread_cond_wait(&v->wake, &v->lock);
-		if (v->stop)
-			break;
+	worker_lock(w);
+	while (!worker_stopping(w)) {
+		if (!v->pending) {
+			worker_wait(w);
+			continue;
+		}
 		struct lvs_snapshot *s = v->next;
 		v->next = NULL;
 		v->pending = false;
 		v->running = true;
-		pthread_mutex_unlock(&v->lock);
+		worker_unlock(w);
 		/* No table (IPVS unreadable): the checks see it empty. */
 		bool loaded = s != NULL;
 		if (!s && (s = snapshot_new()))
@@ -57,15 +56,15 @@ static void *worker(void *arg)
 		doctor_gathered_done(&g);
 		snapshot_unref(s);
 
-		pthread_mutex_lock(&v->lock);
+		worker_lock(w);
 		doctor_findings_done(&v->result);
 		v->result = f; /* moved */
 		snprintf(v->err, sizeof(v->err), "%s", msg);
 		v->gen++;
 		v->running = false;
+		worker_notify(w);
 	}
-	pthread_mutex_unlock(&v->lock);
-	return NULL;
+	worker_unlock(w);
 }
 
 doctor_view *doctor_view_new(void)
@@ -74,11 +73,7 @@ doctor_view *doctor_view_new(void)
 	if (!v)
 		return NULL;
 	doctor_findings_init(&v->result);
-	pthread_mutex_init(&v->lock, NULL);
-	pthread_cond_init(&v->wake, NULL);
-	if (pthread_create(&v->thread, NULL, worker, v)) {
-		pthread_cond_destroy(&v->wake);
-		pthread_mutex_destroy(&v->lock);
+	if (worker_start(&v->w, work, v)) {
 		free(v);
 		return NULL;
 	}
@@ -89,15 +84,9 @@ void doctor_view_free(doctor_view *v)
 {
 	if (!v)
 		return;
-	pthread_mutex_lock(&v->lock);
-	v->stop = true;
-	pthread_cond_signal(&v->wake);
-	pthread_mutex_unlock(&v->lock);
-	pthread_join(v->thread, NULL);
+	worker_stop(&v->w);
 	snapshot_unref(v->next);
 	doctor_findings_done(&v->result);
-	pthread_cond_destroy(&v->wake);
-	pthread_mutex_destroy(&v->lock);
 	free(v);
 }
 
@@ -107,12 +96,12 @@ void doctor_view_request(doctor_view *v, struct lvs_snapshot *s)
 		return;
 	if (s)
 		snapshot_ref(s);
-	pthread_mutex_lock(&v->lock);
+	worker_lock(&v->w);
 	struct lvs_snapshot *old = v->next;
 	v->next = s;
 	v->pending = true;
-	pthread_cond_signal(&v->wake);
-	pthread_mutex_unlock(&v->lock);
+	worker_post(&v->w);
+	worker_unlock(&v->w);
 	snapshot_unref(old);
 }
 
@@ -120,7 +109,8 @@ int doctor_view_take(doctor_view *v, struct doctor_findings *out, uint64_t *gen,
 		     char *err, size_t errlen)
 {
 	doctor_findings_init(out);
-	pthread_mutex_lock(&v->lock);
+	worker_drain(&v->w); /* the console redraws at each publication, not on this fd */
+	worker_lock(&v->w);
 	int r = 0;
 	if (v->result.n) {
 		out->v = malloc(v->result.n * sizeof(*out->v));
@@ -134,6 +124,6 @@ int doctor_view_take(doctor_view *v, struct doctor_findings *out, uint64_t *gen,
 	*gen = v->gen;
 	*busy = v->running || v->pending;
 	snprintf(err, errlen, "%s", v->err);
-	pthread_mutex_unlock(&v->lock);
+	worker_unlock(&v->w);
 	return r;
 }

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "share/clock.h"
+#include "share/vec.h"
 
 #define ARP_LEN 28 /* Ethernet/IPv4 ARP */
 
@@ -41,13 +43,6 @@ int arp_probe_parse_reply(const uint8_t *p, size_t len, uint8_t mac[6], struct i
 	memcpy(mac, p + 8, 6);
 	memcpy(sip, p + 14, 4);
 	return 0;
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int send_all(int fd, const struct arp_probe_target *t, size_t n)
@@ -94,10 +89,10 @@ int arp_probe_run(const struct arp_probe_target *t, size_t n, const uint8_t (*ow
 	struct doctor_arp_answer *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int r = send_all(fd, t, n);
-	double start = mono(), end = start + wait;
+	double start = clock_mono_s(), end = start + wait;
 	bool resent = false;
 	while (!r) {
-		double now = mono();
+		double now = clock_mono_s();
 		if (now >= end)
 			break;
 		if (!resent && now >= start + wait / 2) {
@@ -141,15 +136,9 @@ int arp_probe_run(const struct arp_probe_target *t, size_t n, const uint8_t (*ow
 				       v[k].ifindex == from.sll_ifindex && !memcmp(v[k].mac, mac, 6);
 			if (seen)
 				break;
-			if (cnt == cap) {
-				size_t nc = cap ? cap * 2 : 4;
-				struct doctor_arp_answer *nv = realloc(v, nc * sizeof(*nv));
-				if (!nv) {
-					r = -ENOMEM;
-					break;
-				}
-				v = nv;
-				cap = nc;
+			if (vec_grow((void **)&v, &cap, cnt + 1, sizeof(*v), 4)) {
+				r = -ENOMEM;
+				break;
 			}
 			v[cnt].vip = sip;
 			v[cnt].ifindex = from.sll_ifindex;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "share/vec.h"
+
 void doctor_findings_init(struct doctor_findings *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -27,14 +29,8 @@ struct doctor_finding *doctor_findings_add(struct doctor_findings *f, const char
 					   const char *real_server, const char *summary,
 					   const char *evidence, const char *fix)
 {
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 8;
-		struct doctor_finding *v = realloc(f->v, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		f->v = v;
-		f->cap = cap;
-	}
+	if (vec_grow((void **)&f->v, &f->cap, f->n + 1, sizeof(*f->v), 8))
+		return NULL;
 	struct doctor_finding *x = &f->v[f->n++];
 	memset(x, 0, sizeof(*x));
 	copy(x->id, sizeof(x->id), id);

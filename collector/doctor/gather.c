@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "collector/doctor/arp_probe.h"
+#include "share/buf.h"
+#include "share/file.h"
+#include "share/vec.h"
 
 int doctor_read_sysctl(const char *path)
 {
@@ -105,28 +108,23 @@ static int find_rules(struct doctor_gathered *g, const struct doctor_gather_opts
 			continue;
 		char p[512];
 		path_in(p, sizeof(p), o->rules_file ? "" : root, cands[i]);
-		FILE *f = fopen(p, "re");
-		if (!f && o->rules_file) {
-			int e = errno;
-			snprintf(msg, msglen, "--rules: cannot read %s: %s", o->rules_file, strerror(e));
-			return -e;
-		}
-		if (!f)
-			continue;
-		/* A saved table is small; the first 4 MiB is plenty to count. */
-		size_t cap = 4u << 20, n;
-		char *text = malloc(cap + 1);
-		if (!text) {
-			fclose(f);
+		/* A saved table of 100,000 real servers is about 5 MiB. */
+		struct lvs_buf text = LVS_BUF_INIT;
+		int r = file_read(p, 64u << 20, &text);
+		if (r == -ENOMEM) {
 			snprintf(msg, msglen, "out of memory");
-			return -ENOMEM;
+			return r;
 		}
-		n = fread(text, 1, cap, f);
-		fclose(f);
-		text[n] = 0;
+		if (r && o->rules_file) {
+			snprintf(msg, msglen, "--rules: cannot read %s: %s", o->rules_file,
+				 r == -EFBIG ? "larger than 64 MiB" : strerror(-r));
+			return r;
+		}
+		if (r)
+			continue;
 		unsigned sv, rs;
-		doctor_count_rules(text, &sv, &rs);
-		free(text);
+		doctor_count_rules(text.p ? text.p : "", &sv, &rs);
+		buf_free(&text);
 		if (!sv)
 			continue;
 		snprintf(g->rules_path, sizeof(g->rules_path), "%s", cands[i]);
@@ -258,15 +256,9 @@ static int probe_arp(const struct lvs_snapshot *s, const struct doctor_gather_op
 				dup = t[k].ifindex == l->index && t[k].vip.s_addr == svc->addr.v4.s_addr;
 			if (dup)
 				continue;
-			if (n == cap) {
-				size_t nc = cap ? cap * 2 : 4;
-				struct arp_probe_target *nt = realloc(t, nc * sizeof(*nt));
-				if (!nt) {
-					free(t);
-					return -ENOMEM;
-				}
-				t = nt;
-				cap = nc;
+			if (vec_grow((void **)&t, &cap, n + 1, sizeof(*t), 4)) {
+				free(t);
+				return -ENOMEM;
 			}
 			t[n].ifindex = l->index;
 			memcpy(t[n].mac, l->mac, 6);

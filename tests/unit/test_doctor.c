@@ -11,6 +11,7 @@
 
 #include "collector/doctor/rules.h"
 #include "collector/snapshot.h"
+#include "failmalloc.h"
 
 static union lvs_addr v4(const char *s)
 {
@@ -528,6 +529,43 @@ static void test_connected(void)
 	CU_ASSERT_FALSE(doctor_is_local(&f, AF_INET, &a));
 }
 
+/* Every allocation of a run failing in turn: -ENOMEM, never a crash or a
+ * leak (ASan's leak check in make san-unit). */
+static struct lvs_snapshot *oom_snap;
+static struct doctor_facts oom_facts;
+static int oom_run(void *ctx)
+{
+	(void)ctx;
+	struct doctor_findings f;
+	doctor_findings_init(&f);
+	int r = doctor_diagnose(oom_snap, &oom_facts, NULL, &f);
+	if (!r) {
+		char *j = doctor_render_json(&f);
+		if (!j)
+			r = -ENOMEM;
+		free(j);
+	}
+	doctor_findings_done(&f);
+	return r;
+}
+
+static void test_out_of_memory(void)
+{
+	facts_lab(&oom_facts);
+	oom_facts.ip6_forwarding = 0;
+	oom_snap = nat_snap();
+	for (int port = 81; port < 92; port++) { /* more findings than the first growth holds */
+		struct lvs_service svc = tcp_svc("203.0.113.10", (uint16_t)port);
+		snapshot_add_service(oom_snap, &svc);
+	}
+	conn_add(oom_snap, "192.0.2.12", 80, "SYN_RECV", 5u, NULL);
+	snapshot_finish(oom_snap);
+	struct failmalloc_walk w;
+	CU_ASSERT_EQUAL(failmalloc_walk(oom_run, NULL, 0, 1000, &w), 0);
+	CU_ASSERT_TRUE(w.runs > 2);
+	snapshot_unref(oom_snap);
+}
+
 int register_doctor(void)
 {
 	CU_pSuite s = CU_add_suite("doctor rules", NULL, NULL);
@@ -545,7 +583,8 @@ int register_doctor(void)
 	    !CU_add_test(s, "ARP answer for a DR VIP", test_arp) ||
 	    !CU_add_test(s, "connection table size", test_conn_table) ||
 	    !CU_add_test(s, "rules file not loaded", test_rules_file) ||
-	    !CU_add_test(s, "connected prefixes", test_connected))
+	    !CU_add_test(s, "connected prefixes", test_connected) ||
+	    !CU_add_test(s, "out of memory", test_out_of_memory))
 		return -1;
 	return 0;
 }

@@ -11,21 +11,18 @@
 
 #include "collector/ipvs_nl.h"
 #include "collector/names.h"
+#include "share/addr.h"
 
-static int addr_port(const char *s, union lvs_addr *a, uint16_t *port)
+static int addr_port(const char *what, const char *s, union lvs_addr *a, uint16_t *port)
 {
-	char buf[64];
-	snprintf(buf, sizeof(buf), "%s", s);
-	char *colon = strrchr(buf, ':');
-	if (!colon)
+	struct lvs_addr_port ap;
+	char err[160];
+	if (addr_parse(what, s, ADDR_PORT_REQUIRED, &ap, err, sizeof(err)) || ap.af != AF_INET) {
+		fprintf(stderr, "lab-ipvs-dest: %s\n", err[0] ? err : "IPv4 only");
 		return -EINVAL;
-	*colon = 0;
-	uint16_t af;
-	char *end;
-	long p = strtol(colon + 1, &end, 10);
-	if (*end || p < 1 || p > 65535 || lvs_addr_pton(buf, &af, a) || af != AF_INET)
-		return -EINVAL;
-	*port = (uint16_t)p;
+	}
+	*a = ap.addr;
+	*port = ap.port;
 	return 0;
 }
 
@@ -34,8 +31,8 @@ int main(int argc, char **argv)
 	struct lvs_service svc = { .af = AF_INET, .protocol = IPPROTO_TCP };
 	struct lvs_dest d = { .af = AF_INET };
 	int fwd;
-	if (argc != 5 || addr_port(argv[1], &svc.addr, &svc.port) ||
-	    addr_port(argv[2], &d.addr, &d.port) || (fwd = lvs_fwd_from_name(argv[3])) < 0) {
+	if (argc != 5 || addr_port("service", argv[1], &svc.addr, &svc.port) ||
+	    addr_port("real server", argv[2], &d.addr, &d.port) || (fwd = lvs_fwd_from_name(argv[3])) < 0) {
 		fprintf(stderr, "usage: lab-ipvs-dest VIP:PORT RS:PORT route|tunnel|masq WEIGHT\n");
 		return 1;
 	}
