@@ -314,7 +314,9 @@ static void rule_syn_recv(struct run *r, const struct lvs_service *svc, const st
 static void rule_port_mapping(struct run *r, const struct lvs_service *svc,
 			      const struct lvs_dest *d)
 {
-	if (svc->fwmark || (d->fwd != LVS_FWD_ROUTE && d->fwd != LVS_FWD_TUNNEL) ||
+	/* Port 0 (a persistent service of every port) and firewall marks
+	 * carry the client's port through: nothing to map. */
+	if (svc->fwmark || !svc->port || (d->fwd != LVS_FWD_ROUTE && d->fwd != LVS_FWD_TUNNEL) ||
 	    d->port == svc->port)
 		return;
 	bool dr = d->fwd == LVS_FWD_ROUTE;

@@ -308,6 +308,15 @@ static void test_port_mapping(void)
 	CU_ASSERT_PTR_NULL(find(&out, "fwd-port-mapping", NULL));
 	doctor_findings_done(&out);
 	snapshot_unref(s);
+	/* A persistent service of every port (port 0). */
+	s = dr_snap(8080, LVS_FWD_ROUTE);
+	s->services[0].port = 0;
+	s->services[0].flags = IP_VS_SVC_F_PERSISTENT;
+	snapshot_finish(s);
+	run(s, &f, &out);
+	CU_ASSERT_PTR_NULL(find(&out, "fwd-port-mapping", NULL));
+	doctor_findings_done(&out);
+	snapshot_unref(s);
 }
 
 static void test_quiesced_persistent(void)
