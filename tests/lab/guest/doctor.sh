@@ -34,8 +34,8 @@ doctor_lacks() {
 # the last run's finding ID on real server RS ("" for none).
 doctor_field() {
 	jq -r --arg id "$1" --arg rs "$2" --arg f "$3" \
-		'.findings[] | select(.id == $id and (.real_server // "") == $rs) | .[$f]' \
-		/tmp/doctor.json 2>/dev/null | head -n 1
+		'[.findings[] | select(.id == $id and (.real_server // "") == $rs) | .[$f]][0] // ""' \
+		/tmp/doctor.json 2>/dev/null
 }
 
 # doctor_contains NAME TEXT NEEDLE: ok when TEXT holds NEEDLE.

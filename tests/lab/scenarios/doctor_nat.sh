@@ -56,6 +56,7 @@ fix=$(doctor_field nat-reply-path 192.0.2.12:80 fix)
 doctor_contains nat.reply-path-fix "$fix" "on 192.0.2.12: ip route replace default via 192.0.2.1"
 ev=$(doctor_field nat-reply-path 192.0.2.12:80 evidence)
 doctor_contains nat.reply-path-evidence "$ev" "TCP entries in SYN_RECV, 0 ESTABLISHED"
+doctor_contains nat.reply-path-contrast "$ev" "other real servers: 192.0.2.11:80:"
 doctor_has nat.quiesced-persistent "quiesced-persistent|-t 203.0.113.11:80|$quiesced:8080"
 doctor_contains nat.quiesced-evidence "$(doctor_field quiesced-persistent "$quiesced:8080" evidence)" \
 	"net.ipv4.vs.expire_quiescent_template = 0"
