@@ -29,7 +29,7 @@ REQ_LDFLAGS := -pthread $(SAN_FLAGS)
 
 # pkg-config per directory: only console/ sees ncurses, only exporter/ sees
 # libmicrohttpd. Recursive (=) so nothing runs before `deps` installed it.
-PKG_collector := libnl-3.0 libnl-genl-3.0 json-c yajl libcurl gnutls
+PKG_collector := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 json-c yajl libcurl gnutls
 PKG_actions := libnl-3.0 libnl-genl-3.0 json-c
 PKG_console := ncursesw
 PKG_exporter := libmicrohttpd zlib libconfig libxcrypt librrd
@@ -50,13 +50,15 @@ LIB_console := $(BUILD)/libconsole.a
 LIB_exporter := $(BUILD)/libexporter.a
 
 BINS := $(BUILD)/lvstop $(if $(wildcard exporter/lvsd_main.c),$(BUILD)/lvsd)
+# Helpers the lab copies into its guest (tests/lab/tools/); not installed.
+LAB_TOOLS := $(BUILD)/lab-ipvs-dest $(BUILD)/lab-udp-burst
 
 # $$(call lib_objs,%) below needs the stem, known only on second expansion.
 .SECONDEXPANSION:
 # Objects are not throw-away intermediates: keep them for incremental builds.
 .SECONDARY:
 .PHONY: all deps check unit lab demo bench install clean san-unit exporter-test cli-test
-all: $(BINS)
+all: $(BINS) $(LAB_TOOLS)
 
 # --- objects: each directory compiled with its own packages' flags --------
 # share/ (the common layer: buffers, clocks, log, worker, addresses) needs
@@ -79,6 +81,9 @@ $(BUILD)/exporter/%.o: exporter/%.c
 $(BUILD)/tests/unit/%.o: tests/unit/%.c $(BUILD)/tests/unit/suites.h
 	@mkdir -p $(@D)
 	$(CC) $(REQ_CFLAGS) -I$(BUILD)/tests/unit $(call pkg_cflags,$(ALL_PKGS) cunit) $(CFLAGS) -c $< -o $@
+$(BUILD)/tests/lab/tools/%.o: tests/lab/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(PKG_collector)) $(CFLAGS) -c $< -o $@
 $(BUILD)/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) $(CFLAGS) -c $< -o $@
@@ -95,6 +100,11 @@ $(BUILD)/lvstop: $(BUILD)/console/lvstop_main.o $(LIBS_lvstop)
 LIBS_lvsd := $(LIB_exporter) $(LIB_actions) $(LIB_collector) $(LIB_share)
 $(BUILD)/lvsd: $(BUILD)/exporter/lvsd_main.o $(LIBS_lvsd)
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKG_exporter) $(PKG_collector)) -lm
+
+$(BUILD)/lab-ipvs-dest: $(BUILD)/tests/lab/tools/lab_ipvs_dest.o $(LIB_collector) $(LIB_share)
+	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKG_collector)) -lm
+$(BUILD)/lab-udp-burst: $(BUILD)/tests/lab/tools/lab_udp_burst.o
+	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^
 
 ALL_LIBS := $(LIB_console) $(LIB_exporter) $(LIB_actions) $(LIB_collector) $(LIB_share)
 ALL_LDLIBS = $(call pkg_libs,$(ALL_PKGS)) -lm

@@ -83,6 +83,17 @@ static const struct cmd_help {
 	  "--replay compares a recording instead of the kernel; --json prints\n"
 	  "{source, messages, drift, vrrp, sync_daemon, connections}.\n"
 	  "exit: 0 the kernel matches, 1 it drifts, 2 a bad file or arguments\n" },
+	{ "doctor", "[--json] [--rules FILE] [--no-arp] [--arp-wait S] [--lvsd URL | --no-lvsd] [SERVICE]",
+	  "check the director for the classic LVS failures, with evidence and fix (changes nothing)",
+	  "--json        {\"findings\": [{\"id\", \"severity\", \"service\", \"real_server\",\n"
+	  "              \"summary\", \"evidence\", \"fix\"}]}\n"
+	  "--rules FILE  the saved table (default: /etc/ipvsadm.rules or /etc/sysconfig/ipvsadm)\n"
+	  "--no-arp      skip the ARP probe of direct-routing VIPs\n"
+	  "--arp-wait S  how long the ARP probe listens (default 0.5 s, at most 5)\n"
+	  "--lvsd URL    the lvsd whose health checks to use (default http://127.0.0.1:9587,\n"
+	  "              used when it answers); --no-lvsd: none\n"
+	  "SERVICE       -t|-u|--sctp-service ADDR:PORT, or -f MARK [-6]: only that service\n"
+	  "exit: 0 nothing found, 1 findings, 2 doctor could not run\n" },
 	{ "help", "[COMMAND]",
 	  "list the commands, or describe one", "" },
 };
@@ -172,7 +183,7 @@ const char *actions_cli_suggest(const char *word, bool *close)
 
 bool actions_cli_changes_nothing(const char *word)
 {
-	return word && (!strcmp(word, "diff") || !strcmp(word, "help"));
+	return word && (!strcmp(word, "diff") || !strcmp(word, "doctor") || !strcmp(word, "help"));
 }
 
 bool actions_cli_is_command(const char *word)

@@ -21,6 +21,7 @@
 #include "frame.h"
 #include "keys.h"
 #include "panel.h"
+#include "doctor_view.h"
 #include "panel_zoom.h"
 #include "remote.h"
 #include "remote_panel.h"
@@ -47,6 +48,7 @@ const struct panel *panel_of(enum view v)
 		[VIEW_SERVICES] = &panel_services, [VIEW_DETAIL] = &panel_detail,
 		[VIEW_CONNS] = &panel_conns,       [VIEW_EVENTS] = &panel_events,
 		[VIEW_HELP] = &panel_help,         [VIEW_REMOTE] = &panel_remote,
+		[VIEW_DOCTOR] = &panel_doctor,
 	};
 	return panels[v < VIEW_COUNT ? v : VIEW_SERVICES];
 }
@@ -226,6 +228,8 @@ static void show(struct app *a, struct lvs_snapshot *s, struct ev_vec *ev)
 	a->snap = s;
 	a->snap_gen++;
 	edit_ui_snapshot(a); /* the marks, read again on the writer */
+	if (a->doctor && (a->view == VIEW_DOCTOR || a->view == VIEW_DETAIL))
+		doctor_view_request(a->doctor, s); /* on its worker */
 }
 
 /* Take the newest publication. True when something changed on screen. */
@@ -517,6 +521,7 @@ out_log:
 	ev_log_done(&a.log);
 out_map:
 	prep_free(a.prep);
+	doctor_view_free(a.doctor);
 	hfetch_free(a.hist);
 	if (a.conn_idx_gen)
 		keymap_done(&a.conn_idx);

@@ -18,6 +18,7 @@ extern const struct panel panel_detail;
 extern const struct panel panel_conns;
 extern const struct panel panel_events;
 extern const struct panel panel_help;
+extern const struct panel panel_doctor;
 
 /* The panel of a view. */
 const struct panel *panel_of(enum view v);

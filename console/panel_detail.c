@@ -15,6 +15,7 @@
 #include "draw.h"
 #include "format.h"
 #include "panel_edit.h"
+#include "panel_doctor.h"
 #include "panel_zoom.h"
 
 #define CHART_ROWS 5
@@ -281,6 +282,8 @@ static void detail_draw(struct app *a, int y, int h)
 			states(&t, c->states, c->n_states, c->total);
 		else
 			kv(&t, "Entries", "0");
+		textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT, "%s", "");
+		panel_doctor_dest_lines(a, &t, v, d);
 	}
 	if (s->conns.partial)
 		textbuf_add(&t, CR_BANNER_INFO, 0, CR_BANNER_INFO,

@@ -15,6 +15,7 @@
 #include "collector/collector.h"
 #include "collector/health.h"
 #include "collector/snapshot.h"
+#include "diagnosis.h"
 #include "exporter/http/http.h"
 #include "lvsd_checks.h"
 #include "lvsd_conf.h"
@@ -262,7 +263,12 @@ static void publish(struct daemon *d, bool force)
 	 * failing) is the last good one again, already written. */
 	if (s && d->history && fresh && !st.stale)
 		rrd_store_push(d->history, s);
-	int r = building ? metrics_render(&out, s, &st, &d->conf->metrics, &d->self) : -ENOMEM;
+	/* The diagnosis first: lvsd_health_checks stays the body's last line
+	 * without history. A recording's objects are not this machine's: no
+	 * diagnosis then. */
+	int r = building ? diagnosis_run(&out, d->cli.replay ? NULL : s) : -ENOMEM;
+	if (!r)
+		r = metrics_render(&out, s, &st, &d->conf->metrics, &d->self);
 	if (!r) {
 		rrd_store_render_metrics(d->history, &out);
 		r = outbuf_flush(&out);
