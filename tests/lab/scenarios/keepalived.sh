@@ -164,6 +164,27 @@ ipvsadm -e -t "$VIP:80" -r "$RS2:80" -m -w 1
 lvstop diff > /dev/null 2>&1
 lab_eq diff.back.exit 0 "$?"
 
+# lvstop on a real server keepalived manages: refused with the reason and
+# the file's line; --force applies it (audit log written); the check's
+# next transition puts keepalived's weight back.
+act="--state-file /tmp/lvstop/state.json --audit-log /tmp/lvstop/audit.log --no-syslog"
+lvstop quiesce -t "$VIP:80" -r "$RS1:80" $act > /dev/null 2> /tmp/owner.err
+lab_eq owner.refused.exit 1 "$?"
+lab_check owner.refused.says grep -q "^lvstop: $RS1:80 in TCP $VIP:80 is declared in /etc/keepalived/conf.d/web.conf:7 with weight 1: keepalived sets that weight again" /tmp/owner.err
+lab_check owner.refused.nothing-changed grep -q '^lvstop: nothing was changed; --force applies it anyway' /tmp/owner.err
+lab_eq owner.refused.weight 1 "$(ipvsadm -Ln -t "$VIP:80" | awk -v r="$RS1:80" '$2 == r { print $4 }')"
+lab_check owner.refused.no-audit test ! -e /tmp/lvstop/audit.log
+lvstop quiesce -t "$VIP:80" -r "$RS1:80" $act --force > /dev/null 2> /tmp/owner.err
+lab_eq owner.force.exit 0 "$?"
+lab_check owner.force.warns grep -q "^lvstop: warning: $RS1:80 in TCP $VIP:80 is declared in .*(applied: --force)" /tmp/owner.err
+lab_eq owner.force.weight 0 "$(ipvsadm -Ln -t "$VIP:80" | awk -v r="$RS1:80" '$2 == r { print $4 }')"
+lab_check owner.force.audited grep -q "quiesce" /tmp/lvstop/audit.log
+for p in $($IP netns pids nat1); do kill "$p"; done
+lab_check owner.force.check-fails wait_for 30 sh -c "! ipvsadm -Ln -t $VIP:80 | grep -q -- '-> $RS1:80 '"
+lab_in nat1 httpd -p 80 -h /srv/nat1
+lab_check owner.force.check-recovers wait_for 30 svc_has_rs "$RS1"
+lab_eq owner.force.keepalived-restored 1 "$(ipvsadm -Ln -t "$VIP:80" | awk -v r="$RS1:80" '$2 == r { print $4 }')"
+
 # Who owns a weight (keepalived 2.2.7, as docs/keepalived.md tells it): a
 # weight set by hand stays while nothing happens and across a reload of an
 # unchanged file; a check transition of that real server puts the file's
