@@ -12,54 +12,24 @@
  * snapjson_read_rate (MB/s), snapjson_write (ms per line) and the host's
  * load average around the runs. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "collector/snapjson.h"
 #include "collector/snapshot.h"
+#include "share/clock.h"
+#include "share/file.h"
 
 #define RUNS 7
 #define PIECE 65536
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	struct stat st;
-	char *buf = NULL;
-	if (fstat(fd, &st) == 0 && (buf = malloc((size_t)st.st_size + 1))) {
-		size_t got = 0;
-		while (got < (size_t)st.st_size) {
-			ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-		buf[got] = 0;
-		*len = got;
-	}
-	close(fd);
-	return buf;
 }
 
 /* The recording as the exporter's tests and benchmark make it. */
@@ -123,12 +93,14 @@ int main(int argc, char **argv)
 		}
 		path = rec;
 	}
-	size_t len = 0;
-	char *txt = slurp(path, &len);
-	if (!path[0] || !txt) {
-		fprintf(stderr, "bench_snapjson: %s: %s\n", path, strerror(errno));
+	struct lvs_buf line = LVS_BUF_INIT;
+	int fr = file_read(path, 0, &line);
+	if (fr) {
+		fprintf(stderr, "bench_snapjson: %s: %s\n", path, strerror(-fr));
 		return 1;
 	}
+	char *txt = line.p;
+	size_t len = line.len;
 	if (path == rec) {
 		unlink(rec);
 		rmdir(dir);
@@ -143,19 +115,19 @@ int main(int argc, char **argv)
 	size_t services = 0, dests = 0, written = 0;
 	for (int i = 0; i < RUNS; i++) {
 		struct lvs_snapshot *s = NULL;
-		double t0 = now();
+		double t0 = clock_mono_s();
 		if (read_once(txt, len, &s))
 			return 1;
-		rd[i] = now() - t0;
+		rd[i] = clock_mono_s() - t0;
 		services = s->n_services;
 		dests = s->n_dests;
 		written = 0;
-		t0 = now();
+		t0 = clock_mono_s();
 		if (snapjson_write(s, 0, count, &written)) {
 			fprintf(stderr, "bench_snapjson: write failed\n");
 			return 1;
 		}
-		wr[i] = now() - t0;
+		wr[i] = clock_mono_s() - t0;
 		snapshot_unref(s);
 	}
 	if (getloadavg(&load_end, 1) != 1)
@@ -171,6 +143,6 @@ int main(int argc, char **argv)
 	       wr[RUNS / 2] * 1e3);
 	printf("snapjson_host_loadavg %.2f load (at the start; %.2f at the end)\n", load_start,
 	       load_end);
-	free(txt);
+	buf_free(&line);
 	return 0;
 }

@@ -183,21 +183,7 @@ int json_writer_finish(json_writer *w)
 	return flush(w);
 }
 
-int json_text_sink(void *arg, const char *text, size_t len)
+int json_buf_sink(void *arg, const char *text, size_t len)
 {
-	struct json_text *t = arg;
-	if (t->len + len + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap + t->cap / 2 : 4096;
-		if (cap < t->len + len + 1)
-			cap = t->len + len + 1;
-		char *p = realloc(t->text, cap);
-		if (!p)
-			return -ENOMEM;
-		t->text = p;
-		t->cap = cap;
-	}
-	memcpy(t->text + t->len, text, len);
-	t->len += len;
-	t->text[t->len] = 0;
-	return 0;
+	return buf_append(arg, text, len);
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "share/buf.h"
+
 #define JSON_WRITER_PRETTY 0x1 /* indented by two spaces, for people */
 
 /* Where the text goes: 0, or a negative errno that stops the writing (it
@@ -54,13 +56,8 @@ int json_writer_finish(json_writer *w);
 /* NULL is ignored. Does not call the sink. */
 void json_writer_free(json_writer *w);
 
-/* A sink collecting the document as one NUL-terminated string: start
- * from a zeroed struct json_text, pass it as arg; text is the caller's
- * to free() (also after an error). -ENOMEM. */
-struct json_text {
-	char *text;
-	size_t len, cap;
-};
-int json_text_sink(void *arg, const char *text, size_t len);
+/* A sink appending the document to a struct lvs_buf (share/buf.h) given
+ * as arg: the caller owns the buffer (also after an error). -ENOMEM. */
+int json_buf_sink(void *arg, const char *text, size_t len);
 
 #endif

@@ -261,10 +261,10 @@ int snapjson_write(const struct lvs_snapshot *s, unsigned flags, json_sink write
 
 char *snapjson_render(const struct lvs_snapshot *s, unsigned flags)
 {
-	struct json_text t = { 0 };
-	if (snapjson_write(s, flags, json_text_sink, &t) || !t.text) {
-		free(t.text);
+	struct lvs_buf b = LVS_BUF_INIT;
+	if (snapjson_write(s, flags, json_buf_sink, &b) || !b.p) {
+		buf_free(&b);
 		return NULL;
 	}
-	return t.text;
+	return buf_steal(&b, NULL);
 }

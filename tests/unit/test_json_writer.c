@@ -11,13 +11,13 @@
  * finish's answer in *rc. */
 static char *doc(unsigned flags, void (*body)(json_writer *), int *rc)
 {
-	struct json_text t = { 0 };
-	json_writer *w = json_writer_new(flags, json_text_sink, &t);
+	struct lvs_buf t = LVS_BUF_INIT;
+	json_writer *w = json_writer_new(flags, json_buf_sink, &t);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
 	body(w);
 	*rc = json_writer_finish(w);
 	json_writer_free(w);
-	return t.text;
+	return t.p;
 }
 
 static void numbers(json_writer *w)

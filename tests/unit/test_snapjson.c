@@ -6,6 +6,7 @@
 
 #include "collector/snapjson.h"
 #include "collector/snapshot.h"
+#include "failmalloc.h"
 
 static struct lvs_snapshot *sample(void)
 {
@@ -434,6 +435,75 @@ static void test_depth_and_error_text(void)
 	}
 }
 
+struct walk {
+	const char *doc;
+	size_t len, step;   /* fed step bytes at a time */
+	size_t services, dests; /* what a whole parse gives */
+};
+
+/* One parse under failmalloc: -ENOMEM with text, or the whole snapshot. */
+static int walk_parse(void *arg)
+{
+	struct walk *w = arg;
+	char err[200] = "";
+	struct lvs_snapshot *r = NULL;
+	snapjson_parser *p = snapjson_parser_new(err, sizeof(err));
+	if (!p)
+		return -ENOMEM;
+	int rc = 0;
+	for (size_t off = 0; off < w->len && !rc; off += w->step)
+		rc = snapjson_parser_feed(p, w->doc + off, w->len - off < w->step ? w->len - off : w->step);
+	if (!rc)
+		rc = snapjson_parser_finish(p, &r);
+	snapjson_parser_free(p);
+	if (rc)
+		return strcmp(err, "out of memory") ? -EPROTO : rc;
+	if (r->n_services != w->services || r->n_dests != w->dests)
+		rc = -EPROTO;
+	snapshot_unref(r);
+	return rc;
+}
+
+static int walk_render(void *arg)
+{
+	char *txt = snapjson_render(arg, SNAPJSON_COMPUTED);
+	if (!txt)
+		return -ENOMEM;
+	free(txt);
+	return 0;
+}
+
+/* Every allocation of the reader fails in turn (yajl's too: they go
+ * through the reader's allocator), whole and in small pieces, with a
+ * string long enough to make yajl grow its buffers: -ENOMEM and "out of
+ * memory" each time, no crash, nothing leaked (ASan's leak check). */
+static void test_allocation_failures(void)
+{
+	struct lvs_snapshot *s = sample();
+	char long_error[LVS_DEST_ERROR_MAX + 1];
+	memset(long_error, 'e', LVS_DEST_ERROR_MAX);
+	long_error[LVS_DEST_ERROR_MAX] = 0;
+	snapshot_add_text(s, long_error, LVS_DEST_ERROR_MAX, &s->dests[0].health_error);
+	char *txt = snapjson_render(s, SNAPJSON_COMPUTED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+	size_t steps[] = { strlen(txt), 5 };
+	for (size_t i = 0; i < 2; i++) {
+		struct walk w = { txt, strlen(txt), steps[i], s->n_services, s->n_dests };
+		struct failmalloc_walk fw;
+		int r = failmalloc_walk(walk_parse, &w, 0, 10000, &fw);
+		if (r)
+			fprintf(stderr, "\n  parse walk (step %zu): allocation %lu gave %d\n", steps[i],
+				fw.bad_n, fw.bad_rc);
+		CU_ASSERT_EQUAL(r, 0);
+		CU_ASSERT(fw.allocs > 5);
+	}
+	struct failmalloc_walk fw;
+	CU_ASSERT_EQUAL(failmalloc_walk(walk_render, s, 0, 10000, &fw), 0);
+	CU_ASSERT(fw.allocs > 1);
+	free(txt);
+	snapshot_unref(s);
+}
+
 int register_snapjson(void)
 {
 	CU_pSuite s = CU_add_suite("snapjson", NULL, NULL);
@@ -444,7 +514,8 @@ int register_snapjson(void)
 	    !CU_add_test(s, "duplicate keys", test_duplicate_keys) ||
 	    !CU_add_test(s, "numbers in range", test_numbers_in_range) ||
 	    !CU_add_test(s, "strings printable", test_strings_printable) ||
-	    !CU_add_test(s, "depth and error text", test_depth_and_error_text))
+	    !CU_add_test(s, "depth and error text", test_depth_and_error_text) ||
+	    !CU_add_test(s, "allocation failures", test_allocation_failures))
 		return -1;
 	return 0;
 }
