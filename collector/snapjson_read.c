@@ -1,574 +1,21 @@
 #include "snapjson_read.h"
 
-#include "names.h"
+#include "json_tree.h"
+#include "snapjson_read_int.h"
 #include "snapshot.h"
 
 #include <errno.h>
-#include <math.h>
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
-/* ---- a piece of the document as a small tree ---------------------------- *
- *
- * yajl (callbacks, no tree) lexes the text. Each real server, each service
- * without its real servers, and the root without its services are built as
- * a tree of nodes in an arena while they are open, read when they close,
- * and dropped: the arena is a stack (root below service below real server),
- * so dropping a piece is moving its top back. Memory is one piece of each
- * kind plus the snapshot being built. */
-
-enum jtype { JT_NULL, JT_BOOL, JT_INT, JT_DOUBLE, JT_STRING, JT_OBJECT, JT_ARRAY };
-/* As json-c named them, which error messages have always used. */
-static const char *const jtype_names[] = { "null", "boolean", "int", "double",
-					   "string", "object", "array" };
-
-struct jnode {
-	struct jnode *next;          /* the next sibling */
-	struct jnode *first, *last;  /* children of an object or array */
-	struct jnode *cursor;        /* object: where the last lookup ended */
-	const char *key;             /* inside an object: its key (printable) */
-	const char *text;            /* a string (printable) or a number's text */
-	size_t key_len, len, n;      /* n: children */
-	unsigned char type;          /* enum jtype */
-	bool b;
-};
-
-#define BLOCK_MIN 65536
-
-struct block {
-	struct block *next;
-	size_t cap, used;
-	max_align_t data[];
-};
-
-struct arena {
-	struct block *head, *cur;
-};
-
-struct mark {
-	struct block *b;
-	size_t used;
-};
-
-static void *arena_alloc(struct arena *a, size_t n)
-{
-	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-	struct block *b = a->cur;
-	if (b && b->cap - b->used >= n)
-		goto take;
-	/* The blocks after cur are free (a piece was dropped): reuse one. */
-	if (b && b->next && b->next->cap >= n) {
-		b = b->next;
-		b->used = 0;
-		goto take;
-	}
-	size_t cap = n > BLOCK_MIN ? n : BLOCK_MIN;
-	struct block *nb = malloc(sizeof(*nb) + cap);
-	if (!nb)
-		return NULL;
-	nb->cap = cap;
-	nb->used = 0;
-	if (b) {
-		nb->next = b->next;
-		b->next = nb;
-	} else {
-		nb->next = a->head;
-		a->head = nb;
-	}
-	b = nb;
-take:
-	a->cur = b;
-	void *p = (char *)b->data + b->used;
-	b->used += n;
-	return p;
-}
-
-static struct mark arena_mark(const struct arena *a)
-{
-	return (struct mark){ a->cur, a->cur ? a->cur->used : 0 };
-}
-
-static void arena_release(struct arena *a, struct mark m)
-{
-	a->cur = m.b;
-	if (m.b)
-		m.b->used = m.used;
-	else if (a->head) {
-		a->cur = a->head;
-		a->head->used = 0;
-	}
-}
-
-static void arena_free(struct arena *a)
-{
-	for (struct block *b = a->head, *n; b; b = n) {
-		n = b->next;
-		free(b);
-	}
-	a->head = a->cur = NULL;
-}
-
-/* Bytes a terminal or a log could take as control: anything but printable
- * ASCII becomes '?'. A document is outside input, never the local kernel. */
-static void printable(char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-			s[i] = '?';
-}
-
-/* A printable, NUL-terminated copy in the arena. */
-static char *arena_text(struct arena *a, const void *src, size_t n)
-{
-	char *t = arena_alloc(a, n + 1);
-	if (t) {
-		memcpy(t, src, n);
-		t[n] = 0;
-		printable(t, n);
-	}
-	return t;
-}
-
-/* The child named key, or NULL. Readers ask for fields mostly in the
- * order the writer wrote them, so the search starts after the last hit. */
-static struct jnode *get(struct jnode *o, const char *key)
-{
-	if (!o || o->type != JT_OBJECT || !o->first)
-		return NULL;
-	size_t kl = strlen(key);
-	struct jnode *start = o->cursor && o->cursor->next ? o->cursor->next : o->first, *v = start;
-	do {
-		if (v->key_len == kl && !memcmp(v->key, key, kl)) {
-			o->cursor = v;
-			return v;
-		}
-		v = v->next ? v->next : o->first;
-	} while (v != start);
-	return NULL;
-}
-
-/* ---- reading the pieces ---------------------------------------------------- */
-
-/* Where an error is: the object being read (a format taking i and j, e.g.
- * "services[%zu].real_servers[%zu]"), and the sub-object in it. */
-struct pctx {
-	char *err;
-	size_t errlen;
-	const char *where;
-	size_t i, j;
-	const char *sub;
-};
-
-static void set_where(struct pctx *c, const char *where, size_t i, size_t j)
-{
-	c->where = where;
-	c->i = i;
-	c->j = j;
-	c->sub = NULL;
-}
-
-static int fail(struct pctx *c, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct pctx *c, const char *key, const char *fmt, ...)
-{
-	char why[128], at[160];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	int n = snprintf(at, sizeof(at), c->where ? c->where : "", c->i, c->j);
-	if (c->sub && n >= 0 && (size_t)n < sizeof(at))
-		snprintf(at + n, sizeof(at) - (size_t)n, "%s%s", n ? "." : "", c->sub);
-	snprintf(c->err, c->errlen, "%s%s%s: %s", at, at[0] && key[0] ? "." : "", key, why);
-	return -EINVAL;
-}
-
-/* The field key of o with type t (a double may be written as an int): 0
- * and *out; *out NULL when nullable and null; -EINVAL when missing or of
- * another type. */
-static int field(struct pctx *c, struct jnode *o, const char *key, enum jtype t, bool nullable,
-		 struct jnode **out)
-{
-	struct jnode *v = get(o, key);
-	*out = NULL;
-	if (!v)
-		return fail(c, key, "missing");
-	if (v->type == JT_NULL && nullable)
-		return 0;
-	if (v->type != t && !(t == JT_DOUBLE && v->type == JT_INT))
-		return fail(c, key, "expected %s", jtype_names[t]);
-	*out = v;
-	return 0;
-}
-
-/* An integer's text as a uint64_t: false when negative (other than -0)
- * or over 2^64 - 1. */
-static bool text_u64(const char *t, uint64_t *out)
-{
-	bool neg = *t == '-';
-	t += neg;
-	uint64_t v = 0;
-	for (; *t >= '0' && *t <= '9'; t++) {
-		unsigned d = (unsigned)(*t - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	if (neg && v)
-		return false;
-	*out = v;
-	return true;
-}
-
-static int get_u64(struct pctx *c, struct jnode *o, const char *key, uint64_t max, uint64_t *out)
-{
-	struct jnode *v;
-	int r = field(c, o, key, JT_INT, false, &v);
-	if (r)
-		return r;
-	uint64_t x;
-	if (!text_u64(v->text, &x) || x > max)
-		return fail(c, key, "out of range");
-	*out = x;
-	return 0;
-}
-
-#define GET_U(c, o, key, dst)                                                              \
-	({                                                                                 \
-		uint64_t _v = 0;                                                           \
-		int _r = get_u64(c, o, key, (__typeof__(dst))~(__typeof__(dst))0, &_v);     \
-		if (!_r)                                                                   \
-			(dst) = (__typeof__(dst))_v;                                       \
-		_r;                                                                        \
-	})
-
-/* A number in [min, max]: every time and duration a document carries is
- * bounded before anything converts it. Optional fields may be absent or
- * null (*out untouched). LC_NUMERIC is never set: strtod reads '.'. */
-static int get_double(struct pctx *c, struct jnode *o, const char *key, bool optional, double min,
-		      double max, double *out)
-{
-	struct jnode *v;
-	if (optional && (!(v = get(o, key)) || v->type == JT_NULL))
-		return 0;
-	int r = field(c, o, key, JT_DOUBLE, false, &v);
-	if (r)
-		return r;
-	double x = strtod(v->text, NULL);
-	if (!(x >= min && x <= max))
-		return fail(c, key, "out of range (%g to %g)", min, max);
-	*out = x;
-	return 0;
-}
-
-static int get_str(struct pctx *c, struct jnode *o, const char *key, const char **out)
-{
-	struct jnode *v;
-	int r = field(c, o, key, JT_STRING, false, &v);
-	if (!r)
-		*out = v->text;
-	return r;
-}
-
-static int get_addr(struct pctx *c, struct jnode *o, const char *key, uint16_t *af,
-		    union lvs_addr *a)
-{
-	const char *s = NULL;
-	int r = get_str(c, o, key, &s);
-	if (r)
-		return r;
-	if (lvs_addr_pton(s, af, a))
-		return fail(c, key, "not an IPv4 or IPv6 address: \"%.40s\"", s);
-	return 0;
-}
-
-static int get_sub(struct pctx *c, struct jnode *o, const char *key, struct jnode **sub)
-{
-	int r = field(c, o, key, JT_OBJECT, false, sub);
-	if (!r)
-		c->sub = key;
-	return r;
-}
-
-static int get_stats(struct pctx *c, struct jnode *o, struct lvs_stats *st)
-{
-	struct jnode *v;
-	int r = get_sub(c, o, "stats", &v) ?: GET_U(c, v, "conns", st->conns)
-		?: GET_U(c, v, "inpkts", st->inpkts) ?: GET_U(c, v, "outpkts", st->outpkts)
-		?: GET_U(c, v, "inbytes", st->inbytes) ?: GET_U(c, v, "outbytes", st->outbytes);
-	if (!r)
-		c->sub = NULL;
-	return r;
-}
-
-static int get_krates(struct pctx *c, struct jnode *o, struct lvs_kern_rates *kr)
-{
-	struct jnode *v;
-	int r = get_sub(c, o, "rates", &v) ?: GET_U(c, v, "cps", kr->cps)
-		?: GET_U(c, v, "inpps", kr->inpps) ?: GET_U(c, v, "outpps", kr->outpps)
-		?: GET_U(c, v, "inbps", kr->inbps) ?: GET_U(c, v, "outbps", kr->outbps);
-	if (!r)
-		c->sub = NULL;
-	return r;
-}
-
-static int get_names(struct pctx *c, struct jnode *o, const char *key, struct jnode **arr)
-{
-	int r = field(c, o, key, JT_ARRAY, false, arr);
-	if (r)
-		return r;
-	for (struct jnode *v = (*arr)->first; v; v = v->next)
-		if (v->type != JT_STRING)
-			return fail(c, key, "expected an array of strings");
-	return 0;
-}
-
-static const char *const health_names[] = { "unknown", "up", "down" };
-
-static int parse_dest(struct pctx *c, struct jnode *o, struct lvs_snapshot *s, struct lvs_dest *d)
-{
-	const char *fwd = NULL;
-	int r = get_addr(c, o, "address", &d->af, &d->addr) ?: GET_U(c, o, "port", d->port)
-		?: get_str(c, o, "forward", &fwd);
-	if (r)
-		return r;
-	int f = lvs_fwd_from_name(fwd);
-	if (f < 0)
-		return fail(c, "forward", "unknown method \"%.20s\"", fwd);
-	d->fwd = (uint32_t)f;
-	uint64_t w = 0;
-	r = get_u64(c, o, "weight", INT32_MAX, &w) ?: GET_U(c, o, "active_conns", d->active_conns)
-		?: GET_U(c, o, "inactive_conns", d->inact_conns)
-		?: GET_U(c, o, "persistent_conns", d->persist_conns)
-		?: GET_U(c, o, "upper_threshold", d->u_thresh)
-		?: GET_U(c, o, "lower_threshold", d->l_thresh) ?: get_stats(c, o, &d->stats)
-		?: get_krates(c, o, &d->krates);
-	if (r)
-		return r;
-	d->weight = (int32_t)w;
-	struct jnode *t = get(o, "health");
-	if (t && t->type == JT_STRING) {
-		for (int i = 0; i < 3; i++)
-			if (!strcmp(t->text, health_names[i]))
-				d->health = (int8_t)i;
-		double cs = 0;
-		r = get_double(c, o, "health_since", true, 0, SNAPJSON_TIME_MAX, &d->health_since)
-			?: get_double(c, o, "check_seconds", true, 0, SNAPJSON_CHECK_SECONDS_MAX, &cs);
-		if (r)
-			return r;
-		d->check_seconds = (float)cs;
-		if ((t = get(o, "health_error")) && t->type == JT_STRING &&
-		    (r = snapshot_add_text(s, t->text, LVS_DEST_ERROR_MAX, &d->health_error)))
-			return r;
-	}
-	if (d->fwd == LVS_FWD_TUNNEL && (t = get(o, "tunnel")) && t->type != JT_NULL) {
-		const char *type = NULL;
-		struct jnode *fl = NULL;
-		r = get_sub(c, o, "tunnel", &t) ?: get_str(c, t, "type", &type)
-			?: GET_U(c, t, "port", d->tun_port) ?: get_names(c, t, "flags", &fl);
-		if (r)
-			return r;
-		int tt = lvs_tun_type_from_name(type);
-		if (tt < 0)
-			return fail(c, "type", "unknown tunnel type \"%.20s\"", type);
-		d->tun_type = (uint8_t)tt;
-		for (struct jnode *v = fl->first; v; v = v->next)
-			d->tun_flags |= lvs_tun_flag_from_name(v->text);
-		c->sub = NULL;
-	}
-	return 0;
-}
-
-static int parse_service(struct pctx *c, struct jnode *o, struct lvs_service *s)
-{
-	const char *proto = NULL, *af = NULL, *sched = NULL;
-	int r = get_str(c, o, "protocol", &proto) ?: get_str(c, o, "af", &af)
-		?: get_str(c, o, "scheduler", &sched);
-	if (r)
-		return r;
-	if (strcmp(af, "inet") && strcmp(af, "inet6"))
-		return fail(c, "af", "expected \"inet\" or \"inet6\"");
-	s->af = !strcmp(af, "inet6") ? AF_INET6 : AF_INET;
-	if (strlen(sched) >= sizeof(s->sched))
-		return fail(c, "scheduler", "name too long");
-	strcpy(s->sched, sched);
-	if (!strcmp(proto, "fwm")) {
-		r = GET_U(c, o, "fwmark", s->fwmark);
-		if (r)
-			return r;
-		if (!s->fwmark)
-			return fail(c, "fwmark", "must not be 0");
-	} else {
-		int p = lvs_proto_from_name(proto);
-		if (p < 0)
-			return fail(c, "protocol", "unknown protocol \"%.20s\"", proto);
-		s->protocol = (uint16_t)p;
-		uint16_t aaf;
-		r = get_addr(c, o, "address", &aaf, &s->addr) ?: GET_U(c, o, "port", s->port);
-		if (r)
-			return r;
-		if (aaf != s->af)
-			return fail(c, "address", "family does not match \"af\"");
-	}
-	struct jnode *fl = NULL;
-	r = get_names(c, o, "flags", &fl) ?: GET_U(c, o, "timeout", s->timeout);
-	if (r)
-		return r;
-	for (struct jnode *v = fl->first; v; v = v->next) {
-		uint32_t bit = lvs_svc_flag_from_name(v->text);
-		if (!bit)
-			return fail(c, "flags", "unknown flag \"%.20s\"", v->text);
-		s->flags |= bit;
-	}
-	if (s->af == AF_INET6) {
-		r = GET_U(c, o, "netmask", s->netmask);
-		if (!r && s->netmask > 128)
-			r = fail(c, "netmask", "out of range");
-	} else {
-		uint16_t maf;
-		union lvs_addr m;
-		r = get_addr(c, o, "netmask", &maf, &m);
-		if (!r && maf != AF_INET)
-			r = fail(c, "netmask", "expected an IPv4 mask");
-		if (!r)
-			s->netmask = m.v4.s_addr;
-	}
-	if (r)
-		return r;
-	struct jnode *pe = get(o, "pe_name");
-	if (pe && pe->type == JT_STRING) {
-		if (pe->len >= sizeof(s->pe_name))
-			return fail(c, "pe_name", "name too long");
-		memcpy(s->pe_name, pe->text, pe->len + 1);
-	}
-	return get_stats(c, o, &s->stats) ?: get_krates(c, o, &s->krates);
-}
-
-static int parse_states(struct pctx *c, struct jnode *o, struct lvs_state_count *st, size_t *n)
-{
-	struct jnode *v;
-	int r = field(c, o, "by_state", JT_OBJECT, false, &v);
-	if (r)
-		return r;
-	*n = 0;
-	for (struct jnode *k = v->first; k; k = k->next) {
-		if (*n == LVS_CONN_STATES_MAX || k->key_len >= LVS_STATE_NAME_MAX)
-			return fail(c, "by_state", "too many or too long state names");
-		if (k->type != JT_INT || !text_u64(k->text, &st[*n].count))
-			return fail(c, "by_state", "expected counts");
-		memcpy(st[*n].name, k->key, k->key_len + 1);
-		(*n)++;
-	}
-	return 0;
-}
-
-static int parse_conns(struct pctx *c, struct jnode *root, struct lvs_conn_summary *cs)
-{
-	struct jnode *o = get(root, "connections"), *v, *rs, *tc;
-	if (!o || o->type == JT_NULL)
-		return 0; /* optional: a recording may carry no connection table */
-	set_where(c, "connections", 0, 0);
-	if (o->type != JT_OBJECT)
-		return fail(c, "", "expected an object");
-	if ((v = get(o, "available")))
-		cs->available = v->type == JT_BOOL ? v->b : v->type != JT_NULL;
-	if ((v = get(o, "partial")))
-		cs->partial = v->type == JT_BOOL ? v->b : v->type != JT_NULL;
-	int r = GET_U(c, o, "total", cs->total) ?: parse_states(c, o, cs->states, &cs->n_states)
-		?: field(c, o, "by_real_server", JT_ARRAY, false, &rs)
-		?: field(c, o, "top_clients", JT_ARRAY, false, &tc);
-	if (r)
-		return r;
-	size_t nr = rs->n, nt = tc->n;
-	cs->dests = nr ? calloc(nr, sizeof(*cs->dests)) : NULL;
-	cs->top_clients = nt ? calloc(nt, sizeof(*cs->top_clients)) : NULL;
-	if ((nr && !cs->dests) || (nt && !cs->top_clients))
-		return -ENOMEM;
-	size_t i = 0;
-	for (struct jnode *x = rs->first; x; x = x->next, i++) {
-		struct lvs_conn_dest *d = &cs->dests[i];
-		set_where(c, "connections.by_real_server[%zu]", i, 0);
-		if (x->type != JT_OBJECT)
-			return fail(c, "", "expected an object");
-		r = get_addr(c, x, "address", &d->af, &d->addr) ?: GET_U(c, x, "port", d->port)
-			?: GET_U(c, x, "total", d->total) ?: parse_states(c, x, d->states, &d->n_states);
-		if (r)
-			return r;
-		cs->n_dests++;
-	}
-	i = 0;
-	for (struct jnode *x = tc->first; x; x = x->next, i++) {
-		struct lvs_conn_client *cl = &cs->top_clients[i];
-		set_where(c, "connections.top_clients[%zu]", i, 0);
-		if (x->type != JT_OBJECT)
-			return fail(c, "", "expected an object");
-		r = get_addr(c, x, "address", &cl->af, &cl->addr) ?: GET_U(c, x, "conns", cl->conns);
-		if (r)
-			return r;
-		cs->n_top_clients++;
-	}
-	return 0;
-}
-
-/* The document without its services' contents (they were read as they
- * streamed by): a few hundred bytes plus the connection summary. */
-static int parse_root(struct pctx *c, struct jnode *root, struct lvs_snapshot *s)
-{
-	struct jnode *ipvs, *to, *dm, *svcs;
-	set_where(c, NULL, 0, 0);
-	int r = get_double(c, root, "time", false, 0, SNAPJSON_TIME_MAX, &s->time)
-		?: field(c, root, "ipvs", JT_OBJECT, false, &ipvs);
-	if (r)
-		return r;
-	const char *ver = NULL;
-	set_where(c, "ipvs", 0, 0);
-	r = get_str(c, ipvs, "version", &ver) ?: GET_U(c, ipvs, "conn_table_size", s->conn_tab_size);
-	if (r)
-		return r;
-	if (lvs_version_parse(ver, &s->version))
-		return fail(c, "version", "expected \"major.minor.patch\"");
-	set_where(c, NULL, 0, 0);
-	if ((to = get(root, "timeouts")) && to->type != JT_NULL) {
-		set_where(c, "timeouts", 0, 0);
-		if (to->type != JT_OBJECT)
-			return fail(c, "", "expected an object");
-		r = GET_U(c, to, "tcp", s->timeout_tcp) ?: GET_U(c, to, "tcpfin", s->timeout_tcpfin)
-			?: GET_U(c, to, "udp", s->timeout_udp);
-		if (r)
-			return r;
-	}
-	if ((dm = get(root, "sync_daemons")) && dm->type == JT_ARRAY) {
-		size_t i = 0;
-		for (struct jnode *x = dm->first; x && i < 2; x = x->next, i++) {
-			struct lvs_daemon *d = &s->daemons[s->n_daemons];
-			const char *state = NULL, *ifn = NULL;
-			set_where(c, "sync_daemons[%zu]", i, 0);
-			if (x->type != JT_OBJECT)
-				return fail(c, "", "expected an object");
-			r = get_str(c, x, "state", &state) ?: get_str(c, x, "mcast_interface", &ifn)
-				?: GET_U(c, x, "syncid", d->syncid);
-			if (r)
-				return r;
-			d->state = !strcmp(state, "master") ? 1 : !strcmp(state, "backup") ? 2 : 0;
-			snprintf(d->mcast_ifn, sizeof(d->mcast_ifn), "%s", ifn);
-			s->n_daemons++;
-		}
-	}
-	/* Present and an array; its elements were read as they streamed by. */
-	set_where(c, NULL, 0, 0);
-	r = field(c, root, "services", JT_ARRAY, false, &svcs);
-	if (r)
-		return r;
-	snapshot_finish(s);
-	return parse_conns(c, root, &s->conns);
-}
-
-/* ---- streaming ------------------------------------------------------------ */
+/* The streaming half of the reader: yajl's callbacks build each piece of
+ * the document as a tree (json_tree.h), hand it to snapjson_read_fields.c
+ * when it closes, and drop it. Field errors wait while the rest of the
+ * text is checked for syntax, which is reported first. */
 
 #define MAX_DEPTH 64 /* a document is 6 deep; json-c stopped at 32 */
 #define MAX_KEYS 256 /* an object has 30 at most: bounds the duplicate search */
@@ -596,13 +43,13 @@ struct yblock {
 
 struct snapjson_parser {
 	yajl_handle y;
-	struct arena a;
-	struct pctx c;
+	struct json_arena a;
+	struct snapjson_ctx c;
 	struct lvs_snapshot *s;     /* being built */
 	struct frame st[MAX_DEPTH];
 	unsigned depth;             /* containers open */
 	struct jnode *root, *svc;   /* the pieces open; root stays until finish */
-	struct mark svc_mark, dest_mark;
+	struct json_arena_mark svc_mark, dest_mark;
 	const char *key;            /* the key whose value comes next */
 	size_t key_len;
 	size_t n_svc, n_dest;
@@ -675,9 +122,9 @@ static void semantic(struct snapjson_parser *p, int r)
 	}
 }
 
-static struct jnode *new_node(struct snapjson_parser *p, enum jtype t)
+static struct jnode *new_node(struct snapjson_parser *p, enum jnode_type t)
 {
-	struct jnode *n = arena_alloc(&p->a, sizeof(*n));
+	struct jnode *n = json_arena_alloc(&p->a, sizeof(*n));
 	if (!n) {
 		semantic(p, -ENOMEM);
 		return NULL;
@@ -689,15 +136,15 @@ static struct jnode *new_node(struct snapjson_parser *p, enum jtype t)
 
 /* A value starts: where it goes depends on the container it is in. A new
  * node to fill in, or NULL when nothing is built for it. */
-static struct jnode *value_start(struct snapjson_parser *p, enum jtype t)
+static struct jnode *value_start(struct snapjson_parser *p, enum jnode_type t)
 {
 	if (p->serr)
 		return NULL;
 	if (p->depth == 0) {
 		p->seen_value = true;
-		if (t != JT_OBJECT) {
-			set_where(&p->c, NULL, 0, 0);
-			semantic(p, fail(&p->c, "(document)", "expected an object"));
+		if (t != JN_OBJECT) {
+			snapjson_where(&p->c, NULL, 0, 0);
+			semantic(p, snapjson_fail(&p->c, "(document)", "expected an object"));
 			return NULL;
 		}
 		return p->root = new_node(p, t);
@@ -707,9 +154,9 @@ static struct jnode *value_start(struct snapjson_parser *p, enum jtype t)
 	case F_SERVICES: {
 		p->n_svc++;
 		p->n_dest = 0;
-		set_where(&p->c, "services[%zu]", p->n_svc - 1, 0);
-		if (t != JT_OBJECT) {
-			semantic(p, fail(&p->c, "", "expected an object"));
+		snapjson_where(&p->c, "services[%zu]", p->n_svc - 1, 0);
+		if (t != JN_OBJECT) {
+			semantic(p, snapjson_fail(&p->c, "", "expected an object"));
 			return NULL;
 		}
 		struct lvs_service blank;
@@ -719,23 +166,23 @@ static struct jnode *value_start(struct snapjson_parser *p, enum jtype t)
 			semantic(p, r);
 			return NULL;
 		}
-		p->svc_mark = arena_mark(&p->a);
+		p->svc_mark = json_arena_mark(&p->a);
 		return p->svc = new_node(p, t);
 	}
 	case F_RS:
 		p->n_dest++;
-		set_where(&p->c, "services[%zu].real_servers[%zu]", p->n_svc - 1, p->n_dest - 1);
-		if (t != JT_OBJECT) {
-			semantic(p, fail(&p->c, "", "expected an object"));
+		snapjson_where(&p->c, "services[%zu].real_servers[%zu]", p->n_svc - 1, p->n_dest - 1);
+		if (t != JN_OBJECT) {
+			semantic(p, snapjson_fail(&p->c, "", "expected an object"));
 			return NULL;
 		}
-		p->dest_mark = arena_mark(&p->a);
+		p->dest_mark = json_arena_mark(&p->a);
 		return new_node(p, t);
 	case F_TREE: {
 		struct jnode *parent = f->node, *n = new_node(p, t);
 		if (!n)
 			return NULL;
-		if (parent->type == JT_OBJECT) {
+		if (parent->type == JN_OBJECT) {
 			n->key = p->key;
 			n->key_len = p->key_len;
 		}
@@ -753,14 +200,15 @@ static struct jnode *value_start(struct snapjson_parser *p, enum jtype t)
 	return NULL;
 }
 
-static int scalar(struct snapjson_parser *p, enum jtype t, const void *text, size_t len, bool b)
+static int scalar(struct snapjson_parser *p, enum jnode_type t, const void *text, size_t len,
+		  bool b)
 {
 	struct jnode *n = value_start(p, t);
 	if (!n)
 		return 1;
 	n->b = b;
 	if (text) {
-		if (!(n->text = arena_text(&p->a, text, len)))
+		if (!(n->text = json_arena_text(&p->a, text, len)))
 			semantic(p, -ENOMEM);
 		n->len = len;
 	}
@@ -769,35 +217,35 @@ static int scalar(struct snapjson_parser *p, enum jtype t, const void *text, siz
 
 static int y_null(void *ctx)
 {
-	return scalar(ctx, JT_NULL, NULL, 0, false);
+	return scalar(ctx, JN_NULL, NULL, 0, false);
 }
 
 static int y_bool(void *ctx, int v)
 {
-	return scalar(ctx, JT_BOOL, NULL, 0, v);
+	return scalar(ctx, JN_BOOL, NULL, 0, v);
 }
 
 /* Raw text: counters up to 2^64 - 1 stay exact. */
 static int y_number(void *ctx, const char *v, size_t n)
 {
 	bool dbl = memchr(v, '.', n) || memchr(v, 'e', n) || memchr(v, 'E', n);
-	return scalar(ctx, dbl ? JT_DOUBLE : JT_INT, v, n, false);
+	return scalar(ctx, dbl ? JN_DOUBLE : JN_INT, v, n, false);
 }
 
 static int y_string(void *ctx, const unsigned char *v, size_t n)
 {
-	return scalar(ctx, JT_STRING, v, n, false);
+	return scalar(ctx, JN_STRING, v, n, false);
 }
 
 /* Where the piece at the top of the stack is, for an error in it. */
 static void piece_where(struct snapjson_parser *p)
 {
 	if (p->depth >= 5 && p->st[3].kind == F_RS)
-		set_where(&p->c, "services[%zu].real_servers[%zu]", p->n_svc - 1, p->n_dest - 1);
+		snapjson_where(&p->c, "services[%zu].real_servers[%zu]", p->n_svc - 1, p->n_dest - 1);
 	else if (p->depth >= 3 && p->st[1].kind == F_SERVICES)
-		set_where(&p->c, "services[%zu]", p->n_svc - 1, 0);
+		snapjson_where(&p->c, "services[%zu]", p->n_svc - 1, 0);
 	else
-		set_where(&p->c, NULL, 0, 0);
+		snapjson_where(&p->c, NULL, 0, 0);
 	/* The object's own key, when it is a field of the piece (stats, ...). */
 	struct jnode *o = p->st[p->depth - 1].node;
 	if (p->depth >= 2 && p->st[p->depth - 2].kind == F_TREE && o->key)
@@ -814,10 +262,10 @@ static int y_key(void *ctx, const unsigned char *k, size_t n)
 		return 1;
 	if (f->node->n == MAX_KEYS) {
 		piece_where(p);
-		semantic(p, fail(&p->c, "", "more than %d keys", MAX_KEYS));
+		semantic(p, snapjson_fail(&p->c, "", "more than %d keys", MAX_KEYS));
 		return 1;
 	}
-	char *key = arena_text(&p->a, k, n);
+	char *key = json_arena_text(&p->a, k, n);
 	if (!key) {
 		semantic(p, -ENOMEM);
 		return 1;
@@ -827,7 +275,7 @@ static int y_key(void *ctx, const unsigned char *k, size_t n)
 	for (struct jnode *c = f->node->first; c; c = c->next) {
 		if (c->key_len == n && !memcmp(c->key, key, n)) {
 			piece_where(p);
-			semantic(p, fail(&p->c, key, "given twice"));
+			semantic(p, snapjson_fail(&p->c, key, "given twice"));
 			return 1;
 		}
 	}
@@ -857,7 +305,7 @@ static int push(struct snapjson_parser *p, struct jnode *n, enum frame_kind kind
 static int y_start_map(void *ctx)
 {
 	struct snapjson_parser *p = ctx;
-	return push(p, value_start(p, JT_OBJECT), F_TREE);
+	return push(p, value_start(p, JN_OBJECT), F_TREE);
 }
 
 static int y_start_array(void *ctx)
@@ -870,31 +318,32 @@ static int y_start_array(void *ctx)
 	else if (!p->serr && p->depth == 3 && p->svc && p->st[2].node == p->svc &&
 		 key_is(p, "real_servers"))
 		kind = F_RS;
-	return push(p, value_start(p, JT_ARRAY), kind);
+	return push(p, value_start(p, JN_ARRAY), kind);
 }
 
 static void dest_done(struct snapjson_parser *p, struct jnode *o)
 {
 	struct lvs_dest d;
 	memset(&d, 0, sizeof(d));
-	set_where(&p->c, "services[%zu].real_servers[%zu]", p->n_svc - 1, p->n_dest - 1);
-	int r = parse_dest(&p->c, o, p->s, &d);
+	snapjson_where(&p->c, "services[%zu].real_servers[%zu]", p->n_svc - 1, p->n_dest - 1);
+	int r = snapjson_read_dest(&p->c, o, p->s, &d);
 	if (!r && (r = snapshot_add_dest(p->s, p->s->n_services - 1, &d)) && r != -ENOMEM)
-		r = fail(&p->c, "", "cannot be added: %s", strerror(-r));
+		r = snapjson_fail(&p->c, "", "cannot be added: %s", strerror(-r));
 	if (r)
 		semantic(p, r);
-	arena_release(&p->a, p->dest_mark);
+	json_arena_release(&p->a, p->dest_mark);
 }
 
 static void svc_done(struct snapjson_parser *p, struct jnode *o)
 {
 	struct lvs_service svc;
 	memset(&svc, 0, sizeof(svc));
-	set_where(&p->c, "services[%zu]", p->n_svc - 1, 0);
+	snapjson_where(&p->c, "services[%zu]", p->n_svc - 1, 0);
 	struct jnode *rs;
-	int r = parse_service(&p->c, o, &svc) ?: field(&p->c, o, "real_servers", JT_ARRAY, false, &rs);
+	int r = snapjson_read_service(&p->c, o, &svc)
+		?: snapjson_field(&p->c, o, "real_servers", JN_ARRAY, false, &rs);
 	p->svc = NULL;
-	arena_release(&p->a, p->svc_mark);
+	json_arena_release(&p->a, p->svc_mark);
 	if (r) {
 		semantic(p, r);
 		return;
@@ -982,7 +431,7 @@ void snapjson_parser_free(snapjson_parser *p)
 	while (p->yblocks.next != &p->yblocks)
 		y_free(p, p->yblocks.next->data);
 	snapshot_unref(p->s);
-	arena_free(&p->a);
+	json_arena_free(&p->a);
 	free(p);
 }
 
@@ -1041,7 +490,7 @@ static int said(struct snapjson_parser *p, int r)
 		if (!p->c.err[0])
 			snprintf(p->c.err, p->c.errlen, "%s", r == -ENOMEM ? "out of memory"
 								     : "not a snapshot document");
-		printable(p->c.err, strlen(p->c.err));
+		json_printable(p->c.err, strlen(p->c.err));
 	}
 	return r;
 }
@@ -1061,7 +510,7 @@ int snapjson_parser_finish(snapjson_parser *p, struct lvs_snapshot **out)
 		return said(p, p->jerr);
 	int r = p->serr;
 	if (!r)
-		r = parse_root(&p->c, p->root, p->s);
+		r = snapjson_read_root(&p->c, p->root, p->s);
 	if (r) {
 		if (r == -ENOMEM)
 			out_of_memory(p);
