@@ -216,7 +216,8 @@ static void test_poll_bad_documents(void)
 	free(r3);
 	free(doc);
 	snapshot_unref(s);
-	/* A value quoted in the message is made printable. */
+	/* A value quoted in the message is made printable (the reader hands
+	 * on strings with every unprintable byte as '?'). */
 	s = sample();
 	doc = snapjson_render(s, 0);
 	p = strstr(doc, "\"protocol\":\"tcp\"");
@@ -225,7 +226,7 @@ static void test_poll_bad_documents(void)
 	sprintf(bad, "%.*s\"protocol\":\"\\u001b[31mx\"%s", (int)(p - doc), doc, p + strlen("\"protocol\":\"tcp\""));
 	char *r5 = http_200(bad);
 	free(bad);
-	expect_error(r5, -EINVAL, "unknown protocol \"\\x1b[31mx\"");
+	expect_error(r5, -EINVAL, "unknown protocol \"?[31mx\"");
 	free(r5);
 	free(doc);
 	snapshot_unref(s);
