@@ -62,7 +62,7 @@ BINS := $(BUILD)/lvstop $(if $(wildcard exporter/lvsd_main.c),$(BUILD)/lvsd)
 .SECONDEXPANSION:
 # Objects are not throw-away intermediates: keep them for incremental builds.
 .SECONDARY:
-.PHONY: all deps check unit lab demo bench install uninstall deb clean san-unit exporter-test
+.PHONY: all deps check unit lab demo bench install uninstall install-test deb clean san-unit exporter-test
 all: $(BINS)
 
 # --- objects: each directory compiled with its own packages' flags --------
@@ -141,6 +141,7 @@ lab: all $(if $(LAB_SCENARIOS),$(if $(filter director%,$(LAB_SCENARIOS)),deb),de
 
 check: deps
 	$(MAKE) unit
+	$(MAKE) install-test
 	$(MAKE) san-unit
 	$(MAKE) exporter-test
 	$(MAKE) lab
@@ -163,13 +164,10 @@ DOCS = $(filter-out docs/changelog.md,$(wildcard docs/*.md)) docs/status-page.pn
 # Installed data, named one by one (share/ also holds sources).
 DATA = share/lvsd.conf.example share/grafana/lvsd-directors.json share/prometheus/lvsd-alerts.yml
 
-$(BUILD)/lvsd.service: share/lvsd.service.in
-	@mkdir -p $(@D)
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< > $@.tmp && mv $@.tmp $@
-
+# The unit names the installed lvsd and configuration.
 # The default configuration is installed only where none exists: an
 # operator's file is never replaced.
-install: all $(BUILD)/lvsd.service
+install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/grafana \
 		$(DESTDIR)$(DATADIR)/prometheus $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(SYSTEMDUNITDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/lvsd $(DESTDIR)$(LOGROTATEDIR)
@@ -179,7 +177,9 @@ install: all $(BUILD)/lvsd.service
 	install -m 0644 share/grafana/lvsd-directors.json $(DESTDIR)$(DATADIR)/grafana/
 	install -m 0644 share/prometheus/lvsd-alerts.yml $(DESTDIR)$(DATADIR)/prometheus/
 	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/docs/
-	install -m 0644 $(BUILD)/lvsd.service $(DESTDIR)$(SYSTEMDUNITDIR)/lvsd.service
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' share/lvsd.service.in \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/lvsd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/lvsd.service
 	install -m 0644 share/lvstop-audit.logrotate $(DESTDIR)$(LOGROTATEDIR)/lvstop
 	[ -e $(DESTDIR)$(SYSCONFDIR)/lvsd/lvsd.conf ] || \
 		install -m 0644 share/lvsd.conf $(DESTDIR)$(SYSCONFDIR)/lvsd/lvsd.conf
@@ -196,6 +196,10 @@ uninstall:
 	-cmp -s share/lvsd.conf $(DESTDIR)$(SYSCONFDIR)/lvsd/lvsd.conf && rm -f $(DESTDIR)$(SYSCONFDIR)/lvsd/lvsd.conf
 	-rmdir $(DESTDIR)$(DATADIR)/grafana $(DESTDIR)$(DATADIR)/prometheus $(DESTDIR)$(DATADIR) \
 		$(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/lvsd 2>/dev/null
+
+# make install and uninstall into scratch directories (tests/install.sh).
+install-test: all
+	BUILD_DIR=$(BUILD) sh tests/install.sh
 
 # --- Debian package ---------------------------------------------------------
 # dpkg-buildpackage runs on a copy of the tree in $(BUILD)/deb/, so neither
