@@ -14,8 +14,9 @@
 #   BUILD_DIR      where lvstop/lvsd are taken from (default build)
 #   LAB_CACHE      kernel cache (default ~/.cache/lvstop-lab)
 #   LAB_JOBS       VMs run at once (default: 2, or 1 on a single CPU)
-#   LAB_TIMEOUT    seconds a scenario may run in the guest (default 300);
-#                  the host kills the VM 60 s after that
+#   LAB_TIMEOUT    seconds a scenario may run in the guest (default 300; a
+#                  scenario's "# lab-timeout: N" line raises it); the host
+#                  kills the VM 60 s after that (300 s for director*)
 #   LAB_KVM=1      use KVM instead of TCG (off by default)
 #   LAB_VERBOSE=1  copy the whole serial console to stdout
 set -u
@@ -75,11 +76,15 @@ boot() {
 		;;
 	*) vm_initrd=$initrd mem=512 boot_secs=60 vm_args= ;;
 	esac
+	# A scenario may ask for more time than LAB_TIMEOUT with a line
+	# "# lab-timeout: SECONDS".
+	t=$(sed -n 's/^# lab-timeout: *\([0-9][0-9]*\).*/\1/p' "$here/scenarios/$1.sh" | head -n 1)
+	[ -n "$t" ] && [ "$t" -gt "$timeout" ] || t=$timeout
 	# shellcheck disable=SC2086
-	timeout -k 5 $((timeout + boot_secs)) qemu-system-x86_64 $accel -m $mem -smp 1 \
+	timeout -k 5 $((t + boot_secs)) qemu-system-x86_64 $accel -m $mem -smp 1 \
 		-nic none -nographic -no-reboot -monitor none -serial stdio \
 		-kernel "$VMLINUZ" -initrd "$vm_initrd" \
-		-append "console=ttyS0 quiet panic=-1 $vm_args lab.scenario=$1 lab.timeout=$timeout" \
+		-append "console=ttyS0 quiet panic=-1 $vm_args lab.scenario=$1 lab.timeout=$t" \
 		</dev/null 2>&1 | tr -d '\r' > "$log"
 	echo "$(( $(date +%s) - start ))" > "$log.secs"
 }

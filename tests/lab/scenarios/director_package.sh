@@ -12,12 +12,13 @@
 #     audit log; the console starts and q exits;
 #   - apt purge removes the unit, the binaries and the conffile and keeps
 #     the audit log and the rrd history.
+# lab-timeout: 600
 . /lab/lib.sh
 
 [ "${LAB_DIRECTOR_IMAGE:-0}" = 1 ] || { lab_fail director.image "not the director image"; exit 0; }
 deb=$(ls /lab/debs/lvstop_*.deb | head -n 1)
 t0=$(date +%s)
-lab_check pkg.apt-install sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-download $deb"
+lab_check pkg.apt-install sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q $deb"
 echo "LAB time apt-install $(($(date +%s) - t0)) s"
 lab_eq pkg.installed "install ok installed" "$(dpkg-query -W -f='${Status}' lvstop 2>/dev/null)"
 lab_check pkg.conffile grep -qx /etc/lvsd/lvsd.conf /var/lib/dpkg/info/lvstop.conffiles
@@ -65,6 +66,7 @@ awk '
 	BEGIN { split("connections_total incoming_packets_total outgoing_packets_total incoming_bytes_total outgoing_bytes_total", st, " ") }
 	function ep(a,   i, addr) { i = match(a, /:[0-9]+$/); addr = substr(a, 1, i - 1); gsub(/[][]/, "", addr)
 		return "address=\"" addr "\",port=\"" substr(a, i + 1) "\"" }
+	/^IP Virtual Server/ || $1 == "Prot" || /RemoteAddress/ { next }
 	$1 == "TCP" || $1 == "UDP" { f = ($3 == "IPv6") ? 4 : 3
 		S = "service=\"" $2 "\",protocol=\"" tolower($1) "\"," ep($2)
 		for (k = 1; k <= 5; k++) print "ipvs_service_" st[k] "{" S "} " $(f + k - 1); next }
@@ -98,15 +100,16 @@ aggregated() { # until no per-real-server series is left (10 s)
 }
 lab_check reload.applied aggregated
 lab_eq reload.same-pid "$pid" "$(systemctl show -p MainPID --value lvsd)"
-printf 'daemon = { interval = 0; };\n' >> "$conf"
-bad_line=$(grep -n 'interval = 0' "$conf" | cut -d: -f1)
+sed -i 's/interval = 2.0;/interval = 0;/' "$conf"
+bad_line=$(grep -n 'interval = 0;' "$conf" | cut -d: -f1)
+lab_check reload.broken-written test -n "$bad_line"
 lab_check reload.broken-sent systemctl reload lvsd
 sleep 2
 lab_check reload.broken-still-active systemctl is-active lvsd
 lab_eq reload.broken-keeps-pid "$pid" "$(systemctl show -p MainPID --value lvsd)"
 lab_check reload.broken-keeps-serving sh -c "curl -s $URL | grep -q '^ipvs_up 1\$'"
 lab_check reload.broken-keeps-old-config sh -c "! curl -s $URL | grep -q '^ipvs_real_server_connections_total'"
-lab_check reload.journal-file-line sh -c "journalctl -u lvsd --no-pager | grep -q '$conf:$bad_line: '"
+lab_check reload.journal-file-line sh -c "journalctl -u lvsd --no-pager | grep -q '$conf:$bad_line: interval must be more than zero'"
 journalctl -u lvsd --no-pager | tail -n 3 | sed 's/^/journal: /'
 cp /tmp/lvsd.conf.orig "$conf"
 lab_check reload.back systemctl reload lvsd
@@ -169,7 +172,12 @@ for _ in $(seq 1 50); do
 	sleep 0.2
 done
 lab_eq console.starts 1 "$seen"
-lab_check console.shows-service sh -c "tmux capture-pane -p -t con | grep -q '$LAB_NAT_VIP:80'"
+seen=0
+for _ in $(seq 1 50); do
+	tmux capture-pane -p -t con | grep -q "$LAB_NAT_VIP:80" && { seen=1; break; }
+	sleep 0.2
+done
+lab_eq console.shows-service 1 "$seen"
 tmux send-keys -t con q
 rc=""
 for _ in $(seq 1 50); do
@@ -186,7 +194,7 @@ lab_check purge.apt sh -c "DEBIAN_FRONTEND=noninteractive apt-get purge -y -q lv
 lab_eq purge.gone "" "$(dpkg-query -W -f='${Status}' lvstop 2>/dev/null | grep -v not-installed)"
 for f in /lib/systemd/system/lvsd.service /usr/sbin/lvsd /usr/sbin/lvstop /etc/lvsd/lvsd.conf \
 	/etc/logrotate.d/lvstop /etc/systemd/system/multi-user.target.wants/lvsd.service; do
-	lab_check "purge.removed-$(basename "$f")" sh -c "! test -e $f"
+	lab_check "purge.removed$(echo "$f" | tr / _)" sh -c "! test -e $f"
 done
 lab_check purge.stopped sh -c "! systemctl is-active lvsd"
 lab_check purge.kept-audit-log test -s "$audit"
