@@ -45,12 +45,13 @@ pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pkg_libs = $(shell $(PKG_CONFIG) --libs $(1))
 ALL_PKGS := $(PKG_collector) $(PKG_console) $(PKG_exporter)
 
-DIRS := collector actions console exporter
+DIRS := share collector actions console exporter
 # Each directory's library takes its own .c files and those of its sub-rooms
 # (exporter/http/, collector/health/, ...); %_main.c are the programs.
 lib_srcs = $(filter-out %_main.c,$(wildcard $(1)/*.c $(1)/*/*.c))
 lib_objs = $(patsubst %.c,$(BUILD)/%.o,$(call lib_srcs,$(1)))
 
+LIB_share := $(BUILD)/libshare.a
 LIB_collector := $(BUILD)/libcollector.a
 LIB_actions := $(BUILD)/libactions.a
 LIB_console := $(BUILD)/libconsole.a
@@ -66,6 +67,11 @@ BINS := $(BUILD)/lvstop $(if $(wildcard exporter/lvsd_main.c),$(BUILD)/lvsd)
 all: $(BINS)
 
 # --- objects: each directory compiled with its own packages' flags --------
+# share/ (the common layer: buffers, clocks, log, worker, addresses) needs
+# no package; every program and test links it last.
+$(BUILD)/share/%.o: share/%.c
+	@mkdir -p $(@D)
+	$(CC) $(REQ_CFLAGS) $(CFLAGS) -c $< -o $@
 $(BUILD)/collector/%.o: collector/%.c
 	@mkdir -p $(@D)
 	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(PKG_collector)) $(CFLAGS) -c $< -o $@
@@ -90,15 +96,15 @@ $(BUILD)/lib%.a: $$(call lib_objs,%)
 	rm -f $@ && ar rcs $@ $^
 
 # --- binaries --------------------------------------------------------------
-LIBS_lvstop := $(LIB_console) $(LIB_actions) $(LIB_collector)
+LIBS_lvstop := $(LIB_console) $(LIB_actions) $(LIB_collector) $(LIB_share)
 $(BUILD)/lvstop: $(BUILD)/console/lvstop_main.o $(LIBS_lvstop)
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKG_console) $(PKG_collector)) -lm
 
-LIBS_lvsd := $(LIB_exporter) $(LIB_actions) $(LIB_collector)
+LIBS_lvsd := $(LIB_exporter) $(LIB_actions) $(LIB_collector) $(LIB_share)
 $(BUILD)/lvsd: $(BUILD)/exporter/lvsd_main.o $(LIBS_lvsd)
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKG_exporter) $(PKG_collector)) -lm
 
-ALL_LIBS := $(LIB_console) $(LIB_exporter) $(LIB_actions) $(LIB_collector)
+ALL_LIBS := $(LIB_console) $(LIB_exporter) $(LIB_actions) $(LIB_collector) $(LIB_share)
 ALL_LDLIBS = $(call pkg_libs,$(ALL_PKGS)) -lm
 
 # --- unit tests (CUnit): one test_<module>.c per module --------------------
@@ -108,8 +114,11 @@ UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(filter tests/unit/test_%.c,$(UN
 $(BUILD)/tests/unit/suites.h: $(UNIT_SRCS)
 	@mkdir -p $(@D)
 	@printf '%s\n' $(foreach n,$(UNIT_NAMES),'SUITE($(n))') > $@.tmp && mv $@.tmp $@
+# The allocation functions of every object linked here go through
+# tests/unit/failmalloc.c, which can fail the n-th one on demand.
+FAILMALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup,--wrap=asprintf,--wrap=vasprintf
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(ALL_LIBS)
-	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(ALL_LIBS) $(call pkg_libs,cunit) $(ALL_LDLIBS)
+	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) $(FAILMALLOC_WRAP) -o $@ $(UNIT_OBJS) $(ALL_LIBS) $(call pkg_libs,cunit) $(ALL_LDLIBS)
 
 # --- benchmarks: bench/<name>.c is a program, bench/<name>.sh a script ------
 BENCH_SRCS := $(wildcard bench/*.c)

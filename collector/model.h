@@ -9,16 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "share/addr.h"
+
 #define LVS_SCHED_MAX 16 /* IP_VS_SCHEDNAME_MAXLEN */
 #define LVS_PE_MAX 32    /* IP_VS_PENAME_MAXLEN */
 #define LVS_IFNAME_MAX 16
-
-/* An IPv4 address sits in the first 4 bytes, network byte order. */
-union lvs_addr {
-	struct in_addr v4;
-	struct in6_addr v6;
-	uint8_t raw[16];
-};
 
 /* 64-bit counters as the kernel's STATS64 attributes carry them. */
 struct lvs_stats {

@@ -1,0 +1,116 @@
+#include <CUnit/CUnit.h>
+#include <poll.h>
+#include <stdbool.h>
+
+#include "share/clock.h"
+#include "share/worker.h"
+
+/* A doubling service: the owner posts numbers, the worker doubles them. */
+struct doubler {
+	struct lvs_worker w;
+	int job;      /* 0: none */
+	int result;   /* 0: none */
+	int done;     /* jobs finished */
+	bool timed;   /* wait with a deadline instead */
+	int timeouts;
+};
+
+static void doubler_main(struct lvs_worker *w, void *arg)
+{
+	struct doubler *d = arg;
+	worker_lock(w);
+	while (!worker_stopping(w)) {
+		if (!d->job) {
+			if (d->timed) {
+				int64_t before = clock_mono_ns();
+				worker_wait_until(w, before + 20000000);
+				if (!d->job && clock_mono_ns() - before >= 20000000)
+					d->timeouts++;
+			} else {
+				worker_wait(w);
+			}
+			continue;
+		}
+		int j = d->job;
+		d->job = 0;
+		worker_unlock(w);
+		int r = j * 2;
+		worker_lock(w);
+		d->result = r;
+		d->done++;
+		worker_notify(w);
+	}
+	worker_unlock(w);
+}
+
+static bool wait_fd(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	return poll(&p, 1, ms) == 1;
+}
+
+static void test_post_and_notify(void)
+{
+	struct doubler d = { 0 };
+	CU_ASSERT_EQUAL_FATAL(worker_start(&d.w, doubler_main, &d), 0);
+	CU_ASSERT_FALSE(wait_fd(worker_fd(&d.w), 0)); /* nothing yet */
+	for (int i = 1; i <= 50; i++) {
+		worker_lock(&d.w);
+		d.job = i;
+		worker_post(&d.w);
+		worker_unlock(&d.w);
+		CU_ASSERT_FATAL(wait_fd(worker_fd(&d.w), 10000));
+		worker_drain(&d.w);
+		worker_lock(&d.w);
+		int r = d.result;
+		d.result = 0;
+		worker_unlock(&d.w);
+		CU_ASSERT_EQUAL(r, 2 * i);
+	}
+	CU_ASSERT_FALSE(wait_fd(worker_fd(&d.w), 0)); /* drained */
+	worker_stop(&d.w);
+	CU_ASSERT_EQUAL(d.done, 50);
+	worker_stop(&d.w); /* twice is harmless */
+}
+
+static void test_timed_wait(void)
+{
+	struct doubler d = { .timed = true };
+	CU_ASSERT_EQUAL_FATAL(worker_start(&d.w, doubler_main, &d), 0);
+	/* No job: the worker wakes on its own deadline, again and again. */
+	int64_t until = clock_mono_ns() + 10000000000LL;
+	int seen = 0;
+	while (clock_mono_ns() < until) {
+		worker_lock(&d.w);
+		seen = d.timeouts;
+		worker_unlock(&d.w);
+		if (seen >= 2)
+			break;
+		struct pollfd none;
+		poll(&none, 0, 5);
+	}
+	CU_ASSERT(seen >= 2);
+	worker_stop(&d.w);
+}
+
+static void test_stop_wakes_sleeper(void)
+{
+	struct doubler d = { 0 };
+	CU_ASSERT_EQUAL_FATAL(worker_start(&d.w, doubler_main, &d), 0);
+	int64_t t0 = clock_mono_ns();
+	worker_stop(&d.w); /* returns: the untimed wait was woken */
+	CU_ASSERT(clock_mono_ns() - t0 < 10000000000LL);
+	CU_ASSERT_EQUAL(d.done, 0);
+	struct lvs_worker never = { 0 };
+	worker_stop(&never); /* never started: ignored */
+}
+
+int register_worker(void)
+{
+	CU_pSuite s = CU_add_suite("worker", NULL, NULL);
+	if (!s || !CU_add_test(s, "post, notify, drain", test_post_and_notify) ||
+	    !CU_add_test(s, "timed wait", test_timed_wait) ||
+	    !CU_add_test(s, "stop wakes a sleeping worker", test_stop_wakes_sleeper))
+		return -1;
+	return 0;
+}
