@@ -4,7 +4,7 @@
 # demo's session, the status line included) and presses the keys a new
 # user presses: F1, Enter on a real server, W then k, R, the lvsd window
 # (health of the real server whose httpd stops and starts), q.
-# lab-timeout: 600
+# lab-timeout: 900
 LAB_DEMO_TEST=1
 . /lab/scenarios/demo.sh
 
@@ -92,7 +92,7 @@ k R
 i=0
 while [ "$(weight)" != "$w0" ] && [ $i -lt 25 ]; do sleep 0.2; i=$((i + 1)); done
 lab_eq demo_keys.r-restores "$w0" "$(weight)"
-expect demo_keys.r-shown 10 "^ +Weight +$w0 *\$"
+expect demo_keys.r-shown 10 "restored .*$rs to weight $w0|^ +Weight +$w0 *\$"
 dump restore
 lab_check demo_keys.audited sh -c "grep -q '\"action\":\"drain\"' /var/log/lvstop/audit.log &&
 	grep -q '\"action\":\"restore\"' /var/log/lvstop/audit.log"

@@ -12,7 +12,7 @@
 #     audit log; the console starts and q exits;
 #   - apt purge removes the unit, the binaries and the conffile and keeps
 #     the audit log and the rrd history.
-# lab-timeout: 600
+# lab-timeout: 900
 . /lab/lib.sh
 
 [ "${LAB_DIRECTOR_IMAGE:-0}" = 1 ] || { lab_fail director.image "not the director image"; exit 0; }
