@@ -1,4 +1,6 @@
 #include "lvsd_conf.h"
+
+#include "collector/declared/declared.h"
 #include "lvsd_conf_priv.h"
 
 #include "collector/names.h"
@@ -359,6 +361,29 @@ static int parse_history(struct conf_ctx *x, const config_setting_t *g, struct l
 	return 0;
 }
 
+/* declared = { keepalived = "PATH"; } or { lvs_cf = "PATH"; } */
+static int parse_declared(struct conf_ctx *x, const config_setting_t *g, struct lvsd_config *c)
+{
+	static const char *const keys[] = { "keepalived", "lvs_cf", NULL };
+	char *ka = NULL, *cf = NULL;
+	int r;
+	if ((r = conf_keys(x, g, keys, "declared")) ||
+	    (r = conf_str(x, g, "keepalived", false, &ka)) ||
+	    (r = conf_str(x, g, "lvs_cf", false, &cf))) {
+		free(ka);
+		free(cf);
+		return r;
+	}
+	if (ka && cf) {
+		free(ka);
+		free(cf);
+		return conf_fail(x, g, "declared: give keepalived or lvs_cf, not both");
+	}
+	c->declared_path = ka ? ka : cf;
+	c->declared_kind = ka ? LVS_DECL_KEEPALIVED : cf ? LVS_DECL_LVSCF : 0;
+	return 0;
+}
+
 static int parse_health(struct conf_ctx *x, const config_setting_t *g, struct lvsd_config *c)
 {
 	static const char *const keys[] = { "default_checks", "default", NULL };
@@ -569,6 +594,7 @@ void lvsd_conf_free(struct lvsd_config *c)
 	free(c->tls_key);
 	free(c->auth_file);
 	free(c->history_dir);
+	free(c->declared_path);
 	free(c->history_daemon);
 	free(c);
 }
@@ -626,7 +652,7 @@ int lvsd_conf_load(const char *path, struct lvsd_config **out, char *err, size_t
 		goto out;
 	}
 	static const char *const keys[] = { "daemon", "exporter", "history", "health", "services",
-					    NULL };
+					    "declared", NULL };
 	const config_setting_t *root = config_root_setting(&cf);
 	const config_setting_t *s;
 	if ((r = conf_keys(&x, root, keys, "the top level")))
@@ -638,6 +664,8 @@ int lvsd_conf_load(const char *path, struct lvsd_config **out, char *err, size_t
 	if ((s = config_setting_get_member(root, "history")) && (r = parse_history(&x, s, c)))
 		goto out;
 	if ((s = config_setting_get_member(root, "health")) && (r = parse_health(&x, s, c)))
+		goto out;
+	if ((s = config_setting_get_member(root, "declared")) && (r = parse_declared(&x, s, c)))
 		goto out;
 	if ((s = config_setting_get_member(root, "services")) && (r = parse_services(&x, s, c)))
 		goto out;

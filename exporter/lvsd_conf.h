@@ -74,6 +74,10 @@ struct lvsd_config {
 	unsigned history_queue;  /* snapshots waiting for the writer at most */
 	struct rrd_spec history_spec;
 
+	/* declared: keepalived.conf or lvs.cf (docs/keepalived.md) */
+	char *declared_path; /* owned; NULL: where they usually are */
+	int declared_kind;   /* enum lvs_decl_kind of declared_path */
+
 	/* health */
 	bool default_checks;          /* check real servers the config does not name */
 	struct lvsd_check default_check; /* template for them and for services without one */

@@ -15,6 +15,7 @@
 #include "collector/collector.h"
 #include "collector/health.h"
 #include "collector/snapshot.h"
+#include "declared_export.h"
 #include "diagnosis.h"
 #include "exporter/http/http.h"
 #include "lvsd_checks.h"
@@ -55,6 +56,7 @@ struct daemon {
 	struct lvs_body *last_body; /* one reference: what http serves now */
 	lvsd_quiesce *quiesce;
 	rrd_store *history; /* NULL: history off */
+	struct declared_export *declared; /* NULL under --replay */
 	struct lvs_metrics_self self;
 	uint64_t seen_seq;
 	int last_err;      /* of the last publication: log changes only */
@@ -267,6 +269,8 @@ static void publish(struct daemon *d, bool force)
 	 * without history. A recording's objects are not this machine's: no
 	 * diagnosis then. */
 	int r = building ? diagnosis_run(&out, d->cli.replay ? NULL : s) : -ENOMEM;
+	if (!r && d->declared)
+		r = declared_export_run(d->declared, &out, s);
 	if (!r)
 		r = metrics_render(&out, s, &st, &d->conf->metrics, &d->self);
 	if (!r) {
@@ -294,6 +298,8 @@ static void reload(struct daemon *d)
 {
 	char err[512];
 	struct lvsd_config *nc;
+	if (d->declared)
+		declared_export_reload(d->declared);
 	if (!d->cli.config) {
 		log_warn("SIGHUP: started without --config: nothing to reload");
 		return;
@@ -332,6 +338,18 @@ static void reload(struct daemon *d)
 	    memcmp(&nc->history_spec, &d->conf->history_spec, sizeof(nc->history_spec)))
 		log_notice("reload: the history settings take effect at the next start");
 	collector_set_interval(d->coll, nc->interval);
+	if (d->declared && (str_differs(nc->declared_path, d->conf->declared_path) ||
+			    nc->declared_kind != d->conf->declared_kind)) {
+		struct declared_export *x = declared_export_new(nc->declared_path,
+								 (enum lvs_decl_kind)nc->declared_kind);
+		if (x) {
+			declared_export_free(d->declared);
+			d->declared = x;
+		} else {
+			log_err("reload: out of memory; the declared file stays %s",
+				d->conf->declared_path ? d->conf->declared_path : "where it was");
+		}
+	}
 	struct lvsd_config *old = d->conf;
 	d->conf = nc;
 	d->self.reloads_ok++;
@@ -470,6 +488,14 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* keepalived.conf or lvs.cf, where they usually are: drift and the
+	 * VRRP role are this machine's, so not for a recording. */
+	if (!d.cli.replay && !(d.declared = declared_export_new(d.conf->declared_path,
+							     (enum lvs_decl_kind)d.conf->declared_kind))) {
+		log_err("out of memory");
+		source_free(src);
+		goto out;
+	}
 	if (!(d.quiesce = quiesce_new())) {
 		log_err("cannot create the quiesce queue: %s", strerror(errno));
 		source_free(src);
@@ -538,6 +564,7 @@ out:
 	rrd_store_free(d.history);
 	health_free(d.health);
 	quiesce_free(d.quiesce);
+	declared_export_free(d.declared);
 	lvsd_conf_free(d.conf);
 	if (sfd >= 0)
 		close(sfd);

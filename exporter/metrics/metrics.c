@@ -691,3 +691,13 @@ out:
 		rc = -ENOMEM;
 	return rc;
 }
+
+void metrics_service_labels(struct outbuf *o, const struct lvs_service *svc)
+{
+	put_service_labels(o, svc);
+}
+
+void metrics_dest_labels(struct outbuf *o, const struct lvs_dest *d)
+{
+	put_dest_labels(o, d);
+}

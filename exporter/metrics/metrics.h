@@ -62,4 +62,10 @@ struct lvs_metrics_self {
 int metrics_render(struct outbuf *out, const struct lvs_snapshot *s, const struct lvs_status *st,
 		   const struct lvs_metrics_opts *o, const struct lvs_metrics_self *self);
 
+/* The label sets every family of a service and of a real server carries
+ * (service, protocol, address, port or fwmark and family; real_address,
+ * real_port), without braces, for other families to join on them. */
+void metrics_service_labels(struct outbuf *o, const struct lvs_service *svc);
+void metrics_dest_labels(struct outbuf *o, const struct lvs_dest *d);
+
 #endif

@@ -2,6 +2,8 @@
  * shipped example parses, defaults and inheritance, and the check set
  * built from a config and a table. */
 #include <CUnit/CUnit.h>
+
+#include "collector/declared/declared.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -109,6 +111,11 @@ static const struct bad bads[] = {
 	{ "daemon = {\n interval = 0.01;\n};\n", 2, "at least 0.1" },
 	/* 27 http path without a slash */
 	{ "health = { default = { type = \"http\";\n path = \"healthz\"; }; };\n", 2, "must start with '/'" },
+	/* declared: both files named */
+	{ "declared = {\n keepalived = \"/etc/keepalived/keepalived.conf\";\n lvs_cf = \"/etc/sysconfig/ha/lvs.cf\"; };\n",
+	  1, "keepalived or lvs_cf, not both" },
+	/* declared: an unknown key */
+	{ "declared = {\n keepalive = \"/x\"; };\n", 2, "unknown key 'keepalive'" },
 };
 
 static void test_bad_configs(void)
@@ -446,6 +453,22 @@ static void test_checks_skip(void)
 }
 
 /* Lookups by identity: fwmark services match on family and mark only. */
+static void test_declared_file(void)
+{
+	struct lvsd_config *c = NULL;
+	char err[512];
+	const char *path = write_conf("declared.conf", "declared = { lvs_cf = \"/etc/ha/lvs.cf\"; };\n");
+	CU_ASSERT_EQUAL_FATAL(lvsd_conf_load(path, &c, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c->declared_path, "/etc/ha/lvs.cf");
+	CU_ASSERT_EQUAL(c->declared_kind, LVS_DECL_LVSCF);
+	lvsd_conf_free(c);
+	path = write_conf("declared2.conf", "daemon = { interval = 2; };\n");
+	CU_ASSERT_EQUAL_FATAL(lvsd_conf_load(path, &c, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NULL(c->declared_path);
+	CU_ASSERT_EQUAL(c->declared_kind, 0);
+	lvsd_conf_free(c);
+}
+
 static void test_find(void)
 {
 	char err[512];
@@ -484,7 +507,8 @@ int register_lvsd_conf(void)
 	    !CU_add_test(s, "service syntax", test_parse_service) ||
 	    !CU_add_test(s, "check set from config and table", test_checks_build) ||
 	    !CU_add_test(s, "no default check where it cannot work", test_checks_skip) ||
-	    !CU_add_test(s, "lookups by identity", test_find))
+	    !CU_add_test(s, "lookups by identity", test_find) ||
+	    !CU_add_test(s, "the declared file", test_declared_file))
 		return -1;
 	return 0;
 }

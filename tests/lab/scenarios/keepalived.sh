@@ -121,6 +121,21 @@ ipvsadm -e -t "$VIP:80" -r "$RS2:80" -m -w 5
 json=$(lvstop diff --json)
 rc=$?
 lab_eq diff.drift.exit 1 "$rc"
+# lvsd exports the same drift (it finds keepalived.conf where it usually is).
+lvsd --listen 127.0.0.1:9587 2> /tmp/lvsd.log &
+lvsd_pid=$!
+scrape() { wget -O - http://127.0.0.1:9587/metrics 2>/dev/null; }
+drift_seen() { scrape | grep -q '^lvsd_drift{kind="real-server-absent"} 1$'; }
+lab_check lvsd.drift-absent lab_wait_for 20 drift_seen
+scrape > /tmp/metrics.txt
+lab_check lvsd.drift-undeclared grep -q '^lvsd_drift{kind="real-server-undeclared"} 1$' /tmp/metrics.txt
+lab_check lvsd.drift-differs grep -q '^lvsd_drift{kind="real-server-differs"} 1$' /tmp/metrics.txt
+lab_check lvsd.undeclared-gauge grep -q "^lvsd_real_server_declared{service=\"$VIP:80\",.*real_address=\"192.0.2.13\",real_port=\"80\"} 0$" /tmp/metrics.txt
+lab_check lvsd.declared-gauge grep -q "^lvsd_real_server_declared{service=\"$VIP:80\",.*real_address=\"$RS2\",real_port=\"80\"} 1$" /tmp/metrics.txt
+lab_check lvsd.drift-item grep -q "^lvsd_drift_item{kind=\"real-server-absent\",service=\"TCP $VIP:80\",real_server=\"$RS1:80\",field=\"\"} 1$" /tmp/metrics.txt
+lab_check lvsd.declared-info grep -q '^lvsd_declared_info{kind="keepalived.conf",path="/etc/keepalived/keepalived.conf"} 1$' /tmp/metrics.txt
+kill "$lvsd_pid"
+wait "$lvsd_pid" 2>/dev/null
 echo "$json" > /tmp/diff.json
 lab_eq diff.drift.count 3 "$(jq '.drift | length' /tmp/diff.json)"
 lab_eq diff.drift.absent "$RS1:80" \

@@ -140,6 +140,19 @@ done
 
 lab_check pair.traffic lab_traffic "$VIP" 80 4
 
+# lvsd in each director (its own loopback), told where its director's
+# keepalived.conf is: the role it exports.
+for dd in dirA dirB; do
+	printf 'declared = { keepalived = "/etc/keepalived/%s.conf"; };\n' "$dd" > "/tmp/lvsd-$dd.conf"
+	lab_in "$dd" lvsd --config "/tmp/lvsd-$dd.conf" --listen 127.0.0.1:9587 2> "/tmp/lvsd-$dd.log" &
+done
+master_gauge() { # DIRECTOR VALUE
+	lab_in "$1" wget -O - http://127.0.0.1:9587/metrics 2>/dev/null |
+		grep -q "^lvsd_vrrp_master{vrrp_instance=\"VI_1\"} $2\$"
+}
+lab_check pair.lvsd.a-master lab_wait_for 20 master_gauge dirA 1
+lab_check pair.lvsd.b-backup lab_wait_for 20 master_gauge dirB 0
+
 # An established connection through the MASTER: a line now, one after the
 # failover; the echo server on rs1 answers both only if the BACKUP took the
 # connection over from its synced entry.
@@ -164,6 +177,8 @@ lab_check pair.failover.b-master lab_wait_for 15 holds_vip dirB
 lab_check pair.failover.a-released lacks_vip dirA
 lab_eq pair.failover.role.b MASTER "$(role dirB)"
 lab_eq pair.failover.role.a BACKUP "$(role dirA)"
+lab_check pair.failover.lvsd.b-master lab_wait_for 20 master_gauge dirB 1
+lab_check pair.failover.lvsd.a-backup lab_wait_for 20 master_gauge dirA 0
 lab_check pair.failover.sync.b sh -c "$IP netns exec dirB ipvsadm -L --daemon | grep -q 'master sync daemon'"
 lab_eq pair.failover.sync.b-lvstop master:eth0:51 "$(kernel_sync dirB | tr ',' '\n' | grep '^master' | head -n 1)"
 lab_check pair.failover.traffic lab_traffic "$VIP" 80 2
@@ -178,6 +193,9 @@ lab_check pair.return.b-backup lab_wait_for 10 lacks_vip dirB
 lab_eq pair.return.role.a MASTER "$(role dirA)"
 lab_eq pair.return.role.b BACKUP "$(role dirB)"
 
+for p in $($IP netns pids dirA) $($IP netns pids dirB); do
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = lvsd ] && kill "$p"
+done
 stop_ka dirA
 stop_ka dirB
 lab_wait_for 10 sh -c '! [ -e /run/ka-dirA.pid ] && ! [ -e /run/ka-dirB.pid ]' 
