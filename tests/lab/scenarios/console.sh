@@ -199,6 +199,8 @@ else
 	dump reloaded
 fi
 wait_screen 10 '203\.0\.113\.99:80' >/dev/null
+# The service and its real server can come one poll apart.
+wait_screen 10 '192\.0\.2\.11:80' >/dev/null
 lab_cmp console.reloaded-rs "masq 7" "$(screen_after 192.0.2.11:80)"
 lab_check console.flushed-gone sh -c "! tmux capture-pane -p -t $S | grep -q '$LAB_DR_VIP:80'"
 

@@ -250,15 +250,15 @@ bad() { # NAME ERE KEYS...: open a form, type, Enter; the message shows; Esc.
 	lab_eq "console_edit.bad-$_name-table" "$_before" "$(view)"
 }
 svc_addr() { k a Tab; lit "$1"; }
-bad address "is not an IPv4 address" svc_addr 203.0.113.300:80
-bad port "70000 is out of range" svc_addr 203.0.113.40:70000
+bad address "is not a numeric IPv4" svc_addr 203.0.113.300:80
+bad port "port must be a number 0\.\.65535" svc_addr 203.0.113.40:70000
 bad ipv6-brackets "brackets" svc_addr 2001:db8::1:80
 bad mark "firewall mark" eval 'k a Left Tab; lit 0'
 bad persistence "is not a number of seconds" eval 'svc_addr 203.0.113.40:80; k Tab Tab Tab; lit ten'
 bad netmask "not a contiguous netmask" eval 'svc_addr 203.0.113.40:80; k Tab Tab Tab; lit 60; k Tab; lit 255.0.255.0'
 bad sched-flags "belong to the sh scheduler" eval 'svc_addr 203.0.113.40:80; k Tab Tab Tab Tab Tab Tab; lit sh-port'
 rs_form() { sel_svc 203.0.113.20:80; k A; lit "$1"; }
-bad rs-address "is not an IPv4 address" rs_form 192.0.2.300
+bad rs-address "is not a numeric IPv4" rs_form 192.0.2.300
 bad weight "weight: " eval 'rs_form 192.0.2.78; k Tab Tab; lit -1'
 bad thresholds "is above the upper one" eval 'rs_form 192.0.2.78; k Tab Tab Tab; lit 10; k Tab; lit 20'
 bad gue-port "GUE needs a port" eval 'rs_form 192.0.2.78; k Tab Right Right Tab Tab Tab Tab Right'
