@@ -142,6 +142,7 @@ exporter-test: all $(BUILD)/bench/bench_exporter
 	BUILD_DIR=$(BUILD) sh tests/exporter/history.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/remote.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/edges.sh
+	BUILD_DIR=$(BUILD) sh tests/exporter/status.sh
 
 lab: all
 	BUILD_DIR=$(BUILD) sh tests/lab/run.sh $(LAB_SCENARIOS)

@@ -16,6 +16,7 @@
 #include "collector/health.h"
 #include "collector/snapshot.h"
 #include "exporter/http/http.h"
+#include "exporter/http/status_page.h"
 #include "lvsd_checks.h"
 #include "lvsd_conf.h"
 #include "exporter/metrics/metrics.h"
@@ -291,6 +292,7 @@ static void publish(struct daemon *d, bool force)
 		log_notice("%s", st.msg[0] ? st.msg : "end of recording");
 		d->ended_logged = true;
 	}
+	http_set_poll_error(d->http, st.err ? (st.msg[0] ? st.msg : strerror(-st.err)) : "");
 	if (s)
 		refresh_checks(d, s, force);
 	/* Hand the server the new snapshot (with the body it serves now)
@@ -523,10 +525,11 @@ int main(int argc, char **argv)
 	}
 	struct lvs_collector_opts co = {
 		.interval = d.conf->interval,
+		/* The status page's sparklines read the in-process rings: a
+		 * few dozen samples each, their total bounded by history_mib
+		 * (a table too large for the budget gets shorter lines). */
+		.history_samples = STATUS_PAGE_SPARK,
 		.history_budget = d.conf->history_budget,
-		/* Nothing in lvsd reads the in-process rings (its history is
-		 * the rrd store's): at 100,000 real servers they cost ~35 MiB. */
-		.no_history = true,
 		.annotate = health_annotate,
 		.annotate_arg = d.health,
 	};
@@ -546,6 +549,7 @@ int main(int argc, char **argv)
 		}
 		http_set_history(d.http, d.history);
 	}
+	http_set_recent(d.http, collector_history(d.coll));
 	struct lvs_http_opts ho;
 	http_opts_of(d.conf, &ho);
 	warn_if_exposed(d.conf);
