@@ -73,9 +73,14 @@ shot() {
 	{ echo "cannot generate a recording" >&2; exit 2; }
 # Service 6 (TCP 10.0.0.7:80): one real server drained (weight 0, active
 # connections left), one quiesced (weight 0, none).
-jq -c '.services[6].real_servers[0].weight = 0
+# Connection counters that grow at a rate that swings, so the sparklines
+# have a shape: 40 to 160 more a poll, by line number.
+jq -c -n 'foreach inputs as $l (-1; . + 1; . as $i | $l
+     | (.services[].stats.conns, .services[].real_servers[].stats.conns) |=
+         . + (100 * $i + 60 * ($i / 6 | sin) * 6 | floor)
+     | .services[6].real_servers[0].weight = 0
      | .services[6].real_servers[1].weight = 0
-     | .services[6].real_servers[1].active_conns = 0' "$tmp/base.jsonl" > "$tmp/lab.jsonl" ||
+     | .services[6].real_servers[1].active_conns = 0)' "$tmp/base.jsonl" > "$tmp/lab.jsonl" ||
 	{ echo "cannot edit the recording" >&2; exit 2; }
 
 mkdir -p "$tmp/www"
@@ -168,7 +173,7 @@ stop_lvsd
 
 # --- before the first good poll: the cause ---------------------------------
 printf 'not json\n' > "$tmp/bad.jsonl"
-start_lvsd "$tmp/bad.log" --replay "$tmp/bad.jsonl" --interval 0.2
+start_lvsd "$tmp/bad.log" --replay "$tmp/bad.jsonl" --loop --interval 0.2
 sleep 0.6
 check nopoll.cause sh -c "curl -sf '$url/' | grep -q 'No successful poll of the IPVS table yet: $tmp/bad.jsonl:1: not valid JSON'"
 stop_lvsd
@@ -177,7 +182,10 @@ stop_lvsd
 "$gen" --gen "$tmp/big.jsonl" --services 10000 --dests 10 --lines 8 ||
 	{ echo "cannot generate the large recording" >&2; exit 2; }
 start_lvsd "$tmp/big.log" --replay "$tmp/big.jsonl" --loop --interval 1
-sleep 4
+# A poll of this table takes a second or more here: wait for the third
+# (two rates, a sparkline), 60 s at most.
+i=0
+while [ $i -lt 60 ] && ! curl -sf "$url/?refresh=0" | grep -q '<polyline'; do sleep 1; i=$((i + 1)); done
 curl -sf -o "$tmp/big.html" -w '%{time_total}\n' "$url/" > "$tmp/big.time"
 size=$(wc -c < "$tmp/big.html")
 echo "# 10,000 x 10: first page $size bytes in $(cat "$tmp/big.time") s"
@@ -187,6 +195,7 @@ check big.has-100-pages grep -q 'page 1 of 100:' "$tmp/big.html"
 check big.last-page sh -c "curl -sf '$url/?page=100' | grep -c '<tr class=\"svc\"' | grep -qx 100"
 check big.filter-across-pages sh -c "curl -sf '$url/?q=10.0.39.15:80' | grep -c '<tr class=\"svc\"' | grep -qx 1"
 check big.no-nan sh -c "! grep -qi 'nan' '$tmp/big.html'"
+check big.sparklines test "$(grep -c '<polyline' "$tmp/big.html")" -eq 1100
 shot status-page-10000x10 "$url/?refresh=0"
 stop_lvsd
 pids=""
