@@ -175,7 +175,9 @@ stop_lvsd
 printf 'not json\n' > "$tmp/bad.jsonl"
 start_lvsd "$tmp/bad.log" --replay "$tmp/bad.jsonl" --loop --interval 0.2
 sleep 0.6
-check nopoll.cause sh -c "curl -sf '$url/' | grep -q 'No successful poll of the IPVS table yet: $tmp/bad.jsonl:1: not valid JSON'"
+# The collector's own words: the line that failed, or that the recording
+# ended without a good one.
+check nopoll.cause sh -c "curl -sf '$url/' | grep -Eq 'No successful poll of the IPVS table yet: $tmp/bad.jsonl(:1: not valid JSON|: end of recording)'"
 stop_lvsd
 
 # --- 10,000 services x 10 real servers -------------------------------------
