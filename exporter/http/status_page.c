@@ -147,7 +147,8 @@ static void put_ago(struct outbuf *o, double secs)
 }
 
 /* An inline SVG polyline of the recent connection rate of the object k,
- * scaled to its own maximum; nothing while fewer than two samples exist.
+ * scaled to its own maximum and spread over 64 pixels whatever the count
+ * (the tooltip says how many polls); nothing while fewer than two exist.
  * The maximum is in the tooltip: the line shows the shape only. */
 static void sparkline(struct outbuf *o, lvs_history *h, const struct lvs_key *k)
 {
@@ -166,7 +167,8 @@ static void sparkline(struct outbuf *o, lvs_history *h, const struct lvs_key *k)
 	for (size_t i = 0; i < n; i++) {
 		double v = isfinite(smp[i].cps) && smp[i].cps > 0 ? smp[i].cps : 0;
 		unsigned y = max > 0 ? 13 - (unsigned)lround(v / max * 12) : 13;
-		outbuf_printf(o, "%s%zu,%u", i ? " " : "", (64 - 2 * n) + 2 * i, y);
+		/* Spread over the width: a large table's rings hold few samples. */
+		outbuf_printf(o, "%s%zu,%u", i ? " " : "", 1 + i * 62 / (n - 1), y);
 	}
 	outbuf_puts(o, "\"/></svg>");
 }

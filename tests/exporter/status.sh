@@ -184,10 +184,10 @@ stop_lvsd
 "$gen" --gen "$tmp/big.jsonl" --services 10000 --dests 10 --lines 8 ||
 	{ echo "cannot generate the large recording" >&2; exit 2; }
 start_lvsd "$tmp/big.log" --replay "$tmp/big.jsonl" --loop --interval 1
-# A poll of this table takes a second or more here: wait for the third
-# (two rates, a sparkline), 60 s at most.
+# A poll of this table takes a second or more here: wait until the
+# sparklines have five samples, 90 s at most.
 i=0
-while [ $i -lt 60 ] && ! curl -sf "$url/?refresh=0" | grep -q '<polyline'; do sleep 1; i=$((i + 1)); done
+while [ $i -lt 90 ] && ! curl -sf "$url/?refresh=0" | grep -q 'last [5-9] polls'; do sleep 1; i=$((i + 1)); done
 curl -sf -o "$tmp/big.html" -w '%{time_total}\n' "$url/" > "$tmp/big.time"
 size=$(wc -c < "$tmp/big.html")
 echo "# 10,000 x 10: first page $size bytes in $(cat "$tmp/big.time") s"
