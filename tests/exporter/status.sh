@@ -200,7 +200,6 @@ check big.no-nan sh -c "! grep -qi 'nan' '$tmp/big.html'"
 check big.sparklines test "$(grep -c '<polyline' "$tmp/big.html")" -eq 1100
 shot status-page-10000x10 "$url/?refresh=0"
 stop_lvsd
-pids=""
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
