@@ -160,6 +160,8 @@ exporter-test: all $(BUILD)/bench/bench_exporter
 	BUILD_DIR=$(BUILD) sh tests/exporter/http.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/history.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/remote.sh
+	BUILD_DIR=$(BUILD) sh tests/exporter/edges.sh
+	BUILD_DIR=$(BUILD) sh tests/exporter/status.sh
 
 # The director scenarios install the package: build it when missing.
 lab: all $(if $(LAB_SCENARIOS),$(if $(filter director%,$(LAB_SCENARIOS)),deb),deb)

@@ -18,6 +18,7 @@
 #include "declared_export.h"
 #include "diagnosis.h"
 #include "exporter/http/http.h"
+#include "exporter/http/status_page.h"
 #include "lvsd_checks.h"
 #include "lvsd_conf.h"
 #include "exporter/metrics/metrics.h"
@@ -100,7 +101,20 @@ static int parse_cli(int argc, char **argv, struct cli *o)
 	while ((c = getopt_long(argc, argv, "Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case O_CONFIG: o->config = optarg; break;
-		case O_LISTEN: o->listen = optarg; break;
+		case O_LISTEN: {
+			/* A bad address on the command line is a usage error
+			 * (exit 2), like a bad --interval; one in the file is
+			 * a configuration error (exit 1). */
+			struct sockaddr_storage ss;
+			socklen_t sl;
+			char why[256];
+			if (http_parse_listen(optarg, &ss, &sl, why, sizeof(why))) {
+				fprintf(stderr, "lvsd: --listen: %s\n", why);
+				return -1;
+			}
+			o->listen = optarg;
+			break;
+		}
 		case O_INTERVAL:
 			o->interval = strtod(optarg, &end);
 			if (*end || !(o->interval >= 0.1) || o->interval > 86400) {
@@ -162,6 +176,43 @@ static int load_config(const struct cli *o, struct lvsd_config **out, char *err,
 		c->interval = o->interval;
 	*out = c;
 	return 0;
+}
+
+/* Whether ADDR:PORT reaches beyond this host: anything but 127.0.0.0/8
+ * and ::1 (a name that does not parse was refused earlier). */
+static bool listen_is_exposed(const char *listen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char why[256];
+	if (http_parse_listen(listen ? listen : LVSD_DEFAULT_LISTEN, &ss, &sl, why, sizeof(why)))
+		return false;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+		return (ntohl(a->sin_addr.s_addr) >> 24) != 127;
+	}
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&ss;
+	if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr))
+		return a6->sin6_addr.s6_addr[12] != 127;
+	return !IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
+}
+
+/* The table, its health and the quiesce endpoints are readable by anyone
+ * who reaches the port: say so when that is more than this host. */
+static void warn_if_exposed(const struct lvsd_config *c)
+{
+	if (!listen_is_exposed(c->listen) || (c->tls_cert && c->auth_file))
+		return;
+	const char *l = c->listen ? c->listen : LVSD_DEFAULT_LISTEN;
+	if (!c->tls_cert && !c->auth_file)
+		log_warn("listening on %s beyond loopback without TLS or authentication: anyone who "
+			 "reaches the port reads the IPVS table (exporter.tls_cert, exporter.auth_file)", l);
+	else if (!c->tls_cert)
+		log_warn("listening on %s beyond loopback without TLS: passwords and the IPVS table "
+			 "cross the network in clear (exporter.tls_cert)", l);
+	else
+		log_warn("listening on %s beyond loopback without authentication: anyone who reaches "
+			 "the port reads the IPVS table (exporter.auth_file)", l);
 }
 
 static void http_opts_of(const struct lvsd_config *c, struct lvs_http_opts *h)
@@ -244,6 +295,7 @@ static void publish(struct daemon *d, bool force)
 		log_notice("%s", st.msg[0] ? st.msg : "end of recording");
 		d->ended_logged = true;
 	}
+	http_set_poll_error(d->http, st.err ? (st.msg[0] ? st.msg : strerror(-st.err)) : "");
 	if (s)
 		refresh_checks(d, s, force);
 	/* Hand the server the new snapshot (with the body it serves now)
@@ -315,6 +367,7 @@ static void reload(struct daemon *d)
 		struct lvs_http_opts ho;
 		http_stop(d->http);
 		http_opts_of(nc, &ho);
+		warn_if_exposed(nc);
 		if (http_start(d->http, &ho, err, sizeof(err))) {
 			char err2[512];
 			log_err("reload rejected, the running configuration stays: %s", err);
@@ -509,10 +562,11 @@ int main(int argc, char **argv)
 	}
 	struct lvs_collector_opts co = {
 		.interval = d.conf->interval,
+		/* The status page's sparklines read the in-process rings: a
+		 * few dozen samples each, their total bounded by history_mib
+		 * (a table too large for the budget gets shorter lines). */
+		.ring_samples = STATUS_PAGE_SPARK,
 		.ring_budget = d.conf->history_budget,
-		/* Nothing in lvsd reads the in-process rings (its history is
-		 * the rrd store's): at 100,000 real servers they cost ~35 MiB. */
-		.no_rings = true,
 		.annotate = health_annotate,
 		.annotate_arg = d.health,
 	};
@@ -532,8 +586,10 @@ int main(int argc, char **argv)
 		}
 		http_set_history(d.http, d.history);
 	}
+	http_set_recent(d.http, collector_rings(d.coll));
 	struct lvs_http_opts ho;
 	http_opts_of(d.conf, &ho);
+	warn_if_exposed(d.conf);
 	if (http_start(d.http, &ho, err, sizeof(err))) {
 		log_err("%s", err);
 		goto out;

@@ -5,7 +5,9 @@
 
 #include "exporter/unix_time.h"
 
+#include "collector/names.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -90,6 +92,29 @@ static const struct line {
 			   { "real_servers", "real servers", "cc0000", false } },
 };
 
+void graph_title(const struct graph_req *r, char *buf, size_t len)
+{
+	const struct lvs_service *sv = &r->svc;
+	char a[INET6_ADDRSTRLEN], p[8], rs[INET6_ADDRSTRLEN + 12] = "";
+	if (r->rs) {
+		lvs_addr_ntop(r->dest.af, &r->dest.addr, a, sizeof(a));
+		snprintf(rs, sizeof(rs), r->dest.af == AF_INET6 ? " [%s]:%u" : " %s:%u", a,
+			 r->dest.port);
+	}
+	if (sv->fwmark) {
+		snprintf(buf, len, "FWM %u (%s)%s", (unsigned)sv->fwmark,
+			 sv->af == AF_INET6 ? "IPv6" : "IPv4", rs);
+		return;
+	}
+	const char *pn = lvs_service_proto_name(sv);
+	size_t i = 0;
+	for (; pn[i] && i < sizeof(p) - 1; i++)
+		p[i] = (char)toupper((unsigned char)pn[i]);
+	p[i] = 0;
+	lvs_addr_ntop(sv->af, &sv->addr, a, sizeof(a));
+	snprintf(buf, len, sv->af == AF_INET6 ? "%s [%s]:%u%s" : "%s %s:%u%s", p, a, sv->port, rs);
+}
+
 int graph_render_png(rrd_store *st, const struct graph_req *r, char **png, size_t *len,
 		     char *err, size_t errlen)
 {
@@ -116,8 +141,9 @@ int graph_render_png(rrd_store *st, const struct graph_req *r, char **png, size_
 	add(a, "--lower-limit");
 	add(a, "0");
 	add(a, "--title");
-	/* A real server's graph is small on the status page: its own id only. */
-	add(a, "%s: %s", r->rs ? r->rs_id : r->svc_id, graph_metric_name(r->metric));
+	char title[256];
+	graph_title(r, title, sizeof(title));
+	add(a, "%s: %s", title, graph_metric_name(r->metric));
 	if (rrd_store_daemon(st)) {
 		add(a, "--daemon");
 		add(a, "%s", rrd_store_daemon(st));

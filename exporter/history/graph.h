@@ -27,6 +27,11 @@ struct graph_reply {
 int graph_handle(rrd_store *st, const char *url, const struct graph_arg *args, size_t n,
 		 struct graph_reply *out);
 
+/* The graph's object as an operator writes it, for its title: "TCP
+ * 203.0.113.10:80", "UDP [2001:db8::1]:53 [2001:db8:a::11]:53", "FWM 7
+ * (IPv6) ..." (the file ids stay in the URL). */
+void graph_title(const struct graph_req *r, char *buf, size_t len);
+
 /* Render a parsed request into a PNG (malloc'd, *png / *len). 0; -ENOENT
  * (no file for the object), -EIO (librrd failed: err says why), -ENOMEM. */
 int graph_render_png(rrd_store *st, const struct graph_req *r, char **png, size_t *len,

@@ -49,6 +49,8 @@ struct lvs_http {
 	struct conn_guard *guard;  /* owned while listening */
 
 	rrd_store *history; /* borrowed; NULL: history off */
+	lvs_rings *recent; /* borrowed; NULL: no sparklines */
+	char poll_error[256]; /* under pub_lock; "" while polls work */
 
 	atomic_ullong n_metrics, n_gzip, n_snapshot, n_other, n_denied, n_limited;
 	/* mhd_log's budget: the second being counted, lines logged and
@@ -376,38 +378,78 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct graph_reply *
 	return ret;
 }
 
-/* The status page from the snapshot being served; ?range=DURATION picks
- * the graphs' range. */
+/* "bad request: WHAT" as a 400. */
+static enum MHD_Result bad_status_arg(struct MHD_Connection *c, const char *what)
+{
+	struct graph_reply g = { .status = MHD_HTTP_BAD_REQUEST, .type = "text/plain; charset=utf-8" };
+	int n = asprintf(&g.body, "bad request: %s\n", what);
+	if (n < 0)
+		return MHD_NO;
+	g.len = (size_t)n;
+	return send_reply(c, &g);
+}
+
+/* An unsigned query value in [lo, hi]; false when it is not one. */
+static bool arg_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	if (!v || *v < '0' || *v > '9')
+		return false;
+	errno = 0;
+	unsigned long x = strtoul(v, &end, 10);
+	if (*end || errno || x < lo || x > hi)
+		return false;
+	*out = (unsigned)x;
+	return true;
+}
+
+/* The status page from the snapshot being served: ?range=DURATION picks
+ * the graphs' range, page=N and n=SERVICES the page, q=TEXT the filter,
+ * refresh=SECONDS the reload period (0: off). */
 static enum MHD_Result serve_status(struct lvs_http *h, struct MHD_Connection *c,
 				    const struct arg_list *args)
 {
 	struct status_page_opts o = { .history = h->history != NULL,
 				      .rs_history = h->history &&
 						    rrd_store_has_real_servers(h->history),
-				      .range = "1d" };
+				      .range = "1h",
+				      .recent = h->recent,
+				      .now = clock_wall_s(),
+				      .page = 1,
+				      .per_page = STATUS_PAGE_PER_PAGE,
+				      .refresh = STATUS_PAGE_REFRESH };
 	for (size_t i = 0; i < args->n; i++) {
-		unsigned secs;
-		char why[160];
-		if (!strcmp(args->v[i].key, "range") && args->v[i].value &&
-		    !rrd_spec_parse_duration(args->v[i].value, &secs, why, sizeof(why)) &&
-		    strlen(args->v[i].value) < 12) {
-			o.range = args->v[i].value;
-			continue;
+		const char *k = args->v[i].key, *v = args->v[i].value;
+		if (!strcmp(k, "range")) {
+			unsigned secs;
+			char why[160];
+			if (!v || rrd_spec_parse_duration(v, &secs, why, sizeof(why)) || strlen(v) >= 12)
+				return bad_status_arg(c, "range: expected a duration such as 1h, 1d, 1w, 1mo, 1y");
+			o.range = v;
+		} else if (!strcmp(k, "page")) {
+			if (!arg_uint(v, 1, 10000000, &o.page))
+				return bad_status_arg(c, "page: expected a page number, 1 or more");
+		} else if (!strcmp(k, "n")) {
+			if (!arg_uint(v, 1, STATUS_PAGE_PER_PAGE_MAX, &o.per_page))
+				return bad_status_arg(c, "n: expected services a page, 1 to 1000");
+		} else if (!strcmp(k, "refresh")) {
+			if (!arg_uint(v, 0, 3600, &o.refresh) || (o.refresh && o.refresh < 2))
+				return bad_status_arg(c, "refresh: expected seconds, 0 (off) or 2 to 3600");
+		} else if (!strcmp(k, "q")) {
+			if (v && !status_page_filter_ok(v))
+				return bad_status_arg(c, "q: expected at most 64 printable ASCII characters");
+			o.filter = v;
+		} else {
+			return bad_status_arg(c, "the status page takes range, page, n, q and refresh only");
 		}
-		struct graph_reply g = { .status = MHD_HTTP_BAD_REQUEST,
-					 .type = "text/plain; charset=utf-8" };
-		int n = asprintf(&g.body, "bad request: %s\n",
-				 strcmp(args->v[i].key, "range") ? "the status page takes range=DURATION only"
-								  : "range: expected a duration such as 1h, 1d, 1w, 1mo, 1y");
-		if (n < 0)
-			return MHD_NO;
-		g.len = (size_t)n;
-		return send_reply(c, &g);
 	}
+	char poll_error[sizeof(h->poll_error)];
 	pthread_mutex_lock(&h->pub_lock);
 	struct lvs_snapshot *s = h->snap ? snapshot_ref(h->snap) : NULL;
 	o.stale = h->stale;
+	memcpy(poll_error, h->poll_error, sizeof(poll_error));
 	pthread_mutex_unlock(&h->pub_lock);
+	o.poll_error = poll_error;
 	struct outbuf out;
 	outbuf_init(&out);
 	int r = status_page_render(&out, s, &o);
@@ -727,6 +769,18 @@ void http_publish(lvs_http *h, struct lvs_body *metrics, struct lvs_snapshot *sn
 void http_set_history(lvs_http *h, rrd_store *st)
 {
 	h->history = st;
+}
+
+void http_set_recent(lvs_http *h, lvs_rings *recent)
+{
+	h->recent = recent;
+}
+
+void http_set_poll_error(lvs_http *h, const char *msg)
+{
+	pthread_mutex_lock(&h->pub_lock);
+	snprintf(h->poll_error, sizeof(h->poll_error), "%s", msg ? msg : "");
+	pthread_mutex_unlock(&h->pub_lock);
 }
 
 void http_stats(lvs_http *h, struct lvs_http_stats *st)

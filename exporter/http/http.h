@@ -21,6 +21,7 @@
 
 #include "body.h"
 #include "exporter/history/rrd_store.h"
+#include "collector/rings.h"
 #include "collector/model.h"
 
 typedef struct lvs_http lvs_http; /* opaque */
@@ -78,6 +79,14 @@ void http_publish(lvs_http *h, struct lvs_body *metrics, struct lvs_snapshot *sn
  * st (borrowed; it must outlive the server; NULL: history off). Call
  * before http_start. */
 void http_set_history(lvs_http *h, rrd_store *st);
+
+/* Recent samples for the status page's sparklines (borrowed; it must
+ * outlive the server; NULL: none). Call before http_start. */
+void http_set_recent(lvs_http *h, lvs_rings *recent);
+
+/* Why the last poll failed ("" or NULL: it did not), for the status page
+ * (copied). */
+void http_set_poll_error(lvs_http *h, const char *msg);
 
 /* Requests answered since http_new, by kind (for tests and the log). */
 struct lvs_http_stats {

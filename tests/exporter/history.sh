@@ -282,6 +282,10 @@ check dashboard.every-panel-queries jq -e '[.panels[] | select(.type != "row") |
 	done < "$tmp/exprs"
 } > "$tmp/dash-rules.yml"
 check dashboard.promql promtool check rules "$tmp/dash-rules.yml"
+# A service is protocol and service together: no grouping keeps one
+# without the other, or TCP and UDP on one VIP:port merge.
+by_service=$( { cat "$tmp/exprs"; awk '/expr:/,/^ *for:/' "$rules"; } | grep -oE 'by \([^)]*\)' | grep -w service | grep -vw protocol)
+if [ -z "$by_service" ]; then ok dashboard.service-with-protocol; else bad dashboard.service-with-protocol "$(echo $by_service)"; fi
 check rules.check promtool check rules "$rules"
 check rules.test promtool test rules "$here/lvsd-alerts.test.yml"
 

@@ -183,13 +183,31 @@ static void test_handle(void)
 	CU_ASSERT_EQUAL(rmdir(dir), 0);
 }
 
+/* Titles read as the operator writes the object, never the file id. */
+static void test_titles(void)
+{
+	const char *const urls[] = { "service/tcp-203.0.113.10-80.png", "service/udp-2001_db8__1-53.png",
+				     "real-server/fwm6-7/2001_db8_a__11-80.png",
+				     "real-server/tcp-203.0.113.10-80/10.1.0.2-8080.png" };
+	const char *const want[] = { "TCP 203.0.113.10:80", "UDP [2001:db8::1]:53",
+				     "FWM 7 (IPv6) [2001:db8:a::11]:80", "TCP 203.0.113.10:80 10.1.0.2:8080" };
+	for (size_t i = 0; i < 4; i++) {
+		struct graph_req r;
+		char err[300] = "", t[256];
+		CU_ASSERT_EQUAL_FATAL(graph_url_parse(urls[i], NULL, 0, NEWEST, &r, err, sizeof(err)), 0);
+		graph_title(&r, t, sizeof(t));
+		CU_ASSERT_STRING_EQUAL(t, want[i]);
+	}
+}
+
 int register_graph_url(void)
 {
 	CU_pSuite s = CU_add_suite("graph_url", NULL, NULL);
 	if (!s || !CU_add_test(s, "good requests", test_good) ||
 	    !CU_add_test(s, "bad requests and their reasons", test_bad) ||
 	    !CU_add_test(s, "history arguments", test_history_args) ||
-	    !CU_add_test(s, "status codes", test_handle))
+	    !CU_add_test(s, "status codes", test_handle) ||
+	    !CU_add_test(s, "titles", test_titles))
 		return -1;
 	return 0;
 }

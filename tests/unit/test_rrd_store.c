@@ -190,13 +190,17 @@ static void test_status_page(void)
 	struct status_page_opts o = { .history = true, .rs_history = true, .range = "1w" };
 	CU_ASSERT_EQUAL(status_page_render(&out, s, &o), 0);
 	const char *p = out.data;
-	CU_ASSERT_PTR_NOT_NULL(strstr(p, "<h2 id=\"tcp-2001_db8__1-443\">"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(p, "<h2 id=\"fwm-3\">"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(p, "tcp [2001:db8::1]:443"));
+	/* One table: a row per service (anchored by its id, titled as the
+	 * operator writes it) and per real server, graphs as links. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, "<tr class=\"svc\" id=\"tcp-2001_db8__1-443\">"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, "<tr class=\"svc\" id=\"fwm-3\">"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, ">TCP [2001:db8::1]:443<"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(p, "[2001:db8:a::12]:443"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(p, "graph/service/fwm-3.png?metric=conns&amp;range=1w"));
-	CU_ASSERT_EQUAL(count(p, "<img"), 2 * 3 + 3);
-	CU_ASSERT_EQUAL(count(p, "src=\"graph/real-server/tcp-2001_db8__1-443/2001_db8_a__1"), 2);
+	CU_ASSERT_EQUAL(count(p, "<img"), 0);
+	CU_ASSERT_EQUAL(count(p, "href=\"graph/service/"), 2 * 3);
+	CU_ASSERT_EQUAL(count(p, "href=\"graph/real-server/"), 3);
+	CU_ASSERT_EQUAL(count(p, "href=\"graph/real-server/tcp-2001_db8__1-443/2001_db8_a__1"), 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(p, "href=\"metrics\""));
 	/* The scheduler name is the kernel's text: escaped. */
 	CU_ASSERT_PTR_NULL(strstr(p, "<b>"));
@@ -209,13 +213,79 @@ static void test_status_page(void)
 	o = (struct status_page_opts){ .stale = true };
 	CU_ASSERT_EQUAL(status_page_render(&out, s, &o), 0);
 	CU_ASSERT_EQUAL(count(out.data, "<img"), 0);
-	CU_ASSERT_EQUAL(count(out.data, "<h2 id="), 2);
+	CU_ASSERT_EQUAL(count(out.data, "href=\"graph/"), 0);
+	CU_ASSERT_EQUAL(count(out.data, "<tr class=\"svc\" id="), 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "Polls of the IPVS table fail"));
 	outbuf_done(&out);
 	outbuf_init(&out);
 	CU_ASSERT_EQUAL(status_page_render(&out, NULL, &o), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "No successful poll"));
 	outbuf_done(&out);
+	snapshot_unref(s);
+}
+
+/* Each real server's state, coloured; the check's reason escaped; filter,
+ * pages, refresh; and the cause when no poll has succeeded. */
+static void test_status_page_table(void)
+{
+	struct lvs_snapshot *s = table(1763700000, 1, "rr");
+	/* [0]: down with a reason from the network; [1]: up at weight 0
+	 * with connections (draining); fwm's: weight 0, no check (quiesced). */
+	s->dests[0].health = LVS_HEALTH_DOWN;
+	s->dests[0].health_since = 1763699940;
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_text(s, "http 503 <x>", 47, &s->dests[0].health_error), 0);
+	s->dests[1].health = LVS_HEALTH_UP;
+	s->dests[1].weight = 0;
+	s->dests[1].active_conns = 5;
+	struct outbuf out;
+	outbuf_init(&out);
+	struct status_page_opts o = { .now = 1763700000, .refresh = 10 };
+	CU_ASSERT_EQUAL(status_page_render(&out, s, &o), 0);
+	const char *p = out.data;
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, "<tr class=\"down\"><td class=\"l rs\">[2001:db8:a::11]:443</td>"
+					 "<td class=\"l st\">down</td>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, "down: http 503 &lt;x&gt;</td>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, ">1m00s</td>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, "<tr class=\"drain\"><td class=\"l rs\">[2001:db8:a::12]:443</td>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, "<tr class=\"maint\"><td class=\"l rs\">192.0.2.11:80</td>"
+					 "<td class=\"l st\">quiesced</td>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(p, "<meta http-equiv=\"refresh\" content=\"10\">"));
+	CU_ASSERT_PTR_NULL(strstr(p, "<x>"));
+	outbuf_done(&out);
+
+	/* The filter matches a state word, a reason, an address. */
+	const char *const filters[] = { "quiesced", "HTTP 503", "192.0.2" };
+	const char *const want[] = { "id=\"fwm-3\"", "id=\"tcp-2001_db8__1-443\"", "id=\"fwm-3\"" };
+	for (size_t i = 0; i < 3; i++) {
+		outbuf_init(&out);
+		o = (struct status_page_opts){ .filter = filters[i] };
+		CU_ASSERT_EQUAL(status_page_render(&out, s, &o), 0);
+		CU_ASSERT_EQUAL(count(out.data, "<tr class=\"svc\""), 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out.data, want[i]));
+		CU_ASSERT_PTR_NULL(strstr(out.data, "http-equiv"));
+		outbuf_done(&out);
+	}
+
+	/* One service a page: two pages; past the last shows the last. */
+	outbuf_init(&out);
+	o = (struct status_page_opts){ .per_page = 1, .page = 9 };
+	CU_ASSERT_EQUAL(status_page_render(&out, s, &o), 0);
+	CU_ASSERT_EQUAL(count(out.data, "<tr class=\"svc\""), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "id=\"fwm-3\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "page 2 of 2:"));
+	outbuf_done(&out);
+
+	outbuf_init(&out);
+	o = (struct status_page_opts){ .poll_error = "ip_vs: <not loaded>" };
+	CU_ASSERT_EQUAL(status_page_render(&out, NULL, &o), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out.data, "No successful poll of the IPVS table yet: "
+						"ip_vs: &lt;not loaded&gt;"));
+	outbuf_done(&out);
+
+	CU_ASSERT_TRUE(status_page_filter_ok("tcp 10.0.0.1:80"));
+	CU_ASSERT_FALSE(status_page_filter_ok("a\x01"));
+	CU_ASSERT_FALSE(status_page_filter_ok("\xc3\xa9"));
+	CU_ASSERT_FALSE(status_page_filter_ok("0123456789012345678901234567890123456789012345678901234567890123x"));
 	snapshot_unref(s);
 }
 
@@ -313,6 +383,7 @@ int register_rrd_store(void)
 	if (!s || !CU_add_test(s, "writes, drops and skips", test_writes_drops_skips) ||
 	    !CU_add_test(s, "an unwritable folder", test_unwritable) ||
 	    !CU_add_test(s, "status page", test_status_page) ||
+	    !CU_add_test(s, "status page table, filter, pages", test_status_page_table) ||
 	    !CU_add_test(s, "times out of range", test_times_out_of_range) ||
 	    !CU_add_test(s, "folders made with their parents", test_dir_with_parents))
 		return -1;
