@@ -324,6 +324,10 @@ static int fail(struct pctx *c, const char *key, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	snprintf(c->err, c->errlen, "%s%s%s: %s", c->path, c->path[0] ? "." : "", key, why);
+	/* Values from the document are quoted: printable only ('?' else). */
+	for (char *e = c->err; c->errlen && *e; e++)
+		if ((unsigned char)*e < 0x20 || (unsigned char)*e > 0x7e)
+			*e = '?';
 	return -EINVAL;
 }
 

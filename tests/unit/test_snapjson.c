@@ -272,6 +272,11 @@ static void test_errors_name_the_field(void)
 	snprintf(bad, sizeof(bad), "%s%s]}]}", pre, svc);
 	replace(bad, "\"flags\":[]", "\"flags\":[\"sticky\"]");
 	expect_error(bad, "services[0].flags: unknown flag \"sticky\"");
+	/* A value quoted in the error comes back printable (JSON escapes
+	 * can carry any control byte). */
+	snprintf(bad, sizeof(bad), "%s%s]}]}", pre, svc);
+	replace(bad, "\"flags\":[]", "\"flags\":[\"\\u001b[31m\\n\"]");
+	expect_error(bad, "services[0].flags: unknown flag \"?[31m?\"");
 }
 
 int register_snapjson(void)
