@@ -350,6 +350,15 @@ static json_object *field(struct pctx *c, json_object *o, const char *key, json_
 	return v;
 }
 
+/* Times are Unix seconds up to the end of year 9999: anything else (a
+ * negative time, 1e300, an exponent that overflows to infinity) would be
+ * written back as no JSON at all ("Infinity") or overflow a conversion. */
+#define SNAP_TIME_MAX 253402300799.0
+static bool in_range(double v, double max)
+{
+	return v >= 0 && v <= max; /* false for NaN too */
+}
+
 static int get_u64(struct pctx *c, json_object *o, const char *key, uint64_t max, uint64_t *out)
 {
 	int err = 0;
@@ -469,10 +478,17 @@ static int parse_dest(struct pctx *c, json_object *o, struct lvs_snapshot *s, st
 		for (int i = 0; i < 3; i++)
 			if (!strcmp(json_object_get_string(t), health_names[i]))
 				d->health = (int8_t)i;
-		if (json_object_object_get_ex(o, "health_since", &t))
+		if (json_object_object_get_ex(o, "health_since", &t)) {
 			d->health_since = json_object_get_double(t);
-		if (json_object_object_get_ex(o, "check_seconds", &t))
-			d->check_seconds = (float)json_object_get_double(t);
+			if (!in_range(d->health_since, SNAP_TIME_MAX))
+				return fail(c, "health_since", "out of range");
+		}
+		if (json_object_object_get_ex(o, "check_seconds", &t)) {
+			double v = json_object_get_double(t);
+			if (!in_range(v, 86400))
+				return fail(c, "check_seconds", "out of range");
+			d->check_seconds = (float)v;
+		}
 		if (json_object_object_get_ex(o, "health_error", &t) &&
 		    json_object_is_type(t, json_type_string) &&
 		    (r = snapshot_add_text(s, json_object_get_string(t), LVS_DEST_ERROR_MAX,
@@ -640,6 +656,8 @@ static int parse_root(struct pctx *c, json_object *root, struct lvs_snapshot *s)
 	if (!t)
 		return err;
 	s->time = json_object_get_double(t);
+	if (!in_range(s->time, SNAP_TIME_MAX))
+		return fail(c, "time", "out of range");
 	json_object *ipvs = field(c, root, "ipvs", json_type_object, false, &err);
 	if (!ipvs)
 		return err;
