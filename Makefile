@@ -6,6 +6,8 @@
 #   make bench      benchmarks (one "NAME VALUE UNIT" line per figure)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make SAN=1      the ASan+UBSan build, in build-san/
+#   make fuzz       the libFuzzer harnesses (clang, ASan+UBSan, build-fuzz/),
+#                   each run FUZZ_SECONDS (default 60); fuzz-smoke: 20 s each
 # Required flags live apart from CFLAGS/LDFLAGS, so `make CFLAGS=-O0` keeps
 # -Werror and the sanitizers.
 
@@ -15,8 +17,17 @@ CFLAGS ?= -O2 -g
 LDFLAGS ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# The fuzzing build: every object instrumented for libFuzzer, the harnesses
+# (fuzz/) linked with its driver. Only clang has it.
+BUILD ?= build-fuzz
+CC := $(FUZZ_CC)
+SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+	-Wno-bitwise-instead-of-logical
+else ifeq ($(SAN),1)
 BUILD ?= build-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
@@ -55,7 +66,8 @@ BINS := $(BUILD)/lvstop $(if $(wildcard exporter/lvsd_main.c),$(BUILD)/lvsd)
 .SECONDEXPANSION:
 # Objects are not throw-away intermediates: keep them for incremental builds.
 .SECONDARY:
-.PHONY: all deps check unit lab demo bench install clean san-unit exporter-test cli-test
+.PHONY: all deps check unit lab demo bench install clean san-unit exporter-test cli-test \
+	fuzz fuzz-bins fuzz-smoke
 all: $(BINS)
 
 # --- objects: each directory compiled with its own packages' flags --------
@@ -80,6 +92,9 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c $(BUILD)/tests/unit/suites.h
 	@mkdir -p $(@D)
 	$(CC) $(REQ_CFLAGS) -I$(BUILD)/tests/unit $(call pkg_cflags,$(ALL_PKGS) cunit) $(CFLAGS) -c $< -o $@
 $(BUILD)/bench/%.o: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) $(CFLAGS) -c $< -o $@
+$(BUILD)/fuzz/%.o: fuzz/%.c
 	@mkdir -p $(@D)
 	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) $(CFLAGS) -c $< -o $@
 
@@ -118,6 +133,13 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(ALL_LIBS)
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $< $(ALL_LIBS) $(ALL_LDLIBS)
 
+# --- fuzzing: fuzz/fuzz_<target>.c is a libFuzzer harness ------------------
+# Built only with FUZZ=1 (clang); fuzz/run.sh runs each over its corpus.
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+$(FUZZ_BINS): $(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(ALL_LIBS)
+	$(CC) $(REQ_LDFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(ALL_LIBS) $(ALL_LDLIBS)
+
 # --- top-level jobs ----------------------------------------------------------
 deps:
 	@sh tests/deps.sh
@@ -142,12 +164,23 @@ exporter-test: all $(BUILD)/bench/bench_exporter
 	BUILD_DIR=$(BUILD) sh tests/exporter/history.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/remote.sh
 
+fuzz-bins: $(FUZZ_BINS)
+
+# Every harness for FUZZ_SECONDS; a crash, leak or broken invariant fails.
+fuzz: deps
+	$(MAKE) FUZZ=1 fuzz-bins
+	FUZZ_DIR=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh $(FUZZ_TARGETS)
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=20
+
 lab: all
 	BUILD_DIR=$(BUILD) sh tests/lab/run.sh $(LAB_SCENARIOS)
 
 check: deps
 	$(MAKE) unit
 	$(MAKE) san-unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) cli-test
 	$(MAKE) exporter-test
 	$(MAKE) lab
@@ -171,6 +204,6 @@ install: all
 	$(if $(MANS),install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man8/)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

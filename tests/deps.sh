@@ -5,7 +5,8 @@ set -e
 PKGS="build-essential pkg-config libncurses-dev libnl-3-dev libnl-genl-3-dev
 libmicrohttpd-dev librrd-dev libcunit1-dev libjson-c-dev libyajl-dev zlib1g-dev libconfig-dev libcurl4-openssl-dev
 qemu-system-x86 busybox-static ipvsadm iproute2 cpio kmod jq tmux ncurses-term
-prometheus prometheus-node-exporter curl openssl rrdtool rrdcached keepalived python3"
+prometheus prometheus-node-exporter curl openssl rrdtool rrdcached keepalived python3
+clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
