@@ -69,7 +69,10 @@ static struct lvs_snapshot *snap_from(const struct rules_line *v, size_t n)
 			FUZZ_CHECK(snapshot_add_service(s, &svc) == 0, "out of memory");
 		} else if (g->act == LVS_ACT_ADD_DEST && s->n_services &&
 			   lvs_service_same(&s->services[s->n_services - 1], &g->svc)) {
-			FUZZ_CHECK(snapshot_add_dest(s, s->n_services - 1, &g->dest) == 0,
+			struct lvs_dest d = g->dest;
+			if (!(g->given & LVS_ARG_DEST_PORT))
+				d.port = g->svc.port; /* -r without a port: the service's */
+			FUZZ_CHECK(snapshot_add_dest(s, s->n_services - 1, &d) == 0,
 				   "out of memory");
 		} else {
 			goto skip;
