@@ -8,6 +8,8 @@
 #   make uninstall  the same variables
 #   make deb        build/deb/lvstop_VERSION_ARCH.deb (dpkg-buildpackage, lintian)
 #   make SAN=1      the ASan+UBSan build, in build-san/
+#   make fuzz       the libFuzzer harnesses (clang, ASan+UBSan, build-fuzz/),
+#                   each run FUZZ_SECONDS (default 60); fuzz-smoke: 20 s each
 # Required flags live apart from CFLAGS/LDFLAGS, so `make CFLAGS=-O0` keeps
 # -Werror and the sanitizers.
 
@@ -24,8 +26,17 @@ CFLAGS ?= -O2 -g
 LDFLAGS ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# The fuzzing build: every object instrumented for libFuzzer, the harnesses
+# (fuzz/) linked with its driver. Only clang has it.
+BUILD ?= build-fuzz
+CC := $(FUZZ_CC)
+SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+	-Wno-bitwise-instead-of-logical
+else ifeq ($(SAN),1)
 BUILD ?= build-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
@@ -66,7 +77,8 @@ LAB_TOOLS := $(BUILD)/lab-ipvs-dest $(BUILD)/lab-udp-burst
 .SECONDEXPANSION:
 # Objects are not throw-away intermediates: keep them for incremental builds.
 .SECONDARY:
-.PHONY: all deps check unit lab demo bench install uninstall install-test deb clean san-unit exporter-test cli-test
+.PHONY: all deps check unit lab demo bench install uninstall install-test deb clean san-unit exporter-test cli-test \
+	fuzz fuzz-bins fuzz-smoke
 all: $(BINS) $(LAB_TOOLS)
 
 # --- objects: each directory compiled with its own packages' flags --------
@@ -94,6 +106,9 @@ $(BUILD)/tests/lab/tools/%.o: tests/lab/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(PKG_collector)) $(CFLAGS) -c $< -o $@
 $(BUILD)/bench/%.o: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) $(CFLAGS) -c $< -o $@
+$(BUILD)/fuzz/%.o: fuzz/%.c
 	@mkdir -p $(@D)
 	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) $(CFLAGS) -c $< -o $@
 
@@ -137,6 +152,13 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(ALL_LIBS)
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $< $(ALL_LIBS) $(ALL_LDLIBS)
 
+# --- fuzzing: fuzz/fuzz_<target>.c is a libFuzzer harness ------------------
+# Built only with FUZZ=1 (clang); fuzz/run.sh runs each over its corpus.
+FUZZ_SRCS := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+$(FUZZ_BINS): $(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(ALL_LIBS)
+	$(CC) $(REQ_LDFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(ALL_LIBS) $(ALL_LDLIBS)
+
 # --- top-level jobs ----------------------------------------------------------
 deps:
 	@sh tests/deps.sh
@@ -163,6 +185,16 @@ exporter-test: all $(BUILD)/bench/bench_exporter
 	BUILD_DIR=$(BUILD) sh tests/exporter/edges.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/status.sh
 
+fuzz-bins: $(FUZZ_BINS)
+
+# Every harness for FUZZ_SECONDS; a crash, leak or broken invariant fails.
+fuzz: deps
+	$(MAKE) FUZZ=1 fuzz-bins
+	FUZZ_DIR=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh $(FUZZ_TARGETS)
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=20
+
 # The director scenarios install the package: build it when missing.
 lab: all $(if $(LAB_SCENARIOS),$(if $(filter director%,$(LAB_SCENARIOS)),deb),deb)
 	BUILD_DIR=$(BUILD) sh tests/lab/run.sh $(LAB_SCENARIOS)
@@ -171,6 +203,7 @@ check: deps
 	$(MAKE) unit
 	$(MAKE) install-test
 	$(MAKE) san-unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) cli-test
 	$(MAKE) exporter-test
 	$(MAKE) lab
@@ -249,6 +282,6 @@ $(DEB): $(BINS) $(wildcard debian/* debian/*/*) share/lvsd.service.in share/lvsd
 	lintian --fail-on error $(BUILD)/deb/lvstop_$(DEB_VERSION)_$(DEB_ARCH).changes
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

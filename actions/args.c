@@ -88,9 +88,20 @@ int args_split(char *line, char **argv, int max)
  * Fields
  * ------------------------------------------------------------------------ */
 
+/* Messages quote what was typed or read from a rule file: bytes outside
+ * printable ASCII come back as '?', so the sentence is safe on a terminal
+ * and stays one line. */
+static void make_printable(char *s, size_t len)
+{
+	for (; len && *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			*s = '?';
+}
+
 #define FAIL(...)                                    \
 	do {                                         \
 		snprintf(err, errlen, __VA_ARGS__); \
+		make_printable(err, errlen);         \
 		return -EINVAL;                      \
 	} while (0)
 

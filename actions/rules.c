@@ -312,6 +312,10 @@ int rules_parse(const char *text, struct rules_line **out, size_t *n_out, char *
 	*n_out = n;
 	return 0;
 inval:
+	/* The line is quoted: printable only ('?' for the rest). */
+	for (char *c = err; errlen && *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			*c = '?';
 	free(v);
 	return -EINVAL;
 }

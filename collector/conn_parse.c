@@ -369,6 +369,9 @@ static inline const char *parse_fast(const struct lvs_conn_parser *p, const char
 	/* "%-3s ": "TCP", "UDP", "IP ", or four letters ("SCTP") */
 	if ((unsigned char)s[0] <= ' ' || (unsigned char)s[1] <= ' ' || s[2] == '\n')
 		return NULL;
+	/* "Pro" is the header's, whatever follows: parse_line skips it. */
+	if (s[0] == 'P' && s[1] == 'r' && s[2] == 'o' && s[3] == ' ')
+		return NULL;
 	if (s[3] == ' ')
 		t = s + 4;
 	else if ((unsigned char)s[2] > ' ' && (unsigned char)s[3] > ' ' && s[4] == ' ')

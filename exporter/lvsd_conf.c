@@ -677,6 +677,11 @@ out_msg:
 	config_destroy(&cf);
 	free(dir);
 	if (r) {
+		/* Messages quote the file (names, values, include paths): they
+		 * reach the terminal and the log printable only ('?' else). */
+		for (char *e = err; errlen && *e; e++)
+			if ((unsigned char)*e < 0x20 || (unsigned char)*e > 0x7e)
+				*e = '?';
 		lvsd_conf_free(c);
 		return r;
 	}

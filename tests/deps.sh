@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config libncurses-dev libnl-3-dev libnl-genl-3-dev lib
 libmicrohttpd-dev librrd-dev libcunit1-dev libjson-c-dev libyajl-dev zlib1g-dev libconfig-dev libcurl4-openssl-dev libgnutls28-dev
 qemu-system-x86 busybox-static ipvsadm iproute2 cpio kmod jq tmux ncurses-term
 prometheus prometheus-node-exporter curl openssl rrdtool rrdcached keepalived python3 chromium
-debhelper dpkg-dev lintian debootstrap systemd"
+debhelper dpkg-dev lintian debootstrap systemd clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -22,6 +22,10 @@
 #define TEXT_MAX (16u << 20)
 #define NODES_MAX 1000000u
 #define INCLUDE_MATCHES_MAX 1024
+/* Files read in all: a file that includes itself more than once would
+ * otherwise be read (matches)^(depth) times, 6,561 reads for three
+ * includes of itself, before the depth bound stops each branch. */
+#define FILES_READ_MAX 1024
 
 struct token {
 	char *text;       /* owned by the tree's string list */
@@ -39,6 +43,8 @@ struct conf_tree {
 	struct token *toks;
 	size_t n_toks, cap_toks;
 	size_t text_total;
+	size_t files_read;
+	bool files_read_reported;
 	size_t n_nodes;
 	bool oom;
 	struct conf_node *root;
@@ -102,6 +108,15 @@ static int lex_path(struct conf_tree *t, const char *path, int depth, const char
 		    int from_line)
 {
 	struct stat st;
+	if (t->files_read >= FILES_READ_MAX) {
+		if (!t->files_read_reported)
+			report(t, true, from_file, from_line,
+			       "%s: more than %d files read (an include cycle?)", path,
+			       FILES_READ_MAX);
+		t->files_read_reported = true;
+		return -EFBIG;
+	}
+	t->files_read++;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;

@@ -16,6 +16,18 @@ const char *graph_metric_name(enum graph_metric m)
 	return (unsigned)m < GRAPH_N_METRICS ? metric_names[m] : NULL;
 }
 
+/* A refusal's reason goes back in a 400 body and may be logged: the
+ * request's own bytes quoted in it are made printable ('?'), and it stays
+ * one line. */
+static int refuse(int rc, char *err, size_t errlen)
+{
+	if (rc && errlen)
+		for (char *e = err; *e; e++)
+			if ((unsigned char)*e < 0x20 || (unsigned char)*e > 0x7e)
+				*e = '?';
+	return rc;
+}
+
 /* Unix seconds: digits only (no sign, no exponent), below year 10000. */
 static int parse_time(const char *name, const char *v, time_t *out, char *err, size_t errlen)
 {
@@ -31,8 +43,8 @@ static int parse_time(const char *name, const char *v, time_t *out, char *err, s
 	return 0;
 }
 
-int graph_url_window(const char *start, const char *end, const char *range, time_t newest,
-		     time_t *out_start, time_t *out_end, char *err, size_t errlen)
+static int window(const char *start, const char *end, const char *range, time_t newest,
+		  time_t *out_start, time_t *out_end, char *err, size_t errlen)
 {
 	time_t s = 0, e = 0;
 	unsigned r = GRAPH_DEFAULT_RANGE;
@@ -149,8 +161,15 @@ static int parse_object(const char *svc_id, const char *rs_id, struct graph_req 
 	return 0;
 }
 
-int graph_url_parse(const char *path, const struct graph_arg *args, size_t n, time_t newest,
-		    struct graph_req *out, char *err, size_t errlen)
+int graph_url_window(const char *start, const char *end, const char *range, time_t newest,
+		     time_t *out_start, time_t *out_end, char *err, size_t errlen)
+{
+	return refuse(window(start, end, range, newest, out_start, out_end, err, errlen), err,
+		      errlen);
+}
+
+static int parse_graph(const char *path, const struct graph_arg *args, size_t n, time_t newest,
+		       struct graph_req *out, char *err, size_t errlen)
 {
 	static const char *const known[] = { "metric", "start", "end", "range", "width", "height",
 					     NULL };
@@ -203,15 +222,21 @@ int graph_url_parse(const char *path, const struct graph_arg *args, size_t n, ti
 	o.height = GRAPH_DEFAULT_HEIGHT;
 	if ((v[A_WIDTH] && parse_uint("width", v[A_WIDTH], 200, 2000, &o.width, err, errlen)) ||
 	    (v[A_HEIGHT] && parse_uint("height", v[A_HEIGHT], 80, 1000, &o.height, err, errlen)) ||
-	    graph_url_window(v[A_START], v[A_END], v[A_RANGE], newest, &o.start, &o.end, err,
+	    window(v[A_START], v[A_END], v[A_RANGE], newest, &o.start, &o.end, err,
 			     errlen))
 		return -EINVAL;
 	*out = o;
 	return 0;
 }
 
-int graph_url_parse_history(const struct graph_arg *args, size_t n, time_t newest,
-			    struct graph_req *out, char *err, size_t errlen)
+int graph_url_parse(const char *path, const struct graph_arg *args, size_t n, time_t newest,
+		    struct graph_req *out, char *err, size_t errlen)
+{
+	return refuse(parse_graph(path, args, n, newest, out, err, errlen), err, errlen);
+}
+
+static int parse_history(const struct graph_arg *args, size_t n, time_t newest,
+			 struct graph_req *out, char *err, size_t errlen)
 {
 	static const char *const known[] = { "service", "real_server", "start", "end", "range",
 					     "resolution", "cf", NULL };
@@ -226,7 +251,7 @@ int graph_url_parse_history(const struct graph_arg *args, size_t n, time_t newes
 		return -EINVAL;
 	}
 	if (parse_object(v[A_SVC], v[A_RS], &o, err, errlen) ||
-	    graph_url_window(v[A_START], v[A_END], v[A_RANGE], newest, &o.start, &o.end, err,
+	    window(v[A_START], v[A_END], v[A_RANGE], newest, &o.start, &o.end, err,
 			     errlen))
 		return -EINVAL;
 	char why[160];
@@ -241,4 +266,10 @@ int graph_url_parse_history(const struct graph_arg *args, size_t n, time_t newes
 	}
 	*out = o;
 	return 0;
+}
+
+int graph_url_parse_history(const struct graph_arg *args, size_t n, time_t newest,
+			    struct graph_req *out, char *err, size_t errlen)
+{
+	return refuse(parse_history(args, n, newest, out, err, errlen), err, errlen);
 }

@@ -333,6 +333,20 @@ static void test_negative(void)
 	CU_ASSERT_EQUAL(g.weight_delta, -5);
 }
 
+/* What the operator typed comes back in the message printable only. */
+static void test_printable_messages(void)
+{
+	struct lvs_args g;
+	char err[LVS_ERR_MAX];
+	CU_ASSERT_EQUAL(parse("add-server -t 203.0.113.5:80 -r 192.0.2.1 --\363un-type", &g, err,
+			      sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown option '--?un-type'"));
+	CU_ASSERT_EQUAL(parse("add-service -t 203.0.113.5:80 -s \033[31m", &g, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "'?[31m'"));
+}
+
 int register_args(void)
 {
 	CU_pSuite s = CU_add_suite("args", NULL, NULL);
@@ -342,7 +356,8 @@ int register_args(void)
 	    !CU_add_test(s, "whole-object checks", test_checks) ||
 	    !CU_add_test(s, "command words", test_words) ||
 	    !CU_add_test(s, "whole-object checks without the table", test_given) ||
-	    !CU_add_test(s, "negative numbers", test_negative))
+	    !CU_add_test(s, "negative numbers", test_negative) ||
+	    !CU_add_test(s, "messages are printable", test_printable_messages))
 		return -1;
 	return 0;
 }

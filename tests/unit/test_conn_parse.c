@@ -643,6 +643,35 @@ static void test_client_overflow(void)
 
 /* Whole buffers take the fixed-layout path, one byte at a time always the
  * general one: both must count the same. */
+/* A line whose protocol word is "Pro" is the header's, skipped on both
+ * paths: with 192 bytes after it in the buffer (the fixed-layout path)
+ * as when it comes alone. */
+static void test_pro_is_header_on_both_paths(void)
+{
+	struct text t = { 0 };
+	struct lvs_conn_summary whole, bytes;
+	conn_line(&t, "Pro", "192.0.2.100", 53, "203.0.113.10", 53, "198.51.100.16", 53, "UDP",
+	          299, NULL);
+	conn_line(&t, "UDP", "192.0.2.100", 53, "203.0.113.10", 53, "198.51.100.16", 53, "UDP",
+	          299, NULL);
+	conn_line(&t, "UDP", "192.0.2.101", 53, "203.0.113.10", 53, "198.51.100.16", 53, "UDP",
+	          299, NULL);
+	conn_line(&t, "UDP", "192.0.2.102", 53, "203.0.113.10", 53, "198.51.100.16", 53, "UDP",
+	          299, NULL);
+	CU_ASSERT_EQUAL(parse_text(&t, NULL, &whole), 0);
+	CU_ASSERT_EQUAL(whole.total, 3);
+	lvs_conn_parser *p = conn_parser_new(NULL);
+	CU_ASSERT_FATAL(p != NULL);
+	for (size_t i = 0; i < t.len; i++)
+		conn_parser_feed(p, t.s + i, 1);
+	CU_ASSERT_EQUAL_FATAL(conn_parser_finish(p, &bytes), 0);
+	CU_ASSERT_EQUAL(bytes.total, 3);
+	lvs_conn_summary_clear(&whole);
+	lvs_conn_summary_clear(&bytes);
+	conn_parser_free(p);
+	free(t.s);
+}
+
 static void test_fast_and_general_agree(void)
 {
 	static const char *const states[] = { "ESTABLISHED", "COOKIE_ECHOED", "SYN_RECV",
@@ -866,6 +895,7 @@ int register_conn_parse(void)
 	    !CU_add_test(s, "state names beyond the table", test_state_overflow) ||
 	    !CU_add_test(s, "heavy hitters beyond client_slots", test_client_overflow) ||
 	    !CU_add_test(s, "fixed-layout and general paths agree", test_fast_and_general_agree) ||
+	    !CU_add_test(s, "\"Pro\" is the header on both paths", test_pro_is_header_on_both_paths) ||
 	    !CU_add_test(s, "conn_parse_file and a missing file", test_parse_file) ||
 	    !CU_add_test(s, "every allocation failing in turn", test_alloc_failures))
 		return -1;

@@ -277,6 +277,17 @@ static void test_includes(void)
 	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "include levels", 0), 1);
 	declared_free(d);
 
+	/* Three includes of itself: 3^8 reads without a bound on the files
+	 * read; with it, at most 1024 and one error saying so. */
+	f = fopen(p, "w");
+	fprintf(f, "include keepalived.conf\ninclude keepalived.conf\ninclude keepalived.conf\n");
+	fclose(f);
+	d = NULL;
+	CU_ASSERT_EQUAL_FATAL(declared_read_keepalived(p, &d, msg, sizeof(msg)), 0);
+	CU_ASSERT(d->n_files <= 1025);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "files read (an include cycle?)", 0), 1);
+	declared_free(d);
+
 	/* The named file itself missing or a folder: an error return. */
 	d = NULL;
 	CU_ASSERT_EQUAL(declared_read_keepalived(sub, &d, msg, sizeof(msg)), -EISDIR);

@@ -151,6 +151,30 @@ static void test_history_args(void)
 }
 
 /* Through the HTTP-facing entry point: status codes and reasons. */
+/* A refusal quotes the request's own bytes: they come back printable, on
+ * one line, whatever the client sent. */
+static void test_reason_printable(void)
+{
+	struct graph_req r;
+	char err[300];
+	CU_ASSERT_EQUAL(graph_url_parse("service/fwm-1", ARGS({ "\036ange\n", "1h" }), 1, NEWEST,
+					&r, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown argument '?ange?'"));
+	CU_ASSERT_EQUAL(graph_url_parse("service/fwm-1", ARGS({ "metric", "\033[31mred" }), 1,
+					NEWEST, &r, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown metric '?[31mred'"));
+	CU_ASSERT_EQUAL(graph_url_parse_history(ARGS({ "service", "fwm-1" }, { "cf", "MAX\r" }), 2,
+						NEWEST, &r, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cf='MAX?'"));
+	time_t s, e;
+	CU_ASSERT_EQUAL(graph_url_window("1\x7f", NULL, NULL, NEWEST, &s, &e, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "start='1?'"));
+}
+
 static void test_handle(void)
 {
 	struct graph_reply g;
@@ -206,6 +230,7 @@ int register_graph_url(void)
 	if (!s || !CU_add_test(s, "good requests", test_good) ||
 	    !CU_add_test(s, "bad requests and their reasons", test_bad) ||
 	    !CU_add_test(s, "history arguments", test_history_args) ||
+	    !CU_add_test(s, "reasons are printable", test_reason_printable) ||
 	    !CU_add_test(s, "status codes", test_handle) ||
 	    !CU_add_test(s, "titles", test_titles))
 		return -1;

@@ -163,6 +163,19 @@ static void test_include_names_file(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "threads"));
 }
 
+/* What the file says is quoted printable only: an include path or a key
+ * with control bytes does not reach the terminal or the log as is. */
+static void test_messages_printable(void)
+{
+	char err[512];
+	struct lvsd_config *c = NULL;
+	const char *path = write_conf("esc.conf", "@include \"\033[31mx\"\n");
+	CU_ASSERT_EQUAL(lvsd_conf_load(path, &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "esc.conf:1: @include \"?[31mx\""));
+	for (const char *e = err; *e; e++)
+		CU_ASSERT((unsigned char)*e >= 0x20 && (unsigned char)*e <= 0x7e);
+}
+
 /* An @include that names no regular file is refused with FILE:LINE before
  * libconfig sees it: libconfig 1.5's scanner exit()s on an empty path or
  * a directory, which would end a daemon on reload. */
@@ -500,6 +513,7 @@ int register_lvsd_conf(void)
 	if (!CU_add_test(s, "bad configs name file and line", test_bad_configs) ||
 	    !CU_add_test(s, "missing config file", test_missing_file) ||
 	    !CU_add_test(s, "errors in @include files", test_include_names_file) ||
+	    !CU_add_test(s, "messages are printable", test_messages_printable) ||
 	    !CU_add_test(s, "@include of what is not a file", test_include_not_a_file) ||
 	    !CU_add_test(s, "every allocation failing in turn", test_alloc_failures) ||
 	    !CU_add_test(s, "share/lvsd.conf.example parses", test_example_parses) ||

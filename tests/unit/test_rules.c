@@ -230,6 +230,9 @@ static void test_parse_errors(void)
 	CU_ASSERT_EQUAL(rules_parse("-A -t 203.0.113.1:80 -s rr # trailing comment\r\n", &v, &n, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(n, 1);
 	free(v);
+	/* A rule file's bytes are quoted printable only. */
+	CU_ASSERT_EQUAL(rules_parse("-C\033]0;x\a\n", &v, &n, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "line 1: '-C?]0;x?': a rule line"));
 }
 
 int register_rules(void)

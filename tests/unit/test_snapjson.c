@@ -273,6 +273,29 @@ static void test_errors_name_the_field(void)
 	snprintf(bad, sizeof(bad), "%s%s]}]}", pre, svc);
 	replace(bad, "\"flags\":[]", "\"flags\":[\"sticky\"]");
 	expect_error(bad, "services[0].flags: unknown flag \"sticky\"");
+	/* A value quoted in the error comes back printable (JSON escapes
+	 * can carry any control byte). */
+	snprintf(bad, sizeof(bad), "%s%s]}]}", pre, svc);
+	replace(bad, "\"flags\":[]", "\"flags\":[\"\\u001b[31m\\n\"]");
+	expect_error(bad, "services[0].flags: unknown flag \"?[31m?\"");
+	/* Times out of range, infinity included: written back they would be
+	 * no JSON ("Infinity"). */
+	expect_error("{\"time\":0.1e3000,\"ipvs\":{\"version\":\"1.2.1\",\"conn_table_size\":1},"
+		     "\"services\":[]}",
+		     "time: out of range");
+	expect_error("{\"time\":-1,\"ipvs\":{\"version\":\"1.2.1\",\"conn_table_size\":1},"
+		     "\"services\":[]}",
+		     "time: out of range");
+	snprintf(doc, sizeof(doc),
+		 "%s%s{\"address\":\"198.51.100.1\",\"port\":80,\"forward\":\"masq\",\"weight\":1,"
+		 "\"active_conns\":0,\"inactive_conns\":0,\"persistent_conns\":0,"
+		 "\"upper_threshold\":0,\"lower_threshold\":0,\"stats\":{\"conns\":0,\"inpkts\":0,"
+		 "\"outpkts\":0,\"inbytes\":0,\"outbytes\":0},\"rates\":{\"cps\":0,\"inpps\":0,"
+		 "\"outpps\":0,\"inbps\":0,\"outbps\":0},\"health\":\"down\",\"health_since\":1e300}]}]}",
+		 pre, svc);
+	expect_error(doc, "services[0].real_servers[0].health_since: out of range");
+	replace(doc, "\"health_since\":1e300", "\"check_seconds\":1e39");
+	expect_error(doc, "services[0].real_servers[0].check_seconds: out of range");
 }
 
 /* A minimal document around one service's text (svc, with "real_servers":[
