@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include "collector/names.h"
+#include "banner.h"
 #include "draw.h"
 #include "format.h"
 #include "keys.h"
+#include "lvsd_health.h"
 #include "remote.h"
 
 static double wall_now(void)
@@ -40,16 +42,16 @@ static bool banner_text(const struct app *a, char *buf, size_t len, bool *error)
 	if (a->st.stale && a->snap) {
 		hms(a->st.last_ok, when, sizeof(when));
 		fmt_age(wall_now() - a->st.last_ok, age, sizeof(age));
-		snprintf(buf, len, " %s  (showing data from %s, %s old)", a->st.msg, when, age);
+		banner_compose(BANNER_STALE, a->st.msg, when, age, a->cols, buf, len);
 		return true;
 	}
 	if (!a->snap && a->st.err) {
-		snprintf(buf, len, " %s", a->st.msg);
+		banner_compose(BANNER_ERROR, a->st.msg, NULL, NULL, a->cols, buf, len);
 		return true;
 	}
 	*error = false;
 	if (a->st.ended) {
-		snprintf(buf, len, " %s: the last snapshot stays on screen", a->st.msg);
+		banner_compose(BANNER_ENDED, a->st.msg, NULL, NULL, a->cols, buf, len);
 		return true;
 	}
 	return false;
@@ -171,6 +173,10 @@ void frame_draw_header(struct app *a)
 		if (a->filter[0] && !a->filter_editing)
 			x = pair(2, x, w, "Filter ", a->filter);
 	}
+	if (a->opts.health && a->view != VIEW_REMOTE) { /* where HEALTH comes from */
+		bool up = lvsd_health_describe(a->opts.health, b, sizeof(b));
+		x += draw_words(2, x, w - x, up ? CR_HEADER_LABEL : CR_HEADER_FLAG, b);
+	}
 	(void)x;
 
 	if (a->view == VIEW_REMOTE)
@@ -180,7 +186,7 @@ void frame_draw_header(struct app *a)
 	if (banner_text(a, b, sizeof(b), &err)) {
 		enum crt_role r = err ? CR_BANNER_ERROR : CR_BANNER_INFO;
 		draw_fill(3, 0, w, r);
-		draw_str(3, 0, w, r, b);
+		draw_words(3, 0, w, r, b);
 	}
 }
 
@@ -207,5 +213,5 @@ void frame_draw_bar(struct app *a)
 		x += draw_str(y, x, w - x, CR_DEFAULT, " ");
 	}
 	if (a->message[0] && x + 2 < w)
-		draw_str(y, x + 1, w - x - 1, CR_HEADER_FLAG, a->message);
+		draw_words(y, x + 1, w - x - 1, CR_HEADER_FLAG, a->message);
 }
