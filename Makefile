@@ -141,6 +141,7 @@ exporter-test: all $(BUILD)/bench/bench_exporter
 	BUILD_DIR=$(BUILD) sh tests/exporter/http.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/history.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/remote.sh
+	BUILD_DIR=$(BUILD) sh tests/exporter/console_health.sh
 
 lab: all
 	BUILD_DIR=$(BUILD) sh tests/lab/run.sh $(LAB_SCENARIOS)

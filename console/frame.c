@@ -64,11 +64,12 @@ int frame_header_rows(const struct app *a)
 	return 3 + banner_text(a, b, sizeof(b), &e);
 }
 
-/* label value pairs on one line; returns the next x. */
+/* label value pairs on one line, each whole or not at all; returns the
+ * next x (maxx once one did not fit: the line is full). */
 static int pair(int y, int x, int maxx, const char *label, const char *value)
 {
-	if (x >= maxx)
-		return x;
+	if (x + draw_width(label) + draw_width(value) > maxx)
+		return maxx;
 	x += draw_str(y, x, maxx - x, CR_HEADER_LABEL, label);
 	x += draw_str(y, x, maxx - x, CR_HEADER_VALUE, value);
 	x += draw_str(y, x, maxx - x, CR_DEFAULT, "  ");
@@ -147,8 +148,17 @@ void frame_draw_header(struct app *a)
 		draw_str(1, 0, w, CR_DIM, a->st.polls ? "no snapshot yet" : "waiting for the first poll");
 	}
 
-	/* Line 3: totals. */
+	/* Line 3: totals, and where HEALTH comes from; an lvsd that does not
+	 * answer comes first. */
 	x = 0;
+	bool health_up = true;
+	char ht[160] = "";
+	if (a->opts.health && a->view != VIEW_REMOTE)
+		health_up = lvsd_health_describe(a->opts.health, true, ht, sizeof(ht));
+	if (!health_up) {
+		x += draw_words(2, x, w - x, CR_HEADER_FLAG, ht);
+		x += draw_str(2, x, w - x, CR_DEFAULT, "  ");
+	}
 	if (s) {
 		struct lvs_rates tot = { 0 };
 		for (size_t i = 0; i < s->n_services; i++) {
@@ -173,10 +183,8 @@ void frame_draw_header(struct app *a)
 		if (a->filter[0] && !a->filter_editing)
 			x = pair(2, x, w, "Filter ", a->filter);
 	}
-	if (a->opts.health && a->view != VIEW_REMOTE) { /* where HEALTH comes from */
-		bool up = lvsd_health_describe(a->opts.health, b, sizeof(b));
-		x += draw_words(2, x, w - x, up ? CR_HEADER_LABEL : CR_HEADER_FLAG, b);
-	}
+	if (ht[0] && health_up)
+		x += draw_words(2, x, w - x, CR_HEADER_LABEL, ht);
 	(void)x;
 
 	if (a->view == VIEW_REMOTE)

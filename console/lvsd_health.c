@@ -312,7 +312,7 @@ void lvsd_health_annotate(void *arg, struct lvs_snapshot *s)
 	snapshot_unref(from);
 }
 
-bool lvsd_health_describe(lvsd_health *h, char *buf, size_t len)
+bool lvsd_health_describe(lvsd_health *h, bool brief, char *buf, size_t len)
 {
 	worker_lock(&h->w);
 	bool ok = h->asked && !h->err;
@@ -320,6 +320,8 @@ bool lvsd_health_describe(lvsd_health *h, char *buf, size_t len)
 		snprintf(buf, len, "health: asking lvsd %s", h->name);
 	} else if (ok) {
 		snprintf(buf, len, "health: lvsd %s", h->name);
+	} else if (brief) {
+		snprintf(buf, len, "health: lvsd not reachable (%s)", lvsd_health_cause(h->err));
 	} else {
 		char when[16];
 		time_t t = (time_t)h->down_since;

@@ -62,10 +62,9 @@ void lvsd_health_annotate(void *arg, struct lvs_snapshot *s);
 
 /* One line for the header: "health: lvsd 127.0.0.1:9587",
  * "health: asking lvsd 127.0.0.1:9587", or "health: lvsd not reachable
- * (connection refused) at 127.0.0.1:9587 since 14:02:10" (the most
- * telling words first, for a header cut at a word). True while lvsd's
- * health is being shown. */
-bool lvsd_health_describe(lvsd_health *h, char *buf, size_t len);
+ * (connection refused) at 127.0.0.1:9587 since 14:02:10" (brief: without
+ * " at ... since ..."). True while lvsd's health is being shown. */
+bool lvsd_health_describe(lvsd_health *h, bool brief, char *buf, size_t len);
 
 /* A short cause for an error of remote_get: "connection refused",
  * "timeout", "no route to host", "HTTP error", "answer too large",

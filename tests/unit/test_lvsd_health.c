@@ -186,7 +186,7 @@ static void test_watcher_unreachable(void)
 	bool up = true;
 	int64_t end = clock_mono_ms() + 5000;
 	do {
-		up = lvsd_health_describe(h, line, sizeof(line));
+		up = lvsd_health_describe(h, false, line, sizeof(line));
 		if (!strstr(line, "asking"))
 			break;
 		usleep(20000);
@@ -196,6 +196,8 @@ static void test_watcher_unreachable(void)
 	snprintf(want, sizeof(want), "health: lvsd not reachable (connection refused) at 127.0.0.1:%d since ",
 		 port);
 	CU_ASSERT_NSTRING_EQUAL(line, want, strlen(want));
+	CU_ASSERT_FALSE(lvsd_health_describe(h, true, line, sizeof(line)));
+	CU_ASSERT_STRING_EQUAL(line, "health: lvsd not reachable (connection refused)");
 	/* Nothing to merge: the console's rows keep their dashes. */
 	struct lvs_snapshot *c = console_snap();
 	lvsd_health_annotate(h, c);
