@@ -209,6 +209,8 @@ void frame_draw_bar(struct app *a)
 		draw_str(y, x + 2, w - x - 2, CR_DIM, "Enter: keep  Esc: clear");
 		return;
 	}
+	/* A notice takes the room of the last keys rather than lose words. */
+	int mw = a->message[0] ? draw_width(a->message) + 1 : 0;
 	for (size_t i = 0; i < key_table_len && x < w; i++) {
 		const struct key_binding *kb = &key_table[i];
 		if (!kb->bar || !(kb->views & (1u << a->view)))
@@ -216,6 +218,8 @@ void frame_draw_bar(struct app *a)
 		char key[16], label[16];
 		keys_first_name(kb, key, sizeof(key));
 		snprintf(label, sizeof(label), "%-6s", kb->bar);
+		if (x && x + draw_width(key) + draw_width(label) + 1 + mw > w)
+			break;
 		x += draw_str(y, x, w - x, CR_FKEY, key);
 		x += draw_str(y, x, w - x, CR_FKEY_LABEL, label);
 		x += draw_str(y, x, w - x, CR_DEFAULT, " ");
