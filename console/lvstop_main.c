@@ -64,8 +64,8 @@ static void usage(FILE *f)
 		"                  http[s]://HOST:PORT), one section each; read-only\n"
 		"  --lvsd URL      the lvsd whose health the console shows and whose rrd\n"
 		"                  history the zoom reads (default: exporter.listen of\n"
-		"                  " LVSD_CONF_PATH ", else %s; with --replay\n"
-		"                  only when given)\n"
+		"                  " LVSD_CONF_PATH ", else %s;\n"
+		"                  with --replay only when given)\n"
 		"  -V, --version   print the version\n", LVSD_DEFAULT_URL);
 	fprintf(f, "commands (SERVICE is -t|-u|--sctp-service ADDR:PORT or -f MARK [-6];\n"
 		   "all but diff and help change the IPVS table):\n");
