@@ -245,3 +245,51 @@ fi
 lab_check console.terminal-restored sh -c "! tmux capture-pane -p -t $S | grep -q F1Help"
 tmux kill-session -t "$S" 2>/dev/null
 true
+
+# --- health from the lvsd on this director -----------------------------------------
+# lvsd listens where its configuration says (not the default port): the
+# console, given no --lvsd, finds it there and shows its checks; nat1's
+# httpd stopped turns its row down; lvsd stopped, the header says so.
+if command -v lvsd >/dev/null 2>&1; then
+	mkdir -p /etc/lvsd
+	cat > /etc/lvsd/lvsd.conf <<EOC
+daemon = { interval = 1.0; };
+exporter = { listen = "127.0.0.1:9600"; };
+services = (
+  { service = "tcp:203.0.113.99:80";
+    check = { type = "http"; path = "/"; expect_status = 200;
+              interval = 0.5; timeout = 1.0; rise = 1; fall = 1; }; }
+);
+EOC
+	lvsd --config /etc/lvsd/lvsd.conf 2>/tmp/lvsd-console.log &
+	LVSD=$!
+	S=lvhealth
+	tmux new-session -d -s "$S" -x 100 -y 30 "sh -c 'lvstop -d 1 --read-only; sleep 600'"
+	lab_check console.lvsd-from-conf wait_screen 20 'health: lvsd 127\.0\.0\.1:9600'
+	# The HEALTH cell of nat1's row (the last field at 100 columns).
+	health_of() { screen | awk -v ep="$1" '{ for (i = 1; i <= NF; i++) if ($i == ep) { print $NF; exit } }'; }
+	wait_health() { # ENDPOINT VALUE SECONDS
+		_i=0
+		while [ "$_i" -lt "$3" ]; do
+			[ "$(health_of "$1")" = "$2" ] && return 0
+			sleep 1
+			_i=$((_i + 1))
+		done
+		echo "HEALTH of $1 is '$(health_of "$1")', wanted $2"
+		return 1
+	}
+	lab_check console.lvsd-health-up wait_health 192.0.2.11:80 up 15
+	hp=$(ps | awk '/httpd -p 80 -h \/srv\/nat1$/ && !/awk/ { print $1 }')
+	[ -n "$hp" ] && kill $hp
+	lab_check console.lvsd-health-down wait_health 192.0.2.11:80 down 15
+	dump health-down
+	kill "$LVSD"
+	wait "$LVSD" 2>/dev/null
+	lab_check console.lvsd-gone wait_screen 15 '^health: lvsd not reachable \(connection refused\)'
+	lab_check console.lvsd-gone-dash wait_health 192.0.2.11:80 - 10
+	dump lvsd-gone
+	tmux kill-session -t "$S" 2>/dev/null
+	rm -f /etc/lvsd/lvsd.conf
+else
+	lab_fail console.lvsd-present "build/lvsd is not in the image (run make first)"
+fi
