@@ -5,19 +5,19 @@
 
 /* Priorities: what an operator reads first on an 80x24 terminal: the
  * columns of ipvsadm -Ln (active and inactive connections together),
- * then health; bytes in and out come and go together. */
+ * then health; packets and bytes in and out come and go in pairs. */
 const struct col_def col_defs[COL_COUNT] = {
 	[COL_PROTO] = { "PROTO", "protocol: tcp, udp, sctp, fwm (firewall mark)", 5, 5, 0, 6, false },
 	[COL_NAME] = { "VIRTUAL / REAL SERVER", "VIP:port or FWM mark; real servers nested", 24, 48, 0, 0, false },
 	[COL_SCHED] = { "SCHED", "scheduler (service) or forwarding method (real server)", 6, 6, 0, 5, false },
-	[COL_FLAGS] = { "FLAGS", "persistence timeout and flags; tunnel type", 9, 9, 0, 14, false },
+	[COL_FLAGS] = { "FLAGS", "persistence timeout and flags; tunnel type", 9, 9, 0, 13, false },
 	[COL_WEIGHT] = { "WEIGHT", "weight (a service: the sum of its real servers')", 6, 6, 7, 4, true },
 	[COL_ACTIVE] = { "ACTIVE", "active connections", 6, 6, 10, 1, true },
 	[COL_INACT] = { "INACT", "inactive connections", 6, 6, 10, 2, true },
-	[COL_PERSIST] = { "PERS", "persistent connections (templates)", 5, 5, 10, 13, true },
+	[COL_PERSIST] = { "PERS", "persistent connections (templates)", 5, 5, 10, 12, true },
 	[COL_CPS] = { "CONN/S", "new connections per second", 6, 6, 10, 3, true },
 	[COL_INPPS] = { "PKT/S<", "packets per second in", 6, 6, 11, 11, true },
-	[COL_OUTPPS] = { "PKT/S>", "packets per second out", 6, 6, 11, 12, true },
+	[COL_OUTPPS] = { "PKT/S>", "packets per second out", 6, 6, 11, 11, true },
 	[COL_INBPS] = { "BYTE/S<", "bytes per second in", 7, 7, 13, 8, true },
 	[COL_OUTBPS] = { "BYTE/S>", "bytes per second out", 7, 7, 13, 8, true },
 	[COL_SHARE] = { "TRAF/WGT", "share of the service's bytes in / share of its weight, %", 8, 8, 0, 9, true },

@@ -72,6 +72,21 @@ static void test_health_from_80(void)
 	}
 }
 
+static void test_120(void)
+{
+	struct layout l;
+	CU_ASSERT_EQUAL_FATAL(layout_compute(120, false, &l), 0);
+	/* The sparkline joins at 108; packets in and out would need 122:
+	 * neither shows, the name takes the 12 spare columns. */
+	CU_ASSERT(layout_find(&l, COL_HEALTH) >= 0);
+	CU_ASSERT(layout_find(&l, COL_SPARK) >= 0);
+	CU_ASSERT_EQUAL(layout_find(&l, COL_INPPS), -1);
+	CU_ASSERT_EQUAL(layout_find(&l, COL_OUTPPS), -1);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_SPARK)].w, 10);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_NAME)].w, 36);
+	CU_ASSERT_EQUAL(l.width, 120);
+}
+
 static void test_bytes_together(void)
 {
 	/* Bytes in and out come and go together: 87 columns have room for
@@ -147,12 +162,14 @@ static void test_too_narrow(void)
 
 static void test_priorities_unique(void)
 {
-	/* One column per priority, but bytes in and out, which share one. */
+	/* One column per priority, but packets and bytes in and out, each
+	 * pair sharing one. */
 	bool seen[COL_COUNT] = { 0 };
 	CU_ASSERT_EQUAL(col_defs[COL_INBPS].prio, col_defs[COL_OUTBPS].prio);
+	CU_ASSERT_EQUAL(col_defs[COL_INPPS].prio, col_defs[COL_OUTPPS].prio);
 	for (int i = 0; i < COL_COUNT; i++) {
 		CU_ASSERT_FATAL(col_defs[i].prio >= 0 && col_defs[i].prio < COL_COUNT);
-		if (i == COL_OUTBPS)
+		if (i == COL_OUTBPS || i == COL_OUTPPS)
 			continue;
 		CU_ASSERT_FALSE(seen[col_defs[i].prio]);
 		seen[col_defs[i].prio] = true;
@@ -169,11 +186,12 @@ int register_layout(void)
 	if (!CU_add_test(s, "80 columns", test_80) || !CU_add_test(s, "100 columns", test_100) ||
 	    !CU_add_test(s, "health, active and inactive from 80 columns", test_health_from_80) ||
 	    !CU_add_test(s, "bytes in and out together", test_bytes_together) ||
+	    !CU_add_test(s, "120 columns", test_120) ||
 	    !CU_add_test(s, "200 columns", test_200) ||
 	    !CU_add_test(s, "exact numbers widen columns", test_exact_widens) ||
 	    !CU_add_test(s, "every width from 24 to 400", test_every_width) ||
 	    !CU_add_test(s, "too narrow", test_too_narrow) ||
-	    !CU_add_test(s, "priorities: one column each, bytes in and out one", test_priorities_unique))
+	    !CU_add_test(s, "priorities: one column each, in/out pairs one", test_priorities_unique))
 		return -1;
 	return 0;
 }
