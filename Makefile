@@ -4,13 +4,22 @@
 #                   host, then the real-kernel lab
 #   make demo       the lab with a demo cluster and the console on it
 #   make bench      benchmarks (one "NAME VALUE UNIT" line per figure)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local SYSCONFDIR=/etc SYSTEMDUNITDIR=... DESTDIR=
+#   make uninstall  the same variables
+#   make deb        build/deb/lvstop_VERSION_ARCH.deb (dpkg-buildpackage, lintian)
 #   make SAN=1      the ASan+UBSan build, in build-san/
 # Required flags live apart from CFLAGS/LDFLAGS, so `make CFLAGS=-O0` keeps
 # -Werror and the sanitizers.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+# lvsd reads SYSCONFDIR/lvsd/lvsd.conf; /etc whatever the prefix.
+SYSCONFDIR ?= /etc
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/lvstop
+DOCDIR ?= $(PREFIX)/share/doc/lvstop
+LOGROTATEDIR ?= $(SYSCONFDIR)/logrotate.d
 CFLAGS ?= -O2 -g
 LDFLAGS ?=
 CC ?= cc
@@ -29,7 +38,7 @@ REQ_LDFLAGS := -pthread $(SAN_FLAGS)
 
 # pkg-config per directory: only console/ sees ncurses, only exporter/ sees
 # libmicrohttpd. Recursive (=) so nothing runs before `deps` installed it.
-PKG_collector := libnl-3.0 libnl-genl-3.0 json-c yajl libcurl
+PKG_collector := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 json-c yajl libcurl gnutls
 PKG_actions := libnl-3.0 libnl-genl-3.0 json-c
 PKG_console := ncursesw
 PKG_exporter := libmicrohttpd zlib libconfig libxcrypt librrd
@@ -50,13 +59,15 @@ LIB_console := $(BUILD)/libconsole.a
 LIB_exporter := $(BUILD)/libexporter.a
 
 BINS := $(BUILD)/lvstop $(if $(wildcard exporter/lvsd_main.c),$(BUILD)/lvsd)
+# Helpers the lab copies into its guest (tests/lab/tools/); not installed.
+LAB_TOOLS := $(BUILD)/lab-ipvs-dest $(BUILD)/lab-udp-burst
 
 # $$(call lib_objs,%) below needs the stem, known only on second expansion.
 .SECONDEXPANSION:
 # Objects are not throw-away intermediates: keep them for incremental builds.
 .SECONDARY:
-.PHONY: all deps check unit lab demo bench install clean san-unit exporter-test cli-test
-all: $(BINS)
+.PHONY: all deps check unit lab demo bench install uninstall install-test deb clean san-unit exporter-test cli-test
+all: $(BINS) $(LAB_TOOLS)
 
 # --- objects: each directory compiled with its own packages' flags --------
 # share/ (the common layer: buffers, clocks, log, worker, addresses) needs
@@ -79,6 +90,9 @@ $(BUILD)/exporter/%.o: exporter/%.c
 $(BUILD)/tests/unit/%.o: tests/unit/%.c $(BUILD)/tests/unit/suites.h
 	@mkdir -p $(@D)
 	$(CC) $(REQ_CFLAGS) -I$(BUILD)/tests/unit $(call pkg_cflags,$(ALL_PKGS) cunit) $(CFLAGS) -c $< -o $@
+$(BUILD)/tests/lab/tools/%.o: tests/lab/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(PKG_collector)) $(CFLAGS) -c $< -o $@
 $(BUILD)/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) $(CFLAGS) -c $< -o $@
@@ -95,6 +109,11 @@ $(BUILD)/lvstop: $(BUILD)/console/lvstop_main.o $(LIBS_lvstop)
 LIBS_lvsd := $(LIB_exporter) $(LIB_actions) $(LIB_collector) $(LIB_share)
 $(BUILD)/lvsd: $(BUILD)/exporter/lvsd_main.o $(LIBS_lvsd)
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKG_exporter) $(PKG_collector)) -lm
+
+$(BUILD)/lab-ipvs-dest: $(BUILD)/tests/lab/tools/lab_ipvs_dest.o $(LIB_collector) $(LIB_share)
+	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKG_collector)) -lm
+$(BUILD)/lab-udp-burst: $(BUILD)/tests/lab/tools/lab_udp_burst.o
+	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^
 
 ALL_LIBS := $(LIB_console) $(LIB_exporter) $(LIB_actions) $(LIB_collector) $(LIB_share)
 ALL_LDLIBS = $(call pkg_libs,$(ALL_PKGS)) -lm
@@ -143,11 +162,13 @@ exporter-test: all $(BUILD)/bench/bench_exporter
 	BUILD_DIR=$(BUILD) sh tests/exporter/remote.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/console_health.sh
 
-lab: all
+# The director scenarios install the package: build it when missing.
+lab: all $(if $(LAB_SCENARIOS),$(if $(filter director%,$(LAB_SCENARIOS)),deb),deb)
 	BUILD_DIR=$(BUILD) sh tests/lab/run.sh $(LAB_SCENARIOS)
 
 check: deps
 	$(MAKE) unit
+	$(MAKE) install-test
 	$(MAKE) san-unit
 	$(MAKE) cli-test
 	$(MAKE) exporter-test
@@ -162,14 +183,69 @@ bench: deps
 	@set -e; for b in $(BENCH_BINS); do $$b; done; \
 	for s in $(wildcard bench/*.sh); do BUILD_DIR=$(BUILD) sh $$s; done
 
+# --- install ------------------------------------------------------------------
+# The unit directory systemd itself names, else Debian's.
+SYSTEMDUNITDIR ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
 MANS = $(wildcard docs/*.8)
+# What the manuals and the configuration refer to.
+DOCS = $(filter-out docs/changelog.md,$(wildcard docs/*.md)) docs/status-page.png
+# Installed data, named one by one (share/ also holds sources).
+DATA = share/lvsd.conf.example share/grafana/lvsd-directors.json share/prometheus/lvsd-alerts.yml
+
+# The unit names the installed lvsd and configuration.
+# The default configuration is installed only where none exists: an
+# operator's file is never replaced.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/lvstop $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
-	@# share/ holds the common C layer beside the data: copy only the data.
-	set -e; for f in share/*; do case "$$f" in *.c|*.h) ;; \
-		*) cp -R "$$f" $(DESTDIR)$(PREFIX)/share/lvstop/ ;; esac; done
-	$(if $(MANS),install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man8/)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/grafana \
+		$(DESTDIR)$(DATADIR)/prometheus $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/lvsd $(DESTDIR)$(LOGROTATEDIR)
+	install -m 0755 $(BINS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(MANS) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 share/lvsd.conf.example $(DESTDIR)$(DATADIR)/
+	install -m 0644 share/grafana/lvsd-directors.json $(DESTDIR)$(DATADIR)/grafana/
+	install -m 0644 share/prometheus/lvsd-alerts.yml $(DESTDIR)$(DATADIR)/prometheus/
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/docs/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' share/lvsd.service.in \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/lvsd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/lvsd.service
+	install -m 0644 share/lvstop-audit.logrotate $(DESTDIR)$(LOGROTATEDIR)/lvstop
+	[ -e $(DESTDIR)$(SYSCONFDIR)/lvsd/lvsd.conf ] || \
+		install -m 0644 share/lvsd.conf $(DESTDIR)$(SYSCONFDIR)/lvsd/lvsd.conf
+
+# Removes what install put there; the configuration only when it is still
+# the default. The state, history and audit log (/var/lib/lvstop,
+# /var/log/lvstop) stay.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,lvstop lvsd) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MANS))) \
+		$(addprefix $(DESTDIR)$(DATADIR)/,$(patsubst share/%,%,$(DATA))) \
+		$(addprefix $(DESTDIR)$(DOCDIR)/docs/,$(notdir $(DOCS))) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/lvsd.service $(DESTDIR)$(LOGROTATEDIR)/lvstop
+	-cmp -s share/lvsd.conf $(DESTDIR)$(SYSCONFDIR)/lvsd/lvsd.conf && rm -f $(DESTDIR)$(SYSCONFDIR)/lvsd/lvsd.conf
+	-rmdir $(DESTDIR)$(DATADIR)/grafana $(DESTDIR)$(DATADIR)/prometheus $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/lvsd 2>/dev/null
+
+# make install and uninstall into scratch directories (tests/install.sh).
+install-test: all
+	BUILD_DIR=$(BUILD) sh tests/install.sh
+
+# --- Debian package ---------------------------------------------------------
+# dpkg-buildpackage runs on a copy of the tree in $(BUILD)/deb/, so neither
+# the tree nor its parent directory gets any output. Unit tests are `make
+# unit`'s job: DEB_BUILD_OPTIONS=nocheck unless set.
+DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+DEB = $(BUILD)/deb/lvstop_$(DEB_VERSION)_$(DEB_ARCH).deb
+DEB_BUILD_OPTIONS ?= nocheck
+deb: $(DEB)
+$(DEB): $(BINS) $(wildcard debian/* debian/*/*) share/lvsd.service.in share/lvsd.conf $(DATA) $(MANS) $(DOCS)
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/lvstop-$(DEB_VERSION)
+	tar -c --exclude=./.git --exclude=./build --exclude=./build-san --exclude=./$(BUILD) . | \
+		tar -x -C $(BUILD)/deb/lvstop-$(DEB_VERSION)
+	cd $(BUILD)/deb/lvstop-$(DEB_VERSION) && DEB_BUILD_OPTIONS="$(DEB_BUILD_OPTIONS)" \
+		dpkg-buildpackage -us -uc -b
+	rm -rf $(BUILD)/deb/lvstop-$(DEB_VERSION)
+	lintian --fail-on error $(BUILD)/deb/lvstop_$(DEB_VERSION)_$(DEB_ARCH).changes
 
 clean:
 	rm -rf build build-san

@@ -9,6 +9,8 @@
 
 #include "actions/actions.h"
 #include "actions/args.h"
+#include "collector/declared/declared.h"
+#include "collector/declared/drift.h"
 #include "share/clock.h"
 
 /* Every command: its arguments, one line for the list, and what `lvstop
@@ -83,6 +85,17 @@ static const struct cmd_help {
 	  "--replay compares a recording instead of the kernel; --json prints\n"
 	  "{source, messages, drift, vrrp, sync_daemon, connections}.\n"
 	  "exit: 0 the kernel matches, 1 it drifts, 2 a bad file or arguments\n" },
+	{ "doctor", "[--json] [--rules FILE] [--no-arp] [--arp-wait S] [--lvsd URL | --no-lvsd] [SERVICE]",
+	  "check the director for the classic LVS failures, with evidence and fix (changes nothing)",
+	  "--json        {\"findings\": [{\"id\", \"severity\", \"service\", \"real_server\",\n"
+	  "              \"summary\", \"evidence\", \"fix\"}]}\n"
+	  "--rules FILE  the saved table (default: /etc/ipvsadm.rules or /etc/sysconfig/ipvsadm)\n"
+	  "--no-arp      skip the ARP probe of direct-routing VIPs\n"
+	  "--arp-wait S  how long the ARP probe listens (default 0.5 s, at most 5)\n"
+	  "--lvsd URL    the lvsd whose health checks to use (default http://127.0.0.1:9587,\n"
+	  "              used when it answers); --no-lvsd: none\n"
+	  "SERVICE       -t|-u|--sctp-service ADDR:PORT, or -f MARK [-6]: only that service\n"
+	  "exit: 0 nothing found, 1 findings, 2 doctor could not run\n" },
 	{ "help", "[COMMAND]",
 	  "list the commands, or describe one", "" },
 };
@@ -90,7 +103,8 @@ static const struct cmd_help {
 
 static const char common[] =
 	"SERVICE: -t|-u|--sctp-service ADDR:PORT, or -f MARK [-6]; IPv6 as [ADDR]:PORT\n"
-	"global: --state-file PATH, --audit-log PATH, --no-syslog\n"
+	"global: --state-file PATH, --audit-log PATH, --no-syslog, --force (change what\n"
+	"        keepalived.conf or lvs.cf declares; keepalived puts its values back)\n"
 	"exit: 0 done, 1 failed (table unchanged), 2 bad arguments, 3 drain timed out\n";
 
 static const struct cmd_help *find_help(const char *word)
@@ -172,7 +186,7 @@ const char *actions_cli_suggest(const char *word, bool *close)
 
 bool actions_cli_changes_nothing(const char *word)
 {
-	return word && (!strcmp(word, "diff") || !strcmp(word, "help"));
+	return word && (!strcmp(word, "diff") || !strcmp(word, "doctor") || !strcmp(word, "help"));
 }
 
 bool actions_cli_is_command(const char *word)
@@ -244,6 +258,57 @@ static int drain_wait(lvs_actions *a, const struct lvs_args *g)
 	}
 }
 
+/* The commands that change one service or one of its real servers, and
+ * so may change what keepalived (or piranha) manages. */
+static bool touches_declared(enum lvs_act act, bool *dest)
+{
+	switch (act) {
+	case LVS_ACT_QUIESCE: case LVS_ACT_DRAIN: case LVS_ACT_RESTORE: case LVS_ACT_WEIGHT:
+	case LVS_ACT_EDIT_DEST: case LVS_ACT_DEL_DEST:
+		*dest = true;
+		return true;
+	case LVS_ACT_EDIT_SVC: case LVS_ACT_DEL_SVC:
+		*dest = false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A change to an object keepalived or piranha manages is applied only
+ * with --force: the daemon puts its own values back (docs/keepalived.md).
+ * 0 to go ahead, or the exit code. The declared file is read where it
+ * usually is; a file that does not parse is no reason to refuse. */
+static int owner_check(const struct lvs_args *g, bool force)
+{
+	bool dest;
+	const char *path;
+	if (!touches_declared(g->act, &dest))
+		return 0;
+	enum lvs_decl_kind kind = declared_find_default(&path);
+	if (!kind)
+		return 0;
+	struct lvs_declared *d = NULL;
+	char msg[256], note[512];
+	int r = kind == LVS_DECL_KEEPALIVED ? declared_read_keepalived(path, &d, msg, sizeof(msg))
+					    : declared_read_lvscf(path, &d, msg, sizeof(msg));
+	if (r < 0)
+		return 0;
+	struct lvs_dest rs = g->dest;
+	if (!(g->given & LVS_ARG_DEST_PORT) && !g->svc.fwmark)
+		rs.port = g->svc.port;
+	bool owned = !d->n_errors && drift_owner_note(d, &g->svc, dest ? &rs : NULL, note, sizeof(note));
+	declared_free(d);
+	if (!owned)
+		return 0;
+	if (force) {
+		fprintf(stderr, "lvstop: warning: %s (applied: --force)\n", note);
+		return 0;
+	}
+	fprintf(stderr, "lvstop: %s\nlvstop: nothing was changed; --force applies it anyway\n", note);
+	return LVS_EXIT_FAILED;
+}
+
 int actions_cli_main(int argc, char **argv)
 {
 	struct lvs_actions_opts o = { .source = "cli" };
@@ -252,6 +317,7 @@ int actions_cli_main(int argc, char **argv)
 	struct lvs_args g;
 	lvs_actions *a = NULL;
 	int n = 0, code;
+	bool force = false;
 
 	if (!rest) {
 		fprintf(stderr, "lvstop: out of memory\n");
@@ -280,12 +346,20 @@ int actions_cli_main(int argc, char **argv)
 			o.no_syslog = true;
 			continue;
 		}
+		if (!strcmp(argv[i], "--force") && i > 0) {
+			force = true;
+			continue;
+		}
 		rest[n++] = argv[i];
 	}
 	if (args_parse(n, rest, &g, err, sizeof(err)) < 0) {
 		fprintf(stderr, "lvstop: %s\n", err);
 		free(rest);
 		return LVS_EXIT_USAGE;
+	}
+	if ((code = owner_check(&g, force))) {
+		free(rest);
+		return code;
 	}
 	int r = actions_open(&a, &o, err, sizeof(err));
 	if (r) {

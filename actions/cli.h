@@ -32,7 +32,8 @@ size_t actions_cli_names(const char **names, size_t max);
 const char *actions_cli_suggest(const char *word, bool *close);
 
 /* True for the listed commands that change nothing and are run by lvstop
- * itself ("diff", "help"): they have forms and exit codes of their own. */
+ * itself ("diff", "doctor", "help"): they have forms and exit codes of
+ * their own. */
 bool actions_cli_changes_nothing(const char *word);
 
 /* True when word is one of the action commands above (not "help"). */

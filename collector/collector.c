@@ -15,7 +15,7 @@
 
 struct lvs_collector {
 	struct lvs_source *src; /* owned */
-	lvs_history *hist;      /* owned */
+	lvs_rings *rings;       /* owned */
 	FILE *record;           /* borrowed */
 	void (*annotate)(void *arg, struct lvs_snapshot *s);
 	void *annotate_arg;
@@ -42,12 +42,11 @@ lvs_collector *collector_new(struct lvs_source *src, const struct lvs_collector_
 	lvs_collector *c = calloc(1, sizeof(*c));
 	if (!c)
 		goto err;
-	if (!(o && o->no_history)) {
-		c->hist = history_new(o && o->history_samples ? o->history_samples
-							  : LVS_HISTORY_SAMPLES,
-				      o && o->history_budget ? o->history_budget : LVS_HISTORY_BUDGET,
-				      LVS_HISTORY_EVICT_AFTER);
-		if (!c->hist)
+	if (!(o && o->no_rings)) {
+		c->rings = rings_new(o && o->ring_samples ? o->ring_samples : LVS_RINGS_SAMPLES,
+				     o && o->ring_budget ? o->ring_budget : LVS_RINGS_BUDGET,
+				     LVS_RINGS_EVICT_AFTER);
+		if (!c->rings)
 			goto err;
 	}
 	c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -68,7 +67,7 @@ lvs_collector *collector_new(struct lvs_source *src, const struct lvs_collector_
 	return c;
 err:
 	if (c) {
-		history_free(c->hist);
+		rings_free(c->rings);
 		free(c);
 	}
 	source_free(src);
@@ -83,7 +82,7 @@ void collector_free(lvs_collector *c)
 	snapshot_unref(c->cur);
 	snapshot_unref(c->prev);
 	source_free(c->src);
-	history_free(c->hist);
+	rings_free(c->rings);
 	close(c->efd);
 	pthread_mutex_destroy(&c->pub_lock);
 	pthread_mutex_destroy(&c->run_lock);
@@ -121,8 +120,8 @@ int collector_poll(lvs_collector *c)
 		rates_compute(s, c->prev);
 		if (c->annotate)
 			c->annotate(c->annotate_arg, s);
-		if (c->hist)
-			history_record(c->hist, s);
+		if (c->rings)
+			rings_record(c->rings, s);
 		if (c->record)
 			record(c, s);
 		snapshot_unref(c->prev);
@@ -262,7 +261,7 @@ void collector_notify_drain(lvs_collector *c)
 	(void)!read(c->efd, &v, sizeof(v));
 }
 
-lvs_history *collector_history(lvs_collector *c)
+lvs_rings *collector_rings(lvs_collector *c)
 {
-	return c->hist;
+	return c->rings;
 }

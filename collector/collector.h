@@ -1,17 +1,17 @@
 /* The collector: polls a source, computes rates against the previous
- * snapshot, feeds the history rings and publishes the new snapshot by
+ * snapshot, feeds the sample rings and publishes the new snapshot by
  * swapping one pointer under a short lock. Readers (console, exporter)
  * take a reference and never block the poller; the poller never waits for
  * a reader. When a poll fails, the last good snapshot stays published and
  * the status says stale, with the cause; the next good poll recovers.
  * Threads: collector_start runs the poller on its own thread; acquire,
- * history reads and the notify fd are safe from any thread. */
+ * ring reads and the notify fd are safe from any thread. */
 #ifndef LVSTOP_COLLECTOR_COLLECTOR_H
 #define LVSTOP_COLLECTOR_COLLECTOR_H
 
 #include <stdio.h>
 
-#include "history.h"
+#include "rings.h"
 #include "source.h"
 
 typedef struct lvs_collector lvs_collector; /* opaque */
@@ -20,9 +20,9 @@ typedef struct lvs_collector lvs_collector; /* opaque */
 
 struct lvs_collector_opts {
 	double interval;          /* seconds between polls; 0: LVS_POLL_INTERVAL */
-	uint32_t history_samples; /* 0: LVS_HISTORY_SAMPLES */
-	size_t history_budget;    /* 0: LVS_HISTORY_BUDGET */
-	bool no_history;          /* keep no history (collector_history is
+	uint32_t ring_samples;    /* 0: LVS_RINGS_SAMPLES */
+	size_t ring_budget;       /* 0: LVS_RINGS_BUDGET */
+	bool no_rings;            /* keep no sample rings (collector_rings is
 				   * NULL): for readers that draw none, as
 				   * lvsd, whose rings at 100,000 objects are
 				   * tens of megabytes */
@@ -75,8 +75,8 @@ struct lvs_snapshot *collector_acquire(lvs_collector *c, struct lvs_status *st);
 int collector_notify_fd(lvs_collector *c);
 void collector_notify_drain(lvs_collector *c);
 
-/* History of every object (thread-safe reads). Owned by the collector;
- * NULL when it was made with no_history. */
-lvs_history *collector_history(lvs_collector *c);
+/* The sample rings of every object (thread-safe reads). Owned by the
+ * collector; NULL when it was made with no_rings. */
+lvs_rings *collector_rings(lvs_collector *c);
 
 #endif

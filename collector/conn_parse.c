@@ -1,3 +1,8 @@
+/* Over 800 lines on purpose: the fixed-layout fast path and the general
+ * path of the /proc/net/ip_vs_conn parser live together so that the tests
+ * (and the code) can keep them agreeing field by field; the aggregation
+ * they feed is what the rest of the file is.
+ */
 #include "conn_parse.h"
 
 #include <errno.h>

@@ -1,12 +1,15 @@
-/* Real-server health checks: TCP connect, HTTP GET with send/expect, UDP
- * and external commands, all driven by one thread running one epoll loop
- * with a timer heap. Identical probes shared by several services run once.
- * Results (state, last transition, duration, error text, recent history)
- * reach snapshots through health_annotate, the collector's annotate hook.
+/* Real-server health checks: TCP connect, HTTP GET with send/expect, HTTPS
+ * (the same over TLS), UDP, DNS and external commands, all driven by one
+ * thread running one epoll loop with a timer heap; the code lives in
+ * collector/health/ (loop.c the loop, one file per check kind). Identical
+ * probes shared by several services run once. Results (state, last
+ * transition, duration, why it failed, recent history) reach snapshots
+ * through health_annotate, the collector's annotate hook.
  * Health checks never read IPVS: the caller says which real servers to
  * check (health_specs_for_snapshot builds the default set).
- * Threads: set_checks, result reads, stats and annotate are safe from any
- * thread; start/stop/free from the owner's thread only. */
+ * Threads: set_checks, result reads, stats, annotate and the reason and
+ * exec-check helpers are safe from any thread; start/stop/sync/free from
+ * the owner's thread only (never from on_change). */
 #ifndef LVSTOP_COLLECTOR_HEALTH_H
 #define LVSTOP_COLLECTOR_HEALTH_H
 
@@ -15,6 +18,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "share/clock.h"
 
 /* The tag differs from the typedef: model.h owns `enum lvs_health`. */
 typedef struct lvs_health_engine lvs_health; /* opaque */
@@ -24,7 +28,10 @@ enum lvs_check_type {
 	LVS_CHECK_HTTP = 1, /* HTTP/1.0 GET (or a raw request); status and/or body */
 	LVS_CHECK_UDP = 2,  /* send a datagram; a reply, or no ICMP error */
 	LVS_CHECK_EXEC = 3, /* argv + address + port, no shell; exit 0 = up */
+	LVS_CHECK_HTTPS = 4, /* the HTTP check over TLS (GnuTLS) */
+	LVS_CHECK_DNS = 5,  /* a DNS query over UDP; the rcode and/or an address */
 };
+#define LVS_CHECK_TYPES 6
 
 /* Defaults, used where a spec field is 0. */
 #define LVS_CHECK_INTERVAL 5.0    /* s between check starts */
@@ -33,7 +40,7 @@ enum lvs_check_type {
 #define LVS_CHECK_RISE 1          /* successes in a row to turn up */
 #define LVS_CHECK_FALL 1          /* failures in a row to turn down */
 #define LVS_HEALTH_HISTORY 16     /* results kept per check */
-#define LVS_HEALTH_ERROR_MAX 64   /* bytes of error text, with the NUL */
+#define LVS_HEALTH_ERROR_MAX 96   /* bytes of error text, with the NUL */
 
 /* One check of one real server. The engine deep-copies specs (strings,
  * payload, argv): the caller's memory is borrowed only during the call.
@@ -77,7 +84,7 @@ struct lvs_check_spec {
 	 * one failure (keepalived's retry / delay_before_retry). */
 	uint32_t rise, fall, retry;
 
-	/* HTTP. Without http_request the engine sends
+	/* HTTP and HTTPS. Without http_request the engine sends
 	 * "GET <path> HTTP/1.0\r\nHost: <host>\r\nConnection: close\r\n..." */
 	const char *http_path;    /* NULL: "/" */
 	const char *http_host;    /* NULL: the target address ([v6]:port form when
@@ -85,6 +92,26 @@ struct lvs_check_spec {
 	const char *http_request; /* raw request sent as is; replaces path/host */
 	int http_status;          /* expected status; 0: any 2xx */
 	const char *http_expect;  /* substring the body must contain; NULL: none */
+
+	/* HTTPS only. tls_sni: the server name sent (SNI) and, with
+	 * tls_verify, the name the certificate must carry; NULL: http_host
+	 * when that is a name (not an address), else no SNI. tls_verify: the
+	 * chain must verify against tls_ca_file (PEM; NULL: the system's
+	 * trust store) and, when there is a name, match it; otherwise any
+	 * certificate is taken (keepalived's SSL_GET without verification). */
+	const char *tls_sni;
+	bool tls_verify;
+	const char *tls_ca_file;
+
+	/* DNS: one query (recursion desired) for dns_name of dns_qtype (0: A)
+	 * on a connected UDP socket. Up when the reply's rcode equals
+	 * dns_rcode (0: NOERROR) and, when dns_expect_af is set, an answer
+	 * record (A or AAAA) holds dns_expect_addr. */
+	const char *dns_name;
+	uint16_t dns_qtype;
+	uint8_t dns_rcode;
+	uint16_t dns_expect_af;
+	union lvs_addr dns_expect_addr;
 
 	/* UDP: the payload (may be empty) goes out on a connected socket; an
 	 * ICMP port unreachable (ECONNREFUSED) is always down. Otherwise up
@@ -116,7 +143,15 @@ struct lvs_check_result {
 	uint32_t ok_run, fail_run; /* current streaks */
 	uint64_t checks, failures; /* totals since the probe was created */
 	uint32_t shared;       /* specs of the current set using this probe */
-	char error[LVS_HEALTH_ERROR_MAX]; /* why the last check failed; "" if up */
+	/* Why the last check failed: a reason from a bounded set (model.h;
+	 * LVS_HR_NONE when it succeeded), a number that goes with it (the
+	 * HTTP status, exit status, signal or DNS rcode; else 0), since when
+	 * this same reason has been seen (wall clock; 0 with LVS_HR_NONE),
+	 * and free text (printable; "" if up). */
+	uint8_t reason;
+	uint16_t reason_code;
+	double reason_since;
+	char error[LVS_HEALTH_ERROR_MAX];
 };
 
 /* One past check result, for the recent-history ring. */
@@ -130,12 +165,21 @@ struct lvs_check_sample {
 struct lvs_health_opts {
 	/* Called on the engine thread for every spec (of the current set) whose
 	 * probe changed state, with the engine's copy of the spec (defaults
-	 * filled in; valid during the call). It may call any health_* read and health_set_checks (the
-	 * new set is then applied after the callbacks of this round), never
-	 * health_stop or health_free. Must be quick: checks wait meanwhile. */
+	 * filled in) and the probe's result (state `to`, reason, text); both
+	 * valid during the call. It may call any health_* read and
+	 * health_set_checks (the new set is then applied after the callbacks of
+	 * this round), never health_stop or health_free. Must be quick: checks
+	 * wait meanwhile. */
 	void (*on_change)(void *arg, const struct lvs_check_spec *spec,
-	                  enum lvs_health from, enum lvs_health to);
+	                  const struct lvs_check_result *res, enum lvs_health from,
+	                  enum lvs_health to);
 	void *arg;
+	/* The monotonic clock of deadlines (share/clock.h); NULL: the real
+	 * one. Tests inject a hand-driven one: the loop then sleeps until woken
+	 * (health_sync) or an fd is ready, never on a deadline, since time
+	 * moves only when the clock's owner says so. Copied. Results' times
+	 * are the wall clock's, always. */
+	const struct lvs_clock *clock;
 	uint32_t history;     /* results kept per probe; 0: LVS_HEALTH_HISTORY */
 	uint32_t max_running; /* checks in flight at once (fds and children);
 			       * later ones wait their turn; 0: no limit */
@@ -162,7 +206,8 @@ void health_spec_init(struct lvs_check_spec *s, uint16_t af, const union lvs_add
  * msg (may be NULL). health_set_checks applies the same test. */
 int health_spec_check(const struct lvs_check_spec *s, char *msg, size_t len);
 
-/* "tcp", "http", "udp", "exec"; and back: the type, or -EINVAL. */
+/* "tcp", "http", "udp", "exec", "https", "dns"; and back: the type, or
+ * -EINVAL. */
 const char *health_type_name(enum lvs_check_type t);
 int health_type_parse(const char *name);
 
@@ -192,6 +237,11 @@ void health_free(lvs_health *h);
  * changes), -E2BIG (more than UINT32_MAX specs). */
 int health_set_checks(lvs_health *h, const struct lvs_check_spec *specs, size_t n);
 
+/* Wake the engine and return once it has gone through one whole round of
+ * its loop after this call (timers due by its clock handled, pending sets
+ * applied). For tests that move an injected clock. Not from on_change. */
+void health_sync(lvs_health *h);
+
 /* Start the engine thread. 0, -EALREADY, or -errno from pthread_create. */
 int health_start(lvs_health *h);
 
@@ -212,13 +262,48 @@ size_t health_history(lvs_health *h, size_t i, struct lvs_check_sample *out, siz
 
 void health_stats(lvs_health *h, struct lvs_health_stats *st);
 
+/* The stable short name of a reason ("connection refused", "timeout
+ * connect", ...; "" for LVS_HR_NONE, "?" out of range), for labels. */
+const char *health_reason_name(unsigned reason);
+
+/* The reason as one short label into buf: its name, except HTTP statuses,
+ * which read "http 404". Bounded: at most LVS_HR_COUNT names plus the 500
+ * HTTP statuses. Returns buf. */
+const char *health_reason_label(unsigned reason, unsigned code, char *buf, size_t len);
+
+/* Back from a label (health_reason_label's form) to the reason and its
+ * number: 0, or -EINVAL for a label not in the set. */
+int health_reason_parse(const char *label, unsigned *reason, unsigned *code);
+
+/* Text for a log line: the label, then the free text in parentheses when it
+ * adds something ("http 404 (HTTP 404, expected 2xx)"). Returns buf. */
+const char *health_reason_text(const struct lvs_check_result *r, char *buf, size_t len);
+
+/* DNS query types by name ("A", "AAAA", "MX", "TXT", "NS", "SOA", "CNAME",
+ * "PTR", "SRV", "ANY"; any case) and rcodes ("NOERROR", "NXDOMAIN",
+ * "SERVFAIL", "REFUSED", ...): the number, or -EINVAL. */
+int health_dns_qtype_parse(const char *name);
+int health_dns_rcode_parse(const char *name);
+
+/* Check an exec check's program as the engine will start it, before any
+ * run: argv0 with a '/' is that file; a bare name is searched in PATH the
+ * way posix_spawnp does (an empty entry is the current directory; no PATH:
+ * "/bin:/usr/bin"). The file must be a regular executable file the kernel
+ * can run (ELF, or a script starting with "#!": posix_spawnp would not run
+ * the shell on it). 0, or -ENOENT / -EACCES / -ENOEXEC with one sentence in
+ * msg (may be NULL). */
+int health_exec_check(const char *argv0, char *msg, size_t len);
+
 /* The collector's annotate hook (arg: the lvs_health). For every real
  * server of s: its checks are those whose spec names its af/address/port
  * and, when per_service, its service. With none, the fields stay as the
  * source left them (UNKNOWN). With several, the worst state wins (DOWN over
  * UNKNOWN over UP); check_seconds is the longest, health_since the latest
- * transition, health_error the first failing check's text. Holds the
- * engine's result lock only while copying (no I/O, no allocation). */
+ * transition, health_error, health_reason and health_reason_since those of
+ * the first failing check. Results are copied under the engine's result
+ * lock (no I/O, no allocation there) and written into s after it is let
+ * go, so a snapshot of any size never stalls the engine. Without memory for
+ * that copy, s is left as the source made it. */
 void health_annotate(void *arg, struct lvs_snapshot *s);
 
 #endif

@@ -1,3 +1,8 @@
+/* Over 800 lines on purpose: this is the one netlink handle of the project
+ * (requests, dumps, the inlined destination decoder checked against libnl,
+ * and the errno mapping), and its parts share the attribute policies and
+ * the handle's state; split, each piece would need the others' internals.
+ */
 #include "ipvs_nl.h"
 
 #include <arpa/inet.h>

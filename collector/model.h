@@ -44,6 +44,33 @@ enum lvs_health {
 	LVS_HEALTH_DOWN = 2,
 };
 
+/* Why a check failed: a bounded set, so that it can be a metrics label
+ * (collector/health.h names them: health_reason_name). Values are stable. */
+enum lvs_health_reason {
+	LVS_HR_NONE = 0,          /* "": it succeeded, or no check */
+	LVS_HR_REFUSED,           /* connection refused */
+	LVS_HR_TIMEOUT_CONNECT,   /* timeout connect */
+	LVS_HR_TIMEOUT_TLS,       /* timeout tls handshake */
+	LVS_HR_TIMEOUT_SEND,      /* timeout send */
+	LVS_HR_TIMEOUT_RESPONSE,  /* timeout response */
+	LVS_HR_TIMEOUT_EXEC,      /* timeout exec */
+	LVS_HR_NO_ROUTE,          /* no route (host or network unreachable) */
+	LVS_HR_RESET,             /* connection reset (or closed while sending) */
+	LVS_HR_NET_ERROR,         /* network error (any other socket error) */
+	LVS_HR_TLS,               /* tls failure (handshake, certificate) */
+	LVS_HR_HTTP_STATUS,       /* http NNN: an unexpected status (code) */
+	LVS_HR_BAD_RESPONSE,      /* bad response (not HTTP/DNS, closed early) */
+	LVS_HR_EXPECT,            /* expected text not found */
+	LVS_HR_UNREACHABLE,       /* icmp unreachable (UDP, DNS) */
+	LVS_HR_DNS_RCODE,         /* dns rcode: an unexpected rcode (code) */
+	LVS_HR_DNS_ANSWER,        /* dns answer mismatch */
+	LVS_HR_EXIT,              /* exit status: non-zero (code) */
+	LVS_HR_SIGNAL,            /* killed by signal (code) */
+	LVS_HR_EXEC_FAILED,       /* exec failed: the command could not start */
+	LVS_HR_LOCAL,             /* local error: the checker's own failure */
+	LVS_HR_COUNT
+};
+
 struct lvs_dest {
 	uint16_t af; /* AF_INET or AF_INET6 (may differ from the service's) */
 	uint16_t port; /* host byte order */
@@ -61,8 +88,11 @@ struct lvs_dest {
 	bool rates_valid;       /* false on first sight of the object */
 	/* Health, filled by the health checker when one runs. */
 	int8_t health;          /* LVS_HEALTH_* */
+	uint8_t health_reason;  /* enum lvs_health_reason of the failing check */
+	uint16_t health_code;   /* with it: HTTP status, exit status, ... or 0 */
 	float check_seconds;    /* duration of the last check */
 	double health_since;    /* wall clock of the last transition (0: none) */
+	double health_reason_since; /* wall clock since the reason holds (0: none) */
 	/* Why the last check failed (at most LVS_DEST_ERROR_MAX bytes): an
 	 * offset in the snapshot's text, read with snapshot_text(); 0 is ""
 	 * (up, or no check). Out of line, since most real servers have none:

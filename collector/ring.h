@@ -1,12 +1,12 @@
-/* A fixed-capacity ring of history samples: the newest overwrite the
- * oldest. Threads: none; the owner (history) locks around it. */
+/* A fixed-capacity ring of samples: the newest overwrite the oldest.
+ * Threads: none; the owner (rings) locks around it. */
 #ifndef LVSTOP_COLLECTOR_RING_H
 #define LVSTOP_COLLECTOR_RING_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* One poll's view of one object. Floats: a sample is history, and 24 bits
+/* One poll's view of one object. Floats: a sample is for charts, and 24 bits
  * of mantissa are plenty for a chart, while halving the memory. */
 struct lvs_sample {
 	double t; /* wall clock of the poll */

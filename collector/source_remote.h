@@ -1,30 +1,20 @@
 /* Snapshots of another director, read over HTTP from its lvsd
- * (GET BASE/api/v1/snapshot, the document of docs/architecture.md), and
- * the HTTP GET underneath (libcurl), also used for /api/v1/history.
- * A fetch blocks for at most the transfer timeout: it runs on a poller or
- * helper thread, never on the console's.
- * Threads: remote_get and the URL helpers from any thread; a source is
- * polled by one thread at a time, as every source. */
+ * (GET BASE/api/v1/snapshot, the document of docs/architecture.md) with
+ * http_get, and the base URLs of lvsd instances. A poll blocks for at
+ * most the transfer timeout: it runs on a poller thread, never on the
+ * console's.
+ * Threads: the URL helpers from any thread; a source is polled by one
+ * thread at a time, as every source. */
 #ifndef LVSTOP_COLLECTOR_SOURCE_REMOTE_H
 #define LVSTOP_COLLECTOR_SOURCE_REMOTE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "http_get.h"
 #include "source.h"
 
 #define REMOTE_URL_MAX 256
-
-struct lvs_remote_opts {
-	double connect_timeout; /* seconds to establish the connection */
-	double timeout;         /* seconds for the whole transfer */
-	size_t max_bytes;       /* a larger body is refused (-EFBIG) */
-};
-
-/* 2 s to connect (a director on the local network answers in
- * milliseconds), 10 s in all (a 100,000-real-server document is ~80 MB),
- * 512 MiB at most. */
-#define LVS_REMOTE_OPTS_DEFAULT { .connect_timeout = 2.0, .timeout = 10.0, .max_bytes = 512u << 20 }
 
 /* The base URL of an lvsd from what a user typed: "HOST:PORT",
  * "http://HOST:PORT", "https://HOST:PORT/" (trailing slashes dropped; a
@@ -38,31 +28,19 @@ int remote_url_base(const char *in, char *out, size_t len, char *err, size_t err
  * the whole URL when it has no "://". Always NUL-terminates out. */
 void remote_url_name(const char *base, char *out, size_t len);
 
-/* GET url; every chunk of a 200 answer's body goes to sink (which
- * returns 0 or a negative errno that aborts the transfer and is
- * returned). 0 when the whole body arrived; else a negative errno and msg
- * (one sentence naming the URL and the cause):
- *   -ECONNREFUSED  nothing listens there
- *   -ETIMEDOUT     no connection within connect_timeout, or the transfer
- *                  took longer than timeout
- *   -EHOSTUNREACH  the host name does not resolve, or no route
- *   -EPROTO        an answer other than 200 (msg has the status and the
- *                  start of the body, e.g. lvsd's reason for a 400)
- *   -EFBIG         the body exceeds max_bytes
- *   -ENOMEM        out of memory
- *   -EIO           any other transfer error (libcurl's text in msg)
- *   or the sink's error. */
-int remote_get(const char *url, const struct lvs_remote_opts *o,
-	       int (*sink)(void *arg, const char *buf, size_t len), void *arg, char *msg,
-	       size_t msglen);
-
 /* The director whose lvsd answers at base (a base URL: remote_url_base).
- * Each poll GETs base/api/v1/snapshot and parses it as it arrives
- * (snapjson's streaming parser: the body is never held whole). The
- * snapshot keeps the document's time (lvsd's poll) and no monotonic time,
- * so rates come from the director's own clock, as on replay. Poll errors
- * are remote_get's, and -EINVAL for a document that does not parse (msg
- * names the field). NULL on out of memory (msg says so). */
+ * Each poll GETs base/api/v1/snapshot over the source's one kept
+ * connection and parses it as it arrives (snapjson's streaming parser:
+ * the body is never held whole), behind doc_bound's guard: no piece the
+ * parser holds whole (the root, one service, one real server) may exceed
+ * 64 KiB of text, so memory follows the size of the table described and
+ * never the compression ratio; o->max_bytes bounds the whole body. The
+ * snapshot keeps the document's time (lvsd's poll) and no monotonic
+ * time, so rates come from the director's own clock, as on replay. Poll
+ * errors are http_get_fetch's, -EFBIG for a piece over the guard's bound
+ * (msg names it), -EINVAL for a document that does not parse (msg names
+ * the field). NULL when out of memory or libcurl cannot start (msg says
+ * which). */
 struct lvs_source *source_remote_new(const char *base, const struct lvs_remote_opts *o, char *msg,
 				     size_t msglen);
 

@@ -18,10 +18,13 @@
 #include "share/clock.h"
 #include "crt.h"
 #include "draw.h"
+#include "frame.h"
 #include "keys.h"
 #include "panel.h"
+#include "doctor_view.h"
 #include "panel_zoom.h"
 #include "remote.h"
+#include "remote_panel.h"
 #include "panel_edit.h"
 
 #define EVENT_LOG_CAP 2000
@@ -45,6 +48,7 @@ const struct panel *panel_of(enum view v)
 		[VIEW_SERVICES] = &panel_services, [VIEW_DETAIL] = &panel_detail,
 		[VIEW_CONNS] = &panel_conns,       [VIEW_EVENTS] = &panel_events,
 		[VIEW_HELP] = &panel_help,         [VIEW_REMOTE] = &panel_remote,
+		[VIEW_DOCTOR] = &panel_doctor,
 	};
 	return panels[v < VIEW_COUNT ? v : VIEW_SERVICES];
 }
@@ -169,9 +173,9 @@ size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *ou
 	/* A few more than asked for, to make up for samples recorded after
 	 * the snapshot on screen (a paused display): copying fewer samples
 	 * keeps the history's lock short. */
-	struct lvs_sample buf[LVS_HISTORY_SAMPLES + 32];
+	struct lvs_sample buf[LVS_RINGS_SAMPLES + 32];
 	size_t want = max + 32 < sizeof(buf) / sizeof(buf[0]) ? max + 32 : sizeof(buf) / sizeof(buf[0]);
-	size_t n = history_read(collector_history(a->col), k, buf, want);
+	size_t n = rings_read(collector_rings(a->col), k, buf, want);
 	double until = a->snap ? a->snap->time : 0;
 	while (n && until > 0 && buf[n - 1].t > until + 1e-6)
 		n--;
@@ -224,6 +228,8 @@ static void show(struct app *a, struct lvs_snapshot *s, struct ev_vec *ev)
 	a->snap = s;
 	a->snap_gen++;
 	edit_ui_snapshot(a); /* the marks, read again on the writer */
+	if (a->doctor && (a->view == VIEW_DOCTOR || a->view == VIEW_DETAIL))
+		doctor_view_request(a->doctor, s); /* on its worker */
 }
 
 /* Take the newest publication. True when something changed on screen. */
@@ -515,6 +521,7 @@ out_log:
 	ev_log_done(&a.log);
 out_map:
 	prep_free(a.prep);
+	doctor_view_free(a.doctor);
 	hfetch_free(a.hist);
 	if (a.conn_idx_gen)
 		keymap_done(&a.conn_idx);

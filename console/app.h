@@ -26,6 +26,7 @@ enum view {
 	VIEW_EVENTS,
 	VIEW_HELP,
 	VIEW_REMOTE, /* --remote: every director's section (remote.h) */
+	VIEW_DOCTOR, /* findings of collector/doctor/ (panel_doctor.h) */
 	VIEW_COUNT
 };
 
@@ -98,6 +99,7 @@ struct app {
 	int zoom;                  /* detail charts: 0 the history rings,
 				    * 1.. an rrd range (panel_zoom.h) */
 	struct hfetch *hist;       /* owned; made at the first zoom */
+	struct doctor_view *doctor; /* owned; made at the first doctor key */
 };
 
 /* Rebuild the services table from a->snap and put the cursor back on the

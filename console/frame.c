@@ -1,5 +1,4 @@
-/* The frame around every panel: the header and the function bar. */
-#include "panel.h"
+#include "frame.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -13,14 +12,10 @@
 #include "format.h"
 #include "keys.h"
 #include "lvsd_health.h"
+#include "panel.h"
 #include "remote.h"
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "remote_panel.h"
+#include "share/clock.h"
 
 static void hms(double t, char *buf, size_t len)
 {
@@ -41,7 +36,7 @@ static bool banner_text(const struct app *a, char *buf, size_t len, bool *error)
 	}
 	if (a->st.stale && a->snap) {
 		hms(a->st.last_ok, when, sizeof(when));
-		fmt_age(wall_now() - a->st.last_ok, age, sizeof(age));
+		fmt_age(clock_wall_s() - a->st.last_ok, age, sizeof(age));
 		banner_compose(BANNER_STALE, a->st.msg, when, age, a->cols, buf, len);
 		return true;
 	}
@@ -81,7 +76,7 @@ void frame_draw_header(struct app *a)
 	int w = a->cols;
 	char b[320], v[64], v2[32];
 	const struct lvs_snapshot *s = a->snap;
-	double now = wall_now();
+	double now = clock_wall_s();
 
 	/* Line 1: who, when, what. */
 	char host[64] = "?";

@@ -1,16 +1,15 @@
 #include "history_fetch.h"
 
 #include <errno.h>
-#include <json.h>
-#include <math.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "collector/doc_bound.h"
 #include "collector/names.h"
+#include "share/clock.h"
+#include "share/log.h"
+#include "share/worker.h"
 
 /* --- ids and URLs -------------------------------------------------------------- */
 
@@ -68,129 +67,6 @@ int history_url(const char *base, const struct lvs_service *v, const struct lvs_
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
-/* --- parsing -------------------------------------------------------------------- */
-
-void history_doc_done(struct hist_doc *d)
-{
-	free(d->t);
-	free(d->v);
-	memset(d, 0, sizeof(*d));
-}
-
-int history_doc_ds(const struct hist_doc *d, const char *name)
-{
-	for (int i = 0; i < d->n_ds; i++)
-		if (!strcmp(d->ds[i], name))
-			return i;
-	return -1;
-}
-
-static bool is_number(json_object *o)
-{
-	return json_object_is_type(o, json_type_int) || json_object_is_type(o, json_type_double);
-}
-
-static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-static int number_field(json_object *root, const char *name, double *out, char *err, size_t errlen)
-{
-	json_object *o;
-	if (!json_object_object_get_ex(root, name, &o))
-		return bad(err, errlen, "%s: missing", name);
-	if (!is_number(o))
-		return bad(err, errlen, "%s: expected a number", name);
-	*out = json_object_get_double(o);
-	return 0;
-}
-
-static int parse_root(json_object *root, struct hist_doc *out, char *err, size_t errlen)
-{
-	if (!json_object_is_type(root, json_type_object))
-		return bad(err, errlen, "expected an object");
-	int r;
-	if ((r = number_field(root, "start", &out->start, err, errlen)) ||
-	    (r = number_field(root, "end", &out->end, err, errlen)) ||
-	    (r = number_field(root, "step", &out->step, err, errlen)))
-		return r;
-	if (!(out->step > 0))
-		return bad(err, errlen, "step: expected a positive number");
-	json_object *ds, *rows;
-	if (!json_object_object_get_ex(root, "ds", &ds) || !json_object_is_type(ds, json_type_array))
-		return bad(err, errlen, "ds: expected an array");
-	size_t nds = json_object_array_length(ds);
-	if (nds == 0 || nds > HIST_DS_MAX)
-		return bad(err, errlen, "ds: expected 1 to %d names, got %zu", HIST_DS_MAX, nds);
-	out->n_ds = (int)nds;
-	for (size_t i = 0; i < nds; i++) {
-		json_object *s = json_object_array_get_idx(ds, i);
-		if (!json_object_is_type(s, json_type_string))
-			return bad(err, errlen, "ds[%zu]: expected a string", i);
-		snprintf(out->ds[i], HIST_DS_NAME, "%s", json_object_get_string(s));
-	}
-	if (!json_object_object_get_ex(root, "rows", &rows) || !json_object_is_type(rows, json_type_array))
-		return bad(err, errlen, "rows: expected an array");
-	size_t n = json_object_array_length(rows);
-	out->t = malloc((n ? n : 1) * sizeof(double));
-	out->v = malloc((n ? n : 1) * nds * sizeof(double));
-	if (!out->t || !out->v)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		json_object *row = json_object_array_get_idx(rows, i);
-		if (!json_object_is_type(row, json_type_array) || json_object_array_length(row) != nds + 1)
-			return bad(err, errlen, "rows[%zu]: expected [time, %zu values]", i, nds);
-		json_object *t = json_object_array_get_idx(row, 0);
-		if (!is_number(t))
-			return bad(err, errlen, "rows[%zu][0]: expected a time", i);
-		out->t[i] = json_object_get_double(t);
-		for (size_t k = 0; k < nds; k++) {
-			json_object *v = json_object_array_get_idx(row, k + 1);
-			if (!v)
-				out->v[i * nds + k] = NAN; /* JSON null */
-			else if (is_number(v))
-				out->v[i * nds + k] = json_object_get_double(v);
-			else
-				return bad(err, errlen, "rows[%zu][%zu]: expected a number or null", i, k + 1);
-		}
-	}
-	out->n = n;
-	return 0;
-}
-
-int history_doc_parse(const char *text, size_t len, struct hist_doc *out, char *err, size_t errlen)
-{
-	memset(out, 0, sizeof(*out));
-	json_tokener *tok = json_tokener_new();
-	if (!tok)
-		return -ENOMEM;
-	json_object *root = json_tokener_parse_ex(tok, text, (int)len);
-	enum json_tokener_error je = json_tokener_get_error(tok);
-	int r = 0;
-	if (!root || je != json_tokener_success) {
-		r = bad(err, errlen, "not valid JSON: %s",
-			je == json_tokener_continue ? "the document ends early" : json_tokener_error_desc(je));
-	} else if ((size_t)json_tokener_get_parse_end(tok) < len &&
-		   text[json_tokener_get_parse_end(tok)] != '\n') {
-		r = bad(err, errlen, "not valid JSON: text after the document");
-	} else {
-		r = parse_root(root, out, err, errlen);
-		if (r == -ENOMEM)
-			snprintf(err, errlen, "out of memory");
-	}
-	json_object_put(root);
-	json_tokener_free(tok);
-	if (r)
-		history_doc_done(out);
-	return r;
-}
-
 /* --- the fetcher ------------------------------------------------------------------ */
 
 struct hf_answer {
@@ -202,11 +78,8 @@ struct hf_answer {
 };
 
 struct hfetch {
-	struct lvs_remote_opts opts;
-	pthread_t th;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool stop;
+	http_get *get; /* owned; the helper thread's: one connection kept */
+	struct lvs_worker w; /* its lock guards pending, busy, done, have_done */
 	char pending[HIST_URL_MAX]; /* "" : nothing asked */
 	char busy[HIST_URL_MAX];    /* the transfer under way, "" : none */
 	struct hf_answer done;      /* finished, not yet taken by the UI (lock) */
@@ -214,82 +87,95 @@ struct hfetch {
 	struct hf_answer shown;     /* UI thread only */
 };
 
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-struct body {
-	char *buf;
-	size_t len, cap;
+struct feed_ctx {
+	hist_parser *p;
+	struct doc_bound bound;
+	const char *url;
+	char *msg;
+	size_t msglen;
+	const char *perr;
 };
 
-static int collect(void *arg, const char *buf, size_t len)
+/* Printable, whatever the answer held. */
+static void bad_document(char *msg, size_t msglen, const char *url, const char *perr)
 {
-	struct body *b = arg;
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 16384;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		char *n = realloc(b->buf, cap);
-		if (!n)
-			return -ENOMEM;
-		b->buf = n;
-		b->cap = cap;
+	char clean[4 * 200];
+	snprintf(msg, msglen, "%.60s: not a history document: %.150s", url,
+		 log_clean(clean, sizeof(clean), perr, strlen(perr)));
+}
+
+static int feed(void *arg, const char *buf, size_t len)
+{
+	struct feed_ctx *f = arg;
+	char berr[160];
+	/* yajl buffers a string or number whole: bounded before it sees one. */
+	int r = doc_bound_feed(&f->bound, buf, len, berr, sizeof(berr));
+	if (r) {
+		snprintf(f->msg, f->msglen, "%.60s: %.150s", f->url, berr);
+		return r;
 	}
-	memcpy(b->buf + b->len, buf, len);
-	b->len += len;
-	b->buf[b->len] = 0;
-	return 0;
+	r = hist_parser_feed(f->p, buf, len);
+	if (r == -ENOMEM)
+		snprintf(f->msg, f->msglen, "out of memory");
+	else if (r)
+		bad_document(f->msg, f->msglen, f->url, f->perr);
+	return r;
 }
 
 static void fetch(hfetch *h, const char *url, struct hf_answer *a)
 {
 	memset(a, 0, sizeof(*a));
 	snprintf(a->url, sizeof(a->url), "%s", url);
-	struct body b = { 0 };
-	a->err = remote_get(url, &h->opts, collect, &b, a->msg, sizeof(a->msg));
-	if (a->err == -ENOMEM)
+	char perr[200] = "";
+	hist_parser *p = hist_parser_new(perr, sizeof(perr));
+	if (!p) {
+		a->err = -ENOMEM;
 		snprintf(a->msg, sizeof(a->msg), "out of memory");
-	if (!a->err) {
-		char perr[200];
-		a->err = history_doc_parse(b.buf ? b.buf : "", b.len, &a->doc, perr, sizeof(perr));
-		if (a->err)
-			snprintf(a->msg, sizeof(a->msg), "%.60s: not a history document: %.150s", url, perr);
+	} else {
+		struct feed_ctx f = { .p = p, .url = url, .msg = a->msg, .msglen = sizeof(a->msg), .perr = perr };
+		doc_bound_init_tokens(&f.bound);
+		a->err = http_get_fetch(h->get, url, feed, &f, a->msg, sizeof(a->msg));
+		if (a->err == -ENOMEM)
+			snprintf(a->msg, sizeof(a->msg), "out of memory");
+		if (!a->err) {
+			a->err = hist_parser_finish(p, &a->doc);
+			if (a->err == -ENOMEM)
+				snprintf(a->msg, sizeof(a->msg), "out of memory");
+			else if (a->err)
+				bad_document(a->msg, sizeof(a->msg), url, perr);
+		}
+		hist_parser_free(p);
 	}
-	free(b.buf);
-	a->when = mono_now();
+	a->when = clock_mono_s();
 }
 
-static void *worker(void *arg)
+static void work(struct lvs_worker *w, void *arg)
 {
 	hfetch *h = arg;
-	pthread_mutex_lock(&h->lock);
-	while (!h->stop) {
+	worker_lock(w);
+	while (!worker_stopping(w)) {
 		if (!h->pending[0]) {
-			pthread_cond_wait(&h->cond, &h->lock);
+			worker_wait(w);
 			continue;
 		}
 		memcpy(h->busy, h->pending, sizeof(h->busy));
 		h->pending[0] = 0;
-		pthread_mutex_unlock(&h->lock);
+		worker_unlock(w);
 		struct hf_answer *a = malloc(sizeof(*a));
 		if (a)
 			fetch(h, h->busy, a);
-		pthread_mutex_lock(&h->lock);
+		worker_lock(w);
 		if (a) {
 			if (h->have_done)
 				history_doc_done(&h->done.doc); /* never taken: superseded */
 			h->done = *a;
 			h->have_done = true;
 			free(a);
+			worker_notify(w);
 		}
 		h->busy[0] = 0;
 	}
-	pthread_mutex_unlock(&h->lock);
-	return NULL;
+	worker_unlock(w);
 }
 
 hfetch *hfetch_new(const struct lvs_remote_opts *o)
@@ -297,12 +183,16 @@ hfetch *hfetch_new(const struct lvs_remote_opts *o)
 	hfetch *h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
-	h->opts = *o;
-	pthread_mutex_init(&h->lock, NULL);
-	pthread_cond_init(&h->cond, NULL);
-	if (pthread_create(&h->th, NULL, worker, h)) {
-		pthread_mutex_destroy(&h->lock);
-		pthread_cond_destroy(&h->cond);
+	struct lvs_remote_opts ro = *o;
+	if (ro.max_bytes > HIST_BODY_MAX)
+		ro.max_bytes = HIST_BODY_MAX;
+	char msg[160];
+	if (!(h->get = http_get_new(&ro, msg, sizeof(msg)))) {
+		free(h);
+		return NULL;
+	}
+	if (worker_start(&h->w, work, h)) {
+		http_get_free(h->get);
 		free(h);
 		return NULL;
 	}
@@ -313,34 +203,35 @@ void hfetch_free(hfetch *h)
 {
 	if (!h)
 		return;
-	pthread_mutex_lock(&h->lock);
-	h->stop = true;
-	pthread_cond_signal(&h->cond);
-	pthread_mutex_unlock(&h->lock);
-	pthread_join(h->th, NULL);
+	worker_stop(&h->w);
 	if (h->have_done)
 		history_doc_done(&h->done.doc);
 	history_doc_done(&h->shown.doc);
-	pthread_mutex_destroy(&h->lock);
-	pthread_cond_destroy(&h->cond);
+	http_get_free(h->get);
 	free(h);
+}
+
+int hfetch_fd(const hfetch *h)
+{
+	return worker_fd(&h->w);
 }
 
 int hfetch_request(hfetch *h, const char *url)
 {
 	if (strlen(url) >= HIST_URL_MAX)
 		return -ENAMETOOLONG;
-	pthread_mutex_lock(&h->lock);
+	worker_lock(&h->w);
 	snprintf(h->pending, sizeof(h->pending), "%s", url);
-	pthread_cond_signal(&h->cond);
-	pthread_mutex_unlock(&h->lock);
+	worker_post(&h->w);
+	worker_unlock(&h->w);
 	return 0;
 }
 
 enum hfetch_state hfetch_result(hfetch *h, const char *url, const struct hist_doc **doc,
 				double *age, bool *loading, char *msg, size_t msglen)
 {
-	pthread_mutex_lock(&h->lock);
+	worker_drain(&h->w);
+	worker_lock(&h->w);
 	if (h->have_done) {
 		/* The finished answer replaces the shown one, here on the
 		 * UI thread, so a doc handed out is never freed under it. */
@@ -350,13 +241,13 @@ enum hfetch_state hfetch_result(hfetch *h, const char *url, const struct hist_do
 		h->have_done = false;
 	}
 	bool asked = !strcmp(h->pending, url) || !strcmp(h->busy, url);
-	pthread_mutex_unlock(&h->lock);
+	worker_unlock(&h->w);
 	*loading = asked;
 	*doc = NULL;
 	*age = 0;
 	if (strcmp(h->shown.url, url))
 		return asked ? HFETCH_LOADING : HFETCH_NONE;
-	*age = mono_now() - h->shown.when;
+	*age = clock_mono_s() - h->shown.when;
 	if (h->shown.err) {
 		snprintf(msg, msglen, "%s", h->shown.msg);
 		return HFETCH_ERROR;

@@ -1,9 +1,11 @@
 /* The rrd history of one service or real server, from an lvsd's
  * /api/v1/history (docs/history.md), for the detail view's zoom: the
- * object's ids, the request URL, the answer parsed, and a helper thread
- * that fetches so that the console's thread never waits on the network.
- * Threads: ids, URLs and parsing are pure; a fetcher is driven from one
- * thread (the UI) while its own thread does the transfers. */
+ * object's ids, the request URL, and a helper thread that fetches (over
+ * one kept connection) and parses the answer as it arrives
+ * (history_doc.h), so that the console's thread never waits on the
+ * network.
+ * Threads: ids and URLs are pure; a fetcher is driven from one thread
+ * (the UI) while its own thread does the transfers. */
 #ifndef LVSTOP_CONSOLE_HISTORY_FETCH_H
 #define LVSTOP_CONSOLE_HISTORY_FETCH_H
 
@@ -12,10 +14,9 @@
 
 #include "collector/model.h"
 #include "collector/source_remote.h"
+#include "history_doc.h"
 
 #define HIST_ID_MAX 64
-#define HIST_DS_MAX 16
-#define HIST_DS_NAME 20
 #define HIST_URL_MAX (REMOTE_URL_MAX + 256)
 
 /* lvsd's ids (docs/history.md, "Files and names"): "tcp-203.0.113.10-80",
@@ -30,30 +31,6 @@ int history_dest_id(const struct lvs_dest *d, char *buf, size_t len);
 int history_url(const char *base, const struct lvs_service *v, const struct lvs_dest *d,
 		const char *range, long resolution, char *out, size_t len);
 
-/* An answer of /api/v1/history. */
-struct hist_doc {
-	double start, end, step; /* rrdtool's window and row length, seconds */
-	int n_ds;
-	char ds[HIST_DS_MAX][HIST_DS_NAME];
-	size_t n;   /* rows */
-	double *t;  /* owned; n times (the end of each row's step) */
-	double *v;  /* owned; n x n_ds values, NaN for null (unknown) */
-};
-
-/* Parse an answer. 0; -EINVAL when it is not JSON or a field is missing
- * or of the wrong type (err names it, e.g. "rows[3][2]: expected a number
- * or null"; a row of another length than 1 + the DS count is refused);
- * -ENOMEM. out is empty on error. */
-int history_doc_parse(const char *text, size_t len, struct hist_doc *out, char *err, size_t errlen);
-void history_doc_done(struct hist_doc *d);
-/* The index of data source name, or -1. */
-int history_doc_ds(const struct hist_doc *d, const char *name);
-/* Value of row i, data source k. */
-static inline double history_doc_value(const struct hist_doc *d, size_t i, int k)
-{
-	return d->v[i * (size_t)d->n_ds + (size_t)k];
-}
-
 /* --- the fetcher ------------------------------------------------------------ */
 
 typedef struct hfetch hfetch; /* opaque */
@@ -65,12 +42,17 @@ enum hfetch_state {
 	HFETCH_ERROR,   /* msg says why */
 };
 
-/* A fetcher with its helper thread. NULL on failure (out of memory, or
- * no thread). */
+/* A fetcher with its helper thread and its one connection (o->max_bytes
+ * is lowered to HIST_BODY_MAX). NULL on failure (out of memory, or no
+ * thread). */
 hfetch *hfetch_new(const struct lvs_remote_opts *o);
 /* Ends the thread (waits for a transfer in progress: at most the
  * transfer timeout) and frees every answer. NULL is ignored. */
 void hfetch_free(hfetch *h);
+
+/* Readable when an answer has come since the last hfetch_result (for
+ * the console's poll(): redraw then). */
+int hfetch_fd(const hfetch *h);
 
 /* Fetch url on the helper thread; returns at once. A request not yet
  * started is replaced by a newer one (only the last wanted chart

@@ -7,7 +7,9 @@
 #include "collector/snapshot.h"
 #include "panel_zoom.h"
 #include "remote.h"
+#include "remote_panel.h"
 #include "panel_edit.h"
+#include "panel_doctor.h"
 
 #define CTRL(c) ((c) & 0x1f)
 #define KEY_ESC 27
@@ -136,6 +138,14 @@ static int k_events(struct app *a, int key)
 {
 	(void)key;
 	return toggle_view(a, VIEW_EVENTS);
+}
+
+static int k_doctor(struct app *a, int key)
+{
+	(void)key;
+	if (a->view != VIEW_DOCTOR)
+		panel_doctor_request(a); /* on its worker; the view says why when it cannot */
+	return toggle_view(a, VIEW_DOCTOR);
 }
 
 static int k_services(struct app *a, int key)
@@ -367,6 +377,9 @@ const struct key_binding key_table[] = {
 	{ { KEY_F(8), 'd', 'D' }, "F8 d D", "Delay",
 	  "poll less often (d) or more often (D): 0.5, 1, 2, 5, 10, 30 s", V_ALL, false, k_interval },
 	{ { 'r' }, "r", NULL, "poll now", V_ALL, false, k_refresh },
+	{ { KEY_F(9), 'o' }, "F9 o", "Doctor",
+	  "doctor: the classic LVS failures on this director, with evidence and fix "
+	  "(docs/doctor.md)", V_ALL, false, k_doctor },
 	{ { 'x' }, "x", NULL, "exact numbers or K/M/G units", V_ALL, false, k_exact },
 	{ { 'm' }, "m", NULL, "history metric: conn/s, packets, bytes in/out, active",
 	  V_SERVICES | V_DETAIL, false, k_metric },

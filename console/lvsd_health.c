@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "collector/http_get.h"
 #include "collector/keymap.h"
 #include "collector/snapjson.h"
 #include "collector/snapshot.h"
@@ -51,6 +52,9 @@ int lvsd_health_merge(struct lvs_snapshot *dst, const struct lvs_snapshot *from)
 				goto out;
 			}
 			d->health = f->health;
+			d->health_reason = f->health_reason;
+			d->health_code = f->health_code;
+			d->health_reason_since = f->health_reason_since;
 			d->health_since = f->health_since;
 			d->check_seconds = f->check_seconds;
 			d->health_error = off;
@@ -196,7 +200,7 @@ struct lvsd_health {
 	struct lvs_worker w;
 	char url[REMOTE_URL_MAX + 32];  /* BASE/api/v1/snapshot */
 	char name[REMOTE_URL_MAX];      /* HOST:PORT for the header */
-	struct lvs_remote_opts o;
+	http_get *get;                  /* owned; the thread's: one connection kept */
 	double interval;
 	/* Under w's lock: */
 	struct lvs_snapshot *latest;    /* owned reference: the last good answer;
@@ -241,7 +245,7 @@ static int fetch(lvsd_health *h, struct lvs_snapshot **out, char *msg, size_t ms
 		snprintf(msg, msglen, "out of memory");
 		return -ENOMEM;
 	}
-	int r = remote_get(h->url, &h->o, feed, p, msg, msglen);
+	int r = http_get_fetch(h->get, h->url, feed, p, msg, msglen);
 	if (!r && (r = snapjson_parser_finish(p, out)))
 		snprintf(msg, msglen, "%.120s: %.120s", h->url, perr);
 	else if (r == -EINVAL && perr[0])
@@ -282,9 +286,14 @@ lvsd_health *lvsd_health_new(const char *base, double interval, const struct lvs
 		return NULL;
 	snprintf(h->url, sizeof(h->url), "%s/api/v1/snapshot", base);
 	remote_url_name(base, h->name, sizeof(h->name));
-	h->o = *o;
 	h->interval = interval > 0 ? interval : 2.0;
+	char msg[256];
+	if (!(h->get = http_get_new(o, msg, sizeof(msg)))) {
+		free(h);
+		return NULL;
+	}
 	if (worker_start(&h->w, run, h)) {
+		http_get_free(h->get);
 		free(h);
 		return NULL;
 	}
@@ -296,6 +305,7 @@ void lvsd_health_free(lvsd_health *h)
 	if (!h)
 		return;
 	worker_stop(&h->w);
+	http_get_free(h->get);
 	snapshot_unref(h->latest);
 	free(h);
 }

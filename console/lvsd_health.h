@@ -14,14 +14,16 @@
 #include <stddef.h>
 
 #include "collector/model.h"
+#include "collector/http_get.h"
 #include "collector/source_remote.h"
 
 #define LVSD_CONF_PATH "/etc/lvsd/lvsd.conf"
 
 /* Copy the health of every real server of `from` (an lvsd's snapshot)
  * into the real server of dst with the same identity (service and real
- * server address, port, protocol, family, mark): state, since, check
- * duration and error text. Real servers of dst that lvsd does not know
+ * server address, port, protocol, family, mark): state, since, the
+ * failure's reason (with its code and since when), check duration and
+ * error text. Real servers of dst that lvsd does not know
  * keep what they had. dst must still be writable (before publication).
  * The count of real servers matched, or -ENOMEM (dst partly merged). */
 int lvsd_health_merge(struct lvs_snapshot *dst, const struct lvs_snapshot *from);
@@ -49,7 +51,8 @@ typedef struct lvsd_health lvsd_health; /* opaque */
 
 /* Start a watcher of the lvsd at base (a base URL: remote_url_base) that
  * fetches its snapshot every `interval` seconds (0: 2 s), at most one
- * transfer at a time, each bounded by o's timeouts. NULL when out of
+ * transfer at a time, each bounded by o's timeouts, over one kept
+ * connection (collector/http_get.h). NULL when out of
  * memory or no thread could start. */
 lvsd_health *lvsd_health_new(const char *base, double interval, const struct lvs_remote_opts *o);
 /* Stop the thread (waits for a transfer in progress: at most o's
@@ -66,7 +69,7 @@ void lvsd_health_annotate(void *arg, struct lvs_snapshot *s);
  * " at ... since ..."). True while lvsd's health is being shown. */
 bool lvsd_health_describe(lvsd_health *h, bool brief, char *buf, size_t len);
 
-/* A short cause for an error of remote_get: "connection refused",
+/* A short cause for an error of http_get_fetch: "connection refused",
  * "timeout", "no route to host", "HTTP error", "answer too large",
  * "bad answer", or strerror's text. */
 const char *lvsd_health_cause(int err);

@@ -16,6 +16,7 @@
 #include "collector/snapshot.h"
 #include "share/log.h"
 #include "app.h"
+#include "doctor_cmd.h"
 #include "console.h"
 #include "diff_cmd.h"
 #include "panel_zoom.h"
@@ -68,7 +69,7 @@ static void usage(FILE *f)
 		"                  with --replay only when given)\n"
 		"  -V, --version   print the version\n", LVSD_DEFAULT_URL);
 	fprintf(f, "commands (SERVICE is -t|-u|--sctp-service ADDR:PORT or -f MARK [-6];\n"
-		   "all but diff and help change the IPVS table):\n");
+		   "all but diff, doctor and help change the IPVS table):\n");
 	actions_cli_list(f);
 }
 
@@ -313,6 +314,8 @@ int main(int argc, char **argv)
 		return diff_cmd_main(argc - 1, argv + 1);
 	if (argc > 1 && actions_cli_is_command(argv[1]))
 		return actions_cli_main(argc - 1, argv + 1);
+	if (argc > 1 && doctor_cmd_is_command(argv[1]))
+		return doctor_cmd_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "help"))
 		return help_command(argc - 1, argv + 1);
 	if (argc > 1 && argv[1][0] != '-')

@@ -1,6 +1,6 @@
 /* A panel is one screen's body (services table, detail, connections,
  * events, help): a const vtable the main loop calls with the body's area.
- * The header and the function bar around it are frame.c's. A panel draws
+ * The header and the function bar around it are frame.h's. A panel draws
  * only the rows it can show. Threads: UI thread only. */
 #ifndef LVSTOP_CONSOLE_PANEL_H
 #define LVSTOP_CONSOLE_PANEL_H
@@ -19,6 +19,7 @@ extern const struct panel panel_detail;
 extern const struct panel panel_conns;
 extern const struct panel panel_events;
 extern const struct panel panel_help;
+extern const struct panel panel_doctor;
 
 /* The help screen's lines, in order, each given to emit with its
  * colours (split bytes in r1, the rest in r2). edit_off: why the edit
@@ -30,11 +31,5 @@ void help_lines(const char *edit_off, help_emit_fn emit, void *arg);
 
 /* The panel of a view. */
 const struct panel *panel_of(enum view v);
-
-/* The frame: header lines (host, time, IPVS, totals, banner) and the
- * function bar (generated from the key table) or the filter prompt. */
-int frame_header_rows(const struct app *a);
-void frame_draw_header(struct app *a);
-void frame_draw_bar(struct app *a);
 
 #endif

@@ -15,6 +15,7 @@
 #include "draw.h"
 #include "format.h"
 #include "panel_edit.h"
+#include "panel_doctor.h"
 #include "panel_zoom.h"
 
 #define CHART_ROWS 5
@@ -112,8 +113,8 @@ static void chart(struct textbuf *t, struct app *a, const struct lvs_sample *smp
 
 static void charts(struct textbuf *t, struct app *a, const struct lvs_key *k)
 {
-	struct lvs_sample smp[LVS_HISTORY_SAMPLES];
-	size_t n = app_history(a, k, smp, LVS_HISTORY_SAMPLES);
+	struct lvs_sample smp[LVS_RINGS_SAMPLES];
+	size_t n = app_history(a, k, smp, LVS_RINGS_SAMPLES);
 	textbuf_add(t, CR_DEFAULT, 0, CR_DEFAULT, "%s", "");
 	if (!n) {
 		textbuf_add(t, CR_DIM, 0, CR_DIM, "  no history yet: rates need two polls");
@@ -281,6 +282,8 @@ static void detail_draw(struct app *a, int y, int h)
 			states(&t, c->states, c->n_states, c->total);
 		else
 			kv(&t, "Entries", "0");
+		textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT, "%s", "");
+		panel_doctor_dest_lines(a, &t, v, d);
 	}
 	if (s->conns.partial)
 		textbuf_add(&t, CR_BANNER_INFO, 0, CR_BANNER_INFO,

@@ -1,13 +1,13 @@
-/* `lvstop --remote URL...`: several directors' lvsd at once. Each
- * director has its own collector (a remote source and its own poller
- * thread), so one that does not answer only marks its own section stale
- * while the others keep updating. The directors view draws one section
- * per director (status, poll age, traffic share, its table), and marks
- * the rows where a director's table differs from its partner's (the
- * first director's partner is the second; every other director's is the
- * first: a master/backup pair given as two URLs compares both ways).
- * The console's other views show one director at a time: the focused
- * one, whose collector the app reads.
+/* `lvstop --remote URL...`: the model of several directors' lvsd at
+ * once. Each director has its own collector (a remote source and its own
+ * poller thread), so one that does not answer only marks itself stale
+ * while the others keep updating. The set keeps, per director, the
+ * snapshot shown, its services in identity order, its totals, and its
+ * differences from its partner's table (the first director's partner is
+ * the second; every other director's is the first: a master/backup pair
+ * given as two URLs compares both ways). The directors view that draws
+ * it is remote_panel.h's. The console's other views show one director at
+ * a time: the focused one, whose collector the app reads.
  * Threads: the set is made and freed on the main thread, read by the UI
  * thread; the collectors poll on their own threads. */
 #ifndef LVSTOP_CONSOLE_REMOTE_H
@@ -53,10 +53,18 @@ struct remote_set {
 	size_t n;
 	struct remote_director d[REMOTE_MAX];
 	int focus;                 /* the director the app's collector is */
+	/* The directors view's state (remote_panel.c's; freed with the set). */
 	struct remote_line *lines; /* owned: the view's lines at the last draw */
 	size_t n_lines, cap_lines;
 	long cursor, top;          /* the view's cursor line and first line shown */
 };
+
+/* A director shown as failing: its last poll failed while a table is
+ * shown, or it never answered and has an error. */
+static inline bool remote_director_failing(const struct remote_director *d)
+{
+	return d->st.stale || (!d->snap && d->st.err);
+}
 
 /* Check and normalise the URLs given to --remote (remote_url_base each),
  * refusing duplicates and more than REMOTE_MAX. 0 and out[0..n-1];
@@ -78,13 +86,14 @@ void remote_set_free(struct remote_set *rs);
 /* Take every director's newest publication (and, when a table changed,
  * redo its diff). True when anything changed. */
 bool remote_set_refresh(struct remote_set *rs);
+/* The indices of s's services in identity order (mark, family,
+ * protocol, address, port) into order[0 .. n_services - 1], so that two
+ * directors list a shared table alike whatever order their kernels keep.
+ * Pure: any thread. */
+void remote_sort_services(const struct lvs_snapshot *s, uint32_t *order);
+
 /* Set every director's poll interval. */
 void remote_set_interval(struct remote_set *rs, double seconds);
-
-/* The directors view (a panel) and the two header lines it replaces
- * (directors answering, totals over all of them). */
-extern const struct panel panel_remote;
-void remote_draw_frame(struct app *a, int width);
 
 /* For the console's poll(): the notify fds of the directors other than
  * the focused one (the app's own collector is polled already), so a
@@ -93,12 +102,5 @@ void remote_draw_frame(struct app *a, int width);
  * drains those that fired. */
 int remote_poll_fds(const struct app *a, struct pollfd *p);
 void remote_poll_done(struct app *a, const struct pollfd *p);
-
-/* Keys of the directors view: move the cursor by delta lines (or to
- * line delta when absolute); Enter on a row: the detail of that object
- * on its director; on a director's header: that director's services
- * view. Both return REDO_* flags. */
-int remote_move(struct app *a, long delta, bool absolute);
-int remote_enter(struct app *a);
 
 #endif

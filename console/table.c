@@ -1,3 +1,8 @@
+/* Over 800 lines on purpose: the row table is built, sorted, filtered and
+ * lazily expanded by one set of functions over one structure; the lazy
+ * build and the full build must stay equal (tests/unit/test_table.c), which
+ * is easiest to keep true in one file.
+ */
 #include "table.h"
 
 #include <assert.h>

@@ -198,9 +198,10 @@ int lvsd_conf_parse_service(const char *s, struct lvsd_svc_conf *o)
 
 int lvsd_conf_check_type(const char *name)
 {
-	static const char *const names[] = { "tcp", "http", "udp", "exec" };
-	static const int types[] = { LVS_CHECK_TCP, LVS_CHECK_HTTP, LVS_CHECK_UDP, LVS_CHECK_EXEC };
-	for (size_t i = 0; i < 4; i++)
+	static const char *const names[] = { "tcp", "http", "udp", "exec", "https", "dns" };
+	static const int types[] = { LVS_CHECK_TCP, LVS_CHECK_HTTP, LVS_CHECK_UDP, LVS_CHECK_EXEC,
+				     LVS_CHECK_HTTPS, LVS_CHECK_DNS };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(name, names[i]))
 			return types[i];
 	return -EINVAL;

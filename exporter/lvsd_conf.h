@@ -24,6 +24,7 @@ struct lvsd_check {
 	struct lvs_check_spec spec;
 	char *http_path, *http_host, *http_request, *http_expect; /* owned */
 	char *udp_payload, *udp_expect;                           /* owned */
+	char *tls_sni, *tls_ca_file, *dns_name;                   /* owned */
 	char **argv;                                              /* owned, NULL-terminated */
 	int line;
 };

@@ -22,6 +22,9 @@ void lvsd_check_clear(struct lvsd_check *c)
 	free(c->http_expect);
 	free(c->udp_payload);
 	free(c->udp_expect);
+	free(c->tls_sni);
+	free(c->tls_ca_file);
+	free(c->dns_name);
 	for (char **a = c->argv; a && *a; a++)
 		free(*a);
 	free(c->argv);
@@ -47,6 +50,9 @@ static void check_link(struct lvsd_check *c)
 	s->udp_payload = c->udp_payload;
 	s->udp_payload_len = c->udp_payload ? strlen(c->udp_payload) : 0;
 	s->udp_expect = c->udp_expect;
+	s->tls_sni = c->tls_sni;
+	s->tls_ca_file = c->tls_ca_file;
+	s->dns_name = c->dns_name;
 	s->exec_argv = (const char *const *)c->argv;
 }
 
@@ -54,39 +60,50 @@ static const char *const check_keys_all[] = {
 	"type",   "interval", "timeout", "rise",          "fall",        "retry",
 	"retry_delay", "warmup", "address", "port",    "path",        "host",
 	"request", "expect_status", "expect_body", "payload", "expect", "no_icmp",
-	"argv",   NULL,
+	"argv",   "sni", "verify", "ca_file", "name", "query_type", "expect_address",
+	"expect_rcode", NULL,
 };
 
-/* Which keys belong to which type (the timing and target keys to all). */
+/* Which keys belong to which types (the timing and target keys to all). */
 static bool key_fits(const char *key, int type)
 {
-	static const char *const http[] = { "path", "host", "request", "expect_status", "expect_body", NULL };
-	static const char *const udp[] = { "payload", "expect", "no_icmp", NULL };
-	static const char *const exec[] = { "argv", NULL };
-	const char *const *lists[] = { http, udp, exec };
-	const int types[] = { LVS_CHECK_HTTP, LVS_CHECK_UDP, LVS_CHECK_EXEC };
-	for (size_t l = 0; l < 3; l++)
-		for (const char *const *k = lists[l]; *k; k++)
-			if (!strcmp(*k, key))
-				return type == types[l];
+	static const struct {
+		const char *key;
+		unsigned types; /* bit per enum lvs_check_type */
+	} keys[] = {
+#define HTTPISH (1u << LVS_CHECK_HTTP | 1u << LVS_CHECK_HTTPS)
+		{ "path", HTTPISH },	       { "host", HTTPISH },
+		{ "request", HTTPISH },	       { "expect_status", HTTPISH },
+		{ "expect_body", HTTPISH },    { "sni", 1u << LVS_CHECK_HTTPS },
+		{ "verify", 1u << LVS_CHECK_HTTPS }, { "ca_file", 1u << LVS_CHECK_HTTPS },
+		{ "payload", 1u << LVS_CHECK_UDP }, { "expect", 1u << LVS_CHECK_UDP },
+		{ "no_icmp", 1u << LVS_CHECK_UDP }, { "argv", 1u << LVS_CHECK_EXEC },
+		{ "name", 1u << LVS_CHECK_DNS }, { "query_type", 1u << LVS_CHECK_DNS },
+		{ "expect_address", 1u << LVS_CHECK_DNS }, { "expect_rcode", 1u << LVS_CHECK_DNS },
+#undef HTTPISH
+	};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(keys[i].key, key))
+			return keys[i].types & (1u << type);
 	return true;
 }
 
-static int find_in_path(const char *name)
+/* DNS names and numbers: a string name, or the number itself. */
+static int get_dns_code(struct conf_ctx *x, const config_setting_t *g, const char *name,
+			int (*parse)(const char *), long long max, const char *what, unsigned *out)
 {
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/sbin:/usr/bin:/sbin:/bin";
-	char buf[4096];
-	while (*path) {
-		const char *e = strchr(path, ':');
-		size_t l = e ? (size_t)(e - path) : strlen(path);
-		int n = snprintf(buf, sizeof(buf), "%.*s/%s", (int)l, path, name);
-		if (n > 0 && (size_t)n < sizeof(buf) && !access(buf, X_OK))
-			return 0;
-		path += l + (e ? 1 : 0);
+	const config_setting_t *k = config_setting_get_member(g, name);
+	if (!k)
+		return 0;
+	if (config_setting_type(k) == CONFIG_TYPE_STRING) {
+		int v = parse(config_setting_get_string(k));
+		if (v < 0)
+			return conf_fail(x, k, "unknown %s '%s' (%s)", name, config_setting_get_string(k),
+					 what);
+		*out = (unsigned)v;
+		return 0;
 	}
-	return -ENOENT;
+	return conf_uint(x, g, name, 0, max, out);
 }
 
 /* Parse a check group over a copy of base's timing and type. */
@@ -112,10 +129,10 @@ int lvsd_check_parse(struct conf_ctx *x, const config_setting_t *g, const struct
 	const config_setting_t *t = config_setting_get_member(g, "type");
 	if (t) {
 		if (config_setting_type(t) != CONFIG_TYPE_STRING)
-			return conf_fail(x, t, "type must be a string: tcp, http, udp or exec");
+			return conf_fail(x, t, "type must be a string: tcp, http, https, udp, dns or exec");
 		int ty = lvsd_conf_check_type(config_setting_get_string(t));
 		if (ty < 0)
-			return conf_fail(x, t, "unknown check type '%s' (tcp, http, udp or exec)",
+			return conf_fail(x, t, "unknown check type '%s' (tcp, http, https, udp, dns or exec)",
 				    config_setting_get_string(t));
 		s->type = (enum lvs_check_type)ty;
 	}
@@ -154,6 +171,20 @@ int lvsd_check_parse(struct conf_ctx *x, const config_setting_t *g, const struct
 			return conf_fail(x, a, "address must be a numeric IPv4 or IPv6 address (no brackets, no port)");
 	}
 	switch (s->type) {
+	case LVS_CHECK_HTTPS: {
+		if ((r = conf_str(x, g, "sni", false, &c->tls_sni)) ||
+		    (r = conf_str(x, g, "ca_file", false, &c->tls_ca_file)) ||
+		    (r = conf_bool(x, g, "verify", &s->tls_verify)))
+			return r;
+		const config_setting_t *ca = config_setting_get_member(g, "ca_file");
+		if (c->tls_ca_file && !s->tls_verify)
+			return conf_fail(x, ca, "ca_file is used only with verify = true");
+		if (c->tls_ca_file && access(c->tls_ca_file, R_OK) != 0)
+			return conf_fail(x, ca, "cannot read ca_file %s: %s", c->tls_ca_file,
+					 strerror(errno));
+		/* the rest is the HTTP check's */
+	}
+		/* fall through */
 	case LVS_CHECK_HTTP:
 		if ((r = conf_str(x, g, "path", false, &c->http_path)) ||
 		    (r = conf_str(x, g, "host", false, &c->http_host)) ||
@@ -198,9 +229,38 @@ int lvsd_check_parse(struct conf_ctx *x, const config_setting_t *g, const struct
 		const char *prog = c->argv[0];
 		if (!*prog)
 			return conf_fail(x, av, "argv[0] is empty");
-		if (strchr(prog, '/') ? access(prog, X_OK) != 0 : find_in_path(prog) != 0)
-			return conf_fail(x, av, "argv[0] '%s' is not an executable file%s", prog,
-				    strchr(prog, '/') ? "" : " in PATH");
+		/* as the engine will start it: PATH searched as posix_spawnp
+		 * does, and a file the kernel can run */
+		char why[320];
+		if (health_exec_check(prog, why, sizeof(why)))
+			return conf_fail(x, av, "argv[0]: %s", why);
+		break;
+	}
+	case LVS_CHECK_DNS: {
+		if ((r = conf_str(x, g, "name", false, &c->dns_name)))
+			return r;
+		if (!c->dns_name)
+			return conf_fail(x, g, "a dns check needs name = \"host.example.\" (the name to ask for)");
+		u = 0;
+		if ((r = get_dns_code(x, g, "query_type", health_dns_qtype_parse, 65535,
+				      "A, AAAA, MX, TXT, NS, SOA, CNAME, PTR, SRV or ANY", &u)))
+			return r;
+		s->dns_qtype = (uint16_t)u;
+		u = 0;
+		if ((r = get_dns_code(x, g, "expect_rcode", health_dns_rcode_parse, 15,
+				      "NOERROR, NXDOMAIN, SERVFAIL, REFUSED, ...", &u)))
+			return r;
+		s->dns_rcode = (uint8_t)u;
+		const config_setting_t *ea = config_setting_get_member(g, "expect_address");
+		if (ea) {
+			if (config_setting_type(ea) != CONFIG_TYPE_STRING ||
+			    lvs_addr_pton(config_setting_get_string(ea), &s->dns_expect_af,
+					  &s->dns_expect_addr))
+				return conf_fail(x, ea, "expect_address must be a numeric IPv4 or IPv6 address");
+			/* an IPv6 answer is asked for with AAAA unless said otherwise */
+			if (!s->dns_qtype && s->dns_expect_af == AF_INET6)
+				s->dns_qtype = 28;
+		}
 		break;
 	}
 	case LVS_CHECK_TCP:

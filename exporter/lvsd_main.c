@@ -15,6 +15,7 @@
 #include "collector/collector.h"
 #include "collector/health.h"
 #include "collector/snapshot.h"
+#include "diagnosis.h"
 #include "exporter/http/http.h"
 #include "lvsd_checks.h"
 #include "lvsd_conf.h"
@@ -262,7 +263,12 @@ static void publish(struct daemon *d, bool force)
 	 * failing) is the last good one again, already written. */
 	if (s && d->history && fresh && !st.stale)
 		rrd_store_push(d->history, s);
-	int r = building ? metrics_render(&out, s, &st, &d->conf->metrics, &d->self) : -ENOMEM;
+	/* The diagnosis first: lvsd_health_checks stays the body's last line
+	 * without history. A recording's objects are not this machine's: no
+	 * diagnosis then. */
+	int r = building ? diagnosis_run(&out, d->cli.replay ? NULL : s) : -ENOMEM;
+	if (!r)
+		r = metrics_render(&out, s, &st, &d->conf->metrics, &d->self);
 	if (!r) {
 		rrd_store_render_metrics(d->history, &out);
 		r = outbuf_flush(&out);
@@ -337,7 +343,8 @@ static void reload(struct daemon *d)
 	log_notice("configuration reloaded from %s", d->cli.config);
 }
 
-static void on_health_change(void *arg, const struct lvs_check_spec *spec, enum lvs_health from,
+static void on_health_change(void *arg, const struct lvs_check_spec *spec,
+			     const struct lvs_check_result *res, enum lvs_health from,
 			     enum lvs_health to)
 {
 	struct daemon *d = arg;
@@ -359,8 +366,12 @@ static void on_health_change(void *arg, const struct lvs_check_spec *spec, enum 
 		inet_ntop(AF_INET, &spec->addr, t, sizeof(t));
 		snprintf(a, sizeof(a), "%s:%u", t, spec->port);
 	}
-	log_notice("health: %s (%s check) %s -> %s", a, health_type_name(spec->type),
-	       names[from >= 0 && from <= 2 ? from : 0], names[to >= 0 && to <= 2 ? to : 0]);
+	char why[160] = "";
+	if (to == LVS_HEALTH_DOWN)
+		health_reason_text(res, why, sizeof(why));
+	log_notice("health: %s (%s check) %s -> %s%s%s", a, health_type_name(spec->type),
+	       names[from >= 0 && from <= 2 ? from : 0], names[to >= 0 && to <= 2 ? to : 0],
+	       why[0] ? ": " : "", why);
 }
 
 /* --- main ------------------------------------------------------------------------ */
@@ -472,10 +483,10 @@ int main(int argc, char **argv)
 	}
 	struct lvs_collector_opts co = {
 		.interval = d.conf->interval,
-		.history_budget = d.conf->history_budget,
+		.ring_budget = d.conf->history_budget,
 		/* Nothing in lvsd reads the in-process rings (its history is
 		 * the rrd store's): at 100,000 real servers they cost ~35 MiB. */
-		.no_history = true,
+		.no_rings = true,
 		.annotate = health_annotate,
 		.annotate_arg = d.health,
 	};

@@ -2,10 +2,11 @@
 # Installs the Debian 12 packages that building, testing and the lab need;
 # does nothing when they are all present already.
 set -e
-PKGS="build-essential pkg-config libncurses-dev libnl-3-dev libnl-genl-3-dev
-libmicrohttpd-dev librrd-dev libcunit1-dev libjson-c-dev libyajl-dev zlib1g-dev libconfig-dev libcurl4-openssl-dev
+PKGS="build-essential pkg-config libncurses-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
+libmicrohttpd-dev librrd-dev libcunit1-dev libjson-c-dev libyajl-dev zlib1g-dev libconfig-dev libcurl4-openssl-dev libgnutls28-dev
 qemu-system-x86 busybox-static ipvsadm iproute2 cpio kmod jq tmux ncurses-term
-prometheus prometheus-node-exporter curl openssl rrdtool rrdcached keepalived python3"
+prometheus prometheus-node-exporter curl openssl rrdtool rrdcached keepalived python3
+debhelper dpkg-dev lintian debootstrap systemd"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

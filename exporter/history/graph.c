@@ -1,8 +1,10 @@
 #include "graph.h"
 
+#include "collector/json_writer.h"
+#include "share/buf.h"
+
 #include "exporter/unix_time.h"
 
-#include "exporter/metrics/outbuf.h"
 
 #include <errno.h>
 #include <math.h>
@@ -183,43 +185,68 @@ int graph_history_json(rrd_store *st, const struct graph_req *r, char **json, si
 		snprintf(err, errlen, "rrd fetch: %s", rrd_get_error());
 		return -EIO;
 	}
-	struct outbuf o;
-	outbuf_init(&o);
-	outbuf_puts(&o, "{\"service\":\"");
-	outbuf_puts(&o, r->svc_id);
-	outbuf_puts(&o, "\",\"real_server\":");
-	if (r->rs)
-		outbuf_printf(&o, "\"%s\"", r->rs_id);
-	else
-		outbuf_puts(&o, "null");
-	outbuf_printf(&o, ",\"cf\":\"%s\",\"start\":%lld,\"end\":%lld,\"step\":%lu,\"ds\":[",
-		      cf_name(r->cf), (long long)start, (long long)end, step);
-	for (unsigned long i = 0; i < n_ds; i++)
-		outbuf_printf(&o, "%s\"%s\"", i ? "," : "", names[i]);
-	outbuf_puts(&o, "],\"rows\":[");
-	/* Row i covers (start + i*step, start + (i+1)*step]: rrdtool stamps
-	 * a row with its end. */
-	unsigned long rows = step ? (unsigned long)(end - start) / step : 0;
-	for (unsigned long i = 0; i < rows; i++) {
-		outbuf_printf(&o, "%s[%lld", i ? "," : "", (long long)start + (long long)((i + 1) * step));
-		for (unsigned long k = 0; k < n_ds; k++) {
-			double v = data[i * n_ds + k];
-			outbuf_putc(&o, ',');
-			if (isnan(v) || isinf(v))
-				outbuf_puts(&o, "null");
-			else
-				outbuf_printf(&o, "%.17g", v);
+	/* One writer for every JSON document: names and ids escaped, values
+	 * as %.17g (not rounded), NaN and infinities as null. */
+	struct lvs_buf b;
+	buf_init(&b);
+	json_writer *w = json_writer_new(0, json_buf_sink, &b);
+	if (w) {
+		char num[40];
+		json_writer_begin_object(w);
+		json_writer_key(w, "service");
+		json_writer_string(w, r->svc_id);
+		json_writer_key(w, "real_server");
+		json_writer_string(w, r->rs ? r->rs_id : NULL);
+		json_writer_key(w, "cf");
+		json_writer_string(w, cf_name(r->cf));
+		json_writer_key(w, "start");
+		json_writer_i64(w, (int64_t)start);
+		json_writer_key(w, "end");
+		json_writer_i64(w, (int64_t)end);
+		json_writer_key(w, "step");
+		json_writer_u64(w, step);
+		json_writer_key(w, "ds");
+		json_writer_begin_array(w);
+		for (unsigned long i = 0; i < n_ds; i++)
+			json_writer_string(w, names[i]);
+		json_writer_end_array(w);
+		json_writer_key(w, "rows");
+		json_writer_begin_array(w);
+		/* Row i covers (start + i*step, start + (i+1)*step]: rrdtool
+		 * stamps a row with its end. */
+		unsigned long rows = step ? (unsigned long)(end - start) / step : 0;
+		for (unsigned long i = 0; i < rows; i++) {
+			json_writer_begin_array(w);
+			json_writer_i64(w, (int64_t)start + (int64_t)((i + 1) * step));
+			for (unsigned long k = 0; k < n_ds; k++) {
+				double v = data[i * n_ds + k];
+				if (isnan(v) || isinf(v)) {
+					json_writer_null(w);
+				} else {
+					snprintf(num, sizeof(num), "%.17g", v);
+					json_writer_number(w, num);
+				}
+			}
+			json_writer_end_array(w);
 		}
-		outbuf_putc(&o, ']');
+		json_writer_end_array(w);
+		json_writer_end_object(w);
 	}
-	outbuf_puts(&o, "]}\n");
+	int wr = w ? json_writer_finish(w) : -ENOMEM;
+	json_writer_free(w);
+	if (wr == 0)
+		wr = buf_append(&b, "\n", 1);
 	for (unsigned long i = 0; i < n_ds; i++)
 		rrd_freemem(names[i]);
 	rrd_freemem(names);
 	rrd_freemem(data);
-	size_t l;
-	char *text = outbuf_steal(&o, &l);
-	outbuf_done(&o);
+	if (wr < 0) {
+		buf_free(&b);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	size_t l = b.len;
+	char *text = buf_steal(&b, &l);
 	if (!text)
 		return -ENOMEM;
 	*json = text;

@@ -45,7 +45,7 @@ if [ -x /usr/sbin/keepalived ]; then
 	bins="$bins
 /usr/sbin/keepalived:/usr/sbin/keepalived"
 fi
-for b in lvstop lvsd; do
+for b in lvstop lvsd lab-ipvs-dest lab-udp-burst; do
 	if [ -x "$build/$b" ]; then
 		bins="$bins
 $(readlink -f "$build/$b"):/usr/bin/$b"
@@ -65,6 +65,8 @@ inputs() {
 	echo "$here/mkinitramfs.sh"
 }
 stamp=$out.inputs
+# A fresh clone has no build/lab yet.
+mkdir -p "$(dirname "$out")"
 inputs | sort | xargs stat -L -c '%n %s %Y' > "$stamp.new"
 if [ -s "$out" ] && [ -r "$stamp" ] && cmp -s "$stamp" "$stamp.new"; then
 	rm -f "$stamp.new"
@@ -77,7 +79,8 @@ trap 'rm -rf "$root"' EXIT INT TERM
 # Merged /usr, as on Debian 12: the paths ldd prints resolve unchanged.
 mkdir -p "$root"/usr/bin "$root"/usr/sbin "$root"/usr/lib "$root"/usr/lib64 \
 	"$root"/proc "$root"/sys "$root"/dev "$root"/tmp "$root"/run \
-	"$root"/etc "$root"/root "$root"/var/www "$root"/lab/scenarios
+	"$root"/etc "$root"/root "$root"/var/www "$root"/var/lib "$root"/var/log \
+	"$root"/lab/scenarios
 ln -s usr/bin "$root/bin"
 ln -s usr/sbin "$root/sbin"
 ln -s usr/lib "$root/lib"
@@ -160,7 +163,6 @@ chmod 0755 "$root/init"
 cp "$here"/guest/*.sh "$root/lab/"
 cp "$here"/scenarios/*.sh "$root/lab/scenarios/"
 
-mkdir -p "$(dirname "$out")"
 (cd "$root" && find . | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$out.tmp.$$"
 mv "$out.tmp.$$" "$out"
 mv "$stamp.new" "$stamp"

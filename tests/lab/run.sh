@@ -2,7 +2,10 @@
 # Run lab scenarios: one qemu VM per scenario, real IPVS in the guest.
 #
 # usage: tests/lab/run.sh [SCENARIO...]
-#   default: every tests/lab/scenarios/*.sh not starting with "demo".
+#   default: every tests/lab/scenarios/*.sh but demo.sh (interactive; its
+#   test is demo_keys).
+# Scenarios named director*.sh boot the director topology instead: Debian 12
+# with systemd and the lvstop package (director.sh; make deb first).
 # Prints every check line (prefixed with the scenario), then one line
 # "N passed, N failed".  Exits nonzero when anything failed; a VM that timed
 # out or never printed its end marker counts as a failure.
@@ -11,8 +14,9 @@
 #   BUILD_DIR      where lvstop/lvsd are taken from (default build)
 #   LAB_CACHE      kernel cache (default ~/.cache/lvstop-lab)
 #   LAB_JOBS       VMs run at once (default: 2, or 1 on a single CPU)
-#   LAB_TIMEOUT    seconds a scenario may run in the guest (default 300);
-#                  the host kills the VM 60 s after that
+#   LAB_TIMEOUT    seconds a scenario may run in the guest (default 300; a
+#                  scenario's "# lab-timeout: N" line raises it); the host
+#                  kills the VM 60 s after that (300 s for director*)
 #   LAB_KVM=1      use KVM instead of TCG (off by default)
 #   LAB_VERBOSE=1  copy the whole serial console to stdout
 set -u
@@ -28,12 +32,11 @@ jobs=${LAB_JOBS:-$(($(nproc) > 1 ? 2 : 1))}
 die() { printf 'lab: %s\n' "$*" >&2; exit 2; }
 
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (apt-get install qemu-system-x86)"
-mkdir -p "$logs" || die "cannot create $logs"
 
 if [ $# -eq 0 ]; then
 	for f in "$here"/scenarios/*.sh; do
 		n=$(basename "$f" .sh)
-		case $n in demo*) continue ;; esac
+		[ "$n" = demo ] && continue
 		set -- "$@" "$n"
 	done
 fi
@@ -43,7 +46,16 @@ done
 
 env=$("$here/fetch-kernel.sh") || die "cannot fetch the lab kernel"
 . "$env"
+director_initrd=$out/director.gz
+case " $* " in
+*" director"*)
+	BUILD_DIR=$build "$here/director.sh" "$director_initrd" || die "cannot build the director image"
+	;;
+esac
+# Before anything else makes $out: the initramfs is built from a fresh
+# clone's empty build folder, as `make demo` does it.
 BUILD_DIR=$build "$here/mkinitramfs.sh" "$initrd" || die "cannot build the initramfs"
+mkdir -p "$logs" || die "cannot create $logs"
 
 if [ "${LAB_KVM:-0}" = 1 ]; then
 	accel="-accel kvm -cpu host"
@@ -51,15 +63,28 @@ else
 	accel="-accel tcg -cpu max"
 fi
 
-# boot NAME: run one scenario's VM, serial console to $logs/NAME.log.
+# boot NAME: run one scenario's VM, serial console to $logs/NAME.log.  The
+# director image is a whole Debian system in memory and boots systemd
+# first: more memory, more time before the scenario starts.
 boot() {
 	log=$logs/$1.log
 	start=$(date +%s)
+	case $1 in
+	director*)
+		vm_initrd=$director_initrd mem=1536 boot_secs=300
+		vm_args="rdinit=/init systemd.show_status=0 systemd.log_level=warning"
+		;;
+	*) vm_initrd=$initrd mem=512 boot_secs=60 vm_args= ;;
+	esac
+	# A scenario may ask for more time than LAB_TIMEOUT with a line
+	# "# lab-timeout: SECONDS".
+	t=$(sed -n 's/^# lab-timeout: *\([0-9][0-9]*\).*/\1/p' "$here/scenarios/$1.sh" | head -n 1)
+	[ -n "$t" ] && [ "$t" -gt "$timeout" ] || t=$timeout
 	# shellcheck disable=SC2086
-	timeout -k 5 $((timeout + 60)) qemu-system-x86_64 $accel -m 512 -smp 1 \
+	timeout -k 5 $((t + boot_secs)) qemu-system-x86_64 $accel -m $mem -smp 1 \
 		-nic none -nographic -no-reboot -monitor none -serial stdio \
-		-kernel "$VMLINUZ" -initrd "$initrd" \
-		-append "console=ttyS0 quiet panic=-1 lab.scenario=$1 lab.timeout=$timeout" \
+		-kernel "$VMLINUZ" -initrd "$vm_initrd" \
+		-append "console=ttyS0 quiet panic=-1 $vm_args lab.scenario=$1 lab.timeout=$t" \
 		</dev/null 2>&1 | tr -d '\r' > "$log"
 	echo "$(( $(date +%s) - start ))" > "$log.secs"
 }

@@ -19,230 +19,7 @@
 
 #include "collector/health.h"
 #include "collector/snapshot.h"
-
-/* --- small servers ------------------------------------------------------ */
-
-enum srv_mode {
-	SRV_ACCEPT,  /* accept, count, close */
-	SRV_HTTP,    /* read the request, answer `resp` in `chunk`-byte writes */
-	SRV_SILENT,  /* accept and never answer */
-	SRV_UDP_ECHO,
-	SRV_UDP_SILENT,
-};
-
-struct srv {
-	int fd;
-	uint16_t port;
-	enum srv_mode mode;
-	const char *resp;
-	size_t chunk; /* 0: all at once */
-	atomic_int accepted;
-	atomic_int stop;
-	pthread_t th;
-	char request[1024]; /* the last request read (SRV_HTTP) */
-	pthread_mutex_t lock;
-	int held[64];
-	int n_held;
-};
-
-static void msleep(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void http_answer(struct srv *s, int c)
-{
-	char buf[1024];
-	size_t got = 0;
-	double end = now_s() + 2;
-	while (got < sizeof(buf) - 1 && now_s() < end) {
-		struct pollfd pfd = {c, POLLIN, 0};
-		if (poll(&pfd, 1, 50) <= 0)
-			continue;
-		ssize_t n = recv(c, buf + got, sizeof(buf) - 1 - got, 0);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		buf[got] = 0;
-		if (strstr(buf, "\r\n\r\n"))
-			break;
-	}
-	buf[got] = 0;
-	pthread_mutex_lock(&s->lock);
-	memcpy(s->request, buf, got + 1);
-	pthread_mutex_unlock(&s->lock);
-	int one = 1;
-	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	size_t len = strlen(s->resp), step = s->chunk ? s->chunk : len;
-	for (size_t off = 0; off < len; off += step) {
-		size_t n = len - off < step ? len - off : step;
-		if (send(c, s->resp + off, n, MSG_NOSIGNAL) < 0)
-			break;
-		if (s->chunk)
-			msleep(2); /* separate segments, separate reads */
-	}
-}
-
-static void *srv_main(void *arg)
-{
-	struct srv *s = arg;
-	char buf[2048];
-	while (!atomic_load(&s->stop)) {
-		struct pollfd pfd = {s->fd, POLLIN, 0};
-		if (poll(&pfd, 1, 10) <= 0)
-			continue;
-		if (s->mode == SRV_UDP_ECHO || s->mode == SRV_UDP_SILENT) {
-			struct sockaddr_storage from;
-			socklen_t fl = sizeof(from);
-			ssize_t n = recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
-			if (n < 0)
-				continue;
-			atomic_fetch_add(&s->accepted, 1);
-			if (s->mode == SRV_UDP_ECHO)
-				sendto(s->fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
-			continue;
-		}
-		int c = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
-		if (c < 0)
-			continue;
-		atomic_fetch_add(&s->accepted, 1);
-		if (s->mode == SRV_HTTP)
-			http_answer(s, c);
-		if (s->mode == SRV_SILENT && s->n_held < 64) {
-			s->held[s->n_held++] = c;
-			continue;
-		}
-		close(c);
-	}
-	for (int i = 0; i < s->n_held; i++)
-		close(s->held[i]);
-	return NULL;
-}
-
-static int bind_any(int af, int type, uint16_t *port)
-{
-	int fd = socket(af, type | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof(ss));
-	socklen_t len;
-	if (af == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-		a->sin_family = AF_INET;
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		len = sizeof(*a);
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_addr = in6addr_loopback;
-		len = sizeof(*a);
-	}
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(af == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-	                            : ((struct sockaddr_in6 *)&ss)->sin6_port);
-	return fd;
-}
-
-static struct srv *srv_start(int af, enum srv_mode mode, const char *resp, size_t chunk)
-{
-	struct srv *s = calloc(1, sizeof(*s));
-	s->mode = mode;
-	s->resp = resp;
-	s->chunk = chunk;
-	pthread_mutex_init(&s->lock, NULL);
-	bool udp = mode == SRV_UDP_ECHO || mode == SRV_UDP_SILENT;
-	s->fd = bind_any(af, udp ? SOCK_DGRAM : SOCK_STREAM, &s->port);
-	if (s->fd < 0 || (!udp && listen(s->fd, 128) < 0)) {
-		free(s);
-		return NULL;
-	}
-	pthread_create(&s->th, NULL, srv_main, s);
-	return s;
-}
-
-static void srv_stop(struct srv *s)
-{
-	if (!s)
-		return;
-	atomic_store(&s->stop, 1);
-	pthread_join(s->th, NULL);
-	close(s->fd);
-	pthread_mutex_destroy(&s->lock);
-	free(s);
-}
-
-/* A port nothing listens on: bound for a moment, then released. */
-static uint16_t closed_port(int af, int type)
-{
-	uint16_t port = 0;
-	int fd = bind_any(af, type, &port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-/* --- helpers ------------------------------------------------------------- */
-
-static void spec_for(struct lvs_check_spec *s, int af, uint16_t port, enum lvs_check_type type)
-{
-	union lvs_addr a;
-	memset(&a, 0, sizeof(a));
-	if (af == AF_INET)
-		inet_pton(AF_INET, "127.0.0.1", &a.v4);
-	else
-		a.v6 = in6addr_loopback;
-	health_spec_init(s, (uint16_t)af, &a, port);
-	s->type = type;
-	s->interval = 0.05;
-	s->timeout = 0.5;
-}
-
-/* Wait until specs[i] reaches state; false after ms. */
-static bool wait_state(lvs_health *h, size_t i, enum lvs_health state, int ms,
-                       struct lvs_check_result *out)
-{
-	struct lvs_check_result r;
-	for (int t = 0; t <= ms; t += 5) {
-		if (health_result(h, i, &r) == 0 && r.state == state) {
-			if (out)
-				*out = r;
-			return true;
-		}
-		msleep(5);
-	}
-	if (out)
-		*out = r;
-	return false;
-}
-
-static lvs_health *engine_with(const struct lvs_check_spec *specs, size_t n)
-{
-	struct lvs_health_opts o = {.history = 64};
-	lvs_health *h = health_new(&o);
-	if (!h)
-		return NULL;
-	if (health_set_checks(h, specs, n) < 0 || health_start(h) < 0) {
-		health_free(h);
-		return NULL;
-	}
-	return h;
-}
+#include "health_srv.h"
 
 /* --- TCP ------------------------------------------------------------------ */
 
@@ -326,7 +103,7 @@ static void test_tcp_ipv6(void)
 	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_DOWN, 2000, NULL));
 	/* the server thread accepts after the handshake the check saw */
 	for (int i = 0; i < 100 && atomic_load(&s->accepted) == 0; i++)
-		msleep(10);
+		hc_test_msleep(10);
 	CU_ASSERT(atomic_load(&s->accepted) > 0);
 	health_free(h);
 	srv_stop(s);
@@ -470,12 +247,12 @@ static void test_http_timeout(void)
 	struct lvs_check_spec spec;
 	spec_for(&spec, AF_INET, s->port, LVS_CHECK_HTTP);
 	spec.timeout = 0.2;
-	double t0 = now_s();
+	double t0 = hc_test_now();
 	lvs_health *h = engine_with(&spec, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	struct lvs_check_result r;
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 3000, &r));
-	CU_ASSERT(now_s() - t0 >= 0.2);
+	CU_ASSERT(hc_test_now() - t0 >= 0.2);
 	CU_ASSERT_STRING_EQUAL(r.error, "timeout after 0.2 s");
 	CU_ASSERT(r.seconds >= 0.19f && r.seconds < 0.5f);
 	health_free(h);
@@ -523,7 +300,7 @@ static void test_udp(void)
 	CU_ASSERT_STRING_EQUAL(r.error, "reply lacks \"pong\"");
 	health_free(h);
 	for (int i = 0; i < 100 && atomic_load(&mute->accepted) == 0; i++)
-		msleep(10);
+		hc_test_msleep(10);
 	CU_ASSERT(atomic_load(&mute->accepted) > 0); /* the datagrams did arrive */
 	srv_stop(echo);
 	srv_stop(mute);
@@ -596,7 +373,24 @@ static void test_exec(void)
 	spec[3].exec_argv = missing_argv;
 	spec_for(&spec[4], AF_INET, 25, LVS_CHECK_EXEC);
 	spec[4].exec_argv = fd_argv;
-	lvs_health *h = engine_with(spec, 5);
+	/* the slow one on a clock of our own: its timeout comes when we say,
+	 * after its child has written the pid, however busy the machine */
+	struct fake_clock fc;
+	fake_clock_init(&fc);
+	lvs_health *slow = engine_fake(&fc, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(slow);
+	CU_ASSERT_EQUAL(health_set_checks(slow, &spec[2], 1), 0);
+	CU_ASSERT_EQUAL(health_start(slow), 0);
+	struct lvs_health_stats st = {0};
+	for (int t = 0; t < 60 && !st.running; t++) {
+		fake_advance(slow, &fc, 0.1);
+		health_stats(slow, &st);
+	}
+	CU_ASSERT_EQUAL_FATAL(st.running, 1);
+	lvs_health *h = engine_with(spec, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	spec[2] = spec[4];
+	CU_ASSERT_EQUAL(health_set_checks(h, spec, 4), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	struct lvs_check_result r;
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 3000, NULL));
@@ -607,9 +401,20 @@ static void test_exec(void)
 	CU_ASSERT_STRING_EQUAL(r.error, "exit 1");
 	CU_ASSERT_TRUE(wait_state(h, 3, LVS_HEALTH_DOWN, 3000, &r));
 	CU_ASSERT_STRING_EQUAL(r.error, "exec /nonexistent/check: No such file or directory");
-	CU_ASSERT_TRUE(wait_state(h, 4, LVS_HEALTH_UP, 3000, &r));
+	CU_ASSERT_TRUE(wait_state(h, 2, LVS_HEALTH_UP, 3000, &r)); /* the descriptor test */
 	CU_ASSERT_STRING_EQUAL(r.error, "");
-	CU_ASSERT_TRUE(wait_state(h, 2, LVS_HEALTH_DOWN, 6000, &r));
+	bool written = false;
+	for (int i = 0; i < 600 && !written; i++) {
+		written = read_file(pidfile, buf, sizeof(buf));
+		if (!written)
+			hc_test_msleep(5);
+	}
+	CU_ASSERT_TRUE(written);
+	fake_advance(slow, &fc, 0.2);
+	health_result(slow, 0, &r);
+	CU_ASSERT_EQUAL(r.checks, 0); /* not yet */
+	fake_advance(slow, &fc, 0.1);
+	CU_ASSERT_TRUE(wait_state(slow, 0, LVS_HEALTH_DOWN, 6000, &r));
 	CU_ASSERT_STRING_EQUAL(r.error, "timeout after 0.3 s");
 	CU_ASSERT(r.seconds >= 0.29f && r.seconds < 2.0f);
 	/* the timeout killed the whole process group, the background sleep too */
@@ -623,10 +428,11 @@ static void test_exec(void)
 		/* gone, or a zombie waiting for init to reap it */
 		gone = !read_file(path, st, sizeof(st)) || strstr(st, ") Z ");
 		if (!gone)
-			msleep(10);
+			hc_test_msleep(10);
 	}
 	CU_ASSERT_TRUE(gone);
 	health_free(h);
+	health_free(slow);
 	close(leak[0]);
 	close(leak[1]);
 	unlink(argfile);
@@ -655,40 +461,65 @@ static void test_dedup(void)
 	spec_for(&spec[2], AF_INET, s->port, LVS_CHECK_TCP);
 	spec[2].interval = 0.1;
 	spec[2].timeout = 0.4;
-	lvs_health *h = engine_with(spec, 2);
+	struct fake_clock fc;
+	fake_clock_init(&fc);
+	lvs_health *h = engine_fake(&fc, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL(health_set_checks(h, spec, 2), 0);
+	CU_ASSERT_EQUAL(health_start(h), 0);
 	struct lvs_health_stats st;
 	health_stats(h, &st);
 	CU_ASSERT_EQUAL(st.specs, 2);
 	CU_ASSERT_EQUAL(st.probes, 1);
+	/* the first start lies within one interval */
+	fake_advance(h, &fc, 0.1);
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 2000, NULL));
 	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_UP, 2000, NULL));
-	int a0 = atomic_load(&s->accepted);
-	double t0 = now_s();
-	msleep(1000);
-	int shared = atomic_load(&s->accepted) - a0;
-	double el = now_s() - t0;
-	/* one probe every 0.1 s, not two: ~10, never ~20 */
-	CU_ASSERT(shared >= 3);
-	CU_ASSERT(shared <= (int)(el / 0.1) + 2);
 	struct lvs_check_result r0, r1;
 	health_result(h, 0, &r0);
+	uint64_t c0 = r0.checks;
+	/* every check so far connected once: let the server catch up */
+	for (int t = 0; t < 400 && (uint64_t)atomic_load(&s->accepted) < c0; t++)
+		hc_test_msleep(5);
+	int a0 = atomic_load(&s->accepted);
+	CU_ASSERT_EQUAL(a0, (int)c0);
+	/* ten intervals: ten checks of one probe, not twenty */
+	for (int k = 1; k <= 10; k++) {
+		fake_advance(h, &fc, 0.1);
+		CU_ASSERT_TRUE(wait_checks(h, 0, c0 + (uint64_t)k));
+	}
+	health_result(h, 0, &r0);
 	health_result(h, 1, &r1);
+	CU_ASSERT_EQUAL(r0.checks - c0, 10);
 	CU_ASSERT_EQUAL(r0.shared, 2);
 	CU_ASSERT_EQUAL(r0.checks, r1.checks);
+	for (int t = 0; t < 400 && atomic_load(&s->accepted) - a0 < 10; t++)
+		hc_test_msleep(5);
+	CU_ASSERT_EQUAL(atomic_load(&s->accepted) - a0, 10);
 
 	/* and a third spec with other parameters doubles the rate */
 	CU_ASSERT_EQUAL(health_set_checks(h, spec, 3), 0);
 	health_stats(h, &st);
 	CU_ASSERT_EQUAL(st.probes, 2);
-	msleep(150);
+	fake_advance(h, &fc, 0.1);
+	CU_ASSERT_TRUE(wait_checks(h, 2, 1));
+	struct lvs_check_result r2;
+	health_result(h, 0, &r0);
+	health_result(h, 2, &r2);
+	c0 = r0.checks;
+	uint64_t c2 = r2.checks;
+	for (int t = 0; t < 400 && (uint64_t)atomic_load(&s->accepted) < c0 + c2; t++)
+		hc_test_msleep(5);
 	a0 = atomic_load(&s->accepted);
-	t0 = now_s();
-	msleep(1000);
-	int two = atomic_load(&s->accepted) - a0;
-	el = now_s() - t0;
-	CU_ASSERT(two > shared + 3);
-	CU_ASSERT(two <= 2 * ((int)(el / 0.1) + 2));
+	CU_ASSERT_EQUAL(a0, (int)(c0 + c2));
+	for (int k = 1; k <= 10; k++) {
+		fake_advance(h, &fc, 0.1);
+		CU_ASSERT_TRUE(wait_checks(h, 0, c0 + (uint64_t)k));
+		CU_ASSERT_TRUE(wait_checks(h, 2, c2 + (uint64_t)k));
+	}
+	for (int t = 0; t < 400 && atomic_load(&s->accepted) - a0 < 20; t++)
+		hc_test_msleep(5);
+	CU_ASSERT_EQUAL(atomic_load(&s->accepted) - a0, 20);
 	health_free(h);
 	srv_stop(s);
 }
@@ -705,8 +536,18 @@ static void test_set_keeps_state(void)
 	spec_for(&spec[0], AF_INET, a->port, LVS_CHECK_TCP);
 	spec_for(&spec[1], AF_INET, b->port, LVS_CHECK_TCP);
 	spec[0].rise = spec[1].rise = 2;
-	lvs_health *h = engine_with(spec, 2);
+	struct fake_clock fc;
+	fake_clock_init(&fc);
+	lvs_health *h = engine_fake(&fc, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL(health_set_checks(h, spec, 2), 0);
+	CU_ASSERT_EQUAL(health_start(h), 0);
+	/* rise 2: two rounds each, one interval apart */
+	for (uint64_t k = 1; k <= 2; k++) {
+		fake_advance(h, &fc, 0.05);
+		CU_ASSERT_TRUE(wait_checks(h, 0, k));
+		CU_ASSERT_TRUE(wait_checks(h, 1, k));
+	}
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 2000, NULL));
 	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_UP, 2000, NULL));
 	struct lvs_check_result before;
@@ -733,13 +574,24 @@ static void test_set_keeps_state(void)
 	struct lvs_health_stats st;
 	health_stats(h, &st);
 	CU_ASSERT_EQUAL(st.probes, 2);
+	for (uint64_t k = 1; k <= 2; k++) {
+		fake_advance(h, &fc, 0.05);
+		CU_ASSERT_TRUE(wait_checks(h, 0, k));
+	}
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 2000, NULL));
 
-	/* B is no longer probed (once the server caught up with its queue) */
-	msleep(50);
-	int nb = atomic_load(&b->accepted);
-	msleep(200);
-	CU_ASSERT_EQUAL(atomic_load(&b->accepted), nb);
+	/* B is no longer probed: over ten more intervals, A's checks go on
+	 * and B's server sees no new connection (once it caught up with the
+	 * two it had) */
+	health_result(h, 1, &ra);
+	uint64_t na = ra.checks;
+	for (int k = 1; k <= 10; k++) {
+		fake_advance(h, &fc, 0.05);
+		CU_ASSERT_TRUE(wait_checks(h, 1, na + (uint64_t)k));
+	}
+	for (int t = 0; t < 400 && atomic_load(&b->accepted) < 2; t++)
+		hc_test_msleep(5);
+	CU_ASSERT_EQUAL(atomic_load(&b->accepted), 2);
 
 	/* a changed parameter is a new probe: state starts over */
 	next[1].fall = 4;
@@ -760,27 +612,29 @@ static void test_stop_restart(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	struct lvs_check_spec spec;
 	spec_for(&spec, AF_INET, s->port, LVS_CHECK_TCP);
-	lvs_health *h = health_new(NULL);
+	struct fake_clock fc;
+	fake_clock_init(&fc);
+	lvs_health *h = engine_fake(&fc, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	CU_ASSERT_EQUAL(health_set_checks(h, &spec, 1), 0);
-	msleep(100);
+	fake_advance(h, &fc, 1); /* not running: no-op, and time passes */
 	struct lvs_check_result r;
 	CU_ASSERT_EQUAL(health_result(h, 0, &r), 0);
 	CU_ASSERT_EQUAL(r.checks, 0); /* nothing runs before start */
 	CU_ASSERT_EQUAL(health_start(h), 0);
 	CU_ASSERT_EQUAL(health_start(h), -EALREADY);
+	fake_advance(h, &fc, 0.05); /* due since the second above */
 	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 2000, NULL));
 	health_stop(h);
 	health_result(h, 0, &r);
 	uint64_t n = r.checks;
-	msleep(150);
+	fake_advance(h, &fc, 1);
 	health_result(h, 0, &r);
-	CU_ASSERT_EQUAL(r.checks, n);
+	CU_ASSERT_EQUAL(r.checks, n); /* stopped: nothing runs */
 	CU_ASSERT_EQUAL(r.state, LVS_HEALTH_UP);
 	CU_ASSERT_EQUAL(health_start(h), 0);
-	msleep(200);
-	health_result(h, 0, &r);
-	CU_ASSERT(r.checks > n);
+	fake_advance(h, &fc, 0.05);
+	CU_ASSERT_TRUE(wait_checks(h, 0, n + 1));
 	health_free(h);
 	srv_stop(s);
 }
@@ -793,18 +647,31 @@ static void test_retry(void)
 	spec.interval = 0.5;
 	spec.retry = 2;
 	spec.retry_delay = 0.1;
-	lvs_health *h = engine_with(&spec, 1);
+	struct fake_clock fc;
+	fake_clock_init(&fc);
+	lvs_health *h = engine_fake(&fc, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	double t0 = now_s();
+	CU_ASSERT_EQUAL(health_set_checks(h, &spec, 1), 0);
+	CU_ASSERT_EQUAL(health_start(h), 0);
 	struct lvs_check_result r;
-	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 3000, &r));
-	double el = now_s() - t0;
-	CU_ASSERT_EQUAL(r.checks, 1);
-	CU_ASSERT(el >= 0.2); /* two retry delays before the failure counted */
 	struct lvs_health_stats st;
+	fake_advance(h, &fc, 0.5); /* the first start lies within one interval */
+	CU_ASSERT_TRUE(wait_attempts(h, 1));
+	health_result(h, 0, &r);
+	CU_ASSERT_EQUAL(r.checks, 0); /* a failed attempt, not yet a failure */
+	CU_ASSERT_EQUAL(r.state, LVS_HEALTH_UNKNOWN);
+	fake_advance(h, &fc, 0.05); /* before the retry delay: nothing */
 	health_stats(h, &st);
-	CU_ASSERT(st.checks >= 3); /* three attempts */
-	CU_ASSERT(st.checks >= 3 * r.checks);
+	CU_ASSERT_EQUAL(st.checks, 1);
+	fake_advance(h, &fc, 0.05);
+	CU_ASSERT_TRUE(wait_attempts(h, 2));
+	health_result(h, 0, &r);
+	CU_ASSERT_EQUAL(r.state, LVS_HEALTH_UNKNOWN);
+	fake_advance(h, &fc, 0.1);
+	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 3000, &r));
+	CU_ASSERT_EQUAL(r.checks, 1); /* three attempts, one failure */
+	health_stats(h, &st);
+	CU_ASSERT_EQUAL(st.checks, 3);
 	health_free(h);
 }
 
@@ -817,10 +684,11 @@ struct changes {
 	void *user[16];
 };
 
-static void on_change(void *arg, const struct lvs_check_spec *spec, enum lvs_health from,
-                      enum lvs_health to)
+static void on_change(void *arg, const struct lvs_check_spec *spec,
+                      const struct lvs_check_result *res, enum lvs_health from, enum lvs_health to)
 {
 	struct changes *c = arg;
+	(void)res;
 	pthread_mutex_lock(&c->lock);
 	if (c->n < 16) {
 		c->from[c->n] = from;
@@ -870,10 +738,12 @@ struct reload_ctx {
 	atomic_int calls, rc;
 };
 
-static void reload_on_change(void *arg, const struct lvs_check_spec *spec, enum lvs_health from,
+static void reload_on_change(void *arg, const struct lvs_check_spec *spec,
+                             const struct lvs_check_result *res, enum lvs_health from,
                              enum lvs_health to)
 {
 	struct reload_ctx *c = arg;
+	(void)res;
 	(void)spec;
 	(void)from;
 	if (to == LVS_HEALTH_UP && atomic_fetch_add(&c->calls, 1) == 0)
@@ -895,7 +765,7 @@ static void test_set_from_callback(void)
 	CU_ASSERT_EQUAL(health_set_checks(c.h, c.next, 1), 0);
 	CU_ASSERT_EQUAL(health_start(c.h), 0);
 	for (int i = 0; i < 400 && health_count(c.h) != 2; i++)
-		msleep(5);
+		hc_test_msleep(5);
 	CU_ASSERT_EQUAL(atomic_load(&c.rc), 1000);
 	CU_ASSERT_EQUAL(health_count(c.h), 2);
 	struct lvs_check_result r;
@@ -1089,20 +959,23 @@ static void test_warmup_and_limit(void)
 		spec[i].http_status = 200 + i;
 	}
 	spec[7].warmup = 5; /* not within this test */
+	struct fake_clock fc;
+	fake_clock_init(&fc);
 	struct lvs_health_opts o = {.max_running = 2};
-	lvs_health *h = health_new(&o);
+	lvs_health *h = engine_fake(&fc, &o);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	CU_ASSERT_EQUAL(health_set_checks(h, spec, 8), 0);
 	CU_ASSERT_EQUAL(health_start(h), 0);
 	size_t peak = 0;
 	for (int t = 0; t < 200; t++) {
+		fake_advance(h, &fc, 0.01);
 		struct lvs_health_stats st;
 		health_stats(h, &st);
 		if (st.running > peak)
 			peak = st.running;
-		msleep(10);
 	}
 	CU_ASSERT(peak <= 2);
+	CU_ASSERT(peak >= 1);
 	struct lvs_check_result r;
 	for (int i = 0; i < 7; i++) {
 		health_result(h, (size_t)i, &r);
@@ -1111,6 +984,16 @@ static void test_warmup_and_limit(void)
 	health_result(h, 7, &r);
 	CU_ASSERT_EQUAL(r.checks, 0);
 	CU_ASSERT_EQUAL(r.state, LVS_HEALTH_UNKNOWN);
+	/* the warm-up ends at 5 s */
+	fake_advance(h, &fc, 3.5);
+	health_result(h, 7, &r);
+	CU_ASSERT_EQUAL(r.checks, 0);
+	/* (behind the queue: seven 0.3 s checks a second share two slots) */
+	for (int t = 0; t < 60 && !r.checks; t++) {
+		fake_advance(h, &fc, 0.1);
+		health_result(h, 7, &r);
+	}
+	CU_ASSERT(r.checks >= 1);
 	health_free(h);
 	srv_stop(s);
 }
@@ -1123,7 +1006,7 @@ static void test_fd_shortage(void)
 	 * the HTTP request is never answered, every check holds its fd until
 	 * its timeout */
 	uint16_t port;
-	int lfd = bind_any(AF_INET, SOCK_STREAM, &port);
+	int lfd = hc_test_bind(AF_INET, SOCK_STREAM, &port);
 	CU_ASSERT_FATAL(lfd >= 0 && listen(lfd, 128) == 0);
 	struct lvs_check_spec spec[40];
 	for (int i = 0; i < 40; i++) {
@@ -1143,7 +1026,7 @@ static void test_fd_shortage(void)
 	low.rlim_cur = (rlim_t)probe + 8;
 	CU_ASSERT_FATAL(setrlimit(RLIMIT_NOFILE, &low) == 0);
 	CU_ASSERT_EQUAL(health_start(h), 0);
-	msleep(600);
+	hc_test_msleep(600);
 	health_stop(h);
 	setrlimit(RLIMIT_NOFILE, &old);
 

@@ -1,10 +1,11 @@
-/* Tests for the zoom's history: ids (against lvsd's own), URLs, parsing
- * answers good and bad, and the fetcher thread against loopback. */
+/* Tests for the zoom's history: ids (against lvsd's own), URLs, and the
+ * fetcher thread against loopback (one connection, bounded answers). */
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "console/history_fetch.h"
 #include "exporter/history/rrd_spec.h"
+#include "loopback_http.h"
 
 static void test_ids(void)
 {
@@ -65,62 +67,6 @@ static const char good[] =
 	"  \"ds\": [\"conns\",\"inbytes\",\"active\"],\n"
 	"  \"rows\": [ [1763700000, 4.5, 13500, 3], [1763700010, null, null, null],"
 	" [1763700020, 6, 1e3, 4] ] }\n";
-
-static void test_parse(void)
-{
-	struct hist_doc d;
-	char err[200];
-	CU_ASSERT_EQUAL_FATAL(history_doc_parse(good, strlen(good), &d, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(d.n, 3);
-	CU_ASSERT_EQUAL(d.n_ds, 3);
-	CU_ASSERT_DOUBLE_EQUAL(d.step, 10, 0);
-	CU_ASSERT_DOUBLE_EQUAL(d.start, 1763699990, 0);
-	CU_ASSERT_DOUBLE_EQUAL(d.end, 1763700020, 0);
-	CU_ASSERT_EQUAL(history_doc_ds(&d, "inbytes"), 1);
-	CU_ASSERT_EQUAL(history_doc_ds(&d, "outbytes"), -1);
-	CU_ASSERT_DOUBLE_EQUAL(d.t[2], 1763700020, 0);
-	CU_ASSERT_DOUBLE_EQUAL(history_doc_value(&d, 0, 0), 4.5, 0);
-	CU_ASSERT(isnan(history_doc_value(&d, 1, 2)));
-	CU_ASSERT_DOUBLE_EQUAL(history_doc_value(&d, 2, 1), 1000, 0);
-	history_doc_done(&d);
-
-	const char *empty = "{\"start\":1,\"end\":2,\"step\":1,\"ds\":[\"conns\"],\"rows\":[]}";
-	CU_ASSERT_EQUAL(history_doc_parse(empty, strlen(empty), &d, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(d.n, 0);
-	history_doc_done(&d);
-}
-
-static void expect_bad(const char *doc, const char *in_err)
-{
-	struct hist_doc d;
-	char err[200] = "";
-	CU_ASSERT_EQUAL(history_doc_parse(doc, strlen(doc), &d, err, sizeof(err)), -EINVAL);
-	CU_ASSERT_PTR_NULL(d.t);
-	CU_ASSERT_EQUAL(d.n, 0);
-	if (!strstr(err, in_err))
-		fprintf(stderr, "\n  error \"%s\" lacks \"%s\"\n", err, in_err);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, in_err));
-}
-
-static void test_parse_bad(void)
-{
-	expect_bad("", "not valid JSON");
-	expect_bad("{\"start\": 1, \"end\"", "ends early");
-	expect_bad("[1,2]", "expected an object");
-	expect_bad("{\"start\":1,\"end\":2,\"step\":1,\"ds\":[\"a\"],\"rows\":[]} x", "after the document");
-	expect_bad("{\"end\":2,\"step\":1,\"ds\":[\"a\"],\"rows\":[]}", "start: missing");
-	expect_bad("{\"start\":\"1\",\"end\":2,\"step\":1,\"ds\":[\"a\"],\"rows\":[]}", "start: expected a number");
-	expect_bad("{\"start\":1,\"end\":2,\"step\":0,\"ds\":[\"a\"],\"rows\":[]}", "step: expected a positive");
-	expect_bad("{\"start\":1,\"end\":2,\"step\":1,\"ds\":[],\"rows\":[]}", "ds: expected 1 to");
-	expect_bad("{\"start\":1,\"end\":2,\"step\":1,\"ds\":[3],\"rows\":[]}", "ds[0]: expected a string");
-	expect_bad("{\"start\":1,\"end\":2,\"step\":1,\"ds\":[\"a\"]}", "rows: expected an array");
-	expect_bad("{\"start\":1,\"end\":2,\"step\":1,\"ds\":[\"a\",\"b\"],\"rows\":[[1,2,3],[2,3]]}",
-		   "rows[1]: expected [time, 2 values]");
-	expect_bad("{\"start\":1,\"end\":2,\"step\":1,\"ds\":[\"a\",\"b\"],\"rows\":[[1,2,\"x\"]]}",
-		   "rows[0][2]: expected a number or null");
-	expect_bad("{\"start\":1,\"end\":2,\"step\":1,\"ds\":[\"a\"],\"rows\":[[null,2]]}",
-		   "rows[0][0]: expected a time");
-}
 
 /* --- the fetcher against a loopback server that answers every request ---------- */
 
@@ -211,14 +157,78 @@ static void test_fetcher(void)
 	hfetch_free(h);
 }
 
+static enum hfetch_state wait_url(hfetch *h, const char *url, char *msg, size_t msglen)
+{
+	const struct hist_doc *doc;
+	CU_ASSERT_EQUAL(hfetch_request(h, url), 0);
+	return wait_answer(h, url, &doc, msg, msglen);
+}
+
+/* One connection for every fetch; a gzip answer inflating to one 64 MiB
+ * string is refused after 64 KiB, and memory stays bounded. */
+static void test_fetcher_connection_and_bound(void)
+{
+	static char reply[2048];
+	snprintf(reply, sizeof(reply), "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s", strlen(good),
+		 good);
+	struct lb_server srv;
+	CU_ASSERT_EQUAL_FATAL(lb_start(&srv, reply, strlen(reply)), 0);
+	struct lvs_remote_opts o = LVS_REMOTE_OPTS_DEFAULT;
+	hfetch *h = hfetch_new(&o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	char url[128], msg[256] = "";
+	for (int i = 0; i < 3; i++) {
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/history?service=s%d&range=1h", srv.port, i);
+		if (i == 0) {
+			/* The fd wakes the console when the answer is in; taking
+			 * it resets the fd. */
+			CU_ASSERT_EQUAL(hfetch_request(h, url), 0);
+			struct pollfd pf = { .fd = hfetch_fd(h), .events = POLLIN };
+			CU_ASSERT_EQUAL(poll(&pf, 1, 5000), 1);
+			const struct hist_doc *doc;
+			CU_ASSERT_EQUAL(wait_answer(h, url, &doc, msg, sizeof(msg)), HFETCH_READY);
+		} else {
+			CU_ASSERT_EQUAL(wait_url(h, url, msg, sizeof(msg)), HFETCH_READY);
+		}
+		struct pollfd pf = { .fd = hfetch_fd(h), .events = POLLIN };
+		CU_ASSERT_EQUAL(poll(&pf, 1, 0), 0);
+	}
+	hfetch_free(h);
+	lb_stop(&srv);
+	CU_ASSERT_EQUAL(srv.requests, 3);
+	CU_ASSERT_EQUAL(srv.accepts, 1);
+
+	size_t len;
+	char *bomb = lb_gzip_answer("{\"start\":1,\"end\":2,\"step\":1,\"x\":\"", 'A', (size_t)64 << 20,
+				    "\",\"ds\":[\"a\"],\"rows\":[]}", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bomb);
+	CU_ASSERT(len < 100 << 10);
+	CU_ASSERT_EQUAL_FATAL(lb_start(&srv, bomb, len), 0);
+	h = hfetch_new(&o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/history?service=x&range=1h", srv.port);
+	size_t before = lb_peak_rss(true);
+	CU_ASSERT_EQUAL(wait_url(h, url, msg, sizeof(msg)), HFETCH_ERROR);
+	size_t after = lb_peak_rss(false);
+	if (!strstr(msg, "a string is larger than 65536 bytes"))
+		fprintf(stderr, "\n  message: %s\n", msg);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "a string is larger than 65536 bytes"));
+	CU_ASSERT(before > 0 && after > 0);
+	if (after - before >= (size_t)16 << 20)
+		fprintf(stderr, "\n  peak RSS grew by %zu KiB\n", (after - before) >> 10);
+	CU_ASSERT(after - before < (size_t)16 << 20);
+	hfetch_free(h);
+	lb_stop(&srv);
+	free(bomb);
+}
+
 int register_history_fetch(void)
 {
 	CU_pSuite s = CU_add_suite("console history fetch", NULL, NULL);
 	if (!s)
 		return -1;
-	if (!CU_add_test(s, "ids and URLs", test_ids) || !CU_add_test(s, "parse", test_parse) ||
-	    !CU_add_test(s, "parse bad documents", test_parse_bad) ||
-	    !CU_add_test(s, "fetcher thread", test_fetcher))
+	if (!CU_add_test(s, "ids and URLs", test_ids) || !CU_add_test(s, "fetcher thread", test_fetcher) ||
+	    !CU_add_test(s, "fetcher: one connection, bounded answers", test_fetcher_connection_and_bound))
 		return -1;
 	return 0;
 }

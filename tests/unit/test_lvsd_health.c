@@ -33,6 +33,10 @@ static void add_rs(struct lvs_snapshot *s, size_t svc, const char *rip, uint16_t
 		d.health_since = 1790000000.0 + port;
 		d.check_seconds = 0.25f;
 	}
+	if (health == LVS_HEALTH_DOWN) {
+		d.health_reason = err && strstr(err, "refused") ? LVS_HR_REFUSED : LVS_HR_TIMEOUT_CONNECT;
+		d.health_reason_since = 1789999000.0;
+	}
 	if (err)
 		snapshot_add_text(s, err, LVS_DEST_ERROR_MAX, &d.health_error);
 	snapshot_add_dest(s, svc, &d);
@@ -83,6 +87,10 @@ static void test_merge_by_identity(void)
 	CU_ASSERT_STRING_EQUAL(snapshot_text(c, udp->dests[0].health_error), "connection refused");
 	CU_ASSERT_DOUBLE_EQUAL(udp->dests[0].health_since, 1790000053.0, 1e-6);
 	CU_ASSERT_DOUBLE_EQUAL(udp->dests[0].check_seconds, 0.25, 1e-6);
+	CU_ASSERT_EQUAL(udp->dests[0].health_reason, LVS_HR_REFUSED);
+	CU_ASSERT_DOUBLE_EQUAL(udp->dests[0].health_reason_since, 1789999000.0, 1e-6);
+	CU_ASSERT_EQUAL(tcp->dests[1].health_reason, LVS_HR_TIMEOUT_CONNECT);
+	CU_ASSERT_EQUAL(tcp->dests[0].health_reason, LVS_HR_NONE);
 	CU_ASSERT_EQUAL(udp->dests[1].health, LVS_HEALTH_UP);
 	CU_ASSERT_EQUAL(udp->dests[2].health, LVS_HEALTH_UNKNOWN); /* lvsd does not know it */
 	snapshot_unref(c);

@@ -6,6 +6,7 @@
 
 #include "collector/snapjson.h"
 #include "collector/snapshot.h"
+#include "failmalloc.h"
 
 static struct lvs_snapshot *sample(void)
 {
@@ -274,13 +275,247 @@ static void test_errors_name_the_field(void)
 	expect_error(bad, "services[0].flags: unknown flag \"sticky\"");
 }
 
+/* A minimal document around one service's text (svc, with "real_servers":[
+ * left open for rs) and a root tail. */
+static const char *const doc_pre =
+	"{\"time\":1,\"ipvs\":{\"version\":\"1.2.1\",\"conn_table_size\":1},\"services\":[";
+static const char *const doc_svc =
+	"{\"protocol\":\"tcp\",\"af\":\"inet\",\"address\":\"192.0.2.1\",\"port\":80,"
+	"\"fwmark\":null,\"scheduler\":\"rr\",\"flags\":[],\"timeout\":0,"
+	"\"netmask\":\"255.255.255.255\",\"stats\":{\"conns\":0,\"inpkts\":0,"
+	"\"outpkts\":0,\"inbytes\":0,\"outbytes\":0},\"rates\":{\"cps\":0,\"inpps\":0,"
+	"\"outpps\":0,\"inbps\":0,\"outbps\":0},\"real_servers\":[";
+static const char *const doc_rs =
+	"{\"address\":\"198.51.100.1\",\"af\":\"inet\",\"port\":80,\"forward\":\"masq\","
+	"\"weight\":1,\"active_conns\":0,\"inactive_conns\":0,\"persistent_conns\":0,"
+	"\"upper_threshold\":0,\"lower_threshold\":0,\"stats\":{\"conns\":0,\"inpkts\":0,"
+	"\"outpkts\":0,\"inbytes\":0,\"outbytes\":0},\"rates\":{\"cps\":0,\"inpps\":0,"
+	"\"outpps\":0,\"inbps\":0,\"outbps\":0},\"health\":\"down\",\"health_since\":5,"
+	"\"check_seconds\":0.5,\"health_error\":\"timeout\"}";
+
+/* The document with one service of one real server, after replacing the
+ * first `from` by `to` (when from is not NULL). */
+static void one_rs_doc(char *doc, size_t len, const char *from, const char *to)
+{
+	snprintf(doc, len, "%s%s%s]}]}", doc_pre, doc_svc, doc_rs);
+	if (from)
+		replace(doc, from, to);
+}
+
+/* A key given twice is refused with its name: a second "services" array
+ * once made a phantom service (0.0.0.0:0, protocol "ip") or, with real
+ * servers in it, an error without text. */
+static void test_duplicate_keys(void)
+{
+	char doc[4096], err[200];
+	struct lvs_snapshot *r = NULL;
+	snprintf(doc, sizeof(doc), "%s%s%s]}],\"services\":[%s%s]}]}", doc_pre, doc_svc, doc_rs,
+		 doc_svc, doc_rs);
+	CU_ASSERT_EQUAL(snapjson_parse(doc, strlen(doc), &r, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NULL(r);
+	CU_ASSERT_STRING_EQUAL(err, "services: given twice");
+	snprintf(doc, sizeof(doc), "%s%s]}],\"services\":[%s]}]}", doc_pre, doc_svc, doc_svc);
+	expect_error(doc, "services: given twice");
+	one_rs_doc(doc, sizeof(doc), "\"port\":80,\"forward\"", "\"port\":80,\"port\":81,\"forward\"");
+	expect_error(doc, "services[0].real_servers[0].port: given twice");
+	one_rs_doc(doc, sizeof(doc), "\"inpkts\":0,", "\"inpkts\":0,\"conns\":1,");
+	expect_error(doc, "services[0].stats.conns: given twice");
+	one_rs_doc(doc, sizeof(doc), "\"real_servers\":[", "\"real_servers\":[],\"real_servers\":[");
+	expect_error(doc, "services[0].real_servers: given twice");
+	one_rs_doc(doc, sizeof(doc), "{\"time\":1,", "{\"time\":1,\"time\":2,");
+	expect_error(doc, "time: given twice");
+	/* The one document is still read. */
+	one_rs_doc(doc, sizeof(doc), NULL, NULL);
+	CU_ASSERT_EQUAL(snapjson_parse(doc, strlen(doc), &r, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(r ? r->n_dests : 0, 1);
+	snapshot_unref(r);
+}
+
+/* Every time and number is range-checked by the reader, naming the field:
+ * "time": 1e300 once reached float-to-integer conversions downstream. */
+static void test_numbers_in_range(void)
+{
+	char doc[4096];
+	one_rs_doc(doc, sizeof(doc), "{\"time\":1,", "{\"time\":1e300,");
+	expect_error(doc, "time: out of range");
+	one_rs_doc(doc, sizeof(doc), "{\"time\":1,", "{\"time\":-1,");
+	expect_error(doc, "time: out of range");
+	one_rs_doc(doc, sizeof(doc), "{\"time\":1,", "{\"time\":253402300800,");
+	expect_error(doc, "time: out of range");
+	one_rs_doc(doc, sizeof(doc), "{\"time\":1,", "{\"time\":\"1\",");
+	expect_error(doc, "time: expected double");
+	one_rs_doc(doc, sizeof(doc), "\"health_since\":5", "\"health_since\":1e300");
+	expect_error(doc, "services[0].real_servers[0].health_since: out of range");
+	one_rs_doc(doc, sizeof(doc), "\"check_seconds\":0.5", "\"check_seconds\":-1e300");
+	expect_error(doc, "services[0].real_servers[0].check_seconds: out of range");
+	one_rs_doc(doc, sizeof(doc), "\"check_seconds\":0.5", "\"check_seconds\":1e39");
+	expect_error(doc, "services[0].real_servers[0].check_seconds: out of range");
+	one_rs_doc(doc, sizeof(doc), "\"weight\":1", "\"weight\":2147483648");
+	expect_error(doc, "services[0].real_servers[0].weight: out of range");
+	one_rs_doc(doc, sizeof(doc), "\"port\":80,\"forward\"", "\"port\":65536,\"forward\"");
+	expect_error(doc, "services[0].real_servers[0].port: out of range");
+	one_rs_doc(doc, sizeof(doc), "\"outbytes\":0}", "\"outbytes\":18446744073709551616}");
+	expect_error(doc, "services[0].stats.outbytes: out of range");
+	one_rs_doc(doc, sizeof(doc), "\"conns\":0", "\"conns\":1.5");
+	expect_error(doc, "services[0].stats.conns: expected int");
+
+	/* In range, the values arrive exactly. */
+	char err[200];
+	struct lvs_snapshot *r = NULL;
+	one_rs_doc(doc, sizeof(doc), "\"outbytes\":0}", "\"outbytes\":18446744073709551615}");
+	replace(doc, "{\"time\":1,", "{\"time\":253402300799,");
+	CU_ASSERT_EQUAL_FATAL(snapjson_parse(doc, strlen(doc), &r, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(r->services[0].stats.outbytes, UINT64_MAX);
+	CU_ASSERT_EQUAL(r->time, 253402300799.0);
+	CU_ASSERT_EQUAL(r->dests[0].health_since, 5.0);
+	CU_ASSERT_EQUAL(r->dests[0].check_seconds, 0.5f);
+	snapshot_unref(r);
+}
+
+static bool all_printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
+	return true;
+}
+
+/* Strings from a document (a recording or a remote, not the local kernel)
+ * are printable ASCII when the reader hands them on, and so is its error
+ * text: `lvstop --once --replay` printed ESC[31m from a scheduler name. */
+static void test_strings_printable(void)
+{
+	char doc[4096], err[200];
+	struct lvs_snapshot *r = NULL;
+	one_rs_doc(doc, sizeof(doc), "\"scheduler\":\"rr\"", "\"scheduler\":\"\\u001b[31mrr\"");
+	replace(doc, "\"timeout\":0,", "\"timeout\":0,\"pe_name\":\"s\\u009bip\\u0007\",");
+	replace(doc, "\"health_error\":\"timeout\"", "\"health_error\":\"\\u001b]0;x\\u0007\xc3\xa9\\r\\n\"");
+	replace(doc, "]}]}", "]}],\"sync_daemons\":[{\"state\":\"master\",\"mcast_interface\":"
+			     "\"e\\u001bth0\",\"syncid\":1}],\"connections\":{\"available\":true,"
+			     "\"total\":1,\"partial\":false,\"by_state\":{\"EST\\u001b\":1},"
+			     "\"by_real_server\":[],\"top_clients\":[]}}");
+	CU_ASSERT_EQUAL_FATAL(snapjson_parse(doc, strlen(doc), &r, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(r->services[0].sched, "?[31mrr");
+	CU_ASSERT_STRING_EQUAL(r->services[0].pe_name, "s??ip?");
+	CU_ASSERT_STRING_EQUAL(snapshot_text(r, r->dests[0].health_error), "?]0;x?????");
+	CU_ASSERT_STRING_EQUAL(r->daemons[0].mcast_ifn, "e?th0");
+	CU_ASSERT_STRING_EQUAL(r->conns.states[0].name, "EST?");
+	CU_ASSERT_TRUE(all_printable(r->services[0].sched));
+	snapshot_unref(r);
+	r = NULL;
+	/* A bad value quoted in an error is made printable too. */
+	one_rs_doc(doc, sizeof(doc), "\"protocol\":\"tcp\"", "\"protocol\":\"\\u001b[2J\"");
+	CU_ASSERT_EQUAL(snapjson_parse(doc, strlen(doc), &r, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "services[0].protocol: unknown protocol \"?[2J\"");
+	one_rs_doc(doc, sizeof(doc), "\"time\":1,", "\"time\":1,\"\\u001b\":1,\"\\u001b\":2,");
+	CU_ASSERT_EQUAL(snapjson_parse(doc, strlen(doc), &r, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_TRUE(all_printable(err));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "given twice"));
+}
+
+/* Nesting is bounded, and every error leaves text. */
+static void test_depth_and_error_text(void)
+{
+	char doc[400] = "{\"time\":1,\"x\":";
+	size_t n = strlen(doc);
+	for (int i = 0; i < 100; i++)
+		doc[n++] = '[';
+	doc[n] = 0;
+	expect_error(doc, "nested deeper than");
+	const char *bad[] = { "", "{", "{}", "[]", "1", "{\"time\":1}", "{\"services\":{}}",
+			      "{\"time\":1,\"ipvs\":{\"version\":\"1.2.1\",\"conn_table_size\":1},"
+			      "\"services\":[{\"real_servers\":[{}]}]}" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char err[200] = "unset";
+		struct lvs_snapshot *r = NULL;
+		CU_ASSERT_NOT_EQUAL(snapjson_parse(bad[i], strlen(bad[i]), &r, err, sizeof(err)), 0);
+		CU_ASSERT_NOT_EQUAL(err[0], 0);
+		CU_ASSERT_STRING_NOT_EQUAL(err, "unset");
+		CU_ASSERT_PTR_NULL(r);
+	}
+}
+
+struct walk {
+	const char *doc;
+	size_t len, step;   /* fed step bytes at a time */
+	size_t services, dests; /* what a whole parse gives */
+};
+
+/* One parse under failmalloc: -ENOMEM with text, or the whole snapshot. */
+static int walk_parse(void *arg)
+{
+	struct walk *w = arg;
+	char err[200] = "";
+	struct lvs_snapshot *r = NULL;
+	snapjson_parser *p = snapjson_parser_new(err, sizeof(err));
+	if (!p)
+		return -ENOMEM;
+	int rc = 0;
+	for (size_t off = 0; off < w->len && !rc; off += w->step)
+		rc = snapjson_parser_feed(p, w->doc + off, w->len - off < w->step ? w->len - off : w->step);
+	if (!rc)
+		rc = snapjson_parser_finish(p, &r);
+	snapjson_parser_free(p);
+	if (rc)
+		return strcmp(err, "out of memory") ? -EPROTO : rc;
+	if (r->n_services != w->services || r->n_dests != w->dests)
+		rc = -EPROTO;
+	snapshot_unref(r);
+	return rc;
+}
+
+static int walk_render(void *arg)
+{
+	char *txt = snapjson_render(arg, SNAPJSON_COMPUTED);
+	if (!txt)
+		return -ENOMEM;
+	free(txt);
+	return 0;
+}
+
+/* Every allocation of the reader fails in turn (yajl's too: they go
+ * through the reader's allocator), whole and in small pieces, with a
+ * string long enough to make yajl grow its buffers: -ENOMEM and "out of
+ * memory" each time, no crash, nothing leaked (ASan's leak check). */
+static void test_allocation_failures(void)
+{
+	struct lvs_snapshot *s = sample();
+	char long_error[LVS_DEST_ERROR_MAX + 1];
+	memset(long_error, 'e', LVS_DEST_ERROR_MAX);
+	long_error[LVS_DEST_ERROR_MAX] = 0;
+	snapshot_add_text(s, long_error, LVS_DEST_ERROR_MAX, &s->dests[0].health_error);
+	char *txt = snapjson_render(s, SNAPJSON_COMPUTED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+	size_t steps[] = { strlen(txt), 5 };
+	for (size_t i = 0; i < 2; i++) {
+		struct walk w = { txt, strlen(txt), steps[i], s->n_services, s->n_dests };
+		struct failmalloc_walk fw;
+		int r = failmalloc_walk(walk_parse, &w, 0, 10000, &fw);
+		if (r)
+			fprintf(stderr, "\n  parse walk (step %zu): allocation %lu gave %d\n", steps[i],
+				fw.bad_n, fw.bad_rc);
+		CU_ASSERT_EQUAL(r, 0);
+		CU_ASSERT(fw.allocs > 5);
+	}
+	struct failmalloc_walk fw;
+	CU_ASSERT_EQUAL(failmalloc_walk(walk_render, s, 0, 10000, &fw), 0);
+	CU_ASSERT(fw.allocs > 1);
+	free(txt);
+	snapshot_unref(s);
+}
+
 int register_snapjson(void)
 {
 	CU_pSuite s = CU_add_suite("snapjson", NULL, NULL);
 	if (!s || !CU_add_test(s, "round trip", test_round_trip) ||
 	    !CU_add_test(s, "errors name the field", test_errors_name_the_field) ||
 	    !CU_add_test(s, "fed in pieces", test_fed_in_pieces) ||
-	    !CU_add_test(s, "health error text", test_health_error_text))
+	    !CU_add_test(s, "health error text", test_health_error_text) ||
+	    !CU_add_test(s, "duplicate keys", test_duplicate_keys) ||
+	    !CU_add_test(s, "numbers in range", test_numbers_in_range) ||
+	    !CU_add_test(s, "strings printable", test_strings_printable) ||
+	    !CU_add_test(s, "depth and error text", test_depth_and_error_text) ||
+	    !CU_add_test(s, "allocation failures", test_allocation_failures))
 		return -1;
 	return 0;
 }

@@ -84,6 +84,19 @@ lab_cmp() {
 	lab_fail "$1" "ipvsadm says '$2', lvstop says '$3'"
 }
 
+# lab_wait_for SECONDS COMMAND...: run COMMAND once a second until it
+# succeeds (0) or SECONDS have gone by (1).
+lab_wait_for() {
+	_w=$1
+	shift
+	while [ "$_w" -gt 0 ]; do
+		"$@" && return 0
+		sleep 1
+		_w=$((_w - 1))
+	done
+	return 1
+}
+
 # lab_wait_stats: the kernel's estimator copies the per-CPU counters every
 # 2 s; wait past one refresh after traffic stops.
 lab_wait_stats() { sleep "${1:-3}"; }

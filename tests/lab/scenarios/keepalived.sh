@@ -84,21 +84,10 @@ mkdir -p /var/run /run/keepalived
 keepalived -C -n -l -D -f "$CONF" > /tmp/keepalived.log 2>&1 &
 kpid=$!
 
-# keepalived loads the table within a few seconds of starting.
-wait_for() { # SECONDS COMMAND...: until COMMAND succeeds
-	_n=$1
-	shift
-	while [ "$_n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 1
-		_n=$((_n - 1))
-	done
-	return 1
-}
 has_rs() { ipvsadm -Ln | grep -q -- "-> $1:80 "; }
 svc_has_rs() { ipvsadm -Ln -t "$VIP:80" 2>/dev/null | grep -q -- "-> $1:80 "; }
-lab_check keepalived.loaded wait_for 30 svc_has_rs "$RS2"
-lab_check keepalived.rs1-up wait_for 20 svc_has_rs "$RS1"
+lab_check keepalived.loaded lab_wait_for 30 svc_has_rs "$RS2"
+lab_check keepalived.rs1-up lab_wait_for 20 svc_has_rs "$RS1"
 
 # The oracle: what keepalived wrote, by its defaults.
 # keepalived 2.2.7 makes a virtual_server without "protocol" a UDP service
@@ -123,7 +112,7 @@ lab_eq diff.match.json 0 "$(echo "$json" | jq '.drift | length')"
 
 # RS1's web server stops: keepalived's HTTP_GET fails and it removes RS1.
 for p in $($IP netns pids nat1); do kill "$p"; done
-lab_check keepalived.removed wait_for 30 sh -c "! ipvsadm -Ln -t $VIP:80 | grep -q -- '-> $RS1:80 '"
+lab_check keepalived.removed lab_wait_for 30 sh -c "! ipvsadm -Ln -t $VIP:80 | grep -q -- '-> $RS1:80 '"
 
 # By hand: a real server keepalived does not know, a weight changed.
 ipvsadm -a -t "$VIP:80" -r 192.0.2.13:80 -m -w 1
@@ -158,11 +147,32 @@ lab_check diff.bad.where grep -q '^lvstop: /tmp/bad.conf:2: error: lb_kind "BOGU
 
 # RS1 back: keepalived adds it again; undo the hand edits: as declared.
 lab_in nat1 httpd -p 80 -h /srv/nat1
-lab_check keepalived.readded wait_for 30 svc_has_rs "$RS1"
+lab_check keepalived.readded lab_wait_for 30 svc_has_rs "$RS1"
 ipvsadm -d -t "$VIP:80" -r 192.0.2.13:80
 ipvsadm -e -t "$VIP:80" -r "$RS2:80" -m -w 1
 lvstop diff > /dev/null 2>&1
 lab_eq diff.back.exit 0 "$?"
+
+# lvstop on a real server keepalived manages: refused with the reason and
+# the file's line; --force applies it (audit log written); the check's
+# next transition puts keepalived's weight back.
+act="--state-file /tmp/lvstop/state.json --audit-log /tmp/lvstop/audit.log --no-syslog"
+lvstop quiesce -t "$VIP:80" -r "$RS1:80" $act > /dev/null 2> /tmp/owner.err
+lab_eq owner.refused.exit 1 "$?"
+lab_check owner.refused.says grep -q "^lvstop: $RS1:80 in TCP $VIP:80 is declared in /etc/keepalived/conf.d/web.conf:7 with weight 1: keepalived sets that weight again" /tmp/owner.err
+lab_check owner.refused.nothing-changed grep -q '^lvstop: nothing was changed; --force applies it anyway' /tmp/owner.err
+lab_eq owner.refused.weight 1 "$(ipvsadm -Ln -t "$VIP:80" | awk -v r="$RS1:80" '$2 == r { print $4 }')"
+lab_check owner.refused.no-audit test ! -e /tmp/lvstop/audit.log
+lvstop quiesce -t "$VIP:80" -r "$RS1:80" $act --force > /dev/null 2> /tmp/owner.err
+lab_eq owner.force.exit 0 "$?"
+lab_check owner.force.warns grep -q "^lvstop: warning: $RS1:80 in TCP $VIP:80 is declared in .*(applied: --force)" /tmp/owner.err
+lab_eq owner.force.weight 0 "$(ipvsadm -Ln -t "$VIP:80" | awk -v r="$RS1:80" '$2 == r { print $4 }')"
+lab_check owner.force.audited grep -q "quiesce" /tmp/lvstop/audit.log
+for p in $($IP netns pids nat1); do kill "$p"; done
+lab_check owner.force.check-fails lab_wait_for 30 sh -c "! ipvsadm -Ln -t $VIP:80 | grep -q -- '-> $RS1:80 '"
+lab_in nat1 httpd -p 80 -h /srv/nat1
+lab_check owner.force.check-recovers lab_wait_for 30 svc_has_rs "$RS1"
+lab_eq owner.force.keepalived-restored 1 "$(ipvsadm -Ln -t "$VIP:80" | awk -v r="$RS1:80" '$2 == r { print $4 }')"
 
 # Who owns a weight (keepalived 2.2.7, as docs/keepalived.md tells it): a
 # weight set by hand stays while nothing happens and across a reload of an
@@ -178,21 +188,21 @@ kill -HUP "$kpid"
 sleep 6
 lab_eq owner.reload-unchanged-keeps 0 "$(weight_of "$RS2")"
 stop_rs2
-lab_check owner.check-fails-removes wait_for 30 no_rs2
+lab_check owner.check-fails-removes lab_wait_for 30 no_rs2
 lab_in nat2 httpd -p 80 -h /srv/nat2
-lab_check owner.check-recovers-readds wait_for 30 svc_has_rs "$RS2"
+lab_check owner.check-recovers-readds lab_wait_for 30 svc_has_rs "$RS2"
 lab_eq owner.transition-restores-file-weight 1 "$(weight_of "$RS2")"
 # Drained the way that lasts: weight 0 in the file and a reload...
 ipvsadm -e -t "$VIP:80" -r "$RS2:80" -m -w 1
 sed -i "/real_server $RS2 80/,/weight/ s/weight 1/weight 0/" /etc/keepalived/conf.d/web.conf
 kill -HUP "$kpid"
 zero() { [ "$(weight_of "$RS2")" = 0 ]; }
-lab_check owner.reload-applies-file-weight wait_for 15 zero
+lab_check owner.reload-applies-file-weight lab_wait_for 15 zero
 # ...stays drained across a check transition.
 stop_rs2
-lab_check owner.drained.removed wait_for 30 no_rs2
+lab_check owner.drained.removed lab_wait_for 30 no_rs2
 lab_in nat2 httpd -p 80 -h /srv/nat2
-lab_check owner.drained.readded wait_for 30 svc_has_rs "$RS2"
+lab_check owner.drained.readded lab_wait_for 30 svc_has_rs "$RS2"
 lab_eq owner.drained.stays 0 "$(weight_of "$RS2")"
 lvstop diff > /dev/null 2>&1
 lab_eq owner.drained.no-drift 0 "$?"

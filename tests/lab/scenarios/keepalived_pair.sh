@@ -110,16 +110,6 @@ stop_ka() { # DIRECTOR: keepalived's own main process, by its pid file
 start_ka dirA
 start_ka dirB
 
-wait_for() { # SECONDS COMMAND...
-	_n=$1
-	shift
-	while [ "$_n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 1
-		_n=$((_n - 1))
-	done
-	return 1
-}
 holds_vip() { $IP -n "$1" -4 addr show dev eth0 | grep -q " $VIP/"; }
 lacks_vip() { ! holds_vip "$1"; }
 table_up() { lab_in "$1" ipvsadm -Ln -t "$VIP:80" 2>/dev/null | grep -q -- "-> 198.51.100.12:80 "; }
@@ -132,10 +122,10 @@ kernel_sync() { # DIRECTOR: "state:iface:syncid" of the kernel's sync daemons
 		jq -r '[.sync_daemon.kernel[] | "\(.state):\(.interface):\(.syncid)"] | join(",")'
 }
 
-lab_check pair.a-master wait_for 30 holds_vip dirA
+lab_check pair.a-master lab_wait_for 30 holds_vip dirA
 lab_check pair.b-backup lacks_vip dirB
-lab_check pair.a-table wait_for 20 table_up dirA
-lab_check pair.b-table wait_for 20 table_up dirB
+lab_check pair.a-table lab_wait_for 20 table_up dirA
+lab_check pair.b-table lab_wait_for 20 table_up dirB
 lab_eq pair.role.a MASTER "$(role dirA)"
 lab_eq pair.role.b BACKUP "$(role dirB)"
 lab_eq pair.sync.a master:eth0:51 "$(kernel_sync dirA)"
@@ -160,7 +150,7 @@ established() { # DIRECTOR: ESTABLISHED entries for VIP:7 (ipvsadm, the oracle)
 	lab_in "$1" ipvsadm -Lnc | awk -v v="$VIP:7" '$3 == "ESTABLISHED" && $5 == v' | wc -l
 }
 has_synced() { [ "$(established dirB)" -ge 1 ]; }
-lab_check pair.synced wait_for 10 has_synced
+lab_check pair.synced lab_wait_for 10 has_synced
 lab_eq pair.synced.same "$(established dirA)" "$(established dirB)"
 # lvstop's count of the backup's entries follows the kernel's.
 nb=$(lab_in dirB lvstop diff --keepalived /etc/keepalived/dirB.conf --json | jq '.connections')
@@ -168,9 +158,9 @@ ob=$(lab_in dirB ipvsadm -Lnc | tail -n +3 | wc -l)
 lab_eq pair.synced.lvstop "$ob" "$nb"
 
 # Failover: the MASTER's keepalived stops.
-lab_check pair.a-pidfile wait_for 10 test -s /run/ka-dirA.pid
+lab_check pair.a-pidfile lab_wait_for 10 test -s /run/ka-dirA.pid
 stop_ka dirA
-lab_check pair.failover.b-master wait_for 15 holds_vip dirB
+lab_check pair.failover.b-master lab_wait_for 15 holds_vip dirB
 lab_check pair.failover.a-released lacks_vip dirA
 lab_eq pair.failover.role.b MASTER "$(role dirB)"
 lab_eq pair.failover.role.a BACKUP "$(role dirA)"
@@ -181,13 +171,13 @@ wait "$echo_pid"
 lab_eq pair.failover.connection-kept "before after" "$(tr '\n' ' ' < /tmp/echo.out | sed 's/ $//')"
 
 # The MASTER comes back (higher priority, preemption): roles return.
-wait_for 10 sh -c '! [ -e /run/ka-dirA.pid ]'
+lab_wait_for 10 sh -c '! [ -e /run/ka-dirA.pid ]'
 start_ka dirA
-lab_check pair.return.a-master wait_for 30 holds_vip dirA
-lab_check pair.return.b-backup wait_for 10 lacks_vip dirB
+lab_check pair.return.a-master lab_wait_for 30 holds_vip dirA
+lab_check pair.return.b-backup lab_wait_for 10 lacks_vip dirB
 lab_eq pair.return.role.a MASTER "$(role dirA)"
 lab_eq pair.return.role.b BACKUP "$(role dirB)"
 
 stop_ka dirA
 stop_ka dirB
-wait_for 10 sh -c '! [ -e /run/ka-dirA.pid ] && ! [ -e /run/ka-dirB.pid ]' 
+lab_wait_for 10 sh -c '! [ -e /run/ka-dirA.pid ] && ! [ -e /run/ka-dirB.pid ]' 

@@ -194,6 +194,9 @@ if [ "$took" -le 5 ]; then
 else
 	lab_fail health.nat1-down-within-interval-x-fall "took ${took}s (limit 5)"
 fi
+# why: the snapshot says the stopped httpd refuses connections
+wget -O /tmp/snap-down.json "${URL%/metrics}/api/v1/snapshot" 2>/dev/null
+lab_check health.reason-in-snapshot grep -q '"health_reason":"connection refused"' /tmp/snap-down.json
 # weight SERVICE SERVER: the real server's weight as ipvsadm shows it.
 weight() {
 	ipvsadm -Ln | awk -v s="$1" -v r="$2" '$1 ~ /^(TCP|UDP|SCTP|FWM)$/ { in_s = ($2 == s) } in_s && $1 == "->" && $2 == r { print $4 }'
@@ -225,6 +228,8 @@ if [ "$took" -le 3 ]; then lab_ok quiesce.nat1-weight-restored; else
 	lab_fail quiesce.nat1-weight-restored "weight is $(weight "$LAB_NAT_VIP:80" 192.0.2.11:80) after 10 s"; fi
 grep -q 'health: 192.0.2.11:80 (http check) up -> down' /tmp/lvsd.log &&
 	lab_ok health.transition-logged || lab_fail health.transition-logged "$(tail -n 3 /tmp/lvsd.log | tr '\n' '|')"
+grep -q 'health: 192.0.2.11:80 (http check) up -> down: connection refused (connect: Connection refused)' /tmp/lvsd.log &&
+	lab_ok health.transition-says-why || lab_fail health.transition-says-why "$(grep 'up -> down' /tmp/lvsd.log | tail -n 2 | tr '\n' '|')"
 
 # --- reload and stop ------------------------------------------------------------
 echo 'daemon = { interval = 0; };' > /tmp/lvsd.conf

@@ -1,4 +1,4 @@
-#include "history.h"
+#include "rings.h"
 
 #include "keymap.h"
 
@@ -6,31 +6,31 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#define HISTORY_BATCH 4096 /* objects recorded per hold of the write lock */
+#define RINGS_BATCH 4096 /* objects recorded per hold of the write lock */
 
-struct hist_entry {
+struct ring_entry {
 	struct lvs_key key;
 	struct lvs_ring ring;
 	uint64_t last_seen; /* poll number */
 	bool used;
 };
 
-struct lvs_history {
+struct lvs_rings {
 	pthread_rwlock_t lock;
 	uint32_t samples, evict_after;
 	size_t budget;
 	uint64_t poll;
 	struct lvs_keymap map; /* key -> index in entries */
-	struct hist_entry *entries; /* owned */
+	struct ring_entry *entries; /* owned */
 	size_t n_entries, cap_entries;
 	uint32_t *free_idx; /* owned; indices of unused entries */
 	size_t n_free, cap_free;
 	size_t bytes;
 };
 
-lvs_history *history_new(uint32_t samples, size_t budget, uint32_t evict_after)
+lvs_rings *rings_new(uint32_t samples, size_t budget, uint32_t evict_after)
 {
-	lvs_history *h = calloc(1, sizeof(*h));
+	lvs_rings *h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
 	if (keymap_init(&h->map, 64)) {
@@ -44,7 +44,7 @@ lvs_history *history_new(uint32_t samples, size_t budget, uint32_t evict_after)
 	return h;
 }
 
-void history_free(lvs_history *h)
+void rings_free(lvs_rings *h)
 {
 	if (!h)
 		return;
@@ -58,7 +58,7 @@ void history_free(lvs_history *h)
 	free(h);
 }
 
-static uint32_t ring_cap(const lvs_history *h, size_t objects)
+static uint32_t ring_cap(const lvs_rings *h, size_t objects)
 {
 	size_t per = objects ? h->budget / (objects * sizeof(struct lvs_sample)) : h->samples;
 	if (per < 2)
@@ -66,7 +66,7 @@ static uint32_t ring_cap(const lvs_history *h, size_t objects)
 	return per < h->samples ? (uint32_t)per : h->samples;
 }
 
-static struct hist_entry *entry_for(lvs_history *h, const struct lvs_key *k, size_t objects)
+static struct ring_entry *entry_for(lvs_rings *h, const struct lvs_key *k, size_t objects)
 {
 	uint32_t *idx = keymap_get(&h->map, k);
 	if (idx)
@@ -77,7 +77,7 @@ static struct hist_entry *entry_for(lvs_history *h, const struct lvs_key *k, siz
 	} else {
 		if (h->n_entries == h->cap_entries) {
 			size_t ncap = h->cap_entries ? h->cap_entries * 2 : 64;
-			struct hist_entry *p = realloc(h->entries, ncap * sizeof(*p));
+			struct ring_entry *p = realloc(h->entries, ncap * sizeof(*p));
 			if (!p)
 				return NULL;
 			h->entries = p;
@@ -86,7 +86,7 @@ static struct hist_entry *entry_for(lvs_history *h, const struct lvs_key *k, siz
 		i = h->n_entries++;
 		h->entries[i].used = false;
 	}
-	struct hist_entry *e = &h->entries[i];
+	struct ring_entry *e = &h->entries[i];
 	uint32_t cap = ring_cap(h, objects);
 	if (ring_init(&e->ring, cap) || keymap_put(&h->map, k, (uint32_t)i)) {
 		if (e->ring.buf)
@@ -114,10 +114,10 @@ static void sample_of(struct lvs_sample *smp, double t, const struct lvs_rates *
 	smp->inactive = inactive;
 }
 
-static int put(lvs_history *h, const struct lvs_key *k, const struct lvs_sample *smp,
+static int put(lvs_rings *h, const struct lvs_key *k, const struct lvs_sample *smp,
 	       size_t objects)
 {
-	struct hist_entry *e = entry_for(h, k, objects);
+	struct ring_entry *e = entry_for(h, k, objects);
 	if (!e)
 		return -ENOMEM;
 	e->last_seen = h->poll;
@@ -125,10 +125,10 @@ static int put(lvs_history *h, const struct lvs_key *k, const struct lvs_sample 
 	return 0;
 }
 
-static void evict(lvs_history *h)
+static void evict(lvs_rings *h)
 {
 	for (size_t i = 0; i < h->n_entries; i++) {
-		struct hist_entry *e = &h->entries[i];
+		struct ring_entry *e = &h->entries[i];
 		if (!e->used || h->poll - e->last_seen <= h->evict_after)
 			continue;
 		keymap_del(&h->map, &e->key);
@@ -139,7 +139,7 @@ static void evict(lvs_history *h)
 	}
 }
 
-int history_record(lvs_history *h, const struct lvs_snapshot *s)
+int rings_record(lvs_rings *h, const struct lvs_snapshot *s)
 {
 	size_t objects = s->n_services + s->n_dests;
 	int err = 0;
@@ -187,7 +187,7 @@ int history_record(lvs_history *h, const struct lvs_snapshot *s)
 		 * console drawing sparklines would wait that long for a key.
 		 * Each ring stays consistent; only the poll is half recorded. */
 		done += 1 + svc->n_dests;
-		if (done >= HISTORY_BATCH) {
+		if (done >= RINGS_BATCH) {
 			done = 0;
 			pthread_rwlock_unlock(&h->lock);
 			pthread_rwlock_wrlock(&h->lock);
@@ -198,7 +198,7 @@ int history_record(lvs_history *h, const struct lvs_snapshot *s)
 	return err;
 }
 
-size_t history_read(lvs_history *h, const struct lvs_key *k, struct lvs_sample *out, size_t max)
+size_t rings_read(lvs_rings *h, const struct lvs_key *k, struct lvs_sample *out, size_t max)
 {
 	size_t n = 0;
 	pthread_rwlock_rdlock(&h->lock);
@@ -209,7 +209,7 @@ size_t history_read(lvs_history *h, const struct lvs_key *k, struct lvs_sample *
 	return n;
 }
 
-size_t history_objects(lvs_history *h)
+size_t rings_objects(lvs_rings *h)
 {
 	pthread_rwlock_rdlock(&h->lock);
 	size_t n = h->map.count;
@@ -217,7 +217,7 @@ size_t history_objects(lvs_history *h)
 	return n;
 }
 
-size_t history_bytes(lvs_history *h)
+size_t rings_bytes(lvs_rings *h)
 {
 	pthread_rwlock_rdlock(&h->lock);
 	size_t n = h->bytes;

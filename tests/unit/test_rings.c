@@ -1,7 +1,7 @@
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
 
-#include "collector/history.h"
+#include "collector/rings.h"
 
 static struct lvs_snapshot *snap(double t, size_t nsvc, double cps)
 {
@@ -24,52 +24,52 @@ static struct lvs_snapshot *snap(double t, size_t nsvc, double cps)
 
 static void test_record_and_read(void)
 {
-	lvs_history *h = history_new(5, 1 << 20, 3);
+	lvs_rings *h = rings_new(5, 1 << 20, 3);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	for (int i = 0; i < 8; i++) {
 		struct lvs_snapshot *s = snap(100 + 2 * i, 2, i);
-		CU_ASSERT_EQUAL(history_record(h, s), 0);
+		CU_ASSERT_EQUAL(rings_record(h, s), 0);
 		snapshot_unref(s);
 	}
-	CU_ASSERT_EQUAL(history_objects(h), 4);
+	CU_ASSERT_EQUAL(rings_objects(h), 4);
 	struct lvs_snapshot *s = snap(0, 2, 0);
 	struct lvs_key k;
 	struct lvs_sample out[10];
 	lvs_key_service(&k, &s->services[1]);
-	size_t n = history_read(h, &k, out, 10);
+	size_t n = rings_read(h, &k, out, 10);
 	CU_ASSERT_EQUAL(n, 5); /* capacity */
 	CU_ASSERT_DOUBLE_EQUAL(out[0].t, 106, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(out[4].cps, 7, 1e-6);
 	lvs_key_dest(&k, &s->services[0], &s->dests[0]);
-	n = history_read(h, &k, out, 10);
+	n = rings_read(h, &k, out, 10);
 	CU_ASSERT_EQUAL(n, 5);
 	CU_ASSERT_DOUBLE_EQUAL(out[4].cps, 3.5, 1e-6);
 	CU_ASSERT_EQUAL(out[4].active, 7);
 	snapshot_unref(s);
-	history_free(h);
+	rings_free(h);
 }
 
 static void test_evict_absent(void)
 {
-	lvs_history *h = history_new(5, 1 << 20, 2);
+	lvs_rings *h = rings_new(5, 1 << 20, 2);
 	struct lvs_snapshot *two = snap(1, 2, 1), *one = snap(2, 1, 1);
-	history_record(h, two);
-	CU_ASSERT_EQUAL(history_objects(h), 4);
+	rings_record(h, two);
+	CU_ASSERT_EQUAL(rings_objects(h), 4);
 	/* Service 81 and its real server vanish; after evict_after polls they go. */
 	for (int i = 0; i < 3; i++)
-		history_record(h, one);
-	CU_ASSERT_EQUAL(history_objects(h), 2);
+		rings_record(h, one);
+	CU_ASSERT_EQUAL(rings_objects(h), 2);
 	struct lvs_key k;
 	struct lvs_sample out[4];
 	lvs_key_service(&k, &two->services[1]);
-	CU_ASSERT_EQUAL(history_read(h, &k, out, 4), 0);
+	CU_ASSERT_EQUAL(rings_read(h, &k, out, 4), 0);
 	/* It comes back: tracked again, its slot reused. */
-	history_record(h, two);
-	CU_ASSERT_EQUAL(history_objects(h), 4);
-	CU_ASSERT_EQUAL(history_read(h, &k, out, 4), 1);
+	rings_record(h, two);
+	CU_ASSERT_EQUAL(rings_objects(h), 4);
+	CU_ASSERT_EQUAL(rings_read(h, &k, out, 4), 1);
 	snapshot_unref(two);
 	snapshot_unref(one);
-	history_free(h);
+	rings_free(h);
 }
 
 static void test_budget_bounds_memory(void)
@@ -77,31 +77,31 @@ static void test_budget_bounds_memory(void)
 	/* 1000 services x 1 real server = 2000 objects; a 64 KiB budget gives
 	 * each ring only a few samples instead of 300. */
 	size_t budget = 64 * 1024;
-	lvs_history *h = history_new(300, budget, 30);
+	lvs_rings *h = rings_new(300, budget, 30);
 	struct lvs_snapshot *s = snap(1, 1000, 1);
-	history_record(h, s);
-	CU_ASSERT_EQUAL(history_objects(h), 2000);
-	CU_ASSERT(history_bytes(h) <= budget + 2000 * 2 * sizeof(struct lvs_sample));
-	CU_ASSERT(history_bytes(h) >= 2000 * 2 * sizeof(struct lvs_sample));
+	rings_record(h, s);
+	CU_ASSERT_EQUAL(rings_objects(h), 2000);
+	CU_ASSERT(rings_bytes(h) <= budget + 2000 * 2 * sizeof(struct lvs_sample));
+	CU_ASSERT(rings_bytes(h) >= 2000 * 2 * sizeof(struct lvs_sample));
 	snapshot_unref(s);
-	history_free(h);
+	rings_free(h);
 }
 
 static void test_invalid_rates_skipped(void)
 {
-	lvs_history *h = history_new(5, 1 << 20, 3);
+	lvs_rings *h = rings_new(5, 1 << 20, 3);
 	struct lvs_snapshot *s = snap(1, 1, 1);
 	s->services[0].rates_valid = false;
 	s->dests[0].rates_valid = false;
-	history_record(h, s);
-	CU_ASSERT_EQUAL(history_objects(h), 0);
+	rings_record(h, s);
+	CU_ASSERT_EQUAL(rings_objects(h), 0);
 	snapshot_unref(s);
-	history_free(h);
+	rings_free(h);
 }
 
-int register_history(void)
+int register_rings(void)
 {
-	CU_pSuite s = CU_add_suite("history", NULL, NULL);
+	CU_pSuite s = CU_add_suite("rings", NULL, NULL);
 	if (!s || !CU_add_test(s, "record and read", test_record_and_read) ||
 	    !CU_add_test(s, "evict absent objects", test_evict_absent) ||
 	    !CU_add_test(s, "memory budget", test_budget_bounds_memory) ||

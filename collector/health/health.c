@@ -1,0 +1,584 @@
+/* Health-check engine: the interface side. Sets of specs are built here
+ * (spec.c normalises each) and handed to the engine thread (loop.c), which
+ * applies them and runs the probes; results are read back under the lock,
+ * and annotate copies them out before it writes a snapshot. */
+#include "collector/health.h"
+#include "collector/snapshot.h"
+#include "share/clock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "health_int.h"
+
+int64_t hc_mono_ns(const struct lvs_health_engine *h)
+{
+	return lvs_clock_ns(&h->clock);
+}
+
+double hc_wall(const struct lvs_health_engine *h)
+{
+	(void)h;
+	return clock_wall_s();
+}
+
+/* --- reasons -------------------------------------------------------------- */
+
+static const char *const reason_names[LVS_HR_COUNT] = {
+	[LVS_HR_NONE] = "",
+	[LVS_HR_REFUSED] = "connection refused",
+	[LVS_HR_TIMEOUT_CONNECT] = "timeout connect",
+	[LVS_HR_TIMEOUT_TLS] = "timeout tls handshake",
+	[LVS_HR_TIMEOUT_SEND] = "timeout send",
+	[LVS_HR_TIMEOUT_RESPONSE] = "timeout response",
+	[LVS_HR_TIMEOUT_EXEC] = "timeout exec",
+	[LVS_HR_NO_ROUTE] = "no route",
+	[LVS_HR_RESET] = "connection reset",
+	[LVS_HR_NET_ERROR] = "network error",
+	[LVS_HR_TLS] = "tls failure",
+	[LVS_HR_HTTP_STATUS] = "http status",
+	[LVS_HR_BAD_RESPONSE] = "bad response",
+	[LVS_HR_EXPECT] = "expected text not found",
+	[LVS_HR_UNREACHABLE] = "icmp unreachable",
+	[LVS_HR_DNS_RCODE] = "dns rcode",
+	[LVS_HR_DNS_ANSWER] = "dns answer mismatch",
+	[LVS_HR_EXIT] = "exit status",
+	[LVS_HR_SIGNAL] = "killed by signal",
+	[LVS_HR_EXEC_FAILED] = "exec failed",
+	[LVS_HR_LOCAL] = "local error",
+};
+
+const char *health_reason_name(unsigned reason)
+{
+	return reason < LVS_HR_COUNT ? reason_names[reason] : "?";
+}
+
+const char *health_reason_label(unsigned reason, unsigned code, char *buf, size_t len)
+{
+	if (reason == LVS_HR_HTTP_STATUS && code >= 100 && code <= 599)
+		snprintf(buf, len, "http %u", code);
+	else
+		snprintf(buf, len, "%s", health_reason_name(reason));
+	return buf;
+}
+
+int health_reason_parse(const char *label, unsigned *reason, unsigned *code)
+{
+	unsigned st;
+	char end;
+	if (sscanf(label, "http %3u%c", &st, &end) == 1 && st >= 100 && st <= 599 &&
+	    strlen(label) == 8) {
+		*reason = LVS_HR_HTTP_STATUS;
+		*code = st;
+		return 0;
+	}
+	for (unsigned i = 0; i < LVS_HR_COUNT; i++)
+		if (!strcmp(label, reason_names[i])) {
+			*reason = i;
+			*code = 0;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *health_reason_text(const struct lvs_check_result *r, char *buf, size_t len)
+{
+	char label[32];
+	health_reason_label(r->reason, r->reason_code, label, sizeof(label));
+	if (r->error[0] && strcmp(r->error, label) != 0)
+		snprintf(buf, len, "%s (%s)", label, r->error);
+	else
+		snprintf(buf, len, "%s", label);
+	return buf;
+}
+
+/* --- sets ------------------------------------------------------------------ */
+
+static uint32_t rs_hash(uint16_t af, const union lvs_addr *a, uint16_t port)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	h = hc_fnv(h, &af, sizeof(af));
+	h = hc_fnv(h, a, af == AF_INET ? 4 : 16);
+	h = hc_fnv(h, &port, sizeof(port));
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+void hc_set_unref(struct hc_set *set)
+{
+	if (!set || atomic_fetch_sub(&set->refs, 1) != 1)
+		return;
+	for (size_t i = 0; set->blobs && i < set->n; i++)
+		free(set->blobs[i]);
+	free(set->blobs);
+	free(set->specs);
+	free(set->probe);
+	free(set->next_user);
+	free(set->rs_bucket);
+	free(set->rs_next);
+	free(set);
+}
+
+static struct hc_set *set_build(const struct lvs_check_spec *specs, size_t n)
+{
+	struct hc_set *set = calloc(1, sizeof(*set));
+	if (!set)
+		return NULL;
+	size_t nb = 16;
+	while (nb < 2 * n)
+		nb <<= 1;
+	atomic_init(&set->refs, 1);
+	set->n = n;
+	set->specs = calloc(n ? n : 1, sizeof(*set->specs));
+	set->blobs = calloc(n ? n : 1, sizeof(*set->blobs));
+	set->probe = calloc(n ? n : 1, sizeof(*set->probe));
+	set->next_user = calloc(n ? n : 1, sizeof(*set->next_user));
+	set->rs_next = calloc(n ? n : 1, sizeof(*set->rs_next));
+	set->rs_bucket = malloc(nb * sizeof(*set->rs_bucket));
+	if (!set->specs || !set->blobs || !set->probe || !set->next_user || !set->rs_next ||
+	    !set->rs_bucket)
+		goto err;
+	set->rs_mask = (uint32_t)(nb - 1);
+	memset(set->rs_bucket, 0xff, nb * sizeof(*set->rs_bucket));
+	for (size_t i = 0; i < n; i++) {
+		if (hc_spec_copy(&set->specs[i], &set->blobs[i], &specs[i]) < 0)
+			goto err;
+		const struct lvs_check_spec *s = &set->specs[i];
+		uint32_t b = rs_hash(s->af, &s->addr, s->port) & set->rs_mask;
+		set->rs_next[i] = set->rs_bucket[b];
+		set->rs_bucket[b] = (uint32_t)i;
+	}
+	return set;
+err:
+	hc_set_unref(set);
+	return NULL;
+}
+
+/* --- lifetime -------------------------------------------------------------- */
+
+lvs_health *health_new(const struct lvs_health_opts *opts)
+{
+	struct lvs_health_engine *h = calloc(1, sizeof(*h));
+	if (!h) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (opts)
+		h->opts = *opts;
+	if (h->opts.clock)
+		h->clock = *h->opts.clock;
+	h->opts.clock = NULL;
+	h->history = h->opts.history ? h->opts.history : LVS_HEALTH_HISTORY;
+	h->ep = h->wake = -1;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->ctl, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&h->applied_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	int err = 0;
+	h->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (h->ep < 0)
+		goto err;
+	h->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (h->wake < 0)
+		goto err;
+	/* data.ptr NULL marks the wake-up fd: probes are never NULL */
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, h->wake, &ev) < 0)
+		goto err;
+	h->scratch = malloc(16384);
+	h->set = set_build(NULL, 0);
+	if (!h->scratch || !h->set) {
+		errno = ENOMEM;
+		goto err;
+	}
+	return h;
+err:
+	err = errno;
+	health_free(h);
+	errno = err;
+	return NULL;
+}
+
+void health_free(lvs_health *h)
+{
+	if (!h)
+		return;
+	health_stop(h);
+	hc_cancel_all(h);
+	hc_probes_free(h);
+	hc_set_unref(h->set);
+	hc_set_unref(h->pending);
+	free(h->heap);
+	free(h->tab);
+	free(h->scratch);
+	if (h->ep >= 0)
+		close(h->ep);
+	if (h->wake >= 0)
+		close(h->wake);
+	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->ctl);
+	pthread_cond_destroy(&h->applied_cv);
+	free(h);
+}
+
+static void wake(lvs_health *h)
+{
+	uint64_t one = 1;
+	/* EAGAIN means the counter is already non-zero: the wake is pending */
+	if (write(h->wake, &one, sizeof(one)) < 0) {
+	}
+}
+
+int health_set_checks(lvs_health *h, const struct lvs_check_spec *specs, size_t n)
+{
+	if (n > UINT32_MAX - 1)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++)
+		if (health_spec_check(&specs[i], NULL, 0) < 0)
+			return -EINVAL;
+	struct hc_set *set = set_build(specs, n);
+	if (!set)
+		return -ENOMEM;
+
+	if (hc_engine_self == h) {
+		/* From on_change: the engine applies it after this round's
+		 * callbacks, before starting anything else. */
+		pthread_mutex_lock(&h->lock);
+		hc_set_unref(h->pending);
+		h->pending = set;
+		h->req_seq++;
+		pthread_mutex_unlock(&h->lock);
+		return 0;
+	}
+
+	pthread_mutex_lock(&h->ctl);
+	int err;
+	if (!h->running) {
+		err = hc_apply(h, set);
+		if (err < 0)
+			hc_set_unref(set);
+	} else {
+		pthread_mutex_lock(&h->lock);
+		hc_set_unref(h->pending);
+		h->pending = set;
+		uint64_t seq = ++h->req_seq;
+		wake(h);
+		while (h->applied_seq < seq)
+			pthread_cond_wait(&h->applied_cv, &h->lock);
+		err = h->apply_err;
+		pthread_mutex_unlock(&h->lock);
+	}
+	pthread_mutex_unlock(&h->ctl);
+	return err;
+}
+
+void health_sync(lvs_health *h)
+{
+	pthread_mutex_lock(&h->ctl);
+	if (h->running) {
+		pthread_mutex_lock(&h->lock);
+		uint64_t seq = ++h->req_seq;
+		wake(h);
+		while (h->applied_seq < seq)
+			pthread_cond_wait(&h->applied_cv, &h->lock);
+		pthread_mutex_unlock(&h->lock);
+	}
+	pthread_mutex_unlock(&h->ctl);
+}
+
+int health_start(lvs_health *h)
+{
+	pthread_mutex_lock(&h->ctl);
+	int err = 0;
+	if (h->running) {
+		err = -EALREADY;
+	} else {
+		atomic_store(&h->stop, 0);
+		err = -pthread_create(&h->thread, NULL, hc_thread, h);
+		if (!err)
+			h->running = true;
+	}
+	pthread_mutex_unlock(&h->ctl);
+	return err;
+}
+
+void health_stop(lvs_health *h)
+{
+	pthread_mutex_lock(&h->ctl);
+	if (h->running) {
+		atomic_store(&h->stop, 1);
+		wake(h);
+		pthread_join(h->thread, NULL);
+		h->running = false;
+		/* a set handed over as the engine stopped is applied here */
+		pthread_mutex_lock(&h->lock);
+		struct hc_set *p = h->pending;
+		h->pending = NULL;
+		pthread_mutex_unlock(&h->lock);
+		if (p && hc_apply(h, p) < 0)
+			hc_set_unref(p);
+	}
+	pthread_mutex_unlock(&h->ctl);
+}
+
+/* --- results ----------------------------------------------------------------- */
+
+size_t health_count(lvs_health *h)
+{
+	pthread_mutex_lock(&h->lock);
+	size_t n = h->set->n;
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
+static void result_copy(struct lvs_check_result *out, const struct hc_probe *p)
+{
+	out->state = p->state;
+	out->since = p->since;
+	out->last = p->last;
+	out->seconds = p->seconds;
+	out->ok_run = p->ok_run;
+	out->fail_run = p->fail_run;
+	out->checks = p->checks;
+	out->failures = p->failures;
+	out->shared = p->users;
+	out->reason = p->reason;
+	out->reason_code = p->reason_code;
+	out->reason_since = p->reason_since;
+	memcpy(out->error, p->error, sizeof(out->error));
+}
+
+int health_result(lvs_health *h, size_t i, struct lvs_check_result *out)
+{
+	int err = -ENOENT;
+	pthread_mutex_lock(&h->lock);
+	if (i < h->set->n && h->set->probe[i]) {
+		result_copy(out, h->set->probe[i]);
+		err = 0;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return err;
+}
+
+size_t health_history(lvs_health *h, size_t i, struct lvs_check_sample *out, size_t max)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&h->lock);
+	if (i < h->set->n && h->set->probe[i]) {
+		const struct hc_probe *p = h->set->probe[i];
+		n = p->ring_count < max ? p->ring_count : max;
+		uint32_t cap = h->history;
+		/* the newest n, oldest first */
+		uint32_t start = (p->ring_head + cap - (uint32_t)n) % cap;
+		for (size_t k = 0; k < n; k++)
+			out[k] = p->ring[(start + k) % cap];
+	}
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
+void health_stats(lvs_health *h, struct lvs_health_stats *st)
+{
+	pthread_mutex_lock(&h->lock);
+	*st = h->st;
+	st->specs = h->set->n;
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* --- snapshot ------------------------------------------------------------------ */
+
+static int severity(enum lvs_health s)
+{
+	return s == LVS_HEALTH_DOWN ? 2 : s == LVS_HEALTH_UNKNOWN ? 1 : 0;
+}
+
+static bool addr_eq(uint16_t af, const union lvs_addr *a, const union lvs_addr *b)
+{
+	return memcmp(a, b, af == AF_INET ? 4 : 16) == 0;
+}
+
+static bool scope_ok(const struct lvs_check_spec *s, const struct lvs_service *svc)
+{
+	if (!s->per_service)
+		return true;
+	return s->svc_af == svc->af && s->svc_protocol == svc->protocol &&
+	       s->svc_port == svc->port && s->svc_fwmark == svc->fwmark &&
+	       addr_eq(svc->af, &s->svc_addr, &svc->addr);
+}
+
+/* What annotate needs of one spec's probe, copied under the lock. */
+struct ann {
+	bool has;
+	int8_t state;
+	uint8_t reason;
+	uint16_t code;
+	float seconds;
+	double since, reason_since;
+	char error[LVS_DEST_ERROR_MAX + 1];
+};
+
+static void annotate_dest(const struct hc_set *set, const struct ann *res,
+                          struct lvs_snapshot *snap, const struct lvs_service *svc,
+                          struct lvs_dest *d)
+{
+	uint32_t b = rs_hash(d->af, &d->addr, d->port) & set->rs_mask;
+	bool any = false, failing = false;
+	int worst = -1;
+	for (uint32_t i = set->rs_bucket[b]; i != HC_NONE; i = set->rs_next[i]) {
+		const struct lvs_check_spec *s = &set->specs[i];
+		if (s->af != d->af || s->port != d->port || !addr_eq(d->af, &s->addr, &d->addr) ||
+		    !scope_ok(s, svc))
+			continue;
+		const struct ann *p = &res[i];
+		if (!p->has)
+			continue;
+		if (!any) {
+			any = true;
+			d->check_seconds = 0;
+			d->health_since = 0;
+			d->health_error = 0;
+			d->health_reason = LVS_HR_NONE;
+			d->health_code = 0;
+			d->health_reason_since = 0;
+		}
+		int sev = severity(p->state);
+		if (sev > worst) {
+			worst = sev;
+			d->health = p->state;
+		}
+		if (p->seconds > d->check_seconds)
+			d->check_seconds = p->seconds;
+		if (p->since > d->health_since)
+			d->health_since = p->since;
+		if (!failing && p->reason != LVS_HR_NONE) {
+			failing = true;
+			d->health_reason = p->reason;
+			d->health_code = p->code;
+			d->health_reason_since = p->reason_since;
+			/* Without memory the text stays empty; the state and the
+			 * reason are right all the same. */
+			if (p->error[0] &&
+			    snapshot_add_text(snap, p->error, sizeof(p->error), &d->health_error))
+				d->health_error = 0;
+		}
+	}
+}
+
+void health_annotate(void *arg, struct lvs_snapshot *s)
+{
+	lvs_health *h = arg;
+	/* Size the copy outside the lock; if the set changed meanwhile (a
+	 * reload), size it again. */
+	struct ann *res = NULL;
+	struct hc_set *set = NULL;
+	size_t cap = 0;
+	for (;;) {
+		pthread_mutex_lock(&h->lock);
+		size_t n = h->set->n;
+		if (n <= cap) {
+			set = h->set;
+			atomic_fetch_add(&set->refs, 1);
+			for (size_t i = 0; i < n; i++) {
+				const struct hc_probe *p = set->probe[i];
+				struct ann *a = &res[i];
+				a->has = p != NULL;
+				if (!p)
+					continue;
+				a->state = (int8_t)p->state;
+				a->reason = p->reason;
+				a->code = p->reason_code;
+				a->seconds = p->seconds;
+				a->since = p->since;
+				a->reason_since = p->reason_since;
+				/* the model keeps less text than we do: cut it */
+				size_t l = strnlen(p->error, LVS_DEST_ERROR_MAX);
+				memcpy(a->error, p->error, l);
+				a->error[l] = 0;
+			}
+		}
+		pthread_mutex_unlock(&h->lock);
+		if (set || !n)
+			break;
+		free(res);
+		cap = n;
+		if (!(res = malloc(cap * sizeof(*res))))
+			return;
+	}
+	if (set) {
+		if (h->annotate_hook)
+			h->annotate_hook(h);
+		if (set->n) {
+			for (size_t i = 0; i < s->n_services; i++) {
+				struct lvs_service *svc = &s->services[i];
+				for (size_t j = 0; j < svc->n_dests; j++)
+					annotate_dest(set, res, s, svc, &svc->dests[j]);
+			}
+		}
+		hc_set_unref(set);
+	}
+	free(res);
+}
+
+/* --- the default set ------------------------------------------------------------ */
+
+static int dest_cmp(const void *a, const void *b)
+{
+	const struct lvs_dest *x = *(const struct lvs_dest *const *)a;
+	const struct lvs_dest *y = *(const struct lvs_dest *const *)b;
+	if (x->af != y->af)
+		return x->af < y->af ? -1 : 1;
+	int c = memcmp(&x->addr, &y->addr, x->af == AF_INET ? 4 : 16);
+	if (c)
+		return c;
+	return (x->port > y->port) - (x->port < y->port);
+}
+
+int health_specs_for_snapshot(const struct lvs_snapshot *snap, const struct lvs_check_spec *tmpl,
+                              struct lvs_check_spec **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	size_t total = snap ? snap->n_dests : 0;
+	if (!total)
+		return 0;
+	const struct lvs_dest **v = malloc(total * sizeof(*v));
+	struct lvs_check_spec *specs = malloc(total * sizeof(*specs));
+	if (!v || !specs) {
+		free(v);
+		free(specs);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < total; i++)
+		v[i] = &snap->dests[i];
+	qsort(v, total, sizeof(*v), dest_cmp);
+	size_t k = 0;
+	for (size_t i = 0; i < total; i++) {
+		if (i && dest_cmp(&v[i - 1], &v[i]) == 0)
+			continue;
+		struct lvs_check_spec *s = &specs[k++];
+		if (tmpl)
+			*s = *tmpl;
+		else
+			health_spec_init(s, 0, NULL, 0);
+		s->af = v[i]->af;
+		s->addr = v[i]->addr;
+		s->port = v[i]->port;
+		s->per_service = false;
+		/* a firewall-mark real server may have port 0: nothing to connect to
+		 * unless the template names a port */
+		if (health_spec_check(s, NULL, 0) < 0)
+			k--;
+	}
+	free(v);
+	*out = specs;
+	*n = k;
+	return 0;
+}

@@ -1,0 +1,257 @@
+/* Internals of the health-check engine, shared by the files of
+ * collector/health/: health.c (interface, sets, results, annotate), spec.c
+ * (validation, normal form, identity), loop.c (event loop, timer heap,
+ * attempts and their verdicts) and one file per check kind (tcp.c, http.c,
+ * https.c, udp.c, dns.c, exec.c), each exporting one const struct hc_kind.
+ * Not for use outside collector/health/. */
+#ifndef LVSTOP_COLLECTOR_HEALTH_INT_H
+#define LVSTOP_COLLECTOR_HEALTH_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "collector/health.h"
+
+#define HC_NONE UINT32_MAX
+#define HC_SCRATCH 16384 /* receive buffer, bytes */
+
+struct lvs_health_engine;
+struct hc_probe;
+
+/* One check kind. Every hook runs on the engine thread (or the ctl holder
+ * while stopped); NULL hooks are skipped. An attempt ends by exactly one
+ * call of hc_finish or hc_defer, from start, io or expire. */
+struct hc_kind {
+	const char *name; /* "tcp", as in lvsd.conf */
+	/* The kind's own fields of a spec: 0, or -EINVAL with a sentence. */
+	int (*check)(const struct lvs_check_spec *s, char *msg, size_t len);
+	/* Derive what every attempt needs (request bytes, tables) at probe
+	 * creation: 0 or -ENOMEM. release frees it. */
+	int (*prepare)(struct hc_probe *p);
+	void (*release)(struct hc_probe *p);
+	/* Begin an attempt: p->started is set, p->phase is HC_RUNNING. */
+	void (*start)(struct lvs_health_engine *h, struct hc_probe *p);
+	/* p->fd is ready with these epoll events. */
+	void (*io)(struct lvs_health_engine *h, struct hc_probe *p, uint32_t events);
+	/* The attempt's deadline passed (p->phase HC_RUNNING or HC_KILLING).
+	 * NULL: hc_finish with the timeout of the phase hc_timeout_reason
+	 * gives. */
+	void (*expire)(struct lvs_health_engine *h, struct hc_probe *p, int64_t now);
+	/* Drop the attempt's own state beyond p->fd (the loop closes that):
+	 * a TLS session, a child still running (killed and reaped). Called at
+	 * every end of an attempt, finished or abandoned. */
+	void (*cancel)(struct hc_probe *p);
+};
+
+extern const struct hc_kind hc_kind_tcp, hc_kind_http, hc_kind_https, hc_kind_udp, hc_kind_dns,
+	hc_kind_exec;
+/* By enum lvs_check_type; NULL for none. */
+const struct hc_kind *hc_kind_of(enum lvs_check_type t);
+
+enum hc_phase {
+	HC_IDLE = 0,    /* waiting for its start time (in the heap) */
+	HC_QUEUED = 1,  /* due, waiting for a slot under max_running */
+	HC_RUNNING = 2, /* an attempt in flight (in the heap for its timeout) */
+	HC_KILLING = 3, /* an EXEC attempt timed out; waiting for the reap */
+};
+
+/* Streaming HTTP response reader: tolerates any split of the bytes. */
+struct hc_http {
+	uint8_t part;     /* 0 status line, 1 headers, 2 body */
+	uint8_t line_len; /* bytes of the status line kept */
+	uint8_t hdr_state; /* end-of-headers detection: 0 in a line, 1 at a
+			    * line start, 2 after a CR at a line start */
+	char line[16];    /* "HTTP/1.1 200" is all we need of it */
+	int status;
+	uint32_t matched; /* KMP: bytes of http_expect matched so far */
+};
+
+/* Steps of a stream attempt, for the timeout's phase. */
+enum hc_step {
+	HC_STEP_CONNECT = 0,
+	HC_STEP_SEND = 1,
+	HC_STEP_RECV = 2,
+	HC_STEP_HANDSHAKE = 3, /* TLS */
+};
+
+/* One distinct check: what runs. Engine thread only, except the result
+ * block, written by the engine under h->lock and read by anyone under it. */
+struct hc_probe {
+	struct lvs_check_spec spec; /* owned normalised copy (strings in blob) */
+	char *blob;
+	uint64_t key; /* hash of the identity */
+	const struct hc_kind *kind;
+
+	/* derived at creation */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char *req; /* owned: HTTP request or DNS query */
+	size_t req_len;
+	uint32_t *kmp; /* owned: failure table of http_expect */
+	uint32_t expect_len;
+	char **argv; /* owned: exec argv + address + port + NULL */
+	char arg_addr[48], arg_port[8];
+	int64_t interval_ns, timeout_ns, retry_delay_ns, first_ns;
+	void *tls_cred; /* owned by https.c: gnutls_certificate_credentials_t */
+	int tls_cred_err; /* https.c: the trust store could not be loaded */
+
+	/* scheduling and I/O (engine thread) */
+	uint8_t phase;        /* enum hc_phase */
+	uint32_t heap_idx;    /* HC_NONE when not in the heap */
+	int64_t deadline;     /* monotonic ns */
+	int64_t round_start;  /* when this round's first attempt started */
+	int64_t started;      /* when the current attempt started */
+	uint32_t attempt;     /* retries done in this round */
+	int fd;               /* socket or pidfd; -1 */
+	pid_t pid;            /* EXEC child; 0 */
+	size_t sent;          /* request bytes written */
+	uint8_t step;         /* enum hc_step */
+	uint32_t ep_events;   /* registered epoll events; 0: not registered */
+	struct hc_http http;
+	void *tls;            /* https.c: gnutls_session_t of the attempt */
+	uint16_t dns_id;      /* DNS: the id of the query in flight */
+	struct hc_probe *qnext;          /* HC_QUEUED list */
+	struct hc_probe *hnext;          /* identity hash chain */
+	struct hc_probe *prev, *next;    /* all probes */
+	uint32_t first_user;  /* first spec index of the current set using it */
+	bool keep, fresh;     /* marks while applying a set */
+
+	/* result (h->lock) */
+	enum lvs_health state;
+	uint32_t ok_run, fail_run, users;
+	double since, last;
+	float seconds;
+	uint64_t checks, failures;
+	uint8_t reason;
+	uint16_t reason_code;
+	double reason_since;
+	char error[LVS_HEALTH_ERROR_MAX];
+	struct lvs_check_sample *ring; /* owned; h->history slots */
+	uint32_t ring_head, ring_count;
+};
+
+/* An applied set of specs: immutable once published as h->set. Shared by
+ * reference: h->set holds one, annotate takes one while it reads the set
+ * outside the lock. */
+struct hc_set {
+	atomic_uint refs;
+	size_t n;
+	struct lvs_check_spec *specs; /* owned normalised copies */
+	char **blobs;                 /* owned: each spec's strings */
+	struct hc_probe **probe;      /* per spec; set when applied */
+	uint32_t *next_user;          /* per spec: next spec of the same probe */
+	/* real server (af, addr, port) -> spec indexes, for annotate */
+	uint32_t *rs_bucket, *rs_next;
+	uint32_t rs_mask;
+};
+
+struct lvs_health_engine {
+	struct lvs_health_opts opts;
+	struct lvs_clock clock; /* opts.clock's copy; now NULL: the real one */
+	uint32_t history;
+
+	/* lock: set, pending, probe results, stats, seqs. Held only for
+	 * copies and pointer swaps, never across I/O, allocation or callbacks. */
+	pthread_mutex_t lock;
+	pthread_cond_t applied_cv;
+	struct hc_set *set;     /* current */
+	struct hc_set *pending; /* handed to the engine thread */
+	uint64_t req_seq, applied_seq;
+	int apply_err;
+	struct lvs_health_stats st;
+
+	/* ctl: serialises set_checks (from outside the engine), start, stop */
+	pthread_mutex_t ctl;
+	pthread_t thread;
+	bool running;
+	atomic_int stop; /* set by health_stop, read by the engine thread */
+
+	/* engine state (engine thread while running, else the ctl holder) */
+	int ep, wake;
+	struct hc_probe *probes; /* list of all */
+	size_t n_probes;
+	struct hc_probe **tab;   /* identity hash */
+	size_t tab_mask;
+	struct hc_probe **heap;
+	uint32_t heap_len, heap_cap;
+	struct hc_probe *q_head, *q_tail;
+	size_t running_n;
+	uint64_t loops;
+	char *scratch; /* receive buffer, HC_SCRATCH bytes */
+
+	/* Tests only: called by health_annotate between taking its copy and
+	 * writing the snapshot, where the lock must be free. NULL: none. */
+	void (*annotate_hook)(struct lvs_health_engine *h);
+};
+
+/* spec.c */
+bool hc_spec_same(const struct lvs_check_spec *a, const struct lvs_check_spec *b);
+uint64_t hc_spec_key(const struct lvs_check_spec *s);
+uint64_t hc_fnv(uint64_t h, const void *p, size_t n);
+/* Normalised deep copy; *blob gets the owned storage. 0 or -ENOMEM. */
+int hc_spec_copy(struct lvs_check_spec *dst, char **blob, const struct lvs_check_spec *src);
+
+/* health.c */
+void hc_set_unref(struct hc_set *set);
+int64_t hc_mono_ns(const struct lvs_health_engine *h);
+double hc_wall(const struct lvs_health_engine *h);
+
+/* loop.c: the event loop */
+/* Apply set (probes shared, created, cancelled) and publish it. Caller is
+ * the engine thread, or the ctl holder while stopped. On failure nothing
+ * changes and set still belongs to the caller. 0 or -ENOMEM. */
+int hc_apply(struct lvs_health_engine *h, struct hc_set *set);
+void *hc_thread(void *arg);
+/* Abandon every attempt in flight (stop, free). */
+void hc_cancel_all(struct lvs_health_engine *h);
+void hc_probes_free(struct lvs_health_engine *h);
+extern __thread struct lvs_health_engine *hc_engine_self;
+
+/* loop.c: what the probes use */
+/* The attempt ended: retry it, or count it with reason (and code, and the
+ * printf-style text when not ok) and schedule the next round. */
+void hc_finish(struct lvs_health_engine *h, struct hc_probe *p, bool ok, unsigned reason,
+               unsigned code, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Finish as failed with the reason errno `err` maps to and "what: strerror". */
+void hc_fail_errno(struct lvs_health_engine *h, struct hc_probe *p, const char *what, int err);
+/* The attempt's timeout passed: finish as failed with the phase's reason. */
+void hc_timeout(struct lvs_health_engine *h, struct hc_probe *p, unsigned reason);
+/* A shortage of our own: try again shortly, uncounted. */
+void hc_defer(struct lvs_health_engine *h, struct hc_probe *p);
+bool hc_local_shortage(int err);
+/* Register p->fd for these events (replacing). 0 or -errno. */
+int hc_ep_want(struct lvs_health_engine *h, struct hc_probe *p, uint32_t events);
+/* Open p->fd non-blocking. False when there is none (deferred or failed). */
+bool hc_socket(struct lvs_health_engine *h, struct hc_probe *p, int type);
+/* Deadline of the attempt: started + timeout. */
+void hc_arm_timeout(struct lvs_health_engine *h, struct hc_probe *p);
+void hc_heap_set(struct lvs_health_engine *h, struct hc_probe *p, int64_t deadline);
+void hc_heap_remove(struct lvs_health_engine *h, struct hc_probe *p);
+int hc_sock_error(int fd);
+/* The reason a socket errno stands for (refused, no route, reset, ...). */
+unsigned hc_errno_reason(int err);
+
+/* tcp.c: the stream attempt shared by tcp, http and https: a
+ * non-blocking connect, then kind-specific steps. connected is called
+ * once the connection is up. */
+void hc_stream_start(struct lvs_health_engine *h, struct hc_probe *p,
+                     void (*connected)(struct lvs_health_engine *, struct hc_probe *));
+/* 1 when connected (events said so), 0 still waiting, -1 finished failed. */
+int hc_stream_connect_io(struct lvs_health_engine *h, struct hc_probe *p, uint32_t events);
+
+/* http.c: shared with https.c */
+int hc_http_prepare(struct hc_probe *p);
+void hc_http_release(struct hc_probe *p);
+int hc_http_check(const struct lvs_check_spec *s, char *msg, size_t len);
+/* Feed response bytes. 1: verdict up, -1: verdict down (reason and text
+ * set), 0: more. */
+int hc_http_feed(struct hc_probe *p, const char *b, size_t n, unsigned *reason, unsigned *code,
+                 char *err, size_t elen);
+/* The peer closed: finish with the verdict that gives. */
+void hc_http_eof(struct lvs_health_engine *h, struct hc_probe *p);
+/* An HTTP attempt's timeout, by step. */
+void hc_http_expire(struct lvs_health_engine *h, struct hc_probe *p, int64_t now);
+
+#endif

@@ -1,0 +1,428 @@
+/* Every failed check says why: a reason from a bounded set with a number
+ * and a text, per check kind, on the loopback; and annotate carries it to
+ * snapshots without holding the engine's lock while it writes them. */
+#include <CUnit/CUnit.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collector/health.h"
+#include "collector/health/health_int.h"
+#include "collector/snapjson.h"
+#include "collector/snapshot.h"
+#include "health_srv.h"
+
+static void test_refused_and_since(void)
+{
+	struct lvs_check_spec spec;
+	spec_for(&spec, AF_INET, closed_port(AF_INET, SOCK_STREAM), LVS_CHECK_TCP);
+	lvs_health *h = engine_with(&spec, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	struct lvs_check_result r, later;
+	CU_ASSERT_TRUE_FATAL(wait_state(h, 0, LVS_HEALTH_DOWN, 2000, &r));
+	CU_ASSERT_EQUAL(r.reason, LVS_HR_REFUSED);
+	CU_ASSERT_EQUAL(r.reason_code, 0);
+	CU_ASSERT(r.reason_since > 0);
+	char buf[160];
+	CU_ASSERT_STRING_EQUAL(health_reason_label(r.reason, r.reason_code, buf, sizeof(buf)),
+	                       "connection refused");
+	CU_ASSERT_STRING_EQUAL(health_reason_text(&r, buf, sizeof(buf)),
+	                       "connection refused (connect: Connection refused)");
+	/* the same reason again keeps the time it was first seen */
+	for (int i = 0; i < 400; i++) {
+		health_result(h, 0, &later);
+		if (later.checks >= r.checks + 2)
+			break;
+		hc_test_msleep(5);
+	}
+	CU_ASSERT(later.checks >= r.checks + 2);
+	CU_ASSERT_EQUAL(later.reason, LVS_HR_REFUSED);
+	CU_ASSERT_EQUAL(later.reason_since, r.reason_since);
+	CU_ASSERT(later.last > r.last);
+	health_free(h);
+}
+
+/* A listener whose accept queue is full drops new SYNs: the connect hangs
+ * on the loopback as it would towards a dead host. */
+static void test_timeout_phases(void)
+{
+	uint16_t full_port;
+	int lfd = hc_test_bind(AF_INET, SOCK_STREAM, &full_port);
+	CU_ASSERT_FATAL(lfd >= 0 && listen(lfd, 0) == 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(full_port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fill[4];
+	for (int i = 0; i < 4; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		connect(fill[i], (struct sockaddr *)&sa, sizeof(sa));
+	}
+	hc_test_msleep(50);
+	struct srv *silent = srv_start(AF_INET, SRV_SILENT, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(silent);
+	struct lvs_check_spec spec[2];
+	spec_for(&spec[0], AF_INET, full_port, LVS_CHECK_TCP);
+	spec[0].timeout = 0.2;
+	spec_for(&spec[1], AF_INET, silent->port, LVS_CHECK_HTTP);
+	spec[1].timeout = 0.2;
+	lvs_health *h = engine_with(spec, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	struct lvs_check_result r;
+	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 3000, &r));
+	CU_ASSERT_EQUAL(r.reason, LVS_HR_TIMEOUT_CONNECT);
+	CU_ASSERT_STRING_EQUAL(r.error, "timeout after 0.2 s");
+	char buf[160];
+	CU_ASSERT_STRING_EQUAL(health_reason_text(&r, buf, sizeof(buf)),
+	                       "timeout connect (timeout after 0.2 s)");
+	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_DOWN, 3000, &r));
+	CU_ASSERT_EQUAL(r.reason, LVS_HR_TIMEOUT_RESPONSE);
+	CU_ASSERT_STRING_EQUAL(health_reason_name(r.reason), "timeout response");
+	health_free(h);
+	srv_stop(silent);
+	for (int i = 0; i < 4; i++)
+		close(fill[i]);
+	close(lfd);
+}
+
+static void test_http_reasons(void)
+{
+	struct srv *nf = srv_start(AF_INET, SRV_HTTP, "HTTP/1.0 404 Not Found\r\n\r\nnope", 0);
+	struct srv *ok = srv_start(AF_INET, SRV_HTTP, "HTTP/1.0 200 OK\r\n\r\nall fine", 0);
+	struct srv *junk = srv_start(AF_INET, SRV_HTTP, "SSH-2.0-OpenSSH\r\n", 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ok);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(junk);
+	struct lvs_check_spec spec[4];
+	spec_for(&spec[0], AF_INET, nf->port, LVS_CHECK_HTTP);
+	spec_for(&spec[1], AF_INET, ok->port, LVS_CHECK_HTTP);
+	spec[1].http_expect = "healthy";
+	spec_for(&spec[2], AF_INET, junk->port, LVS_CHECK_HTTP);
+	spec_for(&spec[3], AF_INET, ok->port, LVS_CHECK_HTTP);
+	spec[3].http_expect = "fine";
+	lvs_health *h = engine_with(spec, 4);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	struct lvs_check_result r;
+	char buf[160];
+	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 2000, &r));
+	CU_ASSERT_EQUAL(r.reason, LVS_HR_HTTP_STATUS);
+	CU_ASSERT_EQUAL(r.reason_code, 404);
+	CU_ASSERT_STRING_EQUAL(health_reason_label(r.reason, r.reason_code, buf, sizeof(buf)),
+	                       "http 404");
+	CU_ASSERT_STRING_EQUAL(health_reason_text(&r, buf, sizeof(buf)),
+	                       "http 404 (HTTP 404, expected 2xx)");
+	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_DOWN, 2000, &r));
+	CU_ASSERT_EQUAL(r.reason, LVS_HR_EXPECT);
+	CU_ASSERT_STRING_EQUAL(health_reason_name(r.reason), "expected text not found");
+	CU_ASSERT_TRUE(wait_state(h, 2, LVS_HEALTH_DOWN, 2000, &r));
+	CU_ASSERT_EQUAL(r.reason, LVS_HR_BAD_RESPONSE);
+	CU_ASSERT_TRUE(wait_state(h, 3, LVS_HEALTH_UP, 2000, &r));
+	CU_ASSERT_EQUAL(r.reason, LVS_HR_NONE);
+	CU_ASSERT_EQUAL(r.reason_since, 0);
+	CU_ASSERT_STRING_EQUAL(health_reason_name(r.reason), "");
+	health_free(h);
+	srv_stop(nf);
+	srv_stop(ok);
+	srv_stop(junk);
+}
+
+static void test_udp_unreachable(void)
+{
+	struct lvs_check_spec spec[2];
+	spec_for(&spec[0], AF_INET, closed_port(AF_INET, SOCK_DGRAM), LVS_CHECK_UDP);
+	spec_for(&spec[1], AF_INET6, closed_port(AF_INET6, SOCK_DGRAM), LVS_CHECK_UDP);
+	lvs_health *h = engine_with(spec, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	struct lvs_check_result r;
+	for (size_t i = 0; i < 2; i++) {
+		CU_ASSERT_TRUE(wait_state(h, i, LVS_HEALTH_DOWN, 2000, &r));
+		CU_ASSERT_EQUAL(r.reason, LVS_HR_UNREACHABLE);
+		CU_ASSERT_STRING_EQUAL(health_reason_name(r.reason), "icmp unreachable");
+	}
+	health_free(h);
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+}
+
+static void test_exec_reasons(void)
+{
+	char dir[] = "/tmp/lvstop-reasons-XXXXXX";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	/* a long path, so that a message with the path first would be cut
+	 * before the cause */
+	char noshebang[256];
+	snprintf(noshebang, sizeof(noshebang), "%s/a-check-script-with-a-rather-long-name-to-run.sh",
+	         dir);
+	write_file(noshebang, "exit 0\n", 0755);
+	const char *exit3[] = {"/bin/sh", "-c", "exit 3", "x", NULL};
+	const char *sig[] = {"/bin/sh", "-c", "kill -TERM $$", "x", NULL};
+	const char *slow[] = {"/bin/sh", "-c", "sleep 5", "x", NULL};
+	const char *bad[] = {noshebang, NULL};
+	struct lvs_check_spec spec[4];
+	const char *const *argvs[4] = {exit3, sig, slow, bad};
+	for (int i = 0; i < 4; i++) {
+		spec_for(&spec[i], AF_INET, 80, LVS_CHECK_EXEC);
+		spec[i].exec_argv = argvs[i];
+	}
+	spec[2].timeout = 0.2;
+	spec[2].interval = 5;
+	lvs_health *h = engine_with(spec, 4);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	struct lvs_check_result r;
+	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 3000, &r));
+	CU_ASSERT_EQUAL(r.reason, LVS_HR_EXIT);
+	CU_ASSERT_EQUAL(r.reason_code, 3);
+	CU_ASSERT_STRING_EQUAL(r.error, "exit 3");
+	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_DOWN, 3000, &r));
+	CU_ASSERT_EQUAL(r.reason, LVS_HR_SIGNAL);
+	CU_ASSERT_EQUAL(r.reason_code, 15);
+	CU_ASSERT_STRING_EQUAL(r.error, "killed by signal 15 (SIGTERM)");
+	CU_ASSERT_TRUE(wait_state(h, 2, LVS_HEALTH_DOWN, 3000, &r));
+	CU_ASSERT_EQUAL(r.reason, LVS_HR_TIMEOUT_EXEC);
+	CU_ASSERT_TRUE(wait_state(h, 3, LVS_HEALTH_DOWN, 3000, &r));
+	CU_ASSERT_EQUAL(r.reason, LVS_HR_EXEC_FAILED);
+	CU_ASSERT_EQUAL(strncmp(r.error, "exec format error (no #! line?): ", 33), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.error, "/tmp/lvstop-reasons-"));
+	health_free(h);
+	unlink(noshebang);
+	rmdir(dir);
+}
+
+/* What --check-config relies on: the program is judged as posix_spawnp
+ * will run it. */
+static void test_exec_check(void)
+{
+	char dir[] = "/tmp/lvstop-execcheck-XXXXXX";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	char plain[128], script[128], data[128];
+	snprintf(plain, sizeof(plain), "%s/plain", dir);
+	snprintf(script, sizeof(script), "%s/lvs-check-script", dir);
+	snprintf(data, sizeof(data), "%s/data", dir);
+	write_file(plain, "exit 0\n", 0755);
+	write_file(script, "#!/bin/sh\nexit 0\n", 0755);
+	write_file(data, "#!/bin/sh\n", 0644);
+	char msg[256] = "";
+	CU_ASSERT_EQUAL(health_exec_check(plain, msg, sizeof(msg)), -ENOEXEC);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "#!"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, plain));
+	CU_ASSERT_EQUAL(health_exec_check(script, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(health_exec_check(data, msg, sizeof(msg)), -EACCES);
+	CU_ASSERT_EQUAL(health_exec_check("/nonexistent/x", msg, sizeof(msg)), -ENOENT);
+	CU_ASSERT_EQUAL(health_exec_check("/bin/sh", msg, sizeof(msg)), 0); /* ELF */
+	CU_ASSERT_EQUAL(health_exec_check(dir, msg, sizeof(msg)), -EACCES); /* a directory */
+
+	char *old_path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+	char cwd[4096];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof(cwd)));
+	CU_ASSERT_FATAL(chdir(dir) == 0);
+	/* an empty entry is the current directory, as for posix_spawnp */
+	setenv("PATH", "/nonexistent:", 1);
+	CU_ASSERT_EQUAL(health_exec_check("lvs-check-script", msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(health_exec_check("plain", msg, sizeof(msg)), -ENOEXEC);
+	setenv("PATH", "/nonexistent", 1);
+	CU_ASSERT_EQUAL(health_exec_check("lvs-check-script", msg, sizeof(msg)), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "in PATH"));
+	/* and the engine finds it the same way */
+	setenv("PATH", "/nonexistent::/bin", 1);
+	const char *argv[] = {"lvs-check-script", NULL};
+	struct lvs_check_spec spec;
+	spec_for(&spec, AF_INET, 80, LVS_CHECK_EXEC);
+	spec.exec_argv = argv;
+	lvs_health *h = engine_with(&spec, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 3000, NULL));
+	health_free(h);
+	unsetenv("PATH"); /* posix_spawnp's default then: /bin:/usr/bin */
+	CU_ASSERT_EQUAL(health_exec_check("sh", msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(health_exec_check("lvs-check-script", msg, sizeof(msg)), -ENOENT);
+	if (old_path) {
+		setenv("PATH", old_path, 1);
+		free(old_path);
+	}
+	CU_ASSERT(chdir(cwd) == 0);
+	unlink(plain);
+	unlink(script);
+	unlink(data);
+	rmdir(dir);
+}
+
+/* on_change hears why. */
+struct why {
+	pthread_mutex_t lock;
+	char text[160];
+	int n;
+};
+
+static void why_on_change(void *arg, const struct lvs_check_spec *spec,
+                          const struct lvs_check_result *res, enum lvs_health from,
+                          enum lvs_health to)
+{
+	struct why *w = arg;
+	(void)spec;
+	(void)from;
+	pthread_mutex_lock(&w->lock);
+	if (to == LVS_HEALTH_DOWN && !w->n++)
+		health_reason_text(res, w->text, sizeof(w->text));
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void test_on_change_reason(void)
+{
+	struct srv *s = srv_start(AF_INET, SRV_HTTP, "HTTP/1.1 503 Busy\r\n\r\n", 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	struct why w = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct lvs_health_opts o = {.on_change = why_on_change, .arg = &w};
+	lvs_health *h = health_new(&o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	struct lvs_check_spec spec;
+	spec_for(&spec, AF_INET, s->port, LVS_CHECK_HTTP);
+	CU_ASSERT_EQUAL(health_set_checks(h, &spec, 1), 0);
+	CU_ASSERT_EQUAL(health_start(h), 0);
+	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 2000, NULL));
+	health_stop(h);
+	CU_ASSERT_EQUAL(w.n, 1);
+	CU_ASSERT_STRING_EQUAL(w.text, "http 503 (HTTP 503, expected 2xx)");
+	health_free(h);
+	srv_stop(s);
+}
+
+/* annotate: results copied under the lock, the snapshot written after. */
+static int hook_calls, hook_trylock;
+
+static void hook(struct lvs_health_engine *h)
+{
+	hook_calls++;
+	hook_trylock = pthread_mutex_trylock(&h->lock);
+	if (hook_trylock == 0)
+		pthread_mutex_unlock(&h->lock);
+}
+
+static void test_annotate_unlocked(void)
+{
+	uint16_t down = closed_port(AF_INET, SOCK_STREAM);
+	struct lvs_snapshot *snap = snapshot_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(snap);
+	struct lvs_service svc = {.af = AF_INET, .protocol = IPPROTO_TCP, .port = 80};
+	inet_pton(AF_INET, "192.0.2.1", &svc.addr.v4);
+	snapshot_add_service(snap, &svc);
+	struct lvs_dest d = {.af = AF_INET, .port = down};
+	inet_pton(AF_INET, "127.0.0.1", &d.addr.v4);
+	snapshot_add_dest(snap, 0, &d);
+	snapshot_finish(snap);
+
+	struct lvs_check_spec spec;
+	spec_for(&spec, AF_INET, down, LVS_CHECK_TCP);
+	lvs_health *h = engine_with(&spec, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	struct lvs_check_result r;
+	CU_ASSERT_TRUE_FATAL(wait_state(h, 0, LVS_HEALTH_DOWN, 2000, &r));
+	h->annotate_hook = hook;
+	hook_calls = 0;
+	hook_trylock = -1;
+	health_annotate(h, snap);
+	CU_ASSERT_EQUAL(hook_calls, 1);
+	CU_ASSERT_EQUAL(hook_trylock, 0); /* the lock is free while writing */
+	struct lvs_dest *o = &snap->dests[0];
+	CU_ASSERT_EQUAL(o->health, LVS_HEALTH_DOWN);
+	CU_ASSERT_EQUAL(o->health_reason, LVS_HR_REFUSED);
+	CU_ASSERT_EQUAL(o->health_code, 0);
+	CU_ASSERT(o->health_reason_since > 0);
+	CU_ASSERT(o->health_reason_since >= r.reason_since);
+	CU_ASSERT_STRING_EQUAL(snapshot_text(snap, o->health_error), "connect: Connection refused");
+
+	/* a set replaced between annotations is read whole, never half */
+	struct lvs_check_spec none[1];
+	spec_for(&none[0], AF_INET, 9, LVS_CHECK_TCP);
+	CU_ASSERT_EQUAL(health_set_checks(h, none, 1), 0);
+	health_annotate(h, snap);
+	CU_ASSERT_EQUAL(hook_calls, 2);
+	health_free(h);
+	snapshot_unref(snap);
+}
+
+/* The reason goes through the snapshot JSON (lvsd's /api/v1/snapshot,
+ * recordings) and back. */
+static void test_reason_json(void)
+{
+	struct lvs_snapshot *snap = snapshot_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(snap);
+	struct lvs_service svc = {.af = AF_INET, .protocol = IPPROTO_TCP, .port = 80};
+	inet_pton(AF_INET, "192.0.2.1", &svc.addr.v4);
+	snapshot_add_service(snap, &svc);
+	struct lvs_dest d = {.af = AF_INET, .port = 8080, .health = LVS_HEALTH_DOWN,
+	                     .health_reason = LVS_HR_HTTP_STATUS, .health_code = 404,
+	                     .health_since = 1.7e9, .health_reason_since = 1.7e9 - 5};
+	inet_pton(AF_INET, "192.0.2.11", &d.addr.v4);
+	snapshot_add_dest(snap, 0, &d);
+	d.port = 8081;
+	d.health_reason = LVS_HR_TIMEOUT_CONNECT;
+	d.health_code = 0;
+	snapshot_add_dest(snap, 0, &d);
+	d.port = 8082;
+	d.health = LVS_HEALTH_UP;
+	d.health_reason = LVS_HR_NONE;
+	d.health_reason_since = 0;
+	snapshot_add_dest(snap, 0, &d);
+	snapshot_finish(snap);
+	char *txt = snapjson_render(snap, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"health_reason\":\"http 404\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"health_reason\":\"timeout connect\""));
+	struct lvs_snapshot *back = NULL;
+	char err[256];
+	CU_ASSERT_EQUAL_FATAL(snapjson_parse(txt, strlen(txt), &back, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(back->n_dests, 3);
+	CU_ASSERT_EQUAL(back->dests[0].health_reason, LVS_HR_HTTP_STATUS);
+	CU_ASSERT_EQUAL(back->dests[0].health_code, 404);
+	CU_ASSERT_EQUAL(back->dests[0].health_reason_since, 1.7e9 - 5);
+	CU_ASSERT_EQUAL(back->dests[1].health_reason, LVS_HR_TIMEOUT_CONNECT);
+	CU_ASSERT_EQUAL(back->dests[2].health_reason, LVS_HR_NONE);
+	free(txt);
+	snapshot_unref(back);
+	snapshot_unref(snap);
+
+	unsigned reason, code;
+	CU_ASSERT_EQUAL(health_reason_parse("http 503", &reason, &code), 0);
+	CU_ASSERT_EQUAL(reason, LVS_HR_HTTP_STATUS);
+	CU_ASSERT_EQUAL(code, 503);
+	CU_ASSERT_EQUAL(health_reason_parse("http 5031", &reason, &code), -EINVAL);
+	CU_ASSERT_EQUAL(health_reason_parse("http 700", &reason, &code), -EINVAL);
+	CU_ASSERT_EQUAL(health_reason_parse("dns rcode", &reason, &code), 0);
+	CU_ASSERT_EQUAL(reason, LVS_HR_DNS_RCODE);
+	CU_ASSERT_EQUAL(health_reason_parse("martians", &reason, &code), -EINVAL);
+	/* every name is distinct and parses back to itself */
+	for (unsigned i = 1; i < LVS_HR_COUNT; i++) {
+		CU_ASSERT_EQUAL(health_reason_parse(health_reason_name(i), &reason, &code), 0);
+		CU_ASSERT_EQUAL(reason, i);
+	}
+	CU_ASSERT_STRING_EQUAL(health_reason_name(LVS_HR_COUNT), "?");
+}
+
+int register_health_reasons(void)
+{
+	CU_pSuite s = CU_add_suite("health reasons", NULL, NULL);
+	if (!s)
+		return -1;
+	if (!CU_add_test(s, "refused, and since when", test_refused_and_since) ||
+	    !CU_add_test(s, "timeouts say their phase", test_timeout_phases) ||
+	    !CU_add_test(s, "HTTP status, body, garbage", test_http_reasons) ||
+	    !CU_add_test(s, "UDP ICMP unreachable", test_udp_unreachable) ||
+	    !CU_add_test(s, "exec exit, signal, timeout, format", test_exec_reasons) ||
+	    !CU_add_test(s, "exec program checked as spawn runs it", test_exec_check) ||
+	    !CU_add_test(s, "on_change hears the reason", test_on_change_reason) ||
+	    !CU_add_test(s, "annotate writes outside the lock", test_annotate_unlocked) ||
+	    !CU_add_test(s, "reasons in the snapshot JSON", test_reason_json))
+		return -1;
+	return 0;
+}
