@@ -269,12 +269,14 @@ bad sync-interface "multicast interface" eval 'k Y'
 bad exists "exists already" rs_form 192.0.2.75:80
 
 # --- drain under a held connection, removal once it ends -----------------------
-# One client connection to each NAT real server (rr) for 5 s; the drain
+# One client connection to each NAT real server (rr) for 8 s (the keys
+# that start the drain take seconds on a loaded host, and the weight 0 is
+# checked while a connection still holds); the drain
 # ignores inactive entries (TIME_WAIT stays 2 minutes) and removes the
 # real server once its active connection is gone.
 setup; fresh
-lab_hold 203.0.113.10 80 5
-lab_hold 203.0.113.10 80 5
+lab_hold 203.0.113.10 80 8
+lab_hold 203.0.113.10 80 8
 sleep 1
 sel_rs 192.0.2.11:80
 k W
