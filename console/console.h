@@ -9,6 +9,8 @@
 
 #include "collector/collector.h"
 
+struct lvsd_health;
+
 struct console_opts {
 	double interval;   /* seconds between polls (the collector's) */
 	long iterations;   /* -n: exit after this many refreshes (0: never) */
@@ -16,6 +18,9 @@ struct console_opts {
 	bool exact;        /* start with raw numbers */
 	bool no_color;     /* monochrome even on a colour terminal */
 	const char *source; /* "kernel" or the recording's path, for the header */
+	struct lvsd_health *health; /* borrowed: the lvsd whose health the rows
+				     * show (lvsd_health.h), for the header;
+				     * NULL: none asked */
 };
 
 /* Start the poller, run the console until `q` (or -n refreshes, or

@@ -19,6 +19,36 @@ size_t draw_fit(const char *s, int cols)
 	return i;
 }
 
+size_t draw_fit_words(const char *s, int cols)
+{
+	size_t all = draw_fit(s, cols < 0 ? 0 : cols);
+	if (!s[all])
+		return all;
+	size_t i = all;
+	if (s[i] != ' ')
+		while (i > 0 && s[i - 1] != ' ')
+			i--; /* back to the start of the word cut */
+	for (;;) {
+		while (i > 0 && strchr(" ,;:", s[i - 1]))
+			i--;
+		int open = 0;
+		size_t last_open = 0;
+		for (size_t k = 0; k < i; k++) {
+			if (s[k] == '(') {
+				if (!open)
+					last_open = k;
+				open++;
+			} else if (s[k] == ')' && open) {
+				open--;
+			}
+		}
+		if (!open)
+			break;
+		i = last_open; /* drop the unclosed parenthesis and what follows */
+	}
+	return i ? i : all;
+}
+
 int draw_width(const char *s)
 {
 	int c = 0;
@@ -32,6 +62,19 @@ int draw_str(int y, int x, int w, enum crt_role role, const char *s)
 	if (w <= 0)
 		return 0;
 	size_t n = draw_fit(s, w);
+	attrset(crt_attr(role));
+	mvaddnstr(y, x, s, (int)n);
+	int cols = 0;
+	for (size_t i = 0; i < n; i++)
+		cols += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return cols;
+}
+
+int draw_words(int y, int x, int w, enum crt_role role, const char *s)
+{
+	if (w <= 0)
+		return 0;
+	size_t n = draw_fit_words(s, w);
 	attrset(crt_attr(role));
 	mvaddnstr(y, x, s, (int)n);
 	int cols = 0;

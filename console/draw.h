@@ -14,12 +14,20 @@
 /* Bytes of the longest prefix of s that fits in cols screen columns
  * (one column per code point: the console prints no wide characters). */
 size_t draw_fit(const char *s, int cols);
+/* Bytes of the longest prefix of s that fits in cols screen columns
+ * without cutting a word: all of s when it fits; else it ends at the end
+ * of a word, with no trailing blank or ',' ';' ':', and no parenthesis
+ * left open (a cut "(connection" is dropped whole). When even the first
+ * word does not fit, as draw_fit. */
+size_t draw_fit_words(const char *s, int cols);
 /* Screen columns of s. */
 int draw_width(const char *s);
 
 /* Write s at (y, x) in role, clipped to w columns. Returns the columns
  * written. */
 int draw_str(int y, int x, int w, enum crt_role role, const char *s);
+/* As draw_str, cut at a word's end (draw_fit_words). */
+int draw_words(int y, int x, int w, enum crt_role role, const char *s);
 /* A cell of exactly w columns: s left or right aligned, blank padded,
  * clipped (a clipped number keeps its rightmost digits' place: the
  * leftmost are dropped and replaced by '+'). */

@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include "collector/names.h"
+#include "banner.h"
 #include "draw.h"
 #include "format.h"
 #include "keys.h"
+#include "lvsd_health.h"
 #include "panel.h"
 #include "remote.h"
 #include "remote_panel.h"
@@ -35,16 +37,16 @@ static bool banner_text(const struct app *a, char *buf, size_t len, bool *error)
 	if (a->st.stale && a->snap) {
 		hms(a->st.last_ok, when, sizeof(when));
 		fmt_age(clock_wall_s() - a->st.last_ok, age, sizeof(age));
-		snprintf(buf, len, " %s  (showing data from %s, %s old)", a->st.msg, when, age);
+		banner_compose(BANNER_STALE, a->st.msg, when, age, a->cols, buf, len);
 		return true;
 	}
 	if (!a->snap && a->st.err) {
-		snprintf(buf, len, " %s", a->st.msg);
+		banner_compose(BANNER_ERROR, a->st.msg, NULL, NULL, a->cols, buf, len);
 		return true;
 	}
 	*error = false;
 	if (a->st.ended) {
-		snprintf(buf, len, " %s: the last snapshot stays on screen", a->st.msg);
+		banner_compose(BANNER_ENDED, a->st.msg, NULL, NULL, a->cols, buf, len);
 		return true;
 	}
 	return false;
@@ -57,11 +59,12 @@ int frame_header_rows(const struct app *a)
 	return 3 + banner_text(a, b, sizeof(b), &e);
 }
 
-/* label value pairs on one line; returns the next x. */
+/* label value pairs on one line, each whole or not at all; returns the
+ * next x (maxx once one did not fit: the line is full). */
 static int pair(int y, int x, int maxx, const char *label, const char *value)
 {
-	if (x >= maxx)
-		return x;
+	if (x + draw_width(label) + draw_width(value) > maxx)
+		return maxx;
 	x += draw_str(y, x, maxx - x, CR_HEADER_LABEL, label);
 	x += draw_str(y, x, maxx - x, CR_HEADER_VALUE, value);
 	x += draw_str(y, x, maxx - x, CR_DEFAULT, "  ");
@@ -140,8 +143,17 @@ void frame_draw_header(struct app *a)
 		draw_str(1, 0, w, CR_DIM, a->st.polls ? "no snapshot yet" : "waiting for the first poll");
 	}
 
-	/* Line 3: totals. */
+	/* Line 3: totals, and where HEALTH comes from; an lvsd that does not
+	 * answer comes first. */
 	x = 0;
+	bool health_up = true;
+	char ht[160] = "";
+	if (a->opts.health && a->view != VIEW_REMOTE)
+		health_up = lvsd_health_describe(a->opts.health, true, ht, sizeof(ht));
+	if (!health_up) {
+		x += draw_words(2, x, w - x, CR_HEADER_FLAG, ht);
+		x += draw_str(2, x, w - x, CR_DEFAULT, "  ");
+	}
 	if (s) {
 		struct lvs_rates tot = { 0 };
 		for (size_t i = 0; i < s->n_services; i++) {
@@ -166,6 +178,8 @@ void frame_draw_header(struct app *a)
 		if (a->filter[0] && !a->filter_editing)
 			x = pair(2, x, w, "Filter ", a->filter);
 	}
+	if (ht[0] && health_up)
+		x += draw_words(2, x, w - x, CR_HEADER_LABEL, ht);
 	(void)x;
 
 	if (a->view == VIEW_REMOTE)
@@ -175,7 +189,7 @@ void frame_draw_header(struct app *a)
 	if (banner_text(a, b, sizeof(b), &err)) {
 		enum crt_role r = err ? CR_BANNER_ERROR : CR_BANNER_INFO;
 		draw_fill(3, 0, w, r);
-		draw_str(3, 0, w, r, b);
+		draw_words(3, 0, w, r, b);
 	}
 }
 
@@ -190,6 +204,8 @@ void frame_draw_bar(struct app *a)
 		draw_str(y, x + 2, w - x - 2, CR_DIM, "Enter: keep  Esc: clear");
 		return;
 	}
+	/* A notice takes the room of the last keys rather than lose words. */
+	int mw = a->message[0] ? draw_width(a->message) + 1 : 0;
 	for (size_t i = 0; i < key_table_len && x < w; i++) {
 		const struct key_binding *kb = &key_table[i];
 		if (!kb->bar || !(kb->views & (1u << a->view)))
@@ -197,10 +213,12 @@ void frame_draw_bar(struct app *a)
 		char key[16], label[16];
 		keys_first_name(kb, key, sizeof(key));
 		snprintf(label, sizeof(label), "%-6s", kb->bar);
+		if (x && x + draw_width(key) + draw_width(label) + 1 + mw > w)
+			break;
 		x += draw_str(y, x, w - x, CR_FKEY, key);
 		x += draw_str(y, x, w - x, CR_FKEY_LABEL, label);
 		x += draw_str(y, x, w - x, CR_DEFAULT, " ");
 	}
 	if (a->message[0] && x + 2 < w)
-		draw_str(y, x + 1, w - x - 1, CR_HEADER_FLAG, a->message);
+		draw_words(y, x + 1, w - x - 1, CR_HEADER_FLAG, a->message);
 }

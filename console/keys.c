@@ -391,8 +391,8 @@ const struct key_binding key_table[] = {
 	  V_DETAIL, false, k_zoom },
 	{ { '0' }, "0", NULL, "directors view (--remote): every director's table", V_ALL, false, k_remote },
 	{ { KEY_F(10), 'q' }, "F10 q", "Quit", "quit", V_ALL, false, k_quit },
-	/* Edits (panel_edit.c): refused, and left out of help, under
-	 * --read-only. d, D, e, +, -, Z and r were taken already, so delete,
+	/* Edits (panel_edit.c): refused, and shown as unavailable in the
+	 * help, under --read-only and on replay (keys_edit_off). d, D, e, +, -, Z and r were taken already, so delete,
 	 * drain, edit, the weight and zero have other keys than the actions'
 	 * proposal (docs/actions.md). */
 #define V_EDIT (V_SERVICES | V_DETAIL)
@@ -479,6 +479,17 @@ static int filter_input(struct app *a, int key)
 	}
 }
 
+const char *keys_edit_off(const struct app *a)
+{
+	if (a->opts.source && !strcmp(a->opts.source, "remote"))
+		return "--remote shows other directors";
+	if (a->opts.read_only)
+		return "--read-only";
+	if (a->opts.source && strcmp(a->opts.source, "kernel"))
+		return "replaying a recording";
+	return NULL;
+}
+
 int keys_dispatch(struct app *a, int key)
 {
 	if (edit_ui_modal(a))
@@ -488,8 +499,9 @@ int keys_dispatch(struct app *a, int key)
 	const struct key_binding *b = keys_lookup(key, a->view);
 	if (!b)
 		return 0;
-	if (b->edits && a->opts.read_only) {
-		snprintf(a->message, sizeof(a->message), "read-only: %s is disabled", b->names);
+	const char *off = b->edits ? keys_edit_off(a) : NULL;
+	if (off) {
+		snprintf(a->message, sizeof(a->message), "editing is off: %s", off);
 		return REDO_DRAW;
 	}
 	a->message[0] = 0;

@@ -40,6 +40,11 @@ const struct key_binding *keys_lookup(int key, enum view v);
  * Returns REDO_* flags (0 for an unbound key). */
 int keys_dispatch(struct app *a, int key);
 
+/* Why the edit keys change nothing, or NULL when they work:
+ * "--read-only" (also --remote, read-only by nature), or "replaying a
+ * recording" (a source other than the kernel). */
+const char *keys_edit_off(const struct app *a);
+
 /* The function-bar label of a binding's first key, e.g. "F1" or "/". */
 const char *keys_first_name(const struct key_binding *b, char *buf, size_t len);
 

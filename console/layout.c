@@ -3,23 +3,25 @@
 #include <errno.h>
 #include <string.h>
 
-/* Priorities: what an operator reads first on an 80x24 terminal. */
+/* Priorities: what an operator reads first on an 80x24 terminal: the
+ * columns of ipvsadm -Ln (active and inactive connections together),
+ * then health; packets and bytes in and out come and go in pairs. */
 const struct col_def col_defs[COL_COUNT] = {
-	[COL_PROTO] = { "PROTO", "protocol: tcp, udp, sctp, fwm (firewall mark)", 5, 5, 0, 5, false },
+	[COL_PROTO] = { "PROTO", "protocol: tcp, udp, sctp, fwm (firewall mark)", 5, 5, 0, 6, false },
 	[COL_NAME] = { "VIRTUAL / REAL SERVER", "VIP:port or FWM mark; real servers nested", 24, 48, 0, 0, false },
-	[COL_SCHED] = { "SCHED", "scheduler (service) or forwarding method (real server)", 6, 6, 0, 4, false },
-	[COL_FLAGS] = { "FLAGS", "persistence timeout and flags; tunnel type", 9, 9, 0, 14, false },
-	[COL_WEIGHT] = { "WEIGHT", "weight (a service: the sum of its real servers')", 6, 6, 7, 3, true },
+	[COL_SCHED] = { "SCHED", "scheduler (service) or forwarding method (real server)", 6, 6, 0, 5, false },
+	[COL_FLAGS] = { "FLAGS", "persistence timeout and flags; tunnel type", 9, 9, 0, 13, false },
+	[COL_WEIGHT] = { "WEIGHT", "weight (a service: the sum of its real servers')", 6, 6, 7, 4, true },
 	[COL_ACTIVE] = { "ACTIVE", "active connections", 6, 6, 10, 1, true },
-	[COL_INACT] = { "INACT", "inactive connections", 6, 6, 10, 8, true },
-	[COL_PERSIST] = { "PERS", "persistent connections (templates)", 5, 5, 10, 13, true },
-	[COL_CPS] = { "CONN/S", "new connections per second", 6, 6, 10, 2, true },
+	[COL_INACT] = { "INACT", "inactive connections", 6, 6, 10, 2, true },
+	[COL_PERSIST] = { "PERS", "persistent connections (templates)", 5, 5, 10, 12, true },
+	[COL_CPS] = { "CONN/S", "new connections per second", 6, 6, 10, 3, true },
 	[COL_INPPS] = { "PKT/S<", "packets per second in", 6, 6, 11, 11, true },
-	[COL_OUTPPS] = { "PKT/S>", "packets per second out", 6, 6, 11, 12, true },
-	[COL_INBPS] = { "BYTE/S<", "bytes per second in", 7, 7, 13, 6, true },
-	[COL_OUTBPS] = { "BYTE/S>", "bytes per second out", 7, 7, 13, 7, true },
+	[COL_OUTPPS] = { "PKT/S>", "packets per second out", 6, 6, 11, 11, true },
+	[COL_INBPS] = { "BYTE/S<", "bytes per second in", 7, 7, 13, 8, true },
+	[COL_OUTBPS] = { "BYTE/S>", "bytes per second out", 7, 7, 13, 8, true },
 	[COL_SHARE] = { "TRAF/WGT", "share of the service's bytes in / share of its weight, %", 8, 8, 0, 9, true },
-	[COL_HEALTH] = { "HEALTH", "health check result (a dash until checks run)", 6, 6, 0, 15, false },
+	[COL_HEALTH] = { "HEALTH", "health check result (a dash until checks run)", 6, 6, 0, 7, false },
 	[COL_SPARK] = { "HISTORY", "sparkline of the chosen rate over the last minutes", 10, 60, 0, 10, false },
 };
 
@@ -39,20 +41,24 @@ int layout_compute(int width, bool exact, struct layout *out)
 	int used = 0;
 	/* Take columns by priority until one does not fit: a less important
 	 * column never displaces a more important one. */
-	bool full = false;
-	for (int p = 0; p < COL_COUNT && !full; p++) {
-		for (int id = 0; id < COL_COUNT; id++) {
-			if (col_defs[id].prio != p)
-				continue;
-			int need = min_width(id, exact) + (used ? LAYOUT_GAP : 0);
-			if (used + need > width) {
-				full = true;
-				break;
+	for (int p = 0; p < COL_COUNT; p++) {
+		/* Columns of one priority are taken together or not at all. */
+		int need = 0, n = 0;
+		for (int id = 0; id < COL_COUNT; id++)
+			if (col_defs[id].prio == p) {
+				need += min_width(id, exact) + (used || n ? LAYOUT_GAP : 0);
+				n++;
 			}
-			on[id] = true;
-			w[id] = min_width(id, exact);
-			used += need;
-		}
+		if (!n)
+			continue;
+		if (used + need > width)
+			break;
+		for (int id = 0; id < COL_COUNT; id++)
+			if (col_defs[id].prio == p) {
+				on[id] = true;
+				w[id] = min_width(id, exact);
+			}
+		used += need;
 	}
 	/* Spare width: the name first (long IPv6 addresses), then the
 	 * sparkline. */

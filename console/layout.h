@@ -34,7 +34,8 @@ struct col_def {
 	const char *help;  /* one line for the help screen */
 	int min, max;      /* width; max > min only for flexible columns */
 	int exact_min;     /* width with --exact numbers (0: as min) */
-	int prio;          /* 0 is kept first */
+	int prio;          /* 0 is kept first; columns of one priority come
+			    * and go together */
 	bool right;        /* right-aligned (numbers) */
 };
 

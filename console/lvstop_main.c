@@ -20,6 +20,7 @@
 #include "console.h"
 #include "diff_cmd.h"
 #include "panel_zoom.h"
+#include "lvsd_health.h"
 #include "remote.h"
 #include "once.h"
 
@@ -62,8 +63,10 @@ static void usage(FILE *f)
 		"  --conn-limit N  read at most N connection entries per poll (default 2000000)\n"
 		"  --remote URL... the console over these directors' lvsd (HOST:PORT or\n"
 		"                  http[s]://HOST:PORT), one section each; read-only\n"
-		"  --lvsd URL      the lvsd whose rrd history the detail view's zoom reads\n"
-		"                  (default %s)\n"
+		"  --lvsd URL      the lvsd whose health the console shows and whose rrd\n"
+		"                  history the zoom reads (default: exporter.listen of\n"
+		"                  " LVSD_CONF_PATH ", else %s;\n"
+		"                  with --replay only when given)\n"
 		"  -V, --version   print the version\n", LVSD_DEFAULT_URL);
 	fprintf(f, "commands (SERVICE is -t|-u|--sctp-service ADDR:PORT or -f MARK [-6];\n"
 		   "all but diff, doctor and help change the IPVS table):\n");
@@ -351,9 +354,25 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct lvs_collector_opts co = { .interval = o.delay, .record = rec };
+	/* The console shows the health of the lvsd on this director (or the
+	 * one named), fetched on a thread of its own. A recording is another
+	 * time and maybe another machine: only with --lvsd. */
+	lvsd_health *health = NULL;
+	bool from_conf = false;
+	if (!o.once && !o.lvsd && !o.replay)
+		lvsd_local_url(lvsd_url, sizeof(lvsd_url), &from_conf);
+	if (!o.once && lvsd_url[0]) {
+		struct lvs_remote_opts ho = LVS_REMOTE_OPTS_DEFAULT;
+		ho.timeout = 5.0; /* a local lvsd answers at once; keep the thread's stop short */
+		if ((health = lvsd_health_new(lvsd_url, o.delay, &ho))) {
+			co.annotate = lvsd_health_annotate;
+			co.annotate_arg = health;
+		}
+	}
 	lvs_collector *c = src ? collector_new(src, &co) : NULL;
 	if (!c) {
 		fprintf(stderr, "lvstop: out of memory\n");
+		lvsd_health_free(health);
 		return 1;
 	}
 	int rc;
@@ -367,12 +386,14 @@ int main(int argc, char **argv)
 			.exact = o.out.exact,
 			.no_color = o.no_color,
 			.source = o.replay ? o.replay : "kernel",
+			.health = health,
 		};
-		int r = console_run_ex(c, &cons, NULL, o.lvsd ? lvsd_url : NULL);
+		int r = console_run_ex(c, &cons, NULL, lvsd_url[0] ? lvsd_url : NULL);
 		console_error(r);
 		rc = r ? 1 : 0;
 	}
 	collector_free(c);
+	lvsd_health_free(health); /* after the poller that calls its hook */
 	if (rec)
 		fclose(rec);
 	return rc;

@@ -6,6 +6,7 @@
 #define LVSTOP_CONSOLE_PANEL_H
 
 #include "app.h"
+#include "crt.h"
 
 struct panel {
 	const char *name;  /* shown in the header */
@@ -19,6 +20,14 @@ extern const struct panel panel_conns;
 extern const struct panel panel_events;
 extern const struct panel panel_help;
 extern const struct panel panel_doctor;
+
+/* The help screen's lines, in order, each given to emit with its
+ * colours (split bytes in r1, the rest in r2). edit_off: why the edit
+ * keys change nothing (keys_edit_off), or NULL; they are listed either
+ * way, under a title that says which. Pure but for emit. */
+typedef bool (*help_emit_fn)(void *arg, enum crt_role r1, int split, enum crt_role r2,
+			     const char *line);
+void help_lines(const char *edit_off, help_emit_fn emit, void *arg);
 
 /* The panel of a view. */
 const struct panel *panel_of(enum view v);

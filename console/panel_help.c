@@ -2,39 +2,74 @@
 #include "panel.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "draw.h"
 #include "keys.h"
+
+void help_lines(const char *edit_off, help_emit_fn emit, void *arg)
+{
+	char line[512];
+	emit(arg, CR_TITLE, 0, CR_TITLE, "lvstop: the IPVS console. Keys:");
+	bool edits_seen = false;
+	for (size_t i = 0; i < key_table_len; i++) {
+		const struct key_binding *b = &key_table[i];
+		if (b->edits && !edits_seen) {
+			edits_seen = true;
+			emit(arg, CR_DEFAULT, 0, CR_DEFAULT, "");
+			if (edit_off) {
+				snprintf(line, sizeof(line), "Edit keys: unavailable (%s):", edit_off);
+				emit(arg, CR_TITLE, 0, CR_TITLE, line);
+			} else {
+				emit(arg, CR_TITLE, 0, CR_TITLE, "Edit keys (they change the kernel):");
+			}
+		}
+		snprintf(line, sizeof(line), "  %-14s%s", b->names, b->help);
+		if (b->edits && edit_off)
+			emit(arg, CR_DIM, 0, CR_DIM, line);
+		else
+			emit(arg, CR_HEADER_VALUE, 16, CR_DEFAULT, line);
+	}
+	emit(arg, CR_DEFAULT, 0, CR_DEFAULT, "");
+	emit(arg, CR_TITLE, 0, CR_TITLE,
+	     "Columns of the services view (narrow terminals show the first ones only):");
+	int tw = 0; /* the widest title, so that none runs into its text */
+	for (int c = 0; c < COL_COUNT; c++)
+		if ((int)strlen(col_defs[c].title) > tw)
+			tw = (int)strlen(col_defs[c].title);
+	for (int c = 0; c < COL_COUNT; c++) {
+		snprintf(line, sizeof(line), "  %-*s %s", tw, col_defs[c].title, col_defs[c].help);
+		emit(arg, CR_HEADER_VALUE, 2 + tw, CR_DEFAULT, line);
+	}
+	emit(arg, CR_DEFAULT, 0, CR_DEFAULT, "");
+	emit(arg, CR_TITLE, 0, CR_TITLE, "Notes:");
+	emit(arg, CR_DEFAULT, 0, CR_DEFAULT,
+	     "  Numbers use K/M/G (powers of 1000); x shows them exact. Rates are per second,");
+	emit(arg, CR_DEFAULT, 0, CR_DEFAULT,
+	     "  computed from the 64-bit counters of two polls (the kernel's own estimate "
+	     "until then).");
+	emit(arg, CR_DEFAULT, 0, CR_DEFAULT,
+	     "  A red banner means the last poll failed: the data shown is old and greyed.");
+	emit(arg, CR_DEFAULT, 0, CR_DEFAULT,
+	     "  HEALTH comes from lvsd (the header says which one, or why it is not reachable).");
+	if (edit_off)
+		snprintf(line, sizeof(line), "  Mode: no key changes the kernel (%s).", edit_off);
+	else
+		snprintf(line, sizeof(line), "  Mode: %s.",
+			 "the edit keys above change the kernel; u undoes the last change");
+	emit(arg, CR_DEFAULT, 0, CR_DEFAULT, line);
+}
+
+static bool add_line(void *arg, enum crt_role r1, int split, enum crt_role r2, const char *line)
+{
+	return textbuf_add(arg, r1, split, r2, "%s", line);
+}
 
 static void help_draw(struct app *a, int y, int h)
 {
 	struct textbuf t;
 	textbuf_begin(&t, y, 0, a->cols, h, a->scroll[VIEW_HELP]);
-	textbuf_add(&t, CR_TITLE, 0, CR_TITLE, "lvstop: the IPVS console. Keys:");
-	for (size_t i = 0; i < key_table_len; i++) {
-		const struct key_binding *b = &key_table[i];
-		if (b->edits && a->opts.read_only)
-			continue; /* read-only: the edit keys are not offered at all */
-		textbuf_add(&t, CR_HEADER_VALUE, 16, CR_DEFAULT, "  %-14s%s", b->names, b->help);
-	}
-	textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT, "%s", "");
-	textbuf_add(&t, CR_TITLE, 0, CR_TITLE, "Columns of the services view (narrow terminals "
-		    "show the first ones only):");
-	for (int c = 0; c < COL_COUNT; c++)
-		textbuf_add(&t, CR_HEADER_VALUE, 12, CR_DEFAULT, "  %-10s%s", col_defs[c].title,
-			    col_defs[c].help);
-	textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT, "%s", "");
-	textbuf_add(&t, CR_TITLE, 0, CR_TITLE, "Notes:");
-	textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT,
-		    "  Numbers use K/M/G (powers of 1000); x shows them exact. Rates are per second,");
-	textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT,
-		    "  computed from the 64-bit counters of two polls (the kernel's own estimate "
-		    "until then).");
-	textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT,
-		    "  A red banner means the last poll failed: the data shown is old and greyed.");
-	textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT, "  Mode: %s.",
-		    a->opts.read_only ? "read-only (--read-only): no key changes the kernel"
-				      : "the edit keys above change the kernel; u undoes the last change");
+	help_lines(keys_edit_off(a), add_line, &t);
 	a->lines[VIEW_HELP] = t.n;
 }
 

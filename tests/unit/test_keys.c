@@ -7,6 +7,7 @@
 
 #include "console/app.h"
 #include "console/keys.h"
+#include "console/panel.h"
 
 static void test_table_consistent(void)
 {
@@ -175,6 +176,102 @@ static void test_views_and_toggles(void)
 	CU_ASSERT(a.quit);
 }
 
+/* The help screen's lines, collected. */
+struct help_capture {
+	char lines[200][512];
+	enum crt_role role[200];
+	int n;
+};
+
+static bool capture(void *arg, enum crt_role r1, int split, enum crt_role r2, const char *line)
+{
+	struct help_capture *c = arg;
+	(void)r1;
+	(void)split;
+	if (c->n < 200) {
+		snprintf(c->lines[c->n], sizeof(c->lines[0]), "%s", line);
+		c->role[c->n] = r2;
+		c->n++;
+	}
+	return true;
+}
+
+static int find_line(const struct help_capture *c, const char *needle)
+{
+	for (int i = 0; i < c->n; i++)
+		if (strstr(c->lines[i], needle))
+			return i;
+	return -1;
+}
+
+static void test_help_columns(void)
+{
+	static struct help_capture c;
+	memset(&c, 0, sizeof(c));
+	help_lines(NULL, capture, &c);
+	/* Every column's title stands apart from its text, and the help
+	 * lines fit an 80-column terminal. */
+	int i = find_line(&c, "VIRTUAL / REAL SERVER");
+	CU_ASSERT_FATAL(i >= 0);
+	CU_ASSERT_PTR_NULL(strstr(c.lines[i], "SERVERVIP"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.lines[i], "VIRTUAL / REAL SERVER VIP:port or FWM mark"));
+	for (int col = 0; col < COL_COUNT; col++) {
+		char want[128];
+		snprintf(want, sizeof(want), "%s ", col_defs[col].title);
+		int k = find_line(&c, want);
+		CU_ASSERT(k >= 0);
+		if (k >= 0) {
+			CU_ASSERT_PTR_NOT_NULL(strstr(c.lines[k], col_defs[col].help));
+			CU_ASSERT(strlen(c.lines[k]) <= 80);
+		}
+	}
+	/* Editing works: the edit keys are offered as such. */
+	CU_ASSERT(find_line(&c, "Edit keys (they change the kernel):") >= 0);
+	CU_ASSERT(find_line(&c, "unavailable") < 0);
+	int q = find_line(&c, "quiesce the real server");
+	CU_ASSERT_FATAL(q >= 0);
+	CU_ASSERT_EQUAL(c.role[q], CR_DEFAULT);
+}
+
+static void test_help_edit_off(void)
+{
+	static struct help_capture c;
+	memset(&c, 0, sizeof(c));
+	help_lines("replaying a recording", capture, &c);
+	/* Listed, dimmed, under a title that says why they do nothing. */
+	int t = find_line(&c, "Edit keys: unavailable (replaying a recording):");
+	CU_ASSERT_FATAL(t >= 0);
+	int q = find_line(&c, "quiesce the real server");
+	CU_ASSERT_FATAL(q > t);
+	CU_ASSERT_EQUAL(c.role[q], CR_DIM);
+	CU_ASSERT(find_line(&c, "Mode: no key changes the kernel (replaying a recording).") >= 0);
+	CU_ASSERT(find_line(&c, "u undoes the last change") < 0);
+}
+
+static void test_edit_off_reason(void)
+{
+	struct app a;
+	app_init(&a);
+	a.opts.source = "kernel";
+	CU_ASSERT_PTR_NULL(keys_edit_off(&a));
+	a.opts.read_only = true;
+	CU_ASSERT_STRING_EQUAL(keys_edit_off(&a), "--read-only");
+	/* Q answers with the reason, and changes nothing. */
+	CU_ASSERT_EQUAL(keys_dispatch(&a, 'Q'), REDO_DRAW);
+	CU_ASSERT_STRING_EQUAL(a.message, "editing is off: --read-only");
+	a.opts.read_only = false;
+	a.opts.source = "/tmp/rec.jsonl";
+	CU_ASSERT_STRING_EQUAL(keys_edit_off(&a), "replaying a recording");
+	a.message[0] = 0;
+	CU_ASSERT_EQUAL(keys_dispatch(&a, 'Q'), REDO_DRAW);
+	CU_ASSERT_STRING_EQUAL(a.message, "editing is off: replaying a recording");
+	CU_ASSERT_EQUAL(keys_dispatch(&a, 'u'), REDO_DRAW);
+	CU_ASSERT_STRING_EQUAL(a.message, "editing is off: replaying a recording");
+	a.opts.source = "remote";
+	a.opts.read_only = true;
+	CU_ASSERT_PTR_NOT_NULL(strstr(keys_edit_off(&a), "--remote"));
+}
+
 int register_keys(void)
 {
 	CU_pSuite s = CU_add_suite("console keys", NULL, NULL);
@@ -183,7 +280,10 @@ int register_keys(void)
 	if (!CU_add_test(s, "key table", test_table_consistent) ||
 	    !CU_add_test(s, "filter prompt", test_filter_prompt) ||
 	    !CU_add_test(s, "sort keys", test_sort_keys) ||
-	    !CU_add_test(s, "views and toggles", test_views_and_toggles))
+	    !CU_add_test(s, "views and toggles", test_views_and_toggles) ||
+	    !CU_add_test(s, "help: column titles apart from their text", test_help_columns) ||
+	    !CU_add_test(s, "help: edit keys unavailable, with the reason", test_help_edit_off) ||
+	    !CU_add_test(s, "edit keys refused with the reason", test_edit_off_reason))
 		return -1;
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* Tests for the console's column layout: which columns an 80- and a
+/* Tests for the console's column layout: which columns an 80-, 100- and a
  * 200-column terminal get, where they sit, and that no width overflows. */
 #include <CUnit/CUnit.h>
 #include <errno.h>
@@ -17,22 +17,89 @@ static void test_80(void)
 {
 	struct layout l;
 	CU_ASSERT_EQUAL_FATAL(layout_compute(80, false, &l), 0);
-	/* By priority: name, active, conn/s, weight, sched, proto, bytes in
-	 * and out fit (74 columns); inactive would need 81: the 6 spare
-	 * columns go to the name. */
+	/* By priority: name, active, inactive (read together, as ipvsadm's
+	 * ActiveConn and InActConn), conn/s, weight, sched, proto and health
+	 * fit (72 columns); bytes in and out together would need 88: the 8
+	 * spare columns go to the name. */
 	CU_ASSERT_EQUAL_FATAL(l.n, 8);
 	expect_col(&l, 0, COL_PROTO, 0, 5);
-	expect_col(&l, 1, COL_NAME, 6, 30);
-	expect_col(&l, 2, COL_SCHED, 37, 6);
-	expect_col(&l, 3, COL_WEIGHT, 44, 6);
-	expect_col(&l, 4, COL_ACTIVE, 51, 6);
-	expect_col(&l, 5, COL_CPS, 58, 6);
-	expect_col(&l, 6, COL_INBPS, 65, 7);
-	expect_col(&l, 7, COL_OUTBPS, 73, 7);
+	expect_col(&l, 1, COL_NAME, 6, 32);
+	expect_col(&l, 2, COL_SCHED, 39, 6);
+	expect_col(&l, 3, COL_WEIGHT, 46, 6);
+	expect_col(&l, 4, COL_ACTIVE, 53, 6);
+	expect_col(&l, 5, COL_INACT, 60, 6);
+	expect_col(&l, 6, COL_CPS, 67, 6);
+	expect_col(&l, 7, COL_HEALTH, 74, 6);
 	CU_ASSERT_EQUAL(l.width, 80);
 	CU_ASSERT_EQUAL(layout_find(&l, COL_SPARK), -1);
-	CU_ASSERT_EQUAL(layout_find(&l, COL_INACT), -1);
-	CU_ASSERT_EQUAL(layout_find(&l, COL_CPS), 5);
+	CU_ASSERT_EQUAL(layout_find(&l, COL_INBPS), -1);
+	CU_ASSERT_EQUAL(layout_find(&l, COL_OUTBPS), -1);
+	CU_ASSERT_EQUAL(layout_find(&l, COL_CPS), 6);
+}
+
+static void test_100(void)
+{
+	struct layout l;
+	CU_ASSERT_EQUAL_FATAL(layout_compute(100, false, &l), 0);
+	/* Bytes in and out and the traffic share join (97 columns); the
+	 * sparkline would need 108. Health stays. */
+	CU_ASSERT_EQUAL_FATAL(l.n, 11);
+	expect_col(&l, 0, COL_PROTO, 0, 5);
+	expect_col(&l, 1, COL_NAME, 6, 27);
+	expect_col(&l, 2, COL_SCHED, 34, 6);
+	expect_col(&l, 3, COL_WEIGHT, 41, 6);
+	expect_col(&l, 4, COL_ACTIVE, 48, 6);
+	expect_col(&l, 5, COL_INACT, 55, 6);
+	expect_col(&l, 6, COL_CPS, 62, 6);
+	expect_col(&l, 7, COL_INBPS, 69, 7);
+	expect_col(&l, 8, COL_OUTBPS, 77, 7);
+	expect_col(&l, 9, COL_SHARE, 85, 8);
+	expect_col(&l, 10, COL_HEALTH, 94, 6);
+	CU_ASSERT_EQUAL(l.width, 100);
+	CU_ASSERT_EQUAL(layout_find(&l, COL_SPARK), -1);
+}
+
+static void test_health_from_80(void)
+{
+	/* HEALTH and both connection counts on every terminal from 80
+	 * columns up. */
+	for (int w = 80; w <= 400; w++) {
+		struct layout l;
+		CU_ASSERT_EQUAL_FATAL(layout_compute(w, false, &l), 0);
+		CU_ASSERT(layout_find(&l, COL_HEALTH) >= 0);
+		CU_ASSERT(layout_find(&l, COL_ACTIVE) >= 0);
+		CU_ASSERT(layout_find(&l, COL_INACT) >= 0);
+	}
+}
+
+static void test_120(void)
+{
+	struct layout l;
+	CU_ASSERT_EQUAL_FATAL(layout_compute(120, false, &l), 0);
+	/* The sparkline joins at 108; packets in and out would need 122:
+	 * neither shows, the name takes the 12 spare columns. */
+	CU_ASSERT(layout_find(&l, COL_HEALTH) >= 0);
+	CU_ASSERT(layout_find(&l, COL_SPARK) >= 0);
+	CU_ASSERT_EQUAL(layout_find(&l, COL_INPPS), -1);
+	CU_ASSERT_EQUAL(layout_find(&l, COL_OUTPPS), -1);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_SPARK)].w, 10);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_NAME)].w, 36);
+	CU_ASSERT_EQUAL(l.width, 120);
+}
+
+static void test_bytes_together(void)
+{
+	/* Bytes in and out come and go together: 87 columns have room for
+	 * one of them only, and show neither; 88 show both. */
+	struct layout l;
+	CU_ASSERT_EQUAL_FATAL(layout_compute(87, false, &l), 0);
+	CU_ASSERT_EQUAL(layout_find(&l, COL_INBPS), -1);
+	CU_ASSERT_EQUAL(layout_find(&l, COL_OUTBPS), -1);
+	CU_ASSERT_EQUAL_FATAL(layout_compute(88, false, &l), 0);
+	CU_ASSERT(layout_find(&l, COL_INBPS) >= 0);
+	CU_ASSERT(layout_find(&l, COL_OUTBPS) >= 0);
+	CU_ASSERT_EQUAL(l.width, 88);
+	CU_ASSERT_EQUAL(layout_find(&l, COL_SHARE), -1);
 }
 
 static void test_200(void)
@@ -57,10 +124,13 @@ static void test_exact_widens(void)
 {
 	struct layout l;
 	CU_ASSERT_EQUAL_FATAL(layout_compute(80, true, &l), 0);
-	/* Raw numbers need room: bytes/s no longer fits at 80. */
+	/* Raw numbers need room: health no longer fits at 80 (the
+	 * connection counts and conn/s take 10 columns each). */
+	CU_ASSERT_EQUAL(layout_find(&l, COL_HEALTH), -1);
 	CU_ASSERT_EQUAL(layout_find(&l, COL_INBPS), -1);
 	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_ACTIVE)].w, 10);
-	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_NAME)].w, 37);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_INACT)].w, 10);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_NAME)].w, 26);
 	CU_ASSERT_EQUAL(l.width, 80);
 }
 
@@ -92,9 +162,15 @@ static void test_too_narrow(void)
 
 static void test_priorities_unique(void)
 {
+	/* One column per priority, but packets and bytes in and out, each
+	 * pair sharing one. */
 	bool seen[COL_COUNT] = { 0 };
+	CU_ASSERT_EQUAL(col_defs[COL_INBPS].prio, col_defs[COL_OUTBPS].prio);
+	CU_ASSERT_EQUAL(col_defs[COL_INPPS].prio, col_defs[COL_OUTPPS].prio);
 	for (int i = 0; i < COL_COUNT; i++) {
 		CU_ASSERT_FATAL(col_defs[i].prio >= 0 && col_defs[i].prio < COL_COUNT);
+		if (i == COL_OUTBPS || i == COL_OUTPPS)
+			continue;
 		CU_ASSERT_FALSE(seen[col_defs[i].prio]);
 		seen[col_defs[i].prio] = true;
 		CU_ASSERT(col_defs[i].max >= col_defs[i].min);
@@ -107,11 +183,15 @@ int register_layout(void)
 	CU_pSuite s = CU_add_suite("console layout", NULL, NULL);
 	if (!s)
 		return -1;
-	if (!CU_add_test(s, "80 columns", test_80) || !CU_add_test(s, "200 columns", test_200) ||
+	if (!CU_add_test(s, "80 columns", test_80) || !CU_add_test(s, "100 columns", test_100) ||
+	    !CU_add_test(s, "health, active and inactive from 80 columns", test_health_from_80) ||
+	    !CU_add_test(s, "bytes in and out together", test_bytes_together) ||
+	    !CU_add_test(s, "120 columns", test_120) ||
+	    !CU_add_test(s, "200 columns", test_200) ||
 	    !CU_add_test(s, "exact numbers widen columns", test_exact_widens) ||
 	    !CU_add_test(s, "every width from 24 to 400", test_every_width) ||
 	    !CU_add_test(s, "too narrow", test_too_narrow) ||
-	    !CU_add_test(s, "priorities are a permutation", test_priorities_unique))
+	    !CU_add_test(s, "priorities: one column each, in/out pairs one", test_priorities_unique))
 		return -1;
 	return 0;
 }

@@ -3,7 +3,9 @@
 # the screen comes back with capture-pane.  Checked: the services and real
 # servers ipvsadm -Ln lists appear with their schedulers, methods and
 # weights; counters follow traffic; sorting and filtering change the rows;
-# resizing redraws without leftovers; unloading ip_vs raises the banner and
+# resizing redraws without leftovers, ACTIVE, INACT and HEALTH down to 80
+# columns, the header saying no lvsd answers; unloading ip_vs raises the
+# banner (at 80 columns shortened to its cause and fix) and
 # reloading it recovers; q exits 0 and gives the terminal back.
 . /lab/lib.sh
 
@@ -142,6 +144,8 @@ lab_cmp console.filter-cleared "$n_rs" "$(screen_rs_rows)"
 
 # --- resizing: what is on screen equals a fresh redraw (^L) ------------------------
 keys p # paused: the data stays put between the two captures
+titles_have() { screen | grep -m 1 '^PROTO ' | grep -qE "$1"; }
+header3_has() { screen | sed -n 3p | grep -qE "$1"; }
 for size in "80 24" "200 60" "100 30"; do
 	set -- $size
 	tmux resize-window -t "$S" -x "$1" -y "$2"
@@ -155,6 +159,12 @@ for size in "80 24" "200 60" "100 30"; do
 	lab_eq "console.resize-${1}x$2-lines" "$2" "$(screen | wc -l)"
 	lab_check "console.resize-${1}x$2-bar" sh -c "tmux capture-pane -p -t $S | tail -n 1 | grep -q '^F1Help'"
 	lab_check "console.resize-${1}x$2-rows" sh -c "tmux capture-pane -p -t $S | grep -q '$LAB_TUN_VIP:80'"
+	# ipvsadm's ActiveConn and InActConn side by side, and health, on
+	# every size down to 80 columns (the title row follows the header).
+	lab_check "console.resize-${1}x$2-active-inact" titles_have ' ACTIVE +INACT '
+	lab_check "console.resize-${1}x$2-health" titles_have ' HEALTH( |$)'
+	# No lvsd in this VM: the header says so, and why, in whole words.
+	lab_check "console.resize-${1}x$2-no-lvsd" header3_has '^health: lvsd not reachable \(connection refused\)'
 	dump "services-${1}x$2"
 done
 # Columns come and go with the width: the sparkline only on wide screens.
@@ -185,6 +195,16 @@ else
 fi
 dump stale
 lab_check console.banner-names-ip_vs sh -c "tmux capture-pane -p -t $S | sed -n 4p | grep -q ip_vs"
+# At 80x24 the banner is shortened, not cut: the cause and the fix stay.
+tmux resize-window -t "$S" -x 80 -y 24
+sleep 2
+dump stale-80x24
+lab_check console.banner-80-fix sh -c "tmux capture-pane -p -t $S | sed -n 4p | grep -q '^ IPVS is not available (load it with: modprobe ip_vs)'"
+# ... and ends with a whole word: the age of the data, or the fix.
+banner_ends_whole() { screen | sed -n 4p | sed 's/ *$//' | grep -qE '(ip_vs\)|old\))$'; }
+lab_check console.banner-80-whole banner_ends_whole
+tmux resize-window -t "$S" -x 200 -y 60
+sleep 2
 # The last good data stays, same text, other attributes (greyed).
 lab_cmp console.stale-data-kept "$row_plain" "$(screen | grep -F "$LAB_DR_VIP:80" | head -n 1)"
 lab_check console.stale-data-greyed test "$row_attr" != "$(tmux capture-pane -p -e -t "$S" | grep -F "$LAB_DR_VIP:80" | head -n 1)"
@@ -227,3 +247,51 @@ fi
 lab_check console.terminal-restored sh -c "! tmux capture-pane -p -t $S | grep -q F1Help"
 tmux kill-session -t "$S" 2>/dev/null
 true
+
+# --- health from the lvsd on this director -----------------------------------------
+# lvsd listens where its configuration says (not the default port): the
+# console, given no --lvsd, finds it there and shows its checks; nat1's
+# httpd stopped turns its row down; lvsd stopped, the header says so.
+if command -v lvsd >/dev/null 2>&1; then
+	mkdir -p /etc/lvsd
+	cat > /etc/lvsd/lvsd.conf <<EOC
+daemon = { interval = 1.0; };
+exporter = { listen = "127.0.0.1:9600"; };
+services = (
+  { service = "tcp:203.0.113.99:80";
+    check = { type = "http"; path = "/"; expect_status = 200;
+              interval = 0.5; timeout = 1.0; rise = 1; fall = 1; }; }
+);
+EOC
+	lvsd --config /etc/lvsd/lvsd.conf 2>/tmp/lvsd-console.log &
+	LVSD=$!
+	S=lvhealth
+	tmux new-session -d -s "$S" -x 100 -y 30 "sh -c 'lvstop -d 1 --read-only; sleep 600'"
+	lab_check console.lvsd-from-conf wait_screen 20 'health: lvsd 127\.0\.0\.1:9600'
+	# The HEALTH cell of nat1's row (the last field at 100 columns).
+	health_of() { screen | awk -v ep="$1" '{ for (i = 1; i <= NF; i++) if ($i == ep) { print $NF; exit } }'; }
+	wait_health() { # ENDPOINT VALUE SECONDS
+		_i=0
+		while [ "$_i" -lt "$3" ]; do
+			[ "$(health_of "$1")" = "$2" ] && return 0
+			sleep 1
+			_i=$((_i + 1))
+		done
+		echo "HEALTH of $1 is '$(health_of "$1")', wanted $2"
+		return 1
+	}
+	lab_check console.lvsd-health-up wait_health 192.0.2.11:80 up 15
+	hp=$(ps | awk '/httpd -p 80 -h \/srv\/nat1$/ && !/awk/ { print $1 }')
+	[ -n "$hp" ] && kill $hp
+	lab_check console.lvsd-health-down wait_health 192.0.2.11:80 down 15
+	dump health-down
+	kill "$LVSD"
+	wait "$LVSD" 2>/dev/null
+	lab_check console.lvsd-gone wait_screen 15 '^health: lvsd not reachable \(connection refused\)'
+	lab_check console.lvsd-gone-dash wait_health 192.0.2.11:80 - 10
+	dump lvsd-gone
+	tmux kill-session -t "$S" 2>/dev/null
+	rm -f /etc/lvsd/lvsd.conf
+else
+	lab_fail console.lvsd-present "build/lvsd is not in the image (run make first)"
+fi
