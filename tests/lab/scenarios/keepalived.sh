@@ -134,6 +134,7 @@ lab_check lvsd.undeclared-gauge grep -q "^lvsd_real_server_declared{service=\"$V
 lab_check lvsd.declared-gauge grep -q "^lvsd_real_server_declared{service=\"$VIP:80\",.*real_address=\"$RS2\",real_port=\"80\"} 1$" /tmp/metrics.txt
 lab_check lvsd.drift-item grep -q "^lvsd_drift_item{kind=\"real-server-absent\",service=\"TCP $VIP:80\",real_server=\"$RS1:80\",field=\"\"} 1$" /tmp/metrics.txt
 lab_check lvsd.declared-info grep -q '^lvsd_declared_info{kind="keepalived.conf",path="/etc/keepalived/keepalived.conf"} 1$' /tmp/metrics.txt
+lab_check lvsd.declared-errors grep -q '^lvsd_declared_errors 0$' /tmp/metrics.txt
 kill "$lvsd_pid"
 wait "$lvsd_pid" 2>/dev/null
 echo "$json" > /tmp/diff.json
