@@ -36,8 +36,14 @@ struct frame {
  * state yajl was left in: yajl does not check for out of memory, so a
  * failed allocation jumps back out of it (oom) and the handle is never
  * used again. */
+/* Every block yajl holds is on a list, so that all of them can be freed
+ * after a jump out of yajl. The links stand apart from the block, so the
+ * list head is a link alone. */
+struct ylink {
+	struct ylink *prev, *next;
+};
 struct yblock {
-	struct yblock *prev, *next;
+	struct ylink l;
 	max_align_t data[];
 };
 
@@ -56,7 +62,7 @@ struct snapjson_parser {
 	bool seen_value;            /* a top-level value started */
 	int serr;                   /* first field error (reported at finish) */
 	int jerr;                   /* syntax error, or out of memory in yajl: nothing more is fed */
-	struct yblock yblocks;      /* list head */
+	struct ylink yblocks;       /* list head */
 	bool in_yajl;               /* oom is armed */
 	bool yajl_lost;             /* jumped out of yajl: its handle is not used again */
 	jmp_buf oom;
@@ -71,10 +77,10 @@ static void *y_malloc(void *ctx, size_t n)
 			longjmp(p->oom, 1);
 		return NULL;
 	}
-	b->prev = &p->yblocks;
-	b->next = p->yblocks.next;
-	b->next->prev = b;
-	p->yblocks.next = b;
+	b->l.prev = &p->yblocks;
+	b->l.next = p->yblocks.next;
+	b->l.next->prev = &b->l;
+	p->yblocks.next = &b->l;
 	return b->data;
 }
 
@@ -84,8 +90,8 @@ static void y_free(void *ctx, void *ptr)
 	if (!ptr)
 		return;
 	struct yblock *b = (struct yblock *)((char *)ptr - offsetof(struct yblock, data));
-	b->prev->next = b->next;
-	b->next->prev = b->prev;
+	b->l.prev->next = b->l.next;
+	b->l.next->prev = b->l.prev;
 	free(b);
 }
 
@@ -101,8 +107,8 @@ static void *y_realloc(void *ctx, void *ptr, size_t n)
 			longjmp(p->oom, 1);
 		return NULL;
 	}
-	nb->prev->next = nb;
-	nb->next->prev = nb;
+	nb->l.prev->next = &nb->l;
+	nb->l.next->prev = &nb->l;
 	return nb->data;
 }
 
@@ -429,7 +435,7 @@ void snapjson_parser_free(snapjson_parser *p)
 		yajl_free(p->y);
 	/* Whatever yajl still holds (all of it after a jump out). */
 	while (p->yblocks.next != &p->yblocks)
-		y_free(p, p->yblocks.next->data);
+		y_free(p, ((struct yblock *)p->yblocks.next)->data);
 	snapshot_unref(p->s);
 	json_arena_free(&p->a);
 	free(p);
