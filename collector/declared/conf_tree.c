@@ -45,6 +45,7 @@ struct conf_tree {
 	size_t text_total;
 	size_t files_read;
 	bool files_read_reported;
+	bool depth_reported;
 	size_t n_nodes;
 	bool oom;
 	struct conf_node *root;
@@ -154,8 +155,11 @@ static int do_include(struct conf_tree *t, const char *file, int line, const cha
 	char full[4096];
 
 	if (depth >= INCLUDE_DEPTH_MAX) {
-		report(t, true, file, line, "include \"%s\": more than %d include levels", pattern,
-		       INCLUDE_DEPTH_MAX);
+		/* Once: a cycle reaches the bound on every one of its paths. */
+		if (!t->depth_reported)
+			report(t, true, file, line, "include \"%s\": more than %d include levels",
+			       pattern, INCLUDE_DEPTH_MAX);
+		t->depth_reported = true;
 		return 0;
 	}
 	if (!*pattern) {

@@ -13,6 +13,7 @@
 #include "collector/names.h"
 #include "collector/snapshot.h"
 #include "share/log.h"
+#include "share/vec.h"
 
 int decl_msg(struct lvs_declared *d, enum lvs_decl_severity sev, const char *file, int line,
 	     const char *fmt, ...)
@@ -24,17 +25,21 @@ int decl_msg(struct lvs_declared *d, enum lvs_decl_severity sev, const char *fil
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	log_clean(buf, sizeof(buf), raw, sizeof(raw));
-	struct lvs_decl_msg *m = realloc(d->msgs, (d->n_msgs + 1) * sizeof(*m));
-	if (!m)
+	if (sev == LVS_DECL_ERROR)
+		d->n_errors++;
+	/* A hostile or generated file can say the same thing a million times:
+	 * the first ones are enough to act on. */
+	if (d->n_msgs == LVS_DECL_MSGS_MAX) {
+		d->n_msgs_dropped++;
+		return 0;
+	}
+	if (vec_grow((void **)&d->msgs, &d->msgs_cap, d->n_msgs + 1, sizeof(*d->msgs), 16) < 0)
 		return -ENOMEM;
-	d->msgs = m;
 	char *text = strdup(buf);
 	if (!text)
 		return -ENOMEM;
 	d->msgs[d->n_msgs++] = (struct lvs_decl_msg){ .severity = sev, .file = file,
 						      .line = line, .text = text };
-	if (sev == LVS_DECL_ERROR)
-		d->n_errors++;
 	return 0;
 }
 
@@ -46,11 +51,10 @@ void decl_report(void *ctx, bool error, const char *file, int line, const char *
 struct lvs_decl_service *decl_add_service(struct lvs_declared *d,
 					   const struct lvs_decl_service *svc)
 {
-	struct lvs_decl_service *s = realloc(d->services, (d->n_services + 1) * sizeof(*s));
-	if (!s)
+	if (vec_grow((void **)&d->services, &d->services_cap, d->n_services + 1,
+		     sizeof(*d->services), 16) < 0)
 		return NULL;
-	d->services = s;
-	s = &d->services[d->n_services++];
+	struct lvs_decl_service *s = &d->services[d->n_services++];
 	*s = *svc;
 	return s;
 }
@@ -83,49 +87,111 @@ bool decl_uint(const char *s, unsigned long min, unsigned long max, unsigned lon
 	return true;
 }
 
-static bool same_dest(const struct lvs_dest *a, const struct lvs_dest *b)
+int decl_svc_cmp(const struct lvs_service *a, const struct lvs_service *b)
 {
-	return a->af == b->af && a->port == b->port &&
-	       !memcmp(&a->addr, &b->addr, a->af == AF_INET6 ? 16 : 4);
+	if (a->af != b->af)
+		return a->af < b->af ? -1 : 1;
+	if (a->protocol != b->protocol)
+		return a->protocol < b->protocol ? -1 : 1;
+	if (a->fwmark != b->fwmark)
+		return a->fwmark < b->fwmark ? -1 : 1;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	return memcmp(&a->addr, &b->addr, a->af == AF_INET6 ? 16 : 4);
+}
+
+int decl_dest_cmp(const struct lvs_dest *a, const struct lvs_dest *b)
+{
+	if (a->af != b->af)
+		return a->af < b->af ? -1 : 1;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	return memcmp(&a->addr, &b->addr, a->af == AF_INET6 ? 16 : 4);
+}
+
+/* Index orders: by identity, then by position, so the first of equals is
+ * the one declared first. */
+static int svc_idx_cmp(const void *x, const void *y, void *arg)
+{
+	const struct lvs_declared *d = arg;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	int c = decl_svc_cmp(&d->services[a].s, &d->services[b].s);
+	return c ? c : a < b ? -1 : a > b;
+}
+
+static int dest_idx_cmp(const void *x, const void *y, void *arg)
+{
+	const struct lvs_decl_service *s = arg;
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+	int c = decl_dest_cmp(&s->dests[a].d, &s->dests[b].d);
+	return c ? c : a < b ? -1 : a > b;
 }
 
 int decl_check_table(struct lvs_declared *d)
 {
 	char st[96], dt[64];
+	size_t *idx = NULL, cap = 0;
 
+	/* Services declared twice (sorted: n log n, whatever the size). */
+	if (d->n_services > 1) {
+		if (vec_grow((void **)&idx, &cap, d->n_services, sizeof(*idx), 16) < 0)
+			return -ENOMEM;
+		for (size_t i = 0; i < d->n_services; i++)
+			idx[i] = i;
+		qsort_r(idx, d->n_services, sizeof(*idx), svc_idx_cmp, d);
+		for (size_t k = 1, first = idx[0]; k < d->n_services; k++) {
+			const struct lvs_decl_service *s = &d->services[idx[k]];
+			if (decl_svc_cmp(&d->services[first].s, &s->s)) {
+				first = idx[k];
+				continue;
+			}
+			if (decl_msg(d, LVS_DECL_WARNING, s->file, s->line,
+				     "%s is declared twice (first at %s:%d); keepalived keeps one",
+				     lvs_svc_text(&s->s, st, sizeof(st)), d->services[first].file,
+				     d->services[first].line) < 0)
+				goto oom;
+		}
+	}
 	for (size_t i = 0; i < d->n_services; i++) {
 		struct lvs_decl_service *s = &d->services[i];
 		lvs_svc_text(&s->s, st, sizeof(st));
-		for (size_t j = 0; j < i; j++)
-			if (lvs_service_same(&d->services[j].s, &s->s) &&
-			    decl_msg(d, LVS_DECL_WARNING, s->file, s->line,
-				     "%s is declared twice (first at %s:%d); keepalived keeps one",
-				     st, d->services[j].file, d->services[j].line) < 0)
-				return -ENOMEM;
-		for (size_t k = 0; k < s->n_dests; k++) {
-			struct lvs_decl_dest *r = &s->dests[k];
-			lvs_dest_text(&r->d, dt, sizeof(dt));
-			for (size_t m = 0; m < k; m++) {
-				if (!same_dest(&s->dests[m].d, &r->d))
+		if (s->n_dests > 1) {
+			if (vec_grow((void **)&idx, &cap, s->n_dests, sizeof(*idx), 16) < 0)
+				goto oom;
+			for (size_t k = 0; k < s->n_dests; k++)
+				idx[k] = k;
+			qsort_r(idx, s->n_dests, sizeof(*idx), dest_idx_cmp, s);
+			for (size_t k = 1, first = idx[0]; k < s->n_dests; k++) {
+				const struct lvs_decl_dest *r = &s->dests[idx[k]];
+				if (decl_dest_cmp(&s->dests[first].d, &r->d)) {
+					first = idx[k];
 					continue;
+				}
 				if (decl_msg(d, LVS_DECL_WARNING, r->file, r->line,
 					     "real server %s is declared twice in %s (first at %s:%d)",
-					     dt, st, s->dests[m].file, s->dests[m].line) < 0)
-					return -ENOMEM;
-				break;
+					     lvs_dest_text(&r->d, dt, sizeof(dt)), st,
+					     s->dests[first].file, s->dests[first].line) < 0)
+					goto oom;
 			}
+		}
+		for (size_t k = 0; k < s->n_dests; k++) {
+			struct lvs_decl_dest *r = &s->dests[k];
 			bool no_map = r->d.fwd == LVS_FWD_ROUTE || r->d.fwd == LVS_FWD_TUNNEL;
 			if (no_map && !s->s.fwmark && s->s.port && r->d.port &&
 			    r->d.port != s->s.port &&
 			    decl_msg(d, LVS_DECL_WARNING, r->file, r->line,
 				     "real server %s: port %u differs from the service's %u, but %s "
 				     "cannot map ports (only NAT can); clients reach port %u",
-				     dt, r->d.port, s->s.port,
+				     lvs_dest_text(&r->d, dt, sizeof(dt)), r->d.port, s->s.port,
 				     r->d.fwd == LVS_FWD_ROUTE ? "DR" : "TUN", s->s.port) < 0)
-				return -ENOMEM;
+				goto oom;
 		}
 	}
+	free(idx);
 	return 0;
+oom:
+	free(idx);
+	return -ENOMEM;
 }
 
 int decl_build(enum lvs_decl_kind kind, const char *path, const char *text, size_t len,

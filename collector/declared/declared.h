@@ -23,6 +23,7 @@ enum lvs_decl_kind {
 };
 
 #define LVS_DECL_CHECKS_MAX 4
+#define LVS_DECL_MSGS_MAX 1000
 #define LVS_DECL_NAME_MAX 64
 
 /* One health checker as the file declares it. Strings are owned by the
@@ -100,9 +101,12 @@ struct lvs_declared {
 		const char *file;
 		int line;
 	} sync;
-	struct lvs_decl_msg *msgs; /* owned, in file order */
-	size_t n_msgs;
+	struct lvs_decl_msg *msgs; /* owned, in the order found; at most
+				    * LVS_DECL_MSGS_MAX, the rest counted */
+	size_t n_msgs, msgs_cap;
+	size_t n_msgs_dropped;     /* messages past the bound (errors still count) */
 	size_t n_errors;
+	size_t services_cap;
 	char **files; /* owned: every file read (includes too) */
 	size_t n_files;
 };

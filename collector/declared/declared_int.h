@@ -25,6 +25,11 @@ struct lvs_decl_dest *decl_add_dest(struct lvs_decl_service *svc, size_t *cap);
  * port different from the service's; the same service declared twice. */
 int decl_check_table(struct lvs_declared *d);
 
+/* Identity orders (af, protocol, mark, port, address; for a real server
+ * af, port, address): <0, 0, >0. */
+int decl_svc_cmp(const struct lvs_service *a, const struct lvs_service *b);
+int decl_dest_cmp(const struct lvs_dest *a, const struct lvs_dest *b);
+
 /* Whole non-negative number in [min, max]; false otherwise. */
 bool decl_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 

@@ -323,6 +323,31 @@ static void test_hostile_text(void)
 	free(deep);
 }
 
+static void test_large_and_repetitive(void)
+{
+	/* 20,000 copies of one real server and 2,000 of one service: the
+	 * checks stay n log n and the messages stop at their bound. */
+	size_t cap = 3u << 20, o = 0;
+	char *t = malloc(cap);
+	CU_ASSERT_FATAL(t != NULL);
+	o += (size_t)snprintf(t + o, cap - o, "virtual_server 192.0.2.1 80 {\n protocol TCP\n");
+	for (int i = 0; i < 20000; i++)
+		o += (size_t)snprintf(t + o, cap - o, " real_server 198.51.100.1 80 {\n }\n");
+	o += (size_t)snprintf(t + o, cap - o, "}\n");
+	for (int i = 0; i < 2000; i++)
+		o += (size_t)snprintf(t + o, cap - o, "virtual_server 192.0.2.2 80 {\n protocol TCP\n}\n");
+	struct lvs_declared *d = NULL;
+	CU_ASSERT_EQUAL_FATAL(declared_parse_keepalived("big.conf", t, o, &d), 0);
+	CU_ASSERT_EQUAL(d->n_services, 2001);
+	CU_ASSERT_EQUAL(d->n_msgs, LVS_DECL_MSGS_MAX);
+	CU_ASSERT_EQUAL(d->n_msgs + d->n_msgs_dropped, 19999 + 1999);
+	CU_ASSERT_EQUAL(d->n_errors, 0);
+	/* The first duplicate names the first declaration. */
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "first at big.conf:40004", 40007), 1);
+	declared_free(d);
+	free(t);
+}
+
 int register_declared(void)
 {
 	CU_pSuite s = CU_add_suite("declared table (keepalived.conf, lvs.cf)", NULL, NULL);
@@ -335,7 +360,8 @@ int register_declared(void)
 	    !CU_add_test(s, "keepalived errors with lines", test_keepalived_errors) ||
 	    !CU_add_test(s, "virtual_server_group", test_keepalived_groups) ||
 	    !CU_add_test(s, "includes", test_includes) ||
-	    !CU_add_test(s, "hostile text", test_hostile_text))
+	    !CU_add_test(s, "hostile text", test_hostile_text) ||
+	    !CU_add_test(s, "large and repetitive", test_large_and_repetitive))
 		return -1;
 	return 0;
 }
