@@ -181,11 +181,11 @@ static void test_https_up_and_status(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	struct lvs_check_result r;
 	char buf[160];
-	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 5000, NULL));
-	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_UP, 5000, NULL));
-	CU_ASSERT_TRUE(wait_state(h, 2, LVS_HEALTH_DOWN, 5000, &r));
+	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 30000, NULL));
+	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_UP, 30000, NULL));
+	CU_ASSERT_TRUE(wait_state(h, 2, LVS_HEALTH_DOWN, 30000, &r));
 	CU_ASSERT_EQUAL(r.reason, LVS_HR_EXPECT);
-	CU_ASSERT_TRUE(wait_state(h, 3, LVS_HEALTH_DOWN, 5000, &r));
+	CU_ASSERT_TRUE(wait_state(h, 3, LVS_HEALTH_DOWN, 30000, &r));
 	CU_ASSERT_STRING_EQUAL(health_reason_text(&r, buf, sizeof(buf)),
 	                       "http 404 (HTTP 404, expected 2xx)");
 	CU_ASSERT(atomic_load(&ok->handshakes) >= 3);
@@ -223,12 +223,12 @@ static void test_https_verify(void)
 	lvs_health *h = engine_with(spec, 4);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	struct lvs_check_result r;
-	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 5000, NULL));
+	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_UP, 30000, NULL));
 	pthread_mutex_lock(&s->lock);
 	CU_ASSERT_STRING_EQUAL(s->sni, "health.test"); /* taken from the Host */
 	pthread_mutex_unlock(&s->lock);
 	for (size_t i = 1; i < 4; i++) {
-		CU_ASSERT_TRUE(wait_state(h, i, LVS_HEALTH_DOWN, 5000, &r));
+		CU_ASSERT_TRUE(wait_state(h, i, LVS_HEALTH_DOWN, 30000, &r));
 		CU_ASSERT_EQUAL(r.reason, LVS_HR_TLS);
 		CU_ASSERT_STRING_EQUAL(health_reason_name(r.reason), "tls failure");
 	}
@@ -254,12 +254,12 @@ static void test_https_failures(void)
 	lvs_health *h = engine_with(spec, 3);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	struct lvs_check_result r;
-	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 5000, &r));
+	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 30000, &r));
 	CU_ASSERT_EQUAL(r.reason, LVS_HR_TLS);
-	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_DOWN, 5000, &r));
+	CU_ASSERT_TRUE(wait_state(h, 1, LVS_HEALTH_DOWN, 30000, &r));
 	CU_ASSERT_EQUAL(r.reason, LVS_HR_TIMEOUT_TLS);
 	CU_ASSERT_STRING_EQUAL(health_reason_name(r.reason), "timeout tls handshake");
-	CU_ASSERT_TRUE(wait_state(h, 2, LVS_HEALTH_DOWN, 5000, &r));
+	CU_ASSERT_TRUE(wait_state(h, 2, LVS_HEALTH_DOWN, 30000, &r));
 	CU_ASSERT_EQUAL(r.reason, LVS_HR_REFUSED);
 	health_free(h);
 	srv_stop(plain);
