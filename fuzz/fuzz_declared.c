@@ -71,7 +71,15 @@ static void check_table(const struct lvs_declared *d, enum lvs_decl_kind kind)
 		FUZZ_CHECK(!m->file || listed(d, m->file), "message names an unlisted file");
 		errors += m->severity == LVS_DECL_ERROR;
 	}
-	FUZZ_CHECK(errors == d->n_errors, "%zu errors counted %zu", errors, d->n_errors);
+	/* Messages past the bound are dropped but errors among them still
+	 * count: every kept error is counted, and nothing else when nothing
+	 * was dropped. */
+	FUZZ_CHECK(d->n_msgs <= LVS_DECL_MSGS_MAX, "%zu messages kept", d->n_msgs);
+	FUZZ_CHECK(errors <= d->n_errors && errors + d->n_msgs_dropped >= d->n_errors,
+		   "%zu errors kept, %zu dropped messages, %zu counted", errors,
+		   d->n_msgs_dropped, d->n_errors);
+	FUZZ_CHECK(d->n_msgs_dropped || errors == d->n_errors, "%zu errors counted %zu", errors,
+		   d->n_errors);
 	for (size_t i = 0; i < d->n_services; i++) {
 		const struct lvs_decl_service *s = &d->services[i];
 		FUZZ_CHECK(s->s.af == AF_INET || s->s.af == AF_INET6, "service af %u", s->s.af);
