@@ -139,7 +139,7 @@ lab_check status.ids test -n "$ids"
 for id in $ids; do
 	lab_check "status.lists.$id" grep -q "id=\"$id\"" /tmp/index.html
 done
-lab_eq status.services "$(echo "$ids" | wc -l)" "$(grep -c '<h2 id=' /tmp/index.html)"
+lab_eq status.services "$(echo "$ids" | wc -l)" "$(grep -o '<tr class="svc" id=' /tmp/index.html | wc -l)"
 lab_eq history.no-errors 0 "$(metric lvsd_history_write_errors_total)"
 
 kill "$LVSD"
