@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "share/log.h"
+
 void doc_bound_init(struct doc_bound *b)
 {
 	memset(b, 0, sizeof(*b));
@@ -203,4 +205,30 @@ int doc_bound_feed(struct doc_bound *b, const char *buf, size_t len, char *err, 
 			return r;
 	}
 	return check(b, err, errlen);
+}
+
+int doc_feed_cb(void *arg, const char *buf, size_t len)
+{
+	struct doc_feed *f = arg;
+	char berr[160];
+	int r = doc_bound_feed(&f->bound, buf, len, berr, sizeof(berr));
+	if (r) {
+		snprintf(f->msg, f->msglen, "%.80s: %s", f->url, berr);
+		return r;
+	}
+	r = f->parse(f->parser, buf, len);
+	if (r)
+		doc_feed_refused(f, r);
+	return r;
+}
+
+void doc_feed_refused(const struct doc_feed *f, int r)
+{
+	if (r == -ENOMEM) {
+		snprintf(f->msg, f->msglen, "out of memory");
+		return;
+	}
+	char clean[4 * 200];
+	snprintf(f->msg, f->msglen, "%.80s: not %s document: %.150s", f->url, f->what,
+		 log_clean(clean, sizeof(clean), f->perr, strlen(f->perr)));
 }

@@ -51,4 +51,25 @@ void doc_bound_init_tokens(struct doc_bound *b);
  * the bound and where (the byte offset); later calls return the same. */
 int doc_bound_feed(struct doc_bound *b, const char *buf, size_t len, char *err, size_t errlen);
 
+/* A streaming reader behind its guard, as an http_get body sink: every
+ * piece goes through the guard first, so the reader never holds one past
+ * the bound. parse is the reader's feed (0 or -errno, its error text in
+ * perr). On failure msg says what went wrong, naming url and what ("a
+ * snapshot", "a history"); the reader's text, which quotes the document,
+ * is made printable first. */
+struct doc_feed {
+	struct doc_bound bound;
+	int (*parse)(void *parser, const char *buf, size_t len);
+	void *parser;
+	const char *url, *what, *perr;
+	char *msg;
+	size_t msglen;
+};
+
+/* A callback for http_get_fetch; arg is a struct doc_feed. */
+int doc_feed_cb(void *arg, const char *buf, size_t len);
+/* The message for a document the reader refused (also after its finish):
+ * "URL: not WHAT document: REASON", or "out of memory" for -ENOMEM. */
+void doc_feed_refused(const struct doc_feed *f, int r);
+
 #endif

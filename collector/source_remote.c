@@ -9,7 +9,6 @@
 #include "doc_bound.h"
 #include "snapjson.h"
 #include "snapshot.h"
-#include "share/log.h"
 
 int remote_url_base(const char *in, char *out, size_t len, char *err, size_t errlen)
 {
@@ -74,38 +73,9 @@ struct remote_source {
 	char url[REMOTE_URL_MAX + 32]; /* base + /api/v1/snapshot */
 };
 
-struct feed_ctx {
-	snapjson_parser *p;
-	struct doc_bound bound;
-	char *msg;
-	size_t msglen;
-	const char *url;
-	const char *perr; /* the parser's error text */
-};
-
-/* The reader's error quotes the document's values (an unknown protocol,
- * an address): made printable before it reaches a screen or a log. */
-static void bad_document(char *msg, size_t msglen, const char *url, const char *perr)
+static int parse_snapshot(void *p, const char *buf, size_t len)
 {
-	char clean[4 * 200];
-	snprintf(msg, msglen, "%s: not a snapshot document: %s", url,
-		 log_clean(clean, sizeof(clean), perr, strlen(perr)));
-}
-
-static int feed(void *arg, const char *buf, size_t len)
-{
-	struct feed_ctx *f = arg;
-	char berr[160];
-	/* The guard first: the reader never holds a piece past its bound. */
-	int r = doc_bound_feed(&f->bound, buf, len, berr, sizeof(berr));
-	if (r) {
-		snprintf(f->msg, f->msglen, "%s: %s", f->url, berr);
-		return r;
-	}
-	r = snapjson_parser_feed(f->p, buf, len);
-	if (r)
-		bad_document(f->msg, f->msglen, f->url, f->perr);
-	return r;
+	return snapjson_parser_feed(p, buf, len);
 }
 
 static int remote_poll(struct lvs_source *src, struct lvs_snapshot **out, char *msg, size_t msglen)
@@ -117,14 +87,15 @@ static int remote_poll(struct lvs_source *src, struct lvs_snapshot **out, char *
 		snprintf(msg, msglen, "out of memory");
 		return -ENOMEM;
 	}
-	struct feed_ctx f = { .p = p, .msg = msg, .msglen = msglen, .url = rs->url, .perr = perr };
+	struct doc_feed f = { .parse = parse_snapshot, .parser = p, .url = rs->url,
+			      .what = "a snapshot", .perr = perr, .msg = msg, .msglen = msglen };
 	doc_bound_init(&f.bound);
-	int r = http_get_fetch(rs->get, rs->url, feed, &f, msg, msglen);
+	int r = http_get_fetch(rs->get, rs->url, doc_feed_cb, &f, msg, msglen);
 	struct lvs_snapshot *s = NULL;
 	if (!r) {
 		r = snapjson_parser_finish(p, &s);
 		if (r)
-			bad_document(msg, msglen, rs->url, perr);
+			doc_feed_refused(&f, r);
 	}
 	snapjson_parser_free(p);
 	if (r)

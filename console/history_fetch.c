@@ -8,7 +8,6 @@
 #include "collector/doc_bound.h"
 #include "collector/names.h"
 #include "share/clock.h"
-#include "share/log.h"
 #include "share/worker.h"
 
 /* --- ids and URLs -------------------------------------------------------------- */
@@ -87,39 +86,9 @@ struct hfetch {
 	struct hf_answer shown;     /* UI thread only */
 };
 
-struct feed_ctx {
-	hist_parser *p;
-	struct doc_bound bound;
-	const char *url;
-	char *msg;
-	size_t msglen;
-	const char *perr;
-};
-
-/* Printable, whatever the answer held. */
-static void bad_document(char *msg, size_t msglen, const char *url, const char *perr)
+static int parse_history(void *p, const char *buf, size_t len)
 {
-	char clean[4 * 200];
-	snprintf(msg, msglen, "%.60s: not a history document: %.150s", url,
-		 log_clean(clean, sizeof(clean), perr, strlen(perr)));
-}
-
-static int feed(void *arg, const char *buf, size_t len)
-{
-	struct feed_ctx *f = arg;
-	char berr[160];
-	/* yajl buffers a string or number whole: bounded before it sees one. */
-	int r = doc_bound_feed(&f->bound, buf, len, berr, sizeof(berr));
-	if (r) {
-		snprintf(f->msg, f->msglen, "%.60s: %.150s", f->url, berr);
-		return r;
-	}
-	r = hist_parser_feed(f->p, buf, len);
-	if (r == -ENOMEM)
-		snprintf(f->msg, f->msglen, "out of memory");
-	else if (r)
-		bad_document(f->msg, f->msglen, f->url, f->perr);
-	return r;
+	return hist_parser_feed(p, buf, len);
 }
 
 static void fetch(hfetch *h, const char *url, struct hf_answer *a)
@@ -132,17 +101,18 @@ static void fetch(hfetch *h, const char *url, struct hf_answer *a)
 		a->err = -ENOMEM;
 		snprintf(a->msg, sizeof(a->msg), "out of memory");
 	} else {
-		struct feed_ctx f = { .p = p, .url = url, .msg = a->msg, .msglen = sizeof(a->msg), .perr = perr };
+		/* yajl buffers a string or number whole: bounded before it sees one. */
+		struct doc_feed f = { .parse = parse_history, .parser = p, .url = url,
+				      .what = "a history", .perr = perr,
+				      .msg = a->msg, .msglen = sizeof(a->msg) };
 		doc_bound_init_tokens(&f.bound);
-		a->err = http_get_fetch(h->get, url, feed, &f, a->msg, sizeof(a->msg));
+		a->err = http_get_fetch(h->get, url, doc_feed_cb, &f, a->msg, sizeof(a->msg));
 		if (a->err == -ENOMEM)
 			snprintf(a->msg, sizeof(a->msg), "out of memory");
 		if (!a->err) {
 			a->err = hist_parser_finish(p, &a->doc);
-			if (a->err == -ENOMEM)
-				snprintf(a->msg, sizeof(a->msg), "out of memory");
-			else if (a->err)
-				bad_document(a->msg, sizeof(a->msg), url, perr);
+			if (a->err)
+				doc_feed_refused(&f, a->err);
 		}
 		hist_parser_free(p);
 	}

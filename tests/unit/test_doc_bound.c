@@ -119,11 +119,56 @@ static void test_pieces_refused(void)
 	expect_refused("", "[", DOC_BOUND_DEPTH + 1, "", -EINVAL, "nested deeper");
 }
 
+/* A reader stand-in: refuses a document holding 'X' with a text that
+ * quotes it (an escape included), runs out of memory on 'M'. */
+static char fake_err[64];
+static int fake_parse(void *p, const char *buf, size_t len)
+{
+	(void)p;
+	if (memchr(buf, 'M', len))
+		return -ENOMEM;
+	if (memchr(buf, 'X', len)) {
+		snprintf(fake_err, sizeof(fake_err), "bad value \"\x1b[31mX\"");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void test_feed_messages(void)
+{
+	char msg[256];
+	struct doc_feed f = { .parse = fake_parse, .url = "http://d1:9111/api", .what = "a snapshot",
+			      .perr = fake_err, .msg = msg, .msglen = sizeof(msg) };
+	doc_bound_init(&f.bound);
+	CU_ASSERT_EQUAL(doc_feed_cb(&f, "{\"a\":1", 6), 0);
+	fake_err[0] = 0;
+	CU_ASSERT_EQUAL(doc_feed_cb(&f, ",\"b\":X", 6), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "http://d1:9111/api: not a snapshot document: bad value"));
+	CU_ASSERT_PTR_NULL(strchr(msg, 0x1b)); /* the reader's quote made printable */
+
+	doc_bound_init(&f.bound);
+	CU_ASSERT_EQUAL(doc_feed_cb(&f, "[M", 2), -ENOMEM);
+	CU_ASSERT_STRING_EQUAL(msg, "out of memory");
+
+	/* The guard speaks before the reader sees an oversized piece. */
+	size_t big = DOC_BOUND_PIECE + 10;
+	char *doc = malloc(big + 2);
+	CU_ASSERT_FATAL(doc != NULL);
+	doc[0] = '"';
+	memset(doc + 1, 'X', big);
+	doc_bound_init(&f.bound);
+	CU_ASSERT_EQUAL(doc_feed_cb(&f, doc, big + 1), -EFBIG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "http://d1:9111/api: "));
+	CU_ASSERT_PTR_NULL(strstr(msg, "not a snapshot"));
+	free(doc);
+}
+
 int register_doc_bound(void)
 {
 	CU_pSuite s = CU_add_suite("collector document size guard", NULL, NULL);
 	if (!s || !CU_add_test(s, "real documents pass", test_real_documents_pass) ||
-	    !CU_add_test(s, "oversized pieces refused", test_pieces_refused))
+	    !CU_add_test(s, "oversized pieces refused", test_pieces_refused) ||
+	    !CU_add_test(s, "feed: guard first, messages printable", test_feed_messages))
 		return -1;
 	return 0;
 }
