@@ -105,11 +105,7 @@ static int dns_check(const struct lvs_check_spec *s, char *msg, size_t len)
 	         (s->dns_qtype ? s->dns_qtype : DNS_TYPE_A) !=
 	                 (s->dns_expect_af == AF_INET ? DNS_TYPE_A : DNS_TYPE_AAAA))
 		why = "an expected IPv4 answer needs an A query, an IPv6 one an AAAA query";
-	if (!why)
-		return 0;
-	if (msg && len)
-		snprintf(msg, len, "%s", why);
-	return -EINVAL;
+	return hc_refuse(why, msg, len);
 }
 
 static int dns_prepare(struct hc_probe *p)
@@ -144,12 +140,6 @@ static void dns_release(struct hc_probe *p)
 
 static void dns_start(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	if (!hc_socket(h, p, SOCK_DGRAM))
-		return;
-	if (connect(p->fd, (struct sockaddr *)&p->sa, p->salen) < 0) {
-		hc_fail_errno(h, p, "connect", errno);
-		return;
-	}
 	/* an unpredictable id: a forged reply must guess it */
 	uint16_t id;
 	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
@@ -157,18 +147,7 @@ static void dns_start(struct lvs_health_engine *h, struct hc_probe *p)
 	p->dns_id = id;
 	p->req[0] = (char)(id >> 8);
 	p->req[1] = (char)id;
-	if (send(p->fd, p->req, p->req_len, MSG_NOSIGNAL) < 0) {
-		if (errno == ECONNREFUSED)
-			hc_finish(h, p, false, LVS_HR_UNREACHABLE, 0, "ICMP port unreachable");
-		else
-			hc_fail_errno(h, p, "send", errno);
-		return;
-	}
-	if (hc_ep_want(h, p, EPOLLIN) < 0) {
-		hc_defer(h, p);
-		return;
-	}
-	hc_arm_timeout(h, p);
+	hc_dgram_start(h, p, p->req, p->req_len);
 }
 
 /* Skip a (possibly compressed) name at *at. 0, or -1 if malformed. */
@@ -258,14 +237,9 @@ static void dns_io(struct lvs_health_engine *h, struct hc_probe *p, uint32_t eve
 {
 	(void)events;
 	for (;;) {
-		ssize_t n = recv(p->fd, h->scratch, HC_SCRATCH, 0);
-		if (n < 0) {
-			if (errno == ECONNREFUSED)
-				hc_finish(h, p, false, LVS_HR_UNREACHABLE, 0, "ICMP port unreachable");
-			else if (errno != EAGAIN && errno != EINTR)
-				hc_fail_errno(h, p, "recv", errno);
+		ssize_t n = hc_dgram_recv(h, p);
+		if (n < 0)
 			return;
-		}
 		char err[LVS_HEALTH_ERROR_MAX];
 		unsigned reason = LVS_HR_NONE, code = 0;
 		int v = dns_judge(p, (const uint8_t *)h->scratch, (size_t)n, &reason, &code, err,

@@ -38,11 +38,7 @@ static int exec_check(const struct lvs_check_spec *s, char *msg, size_t len)
 		if (n > HC_ARGV_MAX)
 			why = "an exec command takes at most 64 arguments";
 	}
-	if (!why)
-		return 0;
-	if (msg && len)
-		snprintf(msg, len, "%s", why);
-	return -EINVAL;
+	return hc_refuse(why, msg, len);
 }
 
 /* Whether the kernel can execute the file as it is: ELF, or "#!". */

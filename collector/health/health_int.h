@@ -232,6 +232,19 @@ void hc_heap_remove(struct lvs_health_engine *h, struct hc_probe *p);
 int hc_sock_error(int fd);
 /* The reason a socket errno stands for (refused, no route, reset, ...). */
 unsigned hc_errno_reason(int err);
+/* A kind's field check: 0 when why is NULL, else why in msg and -EINVAL. */
+int hc_refuse(const char *why, char *msg, size_t len);
+
+/* Datagram probes (udp, dns): a connected socket, so that an ICMP error
+ * comes back to us as an errno on send or recv.
+ * hc_dgram_start opens, connects and sends len bytes, then waits for a
+ * reply until the attempt's timeout; false when the attempt already
+ * ended (finished or deferred). hc_dgram_recv reads one datagram into
+ * h->scratch: its length, or -1 when there is none (nothing yet, or the
+ * attempt was finished: ICMP port, host or network unreachable, or an
+ * error of the socket). */
+bool hc_dgram_start(struct lvs_health_engine *h, struct hc_probe *p, const void *buf, size_t len);
+ssize_t hc_dgram_recv(struct lvs_health_engine *h, struct hc_probe *p);
 
 /* tcp.c: the stream attempt shared by tcp, http and https: a
  * non-blocking connect, then kind-specific steps. connected is called

@@ -26,11 +26,7 @@ static int https_check(const struct lvs_check_spec *s, char *msg, size_t len)
 		why = "the TLS server name must be one host name without blanks";
 	else if (s->tls_ca_file && !*s->tls_ca_file)
 		why = "the TLS CA file name is empty";
-	if (!why)
-		return 0;
-	if (msg && len)
-		snprintf(msg, len, "%s", why);
-	return -EINVAL;
+	return hc_refuse(why, msg, len);
 }
 
 static bool is_address(const char *s)

@@ -411,6 +411,54 @@ bool hc_socket(struct lvs_health_engine *h, struct hc_probe *p, int type)
 	return false;
 }
 
+int hc_refuse(const char *why, char *msg, size_t len)
+{
+	if (!why)
+		return 0;
+	if (msg && len)
+		snprintf(msg, len, "%s", why);
+	return -EINVAL;
+}
+
+static void dgram_icmp(struct lvs_health_engine *h, struct hc_probe *p, int err, const char *what)
+{
+	if (err == ECONNREFUSED)
+		hc_finish(h, p, false, LVS_HR_UNREACHABLE, 0, "ICMP port unreachable");
+	else if (err == EHOSTUNREACH || err == ENETUNREACH)
+		hc_finish(h, p, false, LVS_HR_UNREACHABLE, 0, "ICMP %s unreachable",
+		          err == EHOSTUNREACH ? "host" : "network");
+	else
+		hc_fail_errno(h, p, what, err);
+}
+
+bool hc_dgram_start(struct lvs_health_engine *h, struct hc_probe *p, const void *buf, size_t len)
+{
+	if (!hc_socket(h, p, SOCK_DGRAM))
+		return false;
+	if (connect(p->fd, (struct sockaddr *)&p->sa, p->salen) < 0) {
+		hc_fail_errno(h, p, "connect", errno);
+		return false;
+	}
+	if (send(p->fd, buf, len, MSG_NOSIGNAL) < 0) {
+		dgram_icmp(h, p, errno, "send");
+		return false;
+	}
+	if (hc_ep_want(h, p, EPOLLIN) < 0) {
+		hc_defer(h, p);
+		return false;
+	}
+	hc_arm_timeout(h, p);
+	return true;
+}
+
+ssize_t hc_dgram_recv(struct lvs_health_engine *h, struct hc_probe *p)
+{
+	ssize_t n = recv(p->fd, h->scratch, HC_SCRATCH, 0);
+	if (n < 0 && errno != EAGAIN && errno != EINTR)
+		dgram_icmp(h, p, errno, "recv");
+	return n < 0 ? -1 : n;
+}
+
 static void attempt_run(struct lvs_health_engine *h, struct hc_probe *p);
 
 static void attempt_start(struct lvs_health_engine *h, struct hc_probe *p)

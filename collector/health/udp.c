@@ -25,55 +25,20 @@ static int udp_check(const struct lvs_check_spec *s, char *msg, size_t len)
 	} else if (s->udp_expect && !*s->udp_expect) {
 		why = "the expected UDP reply text is empty";
 	}
-	if (!why)
-		return 0;
-	if (msg && len)
-		snprintf(msg, len, "%s", why);
-	return -EINVAL;
-}
-
-static void unreachable(struct lvs_health_engine *h, struct hc_probe *p)
-{
-	hc_finish(h, p, false, LVS_HR_UNREACHABLE, 0, "ICMP port unreachable");
+	return hc_refuse(why, msg, len);
 }
 
 static void udp_start(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	if (!hc_socket(h, p, SOCK_DGRAM))
-		return;
-	if (connect(p->fd, (struct sockaddr *)&p->sa, p->salen) < 0) {
-		hc_fail_errno(h, p, "connect", errno);
-		return;
-	}
-	if (send(p->fd, p->spec.udp_payload ? p->spec.udp_payload : "", p->spec.udp_payload_len,
-	         MSG_NOSIGNAL) < 0) {
-		if (errno == ECONNREFUSED)
-			unreachable(h, p);
-		else
-			hc_fail_errno(h, p, "send", errno);
-		return;
-	}
-	if (hc_ep_want(h, p, EPOLLIN) < 0) {
-		hc_defer(h, p);
-		return;
-	}
-	hc_arm_timeout(h, p);
+	hc_dgram_start(h, p, p->spec.udp_payload ? p->spec.udp_payload : "", p->spec.udp_payload_len);
 }
 
 static void udp_io(struct lvs_health_engine *h, struct hc_probe *p, uint32_t events)
 {
 	(void)events;
-	ssize_t n = recv(p->fd, h->scratch, HC_SCRATCH, 0);
-	if (n < 0) {
-		if (errno == ECONNREFUSED)
-			unreachable(h, p);
-		else if (errno == EHOSTUNREACH || errno == ENETUNREACH)
-			hc_finish(h, p, false, LVS_HR_UNREACHABLE, 0, "ICMP %s unreachable",
-			          errno == EHOSTUNREACH ? "host" : "network");
-		else if (errno != EAGAIN && errno != EINTR)
-			hc_fail_errno(h, p, "recv", errno);
+	ssize_t n = hc_dgram_recv(h, p);
+	if (n < 0)
 		return;
-	}
 	const char *want = p->spec.udp_expect;
 	if (want && !memmem(h->scratch, (size_t)n, want, strlen(want)))
 		hc_finish(h, p, false, LVS_HR_EXPECT, 0, "reply lacks \"%s\"", want);
