@@ -42,10 +42,18 @@ struct lvs_drift_item {
 struct lvs_drift {
 	struct lvs_drift_item *items; /* owned; in the order of the services */
 	size_t n;
+	/* Private: drift_compute's sorted views for drift_dest_state (owned),
+	 * valid for the declared table it compared (decl; NULL when none). */
+	const struct lvs_declared *decl;
+	void *decl_keys, *decl_dest_keys;
+	size_t n_decl_dest_keys;
+	size_t *differs, n_differs;
 };
 
 /* Compare. 0 and *out filled (n == 0: the kernel matches), or -ENOMEM.
- * out must be freed with drift_free even on failure. */
+ * out must be freed with drift_free even on failure. Each side is sorted
+ * once and searched by bisection: O((S + R) log(S + R)) for S services and
+ * R real servers, whatever the size of the tables. */
 int drift_compute(const struct lvs_declared *decl, const struct lvs_snapshot *snap,
 		  struct lvs_drift *out);
 void drift_free(struct lvs_drift *d);
@@ -63,6 +71,8 @@ enum lvs_decl_state {
 	LVS_DECL_STATE_UNDECLARED,   /* not declared (added by hand) */
 	LVS_DECL_STATE_SORRY,        /* the declared sorry server */
 };
+/* With the drift drift_compute made from decl: by bisection; with any
+ * other (a zeroed one), by a search from the front. */
 enum lvs_decl_state drift_dest_state(const struct lvs_drift *drift, const struct lvs_declared *decl,
 				     const struct lvs_service *svc, const struct lvs_dest *dest);
 

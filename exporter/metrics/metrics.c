@@ -1,5 +1,6 @@
 #include "metrics.h"
 
+#include "collector/health.h"
 #include "collector/names.h"
 
 #include <errno.h>
@@ -39,6 +40,53 @@ int metrics_rs_mode_from_name(const char *name)
 	if (!strcmp(name, "drop"))
 		return LVS_RS_DROP;
 	return -EINVAL;
+}
+
+/* --- health reasons ------------------------------------------------------ */
+
+/* The one place a check's reason becomes a label value. Spelled like the
+ * snapshot's health_reason label, so that a series and the status page say
+ * the same; written out here, not taken from the collector, so that the set
+ * a dashboard or an alert matches on changes only with this table (and
+ * docs/metrics.md). A reason added to model.h fails the assertion below
+ * until it gets its value here. */
+static const char *const reason_values[LVS_HR_COUNT] = {
+	[LVS_HR_NONE] = NULL, /* "ok" when up; a failure without one: "other" */
+	[LVS_HR_REFUSED] = "connection refused",
+	[LVS_HR_TIMEOUT_CONNECT] = "timeout connect",
+	[LVS_HR_TIMEOUT_TLS] = "timeout tls handshake",
+	[LVS_HR_TIMEOUT_SEND] = "timeout send",
+	[LVS_HR_TIMEOUT_RESPONSE] = "timeout response",
+	[LVS_HR_TIMEOUT_EXEC] = "timeout exec",
+	[LVS_HR_NO_ROUTE] = "no route",
+	[LVS_HR_RESET] = "connection reset",
+	[LVS_HR_NET_ERROR] = "network error",
+	[LVS_HR_TLS] = "tls failure",
+	[LVS_HR_HTTP_STATUS] = "http status", /* without a status in 100..599 */
+	[LVS_HR_BAD_RESPONSE] = "bad response",
+	[LVS_HR_EXPECT] = "expected text not found",
+	[LVS_HR_UNREACHABLE] = "icmp unreachable",
+	[LVS_HR_DNS_RCODE] = "dns rcode",
+	[LVS_HR_DNS_ANSWER] = "dns answer mismatch",
+	[LVS_HR_EXIT] = "exit status",
+	[LVS_HR_SIGNAL] = "killed by signal",
+	[LVS_HR_EXEC_FAILED] = "exec failed",
+	[LVS_HR_LOCAL] = "local error",
+};
+_Static_assert(LVS_HR_COUNT == 21, "a new health reason needs its label value in reason_values");
+
+const char *metrics_health_reason(int health, unsigned reason, unsigned code, char *buf,
+				  size_t len)
+{
+	if (health == LVS_HEALTH_UP)
+		return "ok";
+	if (reason >= LVS_HR_COUNT || !reason_values[reason])
+		return "other";
+	if (reason == LVS_HR_HTTP_STATUS && code >= 100 && code <= 599 && len >= 9) {
+		snprintf(buf, len, "http %u", code);
+		return buf;
+	}
+	return reason_values[reason];
 }
 
 /* --- label blocks -------------------------------------------------------- */
@@ -536,6 +584,21 @@ static void render_dests(struct outbuf *o, const struct lvs_snapshot *s, const s
 				continue;
 			dest_sample_i64(o, "lvsd_real_server_healthy", nlen, sb, db, j,
 					s->dests[j].health == LVS_HEALTH_UP);
+		}
+		head(o, "lvsd_real_server_health_info", "gauge",
+		     "Why the real server's health check fails, as the reason label (always 1): "
+		     "\"ok\" when it passes; a bounded set of values (docs/metrics.md).");
+		for (size_t j = 0; j < s->n_dests; j++) {
+			const struct lvs_dest *d = &s->dests[j];
+			if (d->health == LVS_HEALTH_UNKNOWN)
+				continue;
+			char rb[16];
+			outbuf_puts(o, "lvsd_real_server_health_info{");
+			put_dest_inner(o, sb, db, j);
+			outbuf_puts(o, ",reason=\"");
+			outbuf_puts(o, metrics_health_reason(d->health, d->health_reason,
+							     d->health_code, rb, sizeof(rb)));
+			outbuf_puts(o, "\"} 1\n");
 		}
 		head(o, "lvsd_real_server_check_duration_seconds", "gauge",
 		     "How long the last health check of the real server took.");

@@ -62,6 +62,17 @@ struct lvs_metrics_self {
 int metrics_render(struct outbuf *out, const struct lvs_snapshot *s, const struct lvs_status *st,
 		   const struct lvs_metrics_opts *o, const struct lvs_metrics_self *self);
 
+/* The reason label of lvsd_real_server_health_info for a real server's
+ * health (LVS_HEALTH_*), reason (enum lvs_health_reason) and its number:
+ * "ok" when up; else the reason's name ("connection refused", "timeout
+ * connect", "dns answer mismatch", ...), "http NNN" for an unexpected HTTP
+ * status in 100..599, and "other" for anything else (no reason, one out of
+ * range). Never free text: the set is bounded (LVS_HR_COUNT names, 500
+ * statuses, "ok", "other") and listed in docs/metrics.md. Returns a static
+ * string or buf (which needs 9 bytes for a status). */
+const char *metrics_health_reason(int health, unsigned reason, unsigned code, char *buf,
+				  size_t len);
+
 /* The label sets every family of a service and of a real server carries
  * (service, protocol, address, port or fwmark and family; real_address,
  * real_port), without braces, for other families to join on them. */

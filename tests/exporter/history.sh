@@ -264,10 +264,21 @@ jq -r '.. | objects | select(has("expr")) | .expr' "$dash" > "$tmp/exprs"
 check dashboard.has-exprs test "$(wc -l < "$tmp/exprs")" -ge 20
 # Every expression names only metrics lvsd exports. The families lvsd
 # exports only beside keepalived (a declared file, this machine's VRRP
-# addresses: not under --replay) are scraped in the keepalived lab scenarios.
-beside_keepalived="lvsd_declared_info lvsd_declared_errors lvsd_declared_sync_daemon
-lvsd_real_server_declared lvsd_drift lvsd_drift_item lvsd_vrrp_master lvsd_vrrp_role"
-unknown=$( { cat "$tmp/exprs"; awk '/expr:/' "$rules"; } | grep -oE '\b(ipvs|lvsd)_[a-z0-9_]+' | sort -u |
+# addresses: not under --replay) are the ones exporter/declared_export.c
+# writes, and the kernel's sync daemons exist only on a director running
+# one: those are scraped in the keepalived_pair lab scenario, whose host
+# side checks the dashboard's names against the real bodies. lvsd_diagnosis
+# has a series per finding of lvstop doctor, none on a table without one.
+beside_keepalived="$(sed -n 's/.*head(o, "\(lvsd_[a-z0-9_]*\)".*/\1/p' "$top/exporter/declared_export.c" | sort -u | tr '\n' ' ') ipvs_sync_daemon_info lvsd_diagnosis"
+check dashboard.keepalived-families-known sh -c "echo '$beside_keepalived' | grep -qw lvsd_drift_item && echo '$beside_keepalived' | grep -qw lvsd_vrrp_role"
+# The dashboard shows drift, roles, the declared file, the sync daemons and
+# why checks fail.
+for m in lvsd_drift lvsd_drift_item lvsd_real_server_declared lvsd_vrrp_master lvsd_vrrp_role \
+	lvsd_declared_info lvsd_declared_errors lvsd_declared_sync_daemon ipvs_sync_daemon_info \
+	ipvs_connection_entries lvsd_real_server_health_info; do
+	check "dashboard.uses.$m" grep -qw "$m" "$tmp/exprs"
+done
+unknown=$( { cat "$tmp/exprs"; awk '/expr:/,/^ *for:/' "$rules"; } | grep -oE '\b(ipvs|lvsd)_[a-z0-9_]+' | sort -u |
 	while read -r m; do
 		case " $(echo $beside_keepalived) " in *" $m "*) continue ;; esac
 		grep -qx "$m" "$tmp/names" || echo "$m"

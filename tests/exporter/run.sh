@@ -69,6 +69,8 @@ start_httpd() {
 }
 start_httpd
 
+# A port nothing listens on (asked for, never bound).
+cport=$(port)
 conf=$tmp/lvsd.conf
 write_conf() { # extra exporter settings
 	cat > "$conf" <<EOC
@@ -80,7 +82,15 @@ services = (
     # to a local listener instead (nothing leaves 127.0.0.1).
     check = { type = "http"; address = "127.0.0.1"; port = $hport; path = "/";
               expect_status = 200; expect_body = "ok";
-              interval = 0.3; timeout = 0.5; rise = 1; fall = 2; }; }
+              interval = 0.3; timeout = 0.5; rise = 1; fall = 2; }; },
+  # Two checks that fail for known reasons: a page the server does not
+  # have, and a port nothing listens on.
+  { service = "tcp:10.0.0.7:80";
+    check = { type = "http"; address = "127.0.0.1"; port = $hport; path = "/missing";
+              interval = 0.3; timeout = 0.5; }; },
+  { service = "sctp:10.0.0.6:80";
+    check = { type = "tcp"; address = "127.0.0.1"; port = $cport;
+              interval = 0.3; timeout = 0.5; }; }
 );
 EOC
 }
@@ -138,6 +148,31 @@ wait_health() { # VALUE SECONDS
 	return 1
 }
 check health.up wait_health 1 5
+# The reason beside the 0/1 gauge, one of a bounded set: the exact HTTP
+# status, a refused connect; "ok" for the passing check.
+s1='service="10.0.0.1:80",protocol="tcp",address="10.0.0.1",port="80"'
+s7='service="10.0.0.7:80",protocol="tcp",address="10.0.0.7",port="80"'
+s6='service="10.0.0.6:80",protocol="sctp",address="10.0.0.6",port="80"'
+info() { # SERVICE-LABELS REAL-ADDRESS PORT: the reason of one real server in $tmp/h.txt
+	grep "^lvsd_real_server_health_info{$1,real_address=\"$2\",real_port=\"$3\"," "$tmp/h.txt" |
+		sed -n 's/.*,reason="\([^"]*\)"} 1$/\1/p'
+}
+wait_info() { # SERVICE-LABELS REAL-ADDRESS PORT REASON: within 5 s
+	i=0
+	while [ $i -lt 50 ]; do
+		curl -sf -o "$tmp/h.txt" "$url/metrics"
+		[ "$(info "$1" "$2" "$3")" = "$4" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "reason is '$(info "$1" "$2" "$3")', wanted '$4'"
+	return 1
+}
+check health.reason-ok wait_info "$s1" 172.16.0.1 80 ok
+check health.reason-http-404 wait_info "$s7" 172.16.0.18 80 "http 404"
+check health.reason-refused wait_info "$s6" 172.16.0.15 80 "connection refused"
+check health.reason-one-per-server sh -c "[ \$(grep -c '^lvsd_real_server_health_info{' '$tmp/h.txt') -eq \$(grep -c '^lvsd_real_server_healthy{' '$tmp/h.txt') ]"
+check health.reason-help grep -q '^# TYPE lvsd_real_server_health_info gauge$' "$tmp/h.txt"
 kill "$hpid"
 wait "$hpid" 2>/dev/null
 t0=$(date +%s%N)
@@ -148,9 +183,11 @@ if wait_health 0 5 >/dev/null; then
 else
 	bad health.down-within-interval-x-fall "still not down after 5 s"
 fi
+check health.reason-down-local test "$(info "$s1" 172.16.0.1 80)" = "connection refused"
 check health.other-services-unchecked sh -c "! grep -q 'lvsd_real_server_healthy{service=\"\\[2001' '$tmp/h.txt'"
 start_httpd
 check health.up-again wait_health 1 5
+check health.reason-ok-again wait_info "$s1" 172.16.0.1 80 ok
 
 # --- snapshot JSON equals lvstop's for the same recording line -------------
 head -n 1 "$rec" > "$tmp/one.jsonl"

@@ -45,7 +45,13 @@ if [ -x /usr/sbin/keepalived ]; then
 	bins="$bins
 /usr/sbin/keepalived:/usr/sbin/keepalived"
 fi
-for b in lvstop lvsd lab-ipvs-dest lab-udp-burst; do
+# openssl serves TLS to lvsd's HTTPS checks (s_server) in the health_tls_dns
+# scenario.
+if command -v openssl >/dev/null 2>&1; then
+	bins="$bins
+$(command -v openssl):/usr/bin/openssl"
+fi
+for b in lvstop lvsd lab-ipvs-dest lab-udp-burst lab-dns-answer; do
 	if [ -x "$build/$b" ]; then
 		bins="$bins
 $(readlink -f "$build/$b"):/usr/bin/$b"

@@ -1,6 +1,8 @@
 /* Tests for drift: the kernel's table against the declared one. */
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/ip_vs.h>
@@ -8,6 +10,7 @@
 #include "collector/declared/drift.h"
 #include "collector/names.h"
 #include "collector/snapshot.h"
+#include "drift_ref.h"
 
 static const char *conf =
 	"virtual_server 203.0.113.10 80 {\n"          /* 1 */
@@ -194,6 +197,144 @@ static void test_owner_note(void)
 	declared_free(d);
 }
 
+/* --- a large table: the sorted lookups agree with the first algorithm ---- */
+
+#define BIG_SERVICES 10000
+
+static void big_conf_service(FILE *f, unsigned i)
+{
+	unsigned a = i / 250, b = i % 250 + 1;
+	fprintf(f, "virtual_server 10.%u.%u.1 %u {\n protocol %s\n lb_algo %s\n lb_kind DR\n",
+		a, b, 80 + i % 3, i % 11 == 3 ? "UDP" : "TCP", i % 5 ? "wrr" : "rr");
+	if (i % 13 == 0)
+		fprintf(f, " persistence_timeout 300\n");
+	if (i % 17 == 0)
+		fprintf(f, " sorry_server 192.0.2.250 80\n");
+	for (unsigned r = 0; r < 3; r++)
+		fprintf(f, " real_server 172.%u.%u.%u %u { weight %u\n%s%s }\n", 16 + a % 8, b,
+			10 + r, 80 + i % 3, r + 1, i % 4 == 1 ? " inhibit_on_failure\n" : "",
+			r == 2 && i % 9 == 0 ? "" : " TCP_CHECK { connect_timeout 2 }\n");
+	if (i % 29 == 0) /* the same real server twice */
+		fprintf(f, " real_server 172.%u.%u.10 %u { weight 9 }\n", 16 + a % 8, b, 80 + i % 3);
+	fprintf(f, "}\n");
+}
+
+static void big_kernel_service(struct lvs_snapshot *s, unsigned i, bool declared)
+{
+	unsigned a = i / 250, b = i % 250 + 1;
+	struct lvs_service v = { .af = AF_INET, .port = (uint16_t)(80 + i % 3) };
+	v.protocol = i % 11 == 3 ? IPPROTO_UDP : IPPROTO_TCP;
+	char vip[32];
+	snprintf(vip, sizeof(vip), declared ? "10.%u.%u.1" : "10.%u.%u.2", a, b);
+	inet_pton(AF_INET, vip, &v.addr.v4);
+	/* Every 23rd: the scheduler changed; every 13th persistent as declared,
+	 * but every 39th with another timeout. */
+	snprintf(v.sched, sizeof(v.sched), "%s", i % 23 == 0 ? "lc" : i % 5 ? "wrr" : "rr");
+	if (i % 13 == 0) {
+		v.flags = IP_VS_SVC_F_PERSISTENT;
+		v.timeout = i % 39 == 0 ? 60 : 300;
+		v.netmask = 0xffffffff;
+	}
+	size_t si = s->n_services;
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_service(s, &v), 0);
+	if (!declared) {
+		rs(s, si, "192.0.2.1", 80, 1, LVS_FWD_MASQ);
+		return;
+	}
+	/* Real servers in another order than declared; one missing (every 6th),
+	 * a weight changed (every 7th), the method (every 19th), one added by
+	 * hand (every 10th), the sorry server in (every 34th). */
+	for (unsigned r = 3; r-- > 0;) {
+		if (r == 1 && i % 6 == 0)
+			continue;
+		char rip[32];
+		snprintf(rip, sizeof(rip), "172.%u.%u.%u", 16 + a % 8, b, 10 + r);
+		int32_t w = (int32_t)(r + 1);
+		if (r == 0 && i % 7 == 0)
+			w = i % 14 == 0 ? 0 : 5;
+		rs(s, si, rip, (uint16_t)(80 + i % 3), w, r == 2 && i % 19 == 0 ? LVS_FWD_MASQ : LVS_FWD_ROUTE);
+	}
+	if (i % 10 == 0)
+		rs(s, si, "172.31.0.1", (uint16_t)(80 + i % 3), 1, LVS_FWD_ROUTE);
+	if (i % 34 == 0)
+		rs(s, si, "192.0.2.250", 80, 1, LVS_FWD_ROUTE);
+}
+
+static bool same_item(const struct lvs_drift_item *a, const struct lvs_drift_item *b)
+{
+	return a->kind == b->kind && lvs_service_same(&a->svc, &b->svc) &&
+	       !strcmp(a->svc.sched, b->svc.sched) && a->has_dest == b->has_dest &&
+	       (!a->has_dest || (lvs_dest_same(&a->dest, &b->dest) && a->dest.weight == b->dest.weight &&
+				 a->dest.fwd == b->dest.fwd)) &&
+	       !strcmp(a->field, b->field) && !strcmp(a->declared, b->declared) &&
+	       !strcmp(a->kernel, b->kernel) && !strcmp(a->reason, b->reason) &&
+	       a->file == b->file && a->line == b->line;
+}
+
+static void test_big_table(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	for (unsigned i = 0; i < BIG_SERVICES; i++) {
+		big_conf_service(f, i);
+		if (i % 997 == 5) /* a service declared twice */
+			big_conf_service(f, i);
+	}
+	fclose(f);
+	struct lvs_declared *d = NULL;
+	CU_ASSERT_EQUAL_FATAL(declared_parse_keepalived("big.conf", text, len, &d), 0);
+	free(text);
+	CU_ASSERT_TRUE_FATAL(d->n_services >= BIG_SERVICES);
+
+	/* The kernel: every 8th declared service absent, 300 undeclared ones,
+	 * in another order than the file's. */
+	struct lvs_snapshot *s = snapshot_new();
+	for (unsigned i = BIG_SERVICES; i-- > 0;) {
+		if (i % 8 != 2)
+			big_kernel_service(s, i, true);
+		if (i % 33 == 0)
+			big_kernel_service(s, i, false);
+	}
+	snapshot_finish(s);
+
+	struct lvs_drift fast, ref;
+	CU_ASSERT_EQUAL_FATAL(drift_compute(d, s, &fast), 0);
+	CU_ASSERT_EQUAL_FATAL(drift_ref_compute(d, s, &ref), 0);
+	CU_ASSERT_EQUAL(fast.n, ref.n);
+	size_t bad = 0;
+	for (size_t i = 0; i < fast.n && i < ref.n; i++)
+		bad += !same_item(&fast.items[i], &ref.items[i]);
+	CU_ASSERT_EQUAL(bad, 0);
+	/* Every kind is there, so the comparison covered them all. */
+	for (enum lvs_drift_kind k = LVS_DRIFT_SERVICE_ABSENT; k <= LVS_DRIFT_SORRY_ACTIVE; k++)
+		CU_ASSERT_PTR_NOT_NULL(find(&fast, k, NULL, NULL));
+
+	/* The state of every kernel real server, against the search from the
+	 * front (every 7th: the reference is quadratic). */
+	size_t checked = 0, differs = 0;
+	struct lvs_drift plain = { .items = fast.items, .n = fast.n };
+	for (size_t i = 0; i < s->n_services; i++) {
+		const struct lvs_service *v = &s->services[i];
+		for (size_t j = 0; j < v->n_dests; j++) {
+			enum lvs_decl_state st = drift_dest_state(&fast, d, v, &v->dests[j]);
+			differs += st == LVS_DECL_STATE_DIFFERS;
+			if ((i + j) % 7)
+				continue;
+			CU_ASSERT_EQUAL(st, drift_ref_dest_state(&ref, d, v, &v->dests[j]));
+			CU_ASSERT_EQUAL(st, drift_dest_state(&plain, d, v, &v->dests[j]));
+			checked++;
+		}
+	}
+	CU_ASSERT_TRUE(checked > 1000);
+	CU_ASSERT_TRUE(differs > 100);
+	drift_free(&fast);
+	drift_free(&ref);
+	snapshot_unref(s);
+	declared_free(d);
+}
+
 int register_drift(void)
 {
 	CU_pSuite s = CU_add_suite("drift (declared vs kernel)", NULL, NULL);
@@ -201,7 +342,8 @@ int register_drift(void)
 		return -1;
 	if (!CU_add_test(s, "a matching kernel", test_matches) ||
 	    !CU_add_test(s, "every kind of difference", test_every_kind) ||
-	    !CU_add_test(s, "ownership notes", test_owner_note))
+	    !CU_add_test(s, "ownership notes", test_owner_note) ||
+	    !CU_add_test(s, "10,000 services: the sorted lookups agree", test_big_table))
 		return -1;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "collector/health.h"
 #include "collector/snapshot.h"
 #include "exporter/http/body.h"
 #include "exporter/http/http.h"
@@ -37,6 +38,10 @@ static void add_dest(struct lvs_snapshot *s, size_t svc, uint16_t af, const char
 	if (health != LVS_HEALTH_UNKNOWN) {
 		d.check_seconds = 0.25f;
 		d.health_since = 1763700000.5;
+	}
+	if (health == LVS_HEALTH_DOWN) {
+		d.health_reason = LVS_HR_HTTP_STATUS;
+		d.health_code = 404;
 	}
 	CU_ASSERT_EQUAL(snapshot_add_dest(s, svc, &d), 0);
 }
@@ -200,8 +205,96 @@ static void test_health_series(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "real_address=\"192.0.2.12\",real_port=\"80\"} 0.25\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "lvsd_real_server_health_last_transition_timestamp_seconds{"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "} 1763700000.500\n"));
+	/* The reason beside the gauge, for the same real servers only. */
+	CU_ASSERT_EQUAL(count(txt, "\nlvsd_real_server_health_info{"), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "lvsd_real_server_health_info{service=\"203.0.113.10:80\","
+					   "protocol=\"tcp\",address=\"203.0.113.10\",port=\"80\","
+					   "real_address=\"192.0.2.12\",real_port=\"80\","
+					   "reason=\"http 404\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "real_address=\"192.0.2.11\",real_port=\"80\","
+					   "reason=\"ok\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "# TYPE lvsd_real_server_health_info gauge\n"));
 	free(txt);
 	snapshot_unref(s);
+}
+
+/* The values docs/metrics.md lists for the reason label, HTTP statuses
+ * aside. */
+static const char *const documented_reasons[] = {
+	"ok", "connection refused", "timeout connect", "timeout tls handshake", "timeout send",
+	"timeout response", "timeout exec", "no route", "connection reset", "network error",
+	"tls failure", "http status", "bad response", "expected text not found",
+	"icmp unreachable", "dns rcode", "dns answer mismatch", "exit status",
+	"killed by signal", "exec failed", "local error", "other",
+};
+
+static bool documented(const char *v)
+{
+	unsigned st;
+	char end;
+	if (sscanf(v, "http %3u%c", &st, &end) == 1 && st >= 100 && st <= 599 && strlen(v) == 8)
+		return true;
+	for (size_t i = 0; i < sizeof(documented_reasons) / sizeof(documented_reasons[0]); i++)
+		if (!strcmp(v, documented_reasons[i]))
+			return true;
+	return false;
+}
+
+/* Every reason a check can give maps to a documented value, the same the
+ * snapshot's health_reason label says; whatever else (no reason while
+ * down, out of range, a status no HTTP server sends) to "other"; never
+ * the free text. */
+static void test_health_reason_values(void)
+{
+	char buf[16], snap[32];
+	for (unsigned r = 1; r < LVS_HR_COUNT; r++) {
+		const char *v = metrics_health_reason(LVS_HEALTH_DOWN, r, 0, buf, sizeof(buf));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+		CU_ASSERT_TRUE(documented(v));
+		CU_ASSERT_STRING_NOT_EQUAL(v, "other");
+		CU_ASSERT_STRING_NOT_EQUAL(v, "ok");
+		CU_ASSERT_STRING_EQUAL(v, health_reason_label(r, 0, snap, sizeof(snap)));
+		/* Warming up (not yet judged) with a failure: the same value. */
+		CU_ASSERT_STRING_EQUAL(metrics_health_reason(LVS_HEALTH_UNKNOWN, r, 0, buf, sizeof(buf)),
+				       v);
+		/* Up wins over a failing check the streak has not yet counted. */
+		CU_ASSERT_STRING_EQUAL(metrics_health_reason(LVS_HEALTH_UP, r, 7, buf, sizeof(buf)), "ok");
+	}
+	CU_ASSERT_STRING_EQUAL(metrics_health_reason(LVS_HEALTH_UP, LVS_HR_NONE, 0, buf, sizeof(buf)),
+			       "ok");
+	/* HTTP statuses: exact, the same as the snapshot's; bounded to 100..599. */
+	for (unsigned c = 100; c <= 599; c++) {
+		const char *v = metrics_health_reason(LVS_HEALTH_DOWN, LVS_HR_HTTP_STATUS, c, buf,
+						      sizeof(buf));
+		CU_ASSERT_TRUE(documented(v));
+		CU_ASSERT_STRING_EQUAL(v, health_reason_label(LVS_HR_HTTP_STATUS, c, snap, sizeof(snap)));
+	}
+	CU_ASSERT_STRING_EQUAL(metrics_health_reason(LVS_HEALTH_DOWN, LVS_HR_HTTP_STATUS, 404, buf,
+						     sizeof(buf)), "http 404");
+	CU_ASSERT_STRING_EQUAL(metrics_health_reason(LVS_HEALTH_DOWN, LVS_HR_HTTP_STATUS, 99, buf,
+						     sizeof(buf)), "http status");
+	CU_ASSERT_STRING_EQUAL(metrics_health_reason(LVS_HEALTH_DOWN, LVS_HR_HTTP_STATUS, 1000, buf,
+						     sizeof(buf)), "http status");
+	/* Other numbers never reach the label. */
+	CU_ASSERT_STRING_EQUAL(metrics_health_reason(LVS_HEALTH_DOWN, LVS_HR_EXIT, 3, buf, sizeof(buf)),
+			       "exit status");
+	CU_ASSERT_STRING_EQUAL(metrics_health_reason(LVS_HEALTH_DOWN, LVS_HR_SIGNAL, 9, buf, sizeof(buf)),
+			       "killed by signal");
+	CU_ASSERT_STRING_EQUAL(metrics_health_reason(LVS_HEALTH_DOWN, LVS_HR_DNS_RCODE, 3, buf, sizeof(buf)),
+			       "dns rcode");
+	/* The catch-all. */
+	CU_ASSERT_STRING_EQUAL(metrics_health_reason(LVS_HEALTH_DOWN, LVS_HR_NONE, 0, buf, sizeof(buf)),
+			       "other");
+	CU_ASSERT_STRING_EQUAL(metrics_health_reason(LVS_HEALTH_DOWN, LVS_HR_COUNT, 0, buf, sizeof(buf)),
+			       "other");
+	CU_ASSERT_STRING_EQUAL(metrics_health_reason(LVS_HEALTH_DOWN, 255, 404, buf, sizeof(buf)),
+			       "other");
+	CU_ASSERT_STRING_EQUAL(metrics_health_reason(LVS_HEALTH_UNKNOWN, LVS_HR_NONE, 0, buf, sizeof(buf)),
+			       "other");
+	/* Too small a buffer for a status: the bounded name, never a cut one. */
+	char tiny[4];
+	CU_ASSERT_STRING_EQUAL(metrics_health_reason(LVS_HEALTH_DOWN, LVS_HR_HTTP_STATUS, 404, tiny,
+						     sizeof(tiny)), "http status");
 }
 
 static void test_rs_modes(void)
@@ -422,6 +515,7 @@ int register_metrics(void)
 	    !CU_add_test(s, "label escaping", test_label_escaping) ||
 	    !CU_add_test(s, "counters and gauges", test_counters_and_gauges) ||
 	    !CU_add_test(s, "health series", test_health_series) ||
+	    !CU_add_test(s, "health reason values", test_health_reason_values) ||
 	    !CU_add_test(s, "real-server modes and groups", test_rs_modes) ||
 	    !CU_add_test(s, "no snapshot, stale snapshot", test_no_snapshot) ||
 	    !CU_add_test(s, "exact 64-bit counters and values", test_big_counters) ||

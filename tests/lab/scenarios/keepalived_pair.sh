@@ -199,3 +199,69 @@ done
 stop_ka dirA
 stop_ka dirB
 lab_wait_for 10 sh -c '! [ -e /run/ka-dirA.pid ] && ! [ -e /run/ka-dirB.pid ]' 
+
+# --- the sync-daemon alert on the real series -------------------------------
+# LvsSyncDaemonMissing (share/prometheus/lvsd-alerts.yml) proven with what
+# the two lvsd serve: the pair up again under traffic, both /metrics bodies
+# scraped while the MASTER runs its master sync daemon, then again after
+# `ipvsadm --stop-daemon master` on it (ipvsadm -L --daemon the oracle).
+# The four bodies go to the host on the serial console, where
+# tests/lab/host/keepalived_pair.sh makes them the input of a `promtool
+# test rules` case: no alert before the stop, the alert for dirA after it.
+lab_wait_for 10 sh -c '! [ -e /run/ka-dirA.pid ] && ! [ -e /run/ka-dirB.pid ]'
+start_ka dirA
+start_ka dirB
+lab_check pair.alert.a-master lab_wait_for 30 holds_vip dirA
+lab_check pair.alert.b-backup lab_wait_for 10 lacks_vip dirB
+daemon_is() { # DIRECTOR master|backup: the kernel runs that sync daemon (ipvsadm)
+	lab_in "$1" ipvsadm -L --daemon 2>/dev/null | grep -q "^$2 sync daemon"
+}
+lab_check pair.alert.a-sync-oracle lab_wait_for 20 daemon_is dirA master
+lab_check pair.alert.a-table lab_wait_for 20 table_up dirA
+no_lvsd() { # the lvsd of the blocks above have exited (their port is free)
+	for p in $($IP netns pids dirA) $($IP netns pids dirB); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = lvsd ] && return 1
+	done
+	return 0
+}
+lab_wait_for 10 no_lvsd
+for dd in dirA dirB; do
+	lab_in "$dd" lvsd --config "/tmp/lvsd-$dd.conf" --listen 127.0.0.1:9587 2> "/tmp/lvsd-alert-$dd.log" &
+done
+lab_check pair.alert.lvsd.a-master lab_wait_for 20 master_gauge dirA 1
+lab_check pair.alert.lvsd.b-backup lab_wait_for 20 master_gauge dirB 0
+# Traffic through the MASTER all along (one request every half second).
+(i=0; while [ $i -lt 60 ]; do lab_traffic "$VIP" 80 1; sleep 0.5; i=$((i + 1)); done) &
+traffic_pid=$!
+scrape() { # DIRECTOR: its lvsd's body into /tmp/alert-DIRECTOR.txt
+	lab_in "$1" wget -O - http://127.0.0.1:9587/metrics > "/tmp/alert-$1.txt" 2>/dev/null
+}
+lvsd_daemon() { # DIRECTOR STATE: the lvsd body lists a sync daemon in that state
+	scrape "$1" && grep -q "^ipvs_sync_daemon_info{state=\"$2\"" "/tmp/alert-$1.txt"
+}
+lvsd_no_master_daemon() { scrape dirA && ! grep -q '^ipvs_sync_daemon_info{state="master"' /tmp/alert-dirA.txt; }
+send_body() { # DIRECTOR PHASE: the last scrape on the console
+	echo "LAB body-begin pair-$1-$2"
+	cat "/tmp/alert-$1.txt"
+	echo "LAB body-end pair-$1-$2"
+}
+lab_check pair.alert.before.lvsd-master-daemon lab_wait_for 20 lvsd_daemon dirA master
+lab_check pair.alert.before.declared grep -q '^lvsd_declared_sync_daemon{interface="eth0",vrrp_instance="VI_1",syncid="51"} 1$' /tmp/alert-dirA.txt
+scrape dirB
+send_body dirA before
+send_body dirB before
+lab_in dirA ipvsadm --stop-daemon master
+lab_check pair.alert.after.oracle-stopped sh -c "! $IP netns exec dirA ipvsadm -L --daemon | grep -q '^master sync daemon'"
+lab_check pair.alert.after.lvsd-no-master-daemon lab_wait_for 20 lvsd_no_master_daemon
+lab_check pair.alert.after.still-master grep -q '^lvsd_vrrp_master{vrrp_instance="VI_1"} 1$' /tmp/alert-dirA.txt
+scrape dirB
+send_body dirA after
+send_body dirB after
+kill "$traffic_pid" 2>/dev/null
+wait "$traffic_pid" 2>/dev/null
+for p in $($IP netns pids dirA) $($IP netns pids dirB); do
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = lvsd ] && kill "$p"
+done
+stop_ka dirA
+stop_ka dirB
+lab_wait_for 10 sh -c '! [ -e /run/ka-dirA.pid ] && ! [ -e /run/ka-dirB.pid ]'
