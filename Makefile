@@ -71,7 +71,7 @@ LIB_exporter := $(BUILD)/libexporter.a
 
 BINS := $(BUILD)/lvstop $(if $(wildcard exporter/lvsd_main.c),$(BUILD)/lvsd)
 # Helpers the lab copies into its guest (tests/lab/tools/); not installed.
-LAB_TOOLS := $(BUILD)/lab-ipvs-dest $(BUILD)/lab-udp-burst
+LAB_TOOLS := $(BUILD)/lab-ipvs-dest $(BUILD)/lab-udp-burst $(BUILD)/lab-synflood
 
 # $$(call lib_objs,%) below needs the stem, known only on second expansion.
 .SECONDEXPANSION:
@@ -128,6 +128,8 @@ $(BUILD)/lvsd: $(BUILD)/exporter/lvsd_main.o $(LIBS_lvsd)
 $(BUILD)/lab-ipvs-dest: $(BUILD)/tests/lab/tools/lab_ipvs_dest.o $(LIB_collector) $(LIB_share)
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(call pkg_libs,$(PKG_collector)) -lm
 $(BUILD)/lab-udp-burst: $(BUILD)/tests/lab/tools/lab_udp_burst.o
+	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^
+$(BUILD)/lab-synflood: $(BUILD)/tests/lab/tools/lab_synflood.o
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^
 
 ALL_LIBS := $(LIB_console) $(LIB_exporter) $(LIB_actions) $(LIB_collector) $(LIB_share)

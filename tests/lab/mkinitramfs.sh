@@ -45,7 +45,7 @@ if [ -x /usr/sbin/keepalived ]; then
 	bins="$bins
 /usr/sbin/keepalived:/usr/sbin/keepalived"
 fi
-for b in lvstop lvsd lab-ipvs-dest lab-udp-burst; do
+for b in lvstop lvsd lab-ipvs-dest lab-udp-burst lab-synflood; do
 	if [ -x "$build/$b" ]; then
 		bins="$bins
 $(readlink -f "$build/$b"):/usr/bin/$b"
