@@ -9,7 +9,9 @@
 # and the machine may be busy): read the figures.
 #
 # Environment: BUILD_DIR (default build), SYNFLOOD_DR, SYNFLOOD_NAT,
-#   SYNFLOOD_KEYS (console key samples, default 40), SYNFLOOD_MEM (guest
+#   SYNFLOOD_KEYS (console key samples, default 40), SYNFLOOD_LNC (1: also
+#   time ipvsadm -Lnc over the whole table once the NAT entries expired;
+#   0 for very large tables, where it takes hours), SYNFLOOD_MEM (guest
 #   MiB; default 512 + 1 MiB per 1,000 entries), SYNFLOOD_TIMEOUT (guest
 #   seconds, default 3600). Needs qemu-system-x86_64 and the lab kernel
 #   (tests/lab/fetch-kernel.sh); skipped with a note when qemu is missing.
@@ -19,6 +21,7 @@ build=${BUILD_DIR:-build}
 dr=${SYNFLOOD_DR:-200000}
 nat=${SYNFLOOD_NAT:-50000}
 keys=${SYNFLOOD_KEYS:-40}
+lnc=${SYNFLOOD_LNC:-1}
 mem=${SYNFLOOD_MEM:-$((512 + (dr + nat) / 1000))}
 tmo=${SYNFLOOD_TIMEOUT:-3600}
 
@@ -30,7 +33,7 @@ fi
 make -s -C "$here" BUILD="$build" all >/dev/null || { echo "synflood: build failed" >&2; exit 1; }
 
 out=$(cd "$here" && LAB_JOBS=1 BUILD_DIR=$build LAB_MEM=$mem LAB_TIMEOUT=$tmo \
-	LAB_APPEND="lab.flood_dr=$dr lab.flood_nat=$nat lab.flood_keys=$keys" \
+	LAB_APPEND="lab.flood_dr=$dr lab.flood_nat=$nat lab.flood_keys=$keys lab.flood_lnc=$lnc lab.flood_bg=30000 lab.flood_scrapes=30" \
 	sh tests/lab/run.sh synflood 2>&1)
 log=$here/$build/lab/logs/synflood.log
 case $build in /*) log=$build/lab/logs/synflood.log ;; esac
