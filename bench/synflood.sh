@@ -33,7 +33,7 @@ fi
 make -s -C "$here" BUILD="$build" all >/dev/null || { echo "synflood: build failed" >&2; exit 1; }
 
 out=$(cd "$here" && LAB_JOBS=1 BUILD_DIR=$build LAB_MEM=$mem LAB_TIMEOUT=$tmo \
-	LAB_APPEND="lab.flood_dr=$dr lab.flood_nat=$nat lab.flood_keys=$keys lab.flood_lnc=$lnc lab.flood_bg=30000 lab.flood_scrapes=30" \
+	LAB_APPEND="lab.flood_dr=$dr lab.flood_nat=$nat lab.flood_keys=$keys lab.flood_lnc=$lnc lab.flood_bg=30000 lab.flood_scrapes=30 lab.flood_idle=1" \
 	sh tests/lab/run.sh synflood 2>&1)
 log=$here/$build/lab/logs/synflood.log
 case $build in /*) log=$build/lab/logs/synflood.log ;; esac
