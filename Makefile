@@ -71,7 +71,8 @@ LIB_exporter := $(BUILD)/libexporter.a
 
 BINS := $(BUILD)/lvstop $(if $(wildcard exporter/lvsd_main.c),$(BUILD)/lvsd)
 # Helpers the lab copies into its guest (tests/lab/tools/); not installed.
-LAB_TOOLS := $(BUILD)/lab-ipvs-dest $(BUILD)/lab-udp-burst $(BUILD)/lab-dns-answer
+LAB_TOOLS := $(BUILD)/lab-ipvs-dest $(BUILD)/lab-udp-burst $(BUILD)/lab-dns-answer \
+	$(BUILD)/lab-synflood
 
 # $$(call lib_objs,%) below needs the stem, known only on second expansion.
 .SECONDEXPANSION:
@@ -130,6 +131,8 @@ $(BUILD)/lab-ipvs-dest: $(BUILD)/tests/lab/tools/lab_ipvs_dest.o $(LIB_collector
 $(BUILD)/lab-udp-burst: $(BUILD)/tests/lab/tools/lab_udp_burst.o
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^
 $(BUILD)/lab-dns-answer: $(BUILD)/tests/lab/tools/lab_dns_answer.o
+	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^
+$(BUILD)/lab-synflood: $(BUILD)/tests/lab/tools/lab_synflood.o
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^
 
 ALL_LIBS := $(LIB_console) $(LIB_exporter) $(LIB_actions) $(LIB_collector) $(LIB_share)

@@ -657,9 +657,9 @@ static void round_reset(struct lvs_conn_parser *p)
 	p->client_rounds = 0;
 }
 
-static double elapsed_since(int64_t t0_ns)
+static double elapsed_since(const struct lvs_conn_parser *p)
 {
-	return (double)(clock_mono_ns() - t0_ns) * 1e-9;
+	return (double)(lvs_clock_ns(p->opts.clock) - p->t0_ns) * 1e-9;
 }
 
 /* Before each entry: 1 when a bound says stop. The line that trips it is
@@ -669,7 +669,7 @@ static inline int entry_admit(struct lvs_conn_parser *p)
 	if ((p->opts.max_lines && p->lines >= p->opts.max_lines) || p->lines >= ENTRIES_CAP)
 		goto stop;
 	if (p->opts.max_seconds > 0 && p->lines && p->lines % CLOCK_EVERY == 0 &&
-	    elapsed_since(p->t0_ns) > p->opts.max_seconds)
+	    elapsed_since(p) > p->opts.max_seconds)
 		goto stop;
 	p->lines++;
 	return 0;
@@ -779,7 +779,11 @@ int conn_parser_feed(lvs_conn_parser *p, const char *buf, size_t len)
 	}
 	if (!p->started) {
 		p->started = true;
-		p->t0_ns = clock_mono_ns();
+		p->t0_ns = lvs_clock_ns(p->opts.clock);
+	} else if (!p->stopped && p->opts.max_seconds > 0 &&
+		   elapsed_since(p) > p->opts.max_seconds) {
+		/* Time spent between feeds (in the reader's read()) counts. */
+		p->stopped = true;
 	}
 	if (p->stopped)
 		return 1;

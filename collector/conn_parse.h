@@ -6,6 +6,7 @@
 #define LVSTOP_COLLECTOR_CONN_PARSE_H
 
 #include "model.h"
+#include "share/clock.h"
 
 /* Zero in max_lines/max_seconds means no bound; zero in client_slots or
  * max_dests means the default (both are capped at 16M). client_slots is
@@ -16,11 +17,18 @@ struct lvs_conn_opts {
 	size_t top_clients;     /* how many top clients to report (default 10) */
 	size_t client_slots;    /* clients tracked at once (heavy-hitter table) */
 	size_t max_dests;       /* distinct real servers tracked (beyond: dropped, partial) */
+	const struct lvs_clock *clock; /* borrowed; NULL: CLOCK_MONOTONIC (tests drive it) */
 };
 #define LVS_CONN_OPTS_DEFAULT { .max_lines = 2000000, .max_seconds = 0.5, \
 	.top_clients = 10, .client_slots = 4096, .max_dests = 65536 }
 
-/* What the summary means:
+/* The time bound: the clock starts at a round's first feed and is read
+ * at the start of every later feed (a read() of /proc/net/ip_vs_conn is
+ * one feed: on kernels that re-walk the table on each read, that is where
+ * the time goes) and every 4096 entries inside a feed. A round therefore
+ * overruns max_seconds by at most one feed's read plus 4096 entries.
+ *
+ * What the summary means:
  * - total, states, dests: exact counts of the entries read (a lower bound
  *   of the table when partial). At most LVS_CONN_STATES_MAX state names are
  *   kept; entries of further distinct names are counted under "OTHER".

@@ -513,6 +513,47 @@ static void test_max_seconds(void)
 	free(t.s);
 }
 
+/* The time spent outside the parser (in the reader's read() of a table the
+ * kernel re-walks on every read) counts: a feed that starts past the bound
+ * stops the round, however few entries came before it. */
+static void test_max_seconds_between_feeds(void)
+{
+	struct text t = { 0 };
+	struct lvs_conn_summary s;
+	struct lvs_conn_opts o = LVS_CONN_OPTS_DEFAULT;
+	int64_t now = 1000000000;
+	struct lvs_clock clk = lvs_manual_clock(&now);
+	for (unsigned i = 0; i < 20; i++)
+		conn_line(&t, "TCP", "10.0.0.1", i, "10.0.0.2", 80, "10.0.0.3", 80, "ESTABLISHED", 1, NULL);
+	size_t half = t.len / 2;
+	while (t.s[half - 1] != '\n')
+		half--;
+	o.max_seconds = 0.5;
+	o.clock = &clk;
+	lvs_conn_parser *p = conn_parser_new(&o);
+	CU_ASSERT_FATAL(p != NULL);
+	CU_ASSERT_EQUAL(conn_parser_feed(p, t.s, half), 0);
+	lvs_manual_clock_advance(&now, 400000000); /* within the bound */
+	CU_ASSERT_EQUAL(conn_parser_feed(p, t.s + half, 0), 0);
+	lvs_manual_clock_advance(&now, 200000000); /* 0.6 s: past it */
+	CU_ASSERT_EQUAL(conn_parser_feed(p, t.s + half, t.len - half), 1);
+	CU_ASSERT_EQUAL_FATAL(conn_parser_finish(p, &s), 0);
+	CU_ASSERT_TRUE(s.partial);
+	CU_ASSERT_EQUAL(s.total, 10);
+	lvs_conn_summary_clear(&s);
+
+	/* the next round starts its own clock */
+	CU_ASSERT_EQUAL(conn_parser_feed(p, t.s, half), 0);
+	lvs_manual_clock_advance(&now, 100000000);
+	CU_ASSERT_EQUAL(conn_parser_feed(p, t.s + half, t.len - half), 0);
+	CU_ASSERT_EQUAL_FATAL(conn_parser_finish(p, &s), 0);
+	CU_ASSERT_FALSE(s.partial);
+	CU_ASSERT_EQUAL(s.total, 20);
+	lvs_conn_summary_clear(&s);
+	conn_parser_free(p);
+	free(t.s);
+}
+
 static void test_max_dests(void)
 {
 	struct text t = { 0 };
@@ -890,6 +931,7 @@ int register_conn_parse(void)
 	    !CU_add_test(s, "malformed and truncated lines", test_malformed) ||
 	    !CU_add_test(s, "max_lines gives partial", test_max_lines) ||
 	    !CU_add_test(s, "max_seconds gives partial", test_max_seconds) ||
+	    !CU_add_test(s, "max_seconds counts time between feeds", test_max_seconds_between_feeds) ||
 	    !CU_add_test(s, "max_dests gives partial", test_max_dests) ||
 	    !CU_add_test(s, "real-server table growth", test_many_dests) ||
 	    !CU_add_test(s, "state names beyond the table", test_state_overflow) ||
