@@ -67,7 +67,7 @@ static void declared_lines(struct textbuf *t, struct app *a, const struct lvs_se
 	if (!m || !m->kind)
 		return;
 	struct decl_lines dl = { .t = t, .width = a->cols - KV_SPLIT - 1 };
-	snprintf(dl.label, sizeof(dl.label), "Declared (%s)", declared_kind_name(m->kind));
+	snprintf(dl.label, sizeof(dl.label), "Declared");
 	if (!marks_active(m)) {
 		decl_line(&dl, m->err);
 		return;
