@@ -324,7 +324,7 @@ void marks_describe(const struct marks *m, const struct lvs_service *v, const st
 	if (file) {
 		clean(f, sizeof(f), file);
 		snprintf(line, sizeof(line), "declared in %s:%d%s", f, lineno,
-			 drifts ? "" : ", and the kernel matches it");
+			 drifts ? "" : "; the kernel has it as declared");
 		emit(arg, line);
 	}
 	for (size_t i = 0; i < m->drift.n; i++)

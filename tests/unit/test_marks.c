@@ -179,7 +179,7 @@ static void test_describe(void)
 	struct lines l = { 0 };
 	marks_describe(m, v, &v->dests[0], collect, &l);
 	CU_ASSERT_EQUAL(l.n, 1);
-	CU_ASSERT_STRING_EQUAL(l.v[0], "declared in k.conf:5, and the kernel matches it");
+	CU_ASSERT_STRING_EQUAL(l.v[0], "declared in k.conf:5; the kernel has it as declared");
 	memset(&l, 0, sizeof(l));
 	marks_describe(m, v, &v->dests[1], collect, &l);
 	CU_ASSERT_STRING_EQUAL(l.v[0], "declared in k.conf:7");
@@ -192,7 +192,7 @@ static void test_describe(void)
 	 * and the line that declares it. */
 	memset(&l, 0, sizeof(l));
 	marks_describe(m, v, NULL, collect, &l);
-	CU_ASSERT(has(&l, "declared in k.conf:1, and the kernel matches it"));
+	CU_ASSERT(has(&l, "declared in k.conf:1; the kernel has it as declared"));
 	CU_ASSERT(has(&l, "real server 192.0.2.3:80 is declared but not in the kernel: keepalived "
 			  "removes a real server whose check fails (HTTP_GET) [k.conf:9]"));
 	memset(&l, 0, sizeof(l));
