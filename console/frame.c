@@ -73,7 +73,9 @@ static int pair(int y, int x, int maxx, const char *label, const char *value)
 }
 
 /* Which declared file marks the table, and how far the kernel is from it:
- * the path when it fits, else the file's kind. */
+ * the path where it fits (before the totals: the rows show the traffic
+ * too), else the file's kind, else (a narrow line after lvsd's notice)
+ * the kind without the label. */
 static int declared_pair(struct app *a, int x, int w)
 {
 	const struct marks *m = a->marks;
@@ -86,11 +88,13 @@ static int declared_pair(struct app *a, int x, int w)
 		snprintf(d, sizeof(d), " (%zu drift)", marks_drift_count(m));
 	else
 		snprintf(d, sizeof(d), " (matches)");
-	/* The path where the line has room for the totals after it. */
+	const char *label = "Declared ";
 	snprintf(v, sizeof(v), "%s%s", m->path, d);
-	if (x + draw_width("Declared ") + draw_width(v) + 64 > w)
+	if (x + draw_width(label) + draw_width(v) > w)
 		snprintf(v, sizeof(v), "%s%s", declared_kind_name(m->kind), d);
-	return pair(2, x, w, "Declared ", v);
+	if (x + draw_width(label) + draw_width(v) > w)
+		label = "";
+	return pair(2, x, w, label, v);
 }
 
 void frame_draw_header(struct app *a)

@@ -4,6 +4,7 @@
 # exactly what drifted: a real server keepalived removed because its check
 # fails (with that reason), one added by hand, a weight changed by hand;
 # and find the table as declared again once the server is back.
+# lab-timeout: 600
 . /lab/lib.sh
 
 lab_have_lvstop || exit 0
@@ -256,25 +257,25 @@ if command -v tmux >/dev/null 2>&1; then
 		return 1
 	}
 	kdump() { echo "--- console screen ($1):"; kscreen | sed 's/^/| /'; }
-	# the row of ENDPOINT on screen (the name column, then the mark)
-	krow() { kscreen | grep -F " $1" | head -n 1; }
+	kgrep() { kscreen | grep -qE -- "$1"; } # EXTENDED-REGEX on the screen
 	wgt() { ipvsadm -Ln -t "$VIP:80" | awk -v r="$1:80" '$2 == r { print $4 }'; }
 	tmux new-session -d -s "$S" -x 80 -y 24 \
 		"sh -c 'lvstop -d 1; echo lvstop-rc=\$?; sleep 600'"
-	lab_check console.marks.header kwait 20 'Declared keepalived.conf \(3 drift\)'
+	lab_check console.marks.header kwait 20 'keepalived.conf \(3 drift\)'
 	kdump 80x24
-	lab_check console.marks.absent sh -c "kscreen | grep -E '$RS1:80 \[absent\] +- '"
-	lab_check console.marks.by-hand sh -c "kscreen | grep -E ' 192\.0\.2\.13:80 +\+ '"
-	lab_check console.marks.weight sh -c "kscreen | grep -E ' $RS2:80 +W +masq +5 '"
-	lab_check console.marks.declared sh -c "kscreen | grep -E ' $VIP:80 +[=] '"
+	lab_check console.marks.absent kgrep "$RS1:80 \[absent\] +- "
+	lab_check console.marks.by-hand kgrep " 192\.0\.2\.13:80 +\+ "
+	lab_check console.marks.weight kgrep " $RS2:80 +W +masq +5 "
+	lab_check console.marks.declared kgrep " $VIP:80 +[=] "
 	tmux resize-window -t "$S" -x 120 -y 40
 	lab_check console.marks.header-120 kwait 5 "Declared $CONF \\(3 drift\\)"
 	kdump 120x40
-	lab_check console.marks.weight-120 sh -c "kscreen | grep -E ' $RS2:80 +W +masq '"
-	lab_check console.marks.absent-120 sh -c "kscreen | grep -E '$RS1:80 \[absent\] +- '"
+	lab_check console.marks.weight-120 kgrep " $RS2:80 +W +masq "
+	lab_check console.marks.absent-120 kgrep "$RS1:80 \[absent\] +- "
 	tmux resize-window -t "$S" -x 80 -y 24
 	# The legend in the help screen.
 	kkeys '?'
+	kkeys G
 	lab_check console.marks.legend kwait 5 'Declared marks, column CF'
 	kkeys Escape
 	# RS2 under the NAT service: the filter keeps that service, g the top row.
