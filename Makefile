@@ -187,6 +187,7 @@ exporter-test: all $(BUILD)/bench/bench_exporter
 	BUILD_DIR=$(BUILD) sh tests/exporter/http.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/history.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/remote.sh
+	BUILD_DIR=$(BUILD) sh tests/exporter/remote_pair.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/edges.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/status.sh
 	BUILD_DIR=$(BUILD) sh tests/exporter/console_health.sh

@@ -167,6 +167,19 @@ struct lvs_conn_summary {
 	size_t n_top_clients;
 };
 
+/* A VRRP instance's role as the director that took the snapshot sees it:
+ * lvsd fills it from its declared keepalived.conf and the addresses it
+ * holds (collector/declared/vrrp_role.h), so that `lvstop --remote` can
+ * show a pair's roles; a snapshot of the kernel alone has none. */
+#define LVS_VRRP_MAX 8
+struct lvs_vrrp_info {
+	char instance[64];
+	char role[8];               /* "MASTER", "BACKUP", "SPLIT", "unknown" */
+	char declared_state[8];     /* the file's state, or "" */
+	char iface[LVS_IFNAME_MAX]; /* where the first held address is, or "" */
+	uint32_t held, addresses;   /* virtual_ipaddress held, of those declared */
+};
+
 struct lvs_snapshot {
 	double time; /* wall clock, seconds since the epoch */
 	double mono; /* CLOCK_MONOTONIC seconds; 0 when not taken live (replay) */
@@ -180,6 +193,8 @@ struct lvs_snapshot {
 	struct lvs_dest *dests; /* owned; services[i].dests point in here */
 	size_t n_dests;
 	struct lvs_conn_summary conns;
+	size_t n_vrrp;
+	struct lvs_vrrp_info vrrp[LVS_VRRP_MAX];
 	/* Strings objects refer to by offset (lvs_dest.health_error), each
 	 * NUL-terminated; offset 0 is "". Owned; NULL while none was added. */
 	char *text;

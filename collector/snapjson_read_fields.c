@@ -418,6 +418,32 @@ int snapjson_read_root(struct snapjson_ctx *c, struct jnode *root, struct lvs_sn
 			s->n_daemons++;
 		}
 	}
+	if ((dm = jnode_get(root, "vrrp")) && dm->type != JN_NULL) {
+		snapjson_where(c, "vrrp", 0, 0);
+		if (dm->type != JN_ARRAY)
+			return snapjson_fail(c, "", "expected an array");
+		size_t i = 0;
+		for (struct jnode *x = dm->first; x && i < LVS_VRRP_MAX; x = x->next, i++) {
+			struct lvs_vrrp_info *v = &s->vrrp[s->n_vrrp];
+			const char *inst = NULL, *role = NULL, *ds = NULL, *ifn = NULL;
+			snapjson_where(c, "vrrp[%zu]", i, 0);
+			if (x->type != JN_OBJECT)
+				return snapjson_fail(c, "", "expected an object");
+			r = get_str(c, x, "instance", &inst) ?: get_str(c, x, "role", &role)
+				?: get_str(c, x, "declared_state", &ds) ?: get_str(c, x, "interface", &ifn)
+				?: GET_U(c, x, "held", v->held) ?: GET_U(c, x, "addresses", v->addresses);
+			if (r)
+				return r;
+			if (strcmp(role, "MASTER") && strcmp(role, "BACKUP") && strcmp(role, "SPLIT") &&
+			    strcmp(role, "unknown"))
+				return snapjson_fail(c, "role", "unknown role \"%.16s\"", role);
+			snprintf(v->instance, sizeof(v->instance), "%s", inst);
+			snprintf(v->role, sizeof(v->role), "%s", role);
+			snprintf(v->declared_state, sizeof(v->declared_state), "%s", ds);
+			snprintf(v->iface, sizeof(v->iface), "%s", ifn);
+			s->n_vrrp++;
+		}
+	}
 	/* Present and an array; its elements were read as they streamed by. */
 	snapjson_where(c, NULL, 0, 0);
 	r = snapjson_field(c, root, "services", JN_ARRAY, false, &svcs);

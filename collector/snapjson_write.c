@@ -210,6 +210,18 @@ static void conns(json_writer *w, const struct lvs_conn_summary *c)
 	json_writer_end_object(w);
 }
 
+static void vrrp(json_writer *w, const struct lvs_vrrp_info *v)
+{
+	json_writer_begin_object(w);
+	str(w, "instance", v->instance);
+	str(w, "role", v->role);
+	str(w, "declared_state", v->declared_state);
+	str(w, "interface", v->iface);
+	u64(w, "held", v->held);
+	u64(w, "addresses", v->addresses);
+	json_writer_end_object(w);
+}
+
 static void daemon(json_writer *w, const struct lvs_daemon *d)
 {
 	json_writer_begin_object(w);
@@ -254,6 +266,15 @@ int snapjson_write(const struct lvs_snapshot *s, unsigned flags, json_sink write
 	for (size_t i = 0; i < s->n_daemons; i++)
 		daemon(w, &s->daemons[i]);
 	json_writer_end_array(w);
+	/* Only where a declared file gives VRRP instances (lvsd beside
+	 * keepalived): other documents stay as they were. */
+	if (s->n_vrrp) {
+		json_writer_key(w, "vrrp");
+		json_writer_begin_array(w);
+		for (size_t i = 0; i < s->n_vrrp && i < LVS_VRRP_MAX; i++)
+			vrrp(w, &s->vrrp[i]);
+		json_writer_end_array(w);
+	}
 	json_writer_key(w, "services");
 	json_writer_begin_array(w);
 	for (size_t i = 0; i < s->n_services; i++)

@@ -26,6 +26,7 @@
 #include "remote.h"
 #include "remote_panel.h"
 #include "panel_edit.h"
+#include "decl_view.h"
 
 #define EVENT_LOG_CAP 2000
 #define MIN_COLS 40
@@ -135,6 +136,8 @@ int app_rebuild(struct app *a)
 	app_table_opts(a, &o);
 	o.lazy = true; /* a key's frame needs only the rows on screen in order */
 	int r = table_build(&a->tbl, a->snap, &o);
+	if (!r && a->tree)
+		r = marks_insert_ghosts(&a->tbl, a->snap, a->marks);
 	app_locate(a);
 	return r;
 }
@@ -228,8 +231,20 @@ static void show(struct app *a, struct lvs_snapshot *s, struct ev_vec *ev)
 	a->snap = s;
 	a->snap_gen++;
 	edit_ui_snapshot(a); /* the marks, read again on the writer */
+	decl_view_submit(a->decl, s); /* the declared marks, on their worker */
 	if (a->doctor && (a->view == VIEW_DOCTOR || a->view == VIEW_DETAIL))
 		doctor_view_request(a->doctor, s); /* on its worker */
+}
+
+/* New declared marks: the ghost rows follow them. */
+static void take_marks(struct app *a)
+{
+	struct marks *m = decl_view_take(a->decl);
+	if (!m)
+		return;
+	marks_free(a->marks);
+	a->marks = m;
+	app_rebuild(a);
 }
 
 /* Take the newest publication. True when something changed on screen. */
@@ -282,6 +297,8 @@ static bool prep_done(struct app *a)
 		table_done(&a->tbl);
 		a->tbl = r.tbl;
 		memset(&r.tbl, 0, sizeof(r.tbl));
+		if (a->tree)
+			marks_insert_ghosts(&a->tbl, a->snap, a->marks); /* none on -ENOMEM */
 		app_locate(a);
 	} else {
 		app_rebuild(a); /* the options changed meanwhile */
@@ -353,12 +370,13 @@ static int ms_to_next_second(void)
 
 static void loop(struct app *a)
 {
-	struct pollfd p[5 + REMOTE_MAX] = { /* --remote: the other directors' after 5 */
+	struct pollfd p[6 + REMOTE_MAX] = { /* --remote: the other directors' after 6 */
 		{ .fd = STDIN_FILENO, .events = POLLIN },
 		{ .fd = collector_notify_fd(a->col), .events = POLLIN },
 		{ .fd = sig_pipe[0], .events = POLLIN },
 		{ .fd = a->prep ? prep_fd(a->prep) : -1, .events = POLLIN },
 		{ .fd = edit_ui_fd(a), .events = POLLIN }, /* the writer's results */
+		{ .fd = decl_view_fd(a->decl), .events = POLLIN }, /* declared marks */
 	};
 	take(a);
 	draw(a);
@@ -366,7 +384,7 @@ static void loop(struct app *a)
 		if (a->opts.iterations && a->refreshes >= a->opts.iterations)
 			break;
 		p[1].fd = collector_notify_fd(a->col); /* --remote: the focus moves */
-		int n = poll(p, 5 + (nfds_t)remote_poll_fds(a, p + 5), ms_to_next_second());
+		int n = poll(p, 6 + (nfds_t)remote_poll_fds(a, p + 6), ms_to_next_second());
 		if (n < 0 && errno != EINTR)
 			break;
 		if (p[2].revents & POLLIN) {
@@ -418,7 +436,9 @@ static void loop(struct app *a)
 			prep_submit_text(a->prep, a->snap, a->snap_gen);
 		if (p[4].revents & POLLIN)
 			edit_ui_ready(a);
-		remote_poll_done(a, p + 5); /* their sections redraw below */
+		if (p[5].revents & POLLIN)
+			take_marks(a);
+		remote_poll_done(a, p + 6); /* their sections redraw below */
 		draw(a);
 	}
 }
@@ -483,6 +503,9 @@ int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote
 	 * without: a result prepared for one director could land after the
 	 * focus moved to another. */
 	a.prep = rs ? NULL : prep_new();
+	/* Optional too: without it the table has no declared marks. */
+	if (o->declared && !rs)
+		a.decl = decl_view_new(o->declared_path, o->declared_kind);
 	/* Snapshots of a large table are arrays of tens of megabytes, freed
 	 * at each poll; glibc's adaptive mmap threshold would then serve them
 	 * from the heap, where freed memory stays in the process (170 MiB
@@ -521,6 +544,8 @@ out_log:
 	ev_log_done(&a.log);
 out_map:
 	prep_free(a.prep);
+	decl_view_free(a.decl);
+	marks_free(a.marks);
 	doctor_view_free(a.doctor);
 	hfetch_free(a.hist);
 	if (a.conn_idx_gen)

@@ -15,6 +15,7 @@
 #include "console.h"
 #include "events.h"
 #include "layout.h"
+#include "marks.h"
 #include "prep.h"
 #include "sparkline.h"
 #include "table.h"
@@ -100,6 +101,9 @@ struct app {
 				    * 1.. an rrd range (panel_zoom.h) */
 	struct hfetch *hist;       /* owned; made at the first zoom */
 	struct doctor_view *doctor; /* owned; made at the first doctor key */
+	struct decl_view *decl;    /* owned: reads the declared file and computes
+				    * the marks off this thread; NULL: no marks */
+	struct marks *marks;       /* owned: the newest marks, or NULL */
 };
 
 /* Rebuild the services table from a->snap and put the cursor back on the

@@ -21,6 +21,11 @@ struct console_opts {
 	struct lvsd_health *health; /* borrowed: the lvsd whose health the rows
 				     * show (lvsd_health.h), for the header;
 				     * NULL: none asked */
+	bool declared;      /* mark the table against a declared file
+			     * (marks.h): declared_path, or the first of
+			     * the default paths that exists */
+	const char *declared_path; /* NULL: the default paths */
+	int declared_kind;  /* enum lvs_decl_kind of declared_path */
 };
 
 /* Start the poller, run the console until `q` (or -n refreshes, or

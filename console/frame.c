@@ -12,6 +12,7 @@
 #include "format.h"
 #include "keys.h"
 #include "lvsd_health.h"
+#include "marks.h"
 #include "panel.h"
 #include "remote.h"
 #include "remote_panel.h"
@@ -69,6 +70,31 @@ static int pair(int y, int x, int maxx, const char *label, const char *value)
 	x += draw_str(y, x, maxx - x, CR_HEADER_VALUE, value);
 	x += draw_str(y, x, maxx - x, CR_DEFAULT, "  ");
 	return x;
+}
+
+/* Which declared file marks the table, and how far the kernel is from it:
+ * the path where it fits (before the totals: the rows show the traffic
+ * too), else the file's kind, else (a narrow line after lvsd's notice)
+ * the kind without the label. */
+static int declared_pair(struct app *a, int x, int w)
+{
+	const struct marks *m = a->marks;
+	if (!m || !m->kind || a->view == VIEW_REMOTE)
+		return x;
+	char v[320], d[64];
+	if (!marks_active(m))
+		snprintf(d, sizeof(d), " (%s)", m->n_errors ? "errors" : "unreadable");
+	else if (marks_drift_count(m))
+		snprintf(d, sizeof(d), " (%zu drift)", marks_drift_count(m));
+	else
+		snprintf(d, sizeof(d), " (matches)");
+	const char *label = "Declared ";
+	snprintf(v, sizeof(v), "%s%s", m->path, d);
+	if (x + draw_width(label) + draw_width(v) > w)
+		snprintf(v, sizeof(v), "%s%s", declared_kind_name(m->kind), d);
+	if (x + draw_width(label) + draw_width(v) > w)
+		label = "";
+	return pair(2, x, w, label, v);
 }
 
 void frame_draw_header(struct app *a)
@@ -154,6 +180,9 @@ void frame_draw_header(struct app *a)
 		x += draw_words(2, x, w - x, CR_HEADER_FLAG, ht);
 		x += draw_str(2, x, w - x, CR_DEFAULT, "  ");
 	}
+	/* Before the totals (the rows show the traffic too): which file the
+	 * marks come from, and the drift. */
+	x = declared_pair(a, x, w);
 	if (s) {
 		struct lvs_rates tot = { 0 };
 		for (size_t i = 0; i < s->n_services; i++) {

@@ -13,6 +13,7 @@
 
 #include "actions/cli.h"
 #include "collector/collector.h"
+#include "collector/declared/declared.h"
 #include "collector/snapshot.h"
 #include "share/log.h"
 #include "app.h"
@@ -37,6 +38,9 @@ struct main_opts {
 	const char *remote[REMOTE_MAX + 1]; /* --remote URL [URL...] */
 	size_t n_remote;
 	const char *lvsd; /* --lvsd URL */
+	const char *declared; /* --keepalived FILE / --lvs-cf FILE */
+	int declared_kind;
+	bool no_declared;
 };
 
 static void usage(FILE *f)
@@ -45,6 +49,7 @@ static void usage(FILE *f)
 		"usage: lvstop [--once [--json]] [--exact] [-n N] [-d SECONDS] [--read-only]\n"
 		"              [--no-color] [--replay FILE [--loop]] [--record FILE]\n"
 		"              [--no-conns] [--conn-limit N] [--lvsd URL]\n"
+		"              [--keepalived FILE | --lvs-cf FILE | --no-declared]\n"
 		"       lvstop --remote URL [URL...] [-d SECONDS] [-n N] [--no-color]\n"
 		"       lvstop COMMAND [ARGS]   (lvstop help COMMAND describes one)\n"
 		"  (no mode)       the full-screen console (q quits, F1 or ? for help)\n"
@@ -67,6 +72,11 @@ static void usage(FILE *f)
 		"                  history the zoom reads (default: exporter.listen of\n"
 		"                  " LVSD_CONF_PATH ", else %s;\n"
 		"                  with --replay only when given)\n"
+		"  --keepalived FILE, --lvs-cf FILE\n"
+		"                  console: mark the table against this declared file (default:\n"
+		"                  " LVS_DECL_KEEPALIVED_PATH " or " LVS_DECL_LVSCF_PATH ",\n"
+		"                  whichever exists; with --replay only when given)\n"
+		"  --no-declared   console: no declared file, no marks\n"
 		"  -V, --version   print the version\n", LVSD_DEFAULT_URL);
 	fprintf(f, "commands (SERVICE is -t|-u|--sctp-service ADDR:PORT or -f MARK [-6];\n"
 		   "all but diff, doctor and help change the IPVS table):\n");
@@ -122,7 +132,7 @@ static int parse_long(const char *opt, const char *s, long min, long max, long *
 static int parse_args(int argc, char **argv, struct main_opts *o)
 {
 	enum { O_ONCE = 256, O_JSON, O_EXACT, O_REPLAY, O_LOOP, O_RECORD, O_NOCONNS, O_CONNLIMIT,
-	       O_READONLY, O_NOCOLOR, O_REMOTE, O_LVSD };
+	       O_READONLY, O_NOCOLOR, O_REMOTE, O_LVSD, O_KA, O_LVSCF, O_NODECL };
 	static const struct option longs[] = {
 		{ "once", no_argument, NULL, O_ONCE },
 		{ "json", no_argument, NULL, O_JSON },
@@ -136,6 +146,9 @@ static int parse_args(int argc, char **argv, struct main_opts *o)
 		{ "no-color", no_argument, NULL, O_NOCOLOR },
 		{ "remote", required_argument, NULL, O_REMOTE },
 		{ "lvsd", required_argument, NULL, O_LVSD },
+		{ "keepalived", required_argument, NULL, O_KA },
+		{ "lvs-cf", required_argument, NULL, O_LVSCF },
+		{ "no-declared", no_argument, NULL, O_NODECL },
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "delay", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -157,6 +170,16 @@ static int parse_args(int argc, char **argv, struct main_opts *o)
 		case O_READONLY: o->read_only = true; break;
 		case O_NOCOLOR: o->no_color = true; break;
 		case O_LVSD: o->lvsd = optarg; break;
+		case O_KA:
+		case O_LVSCF:
+			if (o->declared) {
+				fprintf(stderr, "lvstop: give one of --keepalived and --lvs-cf\n");
+				return -EINVAL;
+			}
+			o->declared = optarg;
+			o->declared_kind = c == O_KA ? LVS_DECL_KEEPALIVED : LVS_DECL_LVSCF;
+			break;
+		case O_NODECL: o->no_declared = true; break;
 		case O_REMOTE:
 			if (o->n_remote <= REMOTE_MAX)
 				o->remote[o->n_remote++] = optarg;
@@ -200,9 +223,13 @@ static int parse_args(int argc, char **argv, struct main_opts *o)
 		fprintf(stderr, "lvstop: --remote: at most %d directors at once\n", REMOTE_MAX);
 		return -EINVAL;
 	}
-	if (o->n_remote && (o->once || o->replay || o->record)) {
+	if (o->n_remote && (o->once || o->replay || o->record || o->declared)) {
 		fprintf(stderr, "lvstop: --remote is the console over lvsd instances; "
-			"it goes without --once, --json, --replay and --record\n");
+			"it goes without --once, --json, --replay, --record and a declared file\n");
+		return -EINVAL;
+	}
+	if (o->declared && o->no_declared) {
+		fprintf(stderr, "lvstop: --no-declared goes without --keepalived and --lvs-cf\n");
 		return -EINVAL;
 	}
 	if (optind < argc) {
@@ -387,6 +414,11 @@ int main(int argc, char **argv)
 			.no_color = o.no_color,
 			.source = o.replay ? o.replay : "kernel",
 			.health = health,
+			/* A recording is another time and maybe another
+			 * machine: its declared file only when named. */
+			.declared = !o.no_declared && (o.declared || !o.replay),
+			.declared_path = o.declared,
+			.declared_kind = o.declared_kind,
 		};
 		int r = console_run_ex(c, &cons, NULL, lvsd_url[0] ? lvsd_url : NULL);
 		console_error(r);

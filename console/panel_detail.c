@@ -14,6 +14,7 @@
 #include "collector/snapshot.h"
 #include "draw.h"
 #include "format.h"
+#include "marks.h"
 #include "panel_edit.h"
 #include "panel_doctor.h"
 #include "panel_zoom.h"
@@ -34,6 +35,44 @@ static void kv(struct textbuf *t, const char *label, const char *fmt, ...)
 	vsnprintf(v, sizeof(v), fmt, ap);
 	va_end(ap);
 	textbuf_add(t, CR_HEADER_LABEL, KV_SPLIT, CR_DEFAULT, "  %-*s%s", KV_SPLIT - 2, label, v);
+}
+
+/* The declared marks' sentences, wrapped under one label. */
+struct decl_lines {
+	struct textbuf *t;
+	int width; /* of the value column */
+	int n;
+	char label[48];
+};
+
+static void decl_line(void *arg, const char *line)
+{
+	struct decl_lines *dl = arg;
+	const char *p = line;
+	while (*p) {
+		size_t n = dl->width > 8 ? draw_fit_words(p, dl->width) : strlen(p);
+		if (!n)
+			n = strlen(p);
+		kv(dl->t, dl->n++ ? "" : dl->label, "%.*s", (int)n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+static void declared_lines(struct textbuf *t, struct app *a, const struct lvs_service *v,
+			   const struct lvs_dest *d)
+{
+	const struct marks *m = a->marks;
+	if (!m || !m->kind)
+		return;
+	struct decl_lines dl = { .t = t, .width = a->cols - KV_SPLIT - 1 };
+	snprintf(dl.label, sizeof(dl.label), "Declared");
+	if (!marks_active(m)) {
+		decl_line(&dl, m->err);
+		return;
+	}
+	marks_describe(m, v, d, decl_line, &dl);
 }
 
 static void counters(struct textbuf *t, const struct lvs_stats *st)
@@ -226,6 +265,7 @@ static void detail_draw(struct app *a, int y, int h)
 		kv(&t, "Real servers", "%zu (weights sum to %" PRId64 ")", v->n_dests, wsum);
 		kv(&t, "Active / inactive", "%" PRIu64 " / %" PRIu64 " (persistent %" PRIu64 ")", act, inact,
 		   pers);
+		declared_lines(&t, a, v, NULL);
 		counters(&t, &v->stats);
 		rates(&t, a, &v->rates, v->rates_valid, &v->krates);
 		textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT, "%s", "");
@@ -253,6 +293,7 @@ static void detail_draw(struct app *a, int y, int h)
 		kv(&t, "Thresholds", "upper %u, lower %u (0: none)", d->u_thresh, d->l_thresh);
 		kv(&t, "Active / inactive", "%u / %u (persistent %u)", d->active_conns, d->inact_conns,
 		   d->persist_conns);
+		declared_lines(&t, a, v, d);
 		switch (d->health) {
 		case LVS_HEALTH_UP:
 		case LVS_HEALTH_DOWN: {

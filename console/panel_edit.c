@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "actions/ops.h"
+#include "collector/declared/drift.h"
+#include "share/log.h"
 #include "draw.h"
 #include "edit.h"
 #include "form.h"
@@ -17,7 +19,12 @@
 #define KEY_ESC 27
 #define FLUSH_WORD "flush"
 
-enum mode { M_NONE, M_FORM, M_CONFIRM, M_DRAIN_ASK, M_DRAIN };
+enum mode { M_NONE, M_FORM, M_CONFIRM, M_DRAIN_ASK, M_DRAIN, M_OWNER };
+
+/* What the owner's question leads to when confirmed. */
+enum owner_next { OWN_POST, OWN_DRAIN_ASK, OWN_CONFIRM };
+
+#define OWNER_KEY 'y'
 
 struct edit_ui {
 	edit *w;                 /* owned: the writer */
@@ -32,16 +39,25 @@ struct edit_ui {
 	uint64_t marks_gen;
 	uint64_t asked_gen;      /* the snap_gen marks were last asked for */
 	struct edit_drain_view drain;
+	/* M_OWNER: keepalived (or piranha) declares the object of job. */
+	char owner_note[640];    /* drift_owner_note's text, printable */
+	char owner_what[64];     /* "quiescing", ... for the result line */
+	enum owner_next owner_next;
 };
 
 int edit_ui_open(struct app *a)
 {
+	struct lvs_actions_opts o = { .source = "console" };
+	return edit_ui_open_with(a, &o);
+}
+
+int edit_ui_open_with(struct app *a, const struct lvs_actions_opts *o)
+{
 	struct edit_ui *u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
-	struct lvs_actions_opts o = { .source = "console" };
 	char err[256] = "";
-	int r = edit_new(&u->w, &o, err, sizeof(err));
+	int r = edit_new(&u->w, o, err, sizeof(err));
 	if (r) {
 		snprintf(a->message, sizeof(a->message), "editing is off: %s", err[0] ? err : strerror(-r));
 		free(u);
@@ -98,6 +114,11 @@ void edit_ui_snapshot(struct app *a)
 	u->asked_gen = a->snap_gen;
 	struct edit_job j = { .op = EDIT_STATE };
 	edit_post(u->w, &j); /* merged with one waiting; a full queue retries next snapshot */
+}
+
+const char *edit_ui_owner_question(const struct app *a)
+{
+	return a->edit && a->edit->mode == M_OWNER ? a->edit->owner_note : NULL;
 }
 
 bool edit_ui_modal(const struct app *a)
@@ -185,6 +206,37 @@ static bool need_dest(struct app *a, struct edit_job *j, const char *what)
 	return true;
 }
 
+/* Ownership, as the command line's --force check: when the declared file
+ * (read off this thread, a->marks) manages the object of j, ask before
+ * going on and say what keepalived will do with the change (the text is
+ * drift_owner_note's, the one `lvstop quiesce` prints). True when the
+ * question is open: OWNER_KEY then goes on to next, Esc changes nothing. */
+static bool owner_ask(struct app *a, const struct edit_job *j, bool dest, enum owner_next next,
+		      const char *what)
+{
+	const struct marks *m = a->marks;
+	char note[sizeof(a->edit->owner_note)];
+	if (!marks_active(m) ||
+	    !drift_owner_note(m->file->d, &j->svc, dest ? &j->dest : NULL, note, sizeof(note)))
+		return false;
+	struct edit_ui *u = a->edit;
+	log_clean(u->owner_note, sizeof(u->owner_note), note, strlen(note));
+	snprintf(u->owner_what, sizeof(u->owner_what), "%s", what);
+	u->owner_next = next;
+	u->job = *j;
+	u->mode = M_OWNER;
+	u->result[0] = 0;
+	return true;
+}
+
+/* Post j unless its owner is asked about first. */
+static int post_owned(struct app *a, const struct edit_job *j, bool dest, const char *what)
+{
+	if (owner_ask(a, j, dest, OWN_POST, what))
+		return REDO_DRAW;
+	return post(a, j, what);
+}
+
 int edit_key_quiesce(struct app *a, int key)
 {
 	(void)key;
@@ -193,7 +245,7 @@ int edit_key_quiesce(struct app *a, int key)
 		return REDO_DRAW;
 	if (!need_dest(a, &j, "quiesce"))
 		return REDO_DRAW;
-	return post(a, &j, "quiescing");
+	return post_owned(a, &j, true, "quiescing");
 }
 
 int edit_key_restore(struct app *a, int key)
@@ -204,7 +256,7 @@ int edit_key_restore(struct app *a, int key)
 		return REDO_DRAW;
 	if (!need_dest(a, &j, "restore"))
 		return REDO_DRAW;
-	return post(a, &j, "restoring");
+	return post_owned(a, &j, true, "restoring");
 }
 
 int edit_key_weight(struct app *a, int key)
@@ -214,7 +266,7 @@ int edit_key_weight(struct app *a, int key)
 		return REDO_DRAW;
 	if (!need_dest(a, &j, "weight"))
 		return REDO_DRAW;
-	return post(a, &j, key == '[' ? "lowering the weight" : "raising the weight");
+	return post_owned(a, &j, true, key == '[' ? "lowering the weight" : "raising the weight");
 }
 
 int edit_key_drain(struct app *a, int key)
@@ -224,6 +276,8 @@ int edit_key_drain(struct app *a, int key)
 	if (no_writer(a))
 		return REDO_DRAW;
 	if (!need_dest(a, &j, "drain"))
+		return REDO_DRAW;
+	if (owner_ask(a, &j, true, OWN_DRAIN_ASK, "draining"))
 		return REDO_DRAW;
 	a->edit->job = j;
 	a->edit->mode = M_DRAIN_ASK;
@@ -289,8 +343,10 @@ int edit_key_delete(struct app *a, int key)
 		snprintf(p, sizeof(p), "Delete virtual service %s and its %zu real servers? y/n", s,
 			 v->n_dests);
 	}
-	a->edit->job = j;
 	confirm_init(&a->edit->confirm, NULL, p);
+	if (owner_ask(a, &j, d != NULL, OWN_CONFIRM, "deleting"))
+		return REDO_DRAW;
+	a->edit->job = j;
 	a->edit->mode = M_CONFIRM;
 	return REDO_DRAW;
 }
@@ -420,6 +476,8 @@ static int submit_form(struct app *a)
 		break;
 	}
 	u->mode = M_NONE;
+	if (j.op == EDIT_EDIT_SERVICE || j.op == EDIT_EDIT_SERVER)
+		return post_owned(a, &j, j.op == EDIT_EDIT_SERVER, what);
 	return post(a, &j, what);
 }
 
@@ -452,6 +510,19 @@ int edit_ui_key(struct app *a, int key)
 		return post(a, &u->job, u->job.op == EDIT_FLUSH ? "flushing"
 				       : u->job.op == EDIT_ZERO ? "zeroing" : "deleting");
 	}
+	case M_OWNER:
+		if (key == OWNER_KEY) {
+			switch (u->owner_next) {
+			case OWN_POST: u->mode = M_NONE; return post(a, &u->job, u->owner_what);
+			case OWN_DRAIN_ASK: u->mode = M_DRAIN_ASK; return REDO_DRAW;
+			case OWN_CONFIRM: u->mode = M_CONFIRM; return REDO_DRAW;
+			}
+		}
+		if (key == KEY_ESC || key == 'n' || key == 'N') {
+			u->mode = M_NONE;
+			set_result(u, false, "%s", "cancelled: nothing was changed");
+		}
+		return REDO_DRAW; /* other keys: the question stays */
 	case M_DRAIN_ASK:
 		if (key == 'r' || key == 'k') {
 			u->job.drain.remove_at_zero = key == 'r';
@@ -587,6 +658,48 @@ static void draw_drain(struct app *a, int y, int h)
 			 "stays recorded)");
 }
 
+/* The owner's question: what keepalived will do, wrapped, then the keys. */
+static void draw_owner(struct app *a, int y, int h)
+{
+	struct edit_ui *u = a->edit;
+	int w = a->cols - 4;
+	const char *p = u->owner_note;
+	size_t cut[12];
+	int n = 0;
+	while (*p && n < 12 && w > 8) {
+		size_t k = draw_fit_words(p, w);
+		if (!k)
+			k = draw_fit(p, w);
+		if (!k)
+			break;
+		cut[n++] = k;
+		p += k;
+		while (*p == ' ')
+			p++;
+	}
+	int need = n + 2;
+	if (need > h)
+		need = h;
+	int top = y + h - need;
+	panel_box(top, 0, a->cols, need);
+	char t[160];
+	snprintf(t, sizeof(t), "%s %s: ask first",
+		 a->marks ? declared_kind_name(a->marks->kind) : "the declared file",
+		 "manages what this changes");
+	draw_str(top, 1, a->cols - 2, CR_COL_TITLE, t);
+	p = u->owner_note;
+	for (int i = 0; i < n && 1 + i < need - 1; i++) {
+		char line[700];
+		snprintf(line, sizeof(line), "%.*s", (int)cut[i], p);
+		draw_str(top + 1 + i, 2, w, CR_DEFAULT, line);
+		p += cut[i];
+		while (*p == ' ')
+			p++;
+	}
+	snprintf(t, sizeof(t), "%c: go ahead (as --force)   Esc: cancel, nothing is changed", OWNER_KEY);
+	draw_str(top + need - 1, 2, w, CR_HEADER_FLAG, t);
+}
+
 void edit_ui_draw(struct app *a, int y, int h)
 {
 	struct edit_ui *u = a->edit;
@@ -599,6 +712,9 @@ void edit_ui_draw(struct app *a, int y, int h)
 	case M_DRAIN:
 		draw_drain(a, y, h);
 		break;
+	case M_OWNER:
+		draw_owner(a, y, h);
+		return;
 	case M_CONFIRM: {
 		panel_box(y + h - 2, 0, a->cols, 2);
 		draw_str(y + h - 2, 1, a->cols - 2, CR_COL_TITLE, u->confirm.prompt);

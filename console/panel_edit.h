@@ -1,6 +1,8 @@
 /* The console's editing: the keys that change the kernel, the forms and
  * confirmations they open, the drain panel, and the marks of quiesced and
- * draining real servers. Changes run on the writer thread (edit.h); this
+ * draining real servers. An edit of an object the declared file manages
+ * (a->marks) first asks, saying what keepalived will do with it: 'y' goes
+ * on (the command line's --force), Esc changes nothing. Changes run on the writer thread (edit.h); this
  * module posts them and shows what comes back. Without an edit_ui (a
  * --read-only console never opens one) every function here does nothing
  * and the keys say so.
@@ -15,6 +17,10 @@
 /* Start the writer (a->edit). 0, or the error of starting it (the console
  * then runs without editing and says why in a->message). */
 int edit_ui_open(struct app *a);
+/* The same with the actions library's options (tests give a model of
+ * the kernel through them). */
+struct lvs_actions_opts;
+int edit_ui_open_with(struct app *a, const struct lvs_actions_opts *o);
 void edit_ui_close(struct app *a);
 /* The writer's fd for the UI's poll(), -1 without one. */
 int edit_ui_fd(const struct app *a);
@@ -26,6 +32,9 @@ int edit_ui_ready(struct app *a);
 void edit_ui_snapshot(struct app *a);
 /* A form, confirmation or drain panel has the keyboard. */
 bool edit_ui_modal(const struct app *a);
+/* While the owner's question is open: its text (what keepalived will do);
+ * else NULL. */
+const char *edit_ui_owner_question(const struct app *a);
 int edit_ui_key(struct app *a, int key);
 /* Draw the form, confirmation, drain panel or last result over the body
  * (rows y .. y + h - 1). */

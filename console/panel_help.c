@@ -42,6 +42,24 @@ void help_lines(const char *edit_off, help_emit_fn emit, void *arg)
 		emit(arg, CR_HEADER_VALUE, 2 + tw, CR_DEFAULT, line);
 	}
 	emit(arg, CR_DEFAULT, 0, CR_DEFAULT, "");
+	emit(arg, CR_TITLE, 0, CR_TITLE,
+	     "Declared marks, column CF (the header names the keepalived.conf or lvs.cf):");
+	static const char *const legend[][2] = {
+		{ "=", "declared, and the kernel matches the file" },
+		{ "+", "in the kernel, not declared (added by hand?)" },
+		{ "-", "declared, not in the kernel (greyed row: keepalived removed it)" },
+		{ "W M", "declared, the weight / forwarding method differs (a real server)" },
+		{ "S P", "declared, the scheduler / persistence differs (a service)" },
+		{ "!", "the declared sorry server is in the kernel (every check fails)" },
+	};
+	for (size_t i = 0; i < sizeof(legend) / sizeof(legend[0]); i++) {
+		snprintf(line, sizeof(line), "  %-4s%s", legend[i][0], legend[i][1]);
+		emit(arg, CR_HEADER_VALUE, 6, CR_DEFAULT, line);
+	}
+	emit(arg, CR_DEFAULT, 0, CR_DEFAULT,
+	     "  An edit of a declared object asks first and says what keepalived will do:");
+	emit(arg, CR_DEFAULT, 0, CR_DEFAULT, "  y applies it, Esc leaves the kernel as it is (see the detail view).");
+	emit(arg, CR_DEFAULT, 0, CR_DEFAULT, "");
 	emit(arg, CR_TITLE, 0, CR_TITLE, "Notes:");
 	emit(arg, CR_DEFAULT, 0, CR_DEFAULT,
 	     "  Numbers use K/M/G (powers of 1000); x shows them exact. Rates are per second,");

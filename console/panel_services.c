@@ -6,11 +6,71 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "collector/names.h"
 #include "collector/snapshot.h"
 #include "draw.h"
+#include "format.h"
+#include "marks.h"
 #include "panel_edit.h"
 
 #define SPARK_MAX_W 64
+
+/* The declared mark takes the right end of the name column (marks.h), so
+ * that no column gives way to it at any width. */
+#define MARK_TITLE "CF"
+static int name_mark_w(const struct app *a)
+{
+	int i = layout_find(&a->lay, COL_NAME);
+	return marks_active(a->marks) && i >= 0 && a->lay.col[i].w > 2 * (MARK_W + 1)
+		       ? MARK_W + 1 : 0;
+}
+
+/* The tree glyph of a real-server row (ghost rows of declared real
+ * servers follow the kernel's). */
+static const char *dest_glyph(bool last, bool utf8)
+{
+	if (last)
+		return utf8 ? " \u2514\u2500" : " `-";
+	return utf8 ? " \u251c\u2500" : " |-";
+}
+
+/* A declared real server the kernel does not hold, greyed. */
+static void draw_ghost(struct app *a, int y, const struct mark_ghost *g, bool last, bool cursor)
+{
+	enum crt_role base = cursor ? CR_CURSOR : CR_DIM;
+	const struct lvs_dest *d = &g->item->dest;
+	draw_fill(y, 0, a->cols, base);
+	for (int i = 0; i < a->lay.n; i++) {
+		enum col_id id = a->lay.col[i].id;
+		int x = a->lay.col[i].x, w = a->lay.col[i].w;
+		char buf[160] = "";
+		switch (id) {
+		case COL_NAME: {
+			int mw = name_mark_w(a);
+			char n[LVS_ADDR_STRLEN + 16];
+			snprintf(buf, sizeof(buf), "%s [absent]", fmt_endpoint(d->af, &d->addr, d->port, n,
+									  sizeof(n)));
+			int gw = a->tree ? draw_str(y, x, w - mw, base, dest_glyph(last, crt_utf8())) : 0;
+			gw += draw_str(y, x + gw, w - mw - gw, base, " ");
+			draw_cell(y, x + gw, w - mw - gw, false, base, buf);
+			if (mw)
+				draw_cell(y, x + w - MARK_W, MARK_W, false, base, "-");
+			continue;
+		}
+		case COL_SCHED:
+			if (g->decl)
+				snprintf(buf, sizeof(buf), "%s", lvs_fwd_name(g->decl->d.fwd));
+			break;
+		case COL_WEIGHT:
+			if (g->decl)
+				snprintf(buf, sizeof(buf), "(%d)", g->decl->d.weight);
+			break;
+		default:
+			break;
+		}
+		draw_cell(y, x, w, col_defs[id].right, base, buf);
+	}
+}
 
 static void title_row(struct app *a, int y)
 {
@@ -32,8 +92,12 @@ static void title_row(struct app *a, int y)
 		} else {
 			snprintf(t, sizeof(t), "%s", d->title);
 		}
-		draw_cell(y, a->lay.col[i].x, a->lay.col[i].w, d->right,
-			  sorted ? CR_COL_SORTED : CR_COL_TITLE, t);
+		int cw = a->lay.col[i].w;
+		if (id == COL_NAME && name_mark_w(a)) {
+			cw -= MARK_W + 1;
+			draw_cell(y, a->lay.col[i].x + cw + 1, MARK_W, false, CR_COL_TITLE, MARK_TITLE);
+		}
+		draw_cell(y, a->lay.col[i].x, cw, d->right, sorted ? CR_COL_SORTED : CR_COL_TITLE, t);
 	}
 }
 
@@ -81,7 +145,8 @@ draw:;
 	draw_str(y, x, w, role, line);
 }
 
-static void draw_row(struct app *a, int y, const struct row *r, bool cursor, bool stale)
+static void draw_row(struct app *a, int y, const struct row *r, bool cursor, bool stale,
+		     bool ghost_next)
 {
 	const struct lvs_snapshot *s = a->snap;
 	bool utf8 = crt_utf8();
@@ -96,11 +161,24 @@ static void draw_row(struct app *a, int y, const struct row *r, bool cursor, boo
 	if (cursor)
 		base = CR_CURSOR;
 	draw_fill(y, 0, a->cols, base);
+	int mw = name_mark_w(a);
 	for (int i = 0; i < a->lay.n; i++) {
 		enum col_id id = a->lay.col[i].id;
 		int x = a->lay.col[i].x, w = a->lay.col[i].w;
 		char buf[160];
 		enum crt_role role = base;
+		if (id == COL_NAME && mw) {
+			struct lvs_key k;
+			char mk[8];
+			unsigned f;
+			table_row_key(s, r, &k);
+			f = marks_get(a->marks, &k);
+			marks_text(f, mk, sizeof(mk));
+			w -= mw;
+			draw_cell(y, x + w + 1, MARK_W, false,
+				  !cursor && !stale && (f & (MARK_FIELDS | MARK_UNDECLARED | MARK_SORRY))
+					  ? CR_HEALTH_DOWN : base, mk);
+		}
 		if (id == COL_SPARK) {
 			struct lvs_key k;
 			table_row_key(s, r, &k);
@@ -117,10 +195,8 @@ static void draw_row(struct app *a, int y, const struct row *r, bool cursor, boo
 			const char *glyph;
 			if (!d)
 				glyph = r->flags & ROW_COLLAPSED ? "+" : v->n_dests ? "-" : " ";
-			else if (r->flags & ROW_LAST)
-				glyph = utf8 ? " \u2514\u2500" : " `-";
 			else
-				glyph = utf8 ? " \u251c\u2500" : " |-";
+				glyph = dest_glyph((r->flags & ROW_LAST) && !ghost_next, utf8);
 			/* Tree glyphs in the row's own colour, like the
 			 * sparkline: a colour change on and off in a row
 			 * costs 10 bytes, and a page down rewrites them all. */
@@ -165,8 +241,19 @@ static void services_draw(struct app *a, int y, int h)
 		a->top = 0;
 	bool stale = a->st.stale;
 	table_settle(&a->tbl, (size_t)a->top, (size_t)(a->top + h));
-	for (int i = 0; i < h && a->top + i < (long)a->tbl.n; i++)
-		draw_row(a, y + i, &a->tbl.rows[a->top + i], a->top + i == a->cursor, stale);
+	for (int i = 0; i < h && a->top + i < (long)a->tbl.n; i++) {
+		long n = a->top + i;
+		const struct row *r = &a->tbl.rows[n];
+		const struct row *next = n + 1 < (long)a->tbl.n ? &a->tbl.rows[n + 1] : NULL;
+		const struct mark_ghost *g = marks_row_ghost(a->marks, r);
+		bool ghost_next = next && marks_row_ghost(a->marks, next);
+		if (r->dest < -1) { /* a ghost row: of these marks, or of none any more */
+			if (g)
+				draw_ghost(a, y + i, g, !ghost_next, n == a->cursor);
+			continue;
+		}
+		draw_row(a, y + i, r, n == a->cursor, stale, ghost_next);
+	}
 }
 
 const struct panel panel_services = {

@@ -14,6 +14,7 @@
 #include "format.h"
 #include "panel.h"
 #include "remote.h"
+#include "remote_pair.h"
 #include "share/clock.h"
 #include "share/vec.h"
 
@@ -212,6 +213,49 @@ static void draw_row(struct app *a, const struct remote_director *d, const struc
 		draw_str(y, x, a->cols - x, cursor ? CR_CURSOR : CR_HEALTH_DOWN, diff);
 }
 
+static enum crt_role pair_role(enum pair_level lv)
+{
+	switch (lv) {
+	case PAIR_OK: return CR_HEALTH_UP;
+	case PAIR_INFO: return CR_DEFAULT;
+	case PAIR_WARN: return CR_HEADER_FLAG;
+	case PAIR_BAD: return CR_HEALTH_DOWN;
+	case PAIR_DIM: return CR_DIM;
+	}
+	return CR_DEFAULT;
+}
+
+/* Two directors: the pair side by side above their tables (remote_pair.h).
+ * Returns the rows it took. */
+static int draw_pair(struct app *a, const struct remote_set *rs, int y, int h)
+{
+	if (rs->n != 2 || h < 12)
+		return 0;
+	struct pair_view pv;
+	int cw = (a->cols - 1) / 2;
+	remote_pair_build(rs, clock_wall_s(), cw - 1, &pv);
+	int rows = (int)(pv.n[0] > pv.n[1] ? pv.n[0] : pv.n[1]);
+	if (rows > h / 2 - 1)
+		rows = h / 2 - 1;
+	enum crt_role sr = pv.summary_level == PAIR_OK ? CR_COL_TITLE
+			   : pv.summary_level == PAIR_BAD ? CR_BANNER_ERROR : CR_BANNER_INFO;
+	draw_fill(y, 0, a->cols, sr);
+	draw_str(y, 1, a->cols - 1, sr, pv.summary);
+	const char *bar = crt_utf8() ? "\u2502" : "|";
+	for (int i = 0; i < rows; i++) {
+		int yy = y + 1 + i;
+		draw_fill(yy, 0, a->cols, CR_DEFAULT);
+		for (int c = 0; c < 2; c++) {
+			if ((size_t)i >= pv.n[c])
+				continue;
+			const struct pair_cell *cell = &pv.col[c][i];
+			draw_str(yy, c ? cw + 2 : 0, cw - 1, pair_role(cell->level), cell->text);
+		}
+		draw_str(yy, cw, 1, CR_DIM, bar);
+	}
+	return rows + 2; /* the summary, the rows, a blank */
+}
+
 static void remote_draw(struct app *a, int y, int h)
 {
 	struct remote_set *rs = a->remote;
@@ -219,6 +263,9 @@ static void remote_draw(struct app *a, int y, int h)
 		return;
 	remote_set_refresh(rs);
 	build_lines(rs);
+	int ph = draw_pair(a, rs, y, h);
+	y += ph;
+	h -= ph;
 	long n = (long)rs->n_lines;
 	if (rs->cursor >= n)
 		rs->cursor = n - 1;

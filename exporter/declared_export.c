@@ -88,6 +88,38 @@ static void refresh(struct declared_export *x)
 	x->reread = false;
 }
 
+void declared_export_fill_vrrp(const struct lvs_declared *d, const struct lvs_vrrp_status *roles,
+			       struct lvs_snapshot *s)
+{
+	s->n_vrrp = 0;
+	for (size_t i = 0; i < d->n_vrrp && i < LVS_VRRP_MAX; i++) {
+		struct lvs_vrrp_info *v = &s->vrrp[s->n_vrrp++];
+		memset(v, 0, sizeof(*v));
+		snprintf(v->instance, sizeof(v->instance), "%s", roles[i].inst->name);
+		snprintf(v->role, sizeof(v->role), "%s", vrrp_role_name(roles[i].role));
+		snprintf(v->declared_state, sizeof(v->declared_state), "%s", roles[i].inst->state);
+		snprintf(v->iface, sizeof(v->iface), "%s", roles[i].iface);
+		v->held = (uint32_t)roles[i].held;
+		v->addresses = (uint32_t)roles[i].inst->n_vips;
+	}
+}
+
+void declared_export_annotate(struct declared_export *x, struct lvs_snapshot *s)
+{
+	refresh(x);
+	if (!x->d || x->d->n_errors || !x->d->n_vrrp)
+		return;
+	struct lvs_local_addr *addrs = NULL;
+	size_t n = 0;
+	struct lvs_vrrp_status *roles = calloc(x->d->n_vrrp, sizeof(*roles));
+	if (roles && local_addrs_read(&addrs, &n) == 0) {
+		vrrp_roles(x->d, addrs, n, roles);
+		declared_export_fill_vrrp(x->d, roles, s);
+	}
+	free(addrs);
+	free(roles);
+}
+
 static void put_str_label(struct outbuf *o, const char *name, const char *v, bool first)
 {
 	if (!first)

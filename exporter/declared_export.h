@@ -32,6 +32,17 @@ void declared_export_reload(struct declared_export *x);
  * nothing). Nothing at all while no declared file exists. 0 or -ENOMEM. */
 int declared_export_run(struct declared_export *x, struct outbuf *o, const struct lvs_snapshot *s);
 
+/* For the collector's annotate hook (the poller's own instance: nothing
+ * here is locked): fill s->vrrp with the role of each declared VRRP
+ * instance, from this host's addresses read now (the file read again when
+ * it changed), so that /api/v1/snapshot carries them to `lvstop --remote`.
+ * Nothing without a file or instances. */
+void declared_export_annotate(struct declared_export *x, struct lvs_snapshot *s);
+/* The filling alone, for tests: roles of d's instances into s->vrrp (at
+ * most LVS_VRRP_MAX). */
+void declared_export_fill_vrrp(const struct lvs_declared *d, const struct lvs_vrrp_status *roles,
+			       struct lvs_snapshot *s);
+
 /* The rendering alone, for tests: the table d (NULL: none), the roles of
  * its instances (d->n_vrrp of them, or NULL), the snapshot s. */
 int declared_export_render(struct outbuf *o, const char *path, const struct lvs_declared *d,

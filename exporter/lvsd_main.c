@@ -58,6 +58,8 @@ struct daemon {
 	lvsd_quiesce *quiesce;
 	rrd_store *history; /* NULL: history off */
 	struct declared_export *declared; /* NULL under --replay */
+	struct declared_export *roles;    /* the poller's own: the VRRP roles put
+					   * in each snapshot; NULL under --replay */
 	struct lvs_metrics_self self;
 	uint64_t seen_seq;
 	int last_err;      /* of the last publication: log changes only */
@@ -65,6 +67,16 @@ struct daemon {
 	uint64_t checks_hash;
 	bool checks_set;
 };
+
+/* The collector's hook, on the poller: health results, then the VRRP
+ * roles (for /api/v1/snapshot). */
+static void annotate(void *arg, struct lvs_snapshot *s)
+{
+	struct daemon *d = arg;
+	health_annotate(d->health, s);
+	if (d->roles)
+		declared_export_annotate(d->roles, s);
+}
 
 static void usage(FILE *f)
 {
@@ -549,6 +561,12 @@ int main(int argc, char **argv)
 		source_free(src);
 		goto out;
 	}
+	if (!d.cli.replay && !(d.roles = declared_export_new(d.conf->declared_path,
+							  (enum lvs_decl_kind)d.conf->declared_kind))) {
+		log_err("out of memory");
+		source_free(src);
+		goto out;
+	}
 	if (!(d.quiesce = quiesce_new())) {
 		log_err("cannot create the quiesce queue: %s", strerror(errno));
 		source_free(src);
@@ -567,8 +585,8 @@ int main(int argc, char **argv)
 		 * (a table too large for the budget gets shorter lines). */
 		.ring_samples = STATUS_PAGE_SPARK,
 		.ring_budget = d.conf->history_budget,
-		.annotate = health_annotate,
-		.annotate_arg = d.health,
+		.annotate = annotate,
+		.annotate_arg = &d,
 	};
 	if (!(d.coll = collector_new(src, &co)) || !(d.http = http_new())) {
 		log_err("out of memory");
@@ -621,6 +639,7 @@ out:
 	health_free(d.health);
 	quiesce_free(d.quiesce);
 	declared_export_free(d.declared);
+	declared_export_free(d.roles);
 	lvsd_conf_free(d.conf);
 	if (sfd >= 0)
 		close(sfd);

@@ -75,6 +75,34 @@ static void test_render(void)
 	declared_free(d);
 }
 
+/* The roles put in the snapshot for /api/v1/snapshot. */
+static void test_fill_vrrp(void)
+{
+	struct lvs_declared *d = NULL;
+	CU_ASSERT_EQUAL_FATAL(declared_parse_keepalived("k", conf, strlen(conf), &d), 0);
+	struct lvs_snapshot *s = kernel();
+	struct lvs_local_addr a = { .af = AF_INET };
+	inet_pton(AF_INET, "203.0.113.10", &a.addr.v4);
+	strcpy(a.ifname, "eth0");
+	struct lvs_vrrp_status roles[1];
+	vrrp_roles(d, &a, 1, roles);
+	declared_export_fill_vrrp(d, roles, s);
+	CU_ASSERT_EQUAL_FATAL(s->n_vrrp, 1);
+	CU_ASSERT_STRING_EQUAL(s->vrrp[0].instance, "VI_1");
+	CU_ASSERT_STRING_EQUAL(s->vrrp[0].role, "MASTER");
+	CU_ASSERT_STRING_EQUAL(s->vrrp[0].declared_state, "BACKUP");
+	CU_ASSERT_STRING_EQUAL(s->vrrp[0].iface, "eth0");
+	CU_ASSERT_EQUAL(s->vrrp[0].held, 1);
+	CU_ASSERT_EQUAL(s->vrrp[0].addresses, 1);
+	vrrp_roles(d, &a, 0, roles);
+	declared_export_fill_vrrp(d, roles, s);
+	CU_ASSERT_EQUAL(s->n_vrrp, 1);
+	CU_ASSERT_STRING_EQUAL(s->vrrp[0].role, "BACKUP");
+	CU_ASSERT_EQUAL(s->vrrp[0].held, 0);
+	snapshot_unref(s);
+	declared_free(d);
+}
+
 static void test_errors_stop_comparing(void)
 {
 	const char *bad = "virtual_server 203.0.113.10 80 {\n lb_algo nope\n}\n";
@@ -98,6 +126,7 @@ int register_declared_export(void)
 	if (!s)
 		return -1;
 	if (!CU_add_test(s, "families", test_render) ||
+	    !CU_add_test(s, "roles for the snapshot", test_fill_vrrp) ||
 	    !CU_add_test(s, "a file with errors is not compared", test_errors_stop_comparing))
 		return -1;
 	return 0;

@@ -1,5 +1,6 @@
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/ip_vs.h>
 #include <stdlib.h>
 #include <string.h>
@@ -436,6 +437,62 @@ static void test_strings_printable(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "given twice"));
 }
 
+/* The VRRP roles lvsd puts in a snapshot (for lvstop --remote): written
+ * only when there are some, read back, checked and made printable. */
+static void test_vrrp(void)
+{
+	struct lvs_snapshot *s = sample();
+	char *txt = snapjson_render(s, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+	CU_ASSERT_PTR_NULL(strstr(txt, "\"vrrp\"")); /* documents without roles stay as they were */
+	free(txt);
+	s->n_vrrp = 2;
+	strcpy(s->vrrp[0].instance, "VI_1");
+	strcpy(s->vrrp[0].role, "MASTER");
+	strcpy(s->vrrp[0].declared_state, "BACKUP");
+	strcpy(s->vrrp[0].iface, "eth1");
+	s->vrrp[0].held = s->vrrp[0].addresses = 2;
+	strcpy(s->vrrp[1].instance, "VI_2");
+	strcpy(s->vrrp[1].role, "SPLIT");
+	s->vrrp[1].held = 1;
+	s->vrrp[1].addresses = 3;
+	txt = snapjson_render(s, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"vrrp\":[{\"instance\":\"VI_1\",\"role\":\"MASTER\","
+					   "\"declared_state\":\"BACKUP\",\"interface\":\"eth1\","
+					   "\"held\":2,\"addresses\":2}"));
+	char err[200];
+	struct lvs_snapshot *r = NULL;
+	CU_ASSERT_EQUAL_FATAL(snapjson_parse(txt, strlen(txt), &r, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(r->n_vrrp, 2);
+	CU_ASSERT_STRING_EQUAL(r->vrrp[0].instance, "VI_1");
+	CU_ASSERT_STRING_EQUAL(r->vrrp[0].role, "MASTER");
+	CU_ASSERT_STRING_EQUAL(r->vrrp[0].declared_state, "BACKUP");
+	CU_ASSERT_STRING_EQUAL(r->vrrp[0].iface, "eth1");
+	CU_ASSERT_EQUAL(r->vrrp[0].held, 2);
+	CU_ASSERT_STRING_EQUAL(r->vrrp[1].role, "SPLIT");
+	CU_ASSERT_STRING_EQUAL(r->vrrp[1].declared_state, "");
+	CU_ASSERT_EQUAL(r->vrrp[1].held, 1);
+	CU_ASSERT_EQUAL(r->vrrp[1].addresses, 3);
+	snapshot_unref(r);
+	r = NULL;
+	/* A role no director has, and a control character in a name. */
+	char *bad = strdup(txt), *p = strstr(bad, "SPLIT");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	memcpy(p, "BOSS!", 5);
+	CU_ASSERT_EQUAL(snapjson_parse(bad, strlen(bad), &r, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "vrrp[1].role: unknown role \"BOSS!\""));
+	free(bad);
+	bad = strdup(txt);
+	p = strstr(bad, "VI_1");
+	memcpy(p, "\\u1b", 4); /* an escape that is not one: refused as bad JSON text */
+	CU_ASSERT_NOT_EQUAL(snapjson_parse(bad, strlen(bad), &r, err, sizeof(err)), 0);
+	free(bad);
+	snapshot_unref(r);
+	free(txt);
+	snapshot_unref(s);
+}
+
 /* Nesting is bounded, and every error leaves text. */
 static void test_depth_and_error_text(void)
 {
@@ -537,6 +594,7 @@ int register_snapjson(void)
 	    !CU_add_test(s, "duplicate keys", test_duplicate_keys) ||
 	    !CU_add_test(s, "numbers in range", test_numbers_in_range) ||
 	    !CU_add_test(s, "strings printable", test_strings_printable) ||
+	    !CU_add_test(s, "VRRP roles", test_vrrp) ||
 	    !CU_add_test(s, "depth and error text", test_depth_and_error_text) ||
 	    !CU_add_test(s, "allocation failures", test_allocation_failures))
 		return -1;

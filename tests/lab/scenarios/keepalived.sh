@@ -4,6 +4,7 @@
 # exactly what drifted: a real server keepalived removed because its check
 # fails (with that reason), one added by hand, a weight changed by hand;
 # and find the table as declared again once the server is back.
+# lab-timeout: 600
 . /lab/lib.sh
 
 lab_have_lvstop || exit 0
@@ -225,3 +226,86 @@ lab_eq owner.drained.no-drift 0 "$?"
 
 kill "$kpid"
 wait "$kpid" 2>/dev/null
+
+# --- The console beside keepalived: the declared marks (a real server keepalived
+# removed, greyed under its service with the reason; one added by hand; a weight
+# changed by hand) at 80x24 and 120x40, and the owner's question on a console
+# quiesce of a declared real server: Esc leaves the weight as ipvsadm shows it,
+# y applies it.
+sed -i "/real_server $RS2 80/,/weight/ s/weight 0/weight 1/" /etc/keepalived/conf.d/web.conf
+keepalived -C -n -l -D -f "$CONF" > /tmp/keepalived-console.log 2>&1 &
+kpid=$!
+lab_check console.ka.loaded lab_wait_for 30 svc_has_rs "$RS2"
+lab_check console.ka.rs1-up lab_wait_for 20 svc_has_rs "$RS1"
+for p in $($IP netns pids nat1); do kill "$p"; done
+lab_check console.ka.removed lab_wait_for 30 sh -c "! ipvsadm -Ln -t $VIP:80 | grep -q -- '-> $RS1:80 '"
+ipvsadm -a -t "$VIP:80" -r 192.0.2.13:80 -m -w 1
+ipvsadm -e -t "$VIP:80" -r "$RS2:80" -m -w 5
+
+if command -v tmux >/dev/null 2>&1; then
+	export TERM=xterm LC_ALL=C.UTF-8
+	S=kacon
+	kscreen() { tmux capture-pane -p -t "$S"; }
+	kkeys() { tmux send-keys -t "$S" "$@"; sleep 1; }
+	kwait() { # SECONDS EXTENDED-REGEX
+		_i=0
+		while [ "$_i" -lt "$1" ]; do
+			kscreen | grep -qE "$2" && return 0
+			sleep 1
+			_i=$((_i + 1))
+		done
+		return 1
+	}
+	kdump() { echo "--- console screen ($1):"; kscreen | sed 's/^/| /'; }
+	kgrep() { kscreen | grep -qE -- "$1"; } # EXTENDED-REGEX on the screen
+	wgt() { ipvsadm -Ln -t "$VIP:80" | awk -v r="$1:80" '$2 == r { print $4 }'; }
+	tmux new-session -d -s "$S" -x 80 -y 24 \
+		"sh -c 'lvstop -d 1; echo lvstop-rc=\$?; sleep 600'"
+	lab_check console.marks.header kwait 20 'keepalived.conf \(3 drift\)'
+	kdump 80x24
+	lab_check console.marks.absent kgrep "$RS1:80 \[absent\] +- "
+	lab_check console.marks.by-hand kgrep " 192\.0\.2\.13:80 +\+ "
+	lab_check console.marks.weight kgrep " $RS2:80 +W +masq +5 "
+	lab_check console.marks.declared kgrep " $VIP:80 +[=] "
+	tmux resize-window -t "$S" -x 120 -y 40
+	lab_check console.marks.header-120 kwait 5 "Declared $CONF \\(3 drift\\)"
+	kdump 120x40
+	lab_check console.marks.weight-120 kgrep " $RS2:80 +W +masq "
+	lab_check console.marks.absent-120 kgrep "$RS1:80 \[absent\] +- "
+	tmux resize-window -t "$S" -x 80 -y 24
+	# The legend in the help screen.
+	kkeys '?'
+	kkeys G
+	lab_check console.marks.legend kwait 5 'Declared marks, column CF'
+	kkeys Escape
+	# RS2 under the NAT service: the filter keeps that service, g the top row.
+	kkeys / ; kkeys "$VIP:80 rr" ; kkeys Enter ; kkeys g ; kkeys j ; kkeys Enter
+	lab_check console.detail.title kwait 5 "Real server $RS2:80 of"
+	lab_check console.detail.declared kwait 5 'weight differs: keepalived.conf says 1, the kernel has 5'
+	kdump detail
+	# Quiesce from the detail view: asked first, with the command line's text.
+	kkeys Q
+	lab_check console.owner.asks kwait 5 'keepalived sets that'
+	lab_check console.owner.keys kwait 2 'y: go ahead'
+	kdump owner-question
+	lab_eq console.owner.not-yet 5 "$(wgt "$RS2")"
+	kkeys Escape
+	lab_check console.owner.cancelled kwait 5 'cancelled: nothing was changed'
+	sleep 2
+	lab_eq console.owner.esc-keeps 5 "$(wgt "$RS2")"
+	kkeys Q
+	lab_check console.owner.asks-again kwait 5 'keepalived sets that'
+	kkeys y
+	zero2() { [ "$(wgt "$RS2")" = 0 ]; }
+	lab_check console.owner.y-applies lab_wait_for 10 zero2
+	kdump after-y
+	kkeys Escape
+	kkeys q
+	lab_check console.exit kwait 5 'lvstop-rc=0'
+	tmux kill-session -t "$S"
+else
+	lab_fail console.tmux "tmux is not in the image"
+fi
+kill "$kpid"
+wait "$kpid" 2>/dev/null
+# --- end of the console block

@@ -11,6 +11,7 @@
 #     dirB 198.51.100.4 (BACKUP, priority 100)
 #     rs1 198.51.100.11, rs2 198.51.100.12 (VIP on lo, arp_ignore/announce)
 #   VIP 198.51.100.100: TCP :80 wrr (httpd), TCP :7 rr (an echo server)
+# lab-timeout: 600
 . /lab/lib.sh
 
 lab_have_lvstop || exit 0
@@ -199,6 +200,73 @@ done
 stop_ka dirA
 stop_ka dirB
 lab_wait_for 10 sh -c '! [ -e /run/ka-dirA.pid ] && ! [ -e /run/ka-dirB.pid ]' 
+
+# --- The pair in lvstop --remote: both directors' lvsd (on br-lan, so the root
+# namespace reaches them) side by side at 80x24 and 120x40: MASTER and BACKUP
+# on one line, the VIP held, the sync daemons, the table the same; then the
+# BACKUP's lvsd stops and its column says it does not answer.
+start_ka dirA
+start_ka dirB
+lab_check pair.remote.a-master lab_wait_for 30 holds_vip dirA
+lab_check pair.remote.b-backup lab_wait_for 10 lacks_vip dirB
+for dd in dirA dirB; do
+	printf 'declared = { keepalived = "/etc/keepalived/%s.conf"; };\n' "$dd" > "/tmp/lvsd-r-$dd.conf"
+done
+lab_in dirA lvsd --config /tmp/lvsd-r-dirA.conf --listen 198.51.100.3:9588 2> /tmp/lvsd-r-dirA.log &
+lab_in dirB lvsd --config /tmp/lvsd-r-dirB.conf --listen 198.51.100.4:9588 2> /tmp/lvsd-r-dirB.log &
+A=198.51.100.3:9588
+B=198.51.100.4:9588
+answers() { wget -O - "http://$1/api/v1/snapshot" 2>/dev/null | grep -q '"vrrp"'; }
+lab_check pair.remote.a-lvsd lab_wait_for 20 answers "$A"
+lab_check pair.remote.b-lvsd lab_wait_for 20 answers "$B"
+if command -v tmux >/dev/null 2>&1; then
+	export TERM=xterm LC_ALL=C.UTF-8
+	pscreen() { tmux capture-pane -p -t "$1"; }
+	pwait() { # SESSION SECONDS EXTENDED-REGEX
+		_i=0
+		while [ "$_i" -lt "$2" ]; do
+			pscreen "$1" | grep -qE -- "$3" && return 0
+			sleep 1
+			_i=$((_i + 1))
+		done
+		return 1
+	}
+	# side SESSION LEFT RIGHT: both on one line, RIGHT in the right half.
+	side() { pscreen "$1" | awk -v l="$2" -v r="$3" -v h="$4" '
+		{ i = index($0, l); j = index($0, r) } i && j > i && j > h { f = 1 } END { exit !f }'; }
+	for size in 80x24 120x40; do
+		w=${size%x*}
+		S=pair$w
+		tmux new-session -d -s "$S" -x "$w" -y "${size#*x}" "lvstop --remote $A $B -d 1; sleep 600"
+		lab_check "pair.remote.$w.summary" pwait "$S" 20 "Pair: MASTER $A, BACKUP $B"
+		sleep 2
+		echo "--- lvstop --remote ($size):"
+		pscreen "$S" | sed 's/^/| /'
+		h=$((w / 2 - 2))
+		lab_check "pair.remote.$w.side-by-side" side "$S" "$A  ok" "$B  ok" "$h"
+		lab_check "pair.remote.$w.roles" side "$S" "VI_1 MASTER  VIP 1/1 on eth0" "VI_1 BACKUP  VIP 0/1" "$h"
+		lab_check "pair.remote.$w.sync" side "$S" "sync master on eth0, syncid 51" "sync backup on eth0, syncid 51" "$h"
+		lab_check "pair.remote.$w.same-table" side "$S" "table: same as $B" "table: same as $A" "$h"
+	done
+	for p in $($IP netns pids dirB); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = lvsd ] && kill "$p"
+	done
+	lab_check pair.remote.b-down pwait pair80 20 "$B  NOT ANSWERING"
+	echo "--- lvstop --remote (80x24, the BACKUP's lvsd stopped):"
+	pscreen pair80 | sed 's/^/| /'
+	lab_check pair.remote.b-down-summary pwait pair80 5 "Pair: MASTER $A; $B NOT ANSWERING: no backup"
+	tmux kill-session -t pair80
+	tmux kill-session -t pair120
+else
+	lab_fail pair.remote.tmux "tmux is not in the image"
+fi
+for p in $($IP netns pids dirA) $($IP netns pids dirB); do
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = lvsd ] && kill "$p"
+done
+stop_ka dirA
+stop_ka dirB
+lab_wait_for 10 sh -c '! [ -e /run/ka-dirA.pid ] && ! [ -e /run/ka-dirB.pid ]'
+# --- end of the lvstop --remote pair block
 
 # --- the sync-daemon alert on the real series -------------------------------
 # LvsSyncDaemonMissing (share/prometheus/lvsd-alerts.yml) proven with what
