@@ -17,6 +17,10 @@
 #   LAB_TIMEOUT    seconds a scenario may run in the guest (default 300; a
 #                  scenario's "# lab-timeout: N" line raises it); the host
 #                  kills the VM 60 s after that (300 s for director*)
+#   LAB_MEM        guest memory in MiB (default 512, 1536 for director*)
+#   LAB_APPEND     more kernel command-line words for every guest (a
+#                  scenario reads its own, e.g. lab.flood_dr=N, from
+#                  /proc/cmdline)
 #   LAB_KVM=1      use KVM instead of TCG (off by default)
 #   LAB_VERBOSE=1  copy the whole serial console to stdout
 set -u
@@ -76,6 +80,7 @@ boot() {
 		;;
 	*) vm_initrd=$initrd mem=512 boot_secs=60 vm_args= ;;
 	esac
+	mem=${LAB_MEM:-$mem}
 	# A scenario may ask for more time than LAB_TIMEOUT with a line
 	# "# lab-timeout: SECONDS".
 	t=$(sed -n 's/^# lab-timeout: *\([0-9][0-9]*\).*/\1/p' "$here/scenarios/$1.sh" | head -n 1)
@@ -84,7 +89,7 @@ boot() {
 	timeout -k 5 $((t + boot_secs)) qemu-system-x86_64 $accel -m $mem -smp 1 \
 		-nic none -nographic -no-reboot -monitor none -serial stdio \
 		-kernel "$VMLINUZ" -initrd "$vm_initrd" \
-		-append "console=ttyS0 quiet panic=-1 $vm_args lab.scenario=$1 lab.timeout=$t" \
+		-append "console=ttyS0 quiet panic=-1 $vm_args lab.scenario=$1 lab.timeout=$t ${LAB_APPEND:-}" \
 		</dev/null 2>&1 | tr -d '\r' > "$log"
 	echo "$(( $(date +%s) - start ))" > "$log.secs"
 }
