@@ -19,6 +19,8 @@ struct lvs_collector {
 	FILE *record;           /* borrowed */
 	void (*annotate)(void *arg, struct lvs_snapshot *s);
 	void *annotate_arg;
+	void (*before_poll)(void *arg);
+	void *before_poll_arg;
 	int efd;                /* eventfd: publications */
 
 	/* Publication: the pointer and the status, swapped under pub_lock. */
@@ -56,6 +58,8 @@ lvs_collector *collector_new(struct lvs_source *src, const struct lvs_collector_
 	c->record = o ? o->record : NULL;
 	c->annotate = o ? o->annotate : NULL;
 	c->annotate_arg = o ? o->annotate_arg : NULL;
+	c->before_poll = o ? o->before_poll : NULL;
+	c->before_poll_arg = o ? o->before_poll_arg : NULL;
 	c->interval = o && o->interval > 0 ? o->interval : LVS_POLL_INTERVAL;
 	pthread_mutex_init(&c->pub_lock, NULL);
 	pthread_mutex_init(&c->run_lock, NULL);
@@ -165,6 +169,8 @@ static void *poller(void *arg)
 	pthread_mutex_lock(&c->run_lock);
 	while (!c->stop) {
 		pthread_mutex_unlock(&c->run_lock);
+		if (c->before_poll)
+			c->before_poll(c->before_poll_arg);
 		int r = collector_poll(c);
 		pthread_mutex_lock(&c->run_lock);
 		if (r == -ENODATA)

@@ -33,6 +33,12 @@ struct lvs_collector_opts {
 	 * checker adds its results. Must not block. */
 	void (*annotate)(void *arg, struct lvs_snapshot *s);
 	void *annotate_arg;
+	/* Called on the poller thread before each scheduled poll, outside
+	 * the poll's timing (poll_seconds): it may wait, as lvsd does while
+	 * it renders the last publication, so that a new snapshot is not
+	 * read beside the render's bodies. NULL: none. */
+	void (*before_poll)(void *arg);
+	void *before_poll_arg;
 };
 
 struct lvs_status {

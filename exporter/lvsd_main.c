@@ -24,6 +24,7 @@
 #include "exporter/metrics/metrics.h"
 #include "exporter/metrics/outbuf.h"
 #include "quiesce.h"
+#include "render_gate.h"
 #include "exporter/history/rrd_store.h"
 
 #include <arpa/inet.h>
@@ -66,6 +67,11 @@ struct daemon {
 	bool ended_logged; /* a recording's end, once */
 	uint64_t checks_hash;
 	bool checks_set;
+	/* The next poll waits until the last publication is rendered (at
+	 * most RENDER_GATE_INTERVALS intervals): a snapshot being read and
+	 * the render's two bodies are not alive at once. */
+	struct render_gate gate;
+	bool gate_ok;
 };
 
 /* The collector's hook, on the poller: health results, then the VRRP
@@ -77,6 +83,8 @@ static void annotate(void *arg, struct lvs_snapshot *s)
 	if (d->roles)
 		declared_export_annotate(d->roles, s);
 }
+
+#define RENDER_GATE_INTERVALS 10
 
 static void usage(FILE *f)
 {
@@ -356,6 +364,17 @@ static void publish(struct daemon *d, bool force)
 	}
 	snapshot_unref(s);
 	d->self.render_seconds = clock_mono_s() - t0;
+	if (d->gate_ok)
+		render_gate_done(&d->gate, st.seq);
+}
+
+/* The poller's wait before each poll (collector before_poll). */
+static void before_poll(void *arg)
+{
+	struct daemon *d = arg;
+	struct lvs_status st;
+	snapshot_unref(collector_acquire(d->coll, &st));
+	render_gate_wait(&d->gate, st.seq);
 }
 
 static void reload(struct daemon *d)
@@ -403,6 +422,7 @@ static void reload(struct daemon *d)
 	    memcmp(&nc->history_spec, &d->conf->history_spec, sizeof(nc->history_spec)))
 		log_notice("reload: the history settings take effect at the next start");
 	collector_set_interval(d->coll, nc->interval);
+	render_gate_set_bound(&d->gate, nc->interval * RENDER_GATE_INTERVALS);
 	if (d->declared && (str_differs(nc->declared_path, d->conf->declared_path) ||
 			    nc->declared_kind != d->conf->declared_kind)) {
 		struct declared_export *x = declared_export_new(nc->declared_path,
@@ -587,7 +607,16 @@ int main(int argc, char **argv)
 		.ring_budget = d.conf->history_budget,
 		.annotate = annotate,
 		.annotate_arg = &d,
+		.before_poll = before_poll,
+		.before_poll_arg = &d,
 	};
+	int gr = render_gate_init(&d.gate, d.conf->interval * RENDER_GATE_INTERVALS);
+	if (gr) {
+		log_err("cannot create the render gate: %s", strerror(-gr));
+		source_free(src);
+		goto out;
+	}
+	d.gate_ok = true;
 	if (!(d.coll = collector_new(src, &co)) || !(d.http = http_new())) {
 		log_err("out of memory");
 		goto out;
@@ -624,7 +653,10 @@ int main(int argc, char **argv)
 	rc = run(&d, sfd);
 out:
 	/* Stop in dependency order: nothing publishes into a stopped server,
-	 * no annotate runs against a freed engine. */
+	 * no annotate runs against a freed engine. A poll waiting for a
+	 * render that will not come goes at once. */
+	if (d.gate_ok)
+		render_gate_release(&d.gate);
 	if (d.coll)
 		collector_stop(d.coll);
 	if (d.http)
@@ -641,6 +673,8 @@ out:
 	declared_export_free(d.declared);
 	declared_export_free(d.roles);
 	lvsd_conf_free(d.conf);
+	if (d.gate_ok)
+		render_gate_destroy(&d.gate);
 	if (sfd >= 0)
 		close(sfd);
 	return rc;
