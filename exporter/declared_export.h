@@ -32,6 +32,10 @@ void declared_export_reload(struct declared_export *x);
  * nothing). Nothing at all while no declared file exists. 0 or -ENOMEM. */
 int declared_export_run(struct declared_export *x, struct outbuf *o, const struct lvs_snapshot *s);
 
+/* The table the last run read (NULL: none), owned by x: valid until the
+ * next run, reload or free. */
+const struct lvs_declared *declared_export_table(const struct declared_export *x);
+
 /* The rendering alone, for tests: the table d (NULL: none), the roles of
  * its instances (d->n_vrrp of them, or NULL), the snapshot s. */
 int declared_export_render(struct outbuf *o, const char *path, const struct lvs_declared *d,
