@@ -354,14 +354,16 @@ static bool undone(const struct change *c, const struct lvs_snapshot *s,
 		snprintf(by, sizeof(by), "%s", c->user[0] ? c->user : "?");
 	const char *tool = !strcmp(c->source, "lvsd") ? "lvsd" : "lvstop";
 	memset(ev, 0, sizeof(*ev));
+	char text[1024]; /* then cut to the event's size: names can be long */
 	if (c->removed)
-		snprintf(ev->text, sizeof(ev->text),
+		snprintf(text, sizeof(text),
 			 "%s re-added %s in %s (weight %d), undoing %s %s at %s by %s", who, dt, st,
 			 kd->weight, tool, c->action, when, by);
 	else
-		snprintf(ev->text, sizeof(ev->text),
+		snprintf(text, sizeof(text),
 			 "%s restored weight %d of %s in %s, undoing %s %s at %s by %s", who,
 			 kd->weight, dt, st, tool, c->action, when, by);
+	snprintf(ev->text, sizeof(ev->text), "%.*s", (int)sizeof(ev->text) - 1, text);
 	snprintf(ev->object, sizeof(ev->object), "%s", c->object);
 	snprintf(ev->action, sizeof(ev->action), "%s", c->action);
 	ev->change_time = c->time;
@@ -450,4 +452,75 @@ out:
 		*n = 0;
 	}
 	return r < 0 ? r : 0;
+}
+
+struct lvs_undo_watch {
+	lvs_undo *u;
+	char *path; /* owned; NULL: the usual places */
+	enum lvs_decl_kind kind;
+	struct lvs_declared *d; /* owned */
+	const char *d_path;     /* what d was read from (path, or a static default) */
+	struct stat st;
+};
+
+lvs_undo_watch *undo_watch_new(const char *audit_path, const char *source, const char *user,
+			       const char *decl_path, enum lvs_decl_kind kind)
+{
+	lvs_undo_watch *w = calloc(1, sizeof(*w));
+	if (!w || !(w->u = undo_new(audit_path, source, user)) ||
+	    (decl_path && !(w->path = strdup(decl_path)))) {
+		undo_watch_free(w);
+		return NULL;
+	}
+	w->kind = kind;
+	return w;
+}
+
+void undo_watch_free(lvs_undo_watch *w)
+{
+	if (!w)
+		return;
+	undo_free(w->u);
+	declared_free(w->d);
+	free(w->path);
+	free(w);
+}
+
+/* Read the declared file when it is new or changed; keep the last good
+ * table while it cannot be read (a rewrite in progress). */
+static void watch_refresh(lvs_undo_watch *w)
+{
+	const char *path = w->path;
+	enum lvs_decl_kind kind = w->kind;
+	struct stat st;
+	if (!path)
+		kind = declared_find_default(&path);
+	if (!path || stat(path, &st) < 0) {
+		if (w->d && (!path || errno == ENOENT)) {
+			declared_free(w->d);
+			w->d = NULL;
+		}
+		return;
+	}
+	if (w->d && w->d_path == path && st.st_ino == w->st.st_ino &&
+	    st.st_size == w->st.st_size && st.st_mtim.tv_sec == w->st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == w->st.st_mtim.tv_nsec)
+		return;
+	struct lvs_declared *d = NULL;
+	char msg[256];
+	int r = kind == LVS_DECL_LVSCF ? declared_read_lvscf(path, &d, msg, sizeof(msg))
+				       : declared_read_keepalived(path, &d, msg, sizeof(msg));
+	if (r < 0)
+		return;
+	declared_free(w->d);
+	w->d = d;
+	w->d_path = path;
+	w->st = st;
+}
+
+int undo_watch_poll(lvs_undo_watch *w, const struct lvs_snapshot *s, struct lvs_undo_event **ev,
+		    size_t *n)
+{
+	watch_refresh(w);
+	return undo_poll(w->u, s, w->d, ev, n);
 }

@@ -30,7 +30,7 @@
 
 #define LVS_UNDO_READ_MAX (4u << 20) /* bytes of audit log read per poll */
 #define LVS_UNDO_OPEN_MAX 4096       /* changes followed at once; the oldest go */
-#define LVS_UNDO_TEXT_MAX 512
+#define LVS_UNDO_TEXT_MAX 320
 
 /* One undone change. Strings are printable (text from the log cleaned). */
 struct lvs_undo_event {
@@ -63,6 +63,22 @@ void undo_free(lvs_undo *u);
  * marked false and mark_err set. */
 int undo_poll(lvs_undo *u, const struct lvs_snapshot *s, const struct lvs_declared *d,
 	      struct lvs_undo_event **ev, size_t *n);
+
+/* The same for a reader without the declared table at hand (the console):
+ * the file at decl_path (NULL: the first of keepalived.conf and lvs.cf
+ * where they usually are, looked for again while neither exists), read
+ * again when it changes (size, time, inode). */
+typedef struct lvs_undo_watch lvs_undo_watch; /* opaque */
+
+/* NULL on out of memory. kind: of decl_path (ignored when NULL). */
+lvs_undo_watch *undo_watch_new(const char *audit_path, const char *source, const char *user,
+			       const char *decl_path, enum lvs_decl_kind kind);
+void undo_watch_free(lvs_undo_watch *w);
+
+/* undo_poll against the file's table (nothing without a readable file
+ * without errors). Same contract. */
+int undo_watch_poll(lvs_undo_watch *w, const struct lvs_snapshot *s, struct lvs_undo_event **ev,
+		    size_t *n);
 
 /* Changes followed now (not yet undone nor ended), for tests. */
 size_t undo_open_count(const lvs_undo *u);

@@ -12,6 +12,7 @@
 #include "actions/audit.h"
 #include "actions/undo.h"
 #include "collector/snapshot.h"
+#include "console/events.h"
 
 static const char *conf =
 	"virtual_server 192.0.2.10 80 {\n"
@@ -318,6 +319,47 @@ static void test_rotated(void)
 	unlink(logpath);
 }
 
+/* The console's way: the declared file read by the watch, the event line. */
+static void test_watch_event(void)
+{
+	setup();
+	char conf_path[80];
+	snprintf(conf_path, sizeof(conf_path), "/tmp/lvstop-undo-%ld.conf", (long)getpid());
+	FILE *f = fopen(conf_path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(conf, f);
+	fclose(f);
+	record(1000, "quiesce", RS2, "-a -t 192.0.2.10:80 -r 10.0.0.2:80 -m -w 3",
+	       "-a -t 192.0.2.10:80 -r 10.0.0.2:80 -m -w 0", true);
+	lvs_undo_watch *w = undo_watch_new(logpath, "console", "root", conf_path,
+					   LVS_DECL_KEEPALIVED);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	struct lvs_undo_event *ev;
+	size_t n = 0;
+	struct lvs_snapshot *s = kernel(3, 1, 1001);
+	CU_ASSERT_EQUAL(undo_watch_poll(w, s, &ev, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	struct lvs_event e = { .time = 1001, .kind = EV_UNDONE };
+	snprintf(e.text, sizeof(e.text), "%s", ev[0].text);
+	char line[400];
+	event_text(&e, line, sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "! keepalived restored weight 3 of 10.0.0.2:80 in TCP "
+				     "192.0.2.10:80, undoing lvstop quiesce at 1970-01-01 00:16:40 "
+				     "UTC by root (sudo from alice)");
+	free(ev);
+	/* Without the file: nothing compared. */
+	unlink(conf_path);
+	record(1002, "weight", RS3, "-a -t 192.0.2.10:80 -r 10.0.0.3:80 -m -w 1",
+	       "-a -t 192.0.2.10:80 -r 10.0.0.3:80 -m -w 7", true);
+	snapshot_unref(s);
+	s = kernel(3, 1, 1003);
+	CU_ASSERT_EQUAL(undo_watch_poll(w, s, &ev, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	snapshot_unref(s);
+	undo_watch_free(w);
+	unlink(logpath);
+}
+
 int register_undo(void)
 {
 	CU_pSuite s = CU_add_suite("undo", NULL, NULL);
@@ -326,7 +368,8 @@ int register_undo(void)
 	    !CU_add_test(s, "removed server re-added", test_removed_readded) ||
 	    !CU_add_test(s, "restored, failed, undeclared, older, bad file", test_not_undone) ||
 	    !CU_add_test(s, "log readable only", test_read_only_log) ||
-	    !CU_add_test(s, "log rotated", test_rotated))
+	    !CU_add_test(s, "log rotated", test_rotated) ||
+	    !CU_add_test(s, "watch of the declared file, event line", test_watch_event))
 		return -1;
 	return 0;
 }
