@@ -230,6 +230,7 @@ wait "$kpid" 2>/dev/null
 # --- lvsd with health.from = "keepalived" judges RS1 down as keepalived does.
 # RS1 inhibited on failure (keepalived keeps it at weight 0), so lvsd's
 # check of it (taken from the file: HTTP_GET /, status 200) keeps running.
+# lab-timeout: 600
 sed -i "/real_server $RS1 80 {/a\\        inhibit_on_failure" /etc/keepalived/conf.d/web.conf
 keepalived -C -n -l -D -f "$CONF" > /tmp/keepalived2.log 2>&1 &
 kpid=$!
