@@ -30,6 +30,13 @@ struct lvs_audit_rec {
 	bool ok;
 	bool rolled_back;      /* a failed multi-step change was undone */
 	const char *error;     /* the failure sentence, NULL when ok */
+	/* Optional: a sentence for readers ("message"), and the change this
+	 * record reports undone ("undoes": its time, action and user), written
+	 * only when undoes_action is set (actions/undo.h). */
+	const char *message;
+	const char *undoes_action;
+	double undoes_time;
+	const char *undoes_user;
 };
 
 /* $LVSTOP_AUDIT_LOG when set and not empty, else LVS_AUDIT_PATH. */
@@ -46,9 +53,20 @@ void audit_who(char *user, size_t ulen, char *sudo, size_t slen);
  * out of memory. */
 char *audit_format(const struct lvs_audit_rec *r);
 
+/* The ISO 8601 UTC form audit_format writes for a time ("2026-09-21T14:13:20.250Z"). */
+void audit_time_text(double t, char *buf, size_t len);
+
 /* Append the record to path (creating it 0640, its directory 0750 and the
- * directories above it 0755 when missing; modes less the umask) and log it to syslog when to_syslog. 0 or the negative
+ * directories above it 0755 when missing; modes less the umask) and log it
+ * to syslog when to_syslog. A log this call creates as root in a directory
+ * another user owns (lvsd's, under its systemd unit) is given to that
+ * directory's owner and group, so that both can append. 0 or the negative
  * errno of the file write (syslog cannot fail visibly). */
 int audit_append(const char *path, const struct lvs_audit_rec *r, bool to_syslog);
+
+/* Write the record as one line, with one write(2), to fd (opened
+ * O_APPEND by the caller, who may hold a lock on it). 0, -ENOMEM, or the
+ * negative errno of the write (-EIO when it was short). */
+int audit_write(int fd, const struct lvs_audit_rec *r);
 
 #endif

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actions/audit.h"
+#include "actions/undo.h"
 #include "collector/snapshot.h"
 #include "share/clock.h"
 #include "crt.h"
@@ -222,6 +224,21 @@ const struct lvs_conn_dest *app_conn_dest(struct app *a, const struct lvs_dest *
 	return i ? &c->dests[*i] : NULL;
 }
 
+/* Changes keepalived undid (actions/undo.h), as events. */
+static void app_undone(struct app *a, const struct lvs_snapshot *s)
+{
+	struct lvs_undo_event *ev;
+	size_t n;
+	if (!a->undo || undo_watch_poll(a->undo, s, &ev, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct lvs_event e = { .time = s->time, .kind = EV_UNDONE };
+		snprintf(e.text, sizeof(e.text), "%.*s", (int)sizeof(e.text) - 1, ev[i].text);
+		ev_log_add(&a->log, &e);
+	}
+	free(ev);
+}
+
 /* Show snapshot s (a reference passes to the app) with its events. */
 static void show(struct app *a, struct lvs_snapshot *s, struct ev_vec *ev)
 {
@@ -232,6 +249,7 @@ static void show(struct app *a, struct lvs_snapshot *s, struct ev_vec *ev)
 	a->snap_gen++;
 	edit_ui_snapshot(a); /* the marks, read again on the writer */
 	decl_view_submit(a->decl, s); /* the declared marks, on their worker */
+	app_undone(a, s);
 	if (a->doctor && (a->view == VIEW_DOCTOR || a->view == VIEW_DETAIL))
 		doctor_view_request(a->doctor, s); /* on its worker */
 }
@@ -534,6 +552,8 @@ int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote
 	/* A recording is not the kernel on this machine: nothing to edit. */
 	if (!o->read_only && (!o->source || !strcmp(o->source, "kernel")))
 		edit_ui_open(&a); /* on failure the console runs without editing, and says so */
+	if (!rs && (!o->source || !strcmp(o->source, "kernel")))
+		a.undo = undo_watch_new(audit_default_path(), "console", NULL, NULL, 0);
 	loop(&a);
 	edit_ui_close(&a); /* waits for the change being sent, if any */
 	crt_done();
@@ -541,6 +561,7 @@ int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote
 out_sig:
 	restore_signals();
 out_log:
+	undo_watch_free(a.undo);
 	ev_log_done(&a.log);
 out_map:
 	prep_free(a.prep);

@@ -87,6 +87,7 @@ struct app {
 
 	struct lvs_key detail;     /* the object the detail view shows */
 	struct ev_log log;
+	struct lvs_undo_watch *undo; /* owned; NULL: not this machine's kernel */
 
 	int rows, cols;            /* terminal size */
 	struct layout lay;

@@ -196,6 +196,9 @@ void event_text(const struct lvs_event *e, char *buf, size_t len)
 	case EV_DEST_RESET:
 		snprintf(buf, len, "! counters of real server %s in %s reset", rs, svc);
 		break;
+	case EV_UNDONE:
+		snprintf(buf, len, "! %s", e->text);
+		break;
 	default:
 		snprintf(buf, len, "? event %d", (int)e->kind);
 	}

@@ -13,6 +13,8 @@
 #include "collector/model.h"
 #include "collector/snapshot.h"
 
+#define LVS_EV_TEXT_MAX 320 /* as actions/undo.h's LVS_UNDO_TEXT_MAX */
+
 enum ev_kind {
 	EV_SVC_ADD,     /* a virtual service appeared */
 	EV_SVC_DEL,     /* a virtual service left */
@@ -23,6 +25,7 @@ enum ev_kind {
 	EV_FWD,         /* a real server's forwarding method changed */
 	EV_SVC_RESET,   /* a service's counters went down (re-created, zeroed) */
 	EV_DEST_RESET,  /* a real server's counters went down */
+	EV_UNDONE,      /* keepalived undid an lvstop change (text: actions/undo.h) */
 	EV_KIND_COUNT
 };
 
@@ -32,6 +35,7 @@ struct lvs_event {
 	struct lvs_key key; /* the object (a real server's key names its service too) */
 	int64_t old_val, new_val; /* weight; fwd; number of real servers (SVC_ADD/DEL) */
 	char old_sched[LVS_SCHED_MAX], new_sched[LVS_SCHED_MAX];
+	char text[LVS_EV_TEXT_MAX]; /* EV_UNDONE: the sentence, printable */
 };
 
 struct ev_vec {

@@ -43,6 +43,11 @@ void declared_export_free(struct declared_export *x)
 	free(x);
 }
 
+const struct lvs_declared *declared_export_table(const struct declared_export *x)
+{
+	return x->d;
+}
+
 void declared_export_reload(struct declared_export *x)
 {
 	x->reread = true;

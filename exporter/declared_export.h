@@ -42,6 +42,9 @@ void declared_export_annotate(struct declared_export *x, struct lvs_snapshot *s)
  * most LVS_VRRP_MAX). */
 void declared_export_fill_vrrp(const struct lvs_declared *d, const struct lvs_vrrp_status *roles,
 			       struct lvs_snapshot *s);
+/* The table the last run read (NULL: none), owned by x: valid until the
+ * next run, reload or free. */
+const struct lvs_declared *declared_export_table(const struct declared_export *x);
 
 /* The rendering alone, for tests: the table d (NULL: none), the roles of
  * its instances (d->n_vrrp of them, or NULL), the snapshot s. */

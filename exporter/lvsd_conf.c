@@ -1,6 +1,7 @@
 #include "lvsd_conf.h"
 
 #include "collector/declared/declared.h"
+#include "lvsd_decl_checks.h"
 #include "lvsd_conf_priv.h"
 
 #include "collector/names.h"
@@ -386,11 +387,23 @@ static int parse_declared(struct conf_ctx *x, const config_setting_t *g, struct 
 
 static int parse_health(struct conf_ctx *x, const config_setting_t *g, struct lvsd_config *c)
 {
-	static const char *const keys[] = { "default_checks", "default", NULL };
+	static const char *const keys[] = { "default_checks", "default", "from", NULL };
 	int r;
 	if ((r = conf_keys(x, g, keys, "health")) ||
 	    (r = conf_bool(x, g, "default_checks", &c->default_checks)))
 		return r;
+	const config_setting_t *f = config_setting_get_member(g, "from");
+	if (f) {
+		const char *v = config_setting_type(f) == CONFIG_TYPE_STRING
+					? config_setting_get_string(f) : "";
+		if (!strcmp(v, "keepalived"))
+			c->health_from = LVS_DECL_KEEPALIVED;
+		else if (!strcmp(v, "lvs_cf"))
+			c->health_from = LVS_DECL_LVSCF;
+		else if (strcmp(v, "lvsd"))
+			return conf_fail(x, f, "health.from must be \"keepalived\", \"lvs_cf\" or "
+					 "\"lvsd\" (got '%s')", v);
+	}
 	const config_setting_t *d = config_setting_get_member(g, "default");
 	if (d) {
 		lvsd_check_clear(&c->default_check);
@@ -479,6 +492,45 @@ static int parse_services(struct conf_ctx *x, const config_setting_t *l, struct 
 	return 0;
 }
 
+/* health.from: read the declared file (declared's path when it names one
+ * of that kind, else where it usually is) and map its checkers. Its errors
+ * are this config's: lvsd would otherwise run checks other than the
+ * file's without a word. */
+static int health_from_file(struct conf_ctx *x, const config_setting_t *f, struct lvsd_config *c)
+{
+	const char *kw = c->health_from == LVS_DECL_KEEPALIVED ? "keepalived" : "lvs_cf";
+	if (c->declared_kind && c->declared_kind != c->health_from)
+		return conf_fail(x, f, "health.from = \"%s\" but declared names the other kind of "
+				 "file (%s)", kw, c->declared_path);
+	const char *path = c->declared_kind ? c->declared_path
+			   : c->health_from == LVS_DECL_KEEPALIVED ? LVS_DECL_KEEPALIVED_PATH
+								   : LVS_DECL_LVSCF_PATH;
+	struct lvs_declared *d = NULL;
+	char msg[256];
+	int r = c->health_from == LVS_DECL_KEEPALIVED ? declared_read_keepalived(path, &d, msg, sizeof(msg))
+						      : declared_read_lvscf(path, &d, msg, sizeof(msg));
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return conf_fail(x, f, "health.from = \"%s\": %s", kw, msg);
+	if (d->n_errors) {
+		const struct lvs_decl_msg *e = d->msgs;
+		while (e->severity != LVS_DECL_ERROR)
+			e++;
+		r = conf_fail(x, f, "health.from = \"%s\": %s:%d: %s", kw, e->file ? e->file : path,
+			      e->line, e->text);
+		declared_free(d);
+		return r;
+	}
+	if (!(c->health_from_path = strdup(path))) {
+		declared_free(d);
+		return -ENOMEM;
+	}
+	r = lvsd_decl_checks_map(c, d, x->err, x->errlen);
+	declared_free(d);
+	return r;
+}
+
 /* --- index ---------------------------------------------------------------------- */
 
 /* The identity lookups use: a firewall-mark service is its family and mark
@@ -496,8 +548,13 @@ static void svc_identity(struct lvs_service *o, uint16_t af, uint16_t proto, uin
 	}
 }
 
-static int build_index(struct lvsd_config *c)
+int lvsd_conf_build_index(struct lvsd_config *c)
 {
+	/* Built again when health.from added services. */
+	keymap_done(&c->index);
+	free(c->rs_refs);
+	c->rs_refs = NULL;
+	c->n_rs_refs = 0;
 	size_t n = c->n_svcs;
 	for (size_t i = 0; i < c->n_svcs; i++)
 		n += c->svcs[i].n_rs;
@@ -595,6 +652,10 @@ void lvsd_conf_free(struct lvsd_config *c)
 	free(c->auth_file);
 	free(c->history_dir);
 	free(c->declared_path);
+	free(c->health_from_path);
+	for (size_t i = 0; i < c->n_health_notes; i++)
+		free(c->health_notes[i].text);
+	free(c->health_notes);
 	free(c->history_daemon);
 	free(c);
 }
@@ -602,7 +663,7 @@ void lvsd_conf_free(struct lvsd_config *c)
 struct lvsd_config *lvsd_conf_default(void)
 {
 	struct lvsd_config *c = calloc(1, sizeof(*c));
-	if (!c || set_defaults(c) || build_index(c)) {
+	if (!c || set_defaults(c) || lvsd_conf_build_index(c)) {
 		lvsd_conf_free(c);
 		return NULL;
 	}
@@ -669,7 +730,14 @@ int lvsd_conf_load(const char *path, struct lvsd_config **out, char *err, size_t
 		goto out;
 	if ((s = config_setting_get_member(root, "services")) && (r = parse_services(&x, s, c)))
 		goto out;
-	r = build_index(c);
+	if (c->health_from && (r = health_from_file(&x, config_setting_get_member(
+					 config_setting_get_member(root, "health"), "from"), c)))
+		goto out_msg_or_oom;
+	r = lvsd_conf_build_index(c);
+out_msg_or_oom:
+	if (r == -ENOMEM)
+		goto out;
+	goto out_msg;
 out:
 	if (r == -ENOMEM)
 		snprintf(err, errlen, "%s:0: out of memory", path);

@@ -81,8 +81,19 @@ struct lvsd_config {
 	/* health */
 	bool default_checks;          /* check real servers the config does not name */
 	struct lvsd_check default_check; /* template for them and for services without one */
-	struct lvsd_svc_conf *svcs;   /* owned */
+	struct lvsd_svc_conf *svcs;   /* owned: lvsd.conf's services, then the ones
+				       * health.from adds */
 	size_t n_svcs;
+	/* health.from: 0 (lvsd.conf only), or the enum lvs_decl_kind whose
+	 * checkers are mapped into svcs (exporter/lvsd_decl_checks.h), from
+	 * the file health_from_path. */
+	int health_from;
+	char *health_from_path; /* owned */
+	struct lvsd_health_note {
+		bool warning; /* else a mapping ("FILE:LINE: SERVICE -> SERVER: how") */
+		char *text;   /* owned; "FILE:LINE: ...", printable */
+	} *health_notes;      /* owned */
+	size_t n_health_notes;
 
 	/* Lookups in O(1) for tables of 100,000 real servers: service key ->
 	 * index in svcs; real-server key -> index in rs_refs. */

@@ -56,6 +56,9 @@ int lvsd_check_parse_member(struct conf_ctx *x, const config_setting_t *g, const
  * or unreadable file, nesting past libconfig's limit); -ENOMEM. */
 int conf_check_includes(struct conf_ctx *x, const char *file, int depth);
 
+/* (Re)build c's lookup index over c->svcs. 0 or -ENOMEM. */
+int lvsd_conf_build_index(struct lvsd_config *c);
+
 void lvsd_check_clear(struct lvsd_check *c);
 /* Clear and free; NULL is ignored. */
 void lvsd_check_free(struct lvsd_check *c);

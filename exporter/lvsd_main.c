@@ -16,6 +16,8 @@
 #include "collector/health.h"
 #include "collector/snapshot.h"
 #include "declared_export.h"
+#include "actions/audit.h"
+#include "actions/undo.h"
 #include "diagnosis.h"
 #include "exporter/http/http.h"
 #include "exporter/http/status_page.h"
@@ -61,6 +63,8 @@ struct daemon {
 	struct declared_export *declared; /* NULL under --replay */
 	struct declared_export *roles;    /* the poller's own: the VRRP roles put
 					   * in each snapshot; NULL under --replay */
+	lvs_undo *undo; /* NULL under --replay: lvstop changes the file's daemon undid */
+	int undo_err;   /* of the last undo_poll: log changes only */
 	struct lvs_metrics_self self;
 	uint64_t seen_seq;
 	int last_err;      /* of the last publication: log changes only */
@@ -292,6 +296,31 @@ static void refresh_checks(struct daemon *d, const struct lvs_snapshot *s, bool 
 	d->self.checks = n;
 }
 
+/* Changes lvstop made that keepalived (or nanny) put back since the last
+ * poll: into the log (the audit log has them already, marked once). */
+static void report_undone(struct daemon *d, const struct lvs_snapshot *s)
+{
+	struct lvs_undo_event *ev;
+	size_t n;
+	char clean[2 * LVS_UNDO_TEXT_MAX];
+	int r = undo_poll(d->undo, s, declared_export_table(d->declared), &ev, &n);
+	if (r != d->undo_err) {
+		if (r)
+			log_warn("audit log %s: cannot read it for changes keepalived undid: %s",
+				 audit_default_path(), strerror(-r));
+		d->undo_err = r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* Users and times come from the audit log: a file. */
+		log_clean(clean, sizeof(clean), ev[i].text, strlen(ev[i].text));
+		log_notice("%s", clean);
+		if (!ev[i].marked)
+			log_warn("audit log %s: cannot record that: %s", audit_default_path(),
+				 strerror(-ev[i].mark_err));
+	}
+	free(ev);
+}
+
 /* Render /metrics for the newest publication and hand it to the server. */
 static void publish(struct daemon *d, bool force)
 {
@@ -343,6 +372,8 @@ static void publish(struct daemon *d, bool force)
 	int r = building ? diagnosis_run(&out, d->cli.replay ? NULL : s) : -ENOMEM;
 	if (!r && d->declared)
 		r = declared_export_run(d->declared, &out, s);
+	if (s && fresh && !st.stale && d->undo && d->declared)
+		report_undone(d, s);
 	if (!r)
 		r = metrics_render(&out, s, &st, &d->conf->metrics, &d->self);
 	if (!r) {
@@ -375,6 +406,22 @@ static void before_poll(void *arg)
 	struct lvs_status st;
 	snapshot_unref(collector_acquire(d->coll, &st));
 	render_gate_wait(&d->gate, st.seq);
+}
+
+/* health.from: what was mapped (info) and what could not be (warnings). */
+static void log_health_notes(const struct lvsd_config *c)
+{
+	if (!c->health_from)
+		return;
+	size_t mapped = 0;
+	for (size_t i = 0; i < c->n_health_notes; i++) {
+		if (c->health_notes[i].warning)
+			log_warn("health.from: %s", c->health_notes[i].text);
+		else
+			mapped++;
+	}
+	log_info("health.from: checks of %s (%zu line%s: lvsd --check-config lists them)",
+		 c->health_from_path, mapped, mapped == 1 ? "" : "s");
 }
 
 static void reload(struct daemon *d)
@@ -437,6 +484,7 @@ static void reload(struct daemon *d)
 	}
 	struct lvsd_config *old = d->conf;
 	d->conf = nc;
+	log_health_notes(nc);
 	d->self.reloads_ok++;
 	d->self.last_reload_ok = true;
 	/* The engine deep-copies specs, so the old config (whose strings the
@@ -527,9 +575,15 @@ int main(int argc, char **argv)
 	}
 	if (d.cli.check_only) {
 		printf("%s: ok\n", d.cli.config ? d.cli.config : "(defaults)");
+		if (d.conf->health_from)
+			printf("health checks from %s (%s):\n", d.conf->health_from_path,
+			       declared_kind_name((enum lvs_decl_kind)d.conf->health_from));
+		for (size_t i = 0; i < d.conf->n_health_notes; i++)
+			printf("  %s\n", d.conf->health_notes[i].text);
 		lvsd_conf_free(d.conf);
 		return 0;
 	}
+	log_health_notes(d.conf);
 	/* Bodies, snapshots and label tables of a large table are megabytes
 	 * each, made and freed at every poll. A fixed mmap threshold (glibc's
 	 * own grows to the largest block freed) gives them their own
@@ -583,6 +637,13 @@ int main(int argc, char **argv)
 	}
 	if (!d.cli.replay && !(d.roles = declared_export_new(d.conf->declared_path,
 							  (enum lvs_decl_kind)d.conf->declared_kind))) {
+		log_err("out of memory");
+		source_free(src);
+		goto out;
+	}
+	/* The audit log ($LVSTOP_AUDIT_LOG): lvstop changes of declared real
+	 * servers, followed until keepalived undoes them. */
+	if (!d.cli.replay && !(d.undo = undo_new(audit_default_path(), "lvsd", NULL))) {
 		log_err("out of memory");
 		source_free(src);
 		goto out;
@@ -672,6 +733,7 @@ out:
 	quiesce_free(d.quiesce);
 	declared_export_free(d.declared);
 	declared_export_free(d.roles);
+	undo_free(d.undo);
 	lvsd_conf_free(d.conf);
 	if (d.gate_ok)
 		render_gate_destroy(&d.gate);

@@ -104,6 +104,35 @@ static void test_append(void)
 	CU_ASSERT(audit_append("/proc/lvstop-no/audit.log", &r, false) < 0);
 }
 
+/* Created by root in a folder another user owns (lvsd's, under its unit):
+ * the file is that user's, so both can append; never world-writable. */
+static void test_create_owner(void)
+{
+	char dir[64], path[96];
+	struct stat sb;
+	struct lvs_audit_rec r = { .time = 1, .user = "root", .source = "cli", .action = "quiesce",
+				   .object = "x", .ok = true };
+	snprintf(dir, sizeof(dir), "/tmp/lvstop-audit-own-%ld", (long)getpid());
+	snprintf(path, sizeof(path), "%s/audit.log", dir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0750), 0);
+	if (geteuid() == 0) {
+		CU_ASSERT_EQUAL(chown(dir, 65534, 65534), 0);
+		CU_ASSERT_EQUAL(audit_append(path, &r, false), 0);
+		CU_ASSERT_EQUAL(stat(path, &sb), 0);
+		CU_ASSERT_EQUAL(sb.st_uid, 65534);
+		CU_ASSERT_EQUAL(sb.st_gid, 65534);
+	} else {
+		/* Not root: the file is ours, as before. */
+		CU_ASSERT_EQUAL(audit_append(path, &r, false), 0);
+		CU_ASSERT_EQUAL(stat(path, &sb), 0);
+		CU_ASSERT_EQUAL(sb.st_uid, geteuid());
+	}
+	CU_ASSERT_EQUAL(sb.st_mode & 0002, 0);
+	CU_ASSERT_EQUAL(sb.st_mode & 0600, 0600);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_who(void)
 {
 	char user[64], sudo[64];
@@ -126,6 +155,7 @@ int register_audit(void)
 	if (!s || !CU_add_test(s, "record of a change", test_format_ok) ||
 	    !CU_add_test(s, "record of a failure", test_format_failed) ||
 	    !CU_add_test(s, "append, one line each", test_append) ||
+	    !CU_add_test(s, "created as root in another user's folder", test_create_owner) ||
 	    !CU_add_test(s, "who", test_who))
 		return -1;
 	return 0;

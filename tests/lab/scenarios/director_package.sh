@@ -199,3 +199,26 @@ done
 lab_check purge.stopped sh -c "! systemctl is-active lvsd"
 lab_check purge.kept-audit-log test -s "$audit"
 lab_check purge.kept-rrd sh -c "ls /var/lib/lvstop/rrd/*.rrd"
+
+# --- the audit log under the unit: lvstop as root creates it, lvsd (the
+# --- dynamic user) appends to it, and it is nobody else's to write.
+lab_check auditown.reinstall sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q $deb"
+lab_check auditown.start systemctl restart lvsd
+rm -f "$audit" # root creates it anew, in the folder the unit gave lvsd
+pid=$(systemctl show -p MainPID --value lvsd)
+uid=$(awk '$1 == "Uid:" { print $2 }' "/proc/$pid/status")
+lab_check auditown.quiesce lvstop quiesce -t "$LAB_NAT_VIP:80" -r 192.0.2.11:80
+lab_check auditown.restore lvstop restore -t "$LAB_NAT_VIP:80" -r 192.0.2.11:80
+lab_eq auditown.owner-mode "$uid 640" "$(stat -L -c '%u %a' "$audit")"
+# lvsd appends too: a check that fails on every real server of the NAT
+# service, with quiesce_on_failure, makes lvsd quiesce them (audited).
+cat >> /etc/lvsd/lvsd.conf <<EOC
+services = ( { service = "tcp:$LAB_NAT_VIP:80"; quiesce_on_failure = true;
+               check = { type = "tcp"; port = 81; interval = 1.0; }; } );
+EOC
+lab_check auditown.reload systemctl reload lvsd
+lvsd_wrote() { grep -q '"source":"lvsd","action":"quiesce"' "$audit"; }
+lab_check auditown.lvsd-appends lab_wait_for 30 lvsd_wrote
+journalctl -u lvsd --no-pager | grep -i audit | tail -n 3 | sed 's/^/journal: /'
+lab_eq auditown.still-owner-mode "$uid 640" "$(stat -L -c '%u %a' "$audit")"
+systemctl stop lvsd

@@ -309,3 +309,49 @@ fi
 kill "$kpid"
 wait "$kpid" 2>/dev/null
 # --- end of the console block
+
+# --- keepalived undoes an lvstop quiesce: lvsd's log and the audit log say so, once;
+# --- lvsd with health.from = "keepalived" judges RS1 down as keepalived does.
+# RS1 inhibited on failure (keepalived keeps it at weight 0), so lvsd's
+# check of it (taken from the file: HTTP_GET /, status 200) keeps running.
+sed -i "/real_server $RS1 80 {/a\\        inhibit_on_failure" /etc/keepalived/conf.d/web.conf
+keepalived -C -n -l -D -f "$CONF" > /tmp/keepalived2.log 2>&1 &
+kpid=$!
+lab_check undo.keepalived-up lab_wait_for 30 svc_has_rs "$RS1"
+rm -rf /tmp/undo
+mkdir -p /tmp/undo
+audit=/tmp/undo/audit.log
+printf 'health = { from = "keepalived"; };\n' > /tmp/undo/lvsd.conf
+lvsd --config /tmp/undo/lvsd.conf --check-config > /tmp/undo/check.txt 2>&1
+lab_eq undo.health-from.check-config 0 "$?"
+lab_check undo.health-from.mapping grep -qF "/etc/keepalived/conf.d/web.conf:7: TCP $VIP:80 -> $RS1:80: http GET / expecting 200 every 2 s, timeout 2 s, retry 1 after 1 s" /tmp/undo/check.txt
+LVSTOP_AUDIT_LOG=$audit lvsd --config /tmp/undo/lvsd.conf --listen 127.0.0.1:9588 2> /tmp/undo/lvsd.log &
+lvsd_pid=$!
+scrape9588() { wget -O - http://127.0.0.1:9588/metrics 2>/dev/null; }
+rs1_health() { scrape9588 | grep "^lvsd_real_server_healthy{service=\"$VIP:80\",protocol=\"tcp\"" | grep "real_address=\"$RS1\",real_port=\"80\"" | awk '{ print $2 }'; }
+rs1_up() { [ "$(rs1_health)" = 1 ]; }
+rs1_down() { [ "$(rs1_health)" = 0 ]; }
+lab_check undo.health-from.up lab_wait_for 20 rs1_up
+lvstop quiesce -t "$VIP:80" -r "$RS1:80" --force --state-file /tmp/undo/state.json \
+	--audit-log "$audit" --no-syslog > /dev/null 2>&1
+lab_eq undo.quiesce.weight 0 "$(weight_of "$RS1")"
+for p in $($IP netns pids nat1); do kill "$p"; done
+ka_failed() { grep -qiE "\[$RS1\]:tcp:80.*fail" /tmp/keepalived2.log; }
+lab_check undo.keepalived-check-fails lab_wait_for 30 ka_failed
+lab_check undo.health-from.down lab_wait_for 20 rs1_down
+lab_eq undo.inhibited.weight 0 "$(weight_of "$RS1")"
+lab_in nat1 httpd -p 80 -h /srv/nat1
+one() { [ "$(weight_of "$RS1")" = 1 ]; }
+lab_check undo.keepalived-restores lab_wait_for 30 one
+said() { grep -q "keepalived restored weight 1 of $RS1:80 in TCP $VIP:80, undoing lvstop quiesce at .* by root" /tmp/undo/lvsd.log; }
+lab_check undo.lvsd-log lab_wait_for 15 said
+sleep 5 # more polls: nothing said again
+lab_eq undo.lvsd-log-once 1 "$(grep -c 'keepalived restored weight' /tmp/undo/lvsd.log)"
+lab_eq undo.audit-once 1 "$(grep -c '"action":"undone"' "$audit")"
+lab_check undo.audit-names-change grep -q "\"action\":\"undone\",\"object\":\"TCP $VIP:80 -> $RS1:80\".*\"undoes\":{\"time\":\"[0-9T:.-]*Z\",\"action\":\"quiesce\",\"user\":\"root\"}" "$audit"
+lab_check undo.health-from.up-again lab_wait_for 20 rs1_up
+kill "$lvsd_pid"
+wait "$lvsd_pid" 2>/dev/null
+cat /tmp/undo/lvsd.log | sed 's/^/lvsd: /' | tail -n 5
+kill "$kpid"
+wait "$kpid" 2>/dev/null
