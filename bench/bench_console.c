@@ -34,9 +34,15 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <curses.h>
+#include <locale.h>
+
+#include "collector/collector.h"
 #include "collector/names.h"
 #include "collector/snapjson.h"
 #include "collector/snapshot.h"
+#include "console/app.h"
+#include "console/crt.h"
 #include "share/clock.h"
 
 /* ---- the recording ------------------------------------------------------ */
@@ -575,6 +581,216 @@ static int run_bench(const char *lvstop, const char *rec)
 	return 0;
 }
 
+/* ---- in this process: bytes and instructions of each key class ---------- */
+
+/* The recording's snapshots straight from gen_snapshot, one per poll. */
+struct gen_source {
+	struct lvs_source base;
+	size_t ns, nd;
+	unsigned t;
+	double t0;
+};
+
+static int gen_poll(struct lvs_source *src, struct lvs_snapshot **out, char *msg, size_t len)
+{
+	struct gen_source *g = (struct gen_source *)src;
+	*out = gen_snapshot(g->ns, g->nd, g->t++, g->t0);
+	if (*out)
+		return 0;
+	snprintf(msg, len, "out of memory");
+	return -ENOMEM;
+}
+
+static void gen_destroy(struct lvs_source *src)
+{
+	free(src);
+}
+
+static const struct lvs_source_ops gen_ops = { "bench", gen_poll, gen_destroy };
+
+/* The console's terminal: a pseudo-terminal whose master side is read
+ * here after each frame. */
+struct term {
+	int master, slave;
+	long first;
+};
+
+/* Bytes curses wrote for the last frame: a NUL written after it on the
+ * same terminal (curses writes none) marks where the frame ends. */
+static long term_drain(struct term *t)
+{
+	if (write(t->slave, "", 1) != 1)
+		return -1;
+	long n = 0;
+	char buf[65536];
+	for (;;) {
+		struct pollfd p = { .fd = t->master, .events = POLLIN };
+		if (poll(&p, 1, 5000) <= 0)
+			return -1;
+		ssize_t k = read(t->master, buf, sizeof(buf));
+		if (k <= 0)
+			return -1;
+		char *z = memchr(buf, 0, (size_t)k);
+		if (z)
+			return n + (z - buf);
+		n += k;
+	}
+}
+
+/* Each class of key in a function of its own, so that callgrind's
+ * inclusive cost of the function is that class's cost (run this mode
+ * under valgrind --tool=callgrind). The key is handled and its frame
+ * drawn as the main loop does. */
+#define KEY_FN(name)                                              \
+	static __attribute__((noinline)) void key_##name(struct app *a, int k) \
+	{                                                         \
+		app_key(a, k);                                    \
+		app_draw(a);                                      \
+	}
+KEY_FN(down)
+KEY_FN(pgdn)
+KEY_FN(sort)
+KEY_FN(filter)
+KEY_FN(view)
+KEY_FN(esc)
+#undef KEY_FN
+
+static __attribute__((noinline)) void snapshot_frame(struct app *a)
+{
+	app_take(a);
+	app_draw(a);
+}
+
+enum { K_DOWN, K_PGDN, K_SORT, K_FILTER, K_VIEW, K_ESC, K_SNAP, K_CLASSES };
+static const char *const class_names[K_CLASSES] = { "down", "pgdn", "sort", "filter", "view",
+						    "esc", "snapshot" };
+
+struct frame_stats {
+	long max[K_CLASSES], sum[K_CLASSES], n[K_CLASSES];
+};
+
+static int frame_key(struct app *a, struct term *t, struct frame_stats *st, int cls, int k)
+{
+	switch (cls) {
+	case K_DOWN: key_down(a, k); break;
+	case K_PGDN: key_pgdn(a, k); break;
+	case K_SORT: key_sort(a, k); break;
+	case K_FILTER: key_filter(a, k); break;
+	case K_VIEW: key_view(a, k); break;
+	case K_ESC: key_esc(a, k); break;
+	default: snapshot_frame(a); break;
+	}
+	long b = term_drain(t);
+	if (b < 0)
+		return -EIO;
+	if (b > st->max[cls])
+		st->max[cls] = b;
+	st->sum[cls] += b;
+	st->n[cls]++;
+	return 0;
+}
+
+/* The key script of run_bench, in this process on a rows x cols
+ * terminal over a table of ns x nd: bytes per frame of each class
+ * (deterministic for one table and size). With max_bytes > 0, exits 1
+ * when a class's largest frame is over it. */
+static int run_frames(size_t ns, size_t nd, int rows, int cols, long max_bytes)
+{
+	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+	struct term t = { -1, -1, 0 };
+	if (openpty(&t.master, &t.slave, NULL, NULL, &ws)) {
+		perror("bench_console: openpty");
+		return 1;
+	}
+	setenv("TERM", "xterm-256color", 1);
+	unsetenv("NO_COLOR");
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "");
+	FILE *out = fdopen(dup(t.slave), "w"), *in = fdopen(dup(t.slave), "r");
+	struct gen_source *g = calloc(1, sizeof(*g));
+	if (!out || !in || !g) {
+		fprintf(stderr, "bench_console: out of memory\n");
+		return 1;
+	}
+	g->base.ops = &gen_ops;
+	g->ns = ns;
+	g->nd = nd;
+	g->t0 = 1.7e9; /* a fixed clock: the same bytes on every run */
+	lvs_collector *col = collector_new(&g->base, NULL);
+	struct console_opts o = { .interval = 2, .read_only = true, .source = "bench" };
+	struct app a;
+	if (!col || app_init(&a, col, &o, NULL, NULL)) {
+		fprintf(stderr, "bench_console: out of memory\n");
+		return 1;
+	}
+	/* Snapshots prepared on this thread: each key's cost is all here. */
+	prep_free(a.prep);
+	a.prep = NULL;
+	if (crt_init_on(out, in, false)) {
+		fprintf(stderr, "bench_console: cannot start curses on a pseudo-terminal\n");
+		return 1;
+	}
+	getmaxyx(stdscr, a.rows, a.cols);
+	struct frame_stats st = { 0 };
+	int r = 0;
+	for (int i = 0; i < 3 && !r; i++)
+		r = collector_poll(col);
+	app_take(&a);
+	app_draw(&a);
+	t.first = term_drain(&t);
+	for (int round = 0; round < 4 && !r; round++) {
+		for (int i = 0; i < 40 && !r; i++)
+			r = frame_key(&a, &t, &st, K_DOWN, KEY_DOWN);
+		for (int i = 0; i < 25 && !r; i++)
+			r = frame_key(&a, &t, &st, K_PGDN, KEY_NPAGE);
+		for (int i = 0; i < 4 && !r; i++)
+			r = frame_key(&a, &t, &st, K_SORT, i % 2 ? '<' : '>');
+		if (!r)
+			r = frame_key(&a, &t, &st, K_VIEW, '/');
+		for (const char *c = "10.0.1"; *c && !r; c++)
+			r = frame_key(&a, &t, &st, K_FILTER, *c);
+		for (int i = 0; i < 6 && !r; i++)
+			r = frame_key(&a, &t, &st, K_FILTER, 127);
+		if (!r)
+			r = frame_key(&a, &t, &st, K_VIEW, '\r');
+		static const int views[] = { 'c', 'c', 'e', 'e', '\r', 127, KEY_F(1), 127, '\r' };
+		for (size_t i = 0; i < sizeof(views) / sizeof(views[0]) && !r; i++)
+			r = frame_key(&a, &t, &st, K_VIEW, views[i]);
+		if (!r)
+			r = frame_key(&a, &t, &st, K_ESC, 27);
+		for (int i = 0; i < 25 && !r; i++)
+			r = frame_key(&a, &t, &st, K_PGDN, KEY_PPAGE);
+		if (!r)
+			r = collector_poll(col);
+		if (!r)
+			r = frame_key(&a, &t, &st, K_SNAP, 0);
+	}
+	crt_done();
+	app_done(&a);
+	collector_free(col);
+	fclose(out);
+	fclose(in);
+	close(t.master);
+	close(t.slave);
+	if (r) {
+		fprintf(stderr, "bench_console: the frames could not be read: %s\n", strerror(-r));
+		return 1;
+	}
+	printf("console_frames_first %ld bytes\n", t.first);
+	int over = 0;
+	for (int c = 0; c < K_CLASSES; c++) {
+		printf("console_frames_%s_mean %.0f bytes\n", class_names[c],
+		       st.n[c] ? (double)st.sum[c] / (double)st.n[c] : 0.0);
+		printf("console_frames_%s_max %ld bytes\n", class_names[c], st.max[c]);
+		if (max_bytes > 0 && c != K_SNAP && st.max[c] > max_bytes) {
+			fprintf(stderr, "bench_console: a %s frame of %ld bytes, over %ld (%dx%d, %zu x %zu)\n",
+				class_names[c], st.max[c], max_bytes, cols, rows, ns, nd);
+			over = 1;
+		}
+	}
+	return over;
+}
+
 /* build/bench/bench_console -> build/lvstop */
 static void find_lvstop(const char *argv0, char *out, size_t len)
 {
@@ -601,8 +817,12 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "--gen"))
 		return gen_recording(argv[2], strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10),
 				     (unsigned)strtoul(argv[5], NULL, 10)) ? 1 : 0;
+	if (argc >= 2 && !strcmp(argv[1], "--frames") && (argc == 4 || argc == 6))
+		return run_frames(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10), ROWS, COLS,
+				  argc == 6 && !strcmp(argv[4], "--max") ? strtol(argv[5], NULL, 10) : 0);
 	if (argc != 1) {
-		fprintf(stderr, "usage: bench_console [--gen FILE SERVICES REALS SNAPSHOTS]\n");
+		fprintf(stderr, "usage: bench_console [--gen FILE SERVICES REALS SNAPSHOTS]\n"
+				"       bench_console --frames SERVICES REALS [--max BYTES]\n");
 		return 2;
 	}
 	char lvstop[PATH_MAX + 16];

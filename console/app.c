@@ -232,8 +232,7 @@ static void show(struct app *a, struct lvs_snapshot *s, struct ev_vec *ev)
 		doctor_view_request(a->doctor, s); /* on its worker */
 }
 
-/* Take the newest publication. True when something changed on screen. */
-static bool take(struct app *a)
+bool app_take(struct app *a)
 {
 	struct lvs_status st;
 	struct lvs_snapshot *s = collector_acquire(a->col, &st);
@@ -291,7 +290,7 @@ static bool prep_done(struct app *a)
 	return true;
 }
 
-static void draw(struct app *a)
+void app_draw(struct app *a)
 {
 	erase();
 	if (a->cols < MIN_COLS || a->rows < MIN_ROWS) {
@@ -360,8 +359,8 @@ static void loop(struct app *a)
 		{ .fd = a->prep ? prep_fd(a->prep) : -1, .events = POLLIN },
 		{ .fd = edit_ui_fd(a), .events = POLLIN }, /* the writer's results */
 	};
-	take(a);
-	draw(a);
+	app_take(a);
+	app_draw(a);
 	while (!a->quit) {
 		if (a->opts.iterations && a->refreshes >= a->opts.iterations)
 			break;
@@ -390,20 +389,16 @@ static void loop(struct app *a)
 					resize(a);
 					continue;
 				}
-				redo |= keys_dispatch(a, ch);
-				if (redo & REDO_ROWS) {
-					app_rebuild(a);
-					redo &= ~REDO_ROWS;
-				}
+				redo |= app_key(a, ch);
 			}
 		}
 		if (redo & REDO_QUIT)
 			break;
 		if (redo && (p[1].revents & POLLIN))
-			draw(a); /* answer the keys before the snapshot's work */
+			app_draw(a); /* answer the keys before the snapshot's work */
 		if (p[1].revents & POLLIN) {
 			collector_notify_drain(a->col);
-			take(a);
+			app_take(a);
 			if (a->opts.iterations && a->st.ended)
 				a->quit = true; /* the recording ran out before -n */
 		}
@@ -419,8 +414,18 @@ static void loop(struct app *a)
 		if (p[4].revents & POLLIN)
 			edit_ui_ready(a);
 		remote_poll_done(a, p + 5); /* their sections redraw below */
-		draw(a);
+		app_draw(a);
 	}
+}
+
+int app_key(struct app *a, int key)
+{
+	int redo = keys_dispatch(a, key);
+	if (redo & REDO_ROWS) {
+		app_rebuild(a);
+		redo &= ~REDO_ROWS;
+	}
+	return redo;
 }
 
 static int start_collector(void *c)
@@ -456,33 +461,60 @@ int console_run(lvs_collector *c, const struct console_opts *o)
 	return console_run_ex(c, o, NULL, NULL);
 }
 
+int app_init(struct app *a, lvs_collector *c, const struct console_opts *o, struct remote_set *rs,
+	     const char *lvsd_url)
+{
+	memset(a, 0, sizeof(*a));
+	a->col = c;
+	a->opts = *o;
+	a->interval = o->interval > 0 ? o->interval : LVS_POLL_INTERVAL;
+	a->exact = o->exact;
+	a->tree = true;
+	a->sort_col = COL_NAME;
+	a->sort_desc = false;
+	a->metric = SPARK_CPS;
+	a->view = a->back = rs ? VIEW_REMOTE : VIEW_SERVICES;
+	a->remote = rs;
+	a->lvsd_url = lvsd_url ? lvsd_url : LVSD_DEFAULT_URL;
+	int r = keymap_init(&a->toggled, 16);
+	if (r)
+		return r;
+	table_init(&a->tbl);
+	if ((r = ev_log_init(&a->log, EVENT_LOG_CAP))) {
+		keymap_done(&a->toggled);
+		return r;
+	}
+	a->sparks = calloc(SPARK_CACHE, sizeof(*a->sparks)); /* optional */
+	/* Optional: without it, snapshots are prepared here. --remote goes
+	 * without: a result prepared for one director could land after the
+	 * focus moved to another. */
+	a->prep = rs ? NULL : prep_new();
+	return 0;
+}
+
+void app_done(struct app *a)
+{
+	ev_log_done(&a->log);
+	prep_free(a->prep);
+	doctor_view_free(a->doctor);
+	hfetch_free(a->hist);
+	if (a->conn_idx_gen)
+		keymap_done(&a->conn_idx);
+	snapshot_unref(a->submitted);
+	free(a->sparks);
+	table_done(&a->tbl);
+	keymap_done(&a->toggled);
+	snapshot_unref(a->snap);
+	memset(a, 0, sizeof(*a));
+}
+
 int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote_set *rs,
 		   const char *lvsd_url)
 {
 	struct app a;
-	memset(&a, 0, sizeof(a));
-	a.col = c;
-	a.opts = *o;
-	a.interval = o->interval > 0 ? o->interval : LVS_POLL_INTERVAL;
-	a.exact = o->exact;
-	a.tree = true;
-	a.sort_col = COL_NAME;
-	a.sort_desc = false;
-	a.metric = SPARK_CPS;
-	a.view = a.back = rs ? VIEW_REMOTE : VIEW_SERVICES;
-	a.remote = rs;
-	a.lvsd_url = lvsd_url ? lvsd_url : LVSD_DEFAULT_URL;
-	int r = keymap_init(&a.toggled, 16);
+	int r = app_init(&a, c, o, rs, lvsd_url);
 	if (r)
 		return r;
-	table_init(&a.tbl);
-	if ((r = ev_log_init(&a.log, EVENT_LOG_CAP)))
-		goto out_map;
-	a.sparks = calloc(SPARK_CACHE, sizeof(*a.sparks)); /* optional */
-	/* Optional: without it, snapshots are prepared here. --remote goes
-	 * without: a result prepared for one director could land after the
-	 * focus moved to another. */
-	a.prep = rs ? NULL : prep_new();
 	/* Snapshots of a large table are arrays of tens of megabytes, freed
 	 * at each poll; glibc's adaptive mmap threshold would then serve them
 	 * from the heap, where freed memory stays in the process (170 MiB
@@ -492,7 +524,7 @@ int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote
 	/* The charset only: numbers keep the C locale's decimal point. */
 	setlocale(LC_CTYPE, "");
 	if ((r = install_signals()))
-		goto out_log;
+		goto out;
 	if ((r = crt_init(o->no_color)))
 		goto out_sig;
 	getmaxyx(stdscr, a.rows, a.cols);
@@ -517,18 +549,7 @@ int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote
 	collector_stop(c);
 out_sig:
 	restore_signals();
-out_log:
-	ev_log_done(&a.log);
-out_map:
-	prep_free(a.prep);
-	doctor_view_free(a.doctor);
-	hfetch_free(a.hist);
-	if (a.conn_idx_gen)
-		keymap_done(&a.conn_idx);
-	snapshot_unref(a.submitted);
-	free(a.sparks);
-	table_done(&a.tbl);
-	keymap_done(&a.toggled);
-	snapshot_unref(a.snap);
+out:
+	app_done(&a);
 	return r;
 }

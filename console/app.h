@@ -129,6 +129,22 @@ const struct lvs_conn_dest *app_conn_dest(struct app *a, const struct lvs_dest *
  * chosen in the directors view): the snapshot on screen is replaced by
  * c's newest and the table rebuilt. */
 void app_focus(struct app *a, lvs_collector *c);
+/* Set a up to show collector c's snapshots (opts, directors and lvsd as
+ * for console_run_ex); the terminal is the caller's (crt_init). 0 or
+ * -ENOMEM. */
+int app_init(struct app *a, lvs_collector *c, const struct console_opts *o, struct remote_set *rs,
+	     const char *lvsd_url);
+/* Free what app_init and the session took (a is zeroed). */
+void app_done(struct app *a);
+/* Take the collector's newest publication. True when something changed
+ * on screen. */
+bool app_take(struct app *a);
+/* One key as the main loop handles it: dispatched through the key table,
+ * the rows rebuilt when it asks. Returns the REDO_* flags still to do
+ * (REDO_DRAW, REDO_QUIT). */
+int app_key(struct app *a, int key);
+/* Draw the current view and send the changes to the terminal. */
+void app_draw(struct app *a);
 /* console_run for --remote (rs: the directors; the console starts on
  * the directors view, c must be one of rs's collectors) and with the lvsd
  * the zoom reads history from (NULL: LVSD_DEFAULT_URL, panel_zoom.h). */
