@@ -6,9 +6,20 @@
  * refresh that followed too), bytes written per frame (one screen update),
  * and the console's peak memory (VmHWM, in MiB and MB).
  * BENCH_CONSOLE_DUMP=FILE writes the largest frame of each kind of key to
- * FILE.<kind>.
+ * FILE.<kind>. Latency depends on what else runs: each pass prints the
+ * load average (/proc/loadavg) it ran at, and the benchmark runs twice,
+ * on the machine as it is and beside two busy loops of its own (child
+ * processes spinning, killed at the end), whose figures are named
+ * console_busy_*.
  *
- *   bench_console                      run the benchmark
+ *   bench_console                      run the benchmark (both passes)
+ *   bench_console --busy N             one pass, beside N busy loops
+ *   bench_console --frames S R [--max B]  in this process (no timing):
+ *                                      bytes per frame of each class of
+ *                                      key on S services x R real
+ *                                      servers, exit 1 if one is over B;
+ *                                      under callgrind, instructions per
+ *                                      class (key_<class> functions)
  *   bench_console --gen FILE S R N     write a recording of S services x R
  *                                      real servers, N snapshots 2 s apart
  *
@@ -32,6 +43,7 @@
 #include <termios.h>
 #include <time.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <curses.h>
@@ -447,7 +459,54 @@ static int key(int fd, const char *k, struct series *s, struct series *all, stru
 	return 0;
 }
 
-static int run_bench(const char *lvstop, const char *rec)
+/* /proc/loadavg as NAME VALUE UNIT lines: the 1, 5 and 15 minute load
+ * averages and the tasks runnable at the end of the pass. */
+static void print_loadavg(const char *pfx)
+{
+	FILE *f = fopen("/proc/loadavg", "re");
+	double l1, l5, l15;
+	unsigned run, tasks;
+	if (!f)
+		return;
+	if (fscanf(f, "%lf %lf %lf %u/%u", &l1, &l5, &l15, &run, &tasks) == 5) {
+		printf("%sloadavg_1m %.2f load\n", pfx, l1);
+		printf("%sloadavg_5m %.2f load\n", pfx, l5);
+		printf("%sloadavg_15m %.2f load\n", pfx, l15);
+		printf("%sloadavg_runnable %u tasks\n", pfx, run);
+	}
+	fclose(f);
+}
+
+/* n child processes that spin until killed; their pids in pids. They
+ * die with the benchmark too (PR_SET_PDEATHSIG). Returns how many
+ * started. */
+static int busy_start(pid_t *pids, int n)
+{
+	int k = 0;
+	for (; k < n; k++) {
+		pid_t p = fork();
+		if (p < 0)
+			break;
+		if (p == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			volatile unsigned long spin = 0;
+			for (;;)
+				spin++;
+		}
+		pids[k] = p;
+	}
+	return k;
+}
+
+static void busy_stop(const pid_t *pids, int n)
+{
+	for (int i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	for (int i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+}
+
+static int run_bench(const char *lvstop, const char *rec, const char *pfx)
 {
 	struct winsize ws = { .ws_row = ROWS, .ws_col = COLS };
 	int fd;
@@ -487,6 +546,9 @@ static int run_bench(const char *lvstop, const char *rec)
 			     sort = { .name = "sort" }, filter = { .name = "filter" },
 			     view = { .name = "view" }, all = { .name = "all" },
 			     esc = { .name = "esc" };
+	struct series *every[] = { &down, &pgdn, &sort, &filter, &view, &all, &esc };
+	for (size_t i = 0; i < sizeof(every) / sizeof(every[0]); i++)
+		every[i]->n = 0; /* a second pass starts afresh */
 	int r = 0;
 	srandom(1);
 	for (int round = 0; round < 4 && !r; round++) {
@@ -540,43 +602,44 @@ static int run_bench(const char *lvstop, const char *rec)
 	}
 
 	double lat[1024];
-	printf("console_first_frame %.0f ms\n", first);
+	printf("%sfirst_frame %.0f ms\n", pfx, first);
 	/* Key to the end of the key's own frame. */
 	memcpy(lat, all.lat, all.n * sizeof(double));
-	printf("console_key_latency_p50 %.1f ms\n", pct(lat, all.n, 50));
+	printf("%skey_latency_p50 %.1f ms\n", pfx, pct(lat, all.n, 50));
 	memcpy(lat, all.lat, all.n * sizeof(double));
-	printf("console_key_latency_p99 %.1f ms\n", pct(lat, all.n, 99));
+	printf("%skey_latency_p99 %.1f ms\n", pfx, pct(lat, all.n, 99));
 	/* Key until the output went quiet: also counts a refresh that came
 	 * right after the key's frame (a snapshot), so it is never lower. */
 	memcpy(lat, all.lat_quiet, all.n * sizeof(double));
-	printf("console_key_latency_quiet_p50 %.1f ms\n", pct(lat, all.n, 50));
+	printf("%skey_latency_quiet_p50 %.1f ms\n", pfx, pct(lat, all.n, 50));
 	memcpy(lat, all.lat_quiet, all.n * sizeof(double));
-	printf("console_key_latency_quiet_p99 %.1f ms\n", pct(lat, all.n, 99));
+	printf("%skey_latency_quiet_p99 %.1f ms\n", pfx, pct(lat, all.n, 99));
 	/* The goal's case: every visible row changes (a page further); one
 	 * frame is one screen update. */
-	printf("console_bytes_per_frame %.0f bytes\n", mean_of(pgdn.bytes, pgdn.n));
-	printf("console_bytes_per_frame_max %ld bytes\n", max_of(pgdn.bytes, pgdn.n));
+	printf("%sbytes_per_frame %.0f bytes\n", pfx, mean_of(pgdn.bytes, pgdn.n));
+	printf("%sbytes_per_frame_max %ld bytes\n", pfx, max_of(pgdn.bytes, pgdn.n));
 	/* The same keys, everything written until the output went quiet. */
-	printf("console_bytes_per_key_quiet_max %ld bytes\n", max_of(pgdn.bytes_all, pgdn.n));
-	printf("console_peak_rss %.1f MiB\n", hwm / 1024.0);
-	printf("console_peak_rss_mb %.1f MB\n", hwm * 1024.0 / 1e6);
+	printf("%sbytes_per_key_quiet_max %ld bytes\n", pfx, max_of(pgdn.bytes_all, pgdn.n));
+	printf("%speak_rss %.1f MiB\n", pfx, hwm / 1024.0);
+	printf("%speak_rss_mb %.1f MB\n", pfx, hwm * 1024.0 / 1e6);
 	struct series *each[] = { &down, &pgdn, &sort, &filter, &view, &esc };
 	for (size_t i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
 		struct series *s = each[i];
 		memcpy(lat, s->lat, s->n * sizeof(double));
 		double p50 = pct(lat, s->n, 50);
 		memcpy(lat, s->lat, s->n * sizeof(double));
-		printf("console_key_latency_%s_p50 %.1f ms\n", s->name, p50);
-		printf("console_key_latency_%s_p99 %.1f ms\n", s->name, pct(lat, s->n, 99));
-		printf("console_bytes_per_frame_%s %.0f bytes\n", s->name, mean_of(s->bytes, s->n));
-		printf("console_bytes_per_frame_%s_max %ld bytes\n", s->name, max_of(s->bytes, s->n));
+		printf("%skey_latency_%s_p50 %.1f ms\n", pfx, s->name, p50);
+		printf("%skey_latency_%s_p99 %.1f ms\n", pfx, s->name, pct(lat, s->n, 99));
+		printf("%sbytes_per_frame_%s %.0f bytes\n", pfx, s->name, mean_of(s->bytes, s->n));
+		printf("%sbytes_per_frame_%s_max %ld bytes\n", pfx, s->name, max_of(s->bytes, s->n));
 	}
-	printf("console_keys %zu keys\n", all.n + esc.n);
+	printf("%skeys %zu keys\n", pfx, all.n + esc.n);
 	/* Latency depends on what else runs: say how busy the machine was. */
 	double load[1];
 	if (getloadavg(load, 1) == 1)
-		printf("console_host_loadavg %.2f load\n", load[0]);
-	printf("console_exit %d status\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		printf("%shost_loadavg %.2f load\n", pfx, load[0]);
+	print_loadavg(pfx);
+	printf("%sexit %d status\n", pfx, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	free(o);
 	return 0;
 }
@@ -613,6 +676,7 @@ static const struct lvs_source_ops gen_ops = { "bench", gen_poll, gen_destroy };
 struct term {
 	int master, slave;
 	long first;
+	char last[262144]; /* the last frame (its first bytes) */
 };
 
 /* Bytes curses wrote for the last frame: a NUL written after it on the
@@ -631,6 +695,9 @@ static long term_drain(struct term *t)
 		if (k <= 0)
 			return -1;
 		char *z = memchr(buf, 0, (size_t)k);
+		size_t keep = z ? (size_t)(z - buf) : (size_t)k;
+		if ((size_t)n + keep <= sizeof(t->last))
+			memcpy(t->last + n, buf, keep);
 		if (z)
 			return n + (z - buf);
 		n += k;
@@ -640,9 +707,10 @@ static long term_drain(struct term *t)
 /* Each class of key in a function of its own, so that callgrind's
  * inclusive cost of the function is that class's cost (run this mode
  * under valgrind --tool=callgrind). The key is handled and its frame
- * drawn as the main loop does. */
+ * drawn as the main loop does. noipa: the bodies are the same, and
+ * folded into one function they would be counted as one. */
 #define KEY_FN(name)                                              \
-	static __attribute__((noinline)) void key_##name(struct app *a, int k) \
+	static __attribute__((noipa)) void key_##name(struct app *a, int k) \
 	{                                                         \
 		app_key(a, k);                                    \
 		app_draw(a);                                      \
@@ -655,7 +723,7 @@ KEY_FN(view)
 KEY_FN(esc)
 #undef KEY_FN
 
-static __attribute__((noinline)) void snapshot_frame(struct app *a)
+static __attribute__((noipa)) void snapshot_frame(struct app *a)
 {
 	app_take(a);
 	app_draw(a);
@@ -683,8 +751,22 @@ static int frame_key(struct app *a, struct term *t, struct frame_stats *st, int 
 	long b = term_drain(t);
 	if (b < 0)
 		return -EIO;
-	if (b > st->max[cls])
+	if (b > st->max[cls]) {
 		st->max[cls] = b;
+		/* BENCH_CONSOLE_DUMP=FILE: the largest frame of each class in
+		 * FILE.<class>, to see what its bytes are spent on. */
+		const char *base = getenv("BENCH_CONSOLE_DUMP");
+		char path[PATH_MAX];
+		FILE *f = NULL;
+		if (base && (size_t)b <= sizeof(t->last)) {
+			snprintf(path, sizeof(path), "%s.%s", base, class_names[cls]);
+			f = fopen(path, "w");
+		}
+		if (f) {
+			fwrite(t->last, 1, (size_t)b, f);
+			fclose(f);
+		}
+	}
 	st->sum[cls] += b;
 	st->n[cls]++;
 	return 0;
@@ -697,14 +779,15 @@ static int frame_key(struct app *a, struct term *t, struct frame_stats *st, int 
 static int run_frames(size_t ns, size_t nd, int rows, int cols, long max_bytes)
 {
 	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
-	struct term t = { -1, -1, 0 };
+	static struct term t;
+	t.master = t.slave = -1;
 	if (openpty(&t.master, &t.slave, NULL, NULL, &ws)) {
 		perror("bench_console: openpty");
 		return 1;
 	}
 	setenv("TERM", "xterm-256color", 1);
 	unsetenv("NO_COLOR");
-	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+	if (!setlocale(LC_CTYPE, getenv("BENCH_LOCALE") ? getenv("BENCH_LOCALE") : "C.UTF-8"))
 		setlocale(LC_CTYPE, "");
 	FILE *out = fdopen(dup(t.slave), "w"), *in = fdopen(dup(t.slave), "r");
 	struct gen_source *g = calloc(1, sizeof(*g));
@@ -782,6 +865,7 @@ static int run_frames(size_t ns, size_t nd, int rows, int cols, long max_bytes)
 		printf("console_frames_%s_mean %.0f bytes\n", class_names[c],
 		       st.n[c] ? (double)st.sum[c] / (double)st.n[c] : 0.0);
 		printf("console_frames_%s_max %ld bytes\n", class_names[c], st.max[c]);
+		printf("console_frames_%s_keys %ld keys\n", class_names[c], st.n[c]);
 		if (max_bytes > 0 && c != K_SNAP && st.max[c] > max_bytes) {
 			fprintf(stderr, "bench_console: a %s frame of %ld bytes, over %ld (%dx%d, %zu x %zu)\n",
 				class_names[c], st.max[c], max_bytes, cols, rows, ns, nd);
@@ -820,8 +904,12 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "--frames") && (argc == 4 || argc == 6))
 		return run_frames(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10), ROWS, COLS,
 				  argc == 6 && !strcmp(argv[4], "--max") ? strtol(argv[5], NULL, 10) : 0);
-	if (argc != 1) {
-		fprintf(stderr, "usage: bench_console [--gen FILE SERVICES REALS SNAPSHOTS]\n"
+	int busy = -1; /* -1: a quiet pass, then one beside two busy loops */
+	if (argc == 3 && !strcmp(argv[1], "--busy"))
+		busy = atoi(argv[2]);
+	else if (argc != 1) {
+		fprintf(stderr, "usage: bench_console [--busy N]\n"
+				"       bench_console --gen FILE SERVICES REALS SNAPSHOTS\n"
 				"       bench_console --frames SERVICES REALS [--max BYTES]\n");
 		return 2;
 	}
@@ -845,8 +933,17 @@ int main(int argc, char **argv)
 	if (!r && !stat(rec, &st))
 		fprintf(stderr, "bench_console: recording of 10000 x 10 x 3 snapshots: %.1f MB in %.1f s\n",
 			(double)st.st_size / 1e6, (now_ms() - t0) / 1e3);
-	if (!r)
-		r = run_bench(lvstop, rec);
+	if (!r && busy <= 0)
+		r = run_bench(lvstop, rec, "console_");
+	if (!r && busy != 0) {
+		pid_t pids[16];
+		int want = busy < 0 ? 2 : busy > 16 ? 16 : busy;
+		fflush(stdout); /* nothing buffered is copied into the loops */
+		int n = busy_start(pids, want);
+		printf("console_busy_loops %d loops\n", n);
+		r = n == want ? run_bench(lvstop, rec, "console_busy_") : 1;
+		busy_stop(pids, n);
+	}
 	unlink(rec);
 	rmdir(dir);
 	return r ? 1 : 0;
