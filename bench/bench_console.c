@@ -802,7 +802,7 @@ static int run_frames(size_t ns, size_t nd, int rows, int cols, long max_bytes)
 	lvs_collector *col = collector_new(&g->base, NULL);
 	struct console_opts o = { .interval = 2, .read_only = true, .source = "bench" };
 	struct app a;
-	if (!col || app_init(&a, col, &o, NULL, NULL)) {
+	if (!col || app_open(&a, col, &o, NULL, NULL)) {
 		fprintf(stderr, "bench_console: out of memory\n");
 		return 1;
 	}
@@ -849,7 +849,7 @@ static int run_frames(size_t ns, size_t nd, int rows, int cols, long max_bytes)
 			r = frame_key(&a, &t, &st, K_SNAP, 0);
 	}
 	crt_done();
-	app_done(&a);
+	app_close(&a);
 	collector_free(col);
 	fclose(out);
 	fclose(in);

@@ -394,8 +394,11 @@ static void loop(struct app *a)
 		}
 		if (redo & REDO_QUIT)
 			break;
-		if (redo && (p[1].revents & POLLIN))
-			app_draw(a); /* answer the keys before the snapshot's work */
+		/* Answer the keys before other work of this turn (a snapshot
+		 * taken or swapped in, the writer's result): the key's frame
+		 * waits for none of it, and holds only the key's changes. */
+		if (redo && ((p[1].revents | p[3].revents | p[4].revents) & POLLIN))
+			app_draw(a);
 		if (p[1].revents & POLLIN) {
 			collector_notify_drain(a->col);
 			app_take(a);
@@ -461,7 +464,7 @@ int console_run(lvs_collector *c, const struct console_opts *o)
 	return console_run_ex(c, o, NULL, NULL);
 }
 
-int app_init(struct app *a, lvs_collector *c, const struct console_opts *o, struct remote_set *rs,
+int app_open(struct app *a, lvs_collector *c, const struct console_opts *o, struct remote_set *rs,
 	     const char *lvsd_url)
 {
 	memset(a, 0, sizeof(*a));
@@ -492,7 +495,7 @@ int app_init(struct app *a, lvs_collector *c, const struct console_opts *o, stru
 	return 0;
 }
 
-void app_done(struct app *a)
+void app_close(struct app *a)
 {
 	ev_log_done(&a->log);
 	prep_free(a->prep);
@@ -512,7 +515,7 @@ int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote
 		   const char *lvsd_url)
 {
 	struct app a;
-	int r = app_init(&a, c, o, rs, lvsd_url);
+	int r = app_open(&a, c, o, rs, lvsd_url);
 	if (r)
 		return r;
 	/* Snapshots of a large table are arrays of tens of megabytes, freed
@@ -550,6 +553,6 @@ int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote
 out_sig:
 	restore_signals();
 out:
-	app_done(&a);
+	app_close(&a);
 	return r;
 }

@@ -61,6 +61,8 @@ struct app {
 	struct lvs_keymap conn_idx; /* real server -> index in snap->conns.dests */
 	uint64_t conn_idx_gen;      /* the snap_gen it indexes (0: none) */
 	struct spark_cache *sparks; /* owned, SPARK_CACHE entries; NULL: no cache */
+	struct lvs_rates totals;    /* the header's sums over every service, */
+	uint64_t totals_gen;        /* of this snap_gen (0: none yet) */
 	struct lvs_status st;      /* status of the latest publication */
 	uint64_t seen_seq;
 	long refreshes;            /* publications taken (for -n) */
@@ -132,10 +134,10 @@ void app_focus(struct app *a, lvs_collector *c);
 /* Set a up to show collector c's snapshots (opts, directors and lvsd as
  * for console_run_ex); the terminal is the caller's (crt_init). 0 or
  * -ENOMEM. */
-int app_init(struct app *a, lvs_collector *c, const struct console_opts *o, struct remote_set *rs,
+int app_open(struct app *a, lvs_collector *c, const struct console_opts *o, struct remote_set *rs,
 	     const char *lvsd_url);
-/* Free what app_init and the session took (a is zeroed). */
-void app_done(struct app *a);
+/* Free what app_open and the session took (a is zeroed). */
+void app_close(struct app *a);
 /* Take the collector's newest publication. True when something changed
  * on screen. */
 bool app_take(struct app *a);

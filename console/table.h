@@ -47,6 +47,7 @@ struct table_opts {
 
 struct table_item;  /* table.c's sort item */
 struct name_ranks;  /* table.c's scheduler name order */
+struct table_cache; /* table.c's builds kept for the next keys */
 
 struct table {
 	struct row *rows; /* owned */
@@ -66,6 +67,13 @@ struct table {
 	struct name_ranks *ranks;       /* owned, or NULL */
 	struct table_item *scratch;     /* owned; room for the largest block */
 	size_t scratch_cap;
+	/* Builds of the snapshot last built, kept so that the next key costs
+	 * no sort: the unfiltered rows under the last few sort orders, and
+	 * for the latest one the rows of each filter typed so far (a key
+	 * typed filters only the rows the shorter filter left; Backspace
+	 * takes the shorter filter's rows back). Not used while services are
+	 * folded one by one (table_opts.toggled not empty). */
+	struct table_cache *cache;      /* owned, or NULL */
 };
 
 void table_init(struct table *t);
@@ -77,6 +85,10 @@ void table_done(struct table *t);
  * are sorted among themselves and real servers within their service.
  * Flat: every matching real server, sorted together; a service without
  * real servers appears as its own row. Ties keep the kernel's order.
+ * Built again from the same snapshot, the rows come from t's cache when
+ * it holds them (the same rows in the same order: filtering never
+ * reorders, so the rows of a longer filter are those of a shorter one
+ * that still match).
  * 0 or -ENOMEM (t is then empty). */
 int table_build(struct table *t, const struct lvs_snapshot *s, const struct table_opts *o);
 
