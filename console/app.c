@@ -30,6 +30,7 @@
 #define EVENT_LOG_CAP 2000
 #define MIN_COLS 40
 #define MIN_ROWS 10
+#define HISTORY_RETRY_MS 20
 
 /* Signals reach the loop through a pipe: the handlers only write a byte. */
 static int sig_pipe[2] = { -1, -1 };
@@ -168,20 +169,46 @@ const struct lvs_service *app_find(const struct app *a, const struct lvs_key *k,
 	return NULL;
 }
 
-size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max)
+/* Samples of k from the rings (waiting for the writer or not), none
+ * newer than the snapshot on screen. 0 or -EBUSY (try only). */
+static int history(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max,
+		   bool try, size_t *count)
 {
 	/* A few more than asked for, to make up for samples recorded after
 	 * the snapshot on screen (a paused display): copying fewer samples
 	 * keeps the history's lock short. */
 	struct lvs_sample buf[LVS_RINGS_SAMPLES + 32];
 	size_t want = max + 32 < sizeof(buf) / sizeof(buf[0]) ? max + 32 : sizeof(buf) / sizeof(buf[0]);
-	size_t n = rings_read(collector_rings(a->col), k, buf, want);
+	size_t n = 0;
+	*count = 0;
+	if (!try)
+		n = rings_read(collector_rings(a->col), k, buf, want);
+	else if (rings_try_read(collector_rings(a->col), k, buf, want, &n))
+		return -EBUSY;
 	double until = a->snap ? a->snap->time : 0;
 	while (n && until > 0 && buf[n - 1].t > until + 1e-6)
 		n--;
 	size_t skip = n > max ? n - max : 0;
 	memcpy(out, buf + skip, (n - skip) * sizeof(*out));
-	return n - skip;
+	*count = n - skip;
+	return 0;
+}
+
+size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max)
+{
+	size_t n;
+	history(a, k, out, max, false, &n);
+	return n;
+}
+
+int app_history_try(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max,
+		    size_t *n)
+{
+	if (history(a, k, out, max, true, n)) {
+		a->history_busy = true; /* the loop draws again shortly */
+		return -EBUSY;
+	}
+	return 0;
 }
 
 static void conn_key(struct lvs_key *k, uint16_t af, const union lvs_addr *addr, uint16_t port)
@@ -292,6 +319,7 @@ static bool prep_done(struct app *a)
 
 void app_draw(struct app *a)
 {
+	a->history_busy = false;
 	erase();
 	if (a->cols < MIN_COLS || a->rows < MIN_ROWS) {
 		char m[64];
@@ -365,7 +393,10 @@ static void loop(struct app *a)
 		if (a->opts.iterations && a->refreshes >= a->opts.iterations)
 			break;
 		p[1].fd = collector_notify_fd(a->col); /* --remote: the focus moves */
-		int n = poll(p, 5 + (nfds_t)remote_poll_fds(a, p + 5), ms_to_next_second());
+		/* A frame drew without history the poller was writing: draw
+		 * again once it is done, not at the next second. */
+		int wait = a->history_busy ? HISTORY_RETRY_MS : ms_to_next_second();
+		int n = poll(p, 5 + (nfds_t)remote_poll_fds(a, p + 5), wait);
 		if (n < 0 && errno != EINTR)
 			break;
 		if (p[2].revents & POLLIN) {

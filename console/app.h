@@ -61,6 +61,7 @@ struct app {
 	struct lvs_keymap conn_idx; /* real server -> index in snap->conns.dests */
 	uint64_t conn_idx_gen;      /* the snap_gen it indexes (0: none) */
 	struct spark_cache *sparks; /* owned, SPARK_CACHE entries; NULL: no cache */
+	bool history_busy;          /* a frame found the history being written */
 	struct lvs_rates totals;    /* the header's sums over every service, */
 	uint64_t totals_gen;        /* of this snap_gen (0: none yet) */
 	struct lvs_status st;      /* status of the latest publication */
@@ -124,6 +125,11 @@ void app_show(struct app *a, enum view v);
  * the snapshot on screen (so a paused display stays still while the
  * collector goes on recording). Returns the count. */
 size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max);
+/* As app_history, without waiting for the poller: -EBUSY while it
+ * records a poll into the history (the caller draws what it drew before,
+ * and the loop draws again shortly), else 0 and the count in *n. */
+int app_history_try(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max,
+		    size_t *n);
 /* The connection-table entry counts of real server d of the snapshot on
  * screen, or NULL (none read, or no entry). Indexed once per snapshot. */
 const struct lvs_conn_dest *app_conn_dest(struct app *a, const struct lvs_dest *d);

@@ -529,14 +529,15 @@ static void filter_text_lower(const struct lvs_snapshot *s, const struct row *r,
 		}
 		o = put_u(o, d ? d->port : v->port);
 		*o++ = ' ';
+		/* The rest is digits, separators and a lower-case protocol:
+		 * only the name at the end may need lowering. */
 		const char *tail = d ? lvs_fwd_name(d->fwd) : v->sched;
-		size_t tl = strnlen(tail, LVS_SCHED_MAX);
-		memcpy(o, tail, tl);
-		o += tl;
+		for (size_t i = 0; i < LVS_SCHED_MAX && tail[i]; i++)
+			*o++ = (char)tolower((unsigned char)tail[i]);
 		*o = 0;
-	} else {
-		table_filter_text(s, r, buf, len);
+		return;
 	}
+	table_filter_text(s, r, buf, len);
 	for (char *p = buf; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 }
