@@ -14,10 +14,12 @@
  *
  *   bench_console                      run the benchmark (both passes)
  *   bench_console --busy N             one pass, beside N busy loops
- *   bench_console --frames S R [--max B]  in this process (no timing):
+ *   bench_console --frames S R [--max B] [--size CxR]
+ *                                      in this process (no timing):
  *                                      bytes per frame of each class of
  *                                      key on S services x R real
- *                                      servers, exit 1 if one is over B;
+ *                                      servers on a C x R terminal
+ *                                      (200x60), exit 1 if one is over B;
  *                                      under callgrind, instructions per
  *                                      class (key_<class> functions)
  *   bench_console --gen FILE S R N     write a recording of S services x R
@@ -901,16 +903,27 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "--gen"))
 		return gen_recording(argv[2], strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10),
 				     (unsigned)strtoul(argv[5], NULL, 10)) ? 1 : 0;
-	if (argc >= 2 && !strcmp(argv[1], "--frames") && (argc == 4 || argc == 6))
-		return run_frames(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10), ROWS, COLS,
-				  argc == 6 && !strcmp(argv[4], "--max") ? strtol(argv[5], NULL, 10) : 0);
+	if (argc >= 4 && !strcmp(argv[1], "--frames")) {
+		long max = 0;
+		int cols = COLS, rows = ROWS;
+		for (int i = 4; i + 1 < argc; i += 2) {
+			if (!strcmp(argv[i], "--max"))
+				max = strtol(argv[i + 1], NULL, 10);
+			else if (!strcmp(argv[i], "--size") &&
+				 sscanf(argv[i + 1], "%dx%d", &cols, &rows) == 2 && cols >= 40 && rows >= 10)
+				continue;
+			else
+				return 2;
+		}
+		return run_frames(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10), rows, cols, max);
+	}
 	int busy = -1; /* -1: a quiet pass, then one beside two busy loops */
 	if (argc == 3 && !strcmp(argv[1], "--busy"))
 		busy = atoi(argv[2]);
 	else if (argc != 1) {
 		fprintf(stderr, "usage: bench_console [--busy N]\n"
 				"       bench_console --gen FILE SERVICES REALS SNAPSHOTS\n"
-				"       bench_console --frames SERVICES REALS [--max BYTES]\n");
+				"       bench_console --frames SERVICES REALS [--max BYTES] [--size COLSxROWS]\n");
 		return 2;
 	}
 	char lvstop[PATH_MAX + 16];
