@@ -31,6 +31,7 @@
 #define MIN_COLS 40
 #define MIN_ROWS 10
 #define HISTORY_RETRY_MS 20
+#define TEXT_SLICE 8192 /* filter texts made per turn of the loop (objects) */
 
 /* Signals reach the loop through a pipe: the handlers only write a byte. */
 static int sig_pipe[2] = { -1, -1 };
@@ -395,8 +396,9 @@ static void loop(struct app *a)
 		p[1].fd = collector_notify_fd(a->col); /* --remote: the focus moves */
 		/* A frame drew without history the poller was writing: draw
 		 * again once it is done, not at the next second. */
-		int wait = a->history_busy ? HISTORY_RETRY_MS : ms_to_next_second();
+		int wait = a->text_pending ? 0 : a->history_busy ? HISTORY_RETRY_MS : ms_to_next_second();
 		int n = poll(p, 5 + (nfds_t)remote_poll_fds(a, p + 5), wait);
+		bool slice_only = n == 0 && wait == 0; /* nothing came: no frame */
 		if (n < 0 && errno != EINTR)
 			break;
 		if (p[2].revents & POLLIN) {
@@ -445,10 +447,18 @@ static void loop(struct app *a)
 		 * thread before the first key is typed. */
 		if (a->filter_editing && a->prep && a->snap && a->tbl.text_of != a->snap)
 			prep_submit_text(a->prep, a->snap, a->snap_gen);
+		/* ...and here, a slice between two turns of the loop, so that
+		 * they are ready even when the machine has no time to spare for
+		 * the helper (it runs in the idle class): a key typed meanwhile
+		 * waits at most one slice, not the whole table's. */
+		a->text_pending = false;
+		if (a->filter_editing && a->snap && a->tbl.text_of != a->snap)
+			a->text_pending = table_prepare_text_some(&a->tbl, a->snap, TEXT_SLICE) == 0;
 		if (p[4].revents & POLLIN)
 			edit_ui_ready(a);
 		remote_poll_done(a, p + 5); /* their sections redraw below */
-		app_draw(a);
+		if (!slice_only)
+			app_draw(a);
 	}
 }
 

@@ -62,6 +62,7 @@ struct app {
 	uint64_t conn_idx_gen;      /* the snap_gen it indexes (0: none) */
 	struct spark_cache *sparks; /* owned, SPARK_CACHE entries; NULL: no cache */
 	bool history_busy;          /* a frame found the history being written */
+	bool text_pending;          /* filter texts are being made a slice a turn */
 	struct lvs_rates totals;    /* the header's sums over every service, */
 	uint64_t totals_gen;        /* of this snap_gen (0: none yet) */
 	struct lvs_status st;      /* status of the latest publication */

@@ -27,12 +27,14 @@ void table_init(struct table *t)
 static void text_drop(struct table *t)
 {
 	snapshot_unref(t->text_of);
+	snapshot_unref(t->text_part);
 	free(t->text);
 	free(t->svc_text);
 	free(t->dest_text);
-	t->text_of = NULL;
+	t->text_of = t->text_part = NULL;
 	t->text = NULL;
 	t->svc_text = t->dest_text = NULL;
+	t->text_next = t->text_used = t->text_cap = 0;
 }
 
 static void lazy_drop(struct table *t)
@@ -542,20 +544,30 @@ static void filter_text_lower(const struct lvs_snapshot *s, const struct row *r,
 		*p = (char)tolower((unsigned char)*p);
 }
 
-/* Build the lower-cased filter texts of every object of s (once per
- * snapshot). 0 or -ENOMEM. */
-static int text_build(struct table *t, const struct lvs_snapshot *s)
+/* Build the lower-cased filter texts of the objects of s (once per
+ * snapshot), from service t->text_next on, about budget objects (0: all).
+ * 1 when complete, 0 when services are left, -ENOMEM. */
+static int text_step(struct table *t, const struct lvs_snapshot *s, size_t budget)
 {
 	if (t->text_of == s)
-		return 0;
-	text_drop(t);
-	size_t cap = (s->n_services + s->n_dests) * 32 + 64, used = 0;
-	t->text = malloc(cap);
-	t->svc_text = malloc((s->n_services + 1) * sizeof(uint32_t));
-	t->dest_text = malloc((s->n_dests + 1) * sizeof(uint32_t));
-	if (!t->text || !t->svc_text || !t->dest_text)
-		goto err;
-	for (size_t i = 0; i < s->n_services; i++) {
+		return 1;
+	if (t->text_part != s) {
+		text_drop(t);
+		t->text_cap = (s->n_services + s->n_dests) * 32 + 64;
+		t->text = malloc(t->text_cap);
+		t->svc_text = malloc((s->n_services + 1) * sizeof(uint32_t));
+		t->dest_text = malloc((s->n_dests + 1) * sizeof(uint32_t));
+		if (!t->text || !t->svc_text || !t->dest_text)
+			goto err;
+		t->text_part = snapshot_ref((struct lvs_snapshot *)s);
+	}
+	size_t done = 0, used = t->text_used, cap = t->text_cap;
+	for (size_t i = t->text_next; i < s->n_services; i++) {
+		if (budget && done >= budget) {
+			t->text_next = i;
+			t->text_used = used;
+			return 0;
+		}
 		const struct lvs_service *v = &s->services[i];
 		for (long j = -1; j < (long)v->n_dests; j++) {
 			char buf[160];
@@ -568,7 +580,7 @@ static int text_build(struct table *t, const struct lvs_snapshot *s)
 				if (!p)
 					goto err;
 				t->text = p;
-				cap = ncap;
+				cap = t->text_cap = ncap;
 			}
 			memcpy(t->text + used, buf, n);
 			if (j < 0)
@@ -577,12 +589,26 @@ static int text_build(struct table *t, const struct lvs_snapshot *s)
 				t->dest_text[v->first_dest + (size_t)j] = (uint32_t)used;
 			used += n;
 		}
+		done += 1 + v->n_dests;
 	}
-	t->text_of = snapshot_ref((struct lvs_snapshot *)s);
-	return 0;
+	t->text_of = t->text_part;
+	t->text_part = NULL;
+	t->text_next = t->text_used = 0;
+	return 1;
 err:
 	text_drop(t);
 	return -ENOMEM;
+}
+
+static int text_build(struct table *t, const struct lvs_snapshot *s)
+{
+	int r = text_step(t, s, 0);
+	return r < 0 ? r : 0;
+}
+
+int table_prepare_text_some(struct table *t, const struct lvs_snapshot *s, size_t budget)
+{
+	return text_step(t, s, budget ? budget : 1);
 }
 
 int table_prepare_text(struct table *t, const struct lvs_snapshot *s)
@@ -635,7 +661,7 @@ static int build_rows(struct table *t, const struct lvs_snapshot *s, const struc
 {
 	t->n = 0;
 	lazy_drop(t);
-	if (t->text_of && t->text_of != s)
+	if ((t->text_of && t->text_of != s) || (t->text_part && t->text_part != s))
 		text_drop(t); /* do not keep an old snapshot alive */
 	bool filtering = o->filter && *o->filter;
 	struct sort_ctx ctx = { s, o->sort_col, o->descending };
@@ -998,7 +1024,7 @@ static int cached_build(struct table *t, const struct lvs_snapshot *s, const str
 			if (s->services[i].n_dests > c->max_dests)
 				c->max_dests = s->services[i].n_dests;
 	}
-	if (t->text_of && t->text_of != s)
+	if ((t->text_of && t->text_of != s) || (t->text_part && t->text_part != s))
 		text_drop(t); /* do not keep an old snapshot alive */
 	char f[128];
 	size_t k = 0;

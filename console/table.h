@@ -59,6 +59,10 @@ struct table {
 	struct lvs_snapshot *text_of; /* one reference held, or NULL */
 	char *text;                   /* owned; NUL-separated */
 	uint32_t *svc_text, *dest_text; /* owned; offsets into text */
+	struct lvs_snapshot *text_part; /* one reference: texts being made a
+					 * slice at a time (then text_of is
+					 * NULL), up to service text_next */
+	size_t text_next, text_used, text_cap;
 	/* A lazy build's unsorted blocks are sorted later under these. */
 	struct lvs_snapshot *lazy_of;   /* one reference, or NULL: every row
 					 * is in its final order */
@@ -96,6 +100,11 @@ int table_build(struct table *t, const struct lvs_snapshot *s, const struct tabl
  * s is the snapshot t is built from: table_build then filters without
  * formatting them). 0 or -ENOMEM. */
 int table_prepare_text(struct table *t, const struct lvs_snapshot *s);
+/* table_prepare_text a slice at a time: the texts of about budget more
+ * objects of s (resuming where the last call stopped, or starting over
+ * for another snapshot). 1 when every text is made, 0 when some are
+ * left, -ENOMEM. */
+int table_prepare_text_some(struct table *t, const struct lvs_snapshot *s, size_t budget);
 /* Move src's filter texts into dst when they are those of s and dst has
  * none for s. True when moved. */
 bool table_adopt_text(struct table *dst, struct table *src, const struct lvs_snapshot *s);

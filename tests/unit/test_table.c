@@ -528,6 +528,49 @@ static void test_cache(void)
 	snapshot_unref(s);
 }
 
+/* Filter texts made a slice at a time are those made at once: not
+ * complete until the last slice, then a filtered build uses them (and
+ * builds nothing more) with the rows a table built in one go has. */
+static void test_text_slices(void)
+{
+	struct lvs_snapshot *s = build_random();
+	struct table sliced, whole;
+	table_init(&sliced);
+	table_init(&whole);
+	CU_ASSERT_EQUAL_FATAL(table_prepare_text(&whole, s), 0);
+	int r, turns = 0;
+	while ((r = table_prepare_text_some(&sliced, s, 50)) == 0) {
+		CU_ASSERT_PTR_NULL(sliced.text_of);
+		CU_ASSERT_PTR_EQUAL(sliced.text_part, s);
+		turns++;
+	}
+	CU_ASSERT_EQUAL(r, 1);
+	CU_ASSERT(turns > 5);
+	CU_ASSERT_PTR_EQUAL(sliced.text_of, s);
+	CU_ASSERT_PTR_NULL(sliced.text_part);
+	for (size_t i = 0; i < s->n_services; i++)
+		CU_ASSERT_STRING_EQUAL(sliced.text + sliced.svc_text[i], whole.text + whole.svc_text[i]);
+	for (size_t i = 0; i < s->n_dests; i++)
+		CU_ASSERT_STRING_EQUAL(sliced.text + sliced.dest_text[i], whole.text + whole.dest_text[i]);
+	const char *text = sliced.text;
+	struct table_opts o = { .sort_col = COL_NAME, .tree = true, .filter = "1.2" };
+	CU_ASSERT_EQUAL_FATAL(table_build(&sliced, s, &o), 0);
+	CU_ASSERT_PTR_EQUAL(sliced.text, text); /* not made again */
+	CU_ASSERT_EQUAL_FATAL(table_build(&whole, s, &o), 0);
+	CU_ASSERT_EQUAL_FATAL(sliced.n, whole.n);
+	CU_ASSERT(sliced.n > 0);
+	CU_ASSERT_EQUAL(memcmp(sliced.rows, whole.rows, whole.n * sizeof(*whole.rows)), 0);
+	/* Another snapshot starts over. */
+	struct lvs_snapshot *s2 = build();
+	CU_ASSERT_EQUAL(table_prepare_text_some(&sliced, s2, 1), 0);
+	CU_ASSERT_PTR_NULL(sliced.text_of);
+	CU_ASSERT_PTR_EQUAL(sliced.text_part, s2);
+	table_done(&sliced);
+	table_done(&whole);
+	snapshot_unref(s2);
+	snapshot_unref(s);
+}
+
 int register_table(void)
 {
 	CU_pSuite s = CU_add_suite("console table", NULL, NULL);
@@ -540,7 +583,8 @@ int register_table(void)
 	    !CU_add_test(s, "cell text", test_cells) || !CU_add_test(s, "empty table", test_empty) ||
 	    !CU_add_test(s, "order of a random table", test_random_order) ||
 	    !CU_add_test(s, "lazy build settles to the full one", test_lazy) ||
-	    !CU_add_test(s, "builds from the cache are the builds without it", test_cache))
+	    !CU_add_test(s, "builds from the cache are the builds without it", test_cache) ||
+	    !CU_add_test(s, "filter texts a slice at a time", test_text_slices))
 		return -1;
 	return 0;
 }
