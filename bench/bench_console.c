@@ -725,6 +725,14 @@ KEY_FN(view)
 KEY_FN(esc)
 #undef KEY_FN
 
+/* What the main loop does between keys while the filter prompt is open:
+ * the filter texts, a slice per turn (counted apart from the keys). */
+static __attribute__((noipa)) void idle_texts(struct app *a)
+{
+	while (a->snap && !table_prepare_text_some(&a->tbl, a->snap, 8192))
+		;
+}
+
 static __attribute__((noipa)) void snapshot_frame(struct app *a)
 {
 	app_take(a);
@@ -832,6 +840,7 @@ static int run_frames(size_t ns, size_t nd, int rows, int cols, long max_bytes)
 			r = frame_key(&a, &t, &st, K_SORT, i % 2 ? '<' : '>');
 		if (!r)
 			r = frame_key(&a, &t, &st, K_VIEW, '/');
+		idle_texts(&a);
 		for (const char *c = "10.0.1"; *c && !r; c++)
 			r = frame_key(&a, &t, &st, K_FILTER, *c);
 		for (int i = 0; i < 6 && !r; i++)
