@@ -817,12 +817,13 @@ err:
 
 /* ---- the cache of builds ------------------------------------------------ */
 
-#define CACHE_ORDERS 3 /* sort orders kept: a key and its way back */
+#define CACHE_ORDERS 2 /* sort orders kept: a key and its way back */
 
 /* The rows of one filter (lower-cased; "" for every row). */
 struct level {
 	char filter[128];
-	struct row *rows; /* owned */
+	struct row *rows; /* owned, or the level below's (same) */
+	bool same;        /* every row of the level below matched */
 	size_t n;
 };
 
@@ -850,7 +851,8 @@ struct table_cache {
 static void order_drop(struct order *d)
 {
 	for (size_t i = 0; i < d->n_lv; i++)
-		free(d->lv[i].rows);
+		if (!d->lv[i].same)
+			free(d->lv[i].rows);
 	free(d->lv);
 	memset(d, 0, sizeof(*d));
 }
@@ -866,16 +868,21 @@ static void cache_free(struct table_cache *c)
 }
 
 /* Keep a copy of rows as the next level of d; without memory, nothing is
- * kept (the next key builds again). */
+ * kept (the next key builds again). Rows that are all of the level below
+ * (the first keys of an address prefix keep most of a table) share its
+ * copy. */
 static void level_push(struct order *d, const char *filter, const struct row *rows, size_t n)
 {
 	if (vec_grow((void **)&d->lv, &d->cap_lv, d->n_lv + 1, sizeof(*d->lv), 4))
 		return;
 	struct level *l = &d->lv[d->n_lv];
-	l->rows = malloc((n ? n : 1) * sizeof(*rows));
+	const struct level *below = d->n_lv ? &d->lv[d->n_lv - 1] : NULL;
+	l->same = below && below->n == n;
+	l->rows = l->same ? below->rows : malloc((n ? n : 1) * sizeof(*rows));
 	if (!l->rows)
 		return;
-	memcpy(l->rows, rows, n * sizeof(*rows));
+	if (!l->same)
+		memcpy(l->rows, rows, n * sizeof(*rows));
 	l->n = n;
 	snprintf(l->filter, sizeof(l->filter), "%s", filter);
 	d->n_lv++;
@@ -1042,7 +1049,8 @@ static int cached_build(struct table *t, const struct lvs_snapshot *s, const str
 	}
 	/* The longest filter kept that f extends (level 0's "" at least). */
 	while (d->n_lv > 1 && !has_prefix(f, d->lv[d->n_lv - 1].filter)) {
-		free(d->lv[d->n_lv - 1].rows);
+		if (!d->lv[d->n_lv - 1].same)
+			free(d->lv[d->n_lv - 1].rows);
 		d->n_lv--;
 	}
 	const struct level *src = &d->lv[d->n_lv - 1];
