@@ -881,7 +881,7 @@ static void level_push(struct order *d, const char *filter, const struct row *ro
 	l->rows = l->same ? below->rows : malloc((n ? n : 1) * sizeof(*rows));
 	if (!l->rows)
 		return;
-	if (!l->same)
+	if (!l->same && n)
 		memcpy(l->rows, rows, n * sizeof(*rows));
 	l->n = n;
 	snprintf(l->filter, sizeof(l->filter), "%s", filter);
@@ -1060,7 +1060,8 @@ static int cached_build(struct table *t, const struct lvs_snapshot *s, const str
 		t->n = 0;
 		if (reserve(t, src->n + 1))
 			return -ENOMEM;
-		memcpy(t->rows, src->rows, src->n * sizeof(*src->rows));
+		if (src->n)
+			memcpy(t->rows, src->rows, src->n * sizeof(*src->rows));
 		t->n = src->n;
 		return 0;
 	}
