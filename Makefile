@@ -178,8 +178,9 @@ san-unit:
 # keep-alive, auth and slow-client bounds, rrd history, graphs, dashboard and alert rules, lvstop --remote);
 # bench_exporter also generates their recording.
 # The command line on this host: --help against lvstop.8, field errors
-# before IPVS is reached, no file left by a command that changed nothing.
-cli-test: all
+# before IPVS is reached, no file left by a command that changed nothing;
+# the console's bytes per frame of each class of key (bench_console --frames).
+cli-test: all $(BUILD)/bench/bench_console
 	BUILD_DIR=$(BUILD) sh tests/cli/run.sh
 
 exporter-test: all $(BUILD)/bench/bench_exporter

@@ -6,9 +6,22 @@
  * refresh that followed too), bytes written per frame (one screen update),
  * and the console's peak memory (VmHWM, in MiB and MB).
  * BENCH_CONSOLE_DUMP=FILE writes the largest frame of each kind of key to
- * FILE.<kind>.
+ * FILE.<kind>. Latency depends on what else runs: each pass prints the
+ * load average (/proc/loadavg) it ran at, and the benchmark runs twice,
+ * on the machine as it is and beside two busy loops of its own (child
+ * processes spinning, killed at the end), whose figures are named
+ * console_busy_*.
  *
- *   bench_console                      run the benchmark
+ *   bench_console                      run the benchmark (both passes)
+ *   bench_console --busy N             one pass, beside N busy loops
+ *   bench_console --frames S R [--max B] [--size CxR]
+ *                                      in this process (no timing):
+ *                                      bytes per frame of each class of
+ *                                      key on S services x R real
+ *                                      servers on a C x R terminal
+ *                                      (200x60), exit 1 if one is over B;
+ *                                      under callgrind, instructions per
+ *                                      class (key_<class> functions)
  *   bench_console --gen FILE S R N     write a recording of S services x R
  *                                      real servers, N snapshots 2 s apart
  *
@@ -32,11 +45,18 @@
 #include <termios.h>
 #include <time.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
+#include <curses.h>
+#include <locale.h>
+
+#include "collector/collector.h"
 #include "collector/names.h"
 #include "collector/snapjson.h"
 #include "collector/snapshot.h"
+#include "console/app.h"
+#include "console/crt.h"
 #include "share/clock.h"
 
 /* ---- the recording ------------------------------------------------------ */
@@ -441,7 +461,54 @@ static int key(int fd, const char *k, struct series *s, struct series *all, stru
 	return 0;
 }
 
-static int run_bench(const char *lvstop, const char *rec)
+/* /proc/loadavg as NAME VALUE UNIT lines: the 1, 5 and 15 minute load
+ * averages and the tasks runnable at the end of the pass. */
+static void print_loadavg(const char *pfx)
+{
+	FILE *f = fopen("/proc/loadavg", "re");
+	double l1, l5, l15;
+	unsigned run, tasks;
+	if (!f)
+		return;
+	if (fscanf(f, "%lf %lf %lf %u/%u", &l1, &l5, &l15, &run, &tasks) == 5) {
+		printf("%sloadavg_1m %.2f load\n", pfx, l1);
+		printf("%sloadavg_5m %.2f load\n", pfx, l5);
+		printf("%sloadavg_15m %.2f load\n", pfx, l15);
+		printf("%sloadavg_runnable %u tasks\n", pfx, run);
+	}
+	fclose(f);
+}
+
+/* n child processes that spin until killed; their pids in pids. They
+ * die with the benchmark too (PR_SET_PDEATHSIG). Returns how many
+ * started. */
+static int busy_start(pid_t *pids, int n)
+{
+	int k = 0;
+	for (; k < n; k++) {
+		pid_t p = fork();
+		if (p < 0)
+			break;
+		if (p == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			volatile unsigned long spin = 0;
+			for (;;)
+				spin++;
+		}
+		pids[k] = p;
+	}
+	return k;
+}
+
+static void busy_stop(const pid_t *pids, int n)
+{
+	for (int i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	for (int i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+}
+
+static int run_bench(const char *lvstop, const char *rec, const char *pfx)
 {
 	struct winsize ws = { .ws_row = ROWS, .ws_col = COLS };
 	int fd;
@@ -481,6 +548,9 @@ static int run_bench(const char *lvstop, const char *rec)
 			     sort = { .name = "sort" }, filter = { .name = "filter" },
 			     view = { .name = "view" }, all = { .name = "all" },
 			     esc = { .name = "esc" };
+	struct series *every[] = { &down, &pgdn, &sort, &filter, &view, &all, &esc };
+	for (size_t i = 0; i < sizeof(every) / sizeof(every[0]); i++)
+		every[i]->n = 0; /* a second pass starts afresh */
 	int r = 0;
 	srandom(1);
 	for (int round = 0; round < 4 && !r; round++) {
@@ -534,45 +604,286 @@ static int run_bench(const char *lvstop, const char *rec)
 	}
 
 	double lat[1024];
-	printf("console_first_frame %.0f ms\n", first);
+	printf("%sfirst_frame %.0f ms\n", pfx, first);
 	/* Key to the end of the key's own frame. */
 	memcpy(lat, all.lat, all.n * sizeof(double));
-	printf("console_key_latency_p50 %.1f ms\n", pct(lat, all.n, 50));
+	printf("%skey_latency_p50 %.1f ms\n", pfx, pct(lat, all.n, 50));
 	memcpy(lat, all.lat, all.n * sizeof(double));
-	printf("console_key_latency_p99 %.1f ms\n", pct(lat, all.n, 99));
+	printf("%skey_latency_p99 %.1f ms\n", pfx, pct(lat, all.n, 99));
 	/* Key until the output went quiet: also counts a refresh that came
 	 * right after the key's frame (a snapshot), so it is never lower. */
 	memcpy(lat, all.lat_quiet, all.n * sizeof(double));
-	printf("console_key_latency_quiet_p50 %.1f ms\n", pct(lat, all.n, 50));
+	printf("%skey_latency_quiet_p50 %.1f ms\n", pfx, pct(lat, all.n, 50));
 	memcpy(lat, all.lat_quiet, all.n * sizeof(double));
-	printf("console_key_latency_quiet_p99 %.1f ms\n", pct(lat, all.n, 99));
+	printf("%skey_latency_quiet_p99 %.1f ms\n", pfx, pct(lat, all.n, 99));
 	/* The goal's case: every visible row changes (a page further); one
 	 * frame is one screen update. */
-	printf("console_bytes_per_frame %.0f bytes\n", mean_of(pgdn.bytes, pgdn.n));
-	printf("console_bytes_per_frame_max %ld bytes\n", max_of(pgdn.bytes, pgdn.n));
+	printf("%sbytes_per_frame %.0f bytes\n", pfx, mean_of(pgdn.bytes, pgdn.n));
+	printf("%sbytes_per_frame_max %ld bytes\n", pfx, max_of(pgdn.bytes, pgdn.n));
 	/* The same keys, everything written until the output went quiet. */
-	printf("console_bytes_per_key_quiet_max %ld bytes\n", max_of(pgdn.bytes_all, pgdn.n));
-	printf("console_peak_rss %.1f MiB\n", hwm / 1024.0);
-	printf("console_peak_rss_mb %.1f MB\n", hwm * 1024.0 / 1e6);
+	printf("%sbytes_per_key_quiet_max %ld bytes\n", pfx, max_of(pgdn.bytes_all, pgdn.n));
+	printf("%speak_rss %.1f MiB\n", pfx, hwm / 1024.0);
+	printf("%speak_rss_mb %.1f MB\n", pfx, hwm * 1024.0 / 1e6);
 	struct series *each[] = { &down, &pgdn, &sort, &filter, &view, &esc };
 	for (size_t i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
 		struct series *s = each[i];
 		memcpy(lat, s->lat, s->n * sizeof(double));
 		double p50 = pct(lat, s->n, 50);
 		memcpy(lat, s->lat, s->n * sizeof(double));
-		printf("console_key_latency_%s_p50 %.1f ms\n", s->name, p50);
-		printf("console_key_latency_%s_p99 %.1f ms\n", s->name, pct(lat, s->n, 99));
-		printf("console_bytes_per_frame_%s %.0f bytes\n", s->name, mean_of(s->bytes, s->n));
-		printf("console_bytes_per_frame_%s_max %ld bytes\n", s->name, max_of(s->bytes, s->n));
+		printf("%skey_latency_%s_p50 %.1f ms\n", pfx, s->name, p50);
+		printf("%skey_latency_%s_p99 %.1f ms\n", pfx, s->name, pct(lat, s->n, 99));
+		printf("%sbytes_per_frame_%s %.0f bytes\n", pfx, s->name, mean_of(s->bytes, s->n));
+		printf("%sbytes_per_frame_%s_max %ld bytes\n", pfx, s->name, max_of(s->bytes, s->n));
 	}
-	printf("console_keys %zu keys\n", all.n + esc.n);
+	printf("%skeys %zu keys\n", pfx, all.n + esc.n);
 	/* Latency depends on what else runs: say how busy the machine was. */
 	double load[1];
 	if (getloadavg(load, 1) == 1)
-		printf("console_host_loadavg %.2f load\n", load[0]);
-	printf("console_exit %d status\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		printf("%shost_loadavg %.2f load\n", pfx, load[0]);
+	print_loadavg(pfx);
+	printf("%sexit %d status\n", pfx, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	free(o);
 	return 0;
+}
+
+/* ---- in this process: bytes and instructions of each key class ---------- */
+
+/* The recording's snapshots straight from gen_snapshot, one per poll. */
+struct gen_source {
+	struct lvs_source base;
+	size_t ns, nd;
+	unsigned t;
+	double t0;
+};
+
+static int gen_poll(struct lvs_source *src, struct lvs_snapshot **out, char *msg, size_t len)
+{
+	struct gen_source *g = (struct gen_source *)src;
+	*out = gen_snapshot(g->ns, g->nd, g->t++, g->t0);
+	if (*out)
+		return 0;
+	snprintf(msg, len, "out of memory");
+	return -ENOMEM;
+}
+
+static void gen_destroy(struct lvs_source *src)
+{
+	free(src);
+}
+
+static const struct lvs_source_ops gen_ops = { "bench", gen_poll, gen_destroy };
+
+/* The console's terminal: a pseudo-terminal whose master side is read
+ * here after each frame. */
+struct term {
+	int master, slave;
+	long first;
+	char last[262144]; /* the last frame (its first bytes) */
+};
+
+/* Bytes curses wrote for the last frame: a NUL written after it on the
+ * same terminal (curses writes none) marks where the frame ends. */
+static long term_drain(struct term *t)
+{
+	if (write(t->slave, "", 1) != 1)
+		return -1;
+	long n = 0;
+	char buf[65536];
+	for (;;) {
+		struct pollfd p = { .fd = t->master, .events = POLLIN };
+		if (poll(&p, 1, 5000) <= 0)
+			return -1;
+		ssize_t k = read(t->master, buf, sizeof(buf));
+		if (k <= 0)
+			return -1;
+		char *z = memchr(buf, 0, (size_t)k);
+		size_t keep = z ? (size_t)(z - buf) : (size_t)k;
+		if ((size_t)n + keep <= sizeof(t->last))
+			memcpy(t->last + n, buf, keep);
+		if (z)
+			return n + (z - buf);
+		n += k;
+	}
+}
+
+/* Each class of key in a function of its own, so that callgrind's
+ * inclusive cost of the function is that class's cost (run this mode
+ * under valgrind --tool=callgrind). The key is handled and its frame
+ * drawn as the main loop does. noipa: the bodies are the same, and
+ * folded into one function they would be counted as one. */
+#define KEY_FN(name)                                              \
+	static __attribute__((noipa)) void key_##name(struct app *a, int k) \
+	{                                                         \
+		app_key(a, k);                                    \
+		app_draw(a);                                      \
+	}
+KEY_FN(down)
+KEY_FN(pgdn)
+KEY_FN(sort)
+KEY_FN(filter)
+KEY_FN(view)
+KEY_FN(esc)
+#undef KEY_FN
+
+/* What the main loop does between keys while the filter prompt is open:
+ * the filter texts, a slice per turn (counted apart from the keys). */
+static __attribute__((noipa)) void idle_texts(struct app *a)
+{
+	while (a->snap && !table_prepare_text_some(&a->tbl, a->snap, 8192))
+		;
+}
+
+static __attribute__((noipa)) void snapshot_frame(struct app *a)
+{
+	app_take(a);
+	app_draw(a);
+}
+
+enum { K_DOWN, K_PGDN, K_SORT, K_FILTER, K_VIEW, K_ESC, K_SNAP, K_CLASSES };
+static const char *const class_names[K_CLASSES] = { "down", "pgdn", "sort", "filter", "view",
+						    "esc", "snapshot" };
+
+struct frame_stats {
+	long max[K_CLASSES], sum[K_CLASSES], n[K_CLASSES];
+};
+
+static int frame_key(struct app *a, struct term *t, struct frame_stats *st, int cls, int k)
+{
+	switch (cls) {
+	case K_DOWN: key_down(a, k); break;
+	case K_PGDN: key_pgdn(a, k); break;
+	case K_SORT: key_sort(a, k); break;
+	case K_FILTER: key_filter(a, k); break;
+	case K_VIEW: key_view(a, k); break;
+	case K_ESC: key_esc(a, k); break;
+	default: snapshot_frame(a); break;
+	}
+	long b = term_drain(t);
+	if (b < 0)
+		return -EIO;
+	if (b > st->max[cls]) {
+		st->max[cls] = b;
+		/* BENCH_CONSOLE_DUMP=FILE: the largest frame of each class in
+		 * FILE.<class>, to see what its bytes are spent on. */
+		const char *base = getenv("BENCH_CONSOLE_DUMP");
+		char path[PATH_MAX];
+		FILE *f = NULL;
+		if (base && (size_t)b <= sizeof(t->last)) {
+			snprintf(path, sizeof(path), "%s.%s", base, class_names[cls]);
+			f = fopen(path, "w");
+		}
+		if (f) {
+			fwrite(t->last, 1, (size_t)b, f);
+			fclose(f);
+		}
+	}
+	st->sum[cls] += b;
+	st->n[cls]++;
+	return 0;
+}
+
+/* The key script of run_bench, in this process on a rows x cols
+ * terminal over a table of ns x nd: bytes per frame of each class
+ * (deterministic for one table and size). With max_bytes > 0, exits 1
+ * when a class's largest frame is over it. */
+static int run_frames(size_t ns, size_t nd, int rows, int cols, long max_bytes)
+{
+	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+	static struct term t;
+	t.master = t.slave = -1;
+	if (openpty(&t.master, &t.slave, NULL, NULL, &ws)) {
+		perror("bench_console: openpty");
+		return 1;
+	}
+	setenv("TERM", "xterm-256color", 1);
+	unsetenv("NO_COLOR");
+	if (!setlocale(LC_CTYPE, getenv("BENCH_LOCALE") ? getenv("BENCH_LOCALE") : "C.UTF-8"))
+		setlocale(LC_CTYPE, "");
+	FILE *out = fdopen(dup(t.slave), "w"), *in = fdopen(dup(t.slave), "r");
+	struct gen_source *g = calloc(1, sizeof(*g));
+	if (!out || !in || !g) {
+		fprintf(stderr, "bench_console: out of memory\n");
+		return 1;
+	}
+	g->base.ops = &gen_ops;
+	g->ns = ns;
+	g->nd = nd;
+	g->t0 = 1.7e9; /* a fixed clock: the same bytes on every run */
+	lvs_collector *col = collector_new(&g->base, NULL);
+	struct console_opts o = { .interval = 2, .read_only = true, .source = "bench" };
+	struct app a;
+	if (!col || app_open(&a, col, &o, NULL, NULL)) {
+		fprintf(stderr, "bench_console: out of memory\n");
+		return 1;
+	}
+	/* Snapshots prepared on this thread: each key's cost is all here. */
+	prep_free(a.prep);
+	a.prep = NULL;
+	if (crt_init_on(out, in, false)) {
+		fprintf(stderr, "bench_console: cannot start curses on a pseudo-terminal\n");
+		return 1;
+	}
+	getmaxyx(stdscr, a.rows, a.cols);
+	struct frame_stats st = { 0 };
+	int r = 0;
+	for (int i = 0; i < 3 && !r; i++)
+		r = collector_poll(col);
+	app_take(&a);
+	app_draw(&a);
+	t.first = term_drain(&t);
+	for (int round = 0; round < 4 && !r; round++) {
+		for (int i = 0; i < 40 && !r; i++)
+			r = frame_key(&a, &t, &st, K_DOWN, KEY_DOWN);
+		for (int i = 0; i < 25 && !r; i++)
+			r = frame_key(&a, &t, &st, K_PGDN, KEY_NPAGE);
+		for (int i = 0; i < 4 && !r; i++)
+			r = frame_key(&a, &t, &st, K_SORT, i % 2 ? '<' : '>');
+		if (!r)
+			r = frame_key(&a, &t, &st, K_VIEW, '/');
+		idle_texts(&a);
+		for (const char *c = "10.0.1"; *c && !r; c++)
+			r = frame_key(&a, &t, &st, K_FILTER, *c);
+		for (int i = 0; i < 6 && !r; i++)
+			r = frame_key(&a, &t, &st, K_FILTER, 127);
+		if (!r)
+			r = frame_key(&a, &t, &st, K_VIEW, '\r');
+		static const int views[] = { 'c', 'c', 'e', 'e', '\r', 127, KEY_F(1), 127, '\r' };
+		for (size_t i = 0; i < sizeof(views) / sizeof(views[0]) && !r; i++)
+			r = frame_key(&a, &t, &st, K_VIEW, views[i]);
+		if (!r)
+			r = frame_key(&a, &t, &st, K_ESC, 27);
+		for (int i = 0; i < 25 && !r; i++)
+			r = frame_key(&a, &t, &st, K_PGDN, KEY_PPAGE);
+		if (!r)
+			r = collector_poll(col);
+		if (!r)
+			r = frame_key(&a, &t, &st, K_SNAP, 0);
+	}
+	crt_done();
+	app_close(&a);
+	collector_free(col);
+	fclose(out);
+	fclose(in);
+	close(t.master);
+	close(t.slave);
+	if (r) {
+		fprintf(stderr, "bench_console: the frames could not be read: %s\n", strerror(-r));
+		return 1;
+	}
+	printf("console_frames_first %ld bytes\n", t.first);
+	int over = 0;
+	for (int c = 0; c < K_CLASSES; c++) {
+		printf("console_frames_%s_mean %.0f bytes\n", class_names[c],
+		       st.n[c] ? (double)st.sum[c] / (double)st.n[c] : 0.0);
+		printf("console_frames_%s_max %ld bytes\n", class_names[c], st.max[c]);
+		printf("console_frames_%s_keys %ld keys\n", class_names[c], st.n[c]);
+		if (max_bytes > 0 && c != K_SNAP && st.max[c] > max_bytes) {
+			fprintf(stderr, "bench_console: a %s frame of %ld bytes, over %ld (%dx%d, %zu x %zu)\n",
+				class_names[c], st.max[c], max_bytes, cols, rows, ns, nd);
+			over = 1;
+		}
+	}
+	return over;
 }
 
 /* build/bench/bench_console -> build/lvstop */
@@ -601,8 +912,27 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "--gen"))
 		return gen_recording(argv[2], strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10),
 				     (unsigned)strtoul(argv[5], NULL, 10)) ? 1 : 0;
-	if (argc != 1) {
-		fprintf(stderr, "usage: bench_console [--gen FILE SERVICES REALS SNAPSHOTS]\n");
+	if (argc >= 4 && !strcmp(argv[1], "--frames")) {
+		long max = 0;
+		int cols = COLS, rows = ROWS;
+		for (int i = 4; i + 1 < argc; i += 2) {
+			if (!strcmp(argv[i], "--max"))
+				max = strtol(argv[i + 1], NULL, 10);
+			else if (!strcmp(argv[i], "--size") &&
+				 sscanf(argv[i + 1], "%dx%d", &cols, &rows) == 2 && cols >= 40 && rows >= 10)
+				continue;
+			else
+				return 2;
+		}
+		return run_frames(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10), rows, cols, max);
+	}
+	int busy = -1; /* -1: a quiet pass, then one beside two busy loops */
+	if (argc == 3 && !strcmp(argv[1], "--busy"))
+		busy = atoi(argv[2]);
+	else if (argc != 1) {
+		fprintf(stderr, "usage: bench_console [--busy N]\n"
+				"       bench_console --gen FILE SERVICES REALS SNAPSHOTS\n"
+				"       bench_console --frames SERVICES REALS [--max BYTES] [--size COLSxROWS]\n");
 		return 2;
 	}
 	char lvstop[PATH_MAX + 16];
@@ -625,8 +955,17 @@ int main(int argc, char **argv)
 	if (!r && !stat(rec, &st))
 		fprintf(stderr, "bench_console: recording of 10000 x 10 x 3 snapshots: %.1f MB in %.1f s\n",
 			(double)st.st_size / 1e6, (now_ms() - t0) / 1e3);
-	if (!r)
-		r = run_bench(lvstop, rec);
+	if (!r && busy <= 0)
+		r = run_bench(lvstop, rec, "console_");
+	if (!r && busy != 0) {
+		pid_t pids[16];
+		int want = busy < 0 ? 2 : busy > 16 ? 16 : busy;
+		fflush(stdout); /* nothing buffered is copied into the loops */
+		int n = busy_start(pids, want);
+		printf("console_busy_loops %d loops\n", n);
+		r = n == want ? run_bench(lvstop, rec, "console_busy_") : 1;
+		busy_stop(pids, n);
+	}
 	unlink(rec);
 	rmdir(dir);
 	return r ? 1 : 0;

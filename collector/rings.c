@@ -209,6 +209,19 @@ size_t rings_read(lvs_rings *h, const struct lvs_key *k, struct lvs_sample *out,
 	return n;
 }
 
+int rings_try_read(lvs_rings *h, const struct lvs_key *k, struct lvs_sample *out, size_t max,
+		   size_t *n)
+{
+	*n = 0;
+	if (pthread_rwlock_tryrdlock(&h->lock))
+		return -EBUSY;
+	uint32_t *idx = keymap_get(&h->map, k);
+	if (idx)
+		*n = ring_copy(&h->entries[*idx].ring, out, max);
+	pthread_rwlock_unlock(&h->lock);
+	return 0;
+}
+
 size_t rings_objects(lvs_rings *h)
 {
 	pthread_rwlock_rdlock(&h->lock);

@@ -30,6 +30,12 @@ int rings_record(lvs_rings *h, const struct lvs_snapshot *s);
  * Returns the count (0 for an unknown object). */
 size_t rings_read(lvs_rings *h, const struct lvs_key *k, struct lvs_sample *out, size_t max);
 
+/* As rings_read, without waiting: -EBUSY while the writer holds the
+ * lock (a poll being recorded), else 0 and the count in *n. For a reader
+ * that must not block behind the writer (the console's frames). */
+int rings_try_read(lvs_rings *h, const struct lvs_key *k, struct lvs_sample *out, size_t max,
+		   size_t *n);
+
 /* Objects tracked now, and bytes their rings use. */
 size_t rings_objects(lvs_rings *h);
 size_t rings_bytes(lvs_rings *h);

@@ -33,6 +33,8 @@
 #define EVENT_LOG_CAP 2000
 #define MIN_COLS 40
 #define MIN_ROWS 10
+#define HISTORY_RETRY_MS 20
+#define TEXT_SLICE 8192 /* filter texts made per turn of the loop (objects) */
 
 /* Signals reach the loop through a pipe: the handlers only write a byte. */
 static int sig_pipe[2] = { -1, -1 };
@@ -173,20 +175,46 @@ const struct lvs_service *app_find(const struct app *a, const struct lvs_key *k,
 	return NULL;
 }
 
-size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max)
+/* Samples of k from the rings (waiting for the writer or not), none
+ * newer than the snapshot on screen. 0 or -EBUSY (try only). */
+static int history(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max,
+		   bool try, size_t *count)
 {
 	/* A few more than asked for, to make up for samples recorded after
 	 * the snapshot on screen (a paused display): copying fewer samples
 	 * keeps the history's lock short. */
 	struct lvs_sample buf[LVS_RINGS_SAMPLES + 32];
 	size_t want = max + 32 < sizeof(buf) / sizeof(buf[0]) ? max + 32 : sizeof(buf) / sizeof(buf[0]);
-	size_t n = rings_read(collector_rings(a->col), k, buf, want);
+	size_t n = 0;
+	*count = 0;
+	if (!try)
+		n = rings_read(collector_rings(a->col), k, buf, want);
+	else if (rings_try_read(collector_rings(a->col), k, buf, want, &n))
+		return -EBUSY;
 	double until = a->snap ? a->snap->time : 0;
 	while (n && until > 0 && buf[n - 1].t > until + 1e-6)
 		n--;
 	size_t skip = n > max ? n - max : 0;
 	memcpy(out, buf + skip, (n - skip) * sizeof(*out));
-	return n - skip;
+	*count = n - skip;
+	return 0;
+}
+
+size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max)
+{
+	size_t n;
+	history(a, k, out, max, false, &n);
+	return n;
+}
+
+int app_history_try(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max,
+		    size_t *n)
+{
+	if (history(a, k, out, max, true, n)) {
+		a->history_busy = true; /* the loop draws again shortly */
+		return -EBUSY;
+	}
+	return 0;
 }
 
 static void conn_key(struct lvs_key *k, uint16_t af, const union lvs_addr *addr, uint16_t port)
@@ -265,8 +293,7 @@ static void take_marks(struct app *a)
 	app_rebuild(a);
 }
 
-/* Take the newest publication. True when something changed on screen. */
-static bool take(struct app *a)
+bool app_take(struct app *a)
 {
 	struct lvs_status st;
 	struct lvs_snapshot *s = collector_acquire(a->col, &st);
@@ -326,8 +353,9 @@ static bool prep_done(struct app *a)
 	return true;
 }
 
-static void draw(struct app *a)
+void app_draw(struct app *a)
 {
+	a->history_busy = false;
 	erase();
 	if (a->cols < MIN_COLS || a->rows < MIN_ROWS) {
 		char m[64];
@@ -396,13 +424,17 @@ static void loop(struct app *a)
 		{ .fd = edit_ui_fd(a), .events = POLLIN }, /* the writer's results */
 		{ .fd = decl_view_fd(a->decl), .events = POLLIN }, /* declared marks */
 	};
-	take(a);
-	draw(a);
+	app_take(a);
+	app_draw(a);
 	while (!a->quit) {
 		if (a->opts.iterations && a->refreshes >= a->opts.iterations)
 			break;
 		p[1].fd = collector_notify_fd(a->col); /* --remote: the focus moves */
-		int n = poll(p, 6 + (nfds_t)remote_poll_fds(a, p + 6), ms_to_next_second());
+		/* A frame drew without history the poller was writing: draw
+		 * again once it is done, not at the next second. */
+		int wait = a->text_pending ? 0 : a->history_busy ? HISTORY_RETRY_MS : ms_to_next_second();
+		int n = poll(p, 6 + (nfds_t)remote_poll_fds(a, p + 6), wait);
+		bool slice_only = n == 0 && wait == 0; /* nothing came: no frame */
 		if (n < 0 && errno != EINTR)
 			break;
 		if (p[2].revents & POLLIN) {
@@ -426,20 +458,19 @@ static void loop(struct app *a)
 					resize(a);
 					continue;
 				}
-				redo |= keys_dispatch(a, ch);
-				if (redo & REDO_ROWS) {
-					app_rebuild(a);
-					redo &= ~REDO_ROWS;
-				}
+				redo |= app_key(a, ch);
 			}
 		}
 		if (redo & REDO_QUIT)
 			break;
-		if (redo && (p[1].revents & POLLIN))
-			draw(a); /* answer the keys before the snapshot's work */
+		/* Answer the keys before other work of this turn (a snapshot
+		 * taken or swapped in, the writer's result): the key's frame
+		 * waits for none of it, and holds only the key's changes. */
+		if (redo && ((p[1].revents | p[3].revents | p[4].revents) & POLLIN))
+			app_draw(a);
 		if (p[1].revents & POLLIN) {
 			collector_notify_drain(a->col);
-			take(a);
+			app_take(a);
 			if (a->opts.iterations && a->st.ended)
 				a->quit = true; /* the recording ran out before -n */
 		}
@@ -452,13 +483,31 @@ static void loop(struct app *a)
 		 * thread before the first key is typed. */
 		if (a->filter_editing && a->prep && a->snap && a->tbl.text_of != a->snap)
 			prep_submit_text(a->prep, a->snap, a->snap_gen);
+		/* ...and here, a slice between two turns of the loop, so that
+		 * they are ready even when the machine has no time to spare for
+		 * the helper (it runs in the idle class): a key typed meanwhile
+		 * waits at most one slice, not the whole table's. */
+		a->text_pending = false;
+		if (a->filter_editing && a->snap && a->tbl.text_of != a->snap)
+			a->text_pending = table_prepare_text_some(&a->tbl, a->snap, TEXT_SLICE) == 0;
 		if (p[4].revents & POLLIN)
 			edit_ui_ready(a);
 		if (p[5].revents & POLLIN)
 			take_marks(a);
 		remote_poll_done(a, p + 6); /* their sections redraw below */
-		draw(a);
+		if (!slice_only)
+			app_draw(a);
 	}
+}
+
+int app_key(struct app *a, int key)
+{
+	int redo = keys_dispatch(a, key);
+	if (redo & REDO_ROWS) {
+		app_rebuild(a);
+		redo &= ~REDO_ROWS;
+	}
+	return redo;
 }
 
 static int start_collector(void *c)
@@ -494,36 +543,66 @@ int console_run(lvs_collector *c, const struct console_opts *o)
 	return console_run_ex(c, o, NULL, NULL);
 }
 
+int app_open(struct app *a, lvs_collector *c, const struct console_opts *o, struct remote_set *rs,
+	     const char *lvsd_url)
+{
+	memset(a, 0, sizeof(*a));
+	a->col = c;
+	a->opts = *o;
+	a->interval = o->interval > 0 ? o->interval : LVS_POLL_INTERVAL;
+	a->exact = o->exact;
+	a->tree = true;
+	a->sort_col = COL_NAME;
+	a->sort_desc = false;
+	a->metric = SPARK_CPS;
+	a->view = a->back = rs ? VIEW_REMOTE : VIEW_SERVICES;
+	a->remote = rs;
+	a->lvsd_url = lvsd_url ? lvsd_url : LVSD_DEFAULT_URL;
+	int r = keymap_init(&a->toggled, 16);
+	if (r)
+		return r;
+	table_init(&a->tbl);
+	if ((r = ev_log_init(&a->log, EVENT_LOG_CAP))) {
+		keymap_done(&a->toggled);
+		return r;
+	}
+	a->sparks = calloc(SPARK_CACHE, sizeof(*a->sparks)); /* optional */
+	/* Optional: without it, snapshots are prepared here. --remote goes
+	 * without: a result prepared for one director could land after the
+	 * focus moved to another. */
+	a->prep = rs ? NULL : prep_new();
+	/* Optional too: without it the table has no declared marks. */
+	if (o->declared && !rs)
+		a->decl = decl_view_new(o->declared_path, o->declared_kind);
+	return 0;
+}
+
+void app_close(struct app *a)
+{
+	undo_watch_free(a->undo);
+	ev_log_done(&a->log);
+	prep_free(a->prep);
+	decl_view_free(a->decl);
+	marks_free(a->marks);
+	doctor_view_free(a->doctor);
+	hfetch_free(a->hist);
+	if (a->conn_idx_gen)
+		keymap_done(&a->conn_idx);
+	snapshot_unref(a->submitted);
+	free(a->sparks);
+	table_done(&a->tbl);
+	keymap_done(&a->toggled);
+	snapshot_unref(a->snap);
+	memset(a, 0, sizeof(*a));
+}
+
 int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote_set *rs,
 		   const char *lvsd_url)
 {
 	struct app a;
-	memset(&a, 0, sizeof(a));
-	a.col = c;
-	a.opts = *o;
-	a.interval = o->interval > 0 ? o->interval : LVS_POLL_INTERVAL;
-	a.exact = o->exact;
-	a.tree = true;
-	a.sort_col = COL_NAME;
-	a.sort_desc = false;
-	a.metric = SPARK_CPS;
-	a.view = a.back = rs ? VIEW_REMOTE : VIEW_SERVICES;
-	a.remote = rs;
-	a.lvsd_url = lvsd_url ? lvsd_url : LVSD_DEFAULT_URL;
-	int r = keymap_init(&a.toggled, 16);
+	int r = app_open(&a, c, o, rs, lvsd_url);
 	if (r)
 		return r;
-	table_init(&a.tbl);
-	if ((r = ev_log_init(&a.log, EVENT_LOG_CAP)))
-		goto out_map;
-	a.sparks = calloc(SPARK_CACHE, sizeof(*a.sparks)); /* optional */
-	/* Optional: without it, snapshots are prepared here. --remote goes
-	 * without: a result prepared for one director could land after the
-	 * focus moved to another. */
-	a.prep = rs ? NULL : prep_new();
-	/* Optional too: without it the table has no declared marks. */
-	if (o->declared && !rs)
-		a.decl = decl_view_new(o->declared_path, o->declared_kind);
 	/* Snapshots of a large table are arrays of tens of megabytes, freed
 	 * at each poll; glibc's adaptive mmap threshold would then serve them
 	 * from the heap, where freed memory stays in the process (170 MiB
@@ -533,7 +612,7 @@ int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote
 	/* The charset only: numbers keep the C locale's decimal point. */
 	setlocale(LC_CTYPE, "");
 	if ((r = install_signals()))
-		goto out_log;
+		goto out;
 	if ((r = crt_init(o->no_color)))
 		goto out_sig;
 	getmaxyx(stdscr, a.rows, a.cols);
@@ -560,21 +639,7 @@ int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote
 	collector_stop(c);
 out_sig:
 	restore_signals();
-out_log:
-	undo_watch_free(a.undo);
-	ev_log_done(&a.log);
-out_map:
-	prep_free(a.prep);
-	decl_view_free(a.decl);
-	marks_free(a.marks);
-	doctor_view_free(a.doctor);
-	hfetch_free(a.hist);
-	if (a.conn_idx_gen)
-		keymap_done(&a.conn_idx);
-	snapshot_unref(a.submitted);
-	free(a.sparks);
-	table_done(&a.tbl);
-	keymap_done(&a.toggled);
-	snapshot_unref(a.snap);
+out:
+	app_close(&a);
 	return r;
 }

@@ -62,6 +62,10 @@ struct app {
 	struct lvs_keymap conn_idx; /* real server -> index in snap->conns.dests */
 	uint64_t conn_idx_gen;      /* the snap_gen it indexes (0: none) */
 	struct spark_cache *sparks; /* owned, SPARK_CACHE entries; NULL: no cache */
+	bool history_busy;          /* a frame found the history being written */
+	bool text_pending;          /* filter texts are being made a slice a turn */
+	struct lvs_rates totals;    /* the header's sums over every service, */
+	uint64_t totals_gen;        /* of this snap_gen (0: none yet) */
 	struct lvs_status st;      /* status of the latest publication */
 	uint64_t seen_seq;
 	long refreshes;            /* publications taken (for -n) */
@@ -127,6 +131,11 @@ void app_show(struct app *a, enum view v);
  * the snapshot on screen (so a paused display stays still while the
  * collector goes on recording). Returns the count. */
 size_t app_history(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max);
+/* As app_history, without waiting for the poller: -EBUSY while it
+ * records a poll into the history (the caller draws what it drew before,
+ * and the loop draws again shortly), else 0 and the count in *n. */
+int app_history_try(struct app *a, const struct lvs_key *k, struct lvs_sample *out, size_t max,
+		    size_t *n);
 /* The connection-table entry counts of real server d of the snapshot on
  * screen, or NULL (none read, or no entry). Indexed once per snapshot. */
 const struct lvs_conn_dest *app_conn_dest(struct app *a, const struct lvs_dest *d);
@@ -134,6 +143,22 @@ const struct lvs_conn_dest *app_conn_dest(struct app *a, const struct lvs_dest *
  * chosen in the directors view): the snapshot on screen is replaced by
  * c's newest and the table rebuilt. */
 void app_focus(struct app *a, lvs_collector *c);
+/* Set a up to show collector c's snapshots (opts, directors and lvsd as
+ * for console_run_ex); the terminal is the caller's (crt_init). 0 or
+ * -ENOMEM. */
+int app_open(struct app *a, lvs_collector *c, const struct console_opts *o, struct remote_set *rs,
+	     const char *lvsd_url);
+/* Free what app_open and the session took (a is zeroed). */
+void app_close(struct app *a);
+/* Take the collector's newest publication. True when something changed
+ * on screen. */
+bool app_take(struct app *a);
+/* One key as the main loop handles it: dispatched through the key table,
+ * the rows rebuilt when it asks. Returns the REDO_* flags still to do
+ * (REDO_DRAW, REDO_QUIT). */
+int app_key(struct app *a, int key);
+/* Draw the current view and send the changes to the terminal. */
+void app_draw(struct app *a);
 /* console_run for --remote (rs: the directors; the console starts on
  * the directors view, c must be one of rs's collectors) and with the lvsd
  * the zoom reads history from (NULL: LVSD_DEFAULT_URL, panel_zoom.h). */

@@ -3,6 +3,7 @@
 #include <curses.h>
 #include <errno.h>
 #include <langinfo.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -69,16 +70,21 @@ static bool started, color, utf8;
 
 int crt_init(bool no_color)
 {
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return -ENOTTY;
+	return crt_init_on(stdout, stdin, no_color);
+}
+
+int crt_init_on(FILE *out, FILE *in, bool no_color)
+{
 	const char *nc = getenv("NO_COLOR");
 	if (nc && *nc)
 		no_color = true;
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-		return -ENOTTY;
 	const char *cs = nl_langinfo(CODESET);
 	utf8 = cs && (!strcasecmp(cs, "UTF-8") || !strcasecmp(cs, "utf8"));
 	/* newterm rather than initscr: initscr exits the process on an
 	 * unknown TERM, we want to say why and return. */
-	SCREEN *scr = newterm(NULL, stdout, stdin);
+	SCREEN *scr = newterm(NULL, out, in);
 	if (!scr)
 		return -ENOTTY;
 	set_term(scr);

@@ -6,6 +6,7 @@
 #define LVSTOP_CONSOLE_CRT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 enum crt_role {
 	CR_DEFAULT,
@@ -41,6 +42,10 @@ enum crt_role {
  * terminal without colours). 0, or -ENOTTY when the terminal cannot be
  * driven (TERM unknown, not a tty). */
 int crt_init(bool no_color);
+/* As crt_init on the terminal behind out and in (tests and benchmarks
+ * drive a pseudo-terminal of their own): 0, or -ENOTTY when TERM is
+ * unknown. */
+int crt_init_on(FILE *out, FILE *in, bool no_color);
 /* Restore the terminal. Safe to call twice and before crt_init. */
 void crt_done(void);
 

@@ -3,6 +3,7 @@
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
+#include <wchar.h>
 
 size_t draw_fit(const char *s, int cols)
 {
@@ -57,13 +58,53 @@ int draw_width(const char *s)
 	return c;
 }
 
+/* The code points of the UTF-8 text s[0..n) in out (room for max), or
+ * -1 when s is not well-formed UTF-8 or does not fit. */
+static int utf8_wide(const char *s, size_t n, wchar_t *out, int max)
+{
+	int k = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned c = (unsigned char)s[i];
+		int more = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
+		if (more < 0 || (size_t)more >= n - i || k == max)
+			return -1;
+		unsigned v = more ? c & (0x3fu >> more) : c;
+		for (int j = 1; j <= more; j++) {
+			unsigned b = (unsigned char)s[i + (size_t)j];
+			if ((b & 0xc0) != 0x80)
+				return -1;
+			v = v << 6 | (b & 0x3f);
+		}
+		out[k++] = (wchar_t)v;
+		i += 1 + (size_t)more;
+	}
+	return k;
+}
+
+/* Write n bytes of s at (y, x). Text with glyphs (block and tree
+ * characters) goes to curses as code points: given bytes, curses decodes
+ * them one at a time through the C library, which cost a sparkline of a
+ * dozen glyphs ten times the row's other cells. */
+static void put_text(int y, int x, const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && !((unsigned char)s[i] & 0x80))
+		i++;
+	wchar_t wide[512];
+	int k = i < n && crt_utf8() ? utf8_wide(s, n, wide, 512) : -1;
+	if (k >= 0)
+		mvaddnwstr(y, x, wide, k);
+	else
+		mvaddnstr(y, x, s, (int)n);
+}
+
 int draw_str(int y, int x, int w, enum crt_role role, const char *s)
 {
 	if (w <= 0)
 		return 0;
 	size_t n = draw_fit(s, w);
 	attrset(crt_attr(role));
-	mvaddnstr(y, x, s, (int)n);
+	put_text(y, x, s, n);
 	int cols = 0;
 	for (size_t i = 0; i < n; i++)
 		cols += ((unsigned char)s[i] & 0xc0) != 0x80;
@@ -76,7 +117,7 @@ int draw_words(int y, int x, int w, enum crt_role role, const char *s)
 		return 0;
 	size_t n = draw_fit_words(s, w);
 	attrset(crt_attr(role));
-	mvaddnstr(y, x, s, (int)n);
+	put_text(y, x, s, n);
 	int cols = 0;
 	for (size_t i = 0; i < n; i++)
 		cols += ((unsigned char)s[i] & 0xc0) != 0x80;

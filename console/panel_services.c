@@ -119,7 +119,16 @@ static void sparkline(struct app *a, int y, int x, int w, const struct lvs_key *
 			goto draw;
 		}
 	}
-	size_t n = app_history(a, k, smp, (size_t)w);
+	size_t n;
+	if (app_history_try(a, k, smp, (size_t)w, &n)) {
+		/* The poller is recording: the levels drawn before, if any
+		 * (kept as they were: a later frame reads them again). */
+		bool had = c && c->gen && c->metric == (int)a->metric && c->width == w &&
+			   lvs_key_equal(&c->key, k);
+		for (int i = 0; i < w; i++)
+			lv[i] = had ? c->levels[i] : -1;
+		goto draw;
+	}
 	for (size_t i = 0; i < n; i++)
 		v[i] = spark_value(&smp[i], a->metric);
 	spark_scale(v, n, spark_max(v, n), lv, (size_t)w);

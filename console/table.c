@@ -27,12 +27,14 @@ void table_init(struct table *t)
 static void text_drop(struct table *t)
 {
 	snapshot_unref(t->text_of);
+	snapshot_unref(t->text_part);
 	free(t->text);
 	free(t->svc_text);
 	free(t->dest_text);
-	t->text_of = NULL;
+	t->text_of = t->text_part = NULL;
 	t->text = NULL;
 	t->svc_text = t->dest_text = NULL;
+	t->text_next = t->text_used = t->text_cap = 0;
 }
 
 static void lazy_drop(struct table *t)
@@ -43,8 +45,11 @@ static void lazy_drop(struct table *t)
 	t->ranks = NULL;
 }
 
+static void cache_free(struct table_cache *c);
+
 void table_done(struct table *t)
 {
+	cache_free(t->cache);
 	text_drop(t);
 	lazy_drop(t);
 	free(t->scratch);
@@ -526,32 +531,43 @@ static void filter_text_lower(const struct lvs_snapshot *s, const struct row *r,
 		}
 		o = put_u(o, d ? d->port : v->port);
 		*o++ = ' ';
+		/* The rest is digits, separators and a lower-case protocol:
+		 * only the name at the end may need lowering. */
 		const char *tail = d ? lvs_fwd_name(d->fwd) : v->sched;
-		size_t tl = strnlen(tail, LVS_SCHED_MAX);
-		memcpy(o, tail, tl);
-		o += tl;
+		for (size_t i = 0; i < LVS_SCHED_MAX && tail[i]; i++)
+			*o++ = (char)tolower((unsigned char)tail[i]);
 		*o = 0;
-	} else {
-		table_filter_text(s, r, buf, len);
+		return;
 	}
+	table_filter_text(s, r, buf, len);
 	for (char *p = buf; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 }
 
-/* Build the lower-cased filter texts of every object of s (once per
- * snapshot). 0 or -ENOMEM. */
-static int text_build(struct table *t, const struct lvs_snapshot *s)
+/* Build the lower-cased filter texts of the objects of s (once per
+ * snapshot), from service t->text_next on, about budget objects (0: all).
+ * 1 when complete, 0 when services are left, -ENOMEM. */
+static int text_step(struct table *t, const struct lvs_snapshot *s, size_t budget)
 {
 	if (t->text_of == s)
-		return 0;
-	text_drop(t);
-	size_t cap = (s->n_services + s->n_dests) * 32 + 64, used = 0;
-	t->text = malloc(cap);
-	t->svc_text = malloc((s->n_services + 1) * sizeof(uint32_t));
-	t->dest_text = malloc((s->n_dests + 1) * sizeof(uint32_t));
-	if (!t->text || !t->svc_text || !t->dest_text)
-		goto err;
-	for (size_t i = 0; i < s->n_services; i++) {
+		return 1;
+	if (t->text_part != s) {
+		text_drop(t);
+		t->text_cap = (s->n_services + s->n_dests) * 32 + 64;
+		t->text = malloc(t->text_cap);
+		t->svc_text = malloc((s->n_services + 1) * sizeof(uint32_t));
+		t->dest_text = malloc((s->n_dests + 1) * sizeof(uint32_t));
+		if (!t->text || !t->svc_text || !t->dest_text)
+			goto err;
+		t->text_part = snapshot_ref((struct lvs_snapshot *)s);
+	}
+	size_t done = 0, used = t->text_used, cap = t->text_cap;
+	for (size_t i = t->text_next; i < s->n_services; i++) {
+		if (budget && done >= budget) {
+			t->text_next = i;
+			t->text_used = used;
+			return 0;
+		}
 		const struct lvs_service *v = &s->services[i];
 		for (long j = -1; j < (long)v->n_dests; j++) {
 			char buf[160];
@@ -564,7 +580,7 @@ static int text_build(struct table *t, const struct lvs_snapshot *s)
 				if (!p)
 					goto err;
 				t->text = p;
-				cap = ncap;
+				cap = t->text_cap = ncap;
 			}
 			memcpy(t->text + used, buf, n);
 			if (j < 0)
@@ -573,12 +589,26 @@ static int text_build(struct table *t, const struct lvs_snapshot *s)
 				t->dest_text[v->first_dest + (size_t)j] = (uint32_t)used;
 			used += n;
 		}
+		done += 1 + v->n_dests;
 	}
-	t->text_of = snapshot_ref((struct lvs_snapshot *)s);
-	return 0;
+	t->text_of = t->text_part;
+	t->text_part = NULL;
+	t->text_next = t->text_used = 0;
+	return 1;
 err:
 	text_drop(t);
 	return -ENOMEM;
+}
+
+static int text_build(struct table *t, const struct lvs_snapshot *s)
+{
+	int r = text_step(t, s, 0);
+	return r < 0 ? r : 0;
+}
+
+int table_prepare_text_some(struct table *t, const struct lvs_snapshot *s, size_t budget)
+{
+	return text_step(t, s, budget ? budget : 1);
 }
 
 int table_prepare_text(struct table *t, const struct lvs_snapshot *s)
@@ -626,11 +656,12 @@ static bool collapsed(const struct lvs_service *v, const struct table_opts *o)
 	return c;
 }
 
-int table_build(struct table *t, const struct lvs_snapshot *s, const struct table_opts *o)
+/* table_build without the cache. */
+static int build_rows(struct table *t, const struct lvs_snapshot *s, const struct table_opts *o)
 {
 	t->n = 0;
 	lazy_drop(t);
-	if (t->text_of && t->text_of != s)
+	if ((t->text_of && t->text_of != s) || (t->text_part && t->text_part != s))
 		text_drop(t); /* do not keep an old snapshot alive */
 	bool filtering = o->filter && *o->filter;
 	struct sort_ctx ctx = { s, o->sort_col, o->descending };
@@ -782,6 +813,274 @@ err:
 	lazy_drop(t);
 	t->n = 0;
 	return err;
+}
+
+/* ---- the cache of builds ------------------------------------------------ */
+
+#define CACHE_ORDERS 2 /* sort orders kept: a key and its way back */
+
+/* The rows of one filter (lower-cased; "" for every row). */
+struct level {
+	char filter[128];
+	struct row *rows; /* owned, or the level below's (same) */
+	bool same;        /* every row of the level below matched */
+	size_t n;
+};
+
+/* One sort order's builds: level 0 unfiltered, each next level's filter
+ * extending the one before (the filters typed, one key at a time). */
+struct order {
+	bool set;
+	enum col_id sort_col;
+	bool descending, tree, collapse_all;
+	bool lazy;              /* real servers left in the kernel's order */
+	bool has_ranks;
+	struct name_ranks ranks;
+	unsigned used;          /* the cache's clock when last used */
+	struct level *lv;       /* owned */
+	size_t n_lv, cap_lv;
+};
+
+struct table_cache {
+	struct lvs_snapshot *of; /* one reference: the snapshot built */
+	size_t max_dests;        /* real servers of its largest service */
+	unsigned clock;
+	struct order ord[CACHE_ORDERS];
+};
+
+static void order_drop(struct order *d)
+{
+	for (size_t i = 0; i < d->n_lv; i++)
+		if (!d->lv[i].same)
+			free(d->lv[i].rows);
+	free(d->lv);
+	memset(d, 0, sizeof(*d));
+}
+
+static void cache_free(struct table_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < CACHE_ORDERS; i++)
+		order_drop(&c->ord[i]);
+	snapshot_unref(c->of);
+	free(c);
+}
+
+/* Keep a copy of rows as the next level of d; without memory, nothing is
+ * kept (the next key builds again). Rows that are all of the level below
+ * (the first keys of an address prefix keep most of a table) share its
+ * copy. */
+static void level_push(struct order *d, const char *filter, const struct row *rows, size_t n)
+{
+	if (vec_grow((void **)&d->lv, &d->cap_lv, d->n_lv + 1, sizeof(*d->lv), 4))
+		return;
+	struct level *l = &d->lv[d->n_lv];
+	const struct level *below = d->n_lv ? &d->lv[d->n_lv - 1] : NULL;
+	l->same = below && below->n == n;
+	l->rows = l->same ? below->rows : malloc((n ? n : 1) * sizeof(*rows));
+	if (!l->rows)
+		return;
+	if (!l->same && n)
+		memcpy(l->rows, rows, n * sizeof(*rows));
+	l->n = n;
+	snprintf(l->filter, sizeof(l->filter), "%s", filter);
+	d->n_lv++;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* t's rows := the rows of src that match f (lower-cased, not empty),
+ * in src's order. Tree: a service that matches keeps its whole block; one
+ * that does not keeps the real servers that match, and is dropped when
+ * none does (a folded one is kept when one of its real servers matches).
+ * Flat: the rows whose service or real server matches. The blocks of a
+ * lazy build stay to be settled: a part of an unsorted block is marked
+ * unsorted, a part of a sorted one is sorted. */
+static int filter_rows(struct table *t, const struct lvs_snapshot *s, bool tree,
+		       const struct level *src, const char *f)
+{
+	t->n = 0;
+	if (reserve(t, src->n + 1))
+		return -ENOMEM;
+	const struct row *r = src->rows;
+	for (size_t i = 0; i < src->n;) {
+		uint32_t svc = r[i].svc;
+		bool svc_hit = row_matches(t, s, svc, -1, f);
+		if (!tree) {
+			if (svc_hit || (r[i].dest >= 0 && row_matches(t, s, svc, r[i].dest, f)))
+				t->rows[t->n++] = r[i];
+			i++;
+			continue;
+		}
+		size_t e = i + 1;
+		while (e < src->n && r[e].dest >= 0)
+			e++;
+		if (svc_hit) {
+			memcpy(t->rows + t->n, r + i, (e - i) * sizeof(*r));
+			t->n += e - i;
+		} else if (r[i].flags & ROW_COLLAPSED) {
+			const struct lvs_service *v = &s->services[svc];
+			for (size_t j = 0; j < v->n_dests; j++)
+				if (row_matches(t, s, svc, (int32_t)j, f)) {
+					t->rows[t->n++] = r[i];
+					break;
+				}
+		} else {
+			size_t at = t->n++, k = 0;
+			for (size_t j = i + 1; j < e; j++)
+				if (row_matches(t, s, svc, r[j].dest, f)) {
+					t->rows[t->n] = r[j];
+					t->rows[t->n++].flags &= ~(uint32_t)ROW_LAST;
+					k++;
+				}
+			if (!k) {
+				t->n = at;
+			} else {
+				t->rows[at] = r[i];
+				t->rows[at].flags &= ~(uint32_t)ROW_UNSORTED;
+				if ((r[i].flags & ROW_UNSORTED) && k > 1)
+					t->rows[at].flags |= ROW_UNSORTED;
+				t->rows[t->n - 1].flags |= ROW_LAST;
+			}
+		}
+		i = e;
+	}
+	return 0;
+}
+
+/* The order of c that o can use (a lazy one only for a lazy build), or
+ * NULL. */
+static struct order *order_find(struct table_cache *c, const struct table_opts *o)
+{
+	for (size_t i = 0; i < CACHE_ORDERS; i++) {
+		struct order *d = &c->ord[i];
+		if (d->set && d->sort_col == o->sort_col && d->descending == o->descending &&
+		    d->tree == o->tree && d->collapse_all == o->collapse_all && (o->lazy || !d->lazy))
+			return d;
+	}
+	return NULL;
+}
+
+/* Build the unfiltered rows of s under o into t and keep them as a new
+ * order of c (replacing the one least recently used). */
+static struct order *order_add(struct table *t, struct table_cache *c, const struct lvs_snapshot *s,
+			       const struct table_opts *o)
+{
+	struct table_opts u = *o;
+	u.filter = NULL;
+	if (build_rows(t, s, &u))
+		return NULL;
+	struct order *d = &c->ord[0];
+	for (size_t i = 1; i < CACHE_ORDERS; i++)
+		if (!d->set || (c->ord[i].set ? c->ord[i].used < d->used : true))
+			d = d->set ? &c->ord[i] : d;
+	order_drop(d);
+	level_push(d, "", t->rows, t->n);
+	if (!d->n_lv)
+		return NULL;
+	d->set = true;
+	d->sort_col = o->sort_col;
+	d->descending = o->descending;
+	d->tree = o->tree;
+	d->collapse_all = o->collapse_all;
+	d->lazy = t->lazy_of != NULL;
+	d->has_ranks = t->ranks != NULL;
+	if (t->ranks)
+		d->ranks = *t->ranks;
+	return d;
+}
+
+/* Make t's lazy state that of order d (its rows are d's). 0 or -ENOMEM. */
+static int order_use(struct table *t, const struct table_cache *c, const struct order *d)
+{
+	lazy_drop(t);
+	if (!d->lazy)
+		return 0;
+	if (vec_grow((void **)&t->scratch, &t->scratch_cap, c->max_dests + 1, sizeof(*t->scratch),
+		     c->max_dests + 1))
+		return -ENOMEM;
+	if (d->has_ranks) {
+		t->ranks = malloc(sizeof(*t->ranks));
+		if (!t->ranks)
+			return -ENOMEM;
+		*t->ranks = d->ranks;
+	}
+	t->lazy_of = snapshot_ref(c->of);
+	t->sort_col = d->sort_col;
+	t->descending = d->descending;
+	return 0;
+}
+
+static int cached_build(struct table *t, const struct lvs_snapshot *s, const struct table_opts *o)
+{
+	struct table_cache *c = t->cache;
+	if (c && c->of != s) {
+		cache_free(c);
+		c = t->cache = NULL;
+	}
+	if (!c) {
+		c = t->cache = calloc(1, sizeof(*c));
+		if (!c)
+			return build_rows(t, s, o);
+		c->of = snapshot_ref((struct lvs_snapshot *)s);
+		for (size_t i = 0; i < s->n_services; i++)
+			if (s->services[i].n_dests > c->max_dests)
+				c->max_dests = s->services[i].n_dests;
+	}
+	if ((t->text_of && t->text_of != s) || (t->text_part && t->text_part != s))
+		text_drop(t); /* do not keep an old snapshot alive */
+	char f[128];
+	size_t k = 0;
+	for (; o->filter && o->filter[k] && k + 1 < sizeof(f); k++)
+		f[k] = (char)tolower((unsigned char)o->filter[k]);
+	f[k] = 0;
+	struct order *d = order_find(c, o);
+	bool fresh = !d;
+	if (fresh && !(d = order_add(t, c, s, o)))
+		return build_rows(t, s, o);
+	d->used = ++c->clock;
+	if (!fresh && order_use(t, c, d)) {
+		t->n = 0;
+		return -ENOMEM;
+	}
+	/* The longest filter kept that f extends (level 0's "" at least). */
+	while (d->n_lv > 1 && !has_prefix(f, d->lv[d->n_lv - 1].filter)) {
+		if (!d->lv[d->n_lv - 1].same)
+			free(d->lv[d->n_lv - 1].rows);
+		d->n_lv--;
+	}
+	const struct level *src = &d->lv[d->n_lv - 1];
+	if (!strcmp(src->filter, f)) {
+		if (fresh)
+			return 0; /* t's rows are level 0's already */
+		t->n = 0;
+		if (reserve(t, src->n + 1))
+			return -ENOMEM;
+		if (src->n)
+			memcpy(t->rows, src->rows, src->n * sizeof(*src->rows));
+		t->n = src->n;
+		return 0;
+	}
+	int r = text_build(t, s);
+	if (!r)
+		r = filter_rows(t, s, o->tree, src, f);
+	if (r) {
+		t->n = 0;
+		return r;
+	}
+	level_push(d, f, t->rows, t->n);
+	return 0;
+}
+
+int table_build(struct table *t, const struct lvs_snapshot *s, const struct table_opts *o)
+{
+	if (o->toggled && o->toggled->count)
+		return build_rows(t, s, o);
+	return cached_build(t, s, o);
 }
 
 /* Sort the real-server rows of the service at row b (a lazy build's). */

@@ -47,6 +47,7 @@ struct table_opts {
 
 struct table_item;  /* table.c's sort item */
 struct name_ranks;  /* table.c's scheduler name order */
+struct table_cache; /* table.c's builds kept for the next keys */
 
 struct table {
 	struct row *rows; /* owned */
@@ -58,6 +59,10 @@ struct table {
 	struct lvs_snapshot *text_of; /* one reference held, or NULL */
 	char *text;                   /* owned; NUL-separated */
 	uint32_t *svc_text, *dest_text; /* owned; offsets into text */
+	struct lvs_snapshot *text_part; /* one reference: texts being made a
+					 * slice at a time (then text_of is
+					 * NULL), up to service text_next */
+	size_t text_next, text_used, text_cap;
 	/* A lazy build's unsorted blocks are sorted later under these. */
 	struct lvs_snapshot *lazy_of;   /* one reference, or NULL: every row
 					 * is in its final order */
@@ -66,6 +71,13 @@ struct table {
 	struct name_ranks *ranks;       /* owned, or NULL */
 	struct table_item *scratch;     /* owned; room for the largest block */
 	size_t scratch_cap;
+	/* Builds of the snapshot last built, kept so that the next key costs
+	 * no sort: the unfiltered rows under the last few sort orders, and
+	 * for the latest one the rows of each filter typed so far (a key
+	 * typed filters only the rows the shorter filter left; Backspace
+	 * takes the shorter filter's rows back). Not used while services are
+	 * folded one by one (table_opts.toggled not empty). */
+	struct table_cache *cache;      /* owned, or NULL */
 };
 
 void table_init(struct table *t);
@@ -77,6 +89,10 @@ void table_done(struct table *t);
  * are sorted among themselves and real servers within their service.
  * Flat: every matching real server, sorted together; a service without
  * real servers appears as its own row. Ties keep the kernel's order.
+ * Built again from the same snapshot, the rows come from t's cache when
+ * it holds them (the same rows in the same order: filtering never
+ * reorders, so the rows of a longer filter are those of a shorter one
+ * that still match).
  * 0 or -ENOMEM (t is then empty). */
 int table_build(struct table *t, const struct lvs_snapshot *s, const struct table_opts *o);
 
@@ -84,6 +100,11 @@ int table_build(struct table *t, const struct lvs_snapshot *s, const struct tabl
  * s is the snapshot t is built from: table_build then filters without
  * formatting them). 0 or -ENOMEM. */
 int table_prepare_text(struct table *t, const struct lvs_snapshot *s);
+/* table_prepare_text a slice at a time: the texts of about budget more
+ * objects of s (resuming where the last call stopped, or starting over
+ * for another snapshot). 1 when every text is made, 0 when some are
+ * left, -ENOMEM. */
+int table_prepare_text_some(struct table *t, const struct lvs_snapshot *s, size_t budget);
 /* Move src's filter texts into dst when they are those of s and dst has
  * none for s. True when moved. */
 bool table_adopt_text(struct table *dst, struct table *src, const struct lvs_snapshot *s);

@@ -101,5 +101,20 @@ fi
 if [ -e "$tmp/state" ]; then bad nofile.none-left "$(find "$tmp/state" | tr '\n' ' ')"
 else ok nofile.none-left; fi
 
+# --- the console's frames: bytes each class of key writes ------------------
+# The full-screen console driven in-process on a pseudo-terminal of a fixed
+# size over a fixed generated table (bench_console --frames): no frame of
+# any class of key (moves, pages, sorting, filter typing, view switches,
+# Esc) writes more than 8,000 bytes. Bytes are deterministic; time is not
+# measured here.
+frames=$build/bench/bench_console
+if [ -x "$frames" ]; then
+	check console.frames-8kb "$frames" --frames 2000 10 --size 200x50 --max 8000
+	"$frames" --frames 2000 10 --size 200x50 > "$tmp/frames" 2>&1
+	check console.frames-every-class grep -q '^console_frames_esc_keys [1-9]' "$tmp/frames"
+else
+	bad console.frames "$frames missing (make $frames)"
+fi
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -477,6 +477,100 @@ static void test_lazy(void)
 	snapshot_unref(s);
 }
 
+/* The rows of a build from the cache (the keys of a filter typed and
+ * erased, sort orders left and taken again, tree and flat, folded) are
+ * those of a build without it, settled the same. */
+static void test_cache(void)
+{
+	struct lvs_snapshot *s = build_random();
+	/* A folded service that is not in the table: the same rows, built
+	 * without the cache. */
+	struct lvs_keymap none;
+	CU_ASSERT_EQUAL_FATAL(keymap_init(&none, 4), 0);
+	struct lvs_key k;
+	memset(&k, 0, sizeof(k));
+	k.svc_af = AF_INET;
+	k.svc_port = 9999;
+	CU_ASSERT_EQUAL_FATAL(keymap_put(&none, &k, 1), 0);
+	static const char *const typed[] = { "", "1", "1.", "1.2", "1.2:", "1.2", "1.", "1", "",
+					     "0", "0:", "0:8", "0", "rr", "", "0:80 ma", "0:80 MAS", "" };
+	static const enum col_id cols[] = { COL_NAME, COL_CPS, COL_NAME, COL_SCHED, COL_CPS };
+	struct table cached, plain;
+	table_init(&cached);
+	table_init(&plain);
+	size_t bad = 0, builds = 0;
+	for (int shape = 0; shape < 4; shape++) {
+		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
+			for (size_t f = 0; f < sizeof(typed) / sizeof(typed[0]); f++) {
+				struct table_opts o = { .sort_col = cols[c], .descending = c % 2,
+							.tree = shape != 1, .collapse_all = shape == 2,
+							.lazy = shape != 3, .filter = typed[f] };
+				CU_ASSERT_EQUAL_FATAL(table_build(&cached, s, &o), 0);
+				o.toggled = &none;
+				CU_ASSERT_EQUAL_FATAL(table_build(&plain, s, &o), 0);
+				builds++;
+				CU_ASSERT_EQUAL_FATAL(cached.n, plain.n);
+				table_settle(&cached, 0, cached.n);
+				table_settle(&plain, 0, plain.n);
+				for (size_t i = 0; i < plain.n; i++)
+					if (memcmp(&cached.rows[i], &plain.rows[i], sizeof(plain.rows[i])))
+						bad++;
+			}
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(builds, 4 * 5 * 18);
+	CU_ASSERT_PTR_NOT_NULL(cached.cache);
+	CU_ASSERT_PTR_NULL(plain.cache);
+	table_done(&cached);
+	table_done(&plain);
+	keymap_done(&none);
+	snapshot_unref(s);
+}
+
+/* Filter texts made a slice at a time are those made at once: not
+ * complete until the last slice, then a filtered build uses them (and
+ * builds nothing more) with the rows a table built in one go has. */
+static void test_text_slices(void)
+{
+	struct lvs_snapshot *s = build_random();
+	struct table sliced, whole;
+	table_init(&sliced);
+	table_init(&whole);
+	CU_ASSERT_EQUAL_FATAL(table_prepare_text(&whole, s), 0);
+	int r, turns = 0;
+	while ((r = table_prepare_text_some(&sliced, s, 50)) == 0) {
+		CU_ASSERT_PTR_NULL(sliced.text_of);
+		CU_ASSERT_PTR_EQUAL(sliced.text_part, s);
+		turns++;
+	}
+	CU_ASSERT_EQUAL(r, 1);
+	CU_ASSERT(turns > 5);
+	CU_ASSERT_PTR_EQUAL(sliced.text_of, s);
+	CU_ASSERT_PTR_NULL(sliced.text_part);
+	for (size_t i = 0; i < s->n_services; i++)
+		CU_ASSERT_STRING_EQUAL(sliced.text + sliced.svc_text[i], whole.text + whole.svc_text[i]);
+	for (size_t i = 0; i < s->n_dests; i++)
+		CU_ASSERT_STRING_EQUAL(sliced.text + sliced.dest_text[i], whole.text + whole.dest_text[i]);
+	const char *text = sliced.text;
+	struct table_opts o = { .sort_col = COL_NAME, .tree = true, .filter = "1.2" };
+	CU_ASSERT_EQUAL_FATAL(table_build(&sliced, s, &o), 0);
+	CU_ASSERT_PTR_EQUAL(sliced.text, text); /* not made again */
+	CU_ASSERT_EQUAL_FATAL(table_build(&whole, s, &o), 0);
+	CU_ASSERT_EQUAL_FATAL(sliced.n, whole.n);
+	CU_ASSERT(sliced.n > 0);
+	CU_ASSERT_EQUAL(memcmp(sliced.rows, whole.rows, whole.n * sizeof(*whole.rows)), 0);
+	/* Another snapshot starts over. */
+	struct lvs_snapshot *s2 = build();
+	CU_ASSERT_EQUAL(table_prepare_text_some(&sliced, s2, 1), 0);
+	CU_ASSERT_PTR_NULL(sliced.text_of);
+	CU_ASSERT_PTR_EQUAL(sliced.text_part, s2);
+	table_done(&sliced);
+	table_done(&whole);
+	snapshot_unref(s2);
+	snapshot_unref(s);
+}
+
 int register_table(void)
 {
 	CU_pSuite s = CU_add_suite("console table", NULL, NULL);
@@ -488,7 +582,9 @@ int register_table(void)
 	    !CU_add_test(s, "collapse and find", test_collapse) ||
 	    !CU_add_test(s, "cell text", test_cells) || !CU_add_test(s, "empty table", test_empty) ||
 	    !CU_add_test(s, "order of a random table", test_random_order) ||
-	    !CU_add_test(s, "lazy build settles to the full one", test_lazy))
+	    !CU_add_test(s, "lazy build settles to the full one", test_lazy) ||
+	    !CU_add_test(s, "builds from the cache are the builds without it", test_cache) ||
+	    !CU_add_test(s, "filter texts a slice at a time", test_text_slices))
 		return -1;
 	return 0;
 }
