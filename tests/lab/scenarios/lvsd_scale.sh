@@ -9,6 +9,7 @@
 # with S=10000 (the benchmark's table) it takes about 4 minutes (run it
 # with LAB_TIMEOUT=600) and measured VmHWM 215 MiB, VmRSS 205 MiB.
 . /lab/lib.sh
+. /lab/table.sh
 
 if ! command -v lvsd >/dev/null 2>&1; then
 	lab_fail lvsd.present "build/lvsd is not in the image (run make first)"
@@ -16,20 +17,7 @@ if ! command -v lvsd >/dev/null 2>&1; then
 fi
 S=4000
 R=10
-awk -v S=$S -v R=$R 'BEGIN {
-	for (i = 0; i < S; i++) {
-		v = sprintf("10.%d.%d.%d:80", int(i / 65536) % 256, int(i / 256) % 256, i % 256)
-		print "-A -t " v " -s wlc"
-		for (j = 0; j < R; j++) {
-			k = i * R + j
-			printf "-a -t %s -r 172.%d.%d.%d:80 -m -w %d\n", v, 16 + int(k / 65536), int(k / 256) % 256, k % 256, j % 4 + 1
-		}
-	}
-}' > /tmp/rules
-t0=$(cut -d' ' -f1 /proc/uptime)
-lab_check scale.load ipvsadm -R < /tmp/rules || exit 0
-t1=$(cut -d' ' -f1 /proc/uptime)
-echo "lvsd_scale: ipvsadm -R of $((S * (R + 1))) rules took $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
+lab_table_load scale.load $S $R || exit 0
 
 cat > /tmp/lvsd.conf <<EOC
 daemon = { interval = 5.0; history_mib = 1; };
