@@ -217,17 +217,40 @@ void json_writer_end_array(json_writer *w)
 	close_container(w, false, ']');
 }
 
+/* Bytes a JSON string cannot hold as they are: '"', '\\' and the
+ * control characters. */
+static const unsigned char needs_escape[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+	[0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+	[0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+	[0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+	[0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
 /* s as a JSON string: '"', '\\' and the control characters escaped
  * (\b \f \n \r \t, else \u00XX), everything else as it is. Runs that need
  * no escape are copied whole. */
 static void quoted(struct json_writer *w, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len && !needs_escape[u[i]])
+		i++;
+	if (i == len && len + 2 <= PIECE - w->len) {
+		/* The common case: nothing to escape, room in the piece. */
+		char *p = w->buf + w->len;
+		*p++ = '"';
+		memcpy(p, s, len);
+		p[len] = '"';
+		w->len += len + 2;
+		return;
+	}
 	put_c(w, '"');
 	size_t run = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+	for (; i < len; i++) {
+		unsigned char c = u[i];
+		if (!needs_escape[c])
 			continue;
 		put(w, s + run, i - run);
 		run = i + 1;
