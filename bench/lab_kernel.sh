@@ -8,7 +8,8 @@
 #
 # Environment: BUILD_DIR (default build), BENCH_SERVICES (10000),
 #   BENCH_REAL_SERVERS (10), BENCH_RUNS (5: each figure is a median of so
-#   many runs), BENCH_KERNEL=0 skips the benchmark.
+#   many runs), BENCH_KERNEL=0 skips the benchmark, BENCH_BASELINE=FILE
+#   an lvstop binary of another build run beside this one (same VM).
 # Without qemu or the lab kernel it prints one "SKIP" line and no figure.
 # Exits nonzero when the VM ran but a check failed or no figure came.
 set -u
@@ -46,6 +47,10 @@ if [ -x "$node" ]; then
 		mkdir -p "$root$(dirname "$dst")"
 		cp -L "$lib" "$root$dst"
 	done
+fi
+if [ -n "${BENCH_BASELINE:-}" ]; then
+	[ -x "$BENCH_BASELINE" ] || { echo "lab_kernel: BENCH_BASELINE=$BENCH_BASELINE is not an executable" >&2; exit 2; }
+	cp "$BENCH_BASELINE" "$root/usr/bin/lvstop-baseline"
 fi
 (cd "$root" && find lab usr | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$extra" || exit 1
 

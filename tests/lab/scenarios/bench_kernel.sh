@@ -1,4 +1,4 @@
-# lab-timeout: 2400
+# lab-timeout: 3600
 # The kernel benchmark (make bench, bench/lab_kernel.sh; not in the lab's
 # default list): a table of S services x R real servers loaded with
 # ipvsadm -R, then, in this one VM, lvstop and lvsd against their peers on
@@ -14,7 +14,9 @@
 # PEER" lines, which bench/lab_kernel.sh hands on; the checks (LAB ok) are
 # only that each run produced the whole table.
 # /lab/bench.env (added to the image by bench/lab_kernel.sh) may set
-# BENCH_SERVICES, BENCH_REAL_SERVERS, BENCH_RUNS.
+# BENCH_SERVICES, BENCH_REAL_SERVERS, BENCH_RUNS. With
+# /usr/bin/lvstop-baseline in the image (BENCH_BASELINE), that build runs
+# beside this one, interleaved: before and after on the same machine.
 . /lab/lib.sh
 . /lab/table.sh
 [ -r /lab/bench.env ] && . /lab/bench.env
@@ -22,6 +24,8 @@ S=${BENCH_SERVICES:-10000}
 R=${BENCH_REAL_SERVERS:-10}
 N=${BENCH_RUNS:-5}
 NODE=/usr/bin/prometheus-node-exporter
+BASE=/usr/bin/lvstop-baseline
+[ -x "$BASE" ] || BASE=
 
 lab_have_lvstop bench.lvstop || exit 0
 command -v lvsd >/dev/null 2>&1 || { lab_fail bench.lvsd "build/lvsd is not in the image"; exit 0; }
@@ -67,6 +71,11 @@ while [ $i -lt "$N" ]; do
 	bench_run json lvstop --json
 	bench_run ipvsadm_save ipvsadm -Sn
 	bench_run save lvstop save
+	if [ -n "$BASE" ]; then
+		bench_run base_once "$BASE" --once --exact
+		bench_run base_json "$BASE" --json
+		bench_run base_save "$BASE" save
+	fi
 	i=$((i + 1))
 done
 # Every run saw the whole table.
@@ -88,6 +97,21 @@ echo "BENCH kernel_save $(ms "$t_save") ms (TCG, median of $N)"
 ratio kernel_once_exact "$t_once" "$t_ipl" "ipvsadm -Ln --stats --exact"
 ratio kernel_json "$t_json" "$t_ipl" "ipvsadm -Ln --stats --exact"
 ratio kernel_save "$t_save" "$t_ips" "ipvsadm -Sn"
+if [ -n "$BASE" ]; then
+	lab_cmp bench.baseline-once "$(sed 1d /tmp/bench.base_once.out | md5sum)" "$(sed 1d /tmp/bench.once.out | md5sum)"
+	lab_cmp bench.baseline-json "$(sed 's/^{"time":[^,]*,//' /tmp/bench.base_json.out | md5sum)" \
+		"$(sed 's/^{"time":[^,]*,//' /tmp/bench.json.out | md5sum)"
+	for f in once json save; do
+		t=$(median "/tmp/bench.base_$f.t")
+		echo "BENCH kernel_baseline_$f $(ms "$t") ms (TCG, median of $N)"
+	done
+	ratio kernel_baseline_once_exact "$(median /tmp/bench.base_once.t)" "$t_ipl" "ipvsadm -Ln --stats --exact"
+	ratio kernel_baseline_json "$(median /tmp/bench.base_json.t)" "$t_ipl" "ipvsadm -Ln --stats --exact"
+	ratio kernel_baseline_save "$(median /tmp/bench.base_save.t)" "$t_ips" "ipvsadm -Sn"
+	ratio kernel_once_exact_speedup "$t_once" "$(median /tmp/bench.base_once.t)" "the baseline build"
+	ratio kernel_json_speedup "$t_json" "$(median /tmp/bench.base_json.t)" "the baseline build"
+	echo "BENCH kernel_baseline_json_peak_rss $(($(median /tmp/bench.base_json.m) / 1024)) MiB (baseline lvstop --json)"
+fi
 echo "BENCH kernel_once_peak_rss $(($(median /tmp/bench.once.m) / 1024)) MiB (lvstop --once --exact, VmHWM at exit)"
 echo "BENCH kernel_json_peak_rss $(($(median /tmp/bench.json.m) / 1024)) MiB (lvstop --json, VmHWM at exit)"
 echo "BENCH kernel_ipvsadm_peak_rss $(($(median /tmp/bench.ipvsadm_list.m) / 1024)) MiB (ipvsadm -Ln --stats --exact)"
