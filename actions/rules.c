@@ -213,6 +213,86 @@ int rules_dest_line(const struct lvs_service *svc, const struct lvs_dest *d, boo
 	return (int)pos;
 }
 
+/* Decimal digits of v ending at end; where they start. */
+static char *digits(uint64_t v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+static char *put_digits(char *p, uint64_t v)
+{
+	char t[24];
+	char *d = digits(v, t + sizeof(t));
+	size_t n = (size_t)(t + sizeof(t) - d);
+	memcpy(p, d, n);
+	return p + n;
+}
+
+/* rules_dest_line's text for the common real server (IPv4, not a
+ * tunnel), made without printf: a large table has a hundred thousand.
+ * name: svc_name's text. Returns the end of the line (no NUL), or NULL
+ * when this real server needs rules_dest_line. buf holds 256 bytes. */
+static char *fast_dest_line(const char *name, size_t name_len, const struct lvs_dest *d, bool full,
+			    char *buf)
+{
+	if (d->af == AF_INET6 || d->fwd == LVS_FWD_TUNNEL || name_len > 100)
+		return NULL;
+	const char *sw = d->fwd == LVS_FWD_MASQ ? "-m"
+		: d->fwd == LVS_FWD_ROUTE || d->fwd == LVS_FWD_LOCAL ? "-g" : "-?";
+	char *p = buf;
+	memcpy(p, "-a ", 3);
+	p += 3;
+	memcpy(p, name, name_len);
+	p += name_len;
+	memcpy(p, " -r ", 4);
+	p += 4;
+	const unsigned char *q = (const unsigned char *)&d->addr.v4;
+	for (int i = 0; i < 4; i++) {
+		p = put_digits(p, q[i]);
+		*p++ = i < 3 ? '.' : ':';
+	}
+	p = put_digits(p, d->port);
+	*p++ = ' ';
+	memcpy(p, sw, 2);
+	p += 2;
+	memcpy(p, " -w ", 4);
+	p += 4;
+	if (d->weight < 0)
+		*p++ = '-';
+	p = put_digits(p, d->weight < 0 ? 0 - (uint64_t)(int64_t)d->weight : (uint64_t)d->weight);
+	if (full && (d->u_thresh || d->l_thresh)) {
+		memcpy(p, " -x ", 4);
+		p = put_digits(p + 4, d->u_thresh);
+		memcpy(p, " -y ", 4);
+		p = put_digits(p + 4, d->l_thresh);
+	}
+	return p;
+}
+
+/* Lines gather here and go to the stream 64 KiB at a time. */
+struct save_out {
+	FILE *f;
+	size_t len;
+	int err;
+	char b[65536];
+};
+
+static void save_line(struct save_out *o, const char *line, size_t n)
+{
+	if (n + 1 > sizeof(o->b) - o->len) {
+		if (o->len && fwrite(o->b, 1, o->len, o->f) != o->len)
+			o->err = -EIO;
+		o->len = 0;
+	}
+	memcpy(o->b + o->len, line, n);
+	o->b[o->len + n] = '\n';
+	o->len += n + 1;
+}
+
 int rules_save(const struct lvs_snapshot *s, bool full, FILE *out)
 {
 	size_t n = s->n_services, most = 1;
@@ -223,32 +303,47 @@ int rules_save(const struct lvs_snapshot *s, bool full, FILE *out)
 		most = n;
 	size_t *idx = malloc(most * sizeof(*idx)), *didx = malloc(most * sizeof(*didx));
 	size_t *tmp = malloc(most * sizeof(*tmp));
+	struct save_out *o = malloc(sizeof(*o));
 	char line[512];
 	int err = 0;
 
-	if (!idx || !didx || !tmp) {
+	if (!idx || !didx || !tmp || !o) {
 		err = -ENOMEM;
 		goto out;
 	}
+	o->f = out;
+	o->len = 0;
+	o->err = 0;
 	rules_order_services(s->services, n, idx, tmp);
 	for (size_t i = 0; i < n; i++) {
 		const struct lvs_service *svc = &s->services[idx[i]];
+		char name[LVS_ADDR_STRLEN + 32];
+		svc_name(svc, name, sizeof(name));
+		size_t name_len = strlen(name);
 		rules_service_line(svc, line, sizeof(line));
-		if (fprintf(out, "%s\n", line) < 0)
-			err = -EIO;
+		save_line(o, line, strlen(line));
 		rules_order_dests(svc->dests, svc->n_dests, didx, tmp);
 		for (size_t k = 0; k < svc->n_dests; k++) {
-			rules_dest_line(svc, &svc->dests[didx[k]], full, line, sizeof(line));
-			if (fprintf(out, "%s\n", line) < 0)
-				err = -EIO;
+			const struct lvs_dest *d = &svc->dests[didx[k]];
+			char *end = fast_dest_line(name, name_len, d, full, line);
+			if (end) {
+				save_line(o, line, (size_t)(end - line));
+				continue;
+			}
+			rules_dest_line(svc, d, full, line, sizeof(line));
+			save_line(o, line, strlen(line));
 		}
 	}
+	if (o->len && fwrite(o->b, 1, o->len, out) != o->len)
+		o->err = -EIO;
+	err = o->err;
 	if (fflush(out) != 0)
 		err = -EIO;
 out:
 	free(idx);
 	free(didx);
 	free(tmp);
+	free(o);
 	return err;
 }
 

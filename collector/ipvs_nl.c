@@ -23,6 +23,10 @@
 
 #include "snapshot.h"
 
+/* recvmsg's buffer: twice the largest message the kernel sends (its dump
+ * skbs stop at SKB_WITH_OVERHEAD(32768)). */
+#define IPVS_NL_RECV_BUF 65536
+
 /* The kernel's name buffers must fit ours, or a name that the policy lets
  * through could overflow the copy below. */
 _Static_assert(IP_VS_SCHEDNAME_MAXLEN <= LVS_SCHED_MAX, "sched name buffer");
@@ -754,6 +758,15 @@ static int ipvs_nl_ready(lvs_nl *nl)
 			return ipvs_nl_map_error(r, 0) == -ENOMEM ? -ENOMEM : -EIO;
 		}
 		nl->family = 0;
+		/* A reply is read in one recvmsg into a buffer larger than
+		 * any the kernel makes (a dump's skb is at most 32 KiB), not
+		 * peeked at first for its size: a dump of the real servers
+		 * runs per service, and the peek doubled its system calls. */
+		nl_socket_disable_msg_peek(nl->sock);
+		if (nl_socket_set_msg_buf_size(nl->sock, IPVS_NL_RECV_BUF) < 0) {
+			drop_socket(nl);
+			return -EIO;
+		}
 	}
 	if (nl->family > 0)
 		return 0;

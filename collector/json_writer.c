@@ -5,15 +5,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_gen.h>
 
 #define PIECE 65536
+#define MAX_DEPTH 128 /* containers nest at most MAX_DEPTH - 1 deep */
+
+/* Where the writer is, per nesting level: what the next call may be. */
+enum state {
+	ST_START,       /* nothing written yet (level 0 only) */
+	ST_MAP_START,   /* after '{': a key or the close */
+	ST_MAP_KEY,     /* after a member: a key or the close */
+	ST_MAP_VAL,     /* after a key: its value */
+	ST_ARRAY_START, /* after '[': a value or the close */
+	ST_IN_ARRAY,    /* after an element: a value or the close */
+	ST_COMPLETE,    /* the document is whole (level 0 only) */
+};
 
 struct json_writer {
-	yajl_gen g;
 	json_sink sink;
 	void *arg;
 	int err;       /* first error, sticky */
+	bool pretty;
+	unsigned depth;
+	unsigned char state[MAX_DEPTH];
 	size_t len;    /* bytes in buf */
 	char buf[PIECE];
 };
@@ -29,10 +42,14 @@ static int flush(struct json_writer *w)
 	return w->err;
 }
 
-/* yajl prints a token at a time: gather them into pieces. */
-static void print(void *ctx, const char *text, size_t len)
+/* Append text; the sink gets every piece full (PIECE bytes) but the last. */
+static void put(struct json_writer *w, const char *text, size_t len)
 {
-	struct json_writer *w = ctx;
+	if (len <= PIECE - w->len) {
+		memcpy(w->buf + w->len, text, len);
+		w->len += len;
+		return;
+	}
 	while (len && !w->err) {
 		if (w->len == PIECE && flush(w))
 			return;
@@ -44,6 +61,13 @@ static void print(void *ctx, const char *text, size_t len)
 	}
 }
 
+static inline void put_c(struct json_writer *w, char c)
+{
+	if (w->len == PIECE && flush(w))
+		return;
+	w->buf[w->len++] = c;
+}
+
 json_writer *json_writer_new(unsigned flags, json_sink sink, void *arg)
 {
 	struct json_writer *w = malloc(sizeof(*w));
@@ -53,67 +77,225 @@ json_writer *json_writer_new(unsigned flags, json_sink sink, void *arg)
 	w->arg = arg;
 	w->err = 0;
 	w->len = 0;
-	w->g = yajl_gen_alloc(NULL);
-	if (!w->g) {
-		free(w);
-		return NULL;
-	}
-	yajl_gen_config(w->g, yajl_gen_print_callback, print, w);
-	if (flags & JSON_WRITER_PRETTY) {
-		yajl_gen_config(w->g, yajl_gen_beautify, 1);
-		yajl_gen_config(w->g, yajl_gen_indent_string, "  ");
-	}
+	w->pretty = flags & JSON_WRITER_PRETTY;
+	w->depth = 0;
+	w->state[0] = ST_START;
 	return w;
 }
 
 void json_writer_free(json_writer *w)
 {
-	if (!w)
-		return;
-	yajl_gen_free(w->g);
 	free(w);
 }
 
-/* The generator's answer to one call. */
-static void check(struct json_writer *w, yajl_gen_status st)
+static void fail(struct json_writer *w)
 {
-	if (st != yajl_gen_status_ok && !w->err)
+	if (!w->err)
 		w->err = -EINVAL;
+}
+
+/* The separator before an item at this level, and the indentation of a
+ * new line (pretty). */
+static void separate(struct json_writer *w)
+{
+	enum state st = w->state[w->depth];
+	if (st == ST_MAP_KEY || st == ST_IN_ARRAY) {
+		put_c(w, ',');
+		if (w->pretty)
+			put_c(w, '\n');
+	} else if (st == ST_MAP_VAL) {
+		put_c(w, ':');
+		if (w->pretty)
+			put_c(w, ' ');
+	}
+	if (w->pretty && st != ST_MAP_VAL)
+		for (unsigned i = 0; i < w->depth; i++)
+			put(w, "  ", 2);
+}
+
+/* The level's state after an item was written at it. */
+static void appended(struct json_writer *w)
+{
+	unsigned char *st = &w->state[w->depth];
+	switch (*st) {
+	case ST_START: *st = ST_COMPLETE; break;
+	case ST_MAP_START:
+	case ST_MAP_KEY: *st = ST_MAP_VAL; break;
+	case ST_MAP_VAL: *st = ST_MAP_KEY; break;
+	case ST_ARRAY_START: *st = ST_IN_ARRAY; break;
+	default: break;
+	}
+	if (w->pretty && *st == ST_COMPLETE)
+		put_c(w, '\n');
+}
+
+/* Before a value: false (and the error set) when a value is out of place
+ * here; otherwise the separator is written. */
+static bool value_begins(struct json_writer *w)
+{
+	if (w->err)
+		return false;
+	enum state st = w->state[w->depth];
+	if (st == ST_COMPLETE || st == ST_MAP_START || st == ST_MAP_KEY) {
+		fail(w);
+		return false;
+	}
+	separate(w);
+	return true;
+}
+
+/* A value written as its text (numbers, literals). */
+static void atom(struct json_writer *w, const char *text, size_t len)
+{
+	if (!value_begins(w))
+		return;
+	put(w, text, len);
+	appended(w);
+}
+
+static void open_container(struct json_writer *w, enum state st, char c)
+{
+	if (!value_begins(w))
+		return;
+	if (w->depth + 1 >= MAX_DEPTH) {
+		fail(w);
+		return;
+	}
+	w->state[++w->depth] = (unsigned char)st;
+	put_c(w, c);
+	if (w->pretty)
+		put_c(w, '\n');
+}
+
+static void close_container(struct json_writer *w, bool map, char c)
+{
+	if (w->err)
+		return;
+	enum state st = w->state[w->depth];
+	bool ok = map ? st == ST_MAP_START || st == ST_MAP_KEY
+		      : st == ST_ARRAY_START || st == ST_IN_ARRAY;
+	if (!w->depth || !ok) {
+		fail(w);
+		return;
+	}
+	w->depth--;
+	if (w->pretty)
+		put_c(w, '\n');
+	/* The closed container is the item of the level below. */
+	unsigned char *pst = &w->state[w->depth];
+	switch (*pst) {
+	case ST_START: *pst = ST_COMPLETE; break;
+	case ST_MAP_VAL: *pst = ST_MAP_KEY; break;
+	case ST_ARRAY_START: *pst = ST_IN_ARRAY; break;
+	default: break;
+	}
+	if (w->pretty && *pst != ST_MAP_VAL)
+		for (unsigned i = 0; i < w->depth; i++)
+			put(w, "  ", 2);
+	put_c(w, c);
+	if (w->pretty && *pst == ST_COMPLETE)
+		put_c(w, '\n');
 }
 
 void json_writer_begin_object(json_writer *w)
 {
-	if (!w->err)
-		check(w, yajl_gen_map_open(w->g));
+	open_container(w, ST_MAP_START, '{');
 }
 
 void json_writer_end_object(json_writer *w)
 {
-	if (!w->err)
-		check(w, yajl_gen_map_close(w->g));
+	close_container(w, true, '}');
 }
 
 void json_writer_begin_array(json_writer *w)
 {
-	if (!w->err)
-		check(w, yajl_gen_array_open(w->g));
+	open_container(w, ST_ARRAY_START, '[');
 }
 
 void json_writer_end_array(json_writer *w)
 {
-	if (!w->err)
-		check(w, yajl_gen_array_close(w->g));
+	close_container(w, false, ']');
+}
+
+/* Bytes a JSON string cannot hold as they are: '"', '\\' and the
+ * control characters. */
+static const unsigned char needs_escape[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+	[0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+	[0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+	[0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+	[0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1,
+};
+
+/* s as a JSON string: '"', '\\' and the control characters escaped
+ * (\b \f \n \r \t, else \u00XX), everything else as it is. Runs that need
+ * no escape are copied whole. */
+static void quoted(struct json_writer *w, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len && !needs_escape[u[i]])
+		i++;
+	if (i == len && len + 2 <= PIECE - w->len) {
+		/* The common case: nothing to escape, room in the piece. */
+		char *p = w->buf + w->len;
+		*p++ = '"';
+		memcpy(p, s, len);
+		p[len] = '"';
+		w->len += len + 2;
+		return;
+	}
+	put_c(w, '"');
+	size_t run = 0;
+	for (; i < len; i++) {
+		unsigned char c = u[i];
+		if (!needs_escape[c])
+			continue;
+		put(w, s + run, i - run);
+		run = i + 1;
+		char e[6] = { '\\', 0 };
+		size_t n = 2;
+		switch (c) {
+		case '"': e[1] = '"'; break;
+		case '\\': e[1] = '\\'; break;
+		case '\b': e[1] = 'b'; break;
+		case '\f': e[1] = 'f'; break;
+		case '\n': e[1] = 'n'; break;
+		case '\r': e[1] = 'r'; break;
+		case '\t': e[1] = 't'; break;
+		default:
+			memcpy(e + 1, "u00", 3);
+			e[4] = hex[c >> 4];
+			e[5] = hex[c & 15];
+			n = 6;
+		}
+		put(w, e, n);
+	}
+	put(w, s + run, len - run);
+	put_c(w, '"');
 }
 
 void json_writer_string_len(json_writer *w, const char *s, size_t len)
 {
-	if (!w->err)
-		check(w, yajl_gen_string(w->g, (const unsigned char *)s, len));
+	if (!value_begins(w))
+		return;
+	quoted(w, s, len);
+	appended(w);
 }
 
 void json_writer_key(json_writer *w, const char *key)
 {
-	json_writer_string_len(w, key, strlen(key));
+	if (w->err)
+		return;
+	enum state st = w->state[w->depth];
+	if (st != ST_MAP_START && st != ST_MAP_KEY) {
+		fail(w);
+		return;
+	}
+	separate(w);
+	quoted(w, key, strlen(key));
+	w->state[w->depth] = ST_MAP_VAL;
 }
 
 void json_writer_string(json_writer *w, const char *s)
@@ -126,8 +308,7 @@ void json_writer_string(json_writer *w, const char *s)
 
 void json_writer_number(json_writer *w, const char *text)
 {
-	if (!w->err)
-		check(w, yajl_gen_number(w->g, text, strlen(text)));
+	atom(w, text, strlen(text));
 }
 
 /* Decimal digits of v ending at end (no NUL); where they start. A
@@ -145,8 +326,7 @@ void json_writer_u64(json_writer *w, uint64_t v)
 {
 	char t[24];
 	char *p = digits(v, t + sizeof(t));
-	if (!w->err)
-		check(w, yajl_gen_number(w->g, p, (size_t)(t + sizeof(t) - p)));
+	atom(w, p, (size_t)(t + sizeof(t) - p));
 }
 
 void json_writer_i64(json_writer *w, int64_t v)
@@ -155,8 +335,7 @@ void json_writer_i64(json_writer *w, int64_t v)
 	char *p = digits(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, t + sizeof(t));
 	if (v < 0)
 		*--p = '-';
-	if (!w->err)
-		check(w, yajl_gen_number(w->g, p, (size_t)(t + sizeof(t) - p)));
+	atom(w, p, (size_t)(t + sizeof(t) - p));
 }
 
 void json_writer_double(json_writer *w, double v)
@@ -179,20 +358,20 @@ void json_writer_double(json_writer *w, double v)
 
 void json_writer_bool(json_writer *w, bool v)
 {
-	if (!w->err)
-		check(w, yajl_gen_bool(w->g, v));
+	if (v)
+		atom(w, "true", 4);
+	else
+		atom(w, "false", 5);
 }
 
 void json_writer_null(json_writer *w)
 {
-	if (!w->err)
-		check(w, yajl_gen_null(w->g));
+	atom(w, "null", 4);
 }
 
 int json_writer_finish(json_writer *w)
 {
-	/* A complete document refuses one more value. */
-	if (!w->err && yajl_gen_null(w->g) != yajl_gen_generation_complete)
+	if (!w->err && (w->depth || w->state[0] != ST_COMPLETE))
 		w->err = -EINVAL;
 	return flush(w);
 }

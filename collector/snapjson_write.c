@@ -9,11 +9,28 @@
 
 static const char *const health_names[] = { "unknown", "up", "down" };
 
+/* lvs_addr_ntop's text; IPv4 made here (inet_ntop formats it with
+ * sprintf: a large table has hundreds of thousands of addresses). */
 static void addr(json_writer *w, const char *key, uint16_t af, const union lvs_addr *a)
 {
 	char buf[LVS_ADDR_STRLEN];
 	json_writer_key(w, key);
-	json_writer_string(w, lvs_addr_ntop(af, a, buf, sizeof(buf)));
+	if (af == AF_INET6) {
+		json_writer_string(w, lvs_addr_ntop(af, a, buf, sizeof(buf)));
+		return;
+	}
+	const unsigned char *q = (const unsigned char *)&a->v4;
+	char *p = buf;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = q[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = '.';
+	}
+	json_writer_string_len(w, buf, (size_t)(p - 1 - buf));
 }
 
 static void u64(json_writer *w, const char *key, uint64_t v)

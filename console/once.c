@@ -44,16 +44,145 @@ static const char *fwd_label(uint32_t fwd)
 
 #define STAT_COLS "%8s %8s %8s %8s %8s %7s %7s %7s %8s %8s"
 
-static void stats_cols(FILE *out, const struct lvs_stats *s, const struct lvs_kern_rates *r,
+/* The table's hot lines (two per real server) are made here, not by
+ * printf: at 100,000 real servers its format parsing was most of the
+ * cost. Lines gather in `b` and go to the stream 64 KiB at a time (a
+ * write each, where the stream's own buffer makes one per 4 KiB). */
+#define LINE_MAX_BYTES 1024 /* a service's two lines, or a real server's, with room */
+struct line {
+	char *p;
+	char b[65536];
+};
+
+static void put_str(struct line *l, const char *s, size_t n)
+{
+	memcpy(l->p, s, n);
+	l->p += n;
+}
+
+static void put_spaces(struct line *l, size_t n)
+{
+	memset(l->p, ' ', n);
+	l->p += n;
+}
+
+/* s right-aligned in width (printf's %Ns); width is at most 42 and s
+ * shorter than 32 bytes here. */
+static void put_right(struct line *l, const char *s, size_t n, size_t width)
+{
+	if (n < width)
+		put_spaces(l, width - n);
+	put_str(l, s, n);
+}
+
+static void put_left(struct line *l, const char *s, size_t n, size_t width)
+{
+	put_str(l, s, n);
+	if (n < width)
+		put_spaces(l, width - n);
+}
+
+/* Decimal digits of v ending at end; where they start. */
+static char *digits(uint64_t v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+static void put_u64(struct line *l, uint64_t v, size_t width)
+{
+	char t[24];
+	char *d = digits(v, t + sizeof(t));
+	put_right(l, d, (size_t)(t + sizeof(t) - d), width);
+}
+
+static void put_i64(struct line *l, int64_t v, size_t width)
+{
+	char t[24];
+	char *d = digits(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, t + sizeof(t));
+	if (v < 0)
+		*--d = '-';
+	put_right(l, d, (size_t)(t + sizeof(t) - d), width);
+}
+
+/* fmt_count's text: digits when exact or small (as fmt_count writes them). */
+static void put_count(struct line *l, uint64_t v, bool exact, size_t width)
+{
+	if (exact || v < 100000) {
+		put_u64(l, v, width);
+		return;
+	}
+	char b[24];
+	fmt_count(v, exact, b, sizeof(b));
+	put_right(l, b, strlen(b), width);
+}
+
+/* fmt_endpoint's text: IPv4 "A.B.C.D:PORT" made here, IPv6 by it. */
+static void put_endpoint(struct line *l, uint16_t af, const union lvs_addr *a, uint16_t port,
+			 size_t width)
+{
+	char b[80];
+	size_t n;
+	if (af == AF_INET6) {
+		fmt_endpoint(af, a, port, b, sizeof(b));
+		n = strlen(b);
+	} else {
+		const unsigned char *q = (const unsigned char *)&a->v4;
+		char *p = b;
+		for (int i = 0; i < 4; i++) {
+			char t[4];
+			char *d = digits(q[i], t + sizeof(t));
+			memcpy(p, d, (size_t)(t + sizeof(t) - d));
+			p += t + sizeof(t) - d;
+			*p++ = i < 3 ? '.' : ':';
+		}
+		char t[8];
+		char *d = digits(port, t + sizeof(t));
+		memcpy(p, d, (size_t)(t + sizeof(t) - d));
+		n = (size_t)(p - b) + (size_t)(t + sizeof(t) - d);
+	}
+	put_left(l, b, n, width);
+}
+
+/* The ten stats and rates columns (STAT_COLS), after 42 blanks, and the
+ * end of the line. */
+static void stats_cols(struct line *l, const struct lvs_stats *s, const struct lvs_kern_rates *r,
 		       bool exact)
 {
-	char b[10][24];
-	fprintf(out, STAT_COLS, fmt_count(s->conns, exact, b[0], 24),
-		fmt_count(s->inpkts, exact, b[1], 24), fmt_count(s->outpkts, exact, b[2], 24),
-		fmt_count(s->inbytes, exact, b[3], 24), fmt_count(s->outbytes, exact, b[4], 24),
-		fmt_count(r->cps, exact, b[5], 24), fmt_count(r->inpps, exact, b[6], 24),
-		fmt_count(r->outpps, exact, b[7], 24), fmt_count(r->inbps, exact, b[8], 24),
-		fmt_count(r->outbps, exact, b[9], 24));
+	put_spaces(l, 42);
+	put_count(l, s->conns, exact, 8);
+	*l->p++ = ' ';
+	put_count(l, s->inpkts, exact, 8);
+	*l->p++ = ' ';
+	put_count(l, s->outpkts, exact, 8);
+	*l->p++ = ' ';
+	put_count(l, s->inbytes, exact, 8);
+	*l->p++ = ' ';
+	put_count(l, s->outbytes, exact, 8);
+	*l->p++ = ' ';
+	put_count(l, r->cps, exact, 7);
+	*l->p++ = ' ';
+	put_count(l, r->inpps, exact, 7);
+	*l->p++ = ' ';
+	put_count(l, r->outpps, exact, 7);
+	*l->p++ = ' ';
+	put_count(l, r->inbps, exact, 8);
+	*l->p++ = ' ';
+	put_count(l, r->outbps, exact, 8);
+	*l->p++ = '\n';
+}
+
+/* Hand the gathered lines to the stream when another might not fit
+ * (always when `all`). */
+static void line_out(FILE *out, struct line *l, bool all)
+{
+	if (all || (size_t)(l->b + sizeof(l->b) - l->p) < LINE_MAX_BYTES) {
+		fwrite(l->b, 1, (size_t)(l->p - l->b), out);
+		l->p = l->b;
+	}
 }
 
 static void states_text(FILE *out, const struct lvs_state_count *st, size_t n)
@@ -65,7 +194,7 @@ static void states_text(FILE *out, const struct lvs_state_count *st, size_t n)
 			st[i].count);
 }
 
-static void print_text(FILE *out, const struct lvs_snapshot *s, bool exact)
+static int print_text(FILE *out, const struct lvs_snapshot *s, bool exact)
 {
 	char ver[16], when[40], b[80];
 	time_t t = (time_t)s->time;
@@ -90,6 +219,10 @@ static void print_text(FILE *out, const struct lvs_snapshot *s, bool exact)
 	fprintf(out, "%-42s" STAT_COLS "\n", "     (stats and kernel rates, per line)", "Conns",
 		"InPkts", "OutPkts", "InBytes", "OutBytes", "CPS", "InPPS", "OutPPS", "InBPS",
 		"OutBPS");
+	struct line *l = malloc(sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->p = l->b;
 	for (size_t i = 0; i < s->n_services; i++) {
 		const struct lvs_service *svc = &s->services[i];
 		const char *fl[8];
@@ -122,22 +255,37 @@ static void print_text(FILE *out, const struct lvs_snapshot *s, bool exact)
 		for (char *p = line; *p && p < line + 4; p++)
 			if (*p >= 'a' && *p <= 'z')
 				*p = (char)(*p - 'a' + 'A');
-		fprintf(out, "%s\n%-42s", line, "");
-		stats_cols(out, &svc->stats, &svc->krates, exact);
-		fputc('\n', out);
+		put_str(l, line, strlen(line));
+		*l->p++ = '\n';
+		stats_cols(l, &svc->stats, &svc->krates, exact);
+		line_out(out, l, false);
 		for (size_t j = 0; j < svc->n_dests; j++) {
+			/* "  -> %-28s %-7s %6d %10u %9u %11u\n" and the stats. */
 			const struct lvs_dest *d = &svc->dests[j];
-			fprintf(out, "  -> %-28s %-7s %6d %10u %9u %11u\n%-42s",
-				fmt_endpoint(d->af, &d->addr, d->port, b, sizeof(b)), fwd_label(d->fwd),
-				d->weight, d->active_conns, d->inact_conns, d->persist_conns, "");
-			stats_cols(out, &d->stats, &d->krates, exact);
-			fputc('\n', out);
+			const char *fwd = fwd_label(d->fwd);
+			put_str(l, "  -> ", 5);
+			put_endpoint(l, d->af, &d->addr, d->port, 28);
+			*l->p++ = ' ';
+			put_left(l, fwd, strlen(fwd), 7);
+			*l->p++ = ' ';
+			put_i64(l, d->weight, 6);
+			*l->p++ = ' ';
+			put_u64(l, d->active_conns, 10);
+			*l->p++ = ' ';
+			put_u64(l, d->inact_conns, 9);
+			*l->p++ = ' ';
+			put_u64(l, d->persist_conns, 11);
+			*l->p++ = '\n';
+			stats_cols(l, &d->stats, &d->krates, exact);
+			line_out(out, l, false);
 		}
 	}
+	line_out(out, l, true);
+	free(l);
 	const struct lvs_conn_summary *c = &s->conns;
 	if (!c->available) {
 		fprintf(out, "Connections: table not read\n");
-		return;
+		return 0;
 	}
 	fprintf(out, "Connections: %" PRIu64 "%s", c->total, c->partial ? " (partial: table read only in part)" : "");
 	states_text(out, c->states, c->n_states);
@@ -157,6 +305,12 @@ static void print_text(FILE *out, const struct lvs_snapshot *s, bool exact)
 				c->top_clients[i].conns);
 		fputc('\n', out);
 	}
+	return 0;
+}
+
+static int file_sink(void *arg, const char *text, size_t len)
+{
+	return fwrite(text, 1, len, arg) == len ? 0 : -EIO;
 }
 
 int once_print(FILE *out, const struct lvs_snapshot *s, const struct lvs_status *st,
@@ -171,16 +325,16 @@ int once_print(FILE *out, const struct lvs_snapshot *s, const struct lvs_status 
 		}
 		if (!s)
 			return 0;
-		char *txt = snapjson_render(s, SNAPJSON_COMPUTED | (st && st->stale ? SNAPJSON_STALE : 0));
-		if (!txt)
-			return -ENOMEM;
-		int r = fprintf(out, "%s\n", txt) < 0 ? -EIO : 0;
-		free(txt);
+		/* Streamed to out in 64 KiB pieces: the document (tens of MB
+		 * for a large table) is never whole in memory. */
+		int r = snapjson_write(s, SNAPJSON_COMPUTED | (st && st->stale ? SNAPJSON_STALE : 0),
+				       file_sink, out);
+		if (!r && fputc('\n', out) == EOF)
+			r = -EIO;
 		return r;
 	}
 	if (st)
 		status_line(out, st);
-	if (s)
-		print_text(out, s, o->exact);
-	return ferror(out) ? -EIO : 0;
+	int r = s ? print_text(out, s, o->exact) : 0;
+	return r ? r : ferror(out) ? -EIO : 0;
 }

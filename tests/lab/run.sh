@@ -3,7 +3,7 @@
 #
 # usage: tests/lab/run.sh [SCENARIO...]
 #   default: every tests/lab/scenarios/*.sh but demo.sh (interactive; its
-#   test is demo_keys).
+#   test is demo_keys) and bench_*.sh (benchmarks: make bench runs them).
 # Scenarios named director*.sh boot the director topology instead: Debian 12
 # with systemd and the lvstop package (director.sh; make deb first).
 # Prints every check line (prefixed with the scenario), then one line
@@ -23,6 +23,9 @@
 #                  /proc/cmdline)
 #   LAB_KVM=1      use KVM instead of TCG (off by default)
 #   LAB_VERBOSE=1  copy the whole serial console to stdout
+#   LAB_INITRD_EXTRA  a gzipped cpio archive appended to the initramfs of
+#                  the (non-director) VMs: files it holds are added to the
+#                  image or replace its own (the benchmark's extra programs)
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,7 +43,7 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (apt
 if [ $# -eq 0 ]; then
 	for f in "$here"/scenarios/*.sh; do
 		n=$(basename "$f" .sh)
-		[ "$n" = demo ] && continue
+		case $n in demo | bench_*) continue ;; esac
 		set -- "$@" "$n"
 	done
 fi
@@ -60,6 +63,12 @@ esac
 # clone's empty build folder, as `make demo` does it.
 BUILD_DIR=$build "$here/mkinitramfs.sh" "$initrd" || die "cannot build the initramfs"
 mkdir -p "$logs" || die "cannot create $logs"
+# The kernel unpacks every archive of a concatenation, later files over
+# earlier ones.
+if [ -n "${LAB_INITRD_EXTRA:-}" ]; then
+	cat "$initrd" "$LAB_INITRD_EXTRA" > "$out/initramfs-extra.gz" || die "cannot append $LAB_INITRD_EXTRA"
+	initrd=$out/initramfs-extra.gz
+fi
 
 if [ "${LAB_KVM:-0}" = 1 ]; then
 	accel="-accel kvm -cpu host"

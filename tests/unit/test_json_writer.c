@@ -2,8 +2,11 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <yajl/yajl_gen.h>
 
 #include "collector/json_writer.h"
 
@@ -170,11 +173,201 @@ static void test_pieces(void)
 	}
 }
 
+/* ---- the same text as yajl's generator ---------------------------------
+ * Random well-formed documents written through this writer and through
+ * yajl_gen with the same calls, compact and pretty: byte for byte equal. */
+
+static uint64_t rnd_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t x = rnd_state;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return rnd_state = x;
+}
+
+struct both {
+	json_writer *w;
+	yajl_gen g;
+	int yerr;
+};
+
+static void yp(void *ctx, const char *text, size_t len)
+{
+	buf_append(ctx, text, len);
+}
+
+static void ychk(struct both *b, yajl_gen_status st)
+{
+	if (st != yajl_gen_status_ok)
+		b->yerr = 1;
+}
+
+static void both_string(struct both *b, bool key)
+{
+	char s[24];
+	size_t n = rnd() % sizeof(s);
+	for (size_t i = 0; i < n; i++) {
+		unsigned k = (unsigned)(rnd() % 8);
+		/* Mostly letters; control characters, quotes, backslashes,
+		 * '/', DEL and bytes above 0x7f too. */
+		s[i] = k < 4 ? (char)('a' + rnd() % 26) : k == 4 ? (char)(rnd() % 32)
+			: k == 5 ? "\"\\/\x7f"[rnd() % 4] : k == 6 ? (char)(0x80 + rnd() % 128) : ' ';
+	}
+	if (key) {
+		s[n] = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!s[i])
+				s[i] = 'z'; /* a key is a C string */
+		json_writer_key(b->w, s);
+		ychk(b, yajl_gen_string(b->g, (const unsigned char *)s, strlen(s)));
+	} else {
+		json_writer_string_len(b->w, s, n);
+		ychk(b, yajl_gen_string(b->g, (const unsigned char *)s, n));
+	}
+}
+
+static void both_value(struct both *b, unsigned depth)
+{
+	unsigned k = (unsigned)(rnd() % (depth < 6 ? 9 : 6));
+	char t[32];
+	switch (k) {
+	case 0: {
+		uint64_t v = rnd() >> (rnd() % 64);
+		json_writer_u64(b->w, v);
+		snprintf(t, sizeof(t), "%llu", (unsigned long long)v);
+		ychk(b, yajl_gen_number(b->g, t, strlen(t)));
+		break;
+	}
+	case 1: {
+		int64_t v = (int64_t)(rnd() >> (rnd() % 64)) * (rnd() % 2 ? -1 : 1);
+		json_writer_i64(b->w, v);
+		snprintf(t, sizeof(t), "%lld", (long long)v);
+		ychk(b, yajl_gen_number(b->g, t, strlen(t)));
+		break;
+	}
+	case 2:
+		json_writer_null(b->w);
+		ychk(b, yajl_gen_null(b->g));
+		break;
+	case 3: {
+		bool v = rnd() % 2;
+		json_writer_bool(b->w, v);
+		ychk(b, yajl_gen_bool(b->g, v));
+		break;
+	}
+	case 4:
+	case 5:
+		both_string(b, false);
+		break;
+	case 6:
+	case 7: {
+		json_writer_begin_object(b->w);
+		ychk(b, yajl_gen_map_open(b->g));
+		unsigned n = (unsigned)(rnd() % 5);
+		for (unsigned i = 0; i < n; i++) {
+			both_string(b, true);
+			both_value(b, depth + 1);
+		}
+		json_writer_end_object(b->w);
+		ychk(b, yajl_gen_map_close(b->g));
+		break;
+	}
+	default: {
+		json_writer_begin_array(b->w);
+		ychk(b, yajl_gen_array_open(b->g));
+		unsigned n = (unsigned)(rnd() % 5);
+		for (unsigned i = 0; i < n; i++)
+			both_value(b, depth + 1);
+		json_writer_end_array(b->w);
+		ychk(b, yajl_gen_array_close(b->g));
+	}
+	}
+}
+
+static void test_same_as_yajl(void)
+{
+	rnd_state = 0x9e3779b97f4a7c15ULL;
+	for (int i = 0; i < 2000; i++) {
+		bool pretty = i % 2;
+		struct lvs_buf ours = LVS_BUF_INIT, theirs = LVS_BUF_INIT;
+		struct both b = { .w = json_writer_new(pretty ? JSON_WRITER_PRETTY : 0, json_buf_sink, &ours),
+				  .g = yajl_gen_alloc(NULL) };
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b.w);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b.g);
+		yajl_gen_config(b.g, yajl_gen_print_callback, yp, &theirs);
+		if (pretty) {
+			yajl_gen_config(b.g, yajl_gen_beautify, 1);
+			yajl_gen_config(b.g, yajl_gen_indent_string, "  ");
+		}
+		both_value(&b, i % 3 ? 0 : 5);
+		CU_ASSERT_EQUAL(json_writer_finish(b.w), 0);
+		CU_ASSERT_EQUAL(b.yerr, 0);
+		CU_ASSERT_EQUAL(ours.len, theirs.len);
+		if (ours.len != theirs.len || (ours.len && memcmp(ours.p, theirs.p, ours.len))) {
+			CU_FAIL("text differs from yajl's");
+			fprintf(stderr, "\nours:   %.*s\ntheirs: %.*s\n", (int)ours.len, ours.p,
+				(int)theirs.len, theirs.p);
+			i = 2000;
+		}
+		json_writer_free(b.w);
+		yajl_gen_free(b.g);
+		buf_free(&ours);
+		buf_free(&theirs);
+	}
+}
+
+static void key_outside_object(json_writer *w)
+{
+	json_writer_begin_array(w);
+	json_writer_key(w, "a");
+	json_writer_end_array(w);
+}
+
+static void key_without_value(json_writer *w)
+{
+	json_writer_begin_object(w);
+	json_writer_key(w, "a");
+	json_writer_end_object(w);
+}
+
+static void mismatched_close(json_writer *w)
+{
+	json_writer_begin_object(w);
+	json_writer_end_array(w);
+}
+
+static void deepest(json_writer *w)
+{
+	for (int i = 0; i < 127; i++)
+		json_writer_begin_array(w);
+	for (int i = 0; i < 127; i++)
+		json_writer_end_array(w);
+}
+
+/* What yajl let through is refused too; 127 levels are allowed. */
+static void test_misuse_strict(void)
+{
+	void (*bad[])(json_writer *) = { key_outside_object, key_without_value, mismatched_close };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc;
+		free(doc(0, bad[i], &rc));
+		CU_ASSERT_EQUAL(rc, -EINVAL);
+	}
+	int rc;
+	free(doc(0, deepest, &rc));
+	CU_ASSERT_EQUAL(rc, 0);
+}
+
 int register_json_writer(void)
 {
 	CU_pSuite s = CU_add_suite("json writer", NULL, NULL);
 	if (!s || !CU_add_test(s, "numbers", test_numbers) || !CU_add_test(s, "strings", test_strings) ||
-	    !CU_add_test(s, "misuse", test_misuse) || !CU_add_test(s, "pieces", test_pieces))
+	    !CU_add_test(s, "misuse", test_misuse) || !CU_add_test(s, "pieces", test_pieces) ||
+	    !CU_add_test(s, "same text as yajl", test_same_as_yajl) ||
+	    !CU_add_test(s, "misuse refused", test_misuse_strict))
 		return -1;
 	return 0;
 }

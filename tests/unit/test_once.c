@@ -198,6 +198,41 @@ static void test_write_error(void)
 	snapshot_unref(s);
 }
 
+/* Addresses made without inet_ntop: every digit count, both outputs. */
+static void test_addresses_as_inet_ntop(void)
+{
+	static const char *const addrs[] = { "0.0.0.0", "9.10.99.100", "255.255.255.255", "1.0.200.7" };
+	struct lvs_snapshot *s = snapshot_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	struct lvs_service svc = { .af = AF_INET, .protocol = IPPROTO_TCP, .port = 80 };
+	inet_pton(AF_INET, "203.0.113.10", &svc.addr.v4);
+	snprintf(svc.sched, sizeof(svc.sched), "rr");
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_service(s, &svc), 0);
+	for (size_t i = 0; i < 4; i++) {
+		struct lvs_dest d = { .af = AF_INET, .port = (uint16_t)(i * 20000), .fwd = LVS_FWD_MASQ,
+				      .weight = (int32_t)i - 1 };
+		inet_pton(AF_INET, addrs[i], &d.addr.v4);
+		CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(s, 0, &d), 0);
+	}
+	snapshot_finish(s);
+	char *t = NULL, want[160];
+	CU_ASSERT_EQUAL(print_to(&t, s, NULL, true, false), 0);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(want, sizeof(want), "\"address\":\"%s\"", addrs[i]);
+		CU_ASSERT(has(t, want));
+	}
+	free(t);
+	CU_ASSERT_EQUAL(print_to(&t, s, NULL, false, true), 0);
+	for (size_t i = 0; i < 4; i++) {
+		char ep[40];
+		snprintf(ep, sizeof(ep), "%s:%u", addrs[i], (unsigned)(i * 20000));
+		snprintf(want, sizeof(want), "  -> %-28s %-7s %6d %10u %9u %11u\n", ep, "Masq", (int)i - 1, 0u, 0u, 0u);
+		CU_ASSERT(has(t, want));
+	}
+	free(t);
+	snapshot_unref(s);
+}
+
 int register_once(void)
 {
 	CU_pSuite s = CU_add_suite("once", NULL, NULL);
@@ -205,7 +240,8 @@ int register_once(void)
 	    !CU_add_test(s, "status lines", test_status_lines) ||
 	    !CU_add_test(s, "JSON document", test_json) ||
 	    !CU_add_test(s, "text from a recording made printable", test_text_from_recording_printable) ||
-	    !CU_add_test(s, "write error", test_write_error))
+	    !CU_add_test(s, "write error", test_write_error) ||
+	    !CU_add_test(s, "addresses as inet_ntop writes them", test_addresses_as_inet_ntop))
 		return -1;
 	return 0;
 }

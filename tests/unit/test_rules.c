@@ -7,6 +7,7 @@
 
 #include "actions/rules.h"
 #include "collector/snapshot.h"
+#include "share/buf.h"
 
 /* What ipvsadm 1.31 printed for `ipvsadm -Sn` in the lab (Debian 12 guest):
  * note 250.1.1.1 and 10.1.1.1 after 203.0.113.16, which only libipvs's
@@ -235,6 +236,50 @@ static void test_parse_errors(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "line 1: '-C?]0;x?': a rule line"));
 }
 
+/* rules_save's own text for common real servers is rules_dest_line's:
+ * every forwarding kind, weights from negative to large, thresholds,
+ * addresses and ports of every digit count, plain and full. */
+static void test_save_lines_as_dest_line(void)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	struct lvs_service svc = { .af = AF_INET, .protocol = IPPROTO_UDP, .port = 53 };
+	inet_pton(AF_INET, "203.0.113.13", &svc.addr.v4);
+	snprintf(svc.sched, sizeof(svc.sched), "wrr");
+	CU_ASSERT_EQUAL_FATAL(snapshot_add_service(s, &svc), 0);
+	static const uint32_t fwds[] = { LVS_FWD_MASQ, LVS_FWD_ROUTE, LVS_FWD_LOCAL, 7 };
+	static const int32_t weights[] = { -5, 0, 1, 65535, 2147483647 };
+	for (unsigned i = 0; i < 40; i++) {
+		struct lvs_dest d = { .af = AF_INET, .port = (uint16_t)(i * 1700), .fwd = fwds[i % 4],
+				      .weight = weights[i % 5], .u_thresh = i % 3 ? i * 1000 : 0,
+				      .l_thresh = i % 2 ? i : 0 };
+		unsigned char *q = (unsigned char *)&d.addr.v4;
+		q[0] = (unsigned char)(i * 7);
+		q[1] = (unsigned char)(i * 61);
+		q[2] = (unsigned char)(255 - i);
+		q[3] = (unsigned char)(i % 10);
+		CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(s, 0, &d), 0);
+	}
+	snapshot_finish(s);
+	for (int full = 0; full <= 1; full++) {
+		char *out = save_text(s, full);
+		struct lvs_buf want = LVS_BUF_INIT;
+		char line[512];
+		size_t idx[40], tmp[40];
+		rules_service_line(&s->services[0], line, sizeof(line));
+		buf_printf(&want, "%s\n", line);
+		rules_order_dests(s->services[0].dests, s->services[0].n_dests, idx, tmp);
+		for (size_t k = 0; k < s->services[0].n_dests; k++) {
+			rules_dest_line(&s->services[0], &s->services[0].dests[idx[k]], full, line, sizeof(line));
+			buf_printf(&want, "%s\n", line);
+		}
+		CU_ASSERT_STRING_EQUAL(out, want.p);
+		buf_free(&want);
+		free(out);
+	}
+	snapshot_unref(s);
+}
+
 int register_rules(void)
 {
 	CU_pSuite s = CU_add_suite("rules", NULL, NULL);
@@ -244,7 +289,8 @@ int register_rules(void)
 	    !CU_add_test(s, "full: thresholds", test_full_thresholds) ||
 	    !CU_add_test(s, "persistence engine", test_service_line_pe) ||
 	    !CU_add_test(s, "marks from 2^31 up", test_high_marks) ||
-	    !CU_add_test(s, "parse errors with line numbers", test_parse_errors))
+	    !CU_add_test(s, "parse errors with line numbers", test_parse_errors) ||
+	    !CU_add_test(s, "save's lines as rules_dest_line writes them", test_save_lines_as_dest_line))
 		return -1;
 	return 0;
 }

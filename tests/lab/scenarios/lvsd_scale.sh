@@ -10,6 +10,7 @@
 # LAB_TIMEOUT=1200 (about 4 minutes of TCG on a quiet machine, far more
 # on a busy one). Figures: docs/metrics.md, "Memory on the kernel path".
 . /lab/lib.sh
+. /lab/table.sh
 
 if ! command -v lvsd >/dev/null 2>&1; then
 	lab_fail lvsd.present "build/lvsd is not in the image (run make first)"
@@ -18,20 +19,7 @@ fi
 S=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^lab\.scale_services=\([0-9][0-9]*\)$/\1/p' | tail -n 1)
 S=${S:-4000}
 R=10
-awk -v S=$S -v R=$R 'BEGIN {
-	for (i = 0; i < S; i++) {
-		v = sprintf("10.%d.%d.%d:80", int(i / 65536) % 256, int(i / 256) % 256, i % 256)
-		print "-A -t " v " -s wlc"
-		for (j = 0; j < R; j++) {
-			k = i * R + j
-			printf "-a -t %s -r 172.%d.%d.%d:80 -m -w %d\n", v, 16 + int(k / 65536), int(k / 256) % 256, k % 256, j % 4 + 1
-		}
-	}
-}' > /tmp/rules
-t0=$(cut -d' ' -f1 /proc/uptime)
-lab_check scale.load ipvsadm -R < /tmp/rules || exit 0
-t1=$(cut -d' ' -f1 /proc/uptime)
-echo "lvsd_scale: ipvsadm -R of $((S * (R + 1))) rules took $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
+lab_table_load scale.load $S $R || exit 0
 
 cat > /tmp/lvsd.conf <<EOC
 daemon = { interval = 5.0; history_mib = 1; };
