@@ -308,6 +308,10 @@ else
 fi
 kill "$kpid"
 wait "$kpid" 2>/dev/null
+# What the block changed, put back for the blocks below: RS1 serves again,
+# the real server added by hand is gone.
+lab_in nat1 httpd -p 80 -h /srv/nat1
+ipvsadm -d -t "$VIP:80" -r 192.0.2.13:80 2>/dev/null
 # --- end of the console block
 
 # --- keepalived undoes an lvstop quiesce: lvsd's log and the audit log say so, once;
