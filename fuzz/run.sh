@@ -44,9 +44,9 @@ for t in $targets; do
 		continue
 	fi
 	echo "fuzz: $t $(($(date +%s) - start)) s (load $(cut -d' ' -f1-3 /proc/loadavg))"
-	grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$FUZZ_DIR/$t.log" |
+	grep -aE '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$FUZZ_DIR/$t.log" |
 		sed "s/^/fuzz: $t /"
-	grep -E '^#[0-9]+[[:space:]]+DONE' "$FUZZ_DIR/$t.log" | tail -n 1 | sed "s/^/fuzz: $t /"
+	grep -aE '^#[0-9]+[[:space:]]+DONE' "$FUZZ_DIR/$t.log" | tail -n 1 | sed "s/^/fuzz: $t /"
 done
 if [ -n "$failed" ]; then
 	echo "fuzz: FAILED:$failed (logs: $FUZZ_DIR/TARGET.log)" >&2
