@@ -9,7 +9,8 @@
 #   make deb        build/deb/lvstop_VERSION_ARCH.deb (dpkg-buildpackage, lintian)
 #   make SAN=1      the ASan+UBSan build, in build-san/
 #   make fuzz       the libFuzzer harnesses (clang, ASan+UBSan, build-fuzz/),
-#                   each run FUZZ_SECONDS (default 60); fuzz-smoke: 20 s each
+#                   each run FUZZ_SECONDS (default 60); fuzz-smoke: 20 s each;
+#                   fuzz-long: each to FUZZ_RUNS executions (10 million), niced
 # Required flags live apart from CFLAGS/LDFLAGS, so `make CFLAGS=-O0` keeps
 # -Werror and the sanitizers.
 
@@ -28,6 +29,9 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= 10000000
+# The long runs' order: fastest first, so figures come in early.
+FUZZ_LONG_TARGETS ?= ipvs_nl graph_url conn_parse args_rules snapjson declared lvsd_conf
 
 ifeq ($(FUZZ),1)
 # The fuzzing build: every object instrumented for libFuzzer, the harnesses
@@ -79,7 +83,7 @@ LAB_TOOLS := $(BUILD)/lab-ipvs-dest $(BUILD)/lab-udp-burst $(BUILD)/lab-dns-answ
 # Objects are not throw-away intermediates: keep them for incremental builds.
 .SECONDARY:
 .PHONY: all deps check unit lab demo bench install uninstall install-test deb clean san-unit exporter-test cli-test \
-	fuzz fuzz-bins fuzz-smoke
+	fuzz fuzz-bins fuzz-smoke fuzz-long
 all: $(BINS) $(LAB_TOOLS)
 
 # --- objects: each directory compiled with its own packages' flags --------
@@ -198,10 +202,16 @@ fuzz-bins: $(FUZZ_BINS)
 # Every harness for FUZZ_SECONDS; a crash, leak or broken invariant fails.
 fuzz: deps
 	$(MAKE) FUZZ=1 fuzz-bins
-	FUZZ_DIR=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh $(FUZZ_TARGETS)
+	FUZZ_DIR=build-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS= sh fuzz/run.sh $(FUZZ_TARGETS)
 
 fuzz-smoke:
 	$(MAKE) fuzz FUZZ_SECONDS=20
+
+# Each harness (one at a time, nice 10) until FUZZ_RUNS executions: the
+# long runs of docs/security.md. FUZZ_TARGETS picks some.
+fuzz-long: deps
+	$(MAKE) FUZZ=1 fuzz-bins
+	FUZZ_DIR=build-fuzz FUZZ_RUNS=$(FUZZ_RUNS) sh fuzz/run.sh $(or $(FUZZ_TARGETS),$(FUZZ_LONG_TARGETS))
 
 # The director scenarios install the package: build it when missing.
 lab: all $(if $(LAB_SCENARIOS),$(if $(filter director%,$(LAB_SCENARIOS)),deb),deb)

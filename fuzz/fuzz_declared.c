@@ -1,41 +1,21 @@
 /* The declared table's readers (collector/declared/declared.h):
  * keepalived.conf and piranha's lvs.cf, files an operator (or a
  * configuration tool) writes and lvstop reads to compare with the kernel.
- * The input is a file and, after a line "%%", the text of inc.conf, which
- * the first may include (written to a private temporary folder, the
- * current folder while parsing). Both readers see the first part. A table
- * is returned whatever the text holds; its messages are printable, counted
- * right, and name files the table lists; every object points at a listed
- * file and holds a known address family; names are terminated. */
+ * The input holds up to three files separated by a line "%%":
+ * keepalived.conf, inc.conf and conf.d/a.conf, which the first may
+ * include (by name, or by a glob over conf.d). They are read
+ * from memory (declared_read_*_mem: the same reading as from a folder
+ * holding them, no file written or opened). Both readers see the first
+ * part (as lvs.cf for the second). A table is returned whatever the text
+ * holds; its messages are printable, counted right, and name files the
+ * table lists; every object points at a listed file and holds a known
+ * address family; names are terminated. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <unistd.h>
 
+#include "collector/declared/conf_tree.h"
 #include "collector/declared/declared.h"
 #include "fuzz.h"
-
-static char dir[64];
-static int dir_fd, cwd_fd;
-
-static void remove_dir(void)
-{
-	unlinkat(dir_fd, "inc.conf", 0);
-	rmdir(dir);
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	strcpy(dir, "/tmp/fuzz_declared_XXXXXX");
-	FUZZ_CHECK(mkdtemp(dir), "mkdtemp");
-	dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
-	cwd_fd = open(".", O_RDONLY | O_DIRECTORY);
-	FUZZ_CHECK(dir_fd >= 0 && cwd_fd >= 0, "open folders");
-	atexit(remove_dir);
-	return 0;
-}
 
 static bool listed(const struct lvs_declared *d, const char *file)
 {
@@ -107,41 +87,47 @@ static void check_table(const struct lvs_declared *d, enum lvs_decl_kind kind)
 			   "sync names unterminated");
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The next part of the input: up to a line "%%" or the end. */
+static const char *part(const char *p, const char *end, size_t *len)
 {
-	const char *text = (const char *)data, *end = text + size;
-	size_t len = size;
-	/* "%%" line: the rest is inc.conf. */
-	for (const char *q = text; q < end;) {
+	const char *q = p;
+	while (q < end) {
 		const char *nl = memchr(q, '\n', (size_t)(end - q));
 		if (!nl)
 			break;
 		if (end - nl >= 4 && !memcmp(nl, "\n%%\n", 4)) {
-			len = (size_t)(nl + 1 - text);
-			break;
+			*len = (size_t)(nl + 1 - p);
+			return nl + 4;
 		}
 		q = nl + 1;
 	}
-	int fd = openat(dir_fd, "inc.conf", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	FUZZ_CHECK(fd >= 0, "cannot write inc.conf");
-	if (len + 4 <= size)
-		FUZZ_CHECK(write(fd, text + len + 3, size - len - 3) == (ssize_t)(size - len - 3),
-			   "short write");
-	close(fd);
-	FUZZ_CHECK(fchdir(dir_fd) == 0, "chdir");
+	*len = (size_t)(end - p);
+	return end;
+}
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const names[] = { "keepalived.conf", "inc.conf", "conf.d/a.conf" };
+	struct conf_file files[3];
+	const char *p = (const char *)data, *end = p + size;
+	for (size_t i = 0; i < 3; i++) {
+		size_t len;
+		const char *next = part(p, end, &len);
+		files[i] = (struct conf_file){ .name = names[i], .text = p, .len = len };
+		p = next;
+	}
+	char msg[256];
 	struct lvs_declared *d = NULL;
-	int r = declared_parse_keepalived("keepalived.conf", text, len, &d);
+	int r = declared_read_keepalived_mem(names[0], files, 3, &d, msg, sizeof(msg));
 	FUZZ_CHECK(r == 0, "keepalived: %d", r);
 	check_table(d, LVS_DECL_KEEPALIVED);
 	declared_free(d);
 
+	files[0].name = "lvs.cf";
 	d = NULL;
-	r = declared_parse_lvscf("lvs.cf", text, len, &d);
+	r = declared_read_lvscf_mem("lvs.cf", files, 3, &d, msg, sizeof(msg));
 	FUZZ_CHECK(r == 0, "lvs.cf: %d", r);
 	check_table(d, LVS_DECL_LVSCF);
 	declared_free(d);
-
-	FUZZ_CHECK(fchdir(cwd_fd) == 0, "chdir back");
 	return 0;
 }

@@ -6,7 +6,14 @@
  * private temporary folder. A refusal names FILE:LINE in one printable
  * line; an accepted config is consistent: every configured service and
  * real server is found again by the lookups the daemon uses, intervals are
- * positive, and an accepted auth file loads. */
+ * positive, and an accepted auth file loads.
+ *
+ * The files are written for every input, to a folder in memory: libconfig
+ * (1.5, Debian 12's) reads an @include itself, by path (fopen in its
+ * scanner; the include hook config_set_include_func came with 1.7), so
+ * the included file must exist as a file. The folder is on tmpfs
+ * (/dev/shm, else $TMPDIR, else /tmp): writing there costs no disk I/O,
+ * where on ext4 every rewrite flushed the file to the disk. */
 #include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -32,7 +39,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	strcpy(dir, "/tmp/fuzz_lvsd_conf_XXXXXX");
+	const char *base = getenv("TMPDIR");
+	if (!access("/dev/shm", W_OK))
+		base = "/dev/shm";
+	else if (!base || !*base || strlen(base) > 32)
+		base = "/tmp";
+	snprintf(dir, sizeof(dir), "%s/fuzz_lvsd_conf_XXXXXX", base);
 	FUZZ_CHECK(mkdtemp(dir), "mkdtemp");
 	dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
 	cwd_fd = open(".", O_RDONLY | O_DIRECTORY);

@@ -4,9 +4,22 @@
 # FUZZ_DIR) with its dictionary (fuzz/dict/TARGET.dict) when there is one.
 # Any crash, leak, timeout or broken invariant fails the run; the input is
 # kept as FUZZ_DIR/artifacts/TARGET-crash-... . Usage: run.sh [TARGET...]
+# With FUZZ_RUNS=N each target runs until N executions instead (the long
+# runs), one target at a time; FUZZ_NICE (default 10 then) is its nice level.
 set -e
 FUZZ_DIR=${FUZZ_DIR:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_RUNS=${FUZZ_RUNS:-}
+if [ -n "$FUZZ_RUNS" ]; then
+	limit="-runs=$FUZZ_RUNS"
+	what="to $FUZZ_RUNS executions"
+	nice="nice -n ${FUZZ_NICE:-10}"
+else
+	limit="-max_total_time=$FUZZ_SECONDS"
+	what="for ${FUZZ_SECONDS}s"
+	nice=""
+	[ -z "$FUZZ_NICE" ] || nice="nice -n $FUZZ_NICE"
+fi
 cd "$(dirname "$0")/.."
 targets="$*"
 [ -n "$targets" ] || targets=$(ls fuzz/fuzz_*.c | sed 's,fuzz/fuzz_\(.*\)\.c,\1,')
@@ -21,16 +34,19 @@ for t in $targets; do
 	mkdir -p "$work"
 	dict=""
 	[ -f "fuzz/dict/$t.dict" ] && dict="-dict=fuzz/dict/$t.dict"
-	echo "fuzz: $t for ${FUZZ_SECONDS}s"
-	if ! "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+	echo "fuzz: $t $what (load $(cut -d' ' -f1-3 /proc/loadavg))"
+	start=$(date +%s)
+	if ! $nice "$bin" $limit -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$FUZZ_DIR/artifacts/$t-" $dict \
 		"$work" "fuzz/corpus/$t" > "$FUZZ_DIR/$t.log" 2>&1; then
 		tail -n 40 "$FUZZ_DIR/$t.log" >&2
 		failed="$failed $t"
 		continue
 	fi
-	grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec' "$FUZZ_DIR/$t.log" |
+	echo "fuzz: $t $(($(date +%s) - start)) s (load $(cut -d' ' -f1-3 /proc/loadavg))"
+	grep -aE '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$FUZZ_DIR/$t.log" |
 		sed "s/^/fuzz: $t /"
+	grep -aE '^#[0-9]+[[:space:]]+DONE' "$FUZZ_DIR/$t.log" | tail -n 1 | sed "s/^/fuzz: $t /"
 done
 if [ -n "$failed" ]; then
 	echo "fuzz: FAILED:$failed (logs: $FUZZ_DIR/TARGET.log)" >&2

@@ -1,5 +1,6 @@
 #include "collector/declared/conf_tree.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -103,6 +104,228 @@ static bool is_include(const char *w)
 static int lex_text(struct conf_tree *t, const char *file, const char *text, size_t len,
 		    int depth);
 
+/* --- files held in memory (opts->mem) ---------------------------------------
+ * Paths are compared in a normal form: no "." component, ".." removing the
+ * one before it, no repeated or trailing "/"; relative paths stay relative
+ * ("" is the current folder), absolute ones keep their "/". */
+
+static bool mem_norm(const char *path, char *out, size_t outlen)
+{
+	size_t n = 0, base = 0; /* out[0, base) is never removed by ".." */
+	if (outlen < 2)
+		return false;
+	if (path[0] == '/')
+		out[n++] = '/', base = 1;
+	for (const char *p = path; *p;) {
+		while (*p == '/')
+			p++;
+		const char *e = p;
+		while (*e && *e != '/')
+			e++;
+		size_t len = (size_t)(e - p);
+		if (len == 0 || (len == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.' && n > base) {
+			/* Remove the last component, or base it when it is ".." itself. */
+			size_t s = n;
+			while (s > base && out[s - 1] != '/')
+				s--;
+			if (n - s == 2 && out[s] == '.' && out[s + 1] == '.') {
+				if (n + 3 >= outlen)
+					return false;
+				memcpy(out + n, "/..", 3);
+				n += 3;
+				base = n;
+			} else {
+				n = s > base ? s - 1 : base;
+			}
+		} else if (len == 2 && p[0] == '.' && p[1] == '.' && base == 1) {
+			/* "/.." is "/" */
+		} else {
+			if (n > base || (n == base && base > 1))
+				out[n++] = '/';
+			if (n + len >= outlen)
+				return false;
+			memcpy(out + n, p, len);
+			n += len;
+			if (len == 2 && p[0] == '.' && p[1] == '.')
+				base = n; /* a leading ".." of a relative path stays */
+		}
+		p = e;
+	}
+	out[n] = 0;
+	return true;
+}
+
+/* The file named path (normal form) or NULL; *is_dir when a file lies
+ * under path (so it is a folder). */
+static const struct conf_file *mem_find(const struct conf_tree_opts *o, const char *path,
+					bool *is_dir)
+{
+	char nm[4096];
+	size_t plen = strlen(path);
+	bool root = !strcmp(path, "") || !strcmp(path, "/");
+	*is_dir = root;
+	for (size_t i = 0; i < o->n_mem; i++) {
+		if (!mem_norm(o->mem[i].name, nm, sizeof(nm)))
+			continue;
+		if (!strcmp(nm, path))
+			return &o->mem[i];
+		if (!root && !strncmp(nm, path, plen) && nm[plen] == '/')
+			*is_dir = true;
+	}
+	return NULL;
+}
+
+/* glob(3)'s GLOB_ALTDIRFUNC hooks take no context: the tree being read by
+ * this thread, set around the call to glob. */
+static __thread const struct conf_tree_opts *mem_opts;
+
+struct mem_dir {
+	char path[4096]; /* normal form */
+	size_t next;     /* index into mem, past "." and ".." (the first two) */
+	struct dirent ent;
+};
+
+static void *mem_opendir(const char *name)
+{
+	char path[4096];
+	bool is_dir;
+	if (!mem_norm(name, path, sizeof(path))) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if (mem_find(mem_opts, path, &is_dir) && !is_dir) {
+		errno = ENOTDIR;
+		return NULL;
+	}
+	if (!is_dir) {
+		errno = ENOENT;
+		return NULL;
+	}
+	struct mem_dir *d = calloc(1, sizeof(*d));
+	if (!d) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(d->path, path, sizeof(path));
+	return d;
+}
+
+/* The entry of dir d that mem[i] lies in (its next component), into out;
+ * false when mem[i] is not under d. *dir: that entry is a folder. */
+static bool mem_entry(const struct mem_dir *d, size_t i, char *out, size_t outlen, bool *dir)
+{
+	char nm[4096];
+	if (!mem_norm(mem_opts->mem[i].name, nm, sizeof(nm)))
+		return false;
+	const char *rest;
+	size_t plen = strlen(d->path);
+	if (!strcmp(d->path, "/"))
+		rest = nm[0] == '/' ? nm + 1 : NULL;
+	else if (!plen)
+		rest = nm[0] != '/' ? nm : NULL;
+	else
+		rest = !strncmp(nm, d->path, plen) && nm[plen] == '/' ? nm + plen + 1 : NULL;
+	if (!rest || !*rest)
+		return false;
+	const char *slash = strchr(rest, '/');
+	size_t len = slash ? (size_t)(slash - rest) : strlen(rest);
+	if (len >= outlen)
+		return false;
+	memcpy(out, rest, len);
+	out[len] = 0;
+	*dir = slash != NULL;
+	return true;
+}
+
+static struct dirent *mem_readdir(void *p)
+{
+	struct mem_dir *d = p;
+	if (d->next < 2) {
+		snprintf(d->ent.d_name, sizeof(d->ent.d_name), "%s", d->next ? ".." : ".");
+		d->ent.d_type = DT_DIR;
+		d->ent.d_ino = ++d->next;
+		return &d->ent;
+	}
+	for (; d->next - 2 < mem_opts->n_mem; d->next++) {
+		size_t i = d->next - 2;
+		char name[sizeof(d->ent.d_name)], prev[sizeof(d->ent.d_name)];
+		bool dir, prev_dir, seen = false;
+		if (!mem_entry(d, i, name, sizeof(name), &dir))
+			continue;
+		/* A folder holding several files is listed once. */
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = mem_entry(d, j, prev, sizeof(prev), &prev_dir) && !strcmp(prev, name);
+		if (seen)
+			continue;
+		d->ent.d_ino = ++d->next;
+		memcpy(d->ent.d_name, name, sizeof(name));
+		d->ent.d_type = dir ? DT_DIR : DT_REG;
+		return &d->ent;
+	}
+	return NULL;
+}
+
+static void mem_closedir(void *p)
+{
+	free(p);
+}
+
+static int mem_stat(const char *name, struct stat *st)
+{
+	char path[4096];
+	bool is_dir;
+	if (!mem_norm(name, path, sizeof(path))) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	const struct conf_file *f = mem_find(mem_opts, path, &is_dir);
+	if (!f && !is_dir) {
+		errno = ENOENT;
+		return -1;
+	}
+	memset(st, 0, sizeof(*st));
+	st->st_mode = f ? S_IFREG | 0644 : S_IFDIR | 0755;
+	st->st_size = f ? (off_t)f->len : 0;
+	st->st_nlink = 1;
+	return 0;
+}
+
+/* glob(3) over the file system, or over opts->mem. */
+static int tree_glob(const struct conf_tree *t, const char *pattern, glob_t *g)
+{
+	int flags = GLOB_BRACE | GLOB_TILDE;
+	if (!t->opts || !t->opts->mem)
+		return glob(pattern, flags, NULL, g);
+	memset(g, 0, sizeof(*g));
+	g->gl_opendir = mem_opendir;
+	g->gl_readdir = mem_readdir;
+	g->gl_closedir = mem_closedir;
+	g->gl_stat = mem_stat;
+	g->gl_lstat = mem_stat;
+	mem_opts = t->opts;
+	int r = glob(pattern, flags | GLOB_ALTDIRFUNC, NULL, g);
+	mem_opts = NULL;
+	return r;
+}
+
+/* Open path in opts->mem as lex_path does on the file system: its text,
+ * or -ENOENT, -EISDIR. */
+static int mem_open(const struct conf_tree *t, const char *path, const char **text, size_t *len)
+{
+	char nm[4096];
+	bool is_dir;
+	if (!mem_norm(path, nm, sizeof(nm)))
+		return -ENAMETOOLONG;
+	const struct conf_file *f = mem_find(t->opts, nm, &is_dir);
+	if (!f)
+		return is_dir ? -EISDIR : -ENOENT;
+	*text = f->text;
+	*len = f->len;
+	return 0;
+}
+
 /* Read one file into the token list; refuses what is not a regular file
  * (a directory or a device would hang or fail inside the scanner). */
 static int lex_path(struct conf_tree *t, const char *path, int depth, const char *from_file,
@@ -118,6 +341,21 @@ static int lex_path(struct conf_tree *t, const char *path, int depth, const char
 		return -EFBIG;
 	}
 	t->files_read++;
+	if (t->opts && t->opts->mem) {
+		const char *text;
+		size_t len;
+		int e = mem_open(t, path, &text, &len);
+		if (e < 0)
+			return e;
+		if (len > TEXT_MAX - t->text_total) {
+			report(t, true, from_file, from_line,
+			       "%s: the files read would exceed %u MiB", path, TEXT_MAX >> 20);
+			return -EFBIG;
+		}
+		t->text_total += len;
+		const char *name = add_file(t, path);
+		return name ? lex_text(t, name, text, len, depth) : -ENOMEM;
+	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
@@ -178,7 +416,7 @@ static int do_include(struct conf_tree *t, const char *file, int line, const cha
 		}
 	}
 	glob_t g;
-	int gr = glob(full, GLOB_BRACE | GLOB_TILDE, NULL, &g);
+	int gr = tree_glob(t, full, &g);
 	if (gr == GLOB_NOSPACE)
 		return -ENOMEM;
 	if (gr != 0) {

@@ -31,11 +31,26 @@ typedef void (*conf_report_fn)(void *ctx, bool error, const char *file, int line
 
 struct conf_tree;
 
+/* A file held in memory: its path ("a.conf" and "./a.conf" are the same
+ * file of the current folder, "d/b.conf" one in folder d) and its bytes. */
+struct conf_file {
+	const char *name;
+	const char *text;
+	size_t len;
+};
+
 struct conf_tree_opts {
 	bool includes;  /* expand "include FILE" lines (keepalived) */
 	bool equals;    /* "=" is a word of its own (lvs.cf's "key=value") */
 	conf_report_fn report;
 	void *ctx;
+	/* NULL: files come from the file system. Else these n_mem files are
+	 * the only ones there are (no file is opened): reads and include
+	 * globs see them as they would see a file system holding just them
+	 * (a folder exists when a file lies in it; "." and ".." are taken
+	 * from the path's text). The array outlives the reading. */
+	const struct conf_file *mem;
+	size_t n_mem;
 };
 
 /* Read path (following includes). NULL on out of memory or when path

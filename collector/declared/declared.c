@@ -195,8 +195,8 @@ oom:
 }
 
 int decl_build(enum lvs_decl_kind kind, const char *path, const char *text, size_t len,
-	       bool lvscf, decl_interpret_fn interpret, struct lvs_declared **out, char *msg,
-	       size_t msglen)
+	       const struct conf_file *mem, size_t n_mem, bool lvscf,
+	       decl_interpret_fn interpret, struct lvs_declared **out, char *msg, size_t msglen)
 {
 	struct lvs_declared *d = calloc(1, sizeof(*d));
 	if (!d)
@@ -207,7 +207,8 @@ int decl_build(enum lvs_decl_kind kind, const char *path, const char *text, size
 		free(d);
 		return -ENOMEM;
 	}
-	struct conf_tree_opts opts = { .includes = !lvscf, .equals = lvscf, .report = decl_report, .ctx = d };
+	struct conf_tree_opts opts = { .includes = !lvscf, .equals = lvscf, .report = decl_report,
+				       .ctx = d, .mem = mem, .n_mem = n_mem };
 	int err = 0;
 	struct conf_tree *t = text ? conf_tree_parse(path, text, len, &opts, &err)
 				   : conf_tree_read(path, &opts, &err);

@@ -131,6 +131,18 @@ int declared_parse_keepalived(const char *name, const char *text, size_t len,
 int declared_parse_lvscf(const char *name, const char *text, size_t len,
 			 struct lvs_declared **out);
 
+/* Read path as keepalived.conf or lvs.cf where the n files, held in
+ * memory, are the only files there are: path, includes and their globs
+ * resolve among their names as they would on a file system holding just
+ * them (collector/declared/conf_tree.h, struct conf_file). No file is
+ * opened. Same contract as declared_read_keepalived and
+ * declared_read_lvscf; for tests and fuzzing. */
+struct conf_file;
+int declared_read_keepalived_mem(const char *path, const struct conf_file *files, size_t n,
+				 struct lvs_declared **out, char *msg, size_t msglen);
+int declared_read_lvscf_mem(const char *path, const struct conf_file *files, size_t n,
+			    struct lvs_declared **out, char *msg, size_t msglen);
+
 void declared_free(struct lvs_declared *d);
 
 /* Which file to read when none was named: keepalived.conf when it exists,

@@ -33,12 +33,13 @@ int decl_dest_cmp(const struct lvs_dest *a, const struct lvs_dest *b);
 /* Whole non-negative number in [min, max]; false otherwise. */
 bool decl_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
-/* Run a tree's interpretation: reads path (or text), hands the tree to
- * interpret, takes the file list over, runs the shared checks. lvscf:
- * lvs.cf's lexical rules ("=" a word, no includes); else keepalived's. */
+/* Run a tree's interpretation: reads path (or text, or path among the
+ * n_mem files of mem when mem is set), hands the tree to interpret, takes
+ * the file list over, runs the shared checks. lvscf: lvs.cf's lexical
+ * rules ("=" a word, no includes); else keepalived's. */
 typedef int (*decl_interpret_fn)(struct lvs_declared *d, const struct conf_node *nodes, size_t n);
 int decl_build(enum lvs_decl_kind kind, const char *path, const char *text, size_t len,
-	       bool lvscf, decl_interpret_fn interpret, struct lvs_declared **out, char *msg,
-	       size_t msglen);
+	       const struct conf_file *mem, size_t n_mem, bool lvscf,
+	       decl_interpret_fn interpret, struct lvs_declared **out, char *msg, size_t msglen);
 
 #endif

@@ -664,11 +664,20 @@ static int interpret(struct lvs_declared *d, const struct conf_node *nodes, size
 int declared_read_keepalived(const char *path, struct lvs_declared **out, char *msg,
 			     size_t msglen)
 {
-	return decl_build(LVS_DECL_KEEPALIVED, path, NULL, 0, false, interpret, out, msg, msglen);
+	return decl_build(LVS_DECL_KEEPALIVED, path, NULL, 0, NULL, 0, false, interpret, out, msg,
+			  msglen);
+}
+
+int declared_read_keepalived_mem(const char *path, const struct conf_file *files, size_t n,
+				 struct lvs_declared **out, char *msg, size_t msglen)
+{
+	return decl_build(LVS_DECL_KEEPALIVED, path, NULL, 0, files, n, false, interpret, out, msg,
+			  msglen);
 }
 
 int declared_parse_keepalived(const char *name, const char *text, size_t len,
 			      struct lvs_declared **out)
 {
-	return decl_build(LVS_DECL_KEEPALIVED, name, text, len, false, interpret, out, NULL, 0);
+	return decl_build(LVS_DECL_KEEPALIVED, name, text, len, NULL, 0, false, interpret, out,
+			  NULL, 0);
 }

@@ -267,11 +267,18 @@ static int interpret(struct lvs_declared *d, const struct conf_node *nodes, size
 
 int declared_read_lvscf(const char *path, struct lvs_declared **out, char *msg, size_t msglen)
 {
-	return decl_build(LVS_DECL_LVSCF, path, NULL, 0, true, interpret, out, msg, msglen);
+	return decl_build(LVS_DECL_LVSCF, path, NULL, 0, NULL, 0, true, interpret, out, msg, msglen);
+}
+
+int declared_read_lvscf_mem(const char *path, const struct conf_file *files, size_t n,
+			    struct lvs_declared **out, char *msg, size_t msglen)
+{
+	return decl_build(LVS_DECL_LVSCF, path, NULL, 0, files, n, true, interpret, out, msg,
+			  msglen);
 }
 
 int declared_parse_lvscf(const char *name, const char *text, size_t len,
 			 struct lvs_declared **out)
 {
-	return decl_build(LVS_DECL_LVSCF, name, text, len, true, interpret, out, NULL, 0);
+	return decl_build(LVS_DECL_LVSCF, name, text, len, NULL, 0, true, interpret, out, NULL, 0);
 }

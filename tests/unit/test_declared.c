@@ -1,6 +1,8 @@
 /* Tests for the declared table: keepalived.conf and lvs.cf readers. */
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 
 #include <linux/ip_vs.h>
 
+#include "collector/declared/conf_tree.h"
 #include "collector/declared/declared.h"
 #include "collector/names.h"
 
@@ -348,6 +351,157 @@ static void test_large_and_repetitive(void)
 	free(t);
 }
 
+
+/* Two tables read the same: files, services (identity, FILE:LINE, real
+ * servers), VRRP instances, messages (severity, FILE:LINE, text), counts. */
+static void assert_same_table(const struct lvs_declared *a, const struct lvs_declared *b)
+{
+	char ta[96], tb[96];
+	CU_ASSERT_EQUAL_FATAL(a->n_files, b->n_files);
+	for (size_t i = 0; i < a->n_files; i++)
+		CU_ASSERT_STRING_EQUAL(a->files[i], b->files[i]);
+	CU_ASSERT_EQUAL_FATAL(a->n_services, b->n_services);
+	for (size_t i = 0; i < a->n_services; i++) {
+		const struct lvs_decl_service *x = &a->services[i], *y = &b->services[i];
+		CU_ASSERT_STRING_EQUAL(lvs_svc_text(&x->s, ta, sizeof(ta)),
+				       lvs_svc_text(&y->s, tb, sizeof(tb)));
+		CU_ASSERT_STRING_EQUAL(x->file, y->file);
+		CU_ASSERT_EQUAL(x->line, y->line);
+		CU_ASSERT_EQUAL_FATAL(x->n_dests, y->n_dests);
+		for (size_t j = 0; j < x->n_dests; j++) {
+			CU_ASSERT_EQUAL(x->dests[j].d.port, y->dests[j].d.port);
+			CU_ASSERT_EQUAL(memcmp(&x->dests[j].d.addr, &y->dests[j].d.addr,
+					       sizeof(x->dests[j].d.addr)), 0);
+			CU_ASSERT_STRING_EQUAL(x->dests[j].file, y->dests[j].file);
+			CU_ASSERT_EQUAL(x->dests[j].line, y->dests[j].line);
+		}
+	}
+	CU_ASSERT_EQUAL(a->n_vrrp, b->n_vrrp);
+	CU_ASSERT_EQUAL_FATAL(a->n_msgs, b->n_msgs);
+	for (size_t i = 0; i < a->n_msgs; i++) {
+		CU_ASSERT_EQUAL(a->msgs[i].severity, b->msgs[i].severity);
+		CU_ASSERT_STRING_EQUAL(a->msgs[i].file ? a->msgs[i].file : "-",
+				       b->msgs[i].file ? b->msgs[i].file : "-");
+		CU_ASSERT_EQUAL(a->msgs[i].line, b->msgs[i].line);
+		CU_ASSERT_STRING_EQUAL(a->msgs[i].text, b->msgs[i].text);
+	}
+	CU_ASSERT_EQUAL(a->n_errors, b->n_errors);
+	CU_ASSERT_EQUAL(a->n_msgs_dropped, b->n_msgs_dropped);
+}
+
+/* Write files under the current folder (making their folders). */
+static void write_files(const struct conf_file *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char dir[256];
+		snprintf(dir, sizeof(dir), "%s", f[i].name);
+		for (char *s = strchr(dir, '/'); s; s = strchr(s + 1, '/')) {
+			*s = 0;
+			if (*dir && strcmp(dir, ".") && strcmp(dir, ".."))
+				CU_ASSERT_FATAL(mkdir(dir, 0700) == 0 || errno == EEXIST);
+			*s = '/';
+		}
+		FILE *o = fopen(f[i].name, "w");
+		CU_ASSERT_FATAL(o != NULL);
+		CU_ASSERT_FATAL(fwrite(f[i].text, 1, f[i].len, o) == f[i].len);
+		fclose(o);
+	}
+}
+
+#define MEMF(n, t) { n, t, sizeof(t) - 1 }
+
+/* The same files read from a folder and from memory: the same table,
+ * messages and file list, includes, globs, folders and cycles included. */
+static void test_mem_same_as_files(void)
+{
+	static const struct conf_file ka_files[] = {
+		MEMF("keepalived.conf",
+		     "include conf.d/*.conf\ninclude conf.d\ninclude \"\"\ninclude missing/*.x\n"
+		     "include \"{b,c}.inc\"\ninclude ./sub/../c.inc\ninclude sub/*\n"
+		     "virtual_server 192.0.2.9 443 {\n real_server 198.51.100.9 443 {\n }\n}\n"
+		     "include /nonexistent-lvstop-dir/*.conf\n"),
+		MEMF("conf.d/a.conf", "! the web service\nvirtual_server 192.0.2.1 80 {\n"
+				      " real_server 198.51.100.1 80 {\n }\n"
+				      " real_server 198.51.100.1 80 {\n }\n}\n"),
+		MEMF("conf.d/b.conf", "vrrp_instance VI_1 {\n state MASTER\n virtual_router_id 7\n}\n"),
+		MEMF("b.inc", "virtual_server 192.0.2.2 80 {\n lb_algo wrr\n}\n"),
+		MEMF("c.inc", "virtual_server 192.0.2.3 80 {\n bogus_key 1\n}\n"),
+		MEMF("sub/d/e.conf", "x\n"),
+		MEMF("sub/f.conf", "virtual_server 192.0.2.1 80 {\n}\ninclude ../b.inc\n"),
+	};
+	static const struct conf_file cycle[] = {
+		MEMF("keepalived.conf",
+		     "include keepalived.conf\ninclude keepalived.conf\ninclude keepalived.conf\n"),
+	};
+	static const struct conf_file lvscf[] = {
+		MEMF("lvs.cf", "serial_no = 1\nvirtual web {\n address = 192.0.2.5 eth0:1\n"
+			       " port = 80\n server a {\n address = 198.51.100.5\n }\n}\n"
+			       "include b.inc\n"),
+		MEMF("b.inc", "virtual x {\n}\n"),
+	};
+	static const struct {
+		const struct conf_file *f;
+		size_t n;
+		bool lvscf;
+	} sets[] = {
+		{ ka_files, sizeof(ka_files) / sizeof(*ka_files), false },
+		{ cycle, 1, false },
+		{ lvscf, 2, true },
+	};
+	int cwd = open(".", O_RDONLY | O_DIRECTORY);
+	CU_ASSERT_FATAL(cwd >= 0);
+	for (size_t k = 0; k < sizeof(sets) / sizeof(*sets); k++) {
+		char dir[] = "/tmp/lvstop-declared-mem-XXXXXX";
+		CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+		CU_ASSERT_FATAL(chdir(dir) == 0);
+		write_files(sets[k].f, sets[k].n);
+		struct lvs_declared *a = NULL, *b = NULL;
+		char ma[256] = "", mb[256] = "";
+		int ra = sets[k].lvscf
+				 ? declared_read_lvscf(sets[k].f[0].name, &a, ma, sizeof(ma))
+				 : declared_read_keepalived(sets[k].f[0].name, &a, ma, sizeof(ma));
+		int rb = sets[k].lvscf
+				 ? declared_read_lvscf_mem(sets[k].f[0].name, sets[k].f, sets[k].n, &b, mb,
+							   sizeof(mb))
+				 : declared_read_keepalived_mem(sets[k].f[0].name, sets[k].f, sets[k].n, &b,
+								mb, sizeof(mb));
+		CU_ASSERT_FATAL(fchdir(cwd) == 0);
+		CU_ASSERT_EQUAL_FATAL(ra, 0);
+		CU_ASSERT_EQUAL_FATAL(rb, 0);
+		assert_same_table(a, b);
+		if (k == 0) {
+			/* The set reaches what it means to: globs, braces, a
+			 * folder, "..", a missing folder. */
+			CU_ASSERT_EQUAL(a->n_files, 8);
+			CU_ASSERT_EQUAL(count_msgs(b, LVS_DECL_ERROR, "./conf.d is a folder", 2), 1);
+			CU_ASSERT_EQUAL(count_msgs(b, LVS_DECL_ERROR, "./sub/d is a folder", 7), 1);
+			CU_ASSERT_EQUAL(count_msgs(b, LVS_DECL_WARNING, "matches no file", 0), 2);
+			CU_ASSERT_EQUAL(count_msgs(b, LVS_DECL_WARNING, "declared twice", 0) >= 2, 1);
+		}
+		if (k == 1)
+			CU_ASSERT_EQUAL(count_msgs(b, LVS_DECL_ERROR, "include cycle", 0), 1);
+		declared_free(a);
+		declared_free(b);
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		CU_ASSERT_EQUAL(system(cmd), 0);
+	}
+	/* The file named missing, or a folder: the errors the file system gives. */
+	static const struct conf_file one[] = { MEMF("d/x.conf", "virtual_server 192.0.2.1 80 {\n}\n") };
+	struct lvs_declared *d = NULL;
+	char msg[256];
+	CU_ASSERT_EQUAL(declared_read_keepalived_mem("d", one, 1, &d, msg, sizeof(msg)), -EISDIR);
+	CU_ASSERT_STRING_EQUAL(msg, "d: cannot read: it is a folder");
+	CU_ASSERT_PTR_NULL(d);
+	CU_ASSERT_EQUAL(declared_read_lvscf_mem("x.conf", one, 1, &d, msg, sizeof(msg)), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "x.conf: cannot read: "));
+	CU_ASSERT_EQUAL_FATAL(declared_read_keepalived_mem("./d/../d/x.conf", one, 1, &d, msg,
+							   sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(d->n_services, 1);
+	declared_free(d);
+	close(cwd);
+}
+
 int register_declared(void)
 {
 	CU_pSuite s = CU_add_suite("declared table (keepalived.conf, lvs.cf)", NULL, NULL);
@@ -360,6 +514,7 @@ int register_declared(void)
 	    !CU_add_test(s, "keepalived errors with lines", test_keepalived_errors) ||
 	    !CU_add_test(s, "virtual_server_group", test_keepalived_groups) ||
 	    !CU_add_test(s, "includes", test_includes) ||
+	    !CU_add_test(s, "files in memory read as on a file system", test_mem_same_as_files) ||
 	    !CU_add_test(s, "hostile text", test_hostile_text) ||
 	    !CU_add_test(s, "large and repetitive", test_large_and_repetitive))
 		return -1;
