@@ -82,12 +82,7 @@ static int declared_pair(struct app *a, int x, int w)
 	if (!m || !m->kind || a->view == VIEW_REMOTE)
 		return x;
 	char v[320], d[64];
-	if (!marks_active(m))
-		snprintf(d, sizeof(d), " (%s)", m->n_errors ? "errors" : "unreadable");
-	else if (marks_drift_count(m))
-		snprintf(d, sizeof(d), " (%zu drift)", marks_drift_count(m));
-	else
-		snprintf(d, sizeof(d), " (matches)");
+	marks_summary(m, d, sizeof(d));
 	const char *label = "Declared ";
 	snprintf(v, sizeof(v), "%s%s", m->path, d);
 	if (x + draw_width(label) + draw_width(v) > w)

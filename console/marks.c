@@ -250,6 +250,19 @@ size_t marks_drift_count(const struct marks *m)
 	return marks_active(m) ? m->drift.n : 0;
 }
 
+void marks_summary(const struct marks *m, char *buf, size_t len)
+{
+	size_t n = marks_drift_count(m), a = m->n_absent_services;
+	if (!marks_active(m))
+		snprintf(buf, len, " (%s)", m->n_errors ? "errors" : "unreadable");
+	else if (!n)
+		snprintf(buf, len, " (matches)");
+	else if (!a)
+		snprintf(buf, len, " (%zu drift)", n);
+	else
+		snprintf(buf, len, " (%zu drift, %zu service%s absent)", n, a, a == 1 ? "" : "s");
+}
+
 static bool item_is(const struct lvs_drift_item *it, const struct lvs_service *v,
 		    const struct lvs_dest *d)
 {

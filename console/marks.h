@@ -88,6 +88,10 @@ unsigned marks_get(const struct marks *m, const struct lvs_key *k);
 void marks_text(unsigned flags, char *buf, size_t len);
 /* Differences counted by `lvstop diff` (drift items). */
 size_t marks_drift_count(const struct marks *m);
+/* The header's word on the file: " (errors)", " (unreadable)",
+ * " (matches)", " (N drift)", and with declared services the kernel lacks
+ * (they have no row to mark) " (N drift, K services absent)". */
+void marks_summary(const struct marks *m, char *buf, size_t len);
 
 /* The sentences of the detail view for service v (d NULL) or its real
  * server d, one per call of emit: where it is declared, each field that

@@ -168,6 +168,38 @@ static bool has(const struct lines *l, const char *needle)
 	return false;
 }
 
+/* The header's summary, and a declared service the kernel lacks (it has
+ * no row of its own to carry a mark). */
+static void test_summary(void)
+{
+	char with_absent[1024];
+	snprintf(with_absent, sizeof(with_absent), "%s%s", conf,
+		 "virtual_server 203.0.113.12 25 {\n  protocol TCP\n"
+		 "  real_server 192.0.2.8 25 { TCP_CHECK { } }\n}\n");
+	struct decl_file *f = file_of(with_absent);
+	struct lvs_snapshot *s = drifted();
+	struct marks *m = NULL;
+	CU_ASSERT_EQUAL_FATAL(marks_build(f, s, &m), 0);
+	CU_ASSERT_EQUAL(m->n_absent_services, 1);
+	char b[64], want[64];
+	marks_summary(m, b, sizeof(b));
+	snprintf(want, sizeof(want), " (%zu drift, 1 service absent)", marks_drift_count(m));
+	CU_ASSERT_STRING_EQUAL(b, want);
+	marks_free(m);
+	snapshot_unref(s);
+	decl_file_unref(f);
+
+	f = file_of(conf);
+	s = drifted();
+	CU_ASSERT_EQUAL_FATAL(marks_build(f, s, &m), 0);
+	marks_summary(m, b, sizeof(b));
+	snprintf(want, sizeof(want), " (%zu drift)", marks_drift_count(m));
+	CU_ASSERT_STRING_EQUAL(b, want);
+	marks_free(m);
+	snapshot_unref(s);
+	decl_file_unref(f);
+}
+
 static void test_describe(void)
 {
 	struct decl_file *f = file_of(conf);
@@ -379,6 +411,7 @@ int register_marks(void)
 	if (!CU_add_test(s, "compact text", test_text) ||
 	    !CU_add_test(s, "flags of every kind", test_flags) ||
 	    !CU_add_test(s, "detail sentences", test_describe) ||
+	    !CU_add_test(s, "the header's summary", test_summary) ||
 	    !CU_add_test(s, "a file with errors", test_file_errors) ||
 	    !CU_add_test(s, "ghost rows", test_ghost_rows) ||
 	    !CU_add_test(s, "the worker follows the file", test_worker) ||
