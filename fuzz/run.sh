@@ -49,7 +49,9 @@ for t in $targets; do
 	grep -aE '^#[0-9]+[[:space:]]+DONE' "$FUZZ_DIR/$t.log" | tail -n 1 | sed "s/^/fuzz: $t /"
 done
 if [ -n "$failed" ]; then
-	echo "fuzz: FAILED:$failed (logs: $FUZZ_DIR/TARGET.log)" >&2
+	logs=""
+	for t in $failed; do logs="$logs $FUZZ_DIR/$t.log"; done
+	echo "fuzz: FAILED:$failed (logs:$logs)" >&2
 	exit 1
 fi
 echo "fuzz: all targets passed"
