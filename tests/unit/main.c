@@ -23,6 +23,12 @@ int main(void)
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	/* again at the end, where a log's tail shows it */
+	if (failed) {
+		printf("\nFailures:\n");
+		CU_basic_show_failures(CU_get_failure_list());
+		printf("\n");
+	}
 	unsigned run = CU_get_number_of_tests_run();
 	CU_cleanup_registry();
 	if (run == 0) {

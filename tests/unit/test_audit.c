@@ -79,6 +79,8 @@ static void test_append(void)
 	snprintf(path, sizeof(path), "%s/audit.log", dir);
 	struct lvs_audit_rec r = { .time = 1, .user = "root", .action = "zero", .object = "all", .ok = true };
 
+	/* 0640 less the umask: a known umask, whatever the caller's */
+	mode_t old_mask = umask(022);
 	CU_ASSERT_EQUAL(audit_append(path, &r, false), 0); /* creates the directory */
 	r.action = "flush";
 	CU_ASSERT_EQUAL(audit_append(path, &r, false), 0);
@@ -99,6 +101,7 @@ static void test_append(void)
 	struct stat sb;
 	CU_ASSERT_EQUAL(stat(path, &sb), 0);
 	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0640);
+	umask(old_mask);
 	unlink(path);
 	rmdir(dir);
 	CU_ASSERT(audit_append("/proc/lvstop-no/audit.log", &r, false) < 0);
