@@ -63,6 +63,8 @@ struct daemon {
 	struct declared_export *declared; /* NULL under --replay */
 	struct declared_export *roles;    /* the poller's own: the VRRP roles put
 					   * in each snapshot; NULL under --replay */
+	pthread_mutex_t roles_lock;       /* roles: the poller's annotate against
+					   * a reload that re-reads or replaces it */
 	lvs_undo *undo; /* NULL under --replay: lvstop changes the file's daemon undid */
 	int undo_err;   /* of the last undo_poll: log changes only */
 	struct lvs_metrics_self self;
@@ -84,8 +86,10 @@ static void annotate(void *arg, struct lvs_snapshot *s)
 {
 	struct daemon *d = arg;
 	health_annotate(d->health, s);
+	pthread_mutex_lock(&d->roles_lock);
 	if (d->roles)
 		declared_export_annotate(d->roles, s);
+	pthread_mutex_unlock(&d->roles_lock);
 }
 
 #define RENDER_GATE_INTERVALS 10
@@ -430,6 +434,10 @@ static void reload(struct daemon *d)
 	struct lvsd_config *nc;
 	if (d->declared)
 		declared_export_reload(d->declared);
+	pthread_mutex_lock(&d->roles_lock);
+	if (d->roles)
+		declared_export_reload(d->roles);
+	pthread_mutex_unlock(&d->roles_lock);
 	if (!d->cli.config) {
 		log_warn("SIGHUP: started without --config: nothing to reload");
 		return;
@@ -474,10 +482,20 @@ static void reload(struct daemon *d)
 			    nc->declared_kind != d->conf->declared_kind)) {
 		struct declared_export *x = declared_export_new(nc->declared_path,
 								 (enum lvs_decl_kind)nc->declared_kind);
-		if (x) {
+		struct declared_export *r = x ? declared_export_new(nc->declared_path,
+								    (enum lvs_decl_kind)nc->declared_kind)
+					      : NULL;
+		if (x && r) {
 			declared_export_free(d->declared);
 			d->declared = x;
+			/* the roles in the next snapshot follow the new file */
+			pthread_mutex_lock(&d->roles_lock);
+			struct declared_export *old_roles = d->roles;
+			d->roles = r;
+			pthread_mutex_unlock(&d->roles_lock);
+			declared_export_free(old_roles);
 		} else {
+			declared_export_free(x);
 			log_err("reload: out of memory; the declared file stays %s",
 				d->conf->declared_path ? d->conf->declared_path : "where it was");
 		}
@@ -564,6 +582,7 @@ static int run(struct daemon *d, int sfd)
 int main(int argc, char **argv)
 {
 	struct daemon d = { 0 };
+	pthread_mutex_init(&d.roles_lock, NULL);
 	char err[512];
 	int rc = 1, sfd = -1;
 	log_open("lvsd", 2);
@@ -733,6 +752,7 @@ out:
 	quiesce_free(d.quiesce);
 	declared_export_free(d.declared);
 	declared_export_free(d.roles);
+	pthread_mutex_destroy(&d.roles_lock);
 	undo_free(d.undo);
 	lvsd_conf_free(d.conf);
 	if (d.gate_ok)

@@ -209,15 +209,25 @@ start_ka dirA
 start_ka dirB
 lab_check pair.remote.a-master lab_wait_for 30 holds_vip dirA
 lab_check pair.remote.b-backup lab_wait_for 10 lacks_vip dirB
-for dd in dirA dirB; do
-	printf 'declared = { keepalived = "/etc/keepalived/%s.conf"; };\n' "$dd" > "/tmp/lvsd-r-$dd.conf"
-done
+# dirA's lvsd starts on a declared file that does not exist (no VRRP roles
+# in its snapshot), then a reload names keepalived's: the roles in
+# /api/v1/snapshot follow the new file without a restart.
+printf 'declared = { keepalived = "/etc/keepalived/absent.conf"; };\n' > /tmp/lvsd-r-dirA.conf
+printf 'declared = { keepalived = "/etc/keepalived/dirB.conf"; };\n' > /tmp/lvsd-r-dirB.conf
 lab_in dirA lvsd --config /tmp/lvsd-r-dirA.conf --listen 198.51.100.3:9588 2> /tmp/lvsd-r-dirA.log &
 lab_in dirB lvsd --config /tmp/lvsd-r-dirB.conf --listen 198.51.100.4:9588 2> /tmp/lvsd-r-dirB.log &
 A=198.51.100.3:9588
 B=198.51.100.4:9588
 answers() { wget -O - "http://$1/api/v1/snapshot" 2>/dev/null | grep -q '"vrrp"'; }
+polled() { wget -O - "http://$1/api/v1/snapshot" 2>/dev/null | grep -q '"services"'; }
+lab_check pair.remote.reload.a-polled lab_wait_for 20 polled "$A"
+lab_check pair.remote.reload.no-roles-before sh -c "! wget -O - http://$A/api/v1/snapshot 2>/dev/null | grep -q '\"vrrp\"'"
+printf 'declared = { keepalived = "/etc/keepalived/dirA.conf"; };\n' > /tmp/lvsd-r-dirA.conf
+for p in $($IP netns pids dirA); do
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" = lvsd ] && kill -HUP "$p"
+done
 lab_check pair.remote.a-lvsd lab_wait_for 20 answers "$A"
+lab_check pair.remote.reload.a-master-role sh -c "wget -O - http://$A/api/v1/snapshot 2>/dev/null | grep -Eq '\"instance\": ?\"VI_1\", ?\"role\": ?\"MASTER\"'"
 lab_check pair.remote.b-lvsd lab_wait_for 20 answers "$B"
 if command -v tmux >/dev/null 2>&1; then
 	export TERM=xterm LC_ALL=C.UTF-8
