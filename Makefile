@@ -76,7 +76,7 @@ LIB_exporter := $(BUILD)/libexporter.a
 BINS := $(BUILD)/lvstop $(if $(wildcard exporter/lvsd_main.c),$(BUILD)/lvsd)
 # Helpers the lab copies into its guest (tests/lab/tools/); not installed.
 LAB_TOOLS := $(BUILD)/lab-ipvs-dest $(BUILD)/lab-udp-burst $(BUILD)/lab-dns-answer \
-	$(BUILD)/lab-synflood
+	$(BUILD)/lab-synflood $(BUILD)/lab-scrape
 
 # $$(call lib_objs,%) below needs the stem, known only on second expansion.
 .SECONDEXPANSION:
@@ -137,6 +137,8 @@ $(BUILD)/lab-udp-burst: $(BUILD)/tests/lab/tools/lab_udp_burst.o
 $(BUILD)/lab-dns-answer: $(BUILD)/tests/lab/tools/lab_dns_answer.o
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^
 $(BUILD)/lab-synflood: $(BUILD)/tests/lab/tools/lab_synflood.o
+	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^
+$(BUILD)/lab-scrape: $(BUILD)/tests/lab/tools/lab_scrape.o
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^
 
 ALL_LIBS := $(LIB_console) $(LIB_exporter) $(LIB_actions) $(LIB_collector) $(LIB_share)

@@ -57,7 +57,7 @@ ratio() {
 		else printf "BENCH %s ratio unmeasurable (%s s under the clock resolution) vs %s\n", n, a, p }'
 }
 
-ms() { awk -v s="$1" 'BEGIN { printf "%.0f", s * 1000 }'; }
+ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
 
 rm -f /tmp/bench.*
 # One untimed run of each first: every program and library is paged in.
@@ -142,11 +142,21 @@ if command -v tmux >/dev/null 2>&1; then
 	tmux kill-server 2>/dev/null
 fi
 
-# scrape NAME URL [HEADER]: one timed scrape to /tmp/bench.NAME.out.
+# scrape NAME PORT [gzip]: one timed scrape of /metrics, the time appended
+# to /tmp/bench.NAME.t. lab-scrape times it from connect() to the last byte
+# in one process that makes every request (a scraper's cost, not that of
+# starting a client: under TCG, starting busybox wget costs more than a
+# small scrape). The body is not kept: keep NAME PORT [gzip] fetches one
+# to /tmp/bench.NAME.out, untimed.
 scrape() {
-	_n=$1 _u=$2
-	shift 2
-	bench_run "$_n" wget -O - "$@" "$_u"
+	lab-scrape "$2" /metrics 1 $3 2>/tmp/bench.err | cut -d' ' -f1 >> "/tmp/bench.$1.t" ||
+		lab_fail "bench.$1.scrape" "$(cat /tmp/bench.err)"
+	[ -s /tmp/bench.err ] && lab_fail "bench.$1.scrape" "$(cat /tmp/bench.err)"
+	return 0
+}
+keep() {
+	lab-scrape "$2" /metrics 1 $3 -o "/tmp/bench.$1.out" >/dev/null 2>/tmp/bench.err ||
+		lab_fail "bench.$1.keep" "$(cat /tmp/bench.err)"
 }
 
 # lvsd with its built-in defaults (no configuration file).
@@ -163,11 +173,13 @@ lab_eq bench.lvsd-exported 1 "$got" || { tail -n 5 /tmp/lvsd.log; kill "$LVSD"; 
 rm -f /tmp/bench.poll
 i=0
 while [ $i -lt "$N" ]; do
-	scrape lvsd_plain http://127.0.0.1:9587/metrics
-	scrape lvsd_gzip http://127.0.0.1:9587/metrics --header 'Accept-Encoding: gzip'
-	awk '$1 == "lvsd_poll_duration_seconds" { print $2 }' /tmp/bench.lvsd_plain.out >> /tmp/bench.poll
+	scrape lvsd_plain 9587
+	scrape lvsd_gzip 9587 gzip
+	keep lvsd_gzip 9587 gzip
+	gunzip -c /tmp/bench.lvsd_gzip.out | awk '$1 == "lvsd_poll_duration_seconds" { print $2 }' >> /tmp/bench.poll
 	i=$((i + 1))
 done
+keep lvsd_plain 9587
 lab_eq bench.lvsd-real-servers "$((S * R))" "$(awk '$1 == "ipvs_real_servers" { print $2 }' /tmp/bench.lvsd_plain.out)"
 weights=$(grep -c '^ipvs_real_server_weight{' /tmp/bench.lvsd_plain.out)
 lab_eq bench.lvsd-gzip "$weights" "$(gunzip -c /tmp/bench.lvsd_gzip.out | grep -c '^ipvs_real_server_weight{')"
@@ -183,8 +195,8 @@ t_lp=$(median /tmp/bench.lvsd_plain.t)
 t_lg=$(median /tmp/bench.lvsd_gzip.t)
 echo "BENCH kernel_lvsd_series $series series (lvsd defaults)"
 echo "BENCH kernel_lvsd_body $body KiB (plain; gzip $gzbody KiB)"
-echo "BENCH kernel_lvsd_scrape $(ms "$t_lp") ms (TCG, median of $N)"
-echo "BENCH kernel_lvsd_scrape_gzip $(ms "$t_lg") ms (TCG, median of $N)"
+echo "BENCH kernel_lvsd_scrape $(ms "$t_lp") ms (TCG, connect to last byte, median of $N)"
+echo "BENCH kernel_lvsd_scrape_gzip $(ms "$t_lg") ms (TCG, connect to last byte, median of $N)"
 echo "BENCH kernel_lvsd_poll $(ms "$(median /tmp/bench.poll)") ms (TCG, lvsd_poll_duration_seconds, median of $N scrapes)"
 echo "BENCH kernel_lvsd_peak_rss $((hwm / 1024)) MiB (VmHWM after $N plain and $N gzip scrapes; VmRSS $((rss / 1024)) MiB)"
 echo "BENCH kernel_lvsd_peak_rss_mb $(awk -v k="$hwm" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }') MB"
@@ -197,18 +209,19 @@ if [ -x "$NODE" ]; then
 	lab_wait_for 120 sh -c 'wget -O - http://127.0.0.1:9100/metrics 2>/dev/null | grep -q "^node_ipvs_backend_weight"'
 	i=0
 	while [ $i -lt "$N" ]; do
-		scrape node_plain http://127.0.0.1:9100/metrics
-		scrape node_gzip http://127.0.0.1:9100/metrics --header 'Accept-Encoding: gzip'
+		scrape node_plain 9100
+		scrape node_gzip 9100 gzip
 		i=$((i + 1))
 	done
+	keep node_plain 9100
 	kill -TERM "$NPID"
 	wait "$NPID"
 	lab_eq bench.node-real-servers "$((S * R))" "$(grep -c '^node_ipvs_backend_weight{' /tmp/bench.node_plain.out)"
 	t_np=$(median /tmp/bench.node_plain.t)
 	t_ng=$(median /tmp/bench.node_gzip.t)
 	echo "BENCH kernel_node_exporter_series $(grep -vc '^#' /tmp/bench.node_plain.out) series"
-	echo "BENCH kernel_node_exporter_scrape $(ms "$t_np") ms (TCG, median of $N)"
-	echo "BENCH kernel_node_exporter_scrape_gzip $(ms "$t_ng") ms (TCG, median of $N)"
+	echo "BENCH kernel_node_exporter_scrape $(ms "$t_np") ms (TCG, connect to last byte, median of $N)"
+	echo "BENCH kernel_node_exporter_scrape_gzip $(ms "$t_ng") ms (TCG, connect to last byte, median of $N)"
 	ratio kernel_scrape "$t_lp" "$t_np" "node_exporter --collector.ipvs (both plain)"
 	ratio kernel_scrape_gzip "$t_lg" "$t_ng" "node_exporter --collector.ipvs (both gzip)"
 	ratio kernel_scrape_gzip_vs_plain "$t_lg" "$t_np" "node_exporter --collector.ipvs plain"
