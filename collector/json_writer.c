@@ -286,16 +286,7 @@ void json_writer_string_len(json_writer *w, const char *s, size_t len)
 
 void json_writer_key(json_writer *w, const char *key)
 {
-	if (w->err)
-		return;
-	enum state st = w->state[w->depth];
-	if (st != ST_MAP_START && st != ST_MAP_KEY) {
-		fail(w);
-		return;
-	}
-	separate(w);
-	quoted(w, key, strlen(key));
-	w->state[w->depth] = ST_MAP_VAL;
+	json_writer_key_len(w, key, strlen(key));
 }
 
 void json_writer_string(json_writer *w, const char *s)
@@ -311,15 +302,47 @@ void json_writer_number(json_writer *w, const char *text)
 	atom(w, text, strlen(text));
 }
 
-/* Decimal digits of v ending at end (no NUL); where they start. A
- * snapshot has millions of counters: printf's parsing cost showed. */
+/* "00" to "99": two digits per division. A snapshot has millions of
+ * counters: printf's parsing cost showed, and so did a division per digit. */
+static const char pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Decimal digits of v ending at end (no NUL); where they start. */
 static char *digits(uint64_t v, char *end)
 {
-	do {
-		*--end = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned k = (unsigned)(v % 100) * 2;
+		v /= 100;
+		*--end = pairs[k + 1];
+		*--end = pairs[k];
+	}
+	if (v >= 10) {
+		*--end = pairs[v * 2 + 1];
+		*--end = pairs[v * 2];
+	} else {
+		*--end = (char)('0' + v);
+	}
 	return end;
+}
+
+/* Decimal digits of v at p; the end. Most counters are small. */
+static char *digits_at(char *p, uint64_t v)
+{
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	if (v < 100) {
+		memcpy(p, pairs + v * 2, 2);
+		return p + 2;
+	}
+	size_t n = 3;
+	for (uint64_t t = v / 1000; t; t /= 10)
+		n++;
+	digits(v, p + n);
+	return p + n;
 }
 
 void json_writer_u64(json_writer *w, uint64_t v)
@@ -336,6 +359,169 @@ void json_writer_i64(json_writer *w, int64_t v)
 	if (v < 0)
 		*--p = '-';
 	atom(w, p, (size_t)(t + sizeof(t) - p));
+}
+
+/* Copy len bytes of s to dst; whether none of them needs an escape.
+ * Words of eight (or four) bytes at a time, the last one overlapping the
+ * one before; a byte below 0x20, a '"' or a '\\' is found by the borrow
+ * of a subtraction (the zero-byte test: exact about whether there is one,
+ * which is all this asks). Keys and addresses are short: no call to
+ * memcpy or to a scan per byte. */
+static bool copy_plain(char *dst, const char *s, size_t len)
+{
+	if (len >= 8) {
+		const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+		uint64_t bad = 0;
+		for (size_t i = 0;; i += 8) {
+			if (i + 8 > len)
+				i = len - 8;
+			uint64_t x, q, b;
+			memcpy(&x, s + i, 8);
+			memcpy(dst + i, &x, 8);
+			q = x ^ (ones * '"');
+			b = x ^ (ones * '\\');
+			bad |= ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b);
+			if (i + 8 == len)
+				return !(bad & highs);
+		}
+	}
+	if (len >= 4) {
+		const uint32_t ones = 0x01010101U, highs = 0x80808080U;
+		uint32_t x, y, q, b, bad;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + len - 4, 4);
+		memcpy(dst, &x, 4);
+		memcpy(dst + len - 4, &y, 4);
+		q = x ^ (ones * '"');
+		b = x ^ (ones * '\\');
+		bad = ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b);
+		q = y ^ (ones * '"');
+		b = y ^ (ones * '\\');
+		bad |= ((y - ones * 0x20) & ~y) | ((q - ones) & ~q) | ((b - ones) & ~b);
+		return !(bad & highs);
+	}
+	bool ok = true;
+	for (size_t i = 0; i < len; i++) {
+		dst[i] = s[i];
+		ok &= !needs_escape[(unsigned char)s[i]];
+	}
+	return ok;
+}
+
+/* ---- members: a key and its value in one call ---------------------------
+ * The compact text of a member written straight into the piece, when the
+ * writer is inside an object waiting for a key, is not pretty, has room
+ * for the longest text the member can take, and the key needs no escape;
+ * otherwise (and on any error) the calls they stand for. */
+
+/* Where the member's text starts (after the separator and "key":), or
+ * NULL when the fast path does not apply. room: the most the value may
+ * take. */
+static char *member_begins(struct json_writer *w, const char *key, size_t len, size_t room)
+{
+	enum state st = w->state[w->depth];
+	if (w->pretty || w->err || (st != ST_MAP_START && st != ST_MAP_KEY) ||
+	    len > PIECE || room > PIECE || len + room + 4 > PIECE - w->len)
+		return NULL;
+	char *p = w->buf + w->len;
+	if (st == ST_MAP_KEY)
+		*p++ = ',';
+	*p++ = '"';
+	if (!copy_plain(p, key, len))
+		return NULL; /* nothing kept: w->len did not move */
+	p += len;
+	*p++ = '"';
+	*p++ = ':';
+	return p;
+}
+
+/* The member ended at p. */
+static void member_ends(struct json_writer *w, char *p)
+{
+	w->len = (size_t)(p - w->buf);
+	w->state[w->depth] = ST_MAP_KEY;
+}
+
+void json_writer_key_len(json_writer *w, const char *key, size_t len)
+{
+	enum state st = w->state[w->depth];
+	char *p = member_begins(w, key, len, 0);
+	if (p) {
+		/* The value's separator is the ':'. */
+		w->len = (size_t)(p - 1 - w->buf);
+		w->state[w->depth] = ST_MAP_VAL;
+		return;
+	}
+	if (w->err)
+		return;
+	if (st != ST_MAP_START && st != ST_MAP_KEY) {
+		fail(w);
+		return;
+	}
+	separate(w);
+	quoted(w, key, len);
+	w->state[w->depth] = ST_MAP_VAL;
+}
+
+void json_writer_member_u64(json_writer *w, const char *key, size_t len, uint64_t v)
+{
+	char *p = member_begins(w, key, len, 20);
+	if (p) {
+		member_ends(w, digits_at(p, v));
+		return;
+	}
+	json_writer_key_len(w, key, len);
+	json_writer_u64(w, v);
+}
+
+void json_writer_member_i64(json_writer *w, const char *key, size_t len, int64_t v)
+{
+	char *p = member_begins(w, key, len, 20);
+	if (p) {
+		if (v < 0)
+			*p++ = '-';
+		member_ends(w, digits_at(p, v < 0 ? 0 - (uint64_t)v : (uint64_t)v));
+		return;
+	}
+	json_writer_key_len(w, key, len);
+	json_writer_i64(w, v);
+}
+
+void json_writer_member_string_len(json_writer *w, const char *key, size_t len, const char *s,
+				   size_t slen)
+{
+	char *p = member_begins(w, key, len, slen + 2);
+	if (p) {
+		*p++ = '"';
+		if (copy_plain(p, s, slen)) {
+			p += slen;
+			*p++ = '"';
+			member_ends(w, p);
+			return;
+		}
+	}
+	json_writer_key_len(w, key, len);
+	json_writer_string_len(w, s, slen);
+}
+
+void json_writer_member_string(json_writer *w, const char *key, size_t len, const char *s)
+{
+	if (s)
+		json_writer_member_string_len(w, key, len, s, strlen(s));
+	else
+		json_writer_member_null(w, key, len);
+}
+
+void json_writer_member_null(json_writer *w, const char *key, size_t len)
+{
+	char *p = member_begins(w, key, len, 4);
+	if (p) {
+		memcpy(p, "null", 4);
+		member_ends(w, p + 4);
+		return;
+	}
+	json_writer_key_len(w, key, len);
+	json_writer_null(w);
 }
 
 void json_writer_double(json_writer *w, double v)

@@ -6,17 +6,21 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const health_names[] = { "unknown", "up", "down" };
 
+/* The members below take their keys as literals: strlen folds to a
+ * constant where they are inlined, and the writer copies the key without
+ * a scan for its end. */
+
 /* lvs_addr_ntop's text; IPv4 made here (inet_ntop formats it with
  * sprintf: a large table has hundreds of thousands of addresses). */
-static void addr(json_writer *w, const char *key, uint16_t af, const union lvs_addr *a)
+static inline void addr(json_writer *w, const char *key, uint16_t af, const union lvs_addr *a)
 {
 	char buf[LVS_ADDR_STRLEN];
-	json_writer_key(w, key);
 	if (af == AF_INET6) {
-		json_writer_string(w, lvs_addr_ntop(af, a, buf, sizeof(buf)));
+		json_writer_member_string(w, key, strlen(key), lvs_addr_ntop(af, a, buf, sizeof(buf)));
 		return;
 	}
 	const unsigned char *q = (const unsigned char *)&a->v4;
@@ -30,36 +34,38 @@ static void addr(json_writer *w, const char *key, uint16_t af, const union lvs_a
 		*p++ = (char)('0' + v % 10);
 		*p++ = '.';
 	}
-	json_writer_string_len(w, buf, (size_t)(p - 1 - buf));
+	json_writer_member_string_len(w, key, strlen(key), buf, (size_t)(p - 1 - buf));
 }
 
-static void u64(json_writer *w, const char *key, uint64_t v)
+static inline void key(json_writer *w, const char *key)
 {
-	json_writer_key(w, key);
-	json_writer_u64(w, v);
+	json_writer_key_len(w, key, strlen(key));
 }
 
-static void str(json_writer *w, const char *key, const char *v)
+static inline void u64(json_writer *w, const char *key, uint64_t v)
 {
-	json_writer_key(w, key);
-	json_writer_string(w, v);
+	json_writer_member_u64(w, key, strlen(key), v);
 }
 
-static void dbl(json_writer *w, const char *key, double v)
+static inline void str(json_writer *w, const char *key, const char *v)
 {
-	json_writer_key(w, key);
+	json_writer_member_string(w, key, strlen(key), v);
+}
+
+static inline void dbl(json_writer *w, const char *key, double v)
+{
+	json_writer_key_len(w, key, strlen(key));
 	json_writer_double(w, v);
 }
 
-static void null(json_writer *w, const char *key)
+static inline void null(json_writer *w, const char *key)
 {
-	json_writer_key(w, key);
-	json_writer_null(w);
+	json_writer_member_null(w, key, strlen(key));
 }
 
 static void stats(json_writer *w, const struct lvs_stats *st)
 {
-	json_writer_key(w, "stats");
+	key(w, "stats");
 	json_writer_begin_object(w);
 	u64(w, "conns", st->conns);
 	u64(w, "inpkts", st->inpkts);
@@ -71,7 +77,7 @@ static void stats(json_writer *w, const struct lvs_stats *st)
 
 static void krates(json_writer *w, const struct lvs_kern_rates *r)
 {
-	json_writer_key(w, "rates");
+	key(w, "rates");
 	json_writer_begin_object(w);
 	u64(w, "cps", r->cps);
 	u64(w, "inpps", r->inpps);
@@ -83,7 +89,7 @@ static void krates(json_writer *w, const struct lvs_kern_rates *r)
 
 static void rates(json_writer *w, const struct lvs_rates *r)
 {
-	json_writer_key(w, "rates_computed");
+	key(w, "rates_computed");
 	json_writer_begin_object(w);
 	dbl(w, "cps", r->cps);
 	dbl(w, "inpps", r->inpps);
@@ -112,14 +118,14 @@ static void dest(json_writer *w, const struct lvs_snapshot *s, const struct lvs_
 	str(w, "forward", lvs_fwd_name(d->fwd));
 	if (d->fwd == LVS_FWD_TUNNEL) {
 		const char *fl[4];
-		json_writer_key(w, "tunnel");
+		key(w, "tunnel");
 		json_writer_begin_object(w);
 		str(w, "type", lvs_tun_type_name(d->tun_type));
 		u64(w, "port", d->tun_port);
 		names(w, "flags", fl, lvs_tun_flag_names(d->tun_flags, fl, 4));
 		json_writer_end_object(w);
 	}
-	json_writer_key(w, "weight");
+	key(w, "weight");
 	json_writer_i64(w, d->weight);
 	u64(w, "active_conns", d->active_conns);
 	u64(w, "inactive_conns", d->inact_conns);
@@ -176,7 +182,7 @@ static void service(json_writer *w, const struct lvs_snapshot *snap, const struc
 	krates(w, &s->krates);
 	if ((flags & SNAPJSON_COMPUTED) && s->rates_valid)
 		rates(w, &s->rates);
-	json_writer_key(w, "real_servers");
+	key(w, "real_servers");
 	json_writer_begin_array(w);
 	for (size_t i = 0; i < s->n_dests; i++)
 		dest(w, snap, &s->dests[i], flags);
@@ -186,7 +192,7 @@ static void service(json_writer *w, const struct lvs_snapshot *snap, const struc
 
 static void states(json_writer *w, const struct lvs_state_count *st, size_t n)
 {
-	json_writer_key(w, "by_state");
+	key(w, "by_state");
 	json_writer_begin_object(w);
 	for (size_t i = 0; i < n; i++)
 		u64(w, st[i].name, st[i].count);
@@ -195,15 +201,15 @@ static void states(json_writer *w, const struct lvs_state_count *st, size_t n)
 
 static void conns(json_writer *w, const struct lvs_conn_summary *c)
 {
-	json_writer_key(w, "connections");
+	key(w, "connections");
 	json_writer_begin_object(w);
-	json_writer_key(w, "available");
+	key(w, "available");
 	json_writer_bool(w, c->available);
 	u64(w, "total", c->total);
-	json_writer_key(w, "partial");
+	key(w, "partial");
 	json_writer_bool(w, c->partial);
 	states(w, c->states, c->n_states);
-	json_writer_key(w, "by_real_server");
+	key(w, "by_real_server");
 	json_writer_begin_array(w);
 	for (size_t i = 0; i < c->n_dests; i++) {
 		const struct lvs_conn_dest *d = &c->dests[i];
@@ -215,7 +221,7 @@ static void conns(json_writer *w, const struct lvs_conn_summary *c)
 		json_writer_end_object(w);
 	}
 	json_writer_end_array(w);
-	json_writer_key(w, "top_clients");
+	key(w, "top_clients");
 	json_writer_begin_array(w);
 	for (size_t i = 0; i < c->n_top_clients; i++) {
 		json_writer_begin_object(w);
@@ -264,21 +270,21 @@ int snapjson_write(const struct lvs_snapshot *s, unsigned flags, json_sink write
 	json_writer_begin_object(w);
 	dbl(w, "time", s->time);
 	if (flags & SNAPJSON_STALE) {
-		json_writer_key(w, "stale");
+		key(w, "stale");
 		json_writer_bool(w, true);
 	}
-	json_writer_key(w, "ipvs");
+	key(w, "ipvs");
 	json_writer_begin_object(w);
 	str(w, "version", lvs_version_str(s->version, ver, sizeof(ver)));
 	u64(w, "conn_table_size", s->conn_tab_size);
 	json_writer_end_object(w);
-	json_writer_key(w, "timeouts");
+	key(w, "timeouts");
 	json_writer_begin_object(w);
 	u64(w, "tcp", s->timeout_tcp);
 	u64(w, "tcpfin", s->timeout_tcpfin);
 	u64(w, "udp", s->timeout_udp);
 	json_writer_end_object(w);
-	json_writer_key(w, "sync_daemons");
+	key(w, "sync_daemons");
 	json_writer_begin_array(w);
 	for (size_t i = 0; i < s->n_daemons; i++)
 		daemon(w, &s->daemons[i]);
@@ -286,13 +292,13 @@ int snapjson_write(const struct lvs_snapshot *s, unsigned flags, json_sink write
 	/* Only where a declared file gives VRRP instances (lvsd beside
 	 * keepalived): other documents stay as they were. */
 	if (s->n_vrrp) {
-		json_writer_key(w, "vrrp");
+		key(w, "vrrp");
 		json_writer_begin_array(w);
 		for (size_t i = 0; i < s->n_vrrp && i < LVS_VRRP_MAX; i++)
 			vrrp(w, &s->vrrp[i]);
 		json_writer_end_array(w);
 	}
-	json_writer_key(w, "services");
+	key(w, "services");
 	json_writer_begin_array(w);
 	for (size_t i = 0; i < s->n_services; i++)
 		service(w, s, &s->services[i], flags);
