@@ -30,7 +30,6 @@
 #include "panel_edit.h"
 #include "decl_view.h"
 
-#define EVENT_LOG_CAP 2000
 #define MIN_COLS 40
 #define MIN_ROWS 10
 #define HISTORY_RETRY_MS 20
@@ -270,6 +269,7 @@ static void app_undone(struct app *a, const struct lvs_snapshot *s)
 /* Show snapshot s (a reference passes to the app) with its events. */
 static void show(struct app *a, struct lvs_snapshot *s, struct ev_vec *ev)
 {
+	ev_log_count(&a->log, ev->dropped);
 	for (size_t i = 0; i < ev->n; i++)
 		ev_log_add(&a->log, &ev->v[i]);
 	snapshot_unref(a->snap);
@@ -319,7 +319,7 @@ bool app_take(struct app *a)
 			return true;
 		}
 	}
-	struct ev_vec ev = { 0 };
+	struct ev_vec ev = { .limit = EV_LOG_CAP };
 	events_diff(a->submitted, s, &ev); /* on -ENOMEM the log misses a few */
 	snapshot_unref(a->submitted);
 	a->submitted = snapshot_ref(s);
@@ -562,7 +562,7 @@ int app_open(struct app *a, lvs_collector *c, const struct console_opts *o, stru
 	if (r)
 		return r;
 	table_init(&a->tbl);
-	if ((r = ev_log_init(&a->log, EVENT_LOG_CAP))) {
+	if ((r = ev_log_init(&a->log, EV_LOG_CAP))) {
 		keymap_done(&a->toggled);
 		return r;
 	}

@@ -115,7 +115,7 @@ static void helper(struct lvs_worker *w, void *arg)
 		memset(&p->job, 0, sizeof(p->job));
 		worker_unlock(&p->w);
 
-		struct prep_result r = { .opts_gen = j.gen };
+		struct prep_result r = { .opts_gen = j.gen, .ev.limit = EV_LOG_CAP };
 		j.o.filter = j.filter;
 		j.o.toggled = &j.toggled;
 		r.err = events_diff(j.prev, j.next, &r.ev);
