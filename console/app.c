@@ -28,6 +28,7 @@
 #include "remote.h"
 #include "remote_panel.h"
 #include "panel_edit.h"
+#include "pace.h"
 #include "decl_view.h"
 
 #define MIN_COLS 40
@@ -293,7 +294,24 @@ static void take_marks(struct app *a)
 	app_rebuild(a);
 }
 
+static bool app_take_one(struct app *a);
+
+/* Tell the poller's pace what is on screen: the last publication taken,
+ * unless a newer snapshot is still being tabled on the helper. */
+static void app_pace(struct app *a)
+{
+	if (a->opts.pace && (a->paused || a->snap == a->submitted))
+		console_pace_shown(a->opts.pace, a->seen_seq);
+}
+
 bool app_take(struct app *a)
+{
+	bool r = app_take_one(a);
+	app_pace(a);
+	return r;
+}
+
+static bool app_take_one(struct app *a)
 {
 	struct lvs_status st;
 	struct lvs_snapshot *s = collector_acquire(a->col, &st);
@@ -350,6 +368,7 @@ static bool prep_done(struct app *a)
 	}
 	table_done(&r.tbl);
 	ev_vec_done(&r.ev);
+	app_pace(a);
 	return true;
 }
 
@@ -634,6 +653,8 @@ int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote
 	if (!rs && (!o->source || !strcmp(o->source, "kernel")))
 		a.undo = undo_watch_new(audit_default_path(), "console", NULL, NULL, 0);
 	loop(&a);
+	if (o->pace)
+		console_pace_release(o->pace); /* the poller waits no more */
 	edit_ui_close(&a); /* waits for the change being sent, if any */
 	crt_done();
 	collector_stop(c);
