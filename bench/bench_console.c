@@ -14,12 +14,14 @@
  *
  *   bench_console                      run the benchmark (both passes)
  *   bench_console --busy N             one pass, beside N busy loops
- *   bench_console --frames S R [--max B] [--size CxR]
+ *   bench_console --frames S R [--max B] [--size CxR] [--max-rss MB]
  *                                      in this process (no timing):
  *                                      bytes per frame of each class of
  *                                      key on S services x R real
  *                                      servers on a C x R terminal
- *                                      (200x60), exit 1 if one is over B;
+ *                                      (200x60), exit 1 if one is over B
+ *                                      or the peak memory (VmHWM) over
+ *                                      MB;
  *                                      under callgrind, instructions per
  *                                      class (key_<class> functions)
  *   bench_console --gen FILE S R N     write a recording of S services x R
@@ -32,6 +34,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <linux/ip_vs.h>
 #include <math.h>
 #include <poll.h>
@@ -656,10 +659,16 @@ struct gen_source {
 	double t0;
 };
 
+/* Snapshots 0 to GEN_LOOP - 1, then 0 again, an hour later, as a
+ * recording replayed with --loop: every counter goes down once (a reset
+ * event per object, as after ipvsadm -Z). */
+#define GEN_LOOP 5
+
 static int gen_poll(struct lvs_source *src, struct lvs_snapshot **out, char *msg, size_t len)
 {
 	struct gen_source *g = (struct gen_source *)src;
-	*out = gen_snapshot(g->ns, g->nd, g->t++, g->t0);
+	unsigned t = g->t++;
+	*out = gen_snapshot(g->ns, g->nd, t % GEN_LOOP, g->t0 + 3600.0 * (t / GEN_LOOP));
 	if (*out)
 		return 0;
 	snprintf(msg, len, "out of memory");
@@ -786,10 +795,11 @@ static int frame_key(struct app *a, struct term *t, struct frame_stats *st, int 
  * terminal over a table of ns x nd: bytes per frame of each class
  * (deterministic for one table and size). With max_bytes > 0, exits 1
  * when a class's largest frame is over it. */
-static int run_frames(size_t ns, size_t nd, int rows, int cols, long max_bytes)
+static int run_frames(size_t ns, size_t nd, int rows, int cols, long max_bytes, double max_rss_mb)
 {
 	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
 	static struct term t;
+	mallopt(M_MMAP_THRESHOLD, 1 << 20); /* as console_run_ex */
 	t.master = t.slave = -1;
 	if (openpty(&t.master, &t.slave, NULL, NULL, &ws)) {
 		perror("bench_console: openpty");
@@ -831,6 +841,15 @@ static int run_frames(size_t ns, size_t nd, int rows, int cols, long max_bytes)
 	app_take(&a);
 	app_draw(&a);
 	t.first = term_drain(&t);
+	if (getenv("BENCH_CONSOLE_DUMP") && (size_t)t.first <= sizeof(t.last)) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s.first", getenv("BENCH_CONSOLE_DUMP"));
+		FILE *f = fopen(path, "w");
+		if (f) {
+			fwrite(t.last, 1, (size_t)t.first, f);
+			fclose(f);
+		}
+	}
 	for (int round = 0; round < 4 && !r; round++) {
 		for (int i = 0; i < 40 && !r; i++)
 			r = frame_key(&a, &t, &st, K_DOWN, KEY_DOWN);
@@ -871,7 +890,16 @@ static int run_frames(size_t ns, size_t nd, int rows, int cols, long max_bytes)
 		return 1;
 	}
 	printf("console_frames_first %ld bytes\n", t.first);
+	/* This process's peak: the console's structures and the collector's
+	 * (snapshots, history), plus the benchmark's own few MB. */
+	long hwm = vm_hwm_kib(getpid());
+	printf("console_frames_peak_rss_mb %.1f MB\n", hwm * 1024.0 / 1e6);
 	int over = 0;
+	if (max_rss_mb > 0 && hwm * 1024.0 / 1e6 > max_rss_mb) {
+		fprintf(stderr, "bench_console: peak memory %.1f MB, over %.1f (%zu x %zu)\n",
+			hwm * 1024.0 / 1e6, max_rss_mb, ns, nd);
+		over = 1;
+	}
 	for (int c = 0; c < K_CLASSES; c++) {
 		printf("console_frames_%s_mean %.0f bytes\n", class_names[c],
 		       st.n[c] ? (double)st.sum[c] / (double)st.n[c] : 0.0);
@@ -914,17 +942,21 @@ int main(int argc, char **argv)
 				     (unsigned)strtoul(argv[5], NULL, 10)) ? 1 : 0;
 	if (argc >= 4 && !strcmp(argv[1], "--frames")) {
 		long max = 0;
+		double max_rss = 0;
 		int cols = COLS, rows = ROWS;
 		for (int i = 4; i + 1 < argc; i += 2) {
 			if (!strcmp(argv[i], "--max"))
 				max = strtol(argv[i + 1], NULL, 10);
+			else if (!strcmp(argv[i], "--max-rss"))
+				max_rss = strtod(argv[i + 1], NULL);
 			else if (!strcmp(argv[i], "--size") &&
 				 sscanf(argv[i + 1], "%dx%d", &cols, &rows) == 2 && cols >= 40 && rows >= 10)
 				continue;
 			else
 				return 2;
 		}
-		return run_frames(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10), rows, cols, max);
+		return run_frames(strtoul(argv[2], NULL, 10), strtoul(argv[3], NULL, 10), rows, cols, max,
+				  max_rss);
 	}
 	int busy = -1; /* -1: a quiet pass, then one beside two busy loops */
 	if (argc == 3 && !strcmp(argv[1], "--busy"))
@@ -932,7 +964,8 @@ int main(int argc, char **argv)
 	else if (argc != 1) {
 		fprintf(stderr, "usage: bench_console [--busy N]\n"
 				"       bench_console --gen FILE SERVICES REALS SNAPSHOTS\n"
-				"       bench_console --frames SERVICES REALS [--max BYTES] [--size COLSxROWS]\n");
+				"       bench_console --frames SERVICES REALS [--max BYTES] [--size COLSxROWS]\n"
+				"                     [--max-rss MB]\n");
 		return 2;
 	}
 	char lvstop[PATH_MAX + 16];

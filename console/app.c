@@ -28,9 +28,9 @@
 #include "remote.h"
 #include "remote_panel.h"
 #include "panel_edit.h"
+#include "pace.h"
 #include "decl_view.h"
 
-#define EVENT_LOG_CAP 2000
 #define MIN_COLS 40
 #define MIN_ROWS 10
 #define HISTORY_RETRY_MS 20
@@ -270,6 +270,7 @@ static void app_undone(struct app *a, const struct lvs_snapshot *s)
 /* Show snapshot s (a reference passes to the app) with its events. */
 static void show(struct app *a, struct lvs_snapshot *s, struct ev_vec *ev)
 {
+	ev_log_count(&a->log, ev->dropped);
 	for (size_t i = 0; i < ev->n; i++)
 		ev_log_add(&a->log, &ev->v[i]);
 	snapshot_unref(a->snap);
@@ -293,7 +294,24 @@ static void take_marks(struct app *a)
 	app_rebuild(a);
 }
 
+static bool app_take_one(struct app *a);
+
+/* Tell the poller's pace what is on screen: the last publication taken,
+ * unless a newer snapshot is still being tabled on the helper. */
+static void app_pace(struct app *a)
+{
+	if (a->opts.pace && (a->paused || a->snap == a->submitted))
+		console_pace_shown(a->opts.pace, a->seen_seq);
+}
+
 bool app_take(struct app *a)
+{
+	bool r = app_take_one(a);
+	app_pace(a);
+	return r;
+}
+
+static bool app_take_one(struct app *a)
 {
 	struct lvs_status st;
 	struct lvs_snapshot *s = collector_acquire(a->col, &st);
@@ -319,7 +337,7 @@ bool app_take(struct app *a)
 			return true;
 		}
 	}
-	struct ev_vec ev = { 0 };
+	struct ev_vec ev = { .limit = EV_LOG_CAP };
 	events_diff(a->submitted, s, &ev); /* on -ENOMEM the log misses a few */
 	snapshot_unref(a->submitted);
 	a->submitted = snapshot_ref(s);
@@ -350,6 +368,7 @@ static bool prep_done(struct app *a)
 	}
 	table_done(&r.tbl);
 	ev_vec_done(&r.ev);
+	app_pace(a);
 	return true;
 }
 
@@ -562,7 +581,7 @@ int app_open(struct app *a, lvs_collector *c, const struct console_opts *o, stru
 	if (r)
 		return r;
 	table_init(&a->tbl);
-	if ((r = ev_log_init(&a->log, EVENT_LOG_CAP))) {
+	if ((r = ev_log_init(&a->log, EV_LOG_CAP))) {
 		keymap_done(&a->toggled);
 		return r;
 	}
@@ -634,6 +653,8 @@ int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote
 	if (!rs && (!o->source || !strcmp(o->source, "kernel")))
 		a.undo = undo_watch_new(audit_default_path(), "console", NULL, NULL, 0);
 	loop(&a);
+	if (o->pace)
+		console_pace_release(o->pace); /* the poller waits no more */
 	edit_ui_close(&a); /* waits for the change being sent, if any */
 	crt_done();
 	collector_stop(c);

@@ -10,6 +10,7 @@
 #include "collector/collector.h"
 
 struct lvsd_health;
+struct console_pace;
 
 struct console_opts {
 	double interval;   /* seconds between polls (the collector's) */
@@ -26,6 +27,9 @@ struct console_opts {
 			     * the default paths that exists */
 	const char *declared_path; /* NULL: the default paths */
 	int declared_kind;  /* enum lvs_decl_kind of declared_path */
+	struct console_pace *pace; /* borrowed: told what is shown, released
+				    * before the poller stops (pace.h); NULL:
+				    * the poller keeps its own schedule */
 };
 
 /* Start the poller, run the console until `q` (or -n refreshes, or

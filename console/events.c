@@ -20,6 +20,13 @@ void ev_vec_done(struct ev_vec *e)
 
 static int push(struct ev_vec *out, const struct lvs_event *e)
 {
+	if (out->limit && out->n >= 2 * out->limit) {
+		/* Keep the newest limit: amortised, one move per limit events. */
+		size_t drop = out->n - out->limit;
+		memmove(out->v, out->v + drop, out->limit * sizeof(*out->v));
+		out->n = out->limit;
+		out->dropped += drop;
+	}
 	if (vec_grow((void **)&out->v, &out->cap, out->n + 1, sizeof(*out->v), 16))
 		return -ENOMEM;
 	out->v[out->n++] = *e;
@@ -146,6 +153,12 @@ int events_diff(const struct lvs_snapshot *prev, const struct lvs_snapshot *cur,
 	if (have_map)
 		keymap_done(&map);
 	free(seen);
+	if (out->limit && out->n > out->limit) {
+		size_t drop = out->n - out->limit;
+		memmove(out->v, out->v + drop, out->limit * sizeof(*out->v));
+		out->n = out->limit;
+		out->dropped += drop;
+	}
 	return r;
 }
 
@@ -227,6 +240,11 @@ void ev_log_add(struct ev_log *l, const struct lvs_event *e)
 	if (l->count < l->cap)
 		l->count++;
 	l->total++;
+}
+
+void ev_log_count(struct ev_log *l, uint64_t n)
+{
+	l->total += n;
 }
 
 const struct lvs_event *ev_log_newest(const struct ev_log *l, size_t i)

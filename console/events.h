@@ -38,14 +38,22 @@ struct lvs_event {
 	char text[LVS_EV_TEXT_MAX]; /* EV_UNDONE: the sentence, printable */
 };
 
+/* The events of one diff, oldest first. With limit > 0 only the newest
+ * limit events are kept and the older ones are counted in dropped: the
+ * log keeps no more than its capacity anyway, and a diff can hold one
+ * event per real server (counters zeroed: 100,000 events of 430 bytes at
+ * 10,000 x 10). The array then never holds more than 2 x limit events. */
 struct ev_vec {
 	struct lvs_event *v; /* owned */
 	size_t n, cap;
+	size_t limit;     /* 0: every event kept */
+	uint64_t dropped; /* events left out under limit */
 };
 
 void ev_vec_done(struct ev_vec *e);
 
-/* Append to out the events that turn prev into cur (prev NULL: none).
+/* Append to out the events that turn prev into cur (prev NULL: none;
+ * under out->limit the oldest are dropped and counted).
  * Objects are matched by identity (lvs_key), not by position; within a
  * service, events come in the kernel's order: services added and changed
  * in cur's order, then services removed in prev's order.
@@ -57,6 +65,9 @@ int events_diff(const struct lvs_snapshot *prev, const struct lvs_snapshot *cur,
  * 2 real servers)", "~ weight 10.0.0.2:80 in tcp 10.0.0.1:80: 1 -> 3". */
 void event_text(const struct lvs_event *e, char *buf, size_t len);
 
+/* The console's log holds this many events; diffs keep no more. */
+#define EV_LOG_CAP 2000
+
 /* The newest `cap` events, oldest first. */
 struct ev_log {
 	struct lvs_event *ring; /* owned */
@@ -67,6 +78,9 @@ struct ev_log {
 int ev_log_init(struct ev_log *l, size_t cap); /* 0 or -ENOMEM */
 void ev_log_done(struct ev_log *l);
 void ev_log_add(struct ev_log *l, const struct lvs_event *e);
+/* Count n events that were never added (an ev_vec's dropped ones): they
+ * would have left the ring already, but they happened. */
+void ev_log_count(struct ev_log *l, uint64_t n);
 /* The i-th newest event (0: the newest), or NULL past the end. */
 const struct lvs_event *ev_log_newest(const struct ev_log *l, size_t i);
 

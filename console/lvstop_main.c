@@ -24,6 +24,7 @@
 #include "lvsd_health.h"
 #include "remote.h"
 #include "once.h"
+#include "pace.h"
 
 #define LVSTOP_VERSION "0.1.0"
 
@@ -396,12 +397,23 @@ int main(int argc, char **argv)
 			co.annotate_arg = health;
 		}
 	}
+	/* The full-screen console paces the poller: the next snapshot is read
+	 * once the last one is on screen (at most one interval later). */
+	struct console_pace pace;
+	bool paced = !o.once && !console_pace_init(&pace, o.delay > 0 ? o.delay : LVS_POLL_INTERVAL);
+	if (paced) {
+		co.before_poll = console_pace_before_poll;
+		co.before_poll_arg = &pace;
+	}
 	lvs_collector *c = src ? collector_new(src, &co) : NULL;
 	if (!c) {
 		fprintf(stderr, "lvstop: out of memory\n");
 		lvsd_health_free(health);
+		if (paced)
+			console_pace_destroy(&pace);
 		return 1;
 	}
+	pace.col = c;
 	int rc;
 	if (o.once) {
 		rc = run_once(c, &o);
@@ -419,12 +431,15 @@ int main(int argc, char **argv)
 			.declared = !o.no_declared && (o.declared || !o.replay),
 			.declared_path = o.declared,
 			.declared_kind = o.declared_kind,
+			.pace = paced ? &pace : NULL,
 		};
 		int r = console_run_ex(c, &cons, NULL, lvsd_url[0] ? lvsd_url : NULL);
 		console_error(r);
 		rc = r ? 1 : 0;
 	}
 	collector_free(c);
+	if (paced)
+		console_pace_destroy(&pace); /* after the poller that waits on it */
 	lvsd_health_free(health); /* after the poller that calls its hook */
 	if (rec)
 		fclose(rec);

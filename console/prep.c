@@ -115,10 +115,16 @@ static void helper(struct lvs_worker *w, void *arg)
 		memset(&p->job, 0, sizeof(p->job));
 		worker_unlock(&p->w);
 
-		struct prep_result r = { .opts_gen = j.gen };
+		struct prep_result r = { .opts_gen = j.gen, .ev.limit = EV_LOG_CAP };
 		j.o.filter = j.filter;
 		j.o.toggled = &j.toggled;
 		r.err = events_diff(j.prev, j.next, &r.ev);
+		/* The older snapshot is done with: while the table is built
+		 * (the longest part, and longer on a busy machine) the poller
+		 * may be reading the next one, and three 20 MB snapshots at
+		 * once are the console's peak. */
+		snapshot_unref(j.prev);
+		j.prev = NULL;
 		table_init(&r.tbl);
 		int e = table_build(&r.tbl, j.next, &j.o);
 		if (e)

@@ -112,6 +112,11 @@ if [ -x "$frames" ]; then
 	check console.frames-8kb "$frames" --frames 2000 10 --size 200x50 --max 8000
 	"$frames" --frames 2000 10 --size 200x50 > "$tmp/frames" 2>&1
 	check console.frames-every-class grep -q '^console_frames_esc_keys [1-9]' "$tmp/frames"
+	# The console's peak memory (VmHWM of this process: snapshots, history
+	# rings, tables, event log) at the benchmark's 10,000 x 10, whose
+	# replayed snapshots wrap around once (every counter goes down: one
+	# reset event per object) as a looped recording does: at most 128 MB.
+	check console.peak-memory-128mb "$frames" --frames 10000 10 --size 200x60 --max-rss 128
 else
 	bad console.frames "$frames missing (make $frames)"
 fi

@@ -163,6 +163,51 @@ static void test_many_services(void)
 	snapshot_unref(b);
 }
 
+/* A diff of 300 services whose counters were all zeroed: 300 events, of
+ * which a vector limited to 16 keeps the newest 16 (the last services, in
+ * order) and counts the 284 others; its array never grows past 2 x 16. */
+static void test_limit_keeps_newest(void)
+{
+	static struct spec_svc before[300], after[300];
+	static char addrs[300][20];
+	for (int i = 0; i < 300; i++) {
+		snprintf(addrs[i], sizeof(addrs[i]), "10.1.%d.%d", i / 250, i % 250);
+		before[i] = (struct spec_svc){ addrs[i], 80, "rr", 100, { { 0 } } };
+		after[i] = before[i];
+		after[i].conns = 1;
+	}
+	struct lvs_snapshot *a = make(before, 300, 1), *b = make(after, 300, 3);
+	struct ev_vec e = { .limit = 16 };
+	CU_ASSERT_EQUAL(events_diff(a, b, &e), 0);
+	CU_ASSERT_EQUAL(e.n, 16);
+	CU_ASSERT_EQUAL(e.dropped, 284);
+	CU_ASSERT(e.cap <= 32);
+	char want[32], got[200];
+	for (size_t i = 0; i < e.n; i++) {
+		CU_ASSERT_EQUAL(e.v[i].kind, EV_SVC_RESET);
+		snprintf(want, sizeof(want), "%s:80 ", addrs[284 + i]);
+		event_text(&e.v[i], got, sizeof(got));
+		CU_ASSERT_PTR_NOT_NULL(strstr(got, want));
+	}
+	/* The log counts the dropped ones among the events since start. */
+	struct ev_log l;
+	CU_ASSERT_EQUAL_FATAL(ev_log_init(&l, 8), 0);
+	ev_log_count(&l, e.dropped);
+	for (size_t i = 0; i < e.n; i++)
+		ev_log_add(&l, &e.v[i]);
+	CU_ASSERT_EQUAL(l.count, 8);
+	CU_ASSERT_EQUAL(l.total, 300);
+	ev_log_done(&l);
+	ev_vec_done(&e);
+	/* Without a limit, all 300. */
+	CU_ASSERT_EQUAL(events_diff(a, b, &e), 0);
+	CU_ASSERT_EQUAL(e.n, 300);
+	CU_ASSERT_EQUAL(e.dropped, 0);
+	ev_vec_done(&e);
+	snapshot_unref(a);
+	snapshot_unref(b);
+}
+
 static void test_log_ring(void)
 {
 	struct ev_log l;
@@ -191,6 +236,7 @@ int register_events(void)
 	    !CU_add_test(s, "counter resets", test_counter_reset) ||
 	    !CU_add_test(s, "reordering is not a change", test_reorder_is_quiet) ||
 	    !CU_add_test(s, "many services", test_many_services) ||
+	    !CU_add_test(s, "a limited diff keeps the newest", test_limit_keeps_newest) ||
 	    !CU_add_test(s, "log ring", test_log_ring))
 		return -1;
 	return 0;
