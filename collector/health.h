@@ -39,7 +39,7 @@ enum lvs_check_type {
 #define LVS_CHECK_RETRY_DELAY 1.0 /* s before retrying a failed attempt */
 #define LVS_CHECK_RISE 1          /* successes in a row to turn up */
 #define LVS_CHECK_FALL 1          /* failures in a row to turn down */
-#define LVS_HEALTH_HISTORY 16     /* results kept per check */
+#define LVS_HEALTH_HISTORY 4      /* results kept per check (health_history) */
 #define LVS_HEALTH_ERROR_MAX 96   /* bytes of error text, with the NUL */
 
 /* One check of one real server. The engine deep-copies specs (strings,
@@ -236,6 +236,34 @@ void health_free(lvs_health *h);
  * spec fails health_spec_check; nothing changes), -ENOMEM (nothing
  * changes), -E2BIG (more than UINT32_MAX specs). */
 int health_set_checks(lvs_health *h, const struct lvs_check_spec *specs, size_t n);
+
+/* A set of checks built one spec at a time, for callers with very many:
+ * no array of whole specs exists on either side. Specs that differ only
+ * in their real server (af, addr, port) share one copy of the rest (the
+ * default check of every real server of a table is one copy), so a spec
+ * costs the set a few dozen bytes. A set is owned by one thread until it
+ * is applied. */
+struct lvs_check_set; /* opaque */
+
+/* An empty set, or NULL (ENOMEM). */
+struct lvs_check_set *health_set_new(void);
+
+/* Add one spec (deep-copied where new; the caller's memory is borrowed
+ * during the call only). 0, or -EINVAL (the spec fails health_spec_check),
+ * -ENOMEM, -E2BIG: the spec is not added and the set remembers its first
+ * error, which health_set_apply then returns. */
+int health_set_add(struct lvs_check_set *set, const struct lvs_check_spec *spec);
+
+/* Specs added so far. */
+size_t health_set_size(const struct lvs_check_set *set);
+
+/* health_set_checks with the specs of set, in the order added: the same
+ * errors (the set's first add error, if any: nothing changes then), the
+ * same effect. Takes set in every case. */
+int health_set_apply(lvs_health *h, struct lvs_check_set *set);
+
+/* Free a set not applied. NULL is ignored. */
+void health_set_free(struct lvs_check_set *set);
 
 /* Wake the engine and return once it has gone through one whole round of
  * its loop after this call (timers due by its clock handled, pending sets

@@ -71,33 +71,36 @@ enum lvs_health_reason {
 	LVS_HR_COUNT
 };
 
+/* Fields are in an order that leaves little padding: a snapshot holds one
+ * per real server (208 bytes; two snapshots are alive while one is read). */
 struct lvs_dest {
 	uint16_t af; /* AF_INET or AF_INET6 (may differ from the service's) */
 	uint16_t port; /* host byte order */
 	union lvs_addr addr;
 	uint32_t fwd; /* enum lvs_fwd */
-	uint8_t tun_type;   /* IP_VS_CONN_F_TUNNEL_TYPE_*; meaningful for tunnel */
 	uint16_t tun_port;  /* host byte order */
 	uint16_t tun_flags; /* IP_VS_TUNNEL_ENCAP_FLAG_* */
 	int32_t weight;
 	uint32_t u_thresh, l_thresh;
 	uint32_t active_conns, inact_conns, persist_conns;
-	struct lvs_stats stats;
-	struct lvs_kern_rates krates;
-	struct lvs_rates rates; /* computed by the collector */
-	bool rates_valid;       /* false on first sight of the object */
-	/* Health, filled by the health checker when one runs. */
-	int8_t health;          /* LVS_HEALTH_* */
-	uint8_t health_reason;  /* enum lvs_health_reason of the failing check */
-	uint16_t health_code;   /* with it: HTTP status, exit status, ... or 0 */
-	float check_seconds;    /* duration of the last check */
-	double health_since;    /* wall clock of the last transition (0: none) */
-	double health_reason_since; /* wall clock since the reason holds (0: none) */
 	/* Why the last check failed (at most LVS_DEST_ERROR_MAX bytes): an
 	 * offset in the snapshot's text, read with snapshot_text(); 0 is ""
 	 * (up, or no check). Out of line, since most real servers have none:
 	 * at 100,000 of them a 48-byte array was 4.6 MiB per snapshot. */
 	uint32_t health_error;
+	float check_seconds;    /* duration of the last check */
+	struct lvs_stats stats;
+	struct lvs_kern_rates krates;
+	struct lvs_rates rates; /* computed by the collector */
+	double health_since;    /* wall clock of the last transition (0: none) */
+	double health_reason_since; /* wall clock since the reason holds (0: none) */
+	uint8_t tun_type;       /* IP_VS_CONN_F_TUNNEL_TYPE_*; meaningful for tunnel */
+	bool rates_valid;       /* false on first sight of the object */
+	/* Health, filled by the health checker when one runs (with
+	 * health_error, check_seconds and the two times above). */
+	int8_t health;          /* LVS_HEALTH_* */
+	uint8_t health_reason;  /* enum lvs_health_reason of the failing check */
+	uint16_t health_code;   /* with it: HTTP status, exit status, ... or 0 */
 };
 
 #define LVS_DEST_ERROR_MAX 47

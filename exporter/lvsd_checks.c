@@ -89,6 +89,21 @@ int lvsd_checks_build(const struct lvsd_config *c, const struct lvs_snapshot *s,
 	return 0;
 }
 
+static int add_one(void *arg, const struct lvs_check_spec *p)
+{
+	/* a refused spec is the set's error (health_set_apply says it); go on */
+	int r = health_set_add(arg, p);
+	return r == -EINVAL ? 0 : r;
+}
+
+int lvsd_checks_fill(const struct lvsd_config *c, const struct lvs_snapshot *s, bool defaults,
+		     struct lvs_check_set *set)
+{
+	if (!s || !s->n_dests)
+		return 0;
+	return walk(c, s, defaults, add_one, set);
+}
+
 static uint64_t mix(uint64_t h, const void *p, size_t len)
 {
 	const unsigned char *b = p;

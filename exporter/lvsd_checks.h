@@ -22,6 +22,12 @@
 int lvsd_checks_build(const struct lvsd_config *c, const struct lvs_snapshot *s, bool defaults,
 		      struct lvs_check_spec **out, size_t *n);
 
+/* The same specs, added to set (health_set_add) one by one: no array of
+ * whole specs is built. 0, or the first add's error (-ENOMEM, -EINVAL,
+ * -E2BIG), which the set also keeps. */
+int lvsd_checks_fill(const struct lvsd_config *c, const struct lvs_snapshot *s, bool defaults,
+		     struct lvs_check_set *set);
+
 /* A fingerprint of a set built by lvsd_checks_build: equal sets from the
  * same config give equal values, so the caller replaces the engine's set
  * only when it changed. */

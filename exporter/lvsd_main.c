@@ -275,20 +275,22 @@ static bool listener_differs(const struct lvsd_config *a, const struct lvsd_conf
 
 static void refresh_checks(struct daemon *d, const struct lvs_snapshot *s, bool force)
 {
-	struct lvs_check_spec *v;
-	size_t n;
 	bool defaults = !d->cli.replay;
 	/* Most polls find the same real servers: fingerprint first, build the
 	 * set only when it changed. */
 	uint64_t h = lvsd_checks_fingerprint(d->conf, s, defaults);
 	if (!force && d->checks_set && h == d->checks_hash)
 		return;
-	if (lvsd_checks_build(d->conf, s, defaults, &v, &n)) {
+	/* Straight into the engine's set, one spec at a time: the specs that
+	 * share a check (every default one) share one copy. */
+	struct lvs_check_set *set = health_set_new();
+	if (!set || lvsd_checks_fill(d->conf, s, defaults, set) == -ENOMEM) {
+		health_set_free(set);
 		log_err("health: out of memory building the check set; keeping the current one");
 		return;
 	}
-	int r = health_set_checks(d->health, v, n);
-	free(v);
+	size_t n = health_set_size(set);
+	int r = health_set_apply(d->health, set);
 	if (r) {
 		log_err("health: cannot apply %zu checks: %s", n, strerror(-r));
 		return;

@@ -110,7 +110,7 @@ static int dns_check(const struct lvs_check_spec *s, char *msg, size_t len)
 
 static int dns_prepare(struct hc_probe *p)
 {
-	const struct lvs_check_spec *s = &p->spec;
+	const struct lvs_check_spec *s = &p->io->spec;
 	uint8_t *q = malloc(DNS_HDR + DNS_NAME_MAX + 4);
 	if (!q)
 		return -ENOMEM;
@@ -127,15 +127,15 @@ static int dns_prepare(struct hc_probe *p)
 	q[at++] = (uint8_t)s->dns_qtype;
 	q[at++] = 0;
 	q[at++] = DNS_CLASS_IN;
-	p->req = (char *)q;
-	p->req_len = at;
+	p->io->req = (char *)q;
+	p->io->req_len = at;
 	return 0;
 }
 
 static void dns_release(struct hc_probe *p)
 {
-	free(p->req);
-	p->req = NULL;
+	free(p->io->req);
+	p->io->req = NULL;
 }
 
 static void dns_start(struct lvs_health_engine *h, struct hc_probe *p)
@@ -143,11 +143,11 @@ static void dns_start(struct lvs_health_engine *h, struct hc_probe *p)
 	/* an unpredictable id: a forged reply must guess it */
 	uint16_t id;
 	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != sizeof(id))
-		id = (uint16_t)(p->started ^ (p->started >> 16) ^ p->key);
-	p->dns_id = id;
-	p->req[0] = (char)(id >> 8);
-	p->req[1] = (char)id;
-	hc_dgram_start(h, p, p->req, p->req_len);
+		id = (uint16_t)(p->io->started ^ (p->io->started >> 16) ^ p->key);
+	p->io->dns_id = id;
+	p->io->req[0] = (char)(id >> 8);
+	p->io->req[1] = (char)id;
+	hc_dgram_start(h, p, p->io->req, p->io->req_len);
 }
 
 /* Skip a (possibly compressed) name at *at. 0, or -1 if malformed. */
@@ -184,13 +184,13 @@ static uint16_t get16(const uint8_t *b)
 static int dns_judge(const struct hc_probe *p, const uint8_t *m, size_t len, unsigned *reason,
                      unsigned *code, char *err, size_t elen)
 {
-	const struct lvs_check_spec *s = &p->spec;
-	if (len < DNS_HDR || get16(m) != p->dns_id || !(m[2] & 0x80))
+	const struct lvs_check_spec *s = &p->io->spec;
+	if (len < DNS_HDR || get16(m) != p->io->dns_id || !(m[2] & 0x80))
 		return 0;
 	/* the question must be ours, as sent */
-	size_t qlen = p->req_len - DNS_HDR;
+	size_t qlen = p->io->req_len - DNS_HDR;
 	if (get16(m + 4) != 1 || len < DNS_HDR + qlen ||
-	    memcmp(m + DNS_HDR, p->req + DNS_HDR, qlen) != 0) {
+	    memcmp(m + DNS_HDR, p->io->req + DNS_HDR, qlen) != 0) {
 		*reason = LVS_HR_BAD_RESPONSE;
 		snprintf(err, elen, "DNS reply to another question");
 		return -1;

@@ -110,25 +110,25 @@ int health_exec_check(const char *argv0, char *msg, size_t len)
 
 static int exec_prepare(struct hc_probe *p)
 {
-	const struct lvs_check_spec *s = &p->spec;
+	const struct lvs_check_spec *s = &p->io->spec;
 	size_t argc = 0;
 	while (s->exec_argv[argc])
 		argc++;
-	p->argv = malloc((argc + 3) * sizeof(*p->argv));
-	if (!p->argv)
+	p->io->argv = malloc((argc + 3) * sizeof(*p->io->argv));
+	if (!p->io->argv)
 		return -ENOMEM;
 	for (size_t i = 0; i < argc; i++)
-		p->argv[i] = (char *)s->exec_argv[i];
-	p->argv[argc] = p->arg_addr;
-	p->argv[argc + 1] = p->arg_port;
-	p->argv[argc + 2] = NULL;
+		p->io->argv[i] = (char *)s->exec_argv[i];
+	p->io->argv[argc] = p->io->arg_addr;
+	p->io->argv[argc + 1] = p->io->arg_port;
+	p->io->argv[argc + 2] = NULL;
 	return 0;
 }
 
 static void exec_release(struct hc_probe *p)
 {
-	free(p->argv);
-	p->argv = NULL;
+	free(p->io->argv);
+	p->io->argv = NULL;
 }
 
 static void exec_start(struct lvs_health_engine *h, struct hc_probe *p)
@@ -155,7 +155,7 @@ static void exec_start(struct lvs_health_engine *h, struct hc_probe *p)
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 #endif
 	pid_t pid;
-	int err = posix_spawnp(&pid, p->argv[0], &fa, &at, p->argv, environ);
+	int err = posix_spawnp(&pid, p->io->argv[0], &fa, &at, p->io->argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	if (err) {
@@ -163,21 +163,21 @@ static void exec_start(struct lvs_health_engine *h, struct hc_probe *p)
 			hc_defer(h, p); /* process or descriptor limits: ours */
 		else if (err == ENOEXEC) /* the cause first: a long path may be cut */
 			hc_finish(h, p, false, LVS_HR_EXEC_FAILED, 0,
-			          "exec format error (no #! line?): %s", p->argv[0]);
+			          "exec format error (no #! line?): %s", p->io->argv[0]);
 		else
-			hc_finish(h, p, false, LVS_HR_EXEC_FAILED, 0, "exec %s: %s", p->argv[0],
+			hc_finish(h, p, false, LVS_HR_EXEC_FAILED, 0, "exec %s: %s", p->io->argv[0],
 			          strerror(err));
 		return;
 	}
-	p->pid = pid;
-	p->fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (p->fd >= 0 && hc_ep_want(h, p, EPOLLIN) < 0) {
-		close(p->fd);
-		p->fd = -1;
+	p->io->pid = pid;
+	p->io->fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (p->io->fd >= 0 && hc_ep_want(h, p, EPOLLIN) < 0) {
+		close(p->io->fd);
+		p->io->fd = -1;
 	}
-	if (p->fd < 0) {
+	if (p->io->fd < 0) {
 		/* no pidfd: poll for the exit */
-		int64_t poll = p->started + HC_REAP_POLL_NS, to = p->started + p->timeout_ns;
+		int64_t poll = p->io->started + HC_REAP_POLL_NS, to = p->io->started + p->t->timeout_ns;
 		hc_heap_set(h, p, poll < to ? poll : to);
 		return;
 	}
@@ -194,11 +194,11 @@ static const char *signal_name(int sig)
 static int exec_reap(struct lvs_health_engine *h, struct hc_probe *p)
 {
 	int st;
-	pid_t r = waitpid(p->pid, &st, WNOHANG);
+	pid_t r = waitpid(p->io->pid, &st, WNOHANG);
 	if (r == 0 || (r < 0 && errno == EINTR))
 		return 0;
 	int err = errno;
-	p->pid = 0; /* reaped: nothing left to kill when the attempt ends */
+	p->io->pid = 0; /* reaped: nothing left to kill when the attempt ends */
 	if (r < 0)
 		hc_finish(h, p, false, LVS_HR_LOCAL, 0, "waitpid: %s", strerror(err));
 	else if (p->phase == HC_KILLING)
@@ -227,16 +227,16 @@ static void exec_expire(struct lvs_health_engine *h, struct hc_probe *p, int64_t
 			hc_heap_set(h, p, now + HC_REAP_POLL_NS);
 		return;
 	}
-	if (p->fd < 0 && exec_reap(h, p))
+	if (p->io->fd < 0 && exec_reap(h, p))
 		return;
-	if (now < p->started + p->timeout_ns) { /* polling without a pidfd */
-		int64_t poll = now + HC_REAP_POLL_NS, to = p->started + p->timeout_ns;
+	if (now < p->io->started + p->t->timeout_ns) { /* polling without a pidfd */
+		int64_t poll = now + HC_REAP_POLL_NS, to = p->io->started + p->t->timeout_ns;
 		hc_heap_set(h, p, poll < to ? poll : to);
 		return;
 	}
-	kill(-p->pid, SIGKILL);
+	kill(-p->io->pid, SIGKILL);
 	p->phase = HC_KILLING;
-	if (p->fd >= 0)
+	if (p->io->fd >= 0)
 		hc_heap_remove(h, p); /* the pidfd tells when it is gone */
 	else
 		hc_heap_set(h, p, now + HC_REAP_POLL_NS);
@@ -245,13 +245,13 @@ static void exec_expire(struct lvs_health_engine *h, struct hc_probe *p, int64_t
 /* An attempt abandoned while its command runs: kill and reap it. */
 static void exec_cancel(struct hc_probe *p)
 {
-	if (p->pid <= 0)
+	if (p->io->pid <= 0)
 		return;
-	kill(-p->pid, SIGKILL);
+	kill(-p->io->pid, SIGKILL);
 	/* SIGKILL makes this short; the child is ours, so it is reapable */
-	while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+	while (waitpid(p->io->pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	p->pid = 0;
+	p->io->pid = 0;
 }
 
 const struct hc_kind hc_kind_exec = {

@@ -5,6 +5,7 @@
 #include "collector/health.h"
 #include "collector/snapshot.h"
 #include "share/clock.h"
+#include "share/vec.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -109,14 +110,25 @@ static uint32_t rs_hash(uint16_t af, const union lvs_addr *a, uint16_t port)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
-void hc_set_unref(struct hc_set *set)
+void hc_tmpl_unref(struct hc_tmpl *t)
+{
+	if (!t || atomic_fetch_sub(&t->refs, 1) != 1)
+		return;
+	if (t->prepared && t->kind->tmpl_release)
+		t->kind->tmpl_release(t);
+	free(t->blob);
+	free(t);
+}
+
+void hc_set_unref(struct lvs_check_set *set)
 {
 	if (!set || atomic_fetch_sub(&set->refs, 1) != 1)
 		return;
-	for (size_t i = 0; set->blobs && i < set->n; i++)
-		free(set->blobs[i]);
-	free(set->blobs);
-	free(set->specs);
+	for (size_t i = 0; i < set->n_tmpls; i++)
+		hc_tmpl_unref(set->tmpls[i]);
+	free(set->tmpls);
+	free(set->tmpl_bucket);
+	free(set->ents);
 	free(set->probe);
 	free(set->next_user);
 	free(set->rs_bucket);
@@ -124,39 +136,171 @@ void hc_set_unref(struct hc_set *set)
 	free(set);
 }
 
-static struct hc_set *set_build(const struct lvs_check_spec *specs, size_t n)
+void hc_set_spec(const struct lvs_check_set *set, size_t i, struct lvs_check_spec *out)
 {
-	struct hc_set *set = calloc(1, sizeof(*set));
-	if (!set)
-		return NULL;
+	const struct hc_ent *e = &set->ents[i];
+	*out = set->tmpls[e->tmpl]->spec;
+	out->af = e->af;
+	out->port = e->port;
+	out->addr = e->addr;
+	/* as hc_spec_copy's normal form: the target defaults to the real server */
+	if (!out->target_af) {
+		out->target_af = e->af;
+		out->target_addr = e->addr;
+	}
+	if (!out->target_port)
+		out->target_port = e->port;
+}
+
+struct lvs_check_set *health_set_new(void)
+{
+	struct lvs_check_set *set = calloc(1, sizeof(*set));
+	if (set)
+		atomic_init(&set->refs, 1);
+	return set;
+}
+
+void health_set_free(struct lvs_check_set *set)
+{
+	hc_set_unref(set);
+}
+
+size_t health_set_size(const struct lvs_check_set *set)
+{
+	return set->n;
+}
+
+/* Templates are told apart by what runs and by where results go (scope,
+ * user): two specs that differ only in their real server share one. */
+static bool tmpl_same(const struct lvs_check_spec *a, const struct lvs_check_spec *b)
+{
+	return hc_spec_same(a, b) && a->per_service == b->per_service && a->svc_af == b->svc_af &&
+	       a->svc_protocol == b->svc_protocol && a->svc_port == b->svc_port &&
+	       a->svc_fwmark == b->svc_fwmark &&
+	       !memcmp(&a->svc_addr, &b->svc_addr, sizeof(a->svc_addr)) && a->user == b->user;
+}
+
+static uint32_t tmpl_hash(const struct lvs_check_spec *t)
+{
+	uint64_t k = hc_spec_key(t);
+	k = hc_fnv(k, &t->per_service, sizeof(t->per_service));
+	k = hc_fnv(k, &t->svc_port, sizeof(t->svc_port));
+	k = hc_fnv(k, &t->svc_fwmark, sizeof(t->svc_fwmark));
+	k = hc_fnv(k, &t->svc_addr, sizeof(t->svc_addr));
+	k = hc_fnv(k, &t->user, sizeof(t->user));
+	return (uint32_t)(k ^ (k >> 32));
+}
+
+/* The index of the template of n (normalised, real server cleared), made
+ * when new. 0 or -ENOMEM. */
+static int tmpl_find(struct lvs_check_set *set, const struct lvs_check_spec *n, uint32_t *idx)
+{
+	uint32_t k = tmpl_hash(n);
+	if (set->tmpl_bucket) {
+		for (uint32_t i = set->tmpl_bucket[k & set->tmpl_mask]; i != HC_NONE;
+		     i = set->tmpls[i]->hnext)
+			if (tmpl_same(&set->tmpls[i]->spec, n)) {
+				*idx = i;
+				return 0;
+			}
+	}
+	if (set->n_tmpls >= UINT32_MAX - 1)
+		return -E2BIG;
+	if (vec_grow((void **)&set->tmpls, &set->cap_tmpls, set->n_tmpls + 1, sizeof(*set->tmpls),
+	             4) < 0)
+		return -ENOMEM;
+	/* the chains: at most one template per two buckets */
+	if (!set->tmpl_bucket || set->n_tmpls + 1 > (set->tmpl_mask + 1) / 2) {
+		size_t nb = set->tmpl_bucket ? 2 * ((size_t)set->tmpl_mask + 1) : 16;
+		uint32_t *b = malloc(nb * sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		memset(b, 0xff, nb * sizeof(*b));
+		for (uint32_t i = 0; i < set->n_tmpls; i++) {
+			uint32_t h = tmpl_hash(&set->tmpls[i]->spec) & (uint32_t)(nb - 1);
+			set->tmpls[i]->hnext = b[h];
+			b[h] = i;
+		}
+		free(set->tmpl_bucket);
+		set->tmpl_bucket = b;
+		set->tmpl_mask = (uint32_t)(nb - 1);
+	}
+	struct hc_tmpl *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	if (hc_spec_copy(&t->spec, &t->blob, n) < 0) {
+		free(t);
+		return -ENOMEM;
+	}
+	atomic_init(&t->refs, 1);
+	t->kind = hc_kind_of(t->spec.type);
+	t->interval_ns = (int64_t)(t->spec.interval * 1e9 + 0.5);
+	t->timeout_ns = (int64_t)(t->spec.timeout * 1e9 + 0.5);
+	t->retry_delay_ns = (int64_t)(t->spec.retry_delay * 1e9 + 0.5);
+	uint32_t i = (uint32_t)set->n_tmpls++;
+	set->tmpls[i] = t;
+	t->hnext = set->tmpl_bucket[k & set->tmpl_mask];
+	set->tmpl_bucket[k & set->tmpl_mask] = i;
+	*idx = i;
+	return 0;
+}
+
+int health_set_add(struct lvs_check_set *set, const struct lvs_check_spec *spec)
+{
+	int err = 0;
+	if (set->n >= UINT32_MAX - 1)
+		err = -E2BIG;
+	else if (health_spec_check(spec, NULL, 0) < 0)
+		err = -EINVAL;
+	else if (vec_grow((void **)&set->ents, &set->cap, set->n + 1, sizeof(*set->ents), 64) < 0)
+		err = -ENOMEM;
+	if (!err) {
+		/* the template: the spec without its real server */
+		struct lvs_check_spec raw = *spec, n;
+		raw.af = 0;
+		raw.port = 0;
+		memset(&raw.addr, 0, sizeof(raw.addr));
+		hc_spec_norm(&n, &raw);
+		struct hc_ent *e = &set->ents[set->n];
+		if (!(err = tmpl_find(set, &n, &e->tmpl))) {
+			e->af = spec->af;
+			e->port = spec->port;
+			memset(&e->addr, 0, sizeof(e->addr));
+			memcpy(&e->addr, &spec->addr, spec->af == AF_INET ? 4 : 16);
+			set->n++;
+		}
+	}
+	if (err && !set->err)
+		set->err = err;
+	return err;
+}
+
+/* What the engine and annotate need beside the specs: per-spec probe
+ * slots and the real-server index. The building slack goes. 0 or -ENOMEM. */
+static int set_finish(struct lvs_check_set *set)
+{
+	size_t n = set->n;
 	size_t nb = 16;
 	while (nb < 2 * n)
 		nb <<= 1;
-	atomic_init(&set->refs, 1);
-	set->n = n;
-	set->specs = calloc(n ? n : 1, sizeof(*set->specs));
-	set->blobs = calloc(n ? n : 1, sizeof(*set->blobs));
+	vec_trim((void **)&set->ents, &set->cap, n, sizeof(*set->ents));
+	free(set->tmpl_bucket);
+	set->tmpl_bucket = NULL;
 	set->probe = calloc(n ? n : 1, sizeof(*set->probe));
 	set->next_user = calloc(n ? n : 1, sizeof(*set->next_user));
 	set->rs_next = calloc(n ? n : 1, sizeof(*set->rs_next));
 	set->rs_bucket = malloc(nb * sizeof(*set->rs_bucket));
-	if (!set->specs || !set->blobs || !set->probe || !set->next_user || !set->rs_next ||
-	    !set->rs_bucket)
-		goto err;
+	if (!set->probe || !set->next_user || !set->rs_next || !set->rs_bucket)
+		return -ENOMEM;
 	set->rs_mask = (uint32_t)(nb - 1);
 	memset(set->rs_bucket, 0xff, nb * sizeof(*set->rs_bucket));
 	for (size_t i = 0; i < n; i++) {
-		if (hc_spec_copy(&set->specs[i], &set->blobs[i], &specs[i]) < 0)
-			goto err;
-		const struct lvs_check_spec *s = &set->specs[i];
-		uint32_t b = rs_hash(s->af, &s->addr, s->port) & set->rs_mask;
+		const struct hc_ent *e = &set->ents[i];
+		uint32_t b = rs_hash(e->af, &e->addr, e->port) & set->rs_mask;
 		set->rs_next[i] = set->rs_bucket[b];
 		set->rs_bucket[b] = (uint32_t)i;
 	}
-	return set;
-err:
-	hc_set_unref(set);
-	return NULL;
+	return 0;
 }
 
 /* --- lifetime -------------------------------------------------------------- */
@@ -174,6 +318,8 @@ lvs_health *health_new(const struct lvs_health_opts *opts)
 		h->clock = *h->opts.clock;
 	h->opts.clock = NULL;
 	h->history = h->opts.history ? h->opts.history : LVS_HEALTH_HISTORY;
+	if (h->history > HC_HISTORY_MAX)
+		h->history = HC_HISTORY_MAX;
 	h->ep = h->wake = -1;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->ctl, NULL);
@@ -194,8 +340,8 @@ lvs_health *health_new(const struct lvs_health_opts *opts)
 	if (epoll_ctl(h->ep, EPOLL_CTL_ADD, h->wake, &ev) < 0)
 		goto err;
 	h->scratch = malloc(16384);
-	h->set = set_build(NULL, 0);
-	if (!h->scratch || !h->set) {
+	h->set = health_set_new();
+	if (!h->scratch || !h->set || set_finish(h->set) < 0) {
 		errno = ENOMEM;
 		goto err;
 	}
@@ -214,6 +360,7 @@ void health_free(lvs_health *h)
 	health_stop(h);
 	hc_cancel_all(h);
 	hc_probes_free(h);
+	hc_texts_free(h);
 	hc_set_unref(h->set);
 	hc_set_unref(h->pending);
 	free(h->heap);
@@ -244,9 +391,24 @@ int health_set_checks(lvs_health *h, const struct lvs_check_spec *specs, size_t 
 	for (size_t i = 0; i < n; i++)
 		if (health_spec_check(&specs[i], NULL, 0) < 0)
 			return -EINVAL;
-	struct hc_set *set = set_build(specs, n);
+	struct lvs_check_set *set = health_set_new();
 	if (!set)
 		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (health_set_add(set, &specs[i]) < 0)
+			break;
+	return health_set_apply(h, set);
+}
+
+int health_set_apply(lvs_health *h, struct lvs_check_set *set)
+{
+	int err = set->err;
+	if (!err && set_finish(set) < 0)
+		err = -ENOMEM;
+	if (err) {
+		hc_set_unref(set);
+		return err;
+	}
 
 	if (hc_engine_self == h) {
 		/* From on_change: the engine applies it after this round's
@@ -260,7 +422,6 @@ int health_set_checks(lvs_health *h, const struct lvs_check_spec *specs, size_t 
 	}
 
 	pthread_mutex_lock(&h->ctl);
-	int err;
 	if (!h->running) {
 		err = hc_apply(h, set);
 		if (err < 0)
@@ -320,7 +481,7 @@ void health_stop(lvs_health *h)
 		h->running = false;
 		/* a set handed over as the engine stopped is applied here */
 		pthread_mutex_lock(&h->lock);
-		struct hc_set *p = h->pending;
+		struct lvs_check_set *p = h->pending;
 		h->pending = NULL;
 		pthread_mutex_unlock(&h->lock);
 		if (p && hc_apply(h, p) < 0)
@@ -345,15 +506,15 @@ static void result_copy(struct lvs_check_result *out, const struct hc_probe *p)
 	out->since = p->since;
 	out->last = p->last;
 	out->seconds = p->seconds;
-	out->ok_run = p->ok_run;
-	out->fail_run = p->fail_run;
+	out->ok_run = p->streak > 0 ? (uint32_t)p->streak : 0;
+	out->fail_run = p->streak < 0 ? (uint32_t)-(int64_t)p->streak : 0;
 	out->checks = p->checks;
 	out->failures = p->failures;
 	out->shared = p->users;
 	out->reason = p->reason;
 	out->reason_code = p->reason_code;
 	out->reason_since = p->reason_since;
-	memcpy(out->error, p->error, sizeof(out->error));
+	snprintf(out->error, sizeof(out->error), "%s", p->error ? p->error->s : "");
 }
 
 int health_result(lvs_health *h, size_t i, struct lvs_check_result *out)
@@ -376,10 +537,17 @@ size_t health_history(lvs_health *h, size_t i, struct lvs_check_sample *out, siz
 		const struct hc_probe *p = h->set->probe[i];
 		n = p->ring_count < max ? p->ring_count : max;
 		uint32_t cap = h->history;
-		/* the newest n, oldest first */
-		uint32_t start = (p->ring_head + cap - (uint32_t)n) % cap;
-		for (size_t k = 0; k < n; k++)
-			out[k] = p->ring[(start + k) % cap];
+		/* the newest n, oldest first: back from the newest, whose time
+		 * is `last`, by each sample's gap to the one before it */
+		double t = p->last;
+		for (size_t k = n; k-- > 0;) {
+			const struct hc_sample *smp = &p->ring[(p->ring_head + cap - (uint32_t)(n - k)) % cap];
+			out[k].time = t;
+			out[k].seconds = (float)((smp->bits >> 3) / 1e6);
+			out[k].ok = (smp->bits >> 2) & 1;
+			out[k].state = (int8_t)(smp->bits & 3);
+			t -= smp->dt_ms / 1e3;
+		}
 	}
 	pthread_mutex_unlock(&h->lock);
 	return n;
@@ -425,7 +593,7 @@ struct ann {
 	char error[LVS_DEST_ERROR_MAX + 1];
 };
 
-static void annotate_dest(const struct hc_set *set, const struct ann *res,
+static void annotate_dest(const struct lvs_check_set *set, const struct ann *res,
                           struct lvs_snapshot *snap, const struct lvs_service *svc,
                           struct lvs_dest *d)
 {
@@ -433,9 +601,9 @@ static void annotate_dest(const struct hc_set *set, const struct ann *res,
 	bool any = false, failing = false;
 	int worst = -1;
 	for (uint32_t i = set->rs_bucket[b]; i != HC_NONE; i = set->rs_next[i]) {
-		const struct lvs_check_spec *s = &set->specs[i];
-		if (s->af != d->af || s->port != d->port || !addr_eq(d->af, &s->addr, &d->addr) ||
-		    !scope_ok(s, svc))
+		const struct hc_ent *e = &set->ents[i];
+		if (e->af != d->af || e->port != d->port || !addr_eq(d->af, &e->addr, &d->addr) ||
+		    !scope_ok(&set->tmpls[e->tmpl]->spec, svc))
 			continue;
 		const struct ann *p = &res[i];
 		if (!p->has)
@@ -478,7 +646,7 @@ void health_annotate(void *arg, struct lvs_snapshot *s)
 	/* Size the copy outside the lock; if the set changed meanwhile (a
 	 * reload), size it again. */
 	struct ann *res = NULL;
-	struct hc_set *set = NULL;
+	struct lvs_check_set *set = NULL;
 	size_t cap = 0;
 	for (;;) {
 		pthread_mutex_lock(&h->lock);
@@ -493,14 +661,15 @@ void health_annotate(void *arg, struct lvs_snapshot *s)
 				if (!p)
 					continue;
 				a->state = (int8_t)p->state;
+				const char *text = p->error ? p->error->s : "";
 				a->reason = p->reason;
 				a->code = p->reason_code;
 				a->seconds = p->seconds;
 				a->since = p->since;
 				a->reason_since = p->reason_since;
 				/* the model keeps less text than we do: cut it */
-				size_t l = strnlen(p->error, LVS_DEST_ERROR_MAX);
-				memcpy(a->error, p->error, l);
+				size_t l = strnlen(text, LVS_DEST_ERROR_MAX);
+				memcpy(a->error, text, l);
 				a->error[l] = 0;
 			}
 		}

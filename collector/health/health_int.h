@@ -16,9 +16,12 @@
 
 #define HC_NONE UINT32_MAX
 #define HC_SCRATCH 16384 /* receive buffer, bytes */
+#define HC_HISTORY_MAX 4096 /* results kept per probe, at most */
+#define HC_SAMPLE_US_MAX ((1u << 29) - 1) /* a sample's longest duration, us */
 
 struct lvs_health_engine;
 struct hc_probe;
+struct hc_tmpl;
 
 /* One check kind. Every hook runs on the engine thread (or the ctl holder
  * while stopped); NULL hooks are skipped. An attempt ends by exactly one
@@ -27,21 +30,27 @@ struct hc_kind {
 	const char *name; /* "tcp", as in lvsd.conf */
 	/* The kind's own fields of a spec: 0, or -EINVAL with a sentence. */
 	int (*check)(const struct lvs_check_spec *s, char *msg, size_t len);
-	/* Derive what every attempt needs (request bytes, tables) at probe
-	 * creation: 0 or -ENOMEM. release frees it. */
+	/* Derive what every probe of a template shares (tables, TLS
+	 * credentials), once, before its first probe runs: 0 or -ENOMEM.
+	 * tmpl_release frees it (from any thread, when the last user goes). */
+	int (*tmpl_prepare)(struct hc_tmpl *t);
+	void (*tmpl_release)(struct hc_tmpl *t);
+	/* Derive what one attempt needs (request bytes, argv) into p->io at
+	 * its start: 0 or -ENOMEM (the attempt is deferred). release frees it
+	 * when the attempt ends, however it ends. */
 	int (*prepare)(struct hc_probe *p);
 	void (*release)(struct hc_probe *p);
-	/* Begin an attempt: p->started is set, p->phase is HC_RUNNING. */
+	/* Begin an attempt: p->io->started is set, p->phase is HC_RUNNING. */
 	void (*start)(struct lvs_health_engine *h, struct hc_probe *p);
-	/* p->fd is ready with these epoll events. */
+	/* p->io->fd is ready with these epoll events. */
 	void (*io)(struct lvs_health_engine *h, struct hc_probe *p, uint32_t events);
 	/* The attempt's deadline passed (p->phase HC_RUNNING or HC_KILLING).
 	 * NULL: hc_finish with the timeout of the phase hc_timeout_reason
 	 * gives. */
 	void (*expire)(struct lvs_health_engine *h, struct hc_probe *p, int64_t now);
-	/* Drop the attempt's own state beyond p->fd (the loop closes that):
-	 * a TLS session, a child still running (killed and reaped). Called at
-	 * every end of an attempt, finished or abandoned. */
+	/* Drop the attempt's own state beyond p->io->fd (the loop closes
+	 * that): a TLS session, a child still running (killed and reaped).
+	 * Called at every end of an attempt, finished or abandoned. */
 	void (*cancel)(struct hc_probe *p);
 };
 
@@ -76,70 +85,118 @@ enum hc_step {
 	HC_STEP_HANDSHAKE = 3, /* TLS */
 };
 
-/* One distinct check: what runs. Engine thread only, except the result
- * block, written by the engine under h->lock and read by anyone under it. */
-struct hc_probe {
-	struct lvs_check_spec spec; /* owned normalised copy (strings in blob) */
+/* What the specs of a set share: one normalised spec with the real server
+ * (af, addr, port) cleared, and the target cleared where it comes from the
+ * real server (target_af 0, target_port 0), so that every default check
+ * of a table shares one. Immutable once built; shared by reference
+ * between a set and the probes created from it. */
+struct hc_tmpl {
+	atomic_uint refs;
+	struct lvs_check_spec spec; /* normalised, strings in blob */
 	char *blob;
-	uint64_t key; /* hash of the identity */
 	const struct hc_kind *kind;
+	int64_t interval_ns, timeout_ns, retry_delay_ns;
+	/* derived once by the kind's tmpl_prepare (engine thread) */
+	bool prepared;
+	uint32_t *kmp; /* http.c: failure table of http_expect */
+	uint32_t expect_len;
+	void *tls_cred; /* https.c: gnutls_certificate_credentials_t */
+	int tls_cred_err; /* https.c: the trust store could not be loaded */
+	uint32_t hnext; /* set building: the template hash chain */
+};
 
-	/* derived at creation */
+/* One attempt in flight: allocated when it starts, freed when it ends, so
+ * at most max_running exist. Engine thread only. */
+struct hc_io {
+	struct lvs_check_spec spec; /* the probe's spec: template + target */
 	struct sockaddr_storage sa;
 	socklen_t salen;
-	char *req; /* owned: HTTP request or DNS query */
-	size_t req_len;
-	uint32_t *kmp; /* owned: failure table of http_expect */
-	uint32_t expect_len;
-	char **argv; /* owned: exec argv + address + port + NULL */
 	char arg_addr[48], arg_port[8];
-	int64_t interval_ns, timeout_ns, retry_delay_ns, first_ns;
-	void *tls_cred; /* owned by https.c: gnutls_certificate_credentials_t */
-	int tls_cred_err; /* https.c: the trust store could not be loaded */
-
-	/* scheduling and I/O (engine thread) */
-	uint8_t phase;        /* enum hc_phase */
-	uint32_t heap_idx;    /* HC_NONE when not in the heap */
-	int64_t deadline;     /* monotonic ns */
-	int64_t round_start;  /* when this round's first attempt started */
-	int64_t started;      /* when the current attempt started */
-	uint32_t attempt;     /* retries done in this round */
-	int fd;               /* socket or pidfd; -1 */
-	pid_t pid;            /* EXEC child; 0 */
-	size_t sent;          /* request bytes written */
-	uint8_t step;         /* enum hc_step */
-	uint32_t ep_events;   /* registered epoll events; 0: not registered */
+	char *req; /* kind-owned: HTTP request or DNS query */
+	size_t req_len;
+	char **argv; /* exec.c: argv + address + port + NULL */
+	int64_t started; /* when this attempt started (monotonic ns) */
+	int fd;             /* socket or pidfd; -1 */
+	pid_t pid;          /* EXEC child; 0 */
+	size_t sent;        /* request bytes written */
+	uint8_t step;       /* enum hc_step */
+	uint16_t dns_id;    /* DNS: the id of the query in flight */
+	uint32_t ep_events; /* registered epoll events; 0: not registered */
 	struct hc_http http;
-	void *tls;            /* https.c: gnutls_session_t of the attempt */
-	uint16_t dns_id;      /* DNS: the id of the query in flight */
-	struct hc_probe *qnext;          /* HC_QUEUED list */
-	struct hc_probe *hnext;          /* identity hash chain */
-	struct hc_probe *prev, *next;    /* all probes */
-	uint32_t first_user;  /* first spec index of the current set using it */
-	bool keep, fresh;     /* marks while applying a set */
+	void *tls; /* https.c: gnutls_session_t of the attempt */
+};
+
+/* An interned result text: probes failing the same way share one. */
+struct hc_text {
+	uint32_t refs; /* engine thread */
+	struct hc_text *hnext;
+	char s[];
+};
+
+/* One past result, packed: the full sample is rebuilt on read. */
+struct hc_sample {
+	uint32_t dt_ms; /* ms before the probe's `last` (saturated) */
+	uint32_t bits;  /* duration in us (29 bits, saturated) << 3 | ok << 2 | state */
+};
+
+/* One distinct check: what runs, its schedule and its result. Engine
+ * thread only, except the result block, written by the engine under
+ * h->lock and read by anyone under it. Kept small: everything one
+ * attempt needs lives in io while it runs. */
+struct hc_probe {
+	struct hc_tmpl *t;  /* owned reference: what runs */
+	/* by phase: the attempt in flight (HC_RUNNING, HC_KILLING; NULL when
+	 * it could not be had), the next in the HC_QUEUED list, else NULL */
+	union {
+		struct hc_io *io;
+		struct hc_probe *qnext;
+	};
+	struct hc_probe *hnext; /* identity hash chain */
+	int64_t deadline;       /* monotonic ns */
+	int64_t round_start;    /* when this round's first attempt started */
+	union lvs_addr target_addr;
+	uint16_t target_af, target_port;
+	uint32_t key;           /* hash of the identity (its low half) */
+	uint32_t heap_idx;      /* HC_NONE when not in the heap */
+	uint32_t first_user;    /* first spec index of the current set using it */
+	uint16_t attempt;       /* retries done in this round (at most 1000) */
+	uint8_t phase;          /* enum hc_phase */
+	bool keep, fresh;       /* marks while applying a set */
 
 	/* result (h->lock) */
-	enum lvs_health state;
-	uint32_t ok_run, fail_run, users;
-	double since, last;
-	float seconds;
-	uint64_t checks, failures;
+	uint8_t state;          /* enum lvs_health */
 	uint8_t reason;
 	uint16_t reason_code;
-	double reason_since;
-	char error[LVS_HEALTH_ERROR_MAX];
-	struct lvs_check_sample *ring; /* owned; h->history slots */
-	uint32_t ring_head, ring_count;
+	int32_t streak;         /* > 0: successes in a row, < 0: failures */
+	uint32_t users;
+	float seconds;
+	double since, last, reason_since;
+	uint64_t checks, failures;
+	struct hc_text *error;  /* NULL: "" */
+	uint16_t ring_head, ring_count;
+	struct hc_sample ring[]; /* h->history slots */
 };
 
 /* An applied set of specs: immutable once published as h->set. Shared by
  * reference: h->set holds one, annotate takes one while it reads the set
- * outside the lock. */
-struct hc_set {
+ * outside the lock. Each spec is a real server and a template; the spec
+ * itself is rebuilt on demand (hc_set_spec). Built by health_set_add
+ * (any thread), finished by hc_set_finish, applied by the engine. */
+struct hc_ent {
+	uint32_t tmpl;  /* index in tmpls */
+	uint16_t af, port;
+	union lvs_addr addr; /* normalised */
+};
+
+struct lvs_check_set {
 	atomic_uint refs;
-	size_t n;
-	struct lvs_check_spec *specs; /* owned normalised copies */
-	char **blobs;                 /* owned: each spec's strings */
+	int err;                  /* first failed add: the set is refused */
+	size_t n, cap;
+	struct hc_ent *ents;      /* owned */
+	struct hc_tmpl **tmpls;   /* owned references */
+	size_t n_tmpls, cap_tmpls;
+	uint32_t *tmpl_bucket;    /* building: template hash */
+	uint32_t tmpl_mask;
 	struct hc_probe **probe;      /* per spec; set when applied */
 	uint32_t *next_user;          /* per spec: next spec of the same probe */
 	/* real server (af, addr, port) -> spec indexes, for annotate */
@@ -150,14 +207,14 @@ struct hc_set {
 struct lvs_health_engine {
 	struct lvs_health_opts opts;
 	struct lvs_clock clock; /* opts.clock's copy; now NULL: the real one */
-	uint32_t history;
+	uint32_t history; /* at most HC_HISTORY_MAX */
 
 	/* lock: set, pending, probe results, stats, seqs. Held only for
 	 * copies and pointer swaps, never across I/O, allocation or callbacks. */
 	pthread_mutex_t lock;
 	pthread_cond_t applied_cv;
-	struct hc_set *set;     /* current */
-	struct hc_set *pending; /* handed to the engine thread */
+	struct lvs_check_set *set;     /* current */
+	struct lvs_check_set *pending; /* handed to the engine thread */
 	uint64_t req_seq, applied_seq;
 	int apply_err;
 	struct lvs_health_stats st;
@@ -170,9 +227,8 @@ struct lvs_health_engine {
 
 	/* engine state (engine thread while running, else the ctl holder) */
 	int ep, wake;
-	struct hc_probe *probes; /* list of all */
 	size_t n_probes;
-	struct hc_probe **tab;   /* identity hash */
+	struct hc_probe **tab;   /* identity hash: every probe */
 	size_t tab_mask;
 	struct hc_probe **heap;
 	uint32_t heap_len, heap_cap;
@@ -180,6 +236,8 @@ struct lvs_health_engine {
 	size_t running_n;
 	uint64_t loops;
 	char *scratch; /* receive buffer, HC_SCRATCH bytes */
+	struct hc_text **texts;  /* interned result texts (engine) */
+	size_t texts_mask, n_texts;
 
 	/* Tests only: called by health_annotate between taking its copy and
 	 * writing the snapshot, where the lock must be free. NULL: none. */
@@ -190,11 +248,19 @@ struct lvs_health_engine {
 bool hc_spec_same(const struct lvs_check_spec *a, const struct lvs_check_spec *b);
 uint64_t hc_spec_key(const struct lvs_check_spec *s);
 uint64_t hc_fnv(uint64_t h, const void *p, size_t n);
+/* The normal form, shallow: strings stay the caller's. */
+void hc_spec_norm(struct lvs_check_spec *d, const struct lvs_check_spec *s);
 /* Normalised deep copy; *blob gets the owned storage. 0 or -ENOMEM. */
 int hc_spec_copy(struct lvs_check_spec *dst, char **blob, const struct lvs_check_spec *src);
 
 /* health.c */
-void hc_set_unref(struct hc_set *set);
+void hc_set_unref(struct lvs_check_set *set);
+void hc_tmpl_unref(struct hc_tmpl *t);
+/* The normalised spec i of set (template, real server and target), with
+ * the template's strings: valid while the set is. */
+void hc_set_spec(const struct lvs_check_set *set, size_t i, struct lvs_check_spec *out);
+/* The same for a probe: its template with its target. */
+void hc_probe_spec(const struct hc_probe *p, struct lvs_check_spec *out);
 int64_t hc_mono_ns(const struct lvs_health_engine *h);
 double hc_wall(const struct lvs_health_engine *h);
 
@@ -202,11 +268,12 @@ double hc_wall(const struct lvs_health_engine *h);
 /* Apply set (probes shared, created, cancelled) and publish it. Caller is
  * the engine thread, or the ctl holder while stopped. On failure nothing
  * changes and set still belongs to the caller. 0 or -ENOMEM. */
-int hc_apply(struct lvs_health_engine *h, struct hc_set *set);
+int hc_apply(struct lvs_health_engine *h, struct lvs_check_set *set);
 void *hc_thread(void *arg);
 /* Abandon every attempt in flight (stop, free). */
 void hc_cancel_all(struct lvs_health_engine *h);
 void hc_probes_free(struct lvs_health_engine *h);
+void hc_texts_free(struct lvs_health_engine *h);
 extern __thread struct lvs_health_engine *hc_engine_self;
 
 /* loop.c: what the probes use */
@@ -255,6 +322,8 @@ void hc_stream_start(struct lvs_health_engine *h, struct hc_probe *p,
 int hc_stream_connect_io(struct lvs_health_engine *h, struct hc_probe *p, uint32_t events);
 
 /* http.c: shared with https.c */
+int hc_http_tmpl_prepare(struct hc_tmpl *t);
+void hc_http_tmpl_release(struct hc_tmpl *t);
 int hc_http_prepare(struct hc_probe *p);
 void hc_http_release(struct hc_probe *p);
 int hc_http_check(const struct lvs_check_spec *s, char *msg, size_t len);

@@ -67,17 +67,29 @@ static uint32_t *kmp_table(const char *pat, uint32_t m)
 	return f;
 }
 
-int hc_http_prepare(struct hc_probe *p)
+int hc_http_tmpl_prepare(struct hc_tmpl *t)
 {
-	const struct lvs_check_spec *s = &p->spec;
+	const struct lvs_check_spec *s = &t->spec;
 	if (s->http_expect) {
-		p->expect_len = (uint32_t)strlen(s->http_expect);
-		if (!(p->kmp = kmp_table(s->http_expect, p->expect_len)))
+		t->expect_len = (uint32_t)strlen(s->http_expect);
+		if (!(t->kmp = kmp_table(s->http_expect, t->expect_len)))
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+void hc_http_tmpl_release(struct hc_tmpl *t)
+{
+	free(t->kmp);
+	t->kmp = NULL;
+}
+
+int hc_http_prepare(struct hc_probe *p)
+{
+	const struct lvs_check_spec *s = &p->io->spec;
 	if (s->http_request) {
-		p->req = strdup(s->http_request);
-		p->req_len = p->req ? strlen(p->req) : 0;
+		p->io->req = strdup(s->http_request);
+		p->io->req_len = p->io->req ? strlen(p->io->req) : 0;
 	} else {
 		/* the default port of the scheme goes unsaid */
 		uint16_t dflt = s->type == LVS_CHECK_HTTPS ? 443 : 80;
@@ -86,34 +98,32 @@ int hc_http_prepare(struct hc_probe *p)
 			host[0] = 0;
 		else if (s->target_af == AF_INET6)
 			snprintf(host, sizeof(host), s->target_port == dflt ? "[%s]" : "[%s]:%s",
-			         p->arg_addr, p->arg_port);
+			         p->io->arg_addr, p->io->arg_port);
 		else
 			snprintf(host, sizeof(host), s->target_port == dflt ? "%s" : "%s:%s",
-			         p->arg_addr, p->arg_port);
-		int n = asprintf(&p->req,
+			         p->io->arg_addr, p->io->arg_port);
+		int n = asprintf(&p->io->req,
 		                 "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: lvsd health check\r\n"
 		                 "Accept: */*\r\nConnection: close\r\n\r\n",
 		                 s->http_path, s->http_host ? s->http_host : host);
 		if (n < 0)
-			p->req = NULL;
-		p->req_len = n < 0 ? 0 : (size_t)n;
+			p->io->req = NULL;
+		p->io->req_len = n < 0 ? 0 : (size_t)n;
 	}
-	return p->req ? 0 : -ENOMEM;
+	return p->io->req ? 0 : -ENOMEM;
 }
 
 void hc_http_release(struct hc_probe *p)
 {
-	free(p->req);
-	free(p->kmp);
-	p->req = NULL;
-	p->kmp = NULL;
+	free(p->io->req);
+	p->io->req = NULL;
 }
 
 int hc_http_feed(struct hc_probe *p, const char *b, size_t n, unsigned *reason, unsigned *code,
                  char *err, size_t elen)
 {
-	struct hc_http *x = &p->http;
-	const struct lvs_check_spec *s = &p->spec;
+	struct hc_http *x = &p->io->http;
+	const struct lvs_check_spec *s = &p->io->spec;
 	for (size_t i = 0; i < n; i++) {
 		char c = b[i];
 		if (x->part == 0) {
@@ -141,7 +151,7 @@ int hc_http_feed(struct hc_probe *p, const char *b, size_t n, unsigned *reason, 
 					snprintf(err, elen, "HTTP %d, expected 2xx", x->status);
 				return -1;
 			}
-			if (!p->expect_len)
+			if (!p->t->expect_len)
 				return 1;
 			x->part = 1;
 			x->hdr_state = 1;
@@ -160,8 +170,8 @@ int hc_http_feed(struct hc_probe *p, const char *b, size_t n, unsigned *reason, 
 		} else {
 			const char *e = s->http_expect;
 			while (x->matched && e[x->matched] != c)
-				x->matched = p->kmp[x->matched - 1];
-			if (e[x->matched] == c && ++x->matched == p->expect_len)
+				x->matched = p->t->kmp[x->matched - 1];
+			if (e[x->matched] == c && ++x->matched == p->t->expect_len)
 				return 1;
 		}
 	}
@@ -170,10 +180,10 @@ int hc_http_feed(struct hc_probe *p, const char *b, size_t n, unsigned *reason, 
 
 void hc_http_eof(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	if (p->http.part == 0)
+	if (p->io->http.part == 0)
 		hc_finish(h, p, false, LVS_HR_BAD_RESPONSE, 0, "closed before the HTTP status line");
 	else
-		hc_finish(h, p, false, LVS_HR_EXPECT, 0, "body lacks \"%s\"", p->spec.http_expect);
+		hc_finish(h, p, false, LVS_HR_EXPECT, 0, "body lacks \"%s\"", p->io->spec.http_expect);
 }
 
 void hc_http_expire(struct lvs_health_engine *h, struct hc_probe *p, int64_t now)
@@ -185,14 +195,16 @@ void hc_http_expire(struct lvs_health_engine *h, struct hc_probe *p, int64_t now
 		[HC_STEP_RECV] = LVS_HR_TIMEOUT_RESPONSE,
 		[HC_STEP_HANDSHAKE] = LVS_HR_TIMEOUT_TLS,
 	};
-	hc_timeout(h, p, p->step <= HC_STEP_HANDSHAKE ? by_step[p->step] : LVS_HR_TIMEOUT_RESPONSE);
+	uint8_t step = p->io->step;
+	hc_timeout(h, p, step <= HC_STEP_HANDSHAKE ? by_step[step] : LVS_HR_TIMEOUT_RESPONSE);
 }
 
 static void http_send(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	p->step = HC_STEP_SEND;
-	while (p->sent < p->req_len) {
-		ssize_t n = send(p->fd, p->req + p->sent, p->req_len - p->sent, MSG_NOSIGNAL);
+	p->io->step = HC_STEP_SEND;
+	struct hc_io *io = p->io;
+	while (io->sent < io->req_len) {
+		ssize_t n = send(io->fd, io->req + io->sent, io->req_len - io->sent, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -205,9 +217,9 @@ static void http_send(struct lvs_health_engine *h, struct hc_probe *p)
 			hc_fail_errno(h, p, "send", errno);
 			return;
 		}
-		p->sent += (size_t)n;
+		p->io->sent += (size_t)n;
 	}
-	p->step = HC_STEP_RECV;
+	p->io->step = HC_STEP_RECV;
 	int e = hc_ep_want(h, p, EPOLLIN);
 	if (e < 0)
 		hc_finish(h, p, false, LVS_HR_LOCAL, 0, "epoll: %s", strerror(-e));
@@ -215,7 +227,7 @@ static void http_send(struct lvs_health_engine *h, struct hc_probe *p)
 
 static void http_recv(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	ssize_t n = recv(p->fd, h->scratch, HC_SCRATCH, 0);
+	ssize_t n = recv(p->io->fd, h->scratch, HC_SCRATCH, 0);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EINTR)
 			hc_fail_errno(h, p, "recv", errno);
@@ -241,11 +253,11 @@ static void http_start(struct lvs_health_engine *h, struct hc_probe *p)
 
 static void http_io(struct lvs_health_engine *h, struct hc_probe *p, uint32_t events)
 {
-	if (p->step == HC_STEP_CONNECT) {
+	if (p->io->step == HC_STEP_CONNECT) {
 		if (hc_stream_connect_io(h, p, events) <= 0)
 			return;
 		http_send(h, p);
-	} else if (p->step == HC_STEP_SEND) {
+	} else if (p->io->step == HC_STEP_SEND) {
 		http_send(h, p);
 	} else {
 		http_recv(h, p);
@@ -255,6 +267,8 @@ static void http_io(struct lvs_health_engine *h, struct hc_probe *p, uint32_t ev
 const struct hc_kind hc_kind_http = {
 	.name = "http",
 	.check = hc_http_check,
+	.tmpl_prepare = hc_http_tmpl_prepare,
+	.tmpl_release = hc_http_tmpl_release,
 	.prepare = hc_http_prepare,
 	.release = hc_http_release,
 	.start = http_start,

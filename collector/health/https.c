@@ -39,7 +39,7 @@ static bool is_address(const char *s)
  * names a host (its port, if any, cut off); NULL when there is none. */
 static const char *server_name(const struct hc_probe *p, char *buf, size_t len)
 {
-	const struct lvs_check_spec *s = &p->spec;
+	const struct lvs_check_spec *s = &p->io->spec;
 	if (s->tls_sni)
 		return s->tls_sni;
 	if (!s->http_host || s->http_host[0] == '[')
@@ -51,47 +51,47 @@ static const char *server_name(const struct hc_probe *p, char *buf, size_t len)
 	return *buf && !is_address(buf) ? buf : NULL;
 }
 
-static int https_prepare(struct hc_probe *p)
+static int https_tmpl_prepare(struct hc_tmpl *t)
 {
-	int r = hc_http_prepare(p);
+	int r = hc_http_tmpl_prepare(t);
 	if (r < 0)
 		return r;
 	gnutls_certificate_credentials_t cred;
 	if (gnutls_certificate_allocate_credentials(&cred) < 0)
 		return -ENOMEM;
-	p->tls_cred = cred;
-	if (p->spec.tls_verify) {
-		int n = p->spec.tls_ca_file
-		                ? gnutls_certificate_set_x509_trust_file(cred, p->spec.tls_ca_file,
+	t->tls_cred = cred;
+	if (t->spec.tls_verify) {
+		int n = t->spec.tls_ca_file
+		                ? gnutls_certificate_set_x509_trust_file(cred, t->spec.tls_ca_file,
 		                                                         GNUTLS_X509_FMT_PEM)
 		                : gnutls_certificate_set_x509_system_trust(cred);
 		/* every attempt will say so, naming the file */
 		if (n <= 0)
-			p->tls_cred_err = n < 0 ? n : GNUTLS_E_NO_CERTIFICATE_FOUND;
+			t->tls_cred_err = n < 0 ? n : GNUTLS_E_NO_CERTIFICATE_FOUND;
 	}
 	return 0;
 }
 
-static void https_release(struct hc_probe *p)
+static void https_tmpl_release(struct hc_tmpl *t)
 {
-	hc_http_release(p);
-	if (p->tls_cred)
-		gnutls_certificate_free_credentials(p->tls_cred);
-	p->tls_cred = NULL;
+	hc_http_tmpl_release(t);
+	if (t->tls_cred)
+		gnutls_certificate_free_credentials(t->tls_cred);
+	t->tls_cred = NULL;
 }
 
 static void https_cancel(struct hc_probe *p)
 {
-	if (p->tls)
-		gnutls_deinit(p->tls);
-	p->tls = NULL;
+	if (p->io->tls)
+		gnutls_deinit(p->io->tls);
+	p->io->tls = NULL;
 }
 
 static void tls_failed(struct lvs_health_engine *h, struct hc_probe *p, const char *what, int r)
 {
 	if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR ||
 	    r == GNUTLS_E_CERTIFICATE_ERROR) {
-		unsigned status = gnutls_session_get_verify_cert_status(p->tls);
+		unsigned status = gnutls_session_get_verify_cert_status(p->io->tls);
 		gnutls_datum_t out = {NULL, 0};
 		if (status &&
 		    gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out, 0) == 0) {
@@ -106,7 +106,7 @@ static void tls_failed(struct lvs_health_engine *h, struct hc_probe *p, const ch
 /* GnuTLS would block: wait for the direction it needs. */
 static void tls_wait(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	uint32_t ev = gnutls_record_get_direction(p->tls) ? EPOLLOUT : EPOLLIN;
+	uint32_t ev = gnutls_record_get_direction(p->io->tls) ? EPOLLOUT : EPOLLIN;
 	int e = hc_ep_want(h, p, ev);
 	if (e < 0)
 		hc_finish(h, p, false, LVS_HR_LOCAL, 0, "epoll: %s", strerror(-e));
@@ -117,7 +117,7 @@ static void https_recv(struct lvs_health_engine *h, struct hc_probe *p)
 	/* GnuTLS may hold decrypted bytes the socket no longer signals:
 	 * read until it would block */
 	for (;;) {
-		ssize_t n = gnutls_record_recv(p->tls, h->scratch, HC_SCRATCH);
+		ssize_t n = gnutls_record_recv(p->io->tls, h->scratch, HC_SCRATCH);
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
 			tls_wait(h, p);
 			return;
@@ -147,8 +147,9 @@ static void https_recv(struct lvs_health_engine *h, struct hc_probe *p)
 
 static void https_send(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	while (p->sent < p->req_len) {
-		ssize_t n = gnutls_record_send(p->tls, p->req + p->sent, p->req_len - p->sent);
+	struct hc_io *io = p->io;
+	while (io->sent < io->req_len) {
+		ssize_t n = gnutls_record_send(io->tls, io->req + io->sent, io->req_len - io->sent);
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
 			tls_wait(h, p);
 			return;
@@ -157,15 +158,15 @@ static void https_send(struct lvs_health_engine *h, struct hc_probe *p)
 			tls_failed(h, p, "send", (int)n);
 			return;
 		}
-		p->sent += (size_t)n;
+		p->io->sent += (size_t)n;
 	}
-	p->step = HC_STEP_RECV;
+	p->io->step = HC_STEP_RECV;
 	https_recv(h, p);
 }
 
 static void https_handshake(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	int r = gnutls_handshake(p->tls);
+	int r = gnutls_handshake(p->io->tls);
 	if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
 		tls_wait(h, p);
 		return;
@@ -174,17 +175,17 @@ static void https_handshake(struct lvs_health_engine *h, struct hc_probe *p)
 		tls_failed(h, p, "handshake", r);
 		return;
 	}
-	p->step = HC_STEP_SEND;
+	p->io->step = HC_STEP_SEND;
 	https_send(h, p);
 }
 
 static void https_connected(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	p->step = HC_STEP_HANDSHAKE;
-	if (p->tls_cred_err) {
+	p->io->step = HC_STEP_HANDSHAKE;
+	if (p->t->tls_cred_err) {
 		hc_finish(h, p, false, LVS_HR_TLS, 0, "no trusted CA from %s: %s",
-		          p->spec.tls_ca_file ? p->spec.tls_ca_file : "the system",
-		          gnutls_strerror(p->tls_cred_err));
+		          p->io->spec.tls_ca_file ? p->io->spec.tls_ca_file : "the system",
+		          gnutls_strerror(p->t->tls_cred_err));
 		return;
 	}
 	gnutls_session_t s;
@@ -193,18 +194,18 @@ static void https_connected(struct lvs_health_engine *h, struct hc_probe *p)
 		hc_finish(h, p, false, LVS_HR_LOCAL, 0, "TLS init: %s", gnutls_strerror(r));
 		return;
 	}
-	p->tls = s;
+	p->io->tls = s;
 	char buf[256];
 	const char *name = server_name(p, buf, sizeof(buf));
 	if ((r = gnutls_set_default_priority(s)) < 0 ||
-	    (r = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, p->tls_cred)) < 0 ||
+	    (r = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, p->t->tls_cred)) < 0 ||
 	    (name && (r = gnutls_server_name_set(s, GNUTLS_NAME_DNS, name, strlen(name))) < 0)) {
 		hc_finish(h, p, false, LVS_HR_LOCAL, 0, "TLS setup: %s", gnutls_strerror(r));
 		return;
 	}
-	if (p->spec.tls_verify)
+	if (p->io->spec.tls_verify)
 		gnutls_session_set_verify_cert(s, name, 0);
-	gnutls_transport_set_int(s, p->fd);
+	gnutls_transport_set_int(s, p->io->fd);
 	gnutls_handshake_set_timeout(s, 0); /* ours is the probe's timeout */
 	https_handshake(h, p);
 }
@@ -216,7 +217,7 @@ static void https_start(struct lvs_health_engine *h, struct hc_probe *p)
 
 static void https_io(struct lvs_health_engine *h, struct hc_probe *p, uint32_t events)
 {
-	switch (p->step) {
+	switch (p->io->step) {
 	case HC_STEP_CONNECT:
 		if (hc_stream_connect_io(h, p, events) > 0)
 			https_connected(h, p);
@@ -236,8 +237,10 @@ static void https_io(struct lvs_health_engine *h, struct hc_probe *p, uint32_t e
 const struct hc_kind hc_kind_https = {
 	.name = "https",
 	.check = https_check,
-	.prepare = https_prepare,
-	.release = https_release,
+	.tmpl_prepare = https_tmpl_prepare,
+	.tmpl_release = https_tmpl_release,
+	.prepare = hc_http_prepare,
+	.release = hc_http_release,
 	.start = https_start,
 	.io = https_io,
 	.expire = hc_http_expire,

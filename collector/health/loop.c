@@ -91,14 +91,85 @@ void hc_heap_set(struct lvs_health_engine *h, struct hc_probe *p, int64_t deadli
 
 /* --- probes --------------------------------------------------------------------- */
 
-static void probe_free(struct hc_probe *p)
+/* --- result texts ------------------------------------------------------------------ */
+
+/* Interned so that 100,000 probes failing the same way hold one copy. The
+ * table belongs to the engine thread; readers reach a text only through a
+ * probe, under h->lock, and a text is freed only after the probe let go
+ * of it under that lock. */
+static struct hc_text *text_get(struct lvs_health_engine *h, const char *s)
+{
+	if (!*s)
+		return NULL;
+	uint64_t k = hc_fnv(0xcbf29ce484222325ULL, s, strlen(s));
+	if (h->n_texts + 1 > (h->texts_mask + 1) / 2 || !h->texts) {
+		size_t nb = h->texts ? 2 * (h->texts_mask + 1) : 64;
+		struct hc_text **tab = calloc(nb, sizeof(*tab));
+		if (tab) {
+			for (size_t i = 0; h->texts && i <= h->texts_mask; i++)
+				for (struct hc_text *t = h->texts[i], *n; t; t = n) {
+					n = t->hnext;
+					size_t b = hc_fnv(0xcbf29ce484222325ULL, t->s, strlen(t->s)) & (nb - 1);
+					t->hnext = tab[b];
+					tab[b] = t;
+				}
+			free(h->texts);
+			h->texts = tab;
+			h->texts_mask = nb - 1;
+		} else if (!h->texts) {
+			return NULL; /* without memory the text stays empty */
+		}
+	}
+	struct hc_text **b = &h->texts[k & h->texts_mask];
+	for (struct hc_text *t = *b; t; t = t->hnext)
+		if (!strcmp(t->s, s)) {
+			t->refs++;
+			return t;
+		}
+	size_t l = strlen(s) + 1;
+	struct hc_text *t = malloc(sizeof(*t) + l);
+	if (!t)
+		return NULL;
+	t->refs = 1;
+	memcpy(t->s, s, l);
+	t->hnext = *b;
+	*b = t;
+	h->n_texts++;
+	return t;
+}
+
+static void text_put(struct lvs_health_engine *h, struct hc_text *t)
+{
+	if (!t || --t->refs)
+		return;
+	struct hc_text **pp = &h->texts[hc_fnv(0xcbf29ce484222325ULL, t->s, strlen(t->s)) & h->texts_mask];
+	while (*pp != t)
+		pp = &(*pp)->hnext;
+	*pp = t->hnext;
+	h->n_texts--;
+	free(t);
+}
+
+void hc_texts_free(struct lvs_health_engine *h)
+{
+	for (size_t i = 0; h->texts && i <= h->texts_mask; i++)
+		for (struct hc_text *t = h->texts[i], *n; t; t = n) {
+			n = t->hnext;
+			free(t);
+		}
+	free(h->texts);
+	h->texts = NULL;
+	h->n_texts = 0;
+}
+
+/* --- probes --------------------------------------------------------------------- */
+
+static void probe_free(struct lvs_health_engine *h, struct hc_probe *p)
 {
 	if (!p)
 		return;
-	if (p->kind && p->kind->release)
-		p->kind->release(p);
-	free(p->blob);
-	free(p->ring);
+	text_put(h, p->error);
+	hc_tmpl_unref(p->t);
 	free(p);
 }
 
@@ -107,65 +178,105 @@ static int64_t ns(double s)
 	return (int64_t)(s * 1e9 + 0.5);
 }
 
-static struct hc_probe *probe_new(struct lvs_health_engine *h, const struct lvs_check_spec *s,
-                                  uint64_t key)
+void hc_probe_spec(const struct hc_probe *p, struct lvs_check_spec *out)
 {
-	struct hc_probe *p = calloc(1, sizeof(*p));
+	*out = p->t->spec;
+	out->target_af = p->target_af;
+	out->target_port = p->target_port;
+	out->target_addr = p->target_addr;
+}
+
+/* A probe for the normalised spec s of template t (a reference is taken). */
+static struct hc_probe *probe_new(struct lvs_health_engine *h, struct hc_tmpl *t,
+                                  const struct lvs_check_spec *s, uint64_t key)
+{
+	if (!t->prepared) {
+		if (t->kind->tmpl_prepare && t->kind->tmpl_prepare(t) < 0) {
+			if (t->kind->tmpl_release)
+				t->kind->tmpl_release(t);
+			return NULL;
+		}
+		t->prepared = true;
+	}
+	struct hc_probe *p = calloc(1, sizeof(*p) + h->history * sizeof(p->ring[0]));
 	if (!p)
 		return NULL;
-	p->fd = -1;
 	p->heap_idx = HC_NONE;
 	p->first_user = HC_NONE;
-	p->key = key;
-	if (hc_spec_copy(&p->spec, &p->blob, s) < 0)
-		goto err;
-	s = &p->spec;
-	p->ring = calloc(h->history, sizeof(*p->ring));
-	if (!p->ring)
-		goto err;
+	p->key = (uint32_t)key;
+	atomic_fetch_add(&t->refs, 1);
+	p->t = t;
+	p->target_af = s->target_af;
+	p->target_port = s->target_port;
+	p->target_addr = s->target_addr;
+	return p;
+}
 
+/* When a new probe first starts: after the warm-up, spread over one
+ * interval by the identity hash. */
+static int64_t probe_first_ns(const struct hc_probe *p)
+{
+	int64_t iv = p->t->interval_ns;
+	return ns(p->t->spec.warmup) + (int64_t)((double)p->key / 4294967296.0 * (double)iv);
+}
+
+/* The attempt's own state: the spec with its target, the address, what
+ * the kind derives. 0, or -ENOMEM (nothing allocated then). */
+static int io_new(struct hc_probe *p)
+{
+	struct hc_io *io = calloc(1, sizeof(*io));
+	if (!io)
+		return -ENOMEM;
+	io->fd = -1;
+	hc_probe_spec(p, &io->spec);
+	const struct lvs_check_spec *s = &io->spec;
 	if (s->target_af == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&p->sa;
+		struct sockaddr_in *a = (struct sockaddr_in *)&io->sa;
 		a->sin_family = AF_INET;
 		a->sin_port = htons(s->target_port);
 		memcpy(&a->sin_addr, &s->target_addr.v4, 4);
-		p->salen = sizeof(*a);
+		io->salen = sizeof(*a);
 	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&p->sa;
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&io->sa;
 		a->sin6_family = AF_INET6;
 		a->sin6_port = htons(s->target_port);
 		a->sin6_addr = s->target_addr.v6;
-		p->salen = sizeof(*a);
+		io->salen = sizeof(*a);
 	}
-	inet_ntop(s->target_af, &s->target_addr, p->arg_addr, sizeof(p->arg_addr));
-	snprintf(p->arg_port, sizeof(p->arg_port), "%u", s->target_port);
-
-	p->interval_ns = ns(s->interval);
-	p->timeout_ns = ns(s->timeout);
-	p->retry_delay_ns = ns(s->retry_delay);
-	/* spread first starts over one interval by the identity hash */
-	p->first_ns = ns(s->warmup) + (int64_t)(key % (uint64_t)(p->interval_ns > 0 ? p->interval_ns : 1));
-
-	p->kind = hc_kind_of(s->type);
-	if (p->kind->prepare && p->kind->prepare(p) < 0)
-		goto err;
-	return p;
-err:
-	probe_free(p);
-	return NULL;
+	inet_ntop(s->target_af, &s->target_addr, io->arg_addr, sizeof(io->arg_addr));
+	snprintf(io->arg_port, sizeof(io->arg_port), "%u", s->target_port);
+	p->io = io;
+	if (p->t->kind->prepare && p->t->kind->prepare(p) < 0) {
+		if (p->t->kind->release)
+			p->t->kind->release(p);
+		free(io);
+		p->io = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
+/* End of an attempt: its state goes. */
 static void probe_close(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	if (p->kind->cancel)
-		p->kind->cancel(p);
-	if (p->fd >= 0) {
-		/* close() drops the epoll registration: the fd is never dup'ed */
-		close(p->fd);
-		p->fd = -1;
-	}
-	p->ep_events = 0;
 	(void)h;
+	if (p->phase != HC_RUNNING && p->phase != HC_KILLING)
+		return;
+	struct hc_io *io = p->io;
+	if (!io)
+		return;
+	const struct hc_kind *k = p->t->kind;
+	if (k->cancel)
+		k->cancel(p);
+	if (io->fd >= 0) {
+		/* close() drops the epoll registration: the fd is never dup'ed */
+		close(io->fd);
+		io->fd = -1;
+	}
+	if (k->release)
+		k->release(p);
+	free(io);
+	p->io = NULL;
 }
 
 static void queue_remove(struct lvs_health_engine *h, struct hc_probe *p)
@@ -208,8 +319,8 @@ static void call_on_change(struct lvs_health_engine *h, struct hc_probe *p, enum
 		.since = p->since,
 		.last = p->last,
 		.seconds = p->seconds,
-		.ok_run = p->ok_run,
-		.fail_run = p->fail_run,
+		.ok_run = p->streak > 0 ? (uint32_t)p->streak : 0,
+		.fail_run = p->streak < 0 ? (uint32_t)-(int64_t)p->streak : 0,
 		.checks = p->checks,
 		.failures = p->failures,
 		.shared = p->users,
@@ -217,11 +328,14 @@ static void call_on_change(struct lvs_health_engine *h, struct hc_probe *p, enum
 		.reason_code = p->reason_code,
 		.reason_since = p->reason_since,
 	};
-	memcpy(r.error, p->error, sizeof(r.error));
+	snprintf(r.error, sizeof(r.error), "%s", p->error ? p->error->s : "");
 	/* h->set changes only on this thread (after callbacks) or while stopped */
-	const struct hc_set *set = h->set;
-	for (uint32_t i = p->first_user; i != HC_NONE; i = set->next_user[i])
-		h->opts.on_change(h->opts.arg, &set->specs[i], &r, from, to);
+	const struct lvs_check_set *set = h->set;
+	for (uint32_t i = p->first_user; i != HC_NONE; i = set->next_user[i]) {
+		struct lvs_check_spec spec;
+		hc_set_spec(set, i, &spec);
+		h->opts.on_change(h->opts.arg, &spec, &r, from, to);
+	}
 }
 
 /* Texts may carry bytes from the network or the configuration: they reach
@@ -237,24 +351,11 @@ void hc_finish(struct lvs_health_engine *h, struct hc_probe *p, bool ok, unsigne
                unsigned code, const char *fmt, ...)
 {
 	int64_t end = hc_mono_ns(h);
-	probe_close(h, p);
-	p->pid = 0;
-	if (p->phase == HC_RUNNING || p->phase == HC_KILLING)
-		h->running_n--;
-	p->phase = HC_IDLE;
-
-	if (!ok && p->attempt < p->spec.retry) {
-		p->attempt++;
-		pthread_mutex_lock(&h->lock);
-		h->st.checks++;
-		h->st.failures++;
-		pthread_mutex_unlock(&h->lock);
-		hc_heap_set(h, p, end + p->retry_delay_ns);
-		return;
-	}
-
+	const struct lvs_check_spec *spec = &p->t->spec;
+	/* the text first: its arguments may live in the attempt's state */
 	char err[LVS_HEALTH_ERROR_MAX] = "";
-	if (!ok) {
+	bool retry = !ok && p->attempt < spec->retry;
+	if (!ok && !retry) {
 		va_list ap;
 		va_start(ap, fmt);
 		vsnprintf(err, sizeof(err), fmt, ap);
@@ -262,56 +363,77 @@ void hc_finish(struct lvs_health_engine *h, struct hc_probe *p, bool ok, unsigne
 		printable(err);
 		if (reason == LVS_HR_NONE || reason >= LVS_HR_COUNT)
 			reason = LVS_HR_LOCAL;
-	} else {
+	} else if (ok) {
 		reason = LVS_HR_NONE;
 		code = 0;
 	}
+	bool busy = p->phase == HC_RUNNING || p->phase == HC_KILLING;
+	int64_t started = busy && p->io ? p->io->started : end;
+	probe_close(h, p);
+	if (p->phase == HC_RUNNING || p->phase == HC_KILLING)
+		h->running_n--;
+	p->phase = HC_IDLE;
+
+	if (retry) {
+		p->attempt++;
+		pthread_mutex_lock(&h->lock);
+		h->st.checks++;
+		h->st.failures++;
+		pthread_mutex_unlock(&h->lock);
+		hc_heap_set(h, p, end + p->t->retry_delay_ns);
+		return;
+	}
+
 	double wall = hc_wall(h);
-	enum lvs_health from = p->state, to = from;
+	enum lvs_health from = (enum lvs_health)p->state, to = from;
+	struct hc_text *text = text_get(h, err), *old;
 
 	pthread_mutex_lock(&h->lock);
 	if (ok) {
-		p->ok_run++;
-		p->fail_run = 0;
-		if (p->ok_run >= p->spec.rise)
+		p->streak = p->streak > 0 ? p->streak + (p->streak < INT32_MAX) : 1;
+		if ((uint32_t)p->streak >= spec->rise)
 			to = LVS_HEALTH_UP;
 	} else {
-		p->fail_run++;
-		p->ok_run = 0;
+		p->streak = p->streak < 0 ? p->streak - (p->streak > -INT32_MAX) : -1;
 		p->failures++;
 		h->st.failures++;
-		if (p->fail_run >= p->spec.fall)
+		if ((uint32_t)-p->streak >= spec->fall)
 			to = LVS_HEALTH_DOWN;
 	}
 	p->checks++;
 	h->st.checks++;
-	p->seconds = (float)((end - p->started) / 1e9);
+	p->seconds = (float)((end - started) / 1e9);
+	/* the sample keeps the gap to the result before it: the newest one's
+	 * time is `last`, each older one's the newer one's less its gap */
+	double gap = p->ring_count ? (wall - p->last) * 1e3 + 0.5 : 0;
 	p->last = wall;
-	memcpy(p->error, err, sizeof(err));
+	old = p->error;
+	p->error = text;
 	if (reason != p->reason || code != p->reason_code)
 		p->reason_since = reason == LVS_HR_NONE ? 0 : wall;
 	p->reason = (uint8_t)reason;
 	p->reason_code = (uint16_t)code;
 	if (to != from) {
-		p->state = to;
+		p->state = (uint8_t)to;
 		p->since = wall;
 		h->st.transitions++;
 	}
-	struct lvs_check_sample *smp = &p->ring[p->ring_head];
-	smp->time = wall;
-	smp->seconds = p->seconds;
-	smp->ok = ok;
-	smp->state = (int8_t)p->state;
-	p->ring_head = (p->ring_head + 1) % h->history;
+	double us = (double)p->seconds * 1e6 + 0.5;
+	struct hc_sample *smp = &p->ring[p->ring_head];
+	smp->dt_ms = gap <= 0 ? 0 : gap >= UINT32_MAX ? UINT32_MAX : (uint32_t)gap;
+	smp->bits = (us >= HC_SAMPLE_US_MAX ? HC_SAMPLE_US_MAX : us <= 0 ? 0 : (uint32_t)us) << 3 |
+	            (uint32_t)ok << 2 | (p->state & 3u);
+	p->ring_head = (uint16_t)((p->ring_head + 1) % h->history);
 	if (p->ring_count < h->history)
 		p->ring_count++;
 	h->st.running = h->running_n;
 	h->st.loops = h->loops;
 	pthread_mutex_unlock(&h->lock);
+	text_put(h, old);
 
 	p->attempt = 0;
 	/* keep the cadence; when a round overran, start the next one now */
-	int64_t next = p->round_start + p->interval_ns;
+	int64_t next = p->round_start + p->t->interval_ns;
 	hc_heap_set(h, p, next > end ? next : end);
 	if (to != from)
 		call_on_change(h, p, from, to);
@@ -319,9 +441,8 @@ void hc_finish(struct lvs_health_engine *h, struct hc_probe *p, bool ok, unsigne
 
 void hc_timeout(struct lvs_health_engine *h, struct hc_probe *p, unsigned reason)
 {
-	hc_finish(h, p, false, reason, 0,
-	          p->spec.timeout >= 1 ? "timeout after %.1f s" : "timeout after %.3g s",
-	          p->spec.timeout);
+	double t = p->t->spec.timeout;
+	hc_finish(h, p, false, reason, 0, t >= 1 ? "timeout after %.1f s" : "timeout after %.3g s", t);
 }
 
 unsigned hc_errno_reason(int err)
@@ -375,19 +496,20 @@ void hc_defer(struct lvs_health_engine *h, struct hc_probe *p)
 
 int hc_ep_want(struct lvs_health_engine *h, struct hc_probe *p, uint32_t events)
 {
-	if (p->ep_events == events)
+	struct hc_io *io = p->io;
+	if (io->ep_events == events)
 		return 0;
 	struct epoll_event ev = {.events = events, .data.ptr = p};
-	int op = p->ep_events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-	if (epoll_ctl(h->ep, op, p->fd, &ev) < 0)
+	int op = io->ep_events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	if (epoll_ctl(h->ep, op, io->fd, &ev) < 0)
 		return -errno;
-	p->ep_events = events;
+	io->ep_events = events;
 	return 0;
 }
 
 void hc_arm_timeout(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	hc_heap_set(h, p, p->started + p->timeout_ns);
+	hc_heap_set(h, p, p->io->started + p->t->timeout_ns);
 }
 
 int hc_sock_error(int fd)
@@ -401,8 +523,8 @@ int hc_sock_error(int fd)
 
 bool hc_socket(struct lvs_health_engine *h, struct hc_probe *p, int type)
 {
-	p->fd = socket(p->spec.target_af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (p->fd >= 0)
+	p->io->fd = socket(p->target_af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (p->io->fd >= 0)
 		return true;
 	if (hc_local_shortage(errno))
 		hc_defer(h, p);
@@ -435,11 +557,11 @@ bool hc_dgram_start(struct lvs_health_engine *h, struct hc_probe *p, const void 
 {
 	if (!hc_socket(h, p, SOCK_DGRAM))
 		return false;
-	if (connect(p->fd, (struct sockaddr *)&p->sa, p->salen) < 0) {
+	if (connect(p->io->fd, (struct sockaddr *)&p->io->sa, p->io->salen) < 0) {
 		hc_fail_errno(h, p, "connect", errno);
 		return false;
 	}
-	if (send(p->fd, buf, len, MSG_NOSIGNAL) < 0) {
+	if (send(p->io->fd, buf, len, MSG_NOSIGNAL) < 0) {
 		dgram_icmp(h, p, errno, "send");
 		return false;
 	}
@@ -453,7 +575,7 @@ bool hc_dgram_start(struct lvs_health_engine *h, struct hc_probe *p, const void 
 
 ssize_t hc_dgram_recv(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	ssize_t n = recv(p->fd, h->scratch, HC_SCRATCH, 0);
+	ssize_t n = recv(p->io->fd, h->scratch, HC_SCRATCH, 0);
 	if (n < 0 && errno != EAGAIN && errno != EINTR)
 		dgram_icmp(h, p, errno, "recv");
 	return n < 0 ? -1 : n;
@@ -481,12 +603,18 @@ static void attempt_start(struct lvs_health_engine *h, struct hc_probe *p)
 
 static void attempt_run(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	p->started = hc_mono_ns(h);
+	int64_t now = hc_mono_ns(h);
 	if (p->attempt == 0)
-		p->round_start = p->started;
+		p->round_start = now;
 	p->phase = HC_RUNNING;
 	h->running_n++;
-	p->kind->start(h, p);
+	/* the attempt's state exists only while it runs */
+	if (io_new(p) < 0) {
+		hc_defer(h, p);
+		return;
+	}
+	p->io->started = now;
+	p->t->kind->start(h, p);
 }
 
 static void on_timer(struct lvs_health_engine *h, struct hc_probe *p, int64_t now)
@@ -497,8 +625,8 @@ static void on_timer(struct lvs_health_engine *h, struct hc_probe *p, int64_t no
 		return;
 	case HC_RUNNING:
 	case HC_KILLING:
-		if (p->kind->expire)
-			p->kind->expire(h, p, now);
+		if (p->t->kind->expire)
+			p->t->kind->expire(h, p, now);
 		else
 			hc_timeout(h, p, LVS_HR_TIMEOUT_RESPONSE);
 		return;
@@ -512,31 +640,16 @@ static void on_io(struct lvs_health_engine *h, struct hc_probe *p, uint32_t even
 {
 	if (p->phase != HC_RUNNING && p->phase != HC_KILLING)
 		return;
-	p->kind->io(h, p, events);
+	p->t->kind->io(h, p, events);
 }
 
 /* --- sets ------------------------------------------------------------------------- */
 
-static void list_add(struct lvs_health_engine *h, struct hc_probe *p)
-{
-	p->prev = NULL;
-	p->next = h->probes;
-	if (h->probes)
-		h->probes->prev = p;
-	h->probes = p;
-	h->n_probes++;
-}
-
-static void list_del(struct lvs_health_engine *h, struct hc_probe *p)
-{
-	if (p->prev)
-		p->prev->next = p->next;
-	else
-		h->probes = p->next;
-	if (p->next)
-		p->next->prev = p->prev;
-	h->n_probes--;
-}
+/* Every probe, by the identity table; fn may drop the one it is given. */
+#define HC_EACH_PROBE(h, p)                                                    \
+	for (size_t hc_b_ = 0; (h)->tab && hc_b_ <= (h)->tab_mask; hc_b_++)    \
+		for (struct hc_probe *p = (h)->tab[hc_b_], *hc_n_;             \
+		     p && ((hc_n_ = p->hnext), 1); p = hc_n_)
 
 static void tab_del(struct lvs_health_engine *h, struct hc_probe *p)
 {
@@ -570,7 +683,7 @@ static int reserve(struct lvs_health_engine *h, size_t want)
 	struct hc_probe **tab = calloc(nb, sizeof(*tab));
 	if (!tab)
 		return -ENOMEM;
-	for (struct hc_probe *p = h->probes; p; p = p->next) {
+	HC_EACH_PROBE(h, p) {
 		p->hnext = tab[p->key & (nb - 1)];
 		tab[p->key & (nb - 1)] = p;
 	}
@@ -580,35 +693,45 @@ static int reserve(struct lvs_health_engine *h, size_t want)
 	return 0;
 }
 
-int hc_apply(struct lvs_health_engine *h, struct hc_set *set)
+int hc_apply(struct lvs_health_engine *h, struct lvs_check_set *set)
 {
 	int err = reserve(h, h->n_probes + set->n);
 	if (err < 0)
 		return err;
-	for (struct hc_probe *p = h->probes; p; p = p->next)
+	HC_EACH_PROBE(h, p)
 		p->keep = p->fresh = false;
 
 	for (size_t i = 0; i < set->n; i++) {
-		const struct lvs_check_spec *s = &set->specs[i];
-		uint64_t key = hc_spec_key(s);
+		struct lvs_check_spec s;
+		hc_set_spec(set, i, &s);
+		uint64_t key = hc_spec_key(&s);
 		struct hc_probe *p = h->tab[key & h->tab_mask];
-		while (p && !(p->key == key && hc_spec_same(&p->spec, s)))
+		while (p) {
+			if (p->key == (uint32_t)key && p->target_af == s.target_af &&
+			    p->target_port == s.target_port &&
+			    !memcmp(&p->target_addr, &s.target_addr, sizeof(s.target_addr))) {
+				struct lvs_check_spec ps;
+				hc_probe_spec(p, &ps);
+				if (hc_spec_same(&ps, &s))
+					break;
+			}
 			p = p->hnext;
+		}
 		if (!p) {
-			p = probe_new(h, s, key);
+			p = probe_new(h, set->tmpls[set->ents[i].tmpl], &s, key);
 			if (!p)
 				goto err;
 			p->fresh = true;
 			p->hnext = h->tab[key & h->tab_mask];
 			h->tab[key & h->tab_mask] = p;
-			list_add(h, p);
+			h->n_probes++;
 		}
 		p->keep = true;
 		set->probe[i] = p;
 	}
 
 	/* users in set order, so callbacks follow the caller's order */
-	for (struct hc_probe *p = h->probes; p; p = p->next)
+	HC_EACH_PROBE(h, p)
 		p->first_user = HC_NONE;
 	for (size_t i = set->n; i-- > 0;) {
 		struct hc_probe *p = set->probe[i];
@@ -617,41 +740,39 @@ int hc_apply(struct lvs_health_engine *h, struct hc_set *set)
 	}
 
 	pthread_mutex_lock(&h->lock);
-	for (struct hc_probe *p = h->probes; p; p = p->next)
+	HC_EACH_PROBE(h, p)
 		p->users = 0;
 	for (size_t i = 0; i < set->n; i++)
 		set->probe[i]->users++;
-	struct hc_set *old = h->set;
+	struct lvs_check_set *old = h->set;
 	h->set = set;
 	size_t kept = 0;
-	for (struct hc_probe *p = h->probes; p; p = p->next)
+	HC_EACH_PROBE(h, p)
 		kept += p->keep;
 	h->st.probes = kept;
 	pthread_mutex_unlock(&h->lock);
 
 	/* no reader can reach dropped probes any more */
 	int64_t now = hc_mono_ns(h);
-	for (struct hc_probe *p = h->probes, *next; p; p = next) {
-		next = p->next;
+	HC_EACH_PROBE(h, p) {
 		if (!p->keep) {
 			probe_cancel(h, p);
 			hc_heap_remove(h, p);
 			tab_del(h, p);
-			list_del(h, p);
-			probe_free(p);
+			h->n_probes--;
+			probe_free(h, p);
 		} else if (p->fresh) {
-			hc_heap_set(h, p, now + p->first_ns);
+			hc_heap_set(h, p, now + probe_first_ns(p));
 		}
 	}
 	hc_set_unref(old);
 	return 0;
 err:
-	for (struct hc_probe *p = h->probes, *next; p; p = next) {
-		next = p->next;
+	HC_EACH_PROBE(h, p) {
 		if (p->fresh) {
 			tab_del(h, p);
-			list_del(h, p);
-			probe_free(p);
+			h->n_probes--;
+			probe_free(h, p);
 		}
 	}
 	for (size_t i = 0; i < set->n; i++)
@@ -670,7 +791,7 @@ void hc_cancel_all(struct lvs_health_engine *h)
 		hc_heap_set(h, p, now);
 	}
 	h->q_head = h->q_tail = NULL;
-	for (struct hc_probe *p = h->probes; p; p = p->next) {
+	HC_EACH_PROBE(h, p) {
 		bool busy = p->phase != HC_IDLE;
 		probe_cancel(h, p);
 		/* abandoned attempts are due again as soon as the engine runs */
@@ -683,11 +804,10 @@ void hc_cancel_all(struct lvs_health_engine *h)
 
 void hc_probes_free(struct lvs_health_engine *h)
 {
-	for (struct hc_probe *p = h->probes, *next; p; p = next) {
-		next = p->next;
-		probe_free(p);
-	}
-	h->probes = NULL;
+	HC_EACH_PROBE(h, p)
+		probe_free(h, p);
+	if (h->tab)
+		memset(h->tab, 0, (h->tab_mask + 1) * sizeof(*h->tab));
 	h->n_probes = 0;
 	h->heap_len = 0;
 }
@@ -744,7 +864,7 @@ void *hc_thread(void *arg)
 		pthread_mutex_lock(&h->lock);
 		h->st.running = h->running_n;
 		h->st.loops = h->loops;
-		struct hc_set *pending = h->pending;
+		struct lvs_check_set *pending = h->pending;
 		h->pending = NULL;
 		uint64_t seq = h->req_seq;
 		pthread_mutex_unlock(&h->lock);

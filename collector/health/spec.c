@@ -121,7 +121,7 @@ static void addr_norm(union lvs_addr *d, const union lvs_addr *s, uint16_t af)
 
 /* The identity and the timing after defaults; fields the type does not use
  * are cleared, so that they cannot split identical probes. */
-static void normalise(struct lvs_check_spec *d, const struct lvs_check_spec *s)
+void hc_spec_norm(struct lvs_check_spec *d, const struct lvs_check_spec *s)
 {
 	*d = *s;
 	addr_norm(&d->addr, &s->addr, s->af);
@@ -204,7 +204,7 @@ static const char *put_str(char **at, const char *s)
 int hc_spec_copy(struct lvs_check_spec *dst, char **blob, const struct lvs_check_spec *src)
 {
 	struct lvs_check_spec n;
-	normalise(&n, src);
+	hc_spec_norm(&n, src);
 	size_t argc = 0, size = 0;
 	if (n.exec_argv) {
 		while (n.exec_argv[argc])

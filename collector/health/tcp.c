@@ -24,11 +24,11 @@ void hc_stream_start(struct lvs_health_engine *h, struct hc_probe *p,
 	/* Abort on close (RST, no FIN): the checker's end of thousands of
 	 * short connections never sits in TIME_WAIT holding ephemeral ports. */
 	struct linger lg = {.l_onoff = 1, .l_linger = 0};
-	setsockopt(p->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	p->step = HC_STEP_CONNECT;
-	p->sent = 0;
-	memset(&p->http, 0, sizeof(p->http));
-	if (connect(p->fd, (struct sockaddr *)&p->sa, p->salen) == 0) {
+	setsockopt(p->io->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	p->io->step = HC_STEP_CONNECT;
+	p->io->sent = 0;
+	memset(&p->io->http, 0, sizeof(p->io->http));
+	if (connect(p->io->fd, (struct sockaddr *)&p->io->sa, p->io->salen) == 0) {
 		hc_arm_timeout(h, p);
 		connected(h, p);
 		return;
@@ -51,7 +51,7 @@ int hc_stream_connect_io(struct lvs_health_engine *h, struct hc_probe *p, uint32
 {
 	/* EPOLLOUT alone means connected: no getsockopt on the fast path */
 	if (events & (EPOLLERR | EPOLLHUP)) {
-		connect_failed(h, p, hc_sock_error(p->fd));
+		connect_failed(h, p, hc_sock_error(p->io->fd));
 		return -1;
 	}
 	return (events & EPOLLOUT) ? 1 : 0;

@@ -30,7 +30,8 @@ static int udp_check(const struct lvs_check_spec *s, char *msg, size_t len)
 
 static void udp_start(struct lvs_health_engine *h, struct hc_probe *p)
 {
-	hc_dgram_start(h, p, p->spec.udp_payload ? p->spec.udp_payload : "", p->spec.udp_payload_len);
+	const struct lvs_check_spec *s = &p->io->spec;
+	hc_dgram_start(h, p, s->udp_payload ? s->udp_payload : "", s->udp_payload_len);
 }
 
 static void udp_io(struct lvs_health_engine *h, struct hc_probe *p, uint32_t events)
@@ -39,7 +40,7 @@ static void udp_io(struct lvs_health_engine *h, struct hc_probe *p, uint32_t eve
 	ssize_t n = hc_dgram_recv(h, p);
 	if (n < 0)
 		return;
-	const char *want = p->spec.udp_expect;
+	const char *want = p->io->spec.udp_expect;
 	if (want && !memmem(h->scratch, (size_t)n, want, strlen(want)))
 		hc_finish(h, p, false, LVS_HR_EXPECT, 0, "reply lacks \"%s\"", want);
 	else
@@ -49,7 +50,7 @@ static void udp_io(struct lvs_health_engine *h, struct hc_probe *p, uint32_t eve
 static void udp_expire(struct lvs_health_engine *h, struct hc_probe *p, int64_t now)
 {
 	(void)now;
-	if (p->spec.udp_no_icmp)
+	if (p->io->spec.udp_no_icmp)
 		hc_finish(h, p, true, LVS_HR_NONE, 0, NULL);
 	else
 		hc_timeout(h, p, LVS_HR_TIMEOUT_RESPONSE);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "collector/health/health_int.h"
 #include "collector/snapshot.h"
 #include "exporter/lvsd_checks.h"
 #include "exporter/lvsd_conf.h"
@@ -434,6 +435,45 @@ static void test_checks_build(void)
 	lvsd_conf_free(c);
 }
 
+/* Filled into an engine's set one spec at a time: the same specs, in the
+ * same order, with no array of them. */
+static void test_checks_fill(void)
+{
+	char err[512];
+	struct lvsd_config *c = NULL;
+	CU_ASSERT_EQUAL_FATAL(lvsd_conf_load("share/lvsd.conf.example", &c, err, sizeof(err)), 0);
+	struct lvs_snapshot *s = table();
+	struct lvs_check_spec *v;
+	size_t n;
+	CU_ASSERT_EQUAL_FATAL(lvsd_checks_build(c, s, true, &v, &n), 0);
+	struct lvs_check_set *set = health_set_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(set);
+	CU_ASSERT_EQUAL(lvsd_checks_fill(c, s, true, set), 0);
+	CU_ASSERT_EQUAL_FATAL(health_set_size(set), n);
+	for (size_t i = 0; i < n; i++) {
+		struct lvs_check_spec got, want;
+		char *blob;
+		hc_set_spec(set, i, &got);
+		CU_ASSERT_EQUAL_FATAL(hc_spec_copy(&want, &blob, &v[i]), 0);
+		CU_ASSERT_TRUE(hc_spec_same(&got, &want));
+		CU_ASSERT_EQUAL(got.af, want.af);
+		CU_ASSERT_EQUAL(got.port, want.port);
+		CU_ASSERT_EQUAL(memcmp(&got.addr, &want.addr, sizeof(got.addr)), 0);
+		CU_ASSERT_EQUAL(got.per_service, want.per_service);
+		CU_ASSERT_EQUAL(got.svc_port, want.svc_port);
+		CU_ASSERT_PTR_EQUAL(got.user, v[i].user);
+		free(blob);
+	}
+	lvs_health *h = health_new(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL(health_set_apply(h, set), 0);
+	CU_ASSERT_EQUAL(health_count(h), n);
+	health_free(h);
+	free(v);
+	snapshot_unref(s);
+	lvsd_conf_free(c);
+}
+
 /* Unconfigured UDP services and port-less real servers get no default
  * TCP check: it would call healthy servers down. */
 static void test_checks_skip(void)
@@ -520,6 +560,7 @@ int register_lvsd_conf(void)
 	    !CU_add_test(s, "defaults", test_defaults) ||
 	    !CU_add_test(s, "service syntax", test_parse_service) ||
 	    !CU_add_test(s, "check set from config and table", test_checks_build) ||
+	    !CU_add_test(s, "checks filled into a set", test_checks_fill) ||
 	    !CU_add_test(s, "no default check where it cannot work", test_checks_skip) ||
 	    !CU_add_test(s, "lookups by identity", test_find) ||
 	    !CU_add_test(s, "the declared file", test_declared_file))

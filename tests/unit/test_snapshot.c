@@ -202,6 +202,13 @@ static void test_alloc_failures(void)
 	CU_ASSERT(w.allocs >= 10);
 }
 
+/* A snapshot holds one real server per real server of the table, two
+ * snapshots are alive while one is read: no padding in it. */
+static void test_dest_size(void)
+{
+	CU_ASSERT(sizeof(struct lvs_dest) <= 208);
+}
+
 int register_snapshot(void)
 {
 	CU_pSuite s = CU_add_suite("snapshot", NULL, NULL);
@@ -209,7 +216,8 @@ int register_snapshot(void)
 	    !CU_add_test(s, "text pool", test_text_pool) ||
 	    !CU_add_test(s, "real servers in service order", test_dest_order) ||
 	    !CU_add_test(s, "references and identity", test_refs_and_identity) ||
-	    !CU_add_test(s, "every allocation failing in turn", test_alloc_failures))
+	    !CU_add_test(s, "every allocation failing in turn", test_alloc_failures) ||
+	    !CU_add_test(s, "a real server in 208 bytes", test_dest_size))
 		return -1;
 	return 0;
 }

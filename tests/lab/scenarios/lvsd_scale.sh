@@ -4,7 +4,9 @@
 # every service and real server is exported, that scrapes answer, and
 # prints lvsd's memory (VmHWM, VmRSS) and poll time: the figures for the
 # kernel source, which the host benchmark (a replayed recording) cannot
-# give. Times are the emulator's (TCG), not a real machine's.
+# give. Times are the emulator's (TCG), not a real machine's. Then lvsd
+# again with the default configuration, which health-checks every real
+# server: its peak RSS by phase, bounded the same way.
 # S is 4,000 so the scenario fits the lab's default time limit under TCG;
 # the benchmark's table is S=10000: LAB_APPEND=lab.scale_services=10000
 # LAB_TIMEOUT=1200 (about 4 minutes of TCG on a quiet machine, far more
@@ -77,3 +79,46 @@ echo "lvsd_scale: done at $(cut -d' ' -f1 /proc/uptime) s of uptime"
 kill -TERM "$LVSD"
 wait "$LVSD"
 lab_eq scale.sigterm-exit 0 "$?"
+
+# --- lvsd with the default configuration: every real server health-checked
+# (health.default_checks), every series, history_mib 32, polls every 2 s.
+# Peak RSS by phase; no real server is reachable (no network device), so
+# each check fails at once and its attempt's state goes with it.
+printf 'exporter = { listen = "127.0.0.1:9588"; };\n' > /tmp/lvsd-default.conf
+lvsd --config /tmp/lvsd-default.conf 2>/tmp/lvsd-default.log &
+D=$!
+sleep 1
+d_start=$(awk '$1 == "VmHWM:" { print $2 }' /proc/$D/status)
+i=0
+while [ $i -lt $((120 + S / 10)) ]; do
+	grep -q "health: $((S * R)) checks" /tmp/lvsd-default.log && break
+	sleep 1
+	i=$((i + 1))
+done
+lab_eq scale.default-checks 1 "$(grep -c "health: $((S * R)) checks\$" /tmp/lvsd-default.log)" ||
+	tail -n 5 /tmp/lvsd-default.log
+d_checks=$(awk '$1 == "VmHWM:" { print $2 }' /proc/$D/status)
+# Checks run (each once in its 5 s interval, slower under TCG) beside the
+# polls that follow (every 2 s: two snapshots alive while one is read).
+sleep 12
+d_hwm=$(awk '$1 == "VmHWM:" { print $2 }' /proc/$D/status)
+d_rss=$(awk '$1 == "VmRSS:" { print $2 }' /proc/$D/status)
+n_down=$(grep -c -- '-> down' /tmp/lvsd-default.log)
+echo "lvsd_scale: default configuration: $n_down real servers reported down so far"
+[ "$n_down" -ge 1 ] && lab_ok scale.default-checks-ran ||
+	lab_fail scale.default-checks-ran "no real server reported down"
+echo "lvsd_scale: default configuration, VmHWM (KiB) after start $d_start," \
+	"checks applied $d_checks, checks run and polls $d_hwm; VmRSS $d_rss"
+echo "lvsd_scale: default configuration: VmHWM $((d_hwm / 1024)) MiB," \
+	"VmRSS $((d_rss / 1024)) MiB for $S x $R"
+# Measured: 10,000 x 10, 107 MiB (64 once the checks were applied);
+# 4,000 x 10, 51 MiB (34). Bound: 16 MiB plus 1,200 bytes per real
+# server (133 MiB at 10,000 x 10, 63 at 4,000 x 10).
+d_bound=$((16 * 1024 + S * R * 1200 / 1024))
+if [ "$d_hwm" -le "$d_bound" ]; then lab_ok scale.default-peak-rss-bounded; else
+	lab_fail scale.default-peak-rss-bounded \
+		"VmHWM $((d_hwm / 1024)) MiB > $((d_bound / 1024)) MiB for $S x $R"; fi
+kill -TERM "$D"
+wait "$D"
+lab_eq scale.default-sigterm-exit 0 "$?"
+# --- end of lvsd with the default configuration
