@@ -40,7 +40,10 @@ stop_pids() {
 
 # A free port on 127.0.0.1 (asked of the kernel through busybox nc).
 port() {
-	p=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 20000 ) + 30000 ))
+	# Below the kernel's ephemeral range (ip_local_port_range, 32768 up
+	# by default): a port there can be the local end of some connection,
+	# free to nc -z but not to bind.
+	p=$(( ( $(od -An -N2 -tu2 /dev/urandom) % 12000 ) + 20000 ))
 	while busybox nc -z 127.0.0.1 "$p" 2>/dev/null; do p=$((p + 1)); done
 	echo "$p"
 }
