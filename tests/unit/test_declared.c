@@ -213,6 +213,25 @@ static void test_keepalived_errors(void)
 	/* DR on another port, in the unclosed last block. */
 	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "cannot map ports", 15), 1);
 	declared_free(d);
+
+	/* A bad sorry_server line after a good one: an error, and the good
+	 * one stays whole (it was left zeroed, no address family nor file,
+	 * behind has_sorry). */
+	d = ka("virtual_server 192.0.2.1 80 {\n protocol TCP\n"
+	       " sorry_server 198.51.100.9 8080\n sorry_server 198.51.100.x\n}\n"
+	       "virtual_server 192.0.2.2 80 {\n protocol TCP\n sorry_server nowhere\n}\n");
+	CU_ASSERT_EQUAL_FATAL(d->n_services, 2);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "sorry_server \"198.51.100.x\": not an address", 4),
+			1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "sorry_server \"nowhere\": not an address", 8), 1);
+	const struct lvs_decl_service *s = &d->services[0];
+	CU_ASSERT_TRUE(s->has_sorry);
+	CU_ASSERT_EQUAL(s->sorry.d.af, AF_INET);
+	CU_ASSERT_EQUAL(s->sorry.d.port, 8080);
+	CU_ASSERT_EQUAL(s->sorry.line, 3);
+	CU_ASSERT_PTR_NOT_NULL(s->sorry.file);
+	CU_ASSERT_FALSE(d->services[1].has_sorry);
+	declared_free(d);
 }
 
 static void test_keepalived_groups(void)
