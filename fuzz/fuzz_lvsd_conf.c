@@ -8,10 +8,10 @@
  * real server is found again by the lookups the daemon uses, intervals are
  * positive, and an accepted auth file loads.
  *
- * The files are written for every input, to a folder in memory: libconfig
- * (1.5, Debian 12's) reads an @include itself, by path (fopen in its
- * scanner; the include hook config_set_include_func came with 1.7), so
- * the included file must exist as a file. The folder is on tmpfs
+ * Each file is written when an input changes it, to a folder in memory:
+ * libconfig (1.5, Debian 12's) reads an @include itself, by path (fopen
+ * in its scanner; the include hook config_set_include_func came with
+ * 1.7), so the included file must exist as a file. The folder is on tmpfs
  * (/dev/shm, else $TMPDIR, else /tmp): writing there costs no disk I/O,
  * where on ext4 every rewrite flushed the file to the disk. */
 #include <errno.h>
