@@ -24,6 +24,9 @@ cd "$(dirname "$0")/.."
 targets="$*"
 [ -n "$targets" ] || targets=$(ls fuzz/fuzz_*.c | sed 's,fuzz/fuzz_\(.*\)\.c,\1,')
 mkdir -p "$FUZZ_DIR/artifacts"
+# Absolute: a harness may be in a folder of its own when its input fails
+# (lvsd_conf reads its files from one), and the input must still be kept.
+case $FUZZ_DIR in /*) ;; *) FUZZ_DIR=$(pwd)/$FUZZ_DIR ;; esac
 # Leaks inside system libraries we cannot fix (each entry says why).
 export LSAN_OPTIONS="suppressions=$(pwd)/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 failed=""
