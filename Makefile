@@ -210,7 +210,8 @@ fuzz-smoke:
 	$(MAKE) fuzz FUZZ_SECONDS=20
 
 # Each harness (one at a time, nice 10) until FUZZ_RUNS executions: the
-# long runs of docs/security.md. FUZZ_TARGETS picks some.
+# long runs of docs/security.md. FUZZ_TARGETS picks some; FUZZ_NICE and
+# FUZZ_TIMEOUT (fuzz/run.sh) pass through the environment.
 fuzz-long: deps
 	$(MAKE) FUZZ=1 fuzz-bins
 	FUZZ_DIR=build-fuzz FUZZ_RUNS=$(FUZZ_RUNS) sh fuzz/run.sh $(or $(FUZZ_TARGETS),$(FUZZ_LONG_TARGETS))

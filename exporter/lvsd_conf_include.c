@@ -5,7 +5,9 @@
  * would kill the running daemon. So the files are scanned here the way
  * libconfig's scanner finds the directive (a line that starts with
  * optional blanks, "@include", blanks and a quoted path, outside comments
- * and strings), and every path must be a regular, readable file. */
+ * and strings), and every path must be a regular, readable file. A file
+ * with a NUL byte is refused: the scan and libconfig would read it
+ * differently. */
 #include "lvsd_conf_priv.h"
 
 #include <errno.h>
@@ -132,10 +134,18 @@ int conf_check_includes(struct conf_ctx *x, const char *file, int depth)
 	unsigned long ln = 0;
 	enum scan_state st = CODE;
 	int r = 0;
-	while (!r && getline(&line, &cap, f) >= 0) {
+	ssize_t len;
+	while (!r && (len = getline(&line, &cap, f)) >= 0) {
 		ln++;
-		int k = st == CODE ? include_path(line, inc, sizeof(inc)) : 0;
-		if (k < 0) {
+		/* The scan reads a line up to a NUL byte, libconfig past it:
+		 * a string opened before one would hide an @include from the
+		 * scan that libconfig follows. No text file holds one. */
+		int k = memchr(line, 0, (size_t)len) ? -EILSEQ
+			: st == CODE ? include_path(line, inc, sizeof(inc)) : 0;
+		if (k == -EILSEQ) {
+			snprintf(x->err, x->errlen, "%s:%lu: a NUL byte: not a text file", file, ln);
+			r = -EINVAL;
+		} else if (k < 0) {
 			snprintf(x->err, x->errlen, "%s:%lu: @include path too long", file, ln);
 			r = -EINVAL;
 		} else if (k > 0) {

@@ -6,15 +6,20 @@
 # kept as FUZZ_DIR/artifacts/TARGET-crash-... . Usage: run.sh [TARGET...]
 # With FUZZ_RUNS=N each target runs until N executions instead (the long
 # runs), one target at a time; FUZZ_NICE (default 10 then) is its nice level.
+# FUZZ_TIMEOUT: seconds of wall time one input may take before it counts as
+# a hang (default 10; 60 for the long runs: a niced process on a busy
+# machine can wait that long for a core, and libFuzzer counts wall time).
 set -e
 FUZZ_DIR=${FUZZ_DIR:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_RUNS=${FUZZ_RUNS:-}
 if [ -n "$FUZZ_RUNS" ]; then
+	FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-60}
 	limit="-runs=$FUZZ_RUNS"
 	what="to $FUZZ_RUNS executions"
 	nice="nice -n ${FUZZ_NICE:-10}"
 else
+	FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-10}
 	limit="-max_total_time=$FUZZ_SECONDS"
 	what="for ${FUZZ_SECONDS}s"
 	nice=""
@@ -24,6 +29,9 @@ cd "$(dirname "$0")/.."
 targets="$*"
 [ -n "$targets" ] || targets=$(ls fuzz/fuzz_*.c | sed 's,fuzz/fuzz_\(.*\)\.c,\1,')
 mkdir -p "$FUZZ_DIR/artifacts"
+# Absolute: a harness may be in a folder of its own when its input fails
+# (lvsd_conf reads its files from one), and the input must still be kept.
+case $FUZZ_DIR in /*) ;; *) FUZZ_DIR=$(pwd)/$FUZZ_DIR ;; esac
 # Leaks inside system libraries we cannot fix (each entry says why).
 export LSAN_OPTIONS="suppressions=$(pwd)/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 failed=""
@@ -36,7 +44,7 @@ for t in $targets; do
 	[ -f "fuzz/dict/$t.dict" ] && dict="-dict=fuzz/dict/$t.dict"
 	echo "fuzz: $t $what (load $(cut -d' ' -f1-3 /proc/loadavg))"
 	start=$(date +%s)
-	if ! $nice "$bin" $limit -timeout=10 -rss_limit_mb=2048 \
+	if ! $nice "$bin" $limit -timeout=$FUZZ_TIMEOUT -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$FUZZ_DIR/artifacts/$t-" $dict \
 		"$work" "fuzz/corpus/$t" > "$FUZZ_DIR/$t.log" 2>&1; then
 		tail -n 40 "$FUZZ_DIR/$t.log" >&2

@@ -23,9 +23,9 @@
 #define TEXT_MAX (16u << 20)
 #define NODES_MAX 1000000u
 #define INCLUDE_MATCHES_MAX 1024
-/* Files read in all: a file that includes itself more than once would
- * otherwise be read (matches)^(depth) times, 6,561 reads for three
- * includes of itself, before the depth bound stops each branch. */
+/* Files read in all: a file included several times by several files
+ * (not a cycle: those stop at their first repeat) is read once for each
+ * path to it, (includes per file)^(levels) times. */
 #define FILES_READ_MAX 1024
 
 struct token {
@@ -45,6 +45,11 @@ struct conf_tree {
 	size_t n_toks, cap_toks;
 	size_t text_total;
 	size_t files_read;
+	/* The files being read, outermost first: an include of one of them
+	 * is a cycle. A file is its device and inode, or for opts->mem its
+	 * place in the array (dev 0, ino index + 1). */
+	struct { dev_t dev; ino_t ino; } open[INCLUDE_DEPTH_MAX + 1];
+	int n_open;
 	bool files_read_reported;
 	bool depth_reported;
 	size_t n_nodes;
@@ -310,80 +315,108 @@ static int tree_glob(const struct conf_tree *t, const char *pattern, glob_t *g)
 	return r;
 }
 
-/* Open path in opts->mem as lex_path does on the file system: its text,
+/* Open path in opts->mem as lex_path does on the file system: the file,
  * or -ENOENT, -EISDIR. */
-static int mem_open(const struct conf_tree *t, const char *path, const char **text, size_t *len)
+static int mem_open(const struct conf_tree *t, const char *path, const struct conf_file **f)
 {
 	char nm[4096];
 	bool is_dir;
 	if (!mem_norm(path, nm, sizeof(nm)))
 		return -ENAMETOOLONG;
-	const struct conf_file *f = mem_find(t->opts, nm, &is_dir);
-	if (!f)
+	*f = mem_find(t->opts, nm, &is_dir);
+	if (!*f)
 		return is_dir ? -EISDIR : -ENOENT;
-	*text = f->text;
-	*len = f->len;
 	return 0;
 }
 
+static bool being_read(const struct conf_tree *t, dev_t dev, ino_t ino)
+{
+	for (int i = 0; i < t->n_open; i++)
+		if (t->open[i].dev == dev && t->open[i].ino == ino)
+			return true;
+	return false;
+}
+
 /* Read one file into the token list; refuses what is not a regular file
- * (a directory or a device would hang or fail inside the scanner). */
+ * (a directory or a device would hang or fail inside the scanner) and a
+ * file being read already (-ELOOP: an include cycle). */
 static int lex_path(struct conf_tree *t, const char *path, int depth, const char *from_file,
 		    int from_line)
 {
-	struct stat st;
-	if (t->files_read >= FILES_READ_MAX) {
-		if (!t->files_read_reported)
-			report(t, true, from_file, from_line,
-			       "%s: more than %d files read (an include cycle?)", path,
-			       FILES_READ_MAX);
-		t->files_read_reported = true;
-		return -EFBIG;
-	}
-	t->files_read++;
+	const char *text = NULL;
+	size_t len;
+	dev_t dev = 0;
+	ino_t ino;
+	int fd = -1;
+
 	if (t->opts && t->opts->mem) {
-		const char *text;
-		size_t len;
-		int e = mem_open(t, path, &text, &len);
+		const struct conf_file *f;
+		int e = mem_open(t, path, &f);
 		if (e < 0)
 			return e;
-		if (len > TEXT_MAX - t->text_total) {
-			report(t, true, from_file, from_line,
-			       "%s: the files read would exceed %u MiB", path, TEXT_MAX >> 20);
-			return -EFBIG;
+		text = f->text;
+		len = f->len;
+		ino = (ino_t)(f - t->opts->mem) + 1;
+	} else {
+		struct stat st;
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			return -errno;
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			int e = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+			close(fd);
+			return e;
 		}
-		t->text_total += len;
-		const char *name = add_file(t, path);
-		return name ? lex_text(t, name, text, len, depth) : -ENOMEM;
+		len = (size_t)st.st_size;
+		dev = st.st_dev;
+		ino = st.st_ino;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		close(fd);
-		return e;
+	int rc = 0;
+	if (being_read(t, dev, ino)) {
+		rc = -ELOOP;
+		goto out;
 	}
-	if ((size_t)st.st_size > TEXT_MAX - t->text_total) {
-		close(fd);
+	if (t->files_read >= FILES_READ_MAX) {
+		if (!t->files_read_reported)
+			report(t, true, from_file, from_line, "%s: more than %d files read", path,
+			       FILES_READ_MAX);
+		t->files_read_reported = true;
+		rc = -EFBIG;
+		goto out;
+	}
+	t->files_read++;
+	if (len > TEXT_MAX - t->text_total) {
 		report(t, true, from_file, from_line, "%s: the files read would exceed %u MiB", path,
 		       TEXT_MAX >> 20);
-		return -EFBIG;
+		rc = -EFBIG;
+		goto out;
 	}
 	struct lvs_buf b;
 	buf_init(&b);
-	int rc = file_read_fd(fd, TEXT_MAX - t->text_total, &b);
-	close(fd);
-	if (rc < 0) {
-		buf_free(&b);
-		return rc == -EFBIG ? -EFBIG : rc;
+	if (fd >= 0) {
+		rc = file_read_fd(fd, TEXT_MAX - t->text_total, &b);
+		if (rc < 0) {
+			buf_free(&b);
+			goto out;
+		}
+		text = b.p;
+		len = b.len;
 	}
-	size_t len = b.len;
-	char *buf = b.p;
 	t->text_total += len;
 	const char *name = add_file(t, path);
-	rc = name ? lex_text(t, name, buf, len, depth) : -ENOMEM;
+	if (name) {
+		t->open[t->n_open].dev = dev;
+		t->open[t->n_open].ino = ino;
+		t->n_open++;
+		rc = lex_text(t, name, text, len, depth);
+		t->n_open--;
+	} else {
+		rc = -ENOMEM;
+	}
 	buf_free(&b);
+out:
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
@@ -438,6 +471,11 @@ static int do_include(struct conf_tree *t, const char *file, int line, const cha
 			       pattern, g.gl_pathv[i]);
 		else if (e == -EINVAL)
 			report(t, true, file, line, "include \"%s\": %s is not a regular file",
+			       pattern, g.gl_pathv[i]);
+		else if (e == -ELOOP)
+			report(t, true, file, line,
+			       "include \"%s\": %s is being read already (an include cycle); "
+			       "not read again",
 			       pattern, g.gl_pathv[i]);
 		else if (e < 0 && e != -EFBIG)
 			report(t, true, file, line, "include \"%s\": cannot read %s: %s", pattern,

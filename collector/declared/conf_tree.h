@@ -3,9 +3,12 @@
  * same line, and optionally a { block } of statements. Comments ("!" and
  * "#" outside double quotes) are dropped; a double-quoted word keeps its
  * bytes as written, without the quotes. keepalived's include directives are
- * expanded while reading (globs, relative to the including file's folder).
- * Bounds: 8 include levels, 64 nesting levels, 16 MiB of text in all,
- * 1,000,000 statements; past them reading stops with an error.
+ * expanded while reading (globs, relative to the including file's folder);
+ * an include of a file being read (a cycle: the same device and inode, or
+ * the same file of the memory set) is an error and is not followed.
+ * Bounds: 8 include levels, 1,024 files read, 64 nesting levels, 16 MiB
+ * of text in all, 1,000,000 statements; past them reading stops with an
+ * error.
  * Pure; one tree is owned by one caller. */
 #ifndef LVSTOP_COLLECTOR_DECLARED_CONF_TREE_H
 #define LVSTOP_COLLECTOR_DECLARED_CONF_TREE_H

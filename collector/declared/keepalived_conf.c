@@ -314,20 +314,22 @@ static int read_vs_body(struct kctx *k, const struct conf_node *vs, struct lvs_d
 		} else if (key_is(c, "sorry_server")) {
 			if (!want_args(d, c, 1))
 				continue;
-			struct lvs_decl_dest *s = &svc->sorry;
-			memset(s, 0, sizeof(*s));
-			if (lvs_addr_pton(arg(c, 0), &s->d.af, &s->d.addr) < 0) {
+			/* Read aside: a bad line leaves a sorry server read
+			 * before it as it was. */
+			struct lvs_decl_dest s = { 0 };
+			if (lvs_addr_pton(arg(c, 0), &s.d.af, &s.d.addr) < 0) {
 				decl_msg(d, LVS_DECL_ERROR, c->file, c->line,
 					 "sorry_server \"%s\": not an address", arg(c, 0));
 				continue;
 			}
-			s->d.port = svc->s.port;
+			s.d.port = svc->s.port;
 			if (arg(c, 1) && decl_uint(arg(c, 1), 0, 65535, &v))
-				s->d.port = (uint16_t)v;
-			s->d.weight = 1;
-			s->d.fwd = UINT32_MAX;
-			s->file = c->file;
-			s->line = c->line;
+				s.d.port = (uint16_t)v;
+			s.d.weight = 1;
+			s.d.fwd = UINT32_MAX;
+			s.file = c->file;
+			s.line = c->line;
+			svc->sorry = s;
 			svc->has_sorry = true;
 		} else if (!in_list(vs_other, c->key)) {
 			decl_msg(d, LVS_DECL_WARNING, c->file, c->line,

@@ -14,6 +14,7 @@
 #include "collector/declared/conf_tree.h"
 #include "collector/declared/declared.h"
 #include "collector/names.h"
+#include "share/buf.h"
 
 #define DATA "tests/data/declared/"
 
@@ -212,6 +213,25 @@ static void test_keepalived_errors(void)
 	/* DR on another port, in the unclosed last block. */
 	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "cannot map ports", 15), 1);
 	declared_free(d);
+
+	/* A bad sorry_server line after a good one: an error, and the good
+	 * one stays whole (it was left zeroed, no address family nor file,
+	 * behind has_sorry). */
+	d = ka("virtual_server 192.0.2.1 80 {\n protocol TCP\n"
+	       " sorry_server 198.51.100.9 8080\n sorry_server 198.51.100.x\n}\n"
+	       "virtual_server 192.0.2.2 80 {\n protocol TCP\n sorry_server nowhere\n}\n");
+	CU_ASSERT_EQUAL_FATAL(d->n_services, 2);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "sorry_server \"198.51.100.x\": not an address", 4),
+			1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "sorry_server \"nowhere\": not an address", 8), 1);
+	const struct lvs_decl_service *s = &d->services[0];
+	CU_ASSERT_TRUE(s->has_sorry);
+	CU_ASSERT_EQUAL(s->sorry.d.af, AF_INET);
+	CU_ASSERT_EQUAL(s->sorry.d.port, 8080);
+	CU_ASSERT_EQUAL(s->sorry.line, 3);
+	CU_ASSERT_PTR_NOT_NULL(s->sorry.file);
+	CU_ASSERT_FALSE(d->services[1].has_sorry);
+	declared_free(d);
 }
 
 static void test_keepalived_groups(void)
@@ -271,25 +291,36 @@ static void test_includes(void)
 	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_WARNING, "matches no file", 4), 1);
 	declared_free(d);
 
-	/* An include of itself stops at the depth bound. */
+	/* An include of itself is a cycle: an error at its line, not followed
+	 * (before, it was read again down to the depth bound). */
 	f = fopen(p, "w");
-	fprintf(f, "include keepalived.conf\n");
+	fprintf(f, "include keepalived.conf\nvirtual_server 192.0.2.1 80 {\n}\n");
 	fclose(f);
 	d = NULL;
 	CU_ASSERT_EQUAL_FATAL(declared_read_keepalived(p, &d, msg, sizeof(msg)), 0);
-	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "include levels", 0), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "is being read already (an include cycle)", 1),
+			1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "include levels", 0), 0);
+	CU_ASSERT_EQUAL(d->n_files, 1);
+	CU_ASSERT_EQUAL(d->n_services, 1);
 	declared_free(d);
 
-	/* Three includes of itself: 3^8 reads without a bound on the files
-	 * read; with it, at most 1024 and one error saying so. */
+	/* Three includes of itself: 3^8 reads down to the depth bound (1,024
+	 * with the bound on files read), now one read and an error per line;
+	 * by another name (a symbolic link) too: a file is its inode. */
+	snprintf(sub, sizeof(sub), "%s/again.conf", dir);
+	CU_ASSERT_FATAL(symlink("keepalived.conf", sub) == 0);
 	f = fopen(p, "w");
-	fprintf(f, "include keepalived.conf\ninclude keepalived.conf\ninclude keepalived.conf\n");
+	fprintf(f, "include keepalived.conf\ninclude keepalived.conf\ninclude again.conf\n");
 	fclose(f);
 	d = NULL;
 	CU_ASSERT_EQUAL_FATAL(declared_read_keepalived(p, &d, msg, sizeof(msg)), 0);
-	CU_ASSERT(d->n_files <= 1025);
-	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "files read (an include cycle?)", 0), 1);
+	CU_ASSERT_EQUAL(d->n_files, 1);
+	for (int line = 1; line <= 3; line++)
+		CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "(an include cycle)", line), 1);
+	CU_ASSERT_EQUAL(d->n_errors, 3);
 	declared_free(d);
+	snprintf(sub, sizeof(sub), "%s/conf.d", dir);
 
 	/* The named file itself missing or a folder: an error return. */
 	d = NULL;
@@ -478,8 +509,12 @@ static void test_mem_same_as_files(void)
 			CU_ASSERT_EQUAL(count_msgs(b, LVS_DECL_WARNING, "matches no file", 0), 2);
 			CU_ASSERT_EQUAL(count_msgs(b, LVS_DECL_WARNING, "declared twice", 0) >= 2, 1);
 		}
-		if (k == 1)
-			CU_ASSERT_EQUAL(count_msgs(b, LVS_DECL_ERROR, "include cycle", 0), 1);
+		if (k == 1) {
+			/* Read once; each include of itself an error at its line. */
+			CU_ASSERT_EQUAL(b->n_files, 1);
+			for (int line = 1; line <= 3; line++)
+				CU_ASSERT_EQUAL(count_msgs(b, LVS_DECL_ERROR, "include cycle", line), 1);
+		}
 		declared_free(a);
 		declared_free(b);
 		char cmd[300];
@@ -502,6 +537,53 @@ static void test_mem_same_as_files(void)
 	close(cwd);
 }
 
+/* The bounds on includes that are no cycle: levels (a chain of files,
+ * each including the next) and files read (includes of includes). */
+static void test_include_bounds(void)
+{
+	char names[10][16], texts[10][32];
+	struct conf_file chain[10];
+	for (int i = 0; i < 10; i++) {
+		snprintf(names[i], sizeof(names[i]), "l%d.conf", i);
+		snprintf(texts[i], sizeof(texts[i]), "include l%d.conf\n", i + 1);
+		chain[i] = (struct conf_file){ .name = names[i], .text = texts[i],
+					       .len = strlen(texts[i]) };
+	}
+	struct lvs_declared *d = NULL;
+	char msg[256];
+	CU_ASSERT_EQUAL_FATAL(declared_read_keepalived_mem("l0.conf", chain, 10, &d, msg, sizeof(msg)),
+			      0);
+	CU_ASSERT_EQUAL(d->n_files, 9);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "more than 8 include levels", 1), 1);
+	CU_ASSERT_EQUAL(d->n_errors, 1);
+	declared_free(d);
+
+	/* 33 includes of a.conf, which includes b.conf 32 times: 1,090
+	 * files to read: the first 1,024 (31 times a.conf and its 32) read, an
+	 * error at the 32nd include. */
+	struct lvs_buf top, a;
+	buf_init(&top);
+	buf_init(&a);
+	for (int i = 0; i < 33; i++)
+		CU_ASSERT_EQUAL_FATAL(buf_printf(&top, "include a.conf\n"), 0);
+	for (int i = 0; i < 32; i++)
+		CU_ASSERT_EQUAL_FATAL(buf_printf(&a, "include b.conf\n"), 0);
+	struct conf_file fan[] = {
+		{ .name = "keepalived.conf", .text = top.p, .len = top.len },
+		{ .name = "a.conf", .text = a.p, .len = a.len },
+		MEMF("b.conf", "virtual_server 192.0.2.1 80 {\n}\n"),
+	};
+	d = NULL;
+	CU_ASSERT_EQUAL_FATAL(declared_read_keepalived_mem("keepalived.conf", fan, 3, &d, msg,
+							   sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(d->n_files, 1024);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "a.conf: more than 1024 files read", 32), 1);
+	CU_ASSERT_EQUAL(count_msgs(d, LVS_DECL_ERROR, "cycle", 0), 0);
+	declared_free(d);
+	buf_free(&top);
+	buf_free(&a);
+}
+
 int register_declared(void)
 {
 	CU_pSuite s = CU_add_suite("declared table (keepalived.conf, lvs.cf)", NULL, NULL);
@@ -515,6 +597,7 @@ int register_declared(void)
 	    !CU_add_test(s, "virtual_server_group", test_keepalived_groups) ||
 	    !CU_add_test(s, "includes", test_includes) ||
 	    !CU_add_test(s, "files in memory read as on a file system", test_mem_same_as_files) ||
+	    !CU_add_test(s, "include levels and files read", test_include_bounds) ||
 	    !CU_add_test(s, "hostile text", test_hostile_text) ||
 	    !CU_add_test(s, "large and repetitive", test_large_and_repetitive))
 		return -1;

@@ -216,6 +216,22 @@ static void test_include_not_a_file(void)
 	snprintf(want, sizeof(want), "%s/inc2.conf:3: ", tmpdir);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "is a directory"));
+	/* A NUL byte in a string hid the rest of its line from the scan,
+	 * which then took the lines after it for the string's and missed
+	 * an @include of a directory that libconfig followed: its scanner
+	 * exit()ed (found by the lvsd_conf harness). */
+	static const char nul[] = "daemon = { interval = 2; };\n"
+				  "services = ( { service = \"tcp:203.\0.113.10:80\"; } );\n"
+				  "  @include \".\"\n";
+	snprintf(want, sizeof(want), "%s/nul.conf", tmpdir);
+	FILE *f = fopen(want, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_EQUAL(fwrite(nul, 1, sizeof(nul) - 1, f), sizeof(nul) - 1);
+	fclose(f);
+	CU_ASSERT_EQUAL(lvsd_conf_load(want, &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NULL(c);
+	strcat(want, ":2: a NUL byte");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
 	/* Directives inside comments and strings are not directives. */
 	path = write_conf("incmain.conf",
 			  "/* old:\n@include \"\"\n*/\n# @include \"\"\n"
