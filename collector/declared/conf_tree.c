@@ -448,6 +448,13 @@ static int do_include(struct conf_tree *t, const char *file, int line, const cha
 			return 0;
 		}
 	}
+	/* "a//b" is "a/b" to the file system, but glibc's glob(3) recurses
+	 * once per trailing slash: thousands of them overflow the stack. */
+	size_t o = 0;
+	for (size_t i = 0; full[i]; i++)
+		if (full[i] != '/' || o == 0 || full[o - 1] != '/')
+			full[o++] = full[i];
+	full[o] = '\0';
 	glob_t g;
 	int gr = tree_glob(t, full, &g);
 	if (gr == GLOB_NOSPACE)

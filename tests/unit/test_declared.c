@@ -1,5 +1,6 @@
 /* Tests for the declared table: keepalived.conf and lvs.cf readers. */
 #include <CUnit/CUnit.h>
+#include <pthread.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -537,6 +538,41 @@ static void test_mem_same_as_files(void)
 	close(cwd);
 }
 
+/* An include whose name ends in thousands of slashes, read on a thread
+ * with a small stack: glob(3) would recurse once per slash. */
+struct slashes_read {
+	const struct conf_file *f;
+	int r;
+};
+
+static void *read_slashes(void *arg)
+{
+	struct slashes_read *sr = arg;
+	struct lvs_declared *d = NULL;
+	char msg[256];
+	sr->r = declared_read_keepalived_mem(sr->f[0].name, sr->f, 1, &d, msg, sizeof(msg));
+	declared_free(d);
+	return NULL;
+}
+
+static void test_include_slashes(void)
+{
+	static char text[4200];
+	int n = snprintf(text, sizeof(text), "include lp");
+	memset(text + n, '/', 4000);
+	snprintf(text + n + 4000, sizeof(text) - (size_t)n - 4000, "\nvirtual_server 192.0.2.1 80 {\n}\n");
+	struct conf_file f[1] = { { "/etc/keepalived/keepalived.conf", text, strlen(text) } };
+	struct slashes_read sr = { f, -1 };
+	pthread_attr_t at;
+	pthread_t th;
+	CU_ASSERT_EQUAL_FATAL(pthread_attr_init(&at), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_attr_setstacksize(&at, 128 * 1024), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, &at, read_slashes, &sr), 0);
+	pthread_join(th, NULL);
+	pthread_attr_destroy(&at);
+	CU_ASSERT_EQUAL(sr.r, 0); /* read, the include matching nothing */
+}
+
 /* The bounds on includes that are no cycle: levels (a chain of files,
  * each including the next) and files read (includes of includes). */
 static void test_include_bounds(void)
@@ -598,6 +634,7 @@ int register_declared(void)
 	    !CU_add_test(s, "includes", test_includes) ||
 	    !CU_add_test(s, "files in memory read as on a file system", test_mem_same_as_files) ||
 	    !CU_add_test(s, "include levels and files read", test_include_bounds) ||
+	    !CU_add_test(s, "an include ending in thousands of slashes", test_include_slashes) ||
 	    !CU_add_test(s, "hostile text", test_hostile_text) ||
 	    !CU_add_test(s, "large and repetitive", test_large_and_repetitive))
 		return -1;
