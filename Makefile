@@ -138,8 +138,8 @@ $(BUILD)/lab-dns-answer: $(BUILD)/tests/lab/tools/lab_dns_answer.o
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^
 $(BUILD)/lab-synflood: $(BUILD)/tests/lab/tools/lab_synflood.o
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^
-$(BUILD)/lab-scrape: $(BUILD)/tests/lab/tools/lab_scrape.o
-	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^
+$(BUILD)/lab-scrape: $(BUILD)/tests/lab/tools/lab_scrape.o $(LIB_share)
+	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^ -lm
 
 ALL_LIBS := $(LIB_console) $(LIB_exporter) $(LIB_actions) $(LIB_collector) $(LIB_share)
 ALL_LDLIBS = $(call pkg_libs,$(ALL_PKGS)) -lm

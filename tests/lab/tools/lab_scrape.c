@@ -16,17 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-#define HEAD_MAX 16384
+#include "share/clock.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#define HEAD_MAX 16384
 
 static int write_all(int fd, const char *p, size_t n)
 {
@@ -57,7 +51,7 @@ static int get(unsigned port, const char *path, int gzip, FILE *out, double *sec
 	}
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	double t0 = now();
+	double t0 = clock_mono_s();
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		fprintf(stderr, "lab-scrape: connect 127.0.0.1:%u: %s\n", port, strerror(errno));
@@ -124,7 +118,7 @@ static int get(unsigned port, const char *path, int gzip, FILE *out, double *sec
 			return -1;
 		}
 	}
-	*secs = now() - t0;
+	*secs = clock_mono_s() - t0;
 	close(fd);
 	if (!in_body) {
 		fprintf(stderr, "lab-scrape: %s: the connection closed before a whole header\n", path);
