@@ -111,10 +111,14 @@ echo "lvsd_scale: default configuration, VmHWM (KiB) after start $d_start," \
 	"checks applied $d_checks, checks run and polls $d_hwm; VmRSS $d_rss"
 echo "lvsd_scale: default configuration: VmHWM $((d_hwm / 1024)) MiB," \
 	"VmRSS $((d_rss / 1024)) MiB for $S x $R"
-# Measured: 10,000 x 10, 107 MiB (64 once the checks were applied);
-# 4,000 x 10, 51 MiB (34). Bound: 16 MiB plus 1,200 bytes per real
-# server (133 MiB at 10,000 x 10, 63 at 4,000 x 10).
-d_bound=$((16 * 1024 + S * R * 1200 / 1024))
+# The in-process rings' default budget (daemon.history_mib, 32 MiB) is
+# touched as polls record samples, so how much of it a run shows depends
+# on how many polls it made: on a busy host 4,000 x 10 measured 51 MiB
+# (10,000 x 10: 107), on a quiet one, every check run and more polls,
+# 92 MiB. Bound: 16 MiB, plus the rings' 32, plus 1,400 bytes per real
+# server (101 MiB at 4,000 x 10; 181 at 10,000 x 10). The engine before
+# its checks shared their spec took about 1.5 KiB per check alone.
+d_bound=$((16 * 1024 + 32 * 1024 + S * R * 1400 / 1024))
 if [ "$d_hwm" -le "$d_bound" ]; then lab_ok scale.default-peak-rss-bounded; else
 	lab_fail scale.default-peak-rss-bounded \
 		"VmHWM $((d_hwm / 1024)) MiB > $((d_bound / 1024)) MiB for $S x $R"; fi
