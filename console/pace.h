@@ -13,35 +13,28 @@
 #ifndef LVSTOP_CONSOLE_PACE_H
 #define LVSTOP_CONSOLE_PACE_H
 
-#include <pthread.h>
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "collector/collector.h"
+#include "share/seq_gate.h"
 
 struct console_pace {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;  /* on CLOCK_MONOTONIC */
+	struct seq_gate gate; /* reached: the publication sequence last shown */
 	lvs_collector *col;   /* whose publications are waited for (set before
 			       * the poller starts) */
-	uint64_t shown;       /* publication sequence last shown */
-	double bound;         /* seconds a wait lasts at most */
-	bool released;        /* waits return at once (the console is done) */
-	uint64_t waits, timeouts; /* waits that blocked, and of them timed out */
 };
 
-/* Publication 0 (none yet) counts as shown. bound > 0. 0 or -errno. */
+/* bound: seconds a wait lasts at most. 0 or -errno. */
 int console_pace_init(struct console_pace *p, double bound);
 void console_pace_destroy(struct console_pace *p);
-/* The console has shown publication seq (and every earlier one). */
+/* The UI showed publication seq. */
 void console_pace_shown(struct console_pace *p, uint64_t seq);
-/* From now on waits return at once; wakes the waiter. */
+/* The console is done: waits return at once. */
 void console_pace_release(struct console_pace *p);
-/* Return once publication seq is shown or the pace released: 0; or after
- * the bound: -ETIMEDOUT. */
+/* Until seq is shown: 0, or -ETIMEDOUT after the bound. */
 int console_pace_wait(struct console_pace *p, uint64_t seq);
-/* The collector's before_poll hook (arg: the pace): waits for its
- * collector's last publication. */
+/* The collector's before_poll hook (arg: the pace): waits until the
+ * publication now current is shown. */
 void console_pace_before_poll(void *arg);
 
 #endif

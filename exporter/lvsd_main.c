@@ -10,6 +10,7 @@
 
 #include "share/clock.h"
 #include "share/log.h"
+#include "share/seq_gate.h"
 
 #include "exporter/http/body.h"
 #include "collector/collector.h"
@@ -26,7 +27,6 @@
 #include "exporter/metrics/metrics.h"
 #include "exporter/metrics/outbuf.h"
 #include "quiesce.h"
-#include "render_gate.h"
 #include "exporter/history/rrd_store.h"
 
 #include <arpa/inet.h>
@@ -76,7 +76,7 @@ struct daemon {
 	/* The next poll waits until the last publication is rendered (at
 	 * most RENDER_GATE_INTERVALS intervals): a snapshot being read and
 	 * the render's two bodies are not alive at once. */
-	struct render_gate gate;
+	struct seq_gate gate;
 	bool gate_ok;
 };
 
@@ -402,7 +402,7 @@ static void publish(struct daemon *d, bool force)
 	snapshot_unref(s);
 	d->self.render_seconds = clock_mono_s() - t0;
 	if (d->gate_ok)
-		render_gate_done(&d->gate, st.seq);
+		seq_gate_reach(&d->gate, st.seq);
 }
 
 /* The poller's wait before each poll (collector before_poll). */
@@ -411,7 +411,7 @@ static void before_poll(void *arg)
 	struct daemon *d = arg;
 	struct lvs_status st;
 	snapshot_unref(collector_acquire(d->coll, &st));
-	render_gate_wait(&d->gate, st.seq);
+	seq_gate_wait(&d->gate, st.seq);
 }
 
 /* health.from: what was mapped (info) and what could not be (warnings). */
@@ -479,7 +479,7 @@ static void reload(struct daemon *d)
 	    memcmp(&nc->history_spec, &d->conf->history_spec, sizeof(nc->history_spec)))
 		log_notice("reload: the history settings take effect at the next start");
 	collector_set_interval(d->coll, nc->interval);
-	render_gate_set_bound(&d->gate, nc->interval * RENDER_GATE_INTERVALS);
+	seq_gate_set_bound(&d->gate, nc->interval * RENDER_GATE_INTERVALS);
 	if (d->declared && (str_differs(nc->declared_path, d->conf->declared_path) ||
 			    nc->declared_kind != d->conf->declared_kind)) {
 		struct declared_export *x = declared_export_new(nc->declared_path,
@@ -692,7 +692,7 @@ int main(int argc, char **argv)
 		.before_poll = before_poll,
 		.before_poll_arg = &d,
 	};
-	int gr = render_gate_init(&d.gate, d.conf->interval * RENDER_GATE_INTERVALS);
+	int gr = seq_gate_init(&d.gate, d.conf->interval * RENDER_GATE_INTERVALS);
 	if (gr) {
 		log_err("cannot create the render gate: %s", strerror(-gr));
 		source_free(src);
@@ -738,7 +738,7 @@ out:
 	 * no annotate runs against a freed engine. A poll waiting for a
 	 * render that will not come goes at once. */
 	if (d.gate_ok)
-		render_gate_release(&d.gate);
+		seq_gate_release(&d.gate);
 	if (d.coll)
 		collector_stop(d.coll);
 	if (d.http)
@@ -758,7 +758,7 @@ out:
 	undo_free(d.undo);
 	lvsd_conf_free(d.conf);
 	if (d.gate_ok)
-		render_gate_destroy(&d.gate);
+		seq_gate_destroy(&d.gate);
 	if (sfd >= 0)
 		close(sfd);
 	return rc;

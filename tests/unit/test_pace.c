@@ -28,14 +28,14 @@ static void test_shown_and_bound(void)
 	CU_ASSERT_EQUAL(console_pace_wait(&p, 3), 0);
 	console_pace_shown(&p, 1); /* never goes back */
 	CU_ASSERT_EQUAL(console_pace_wait(&p, 2), 0);
-	CU_ASSERT_EQUAL(p.waits, 0);
+	CU_ASSERT_EQUAL(p.gate.waits, 0);
 	/* Not shown: the wait ends at the bound. */
 	double t0 = clock_mono_s();
 	CU_ASSERT_EQUAL(console_pace_wait(&p, 4), -ETIMEDOUT);
 	double took = clock_mono_s() - t0;
 	CU_ASSERT(took >= 0.09 && took < 3);
-	CU_ASSERT_EQUAL(p.waits, 1);
-	CU_ASSERT_EQUAL(p.timeouts, 1);
+	CU_ASSERT_EQUAL(p.gate.waits, 1);
+	CU_ASSERT_EQUAL(p.gate.timeouts, 1);
 	/* Released: at once. */
 	console_pace_release(&p);
 	t0 = clock_mono_s();
@@ -96,7 +96,7 @@ static void test_paces_the_poller(void)
 	while (atomic_load(&src.polls) < 2 && clock_mono_s() - t0 < 4)
 		sleep_ms(5);
 	CU_ASSERT_EQUAL(atomic_load(&src.polls), 2);
-	CU_ASSERT_EQUAL(p.timeouts, 0);
+	CU_ASSERT_EQUAL(p.gate.timeouts, 0);
 	/* Released (the console quits): polls go on at the interval. */
 	console_pace_release(&p);
 	t0 = clock_mono_s();

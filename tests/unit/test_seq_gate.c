@@ -1,5 +1,6 @@
-/* The gate that holds lvsd's next poll back while the last publication
- * is rendered, and the collector's before_poll hook it hangs on. */
+/* The sequence gate (share/seq_gate.h) that holds lvsd's next poll back
+ * while the last publication is rendered, and the collector's before_poll
+ * hook it hangs on. */
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,7 +11,7 @@
 
 #include "collector/collector.h"
 #include "collector/snapshot.h"
-#include "exporter/render_gate.h"
+#include "share/seq_gate.h"
 #include "share/clock.h"
 
 static void sleep_ms(long ms)
@@ -21,48 +22,48 @@ static void sleep_ms(long ms)
 
 static void test_wait_rendered(void)
 {
-	struct render_gate g;
-	CU_ASSERT_EQUAL_FATAL(render_gate_init(&g, 5), 0);
+	struct seq_gate g;
+	CU_ASSERT_EQUAL_FATAL(seq_gate_init(&g, 5), 0);
 	/* Publication 0 counts as rendered; a later one is rendered once done. */
-	CU_ASSERT_EQUAL(render_gate_wait(&g, 0), 0);
-	render_gate_done(&g, 3);
+	CU_ASSERT_EQUAL(seq_gate_wait(&g, 0), 0);
+	seq_gate_reach(&g, 3);
 	double t0 = clock_mono_s();
-	CU_ASSERT_EQUAL(render_gate_wait(&g, 2), 0);
-	CU_ASSERT_EQUAL(render_gate_wait(&g, 3), 0);
+	CU_ASSERT_EQUAL(seq_gate_wait(&g, 2), 0);
+	CU_ASSERT_EQUAL(seq_gate_wait(&g, 3), 0);
 	CU_ASSERT(clock_mono_s() - t0 < 1);
 	/* done never goes back. */
-	render_gate_done(&g, 1);
-	CU_ASSERT_EQUAL(render_gate_wait(&g, 3), 0);
+	seq_gate_reach(&g, 1);
+	CU_ASSERT_EQUAL(seq_gate_wait(&g, 3), 0);
 	CU_ASSERT_EQUAL(g.waits, 0);
-	render_gate_destroy(&g);
+	seq_gate_destroy(&g);
 }
 
 static void test_wait_bound(void)
 {
-	struct render_gate g;
-	CU_ASSERT_EQUAL_FATAL(render_gate_init(&g, 0.1), 0);
+	struct seq_gate g;
+	CU_ASSERT_EQUAL_FATAL(seq_gate_init(&g, 0.1), 0);
 	double t0 = clock_mono_s();
-	CU_ASSERT_EQUAL(render_gate_wait(&g, 1), -ETIMEDOUT);
+	CU_ASSERT_EQUAL(seq_gate_wait(&g, 1), -ETIMEDOUT);
 	double took = clock_mono_s() - t0;
 	CU_ASSERT(took >= 0.09 && took < 3);
 	CU_ASSERT_EQUAL(g.waits, 1);
 	CU_ASSERT_EQUAL(g.timeouts, 1);
 	/* A new bound applies to the next wait. */
-	render_gate_set_bound(&g, 0.2);
-	render_gate_set_bound(&g, 0); /* refused: stays 0.2 */
+	seq_gate_set_bound(&g, 0.2);
+	seq_gate_set_bound(&g, 0); /* refused: stays 0.2 */
 	t0 = clock_mono_s();
-	CU_ASSERT_EQUAL(render_gate_wait(&g, 1), -ETIMEDOUT);
+	CU_ASSERT_EQUAL(seq_gate_wait(&g, 1), -ETIMEDOUT);
 	CU_ASSERT(clock_mono_s() - t0 >= 0.19);
 	/* Released: every wait returns at once. */
-	render_gate_release(&g);
+	seq_gate_release(&g);
 	t0 = clock_mono_s();
-	CU_ASSERT_EQUAL(render_gate_wait(&g, 100), 0);
+	CU_ASSERT_EQUAL(seq_gate_wait(&g, 100), 0);
 	CU_ASSERT(clock_mono_s() - t0 < 0.1);
-	render_gate_destroy(&g);
+	seq_gate_destroy(&g);
 }
 
 struct renderer {
-	struct render_gate *g;
+	struct seq_gate *g;
 	uint64_t seq;
 	long after_ms;
 	bool release;
@@ -73,28 +74,28 @@ static void *render_later(void *arg)
 	struct renderer *r = arg;
 	sleep_ms(r->after_ms);
 	if (r->release)
-		render_gate_release(r->g);
+		seq_gate_release(r->g);
 	else
-		render_gate_done(r->g, r->seq);
+		seq_gate_reach(r->g, r->seq);
 	return NULL;
 }
 
 static void test_wait_wakes(void)
 {
 	for (int release = 0; release < 2; release++) {
-		struct render_gate g;
-		CU_ASSERT_EQUAL_FATAL(render_gate_init(&g, 30), 0);
+		struct seq_gate g;
+		CU_ASSERT_EQUAL_FATAL(seq_gate_init(&g, 30), 0);
 		struct renderer r = { &g, 4, 100, release };
 		pthread_t th;
 		CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, render_later, &r), 0);
 		double t0 = clock_mono_s();
-		CU_ASSERT_EQUAL(render_gate_wait(&g, 4), 0);
+		CU_ASSERT_EQUAL(seq_gate_wait(&g, 4), 0);
 		double took = clock_mono_s() - t0;
 		CU_ASSERT(took >= 0.09 && took < 10);
 		CU_ASSERT_EQUAL(g.waits, 1);
 		CU_ASSERT_EQUAL(g.timeouts, 0);
 		pthread_join(th, NULL);
-		render_gate_destroy(&g);
+		seq_gate_destroy(&g);
 	}
 }
 
@@ -165,9 +166,9 @@ static void test_collector_before_poll(void)
 	collector_free(c);
 }
 
-int register_render_gate(void)
+int register_seq_gate(void)
 {
-	CU_pSuite s = CU_add_suite("render_gate", NULL, NULL);
+	CU_pSuite s = CU_add_suite("seq_gate", NULL, NULL);
 	if (!s || !CU_add_test(s, "wait for a rendered publication", test_wait_rendered) ||
 	    !CU_add_test(s, "wait bounded, released", test_wait_bound) ||
 	    !CU_add_test(s, "wait woken by the renderer", test_wait_wakes) ||
