@@ -1,4 +1,4 @@
-# lab-timeout: 3600
+# lab-timeout: 7200
 # The kernel benchmark (make bench, bench/lab_kernel.sh; not in the lab's
 # default list): a table of S services x R real servers loaded with
 # ipvsadm -R, then, in this one VM, lvstop and lvsd against their peers on
