@@ -331,6 +331,10 @@ static bool app_take_one(struct app *a)
 	if (a->prep && !a->opts.iterations) {
 		struct table_opts o;
 		app_table_opts(a, &o);
+		/* The filter prompt is open: the helper makes the new
+		 * snapshot's filter texts with its rows, so that the swap
+		 * brings them and no key waits for them. */
+		o.texts = a->filter_editing;
 		if (!prep_submit(a->prep, a->submitted, s, &o, a->opts_gen)) {
 			snapshot_unref(a->submitted);
 			a->submitted = s;
@@ -364,7 +368,12 @@ static bool prep_done(struct app *a)
 			marks_insert_ghosts(&a->tbl, a->snap, a->marks); /* none on -ENOMEM */
 		app_locate(a);
 	} else {
-		app_rebuild(a); /* the options changed meanwhile */
+		/* The options changed meanwhile (a key typed into the filter):
+		 * the rows are out of date, but the filter texts the helper
+		 * made for this snapshot are not, and making them again here
+		 * would hold up the key's frame. */
+		table_adopt_text(&a->tbl, &r.tbl, a->snap);
+		app_rebuild(a);
 	}
 	table_done(&r.tbl);
 	ev_vec_done(&r.ev);

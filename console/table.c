@@ -1078,9 +1078,10 @@ static int cached_build(struct table *t, const struct lvs_snapshot *s, const str
 
 int table_build(struct table *t, const struct lvs_snapshot *s, const struct table_opts *o)
 {
-	if (o->toggled && o->toggled->count)
-		return build_rows(t, s, o);
-	return cached_build(t, s, o);
+	int r = o->toggled && o->toggled->count ? build_rows(t, s, o) : cached_build(t, s, o);
+	if (!r && o->texts)
+		(void)text_build(t, s); /* on -ENOMEM the filter makes them later */
+	return r;
 }
 
 /* Sort the real-server rows of the service at row b (a lazy build's). */

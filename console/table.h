@@ -43,6 +43,13 @@ struct table_opts {
 			       * table_find* or table_settle. Re-sorting
 			       * 100,000 real servers reads all of them (most
 			       * of a sort's time); a frame shows a few dozen. */
+	bool texts;           /* also make the filter texts of s (kept with
+			       * t, as a filtered build keeps them) when no
+			       * filter needs them yet: the filter prompt is
+			       * open, and its next key should not wait for
+			       * 100,000 addresses to be formatted. Best
+			       * effort: without memory for them the rows are
+			       * still built. */
 };
 
 struct table_item;  /* table.c's sort item */

@@ -189,6 +189,50 @@ static void test_text(void)
 	snapshot_unref(s);
 }
 
+/* With the filter prompt open (texts) the helper's table brings the new
+ * snapshot's filter texts with its rows, filter or not; without, an
+ * unfiltered table holds none. A filtered build of the result then makes
+ * none again. */
+static void test_rows_with_texts(void)
+{
+	int ids[] = { 1, 2, 3 };
+	struct lvs_snapshot *s = snap_of(ids, 3, 10);
+	prep *p = prep_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	struct table_opts o = { .sort_col = COL_NAME, .tree = true };
+	CU_ASSERT_EQUAL(prep_submit(p, NULL, s, &o, 1), 0);
+	struct prep_result r;
+	CU_ASSERT_FATAL(wait_result(p, &r));
+	CU_ASSERT_EQUAL(r.tbl.n, 9);
+	CU_ASSERT_PTR_NULL(r.tbl.text_of);
+	snapshot_unref(r.snap);
+	table_done(&r.tbl);
+	ev_vec_done(&r.ev);
+	o.texts = true;
+	CU_ASSERT_EQUAL(prep_submit(p, NULL, s, &o, 2), 0);
+	CU_ASSERT_FATAL(wait_result(p, &r));
+	CU_ASSERT_EQUAL(r.tbl.n, 9);
+	CU_ASSERT_PTR_EQUAL(r.tbl.text_of, s);
+	const char *text = r.tbl.text;
+	struct table_opts f = { .sort_col = COL_NAME, .tree = true, .filter = "203.0.113.3:" };
+	CU_ASSERT_EQUAL(table_build(&r.tbl, s, &f), 0);
+	CU_ASSERT_EQUAL(r.tbl.n, 3);
+	CU_ASSERT_PTR_EQUAL(r.tbl.text, text); /* not made again */
+	/* Rows out of date (another filter typed meanwhile): the texts move
+	 * into the table on screen, which held none of this snapshot. */
+	struct table shown;
+	table_init(&shown);
+	CU_ASSERT(table_adopt_text(&shown, &r.tbl, s));
+	CU_ASSERT_PTR_EQUAL(shown.text, text);
+	CU_ASSERT_PTR_NULL(r.tbl.text_of);
+	snapshot_unref(r.snap);
+	table_done(&r.tbl);
+	ev_vec_done(&r.ev);
+	table_done(&shown);
+	prep_free(p);
+	snapshot_unref(s);
+}
+
 int register_prep(void)
 {
 	CU_pSuite s = CU_add_suite("console prep", NULL, NULL);
@@ -198,7 +242,8 @@ int register_prep(void)
 	    !CU_add_test(s, "options are copied", test_filter_copied) ||
 	    !CU_add_test(s, "replaced jobs lose no change", test_no_change_lost) ||
 	    !CU_add_test(s, "free with work pending", test_free_with_pending) ||
-	    !CU_add_test(s, "filter texts made on the helper", test_text))
+	    !CU_add_test(s, "filter texts made on the helper", test_text) ||
+	    !CU_add_test(s, "rows with their filter texts", test_rows_with_texts))
 		return -1;
 	return 0;
 }
