@@ -165,6 +165,7 @@ int collector_poll(lvs_collector *c)
 static void *poller(void *arg)
 {
 	lvs_collector *c = arg;
+	pthread_setname_np(pthread_self(), "lvs-poll"); /* top -H, ps -L */
 	double next = clock_mono_s();
 	pthread_mutex_lock(&c->run_lock);
 	while (!c->stop) {

@@ -1,13 +1,9 @@
 #include "prep.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "collector/snapshot.h"
 #include "share/worker.h"
@@ -50,42 +46,16 @@ static void result_done(struct prep_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Whether the scheduler groups this session's threads (autogroup): the
- * console's threads then share one entity against other work, and an
- * idle-class helper yields only to the console's own UI thread. */
-static bool grouped(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/sched_autogroup_enabled", "re");
-	int on = 0;
-	if (f) {
-		if (fscanf(f, "%d", &on) != 1)
-			on = 0;
-		fclose(f);
-	}
-	return on == 1;
-}
-
-/* Lower the calling thread's priority (Linux: both are per thread).
- * idle: the idle class under autogroup, for a thread that holds no lock
- * the UI thread waits on (the helper). A group's CPU share on each core
- * follows its threads' load there, so busy helpers at nice 0 left the UI
- * thread's core a small share. Not the poller: it holds the history's
- * write lock while it records a poll, sparklines wait on it, and in the
- * idle class it was starved there for up to 300 ms. Without grouping an
- * idle-class thread could starve behind any process: nice only. Best
- * effort. */
-static void lower_self(bool idle)
-{
-	struct sched_param sp = { 0 };
-	if (idle && grouped() && !pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp))
-		return;
-	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), PREP_NICE);
-}
-
+/* The helper holds no lock the UI thread waits on: the idle class under
+ * autogroup (a group's CPU share on each core follows its threads' load
+ * there, so busy helpers at nice 0 left the UI thread's core a small
+ * share). Not the poller: it holds the history's write lock while it
+ * records a poll, sparklines wait on it, and in the idle class it was
+ * starved there for up to 300 ms (prep_call_lowered: nice only). */
 static void helper(struct lvs_worker *w, void *arg)
 {
 	prep *p = arg;
-	lower_self(true);
+	worker_lower_self(true, PREP_NICE);
 	worker_lock(w);
 	for (;;) {
 		/* A result not yet taken blocks the next job: its events must
@@ -165,29 +135,9 @@ void prep_free(prep *p)
 	free(p);
 }
 
-struct lowered_call {
-	int (*start)(void *);
-	void *arg;
-	int ret;
-};
-
-static void *lowered(void *arg)
-{
-	struct lowered_call *c = arg;
-	lower_self(false);
-	c->ret = c->start(c->arg);
-	return NULL;
-}
-
 int prep_call_lowered(int (*start)(void *arg), void *arg)
 {
-	struct lowered_call c = { start, arg, 0 };
-	pthread_t t;
-	int r = pthread_create(&t, NULL, lowered, &c);
-	if (r)
-		return -r;
-	pthread_join(t, NULL);
-	return c.ret;
+	return worker_call_lowered(PREP_NICE, start, arg);
 }
 
 int prep_fd(const prep *p)

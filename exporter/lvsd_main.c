@@ -11,6 +11,7 @@
 #include "share/clock.h"
 #include "share/log.h"
 #include "share/seq_gate.h"
+#include "share/worker.h"
 
 #include "exporter/http/body.h"
 #include "collector/collector.h"
@@ -93,6 +94,16 @@ static void annotate(void *arg, struct lvs_snapshot *s)
 }
 
 #define RENDER_GATE_INTERVALS 10
+
+/* The poller runs at this nice value, below libmicrohttpd's threads that
+ * answer scrapes, the health checks and this thread: where the CPU is
+ * short (a busy director, or emulation, where a poll of 100,000 real
+ * servers outlasts the interval) a scrape of the last body no longer
+ * shares the CPU equally with the next poll. What a poll waits shows in
+ * lvsd_poll_duration_seconds and lvsd_last_poll_timestamp_seconds. (This
+ * thread, which renders, stays: a reload may start the listener's
+ * threads from it again, and they would inherit its priority.) */
+#define POLL_NICE 10
 
 static void usage(FILE *f)
 {
@@ -547,6 +558,11 @@ static void on_health_change(void *arg, const struct lvs_check_spec *spec,
 
 /* --- main ------------------------------------------------------------------------ */
 
+static int start_collector(void *c)
+{
+	return collector_start(c);
+}
+
 static int run(struct daemon *d, int sfd)
 {
 	struct pollfd p[3] = {
@@ -726,7 +742,7 @@ int main(int argc, char **argv)
 	publish(&d, true); /* ipvs_up 0 until the first poll: never a 503 */
 	int r;
 	if ((d.history && (r = rrd_store_start(d.history))) || (r = health_start(d.health)) ||
-	    (r = collector_start(d.coll))) {
+	    (r = worker_call_lowered(POLL_NICE, start_collector, d.coll))) {
 		log_err("cannot start a thread: %s", strerror(-r));
 		goto out;
 	}

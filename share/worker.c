@@ -1,8 +1,11 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,4 +110,55 @@ void worker_drain(struct lvs_worker *w)
 {
 	uint64_t v;
 	(void)!read(w->efd, &v, sizeof(v));
+}
+
+/* Whether the scheduler groups this session's threads (autogroup). */
+static bool grouped(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/sched_autogroup_enabled", "re");
+	int on = 0;
+	if (f) {
+		if (fscanf(f, "%d", &on) != 1)
+			on = 0;
+		fclose(f);
+	}
+	return on == 1;
+}
+
+void worker_lower_self(bool idle, int nice)
+{
+	struct sched_param sp = { 0 };
+	if (idle && grouped() && !pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp))
+		return;
+	id_t tid = (id_t)gettid();
+	errno = 0;
+	int now = getpriority(PRIO_PROCESS, tid);
+	if (errno || now < nice)
+		(void)setpriority(PRIO_PROCESS, tid, nice);
+}
+
+struct lowered_call {
+	int nice;
+	int (*start)(void *);
+	void *arg;
+	int ret;
+};
+
+static void *lowered(void *arg)
+{
+	struct lowered_call *c = arg;
+	worker_lower_self(false, c->nice);
+	c->ret = c->start(c->arg);
+	return NULL;
+}
+
+int worker_call_lowered(int nice, int (*start)(void *arg), void *arg)
+{
+	struct lowered_call c = { nice, start, arg, 0 };
+	pthread_t t;
+	int r = pthread_create(&t, NULL, lowered, &c);
+	if (r)
+		return -r;
+	pthread_join(t, NULL);
+	return c.ret;
 }

@@ -66,4 +66,21 @@ int worker_fd(const struct lvs_worker *w);
 /* Owner: reset the eventfd (before taking results, so none is missed). */
 void worker_drain(struct lvs_worker *w);
 
+/* Lower the calling thread's priority (on Linux the nice value and the
+ * scheduling class are per thread, and threads it creates inherit them).
+ * idle: the idle class when the kernel groups the session's threads
+ * (autogroup: the process's threads then share one entity against other
+ * work, and an idle-class thread yields only to its own process); for a
+ * thread that holds no lock a higher one waits on. Otherwise, or without
+ * grouping (an idle-class thread could starve behind any process), nice
+ * `nice`. Best effort: a thread already lower stays as it is. */
+void worker_lower_self(bool idle, int nice);
+
+/* Call start(arg) on a short-lived thread at nice `nice` and return what
+ * it returns: the threads start creates inherit that priority (how a
+ * module's thread is started below its caller's without the module
+ * knowing). -errno of pthread_create when the thread cannot start (start
+ * is not called). */
+int worker_call_lowered(int nice, int (*start)(void *arg), void *arg);
+
 #endif

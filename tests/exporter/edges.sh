@@ -77,6 +77,23 @@ i=0
 while [ $i -lt 100 ] && ! curl -sf -o /dev/null "http://127.0.0.1:$lport/metrics"; do sleep 0.1; i=$((i + 1)); done
 check warn.loopback-serves curl -sf -o /dev/null "http://127.0.0.1:$lport/metrics"
 check warn.loopback-quiet sh -c "! grep -q 'beyond loopback' '$tmp/lo.log'"
+# The poller runs at nice 10 (never above what lvsd was started at); every
+# other thread (the listener's, the health checks', the render's) at
+# lvsd's own, so a scrape does not share the CPU equally with a poll.
+nice_of() { sed 's/^.*) //' "$1" | awk '{print $17}'; }
+base=$(nice_of "/proc/$lpid/stat")
+want=$((base > 10 ? base : 10))
+poll_ok=0
+rest_ok=1
+for t in /proc/"$lpid"/task/*; do
+	if [ "$(cat "$t/comm")" = lvs-poll ]; then
+		[ "$(nice_of "$t/stat")" = "$want" ] && poll_ok=1
+	elif [ "$(nice_of "$t/stat")" != "$base" ]; then
+		rest_ok=0
+	fi
+done
+check threads.poller-lowered test "$poll_ok" = 1
+check threads.others-not-lowered test "$rest_ok" = 1
 kill "$lpid"
 wait "$lpid"
 check exit.sigterm-is-zero test $? -eq 0

@@ -1,6 +1,9 @@
 #include <CUnit/CUnit.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "share/clock.h"
 #include "share/worker.h"
@@ -105,12 +108,69 @@ static void test_stop_wakes_sleeper(void)
 	worker_stop(&never); /* never started: ignored */
 }
 
+static int nice_now(void)
+{
+	return getpriority(PRIO_PROCESS, (id_t)gettid());
+}
+
+static void *child_nice(void *arg)
+{
+	*(int *)arg = nice_now();
+	return NULL;
+}
+
+/* What worker_call_lowered's start sees: its own nice value and that of a
+ * thread it creates. */
+struct seen {
+	int self, child, ret;
+};
+
+static int seen_start(void *arg)
+{
+	struct seen *s = arg;
+	s->self = nice_now();
+	pthread_t t;
+	if (pthread_create(&t, NULL, child_nice, &s->child))
+		return -1;
+	pthread_join(t, NULL);
+	return s->ret;
+}
+
+static void *lower_then_call(void *arg)
+{
+	struct seen *s = arg;
+	worker_lower_self(false, 15);
+	CU_ASSERT(worker_call_lowered(5, seen_start, s) == s->ret);
+	return NULL;
+}
+
+/* The start function runs lowered, threads it creates inherit that, its
+ * return value comes back, and the caller keeps its own priority; a
+ * thread already lower is not raised. */
+static void test_call_lowered(void)
+{
+	int before = nice_now();
+	int want = before > 7 ? before : 7;
+	struct seen s = { -100, -100, 42 };
+	CU_ASSERT_EQUAL(worker_call_lowered(7, seen_start, &s), 42);
+	CU_ASSERT_EQUAL(s.self, want);
+	CU_ASSERT_EQUAL(s.child, want);
+	CU_ASSERT_EQUAL(nice_now(), before);
+	struct seen low = { -100, -100, 3 };
+	pthread_t t;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, lower_then_call, &low), 0);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(low.self, before > 15 ? before : 15);
+	CU_ASSERT_EQUAL(low.child, low.self);
+}
+
 int register_worker(void)
 {
 	CU_pSuite s = CU_add_suite("worker", NULL, NULL);
 	if (!s || !CU_add_test(s, "post, notify, drain", test_post_and_notify) ||
 	    !CU_add_test(s, "timed wait", test_timed_wait) ||
-	    !CU_add_test(s, "stop wakes a sleeping worker", test_stop_wakes_sleeper))
+	    !CU_add_test(s, "stop wakes a sleeping worker", test_stop_wakes_sleeper) ||
+	    !CU_add_test(s, "call lowered", test_call_lowered))
 		return -1;
 	return 0;
 }
