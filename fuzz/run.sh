@@ -9,10 +9,20 @@
 # FUZZ_TIMEOUT: seconds of wall time one input may take before it counts as
 # a hang (default 10; 60 for the long runs: a niced process on a busy
 # machine can wait that long for a core, and libFuzzer counts wall time).
+# FUZZ_FORK=N runs libFuzzer's fork mode: N worker processes fuzz the one
+# corpus and the run counts their executions together (-runs bounds the sum),
+# so a long run uses every core and still reports one figure.
 set -e
 FUZZ_DIR=${FUZZ_DIR:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_RUNS=${FUZZ_RUNS:-}
+FUZZ_FORK=${FUZZ_FORK:-}
+fork=""
+case $FUZZ_FORK in
+'' | 0 | 1) ;;
+*[!0-9]*) echo "fuzz: FUZZ_FORK=$FUZZ_FORK: not a number of processes" >&2; exit 2 ;;
+*) fork="-fork=$FUZZ_FORK" ;;
+esac
 if [ -n "$FUZZ_RUNS" ]; then
 	FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-60}
 	limit="-runs=$FUZZ_RUNS"
@@ -42,9 +52,9 @@ for t in $targets; do
 	mkdir -p "$work"
 	dict=""
 	[ -f "fuzz/dict/$t.dict" ] && dict="-dict=fuzz/dict/$t.dict"
-	echo "fuzz: $t $what (load $(cut -d' ' -f1-3 /proc/loadavg))"
+	echo "fuzz: $t $what${fork:+ ($FUZZ_FORK processes)} (load $(cut -d' ' -f1-3 /proc/loadavg))"
 	start=$(date +%s)
-	if ! $nice "$bin" $limit -timeout=$FUZZ_TIMEOUT -rss_limit_mb=2048 \
+	if ! $nice "$bin" $fork $limit -timeout=$FUZZ_TIMEOUT -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$FUZZ_DIR/artifacts/$t-" $dict \
 		"$work" "fuzz/corpus/$t" > "$FUZZ_DIR/$t.log" 2>&1; then
 		tail -n 40 "$FUZZ_DIR/$t.log" >&2
@@ -55,6 +65,9 @@ for t in $targets; do
 	grep -aE '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$FUZZ_DIR/$t.log" |
 		sed "s/^/fuzz: $t /"
 	grep -aE '^#[0-9]+[[:space:]]+DONE' "$FUZZ_DIR/$t.log" | tail -n 1 | sed "s/^/fuzz: $t /"
+	# Fork mode prints no stat:: lines: its last progress line has the
+	# executions of all processes together.
+	[ -z "$fork" ] || grep -aE '^#[0-9]+: cov:' "$FUZZ_DIR/$t.log" | tail -n 1 | sed "s/^/fuzz: $t /"
 done
 if [ -n "$failed" ]; then
 	logs=""
