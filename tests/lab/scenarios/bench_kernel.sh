@@ -6,7 +6,9 @@
 #   lvstop --once --exact   vs  ipvsadm -Ln --stats --exact
 #   lvstop --json           vs  ipvsadm -Ln --stats --exact
 #   lvstop save             vs  ipvsadm -Sn
-#   lvsd's /metrics, plain and gzip, vs node_exporter's ipvs collector
+#   lvsd's /metrics, plain and gzip, vs node_exporter's ipvs collector: with
+#   lvsd's defaults (polls running, and between polls), and with
+#   node_exporter's per-real-server families only (the same information)
 #   lvsd's poll duration, lvsd's and the console's peak memory (VmHWM)
 # Each command runs N times, interleaved with its peer; figures are
 # medians. Times are the emulator's (TCG): only the ratios carry over to a
@@ -233,6 +235,42 @@ t_ig=$(median /tmp/bench.lvsd_idle_gzip.t)
 echo "BENCH kernel_lvsd_scrape_between_polls $(ms "$t_ip") ms (TCG, no poll running, median of $N)"
 echo "BENCH kernel_lvsd_scrape_gzip_between_polls $(ms "$t_ig") ms (TCG, no poll running, median of $N)"
 
+# The same series as node_exporter's collector (active, inactive and weight
+# per real server; lvsd's per-service and own series besides), polls
+# running at the default interval: the scrape for the same information.
+cat > /tmp/lvsd-same.conf <<EOC
+exporter = { real_server_metrics = [ "active", "inactive", "weight" ]; };
+EOC
+lvsd --config /tmp/lvsd-same.conf 2>/tmp/lvsd-same.log &
+LVSD=$!
+got=0
+i=0
+while [ $i -lt 600 ]; do
+	lab-scrape 9587 /metrics 1 gzip -o /tmp/bench.same.gz >/dev/null 2>&1 &&
+		gunzip -c /tmp/bench.same.gz | grep -q "^ipvs_services $S\$" && { got=1; break; }
+	sleep 1
+	i=$((i + 1))
+done
+lab_eq bench.lvsd-same-exported 1 "$got"
+i=0
+while [ $i -lt "$N" ]; do
+	scrape lvsd_same_plain 9587
+	scrape lvsd_same_gzip 9587 gzip
+	i=$((i + 1))
+done
+keep lvsd_same_plain 9587
+lab_eq bench.lvsd-same-families 0 "$(grep -c '^ipvs_real_server_connections_total{' /tmp/bench.lvsd_same_plain.out)"
+lab_eq bench.lvsd-same-weights "$((S * R))" "$(grep -c '^ipvs_real_server_weight{' /tmp/bench.lvsd_same_plain.out)"
+same_series=$(grep -vc '^#' /tmp/bench.lvsd_same_plain.out)
+rm -f /tmp/bench.lvsd_same_plain.out /tmp/bench.same.gz
+kill -TERM "$LVSD"
+wait "$LVSD"
+t_sp=$(median /tmp/bench.lvsd_same_plain.t)
+t_sg=$(median /tmp/bench.lvsd_same_gzip.t)
+echo "BENCH kernel_lvsd_same_series $same_series series (real_server_metrics: active, inactive, weight)"
+echo "BENCH kernel_lvsd_same_scrape $(ms "$t_sp") ms (TCG, polls running, median of $N)"
+echo "BENCH kernel_lvsd_same_scrape_gzip $(ms "$t_sg") ms (TCG, polls running, median of $N)"
+
 # node_exporter's ipvs collector alone, on the same table.
 if [ -x "$NODE" ]; then
 	"$NODE" --collector.disable-defaults --collector.ipvs --web.listen-address=127.0.0.1:9100 \
@@ -258,6 +296,8 @@ if [ -x "$NODE" ]; then
 	ratio kernel_scrape_gzip "$t_lg" "$t_ng" "node_exporter --collector.ipvs (both gzip)"
 	ratio kernel_scrape_gzip_vs_plain "$t_lg" "$t_np" "node_exporter --collector.ipvs plain"
 	ratio kernel_scrape_between_polls "$t_ip" "$t_np" "node_exporter --collector.ipvs (both plain; no lvsd poll running)"
+	ratio kernel_scrape_same_series "$t_sp" "$t_np" "node_exporter --collector.ipvs (both plain; lvsd with node_exporter's per-real-server families)"
+	ratio kernel_scrape_gzip_same_series "$t_sg" "$t_ng" "node_exporter --collector.ipvs (both gzip; lvsd with node_exporter's per-real-server families)"
 	ratio kernel_scrape_gzip_between_polls "$t_ig" "$t_ng" "node_exporter --collector.ipvs (both gzip; no lvsd poll running)"
 else
 	echo "BENCH SKIP kernel_scrape: $NODE is not in the image (apt-get install prometheus-node-exporter on the host)"
