@@ -12,6 +12,8 @@
 # FUZZ_FORK=N runs libFuzzer's fork mode: N worker processes fuzz the one
 # corpus and the run counts their executions together (-runs bounds the sum),
 # so a long run uses every core and still reports one figure.
+# FUZZ_MAX_LEN=N bounds the inputs' length (libFuzzer's -max_len; by
+# default the corpus's longest input or 4,096 bytes).
 set -e
 FUZZ_DIR=${FUZZ_DIR:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
@@ -22,6 +24,12 @@ case $FUZZ_FORK in
 '' | 0 | 1) ;;
 *[!0-9]*) echo "fuzz: FUZZ_FORK=$FUZZ_FORK: not a number of processes" >&2; exit 2 ;;
 *) fork="-fork=$FUZZ_FORK" ;;
+esac
+FUZZ_MAX_LEN=${FUZZ_MAX_LEN:-}
+case $FUZZ_MAX_LEN in
+'') ;;
+*[!0-9]* | 0) echo "fuzz: FUZZ_MAX_LEN=$FUZZ_MAX_LEN: not a length in bytes" >&2; exit 2 ;;
+*) fork="$fork -max_len=$FUZZ_MAX_LEN" ;;
 esac
 if [ -n "$FUZZ_RUNS" ]; then
 	FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-60}
@@ -52,7 +60,7 @@ for t in $targets; do
 	mkdir -p "$work"
 	dict=""
 	[ -f "fuzz/dict/$t.dict" ] && dict="-dict=fuzz/dict/$t.dict"
-	echo "fuzz: $t $what${fork:+ ($FUZZ_FORK processes)} (load $(cut -d' ' -f1-3 /proc/loadavg))"
+	echo "fuzz: $t $what${FUZZ_FORK:+ ($FUZZ_FORK processes)}${FUZZ_MAX_LEN:+ (inputs up to $FUZZ_MAX_LEN bytes)} (load $(cut -d' ' -f1-3 /proc/loadavg))"
 	start=$(date +%s)
 	if ! $nice "$bin" $fork $limit -timeout=$FUZZ_TIMEOUT -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$FUZZ_DIR/artifacts/$t-" $dict \
@@ -67,7 +75,9 @@ for t in $targets; do
 	grep -aE '^#[0-9]+[[:space:]]+DONE' "$FUZZ_DIR/$t.log" | tail -n 1 | sed "s/^/fuzz: $t /"
 	# Fork mode prints no stat:: lines: its last progress line has the
 	# executions of all processes together.
-	[ -z "$fork" ] || grep -aE '^#[0-9]+: cov:' "$FUZZ_DIR/$t.log" | tail -n 1 | sed "s/^/fuzz: $t /"
+	case $fork in
+	*-fork=*) grep -aE '^#[0-9]+: cov:' "$FUZZ_DIR/$t.log" | tail -n 1 | sed "s/^/fuzz: $t /" ;;
+	esac
 done
 if [ -n "$failed" ]; then
 	logs=""
