@@ -161,16 +161,34 @@ keep() {
 		lab_fail "bench.$1.keep" "$(cat /tmp/bench.err)"
 }
 
+# exported GZ: 1 once the lvsd on 9587 exports every service of the table
+# (its gzip body left in GZ), 0 when it does not within 600 s.
+exported() {
+	i=0
+	while [ $i -lt 600 ]; do
+		lab-scrape 9587 /metrics 1 gzip -o "$1" >/dev/null 2>&1 &&
+			gunzip -c "$1" | grep -q "^ipvs_services $S\$" && { echo 1; return; }
+		sleep 1
+		i=$((i + 1))
+	done
+	echo 0
+}
+# scrapes NAME PORT: N timed scrapes of the exporter on PORT, plain and
+# gzip in turn (NAME_plain, NAME_gzip).
+scrapes() {
+	i=0
+	while [ $i -lt "$N" ]; do
+		scrape "$1_plain" "$2"
+		scrape "$1_gzip" "$2" gzip
+		i=$((i + 1))
+	done
+}
+
 # lvsd with its built-in defaults (no configuration file).
 lvsd 2>/tmp/lvsd.log &
 LVSD=$!
-got=0
-i=0
-while [ $i -lt 600 ]; do
-	wget -O - http://127.0.0.1:9587/metrics 2>/dev/null | grep -q "^ipvs_services $S\$" && { got=1; break; }
-	sleep 1
-	i=$((i + 1))
-done
+got=$(exported /tmp/bench.defaults.gz)
+rm -f /tmp/bench.defaults.gz
 lab_eq bench.lvsd-exported 1 "$got" || { tail -n 5 /tmp/lvsd.log; kill "$LVSD"; exit 0; }
 rm -f /tmp/bench.poll
 i=0
@@ -212,21 +230,8 @@ echo "BENCH kernel_lvsd_peak_rss_mb $(awk -v k="$hwm" 'BEGIN { printf "%.1f", k 
 # the exporter, as node_exporter's scrape is all of its work.
 lvsd --interval 3600 2>/tmp/lvsd-idle.log &
 LVSD=$!
-got=0
-i=0
-while [ $i -lt 600 ]; do
-	lab-scrape 9587 /metrics 1 gzip -o /tmp/bench.idle.gz >/dev/null 2>&1 &&
-		gunzip -c /tmp/bench.idle.gz | grep -q "^ipvs_services $S\$" && { got=1; break; }
-	sleep 1
-	i=$((i + 1))
-done
-lab_eq bench.lvsd-idle-exported 1 "$got"
-i=0
-while [ $i -lt "$N" ]; do
-	scrape lvsd_idle_plain 9587
-	scrape lvsd_idle_gzip 9587 gzip
-	i=$((i + 1))
-done
+lab_eq bench.lvsd-idle-exported 1 "$(exported /tmp/bench.idle.gz)"
+scrapes lvsd_idle 9587
 lab_eq bench.lvsd-idle-one-poll 1 "$(gunzip -c /tmp/bench.idle.gz | awk '$1 == "lvsd_polls_total" { print $2 }')"
 kill -TERM "$LVSD"
 wait "$LVSD"
@@ -243,21 +248,8 @@ exporter = { real_server_metrics = [ "active", "inactive", "weight" ]; };
 EOC
 lvsd --config /tmp/lvsd-same.conf 2>/tmp/lvsd-same.log &
 LVSD=$!
-got=0
-i=0
-while [ $i -lt 600 ]; do
-	lab-scrape 9587 /metrics 1 gzip -o /tmp/bench.same.gz >/dev/null 2>&1 &&
-		gunzip -c /tmp/bench.same.gz | grep -q "^ipvs_services $S\$" && { got=1; break; }
-	sleep 1
-	i=$((i + 1))
-done
-lab_eq bench.lvsd-same-exported 1 "$got"
-i=0
-while [ $i -lt "$N" ]; do
-	scrape lvsd_same_plain 9587
-	scrape lvsd_same_gzip 9587 gzip
-	i=$((i + 1))
-done
+lab_eq bench.lvsd-same-exported 1 "$(exported /tmp/bench.same.gz)"
+scrapes lvsd_same 9587
 keep lvsd_same_plain 9587
 lab_eq bench.lvsd-same-families 0 "$(grep -c '^ipvs_real_server_connections_total{' /tmp/bench.lvsd_same_plain.out)"
 lab_eq bench.lvsd-same-weights "$((S * R))" "$(grep -c '^ipvs_real_server_weight{' /tmp/bench.lvsd_same_plain.out)"
@@ -277,12 +269,7 @@ if [ -x "$NODE" ]; then
 		2>/tmp/node.log &
 	NPID=$!
 	lab_wait_for 120 sh -c 'wget -O - http://127.0.0.1:9100/metrics 2>/dev/null | grep -q "^node_ipvs_backend_weight"'
-	i=0
-	while [ $i -lt "$N" ]; do
-		scrape node_plain 9100
-		scrape node_gzip 9100 gzip
-		i=$((i + 1))
-	done
+	scrapes node 9100
 	keep node_plain 9100
 	kill -TERM "$NPID"
 	wait "$NPID"
