@@ -18,6 +18,7 @@
 #include "actions/undo.h"
 #include "collector/snapshot.h"
 #include "share/clock.h"
+#include "share/worker.h"
 #include "crt.h"
 #include "draw.h"
 #include "frame.h"
@@ -646,7 +647,7 @@ int console_run_ex(lvs_collector *c, const struct console_opts *o, struct remote
 	getmaxyx(stdscr, a.rows, a.cols);
 	/* The poller below the UI thread: parsing a large snapshot must not
 	 * delay a key's frame. */
-	if ((r = prep_call_lowered(start_collector, c)) && r != -EALREADY) {
+	if ((r = worker_call_lowered(PREP_NICE, start_collector, c)) && r != -EALREADY) {
 		crt_done();
 		goto out_sig;
 	}

@@ -51,7 +51,7 @@ static void result_done(struct prep_result *r)
  * there, so busy helpers at nice 0 left the UI thread's core a small
  * share). Not the poller: it holds the history's write lock while it
  * records a poll, sparklines wait on it, and in the idle class it was
- * starved there for up to 300 ms (prep_call_lowered: nice only). */
+ * starved there for up to 300 ms: it is started at nice PREP_NICE only. */
 static void helper(struct lvs_worker *w, void *arg)
 {
 	prep *p = arg;
@@ -133,11 +133,6 @@ void prep_free(prep *p)
 	snapshot_unref(p->text_job);
 	table_done(&p->text);
 	free(p);
-}
-
-int prep_call_lowered(int (*start)(void *arg), void *arg)
-{
-	return worker_call_lowered(PREP_NICE, start, arg);
 }
 
 int prep_fd(const prep *p)

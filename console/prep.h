@@ -26,8 +26,8 @@ struct prep_result {
 /* Work off the UI thread runs below it, so that on a busy machine a key's
  * frame does not wait behind a snapshot being parsed or tabled: the
  * helper in the idle class when the kernel groups the session's threads
- * (autogroup), else at this nice value; threads started through
- * prep_call_lowered at this nice value. */
+ * (autogroup), else at this nice value; the console's poller is started
+ * at this nice value (worker_call_lowered). */
 #define PREP_NICE 10
 
 /* Start the helper (lowered as above). NULL when out of memory or no thread
@@ -35,12 +35,6 @@ struct prep_result {
 prep *prep_new(void);
 /* Stop the helper and drop every job and result. NULL is ignored. */
 void prep_free(prep *p);
-
-/* Call start(arg) on a short-lived thread at PREP_NICE and return what it
- * returns: threads that start creates inherit its priority (how the
- * collector's poller is started below the UI thread). -errno of
- * pthread_create when the thread cannot start (start is not called). */
-int prep_call_lowered(int (*start)(void *arg), void *arg);
 
 /* An fd that becomes readable when a result is ready (for poll()). */
 int prep_fd(const prep *p);
