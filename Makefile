@@ -211,8 +211,8 @@ fuzz-smoke:
 
 # Each harness (one at a time, nice 10) until FUZZ_RUNS executions: the
 # long runs of docs/security.md. FUZZ_TARGETS picks some; FUZZ_NICE,
-# FUZZ_TIMEOUT and FUZZ_FORK (N processes on one corpus, one count: fuzz/run.sh)
-# pass through the environment.
+# FUZZ_TIMEOUT, FUZZ_FORK (N processes on one corpus, one count) and
+# FUZZ_MAX_LEN (fuzz/run.sh) pass through the environment.
 fuzz-long: deps
 	$(MAKE) FUZZ=1 fuzz-bins
 	FUZZ_DIR=build-fuzz FUZZ_RUNS=$(FUZZ_RUNS) sh fuzz/run.sh $(or $(FUZZ_TARGETS),$(FUZZ_LONG_TARGETS))

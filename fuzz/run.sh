@@ -26,10 +26,11 @@ case $FUZZ_FORK in
 *) fork="-fork=$FUZZ_FORK" ;;
 esac
 FUZZ_MAX_LEN=${FUZZ_MAX_LEN:-}
+maxlen=""
 case $FUZZ_MAX_LEN in
 '') ;;
 *[!0-9]* | 0) echo "fuzz: FUZZ_MAX_LEN=$FUZZ_MAX_LEN: not a length in bytes" >&2; exit 2 ;;
-*) fork="$fork -max_len=$FUZZ_MAX_LEN" ;;
+*) maxlen="-max_len=$FUZZ_MAX_LEN" ;;
 esac
 if [ -n "$FUZZ_RUNS" ]; then
 	FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-60}
@@ -60,9 +61,9 @@ for t in $targets; do
 	mkdir -p "$work"
 	dict=""
 	[ -f "fuzz/dict/$t.dict" ] && dict="-dict=fuzz/dict/$t.dict"
-	echo "fuzz: $t $what${FUZZ_FORK:+ ($FUZZ_FORK processes)}${FUZZ_MAX_LEN:+ (inputs up to $FUZZ_MAX_LEN bytes)} (load $(cut -d' ' -f1-3 /proc/loadavg))"
+	echo "fuzz: $t $what${fork:+ ($FUZZ_FORK processes)}${maxlen:+ (inputs up to $FUZZ_MAX_LEN bytes)} (load $(cut -d' ' -f1-3 /proc/loadavg))"
 	start=$(date +%s)
-	if ! $nice "$bin" $fork $limit -timeout=$FUZZ_TIMEOUT -rss_limit_mb=2048 \
+	if ! $nice "$bin" $fork $maxlen $limit -timeout=$FUZZ_TIMEOUT -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$FUZZ_DIR/artifacts/$t-" $dict \
 		"$work" "fuzz/corpus/$t" > "$FUZZ_DIR/$t.log" 2>&1; then
 		tail -n 40 "$FUZZ_DIR/$t.log" >&2
@@ -75,9 +76,7 @@ for t in $targets; do
 	grep -aE '^#[0-9]+[[:space:]]+DONE' "$FUZZ_DIR/$t.log" | tail -n 1 | sed "s/^/fuzz: $t /"
 	# Fork mode prints no stat:: lines: its last progress line has the
 	# executions of all processes together.
-	case $fork in
-	*-fork=*) grep -aE '^#[0-9]+: cov:' "$FUZZ_DIR/$t.log" | tail -n 1 | sed "s/^/fuzz: $t /" ;;
-	esac
+	[ -z "$fork" ] || grep -aE '^#[0-9]+: cov:' "$FUZZ_DIR/$t.log" | tail -n 1 | sed "s/^/fuzz: $t /"
 done
 if [ -n "$failed" ]; then
 	logs=""
