@@ -394,7 +394,7 @@ void app_draw(struct app *a)
 		refresh();
 		return;
 	}
-	layout_compute(a->cols, a->exact, &a->lay);
+	layout_compute(a->cols, a->exact, a->view == VIEW_SERVICES ? services_name_need(a) : 0, &a->lay);
 	frame_draw_header(a);
 	int y = app_header_rows(a);
 	panel_of(a->view)->draw(a, y, a->rows - y - 1);

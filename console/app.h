@@ -64,6 +64,9 @@ struct app {
 	struct spark_cache *sparks; /* owned, SPARK_CACHE entries; NULL: no cache */
 	bool history_busy;          /* a frame found the history being written */
 	bool text_pending;          /* filter texts are being made a slice a turn */
+	int name_need;              /* the widest name (layout_compute), */
+	uint64_t name_need_gen;     /* of this snap_gen (0: none yet) */
+	bool name_need_tree;        /* in tree or flat form */
 	struct lvs_rates totals;    /* the header's sums over every service, */
 	uint64_t totals_gen;        /* of this snap_gen (0: none yet) */
 	struct lvs_status st;      /* status of the latest publication */

@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "collector/names.h"
 
@@ -36,8 +37,8 @@ char *fmt_rate(double v, bool exact, char *buf, size_t len)
 		snprintf(buf, len, "%.1f", v);
 		return buf;
 	}
-	if (v < 10 && v != (double)(uint64_t)v)
-		snprintf(buf, len, "%.1f", v);
+	if (v < 10 && v != (double)(uint64_t)v && v >= 0.05)
+		snprintf(buf, len, "%.1f", v); /* (what rounds to 0.0 is 0) */
 	else
 		fmt_count((uint64_t)(v + 0.5), false, buf, len);
 	return buf;
@@ -52,6 +53,33 @@ char *fmt_endpoint(uint16_t af, const union lvs_addr *a, uint16_t port, char *bu
 	else
 		snprintf(buf, len, "%s:%u", ab, port);
 	return buf;
+}
+
+static int digits(uint32_t v)
+{
+	int n = 1;
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+int fmt_endpoint_len(uint16_t af, const union lvs_addr *a, uint16_t port)
+{
+	if (af == AF_INET6) {
+		char b[LVS_ADDR_STRLEN + 16];
+		return (int)strlen(fmt_endpoint(af, a, port, b, sizeof(b)));
+	}
+	const uint8_t *o = (const uint8_t *)&a->v4.s_addr;
+	return digits(o[0]) + digits(o[1]) + digits(o[2]) + digits(o[3]) + 3 + 1 + digits(port);
+}
+
+int fmt_service_len(const struct lvs_service *s)
+{
+	if (s->fwmark)
+		return 4 + digits(s->fwmark) + (s->af == AF_INET6 ? 5 : 0);
+	return fmt_endpoint_len(s->af, &s->addr, s->port);
 }
 
 char *fmt_service(const struct lvs_service *s, char *buf, size_t len)

@@ -18,6 +18,11 @@ char *fmt_rate(double v, bool exact, char *buf, size_t len);
 /* "ADDR:PORT", IPv6 in brackets; a firewall-mark service as "FWM N". */
 char *fmt_service(const struct lvs_service *s, char *buf, size_t len);
 char *fmt_endpoint(uint16_t af, const union lvs_addr *a, uint16_t port, char *buf, size_t len);
+/* strlen of what fmt_endpoint and fmt_service write (given room), without
+ * writing it: IPv4 is counted digit by digit, so that the widest name of
+ * 100,000 real servers costs no formatting. */
+int fmt_endpoint_len(uint16_t af, const union lvs_addr *a, uint16_t port);
+int fmt_service_len(const struct lvs_service *s);
 /* A duration in at most 6 characters: "0.4s", "12s", "3m05s", "2h10m",
  * "3d04h", "412d"; negative reads as 0. Returns buf. */
 char *fmt_age(double seconds, char *buf, size_t len);

@@ -1,7 +1,8 @@
 /* Columns of the services view and how they fit the terminal: each column
  * has a minimum width and a priority; the narrowest terminal (80 columns)
  * keeps the most important ones, wider terminals add the rest and give the
- * spare width to the flexible columns (name, sparkline).
+ * spare width to the flexible columns (name, as wide as its widest text,
+ * and sparkline).
  * Threads: pure functions over constant tables. */
 #ifndef LVSTOP_CONSOLE_LAYOUT_H
 #define LVSTOP_CONSOLE_LAYOUT_H
@@ -13,7 +14,6 @@ enum col_id {
 	COL_PROTO,   /* tcp/udp/sctp/fwm */
 	COL_NAME,    /* VIP:port, FWM n, or the real server (tree-indented) */
 	COL_SCHED,   /* scheduler (service) or forwarding method (real server) */
-	COL_FLAGS,   /* persistence and service flags; tunnel type */
 	COL_WEIGHT,  /* weight; a service shows the sum of its real servers' */
 	COL_ACTIVE,  /* active connections */
 	COL_INACT,   /* inactive connections */
@@ -26,6 +26,9 @@ enum col_id {
 	COL_SHARE,   /* share of the service's traffic / share of its weight, % */
 	COL_HEALTH,  /* up/down, a dash while unknown */
 	COL_SPARK,   /* sparkline of the chosen rate */
+	COL_FLAGS,   /* persistence and service flags; tunnel type; last, as
+		      * free text of any length (most real servers have none,
+		      * and a blank column in mid-row costs every row a gap) */
 	COL_COUNT
 };
 
@@ -53,9 +56,14 @@ struct layout {
 };
 
 /* Choose the columns that fit `width` terminal columns (exact: room for
- * raw numbers) and their positions. 0, or -EINVAL when even the name
- * column does not fit (width < its minimum). */
-int layout_compute(int width, bool exact, struct layout *out);
+ * raw numbers) and their positions. name_need is the width of the widest
+ * name to show (tree glyphs and marks included): the spare width grows the
+ * name column up to it (never past the column's maximum), then the
+ * sparkline; what is left stays blank, so a short name is not followed
+ * by a wide gap. name_need <= 0: not known, the name grows to its
+ * maximum. 0, or -EINVAL when even the name column does not fit (width <
+ * its minimum). */
+int layout_compute(int width, bool exact, int name_need, struct layout *out);
 
 /* Index of column id in the layout, or -1 when it is not shown. */
 int layout_find(const struct layout *l, enum col_id id);

@@ -29,6 +29,12 @@ typedef bool (*help_emit_fn)(void *arg, enum crt_role r1, int split, enum crt_ro
 			     const char *line);
 void help_lines(const char *edit_off, help_emit_fn emit, void *arg);
 
+/* The width the services view's name column needs for the snapshot on
+ * screen: its widest name with the tree glyphs and the marks an edit
+ * puts after a name; 0 (as wide as the column may grow) when a declared
+ * file's marks are shown or nothing is. Kept per snapshot and form. */
+int services_name_need(struct app *a);
+
 /* The panel of a view. */
 const struct panel *panel_of(enum view v);
 

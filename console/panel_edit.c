@@ -126,6 +126,11 @@ bool edit_ui_modal(const struct app *a)
 	return a->edit && a->edit->mode != M_NONE;
 }
 
+bool edit_ui_marks(const struct app *a)
+{
+	return a->edit && a->edit->n_marks;
+}
+
 const char *edit_ui_mark(const struct app *a, const struct lvs_service *v, const struct lvs_dest *d,
 			 int32_t *weight)
 {

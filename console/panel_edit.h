@@ -44,6 +44,8 @@ void edit_ui_draw(struct app *a, int y, int h);
  * Cheap when nothing is remembered. */
 const char *edit_ui_mark(const struct app *a, const struct lvs_service *v, const struct lvs_dest *d,
 			 int32_t *weight);
+/* Whether any real server is remembered (edit_ui_mark can say something). */
+bool edit_ui_marks(const struct app *a);
 /* The same for an endpoint in any service (the connections view, which
  * counts entries by real server address only). */
 const char *edit_ui_mark_endpoint(const struct app *a, uint16_t af, const union lvs_addr *addr,

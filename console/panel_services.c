@@ -30,8 +30,8 @@ static int name_mark_w(const struct app *a)
 static const char *dest_glyph(bool last, bool utf8)
 {
 	if (last)
-		return utf8 ? " \u2514\u2500" : " `-";
-	return utf8 ? " \u251c\u2500" : " |-";
+		return utf8 ? "\u2514\u2500" : "`-";
+	return utf8 ? "\u251c\u2500" : "|-";
 }
 
 /* A declared real server the kernel does not hold, greyed. */
@@ -72,6 +72,40 @@ static void draw_ghost(struct app *a, int y, const struct mark_ghost *g, bool la
 	}
 }
 
+/* The tree glyph and the blank after it (draw_row): a service's one
+ * column, a real server's three. */
+#define SVC_GLYPH_W 2
+#define DEST_GLYPH_W 3
+#define EDIT_MARK_W 11 /* " [quiesced]", " [draining]" */
+
+int services_name_need(struct app *a)
+{
+	const struct lvs_snapshot *s = a->snap;
+	if (!s || marks_active(a->marks))
+		return 0; /* ghost rows and marks: as wide as it may grow */
+	if (a->name_need_gen != a->snap_gen || a->name_need_tree != a->tree) {
+		int need = 0;
+		for (size_t i = 0; i < s->n_services; i++) {
+			const struct lvs_service *v = &s->services[i];
+			int sw = fmt_service_len(v), w = a->tree ? sw + SVC_GLYPH_W : sw;
+			if (w > need && (a->tree || !v->n_dests))
+				need = w;
+			for (size_t j = 0; j < v->n_dests; j++) {
+				const struct lvs_dest *d = &v->dests[j];
+				int dw = fmt_endpoint_len(d->af, &d->addr, d->port);
+				/* flat: "REAL < SERVICE" (table_cell) */
+				dw += a->tree ? DEST_GLYPH_W : 3 + sw;
+				if (dw > need)
+					need = dw;
+			}
+		}
+		a->name_need = need;
+		a->name_need_gen = a->snap_gen;
+		a->name_need_tree = a->tree;
+	}
+	return a->name_need + (edit_ui_marks(a) ? EDIT_MARK_W : 0);
+}
+
 static void title_row(struct app *a, int y)
 {
 	draw_fill(y, 0, a->cols, CR_COL_TITLE);
@@ -82,15 +116,16 @@ static void title_row(struct app *a, int y)
 		char t[80];
 		bool sorted = id == a->sort_col;
 		int w = a->lay.col[i].w;
+		const char *title = d->title;
 		if (id == COL_SPARK) {
 			snprintf(t, sizeof(t), "%s %s", d->title, spark_metric_name(a->metric));
 		} else if (sorted) {
 			/* The arrow always shows: the title gives way. */
-			int tw = (int)strlen(d->title) < w ? (int)strlen(d->title) : w - 1;
-			snprintf(t, sizeof(t), "%.*s%s", tw, d->title,
+			int tw = (int)strlen(title) < w ? (int)strlen(title) : w - 1;
+			snprintf(t, sizeof(t), "%.*s%s", tw, title,
 				 utf8 ? (a->sort_desc ? "\u25bc" : "\u25b2") : (a->sort_desc ? "v" : "^"));
 		} else {
-			snprintf(t, sizeof(t), "%s", d->title);
+			snprintf(t, sizeof(t), "%s", title);
 		}
 		int cw = a->lay.col[i].w;
 		if (id == COL_NAME && name_mark_w(a)) {
@@ -131,7 +166,12 @@ static void sparkline(struct app *a, int y, int x, int w, const struct lvs_key *
 	}
 	for (size_t i = 0; i < n; i++)
 		v[i] = spark_value(&smp[i], a->metric);
-	spark_scale(v, n, spark_max(v, n), lv, (size_t)w);
+	/* Left-aligned while the history is shorter than the column: it
+	 * grows a cell a poll, and a row's last glyph is not preceded by a
+	 * gap the terminal is sent a cursor address for. */
+	spark_scale(v, n, spark_max(v, n), lv, n < (size_t)w ? n : (size_t)w);
+	for (int i = (int)n; i < w; i++)
+		lv[i] = -1;
 	if (c) {
 		c->key = *k;
 		c->gen = a->snap_gen;
@@ -144,6 +184,8 @@ draw:;
 	char line[SPARK_MAX_W * 3 + 1];
 	size_t o = 0;
 	bool utf8 = crt_utf8();
+	while (w > 0 && lv[w - 1] < 0) /* the row is blank there already */
+		w--;
 	for (int i = 0; i < w; i++) {
 		const char *g = spark_glyph(lv[i], utf8);
 		size_t gl = strlen(g);

@@ -73,8 +73,8 @@ static void draw_titles(int y, int w)
 {
 	char b[256];
 	snprintf(b, sizeof(b), "  %-5s %-*s %-6s %6s %6s %6s %6s %7s %7s  %s", "PROTO", name_width(w),
-		 "VIRTUAL / REAL SERVER", "SCHED", "WEIGHT", "ACTIVE", "INACT", "CONN/S", "BYTE/S<",
-		 "BYTE/S>", "DIFFERS FROM PARTNER");
+		 "VIRTUAL / REAL SERVER", "SCHED", "WEIGHT", "ACTIVE", "INACT", "CPS", "INBPS",
+		 "OUTBPS", "DIFFERS FROM PARTNER");
 	draw_fill(y, 0, w, CR_COL_TITLE);
 	draw_str(y, 0, w, CR_COL_TITLE, b);
 }

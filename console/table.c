@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/ip_vs.h>
 
 #include "collector/names.h"
 #include "collector/snapshot.h"
@@ -1210,7 +1211,9 @@ void table_cell(const struct lvs_snapshot *s, const struct row *r, enum col_id c
 		break;
 	case COL_FLAGS:
 		if (d) {
-			if (d->fwd == LVS_FWD_TUNNEL)
+			/* ipvsadm -Ln's way: ipip, the default, goes without
+			 * saying; gue and gre are named. */
+			if (d->fwd == LVS_FWD_TUNNEL && d->tun_type != IP_VS_CONN_F_TUNNEL_TYPE_IPIP)
 				snprintf(buf, len, "%s", lvs_tun_type_name(d->tun_type));
 			else if (d->u_thresh || d->l_thresh)
 				snprintf(buf, len, "%u-%u", d->l_thresh, d->u_thresh);

@@ -58,7 +58,7 @@ static void app_init(struct app *a)
 	a->tree = true;
 	a->sort_col = COL_NAME;
 	a->view = a->back = VIEW_SERVICES;
-	layout_compute(a->cols, false, &a->lay);
+	layout_compute(a->cols, false, 0, &a->lay);
 }
 
 static int type(struct app *a, const char *s)
@@ -111,23 +111,23 @@ static void test_sort_keys(void)
 	CU_ASSERT(keys_dispatch(&a, '>') & REDO_ROWS);
 	CU_ASSERT_EQUAL(a.sort_col, COL_SCHED);
 	CU_ASSERT_FALSE(a.sort_desc); /* names ascend */
-	keys_dispatch(&a, '>'); /* flags */
 	keys_dispatch(&a, '>'); /* weight */
 	CU_ASSERT_EQUAL(a.sort_col, COL_WEIGHT);
 	CU_ASSERT(a.sort_desc); /* numbers descend */
 	keys_dispatch(&a, '<');
 	keys_dispatch(&a, '<');
-	keys_dispatch(&a, '<');
 	CU_ASSERT_EQUAL(a.sort_col, COL_NAME);
 	keys_dispatch(&a, '<');
 	CU_ASSERT_EQUAL(a.sort_col, COL_PROTO);
-	keys_dispatch(&a, '<'); /* wraps, past the sparkline, to health */
+	keys_dispatch(&a, '<'); /* wraps to the flags, the last column */
+	CU_ASSERT_EQUAL(a.sort_col, COL_FLAGS);
+	keys_dispatch(&a, '<'); /* past the sparkline, to health */
 	CU_ASSERT_EQUAL(a.sort_col, COL_HEALTH);
 	CU_ASSERT(a.sort_desc);
 	CU_ASSERT(keys_dispatch(&a, 'I') & REDO_ROWS);
 	CU_ASSERT_FALSE(a.sort_desc);
 	/* At 80 columns only the columns on screen take part. */
-	layout_compute(80, false, &a.lay);
+	layout_compute(80, false, 0, &a.lay);
 	a.sort_col = COL_OUTBPS;
 	keys_dispatch(&a, '>');
 	CU_ASSERT_EQUAL(a.sort_col, COL_PROTO);

@@ -16,19 +16,19 @@ static void expect_col(const struct layout *l, int i, enum col_id id, int x, int
 static void test_80(void)
 {
 	struct layout l;
-	CU_ASSERT_EQUAL_FATAL(layout_compute(80, false, &l), 0);
+	CU_ASSERT_EQUAL_FATAL(layout_compute(80, false, 0, &l), 0);
 	/* By priority: name, active, inactive (read together, as ipvsadm's
 	 * ActiveConn and InActConn), conn/s, weight, sched, proto and health
-	 * fit (72 columns); bytes in and out together would need 88: the 8
+	 * fit (70 columns); bytes in and out together would need 83: the 10
 	 * spare columns go to the name. */
 	CU_ASSERT_EQUAL_FATAL(l.n, 8);
 	expect_col(&l, 0, COL_PROTO, 0, 5);
-	expect_col(&l, 1, COL_NAME, 6, 32);
-	expect_col(&l, 2, COL_SCHED, 39, 6);
-	expect_col(&l, 3, COL_WEIGHT, 46, 6);
-	expect_col(&l, 4, COL_ACTIVE, 53, 6);
-	expect_col(&l, 5, COL_INACT, 60, 6);
-	expect_col(&l, 6, COL_CPS, 67, 6);
+	expect_col(&l, 1, COL_NAME, 6, 34);
+	expect_col(&l, 2, COL_SCHED, 41, 6);
+	expect_col(&l, 3, COL_WEIGHT, 48, 6);
+	expect_col(&l, 4, COL_ACTIVE, 55, 6);
+	expect_col(&l, 5, COL_INACT, 62, 5);
+	expect_col(&l, 6, COL_CPS, 68, 5);
 	expect_col(&l, 7, COL_HEALTH, 74, 6);
 	CU_ASSERT_EQUAL(l.width, 80);
 	CU_ASSERT_EQUAL(layout_find(&l, COL_SPARK), -1);
@@ -40,19 +40,19 @@ static void test_80(void)
 static void test_100(void)
 {
 	struct layout l;
-	CU_ASSERT_EQUAL_FATAL(layout_compute(100, false, &l), 0);
-	/* Bytes in and out and the traffic share join (97 columns); the
-	 * sparkline would need 108. Health stays. */
+	CU_ASSERT_EQUAL_FATAL(layout_compute(100, false, 0, &l), 0);
+	/* Bytes in and out and the traffic share join (92 columns); the
+	 * sparkline would need 103. Health stays. */
 	CU_ASSERT_EQUAL_FATAL(l.n, 11);
 	expect_col(&l, 0, COL_PROTO, 0, 5);
-	expect_col(&l, 1, COL_NAME, 6, 27);
-	expect_col(&l, 2, COL_SCHED, 34, 6);
-	expect_col(&l, 3, COL_WEIGHT, 41, 6);
-	expect_col(&l, 4, COL_ACTIVE, 48, 6);
-	expect_col(&l, 5, COL_INACT, 55, 6);
-	expect_col(&l, 6, COL_CPS, 62, 6);
-	expect_col(&l, 7, COL_INBPS, 69, 7);
-	expect_col(&l, 8, COL_OUTBPS, 77, 7);
+	expect_col(&l, 1, COL_NAME, 6, 32);
+	expect_col(&l, 2, COL_SCHED, 39, 6);
+	expect_col(&l, 3, COL_WEIGHT, 46, 6);
+	expect_col(&l, 4, COL_ACTIVE, 53, 6);
+	expect_col(&l, 5, COL_INACT, 60, 5);
+	expect_col(&l, 6, COL_CPS, 66, 5);
+	expect_col(&l, 7, COL_INBPS, 72, 5);
+	expect_col(&l, 8, COL_OUTBPS, 78, 6);
 	expect_col(&l, 9, COL_SHARE, 85, 8);
 	expect_col(&l, 10, COL_HEALTH, 94, 6);
 	CU_ASSERT_EQUAL(l.width, 100);
@@ -65,7 +65,7 @@ static void test_health_from_80(void)
 	 * columns up. */
 	for (int w = 80; w <= 400; w++) {
 		struct layout l;
-		CU_ASSERT_EQUAL_FATAL(layout_compute(w, false, &l), 0);
+		CU_ASSERT_EQUAL_FATAL(layout_compute(w, false, 0, &l), 0);
 		CU_ASSERT(layout_find(&l, COL_HEALTH) >= 0);
 		CU_ASSERT(layout_find(&l, COL_ACTIVE) >= 0);
 		CU_ASSERT(layout_find(&l, COL_INACT) >= 0);
@@ -75,55 +75,90 @@ static void test_health_from_80(void)
 static void test_120(void)
 {
 	struct layout l;
-	CU_ASSERT_EQUAL_FATAL(layout_compute(120, false, &l), 0);
-	/* The sparkline joins at 108; packets in and out would need 122:
-	 * neither shows, the name takes the 12 spare columns. */
+	CU_ASSERT_EQUAL_FATAL(layout_compute(120, false, 0, &l), 0);
+	/* The sparkline joins at 103, packets in and out at 116; the
+	 * persistent connections would need 122: the name takes the 4
+	 * spare columns. */
 	CU_ASSERT(layout_find(&l, COL_HEALTH) >= 0);
 	CU_ASSERT(layout_find(&l, COL_SPARK) >= 0);
-	CU_ASSERT_EQUAL(layout_find(&l, COL_INPPS), -1);
-	CU_ASSERT_EQUAL(layout_find(&l, COL_OUTPPS), -1);
+	CU_ASSERT(layout_find(&l, COL_INPPS) >= 0);
+	CU_ASSERT(layout_find(&l, COL_OUTPPS) >= 0);
+	CU_ASSERT_EQUAL(layout_find(&l, COL_PERSIST), -1);
 	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_SPARK)].w, 10);
-	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_NAME)].w, 36);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_NAME)].w, 28);
 	CU_ASSERT_EQUAL(l.width, 120);
 }
 
 static void test_bytes_together(void)
 {
-	/* Bytes in and out come and go together: 87 columns have room for
-	 * one of them only, and show neither; 88 show both. */
+	/* Bytes in and out come and go together: 82 columns have room for
+	 * one of them only, and show neither; 83 show both. */
 	struct layout l;
-	CU_ASSERT_EQUAL_FATAL(layout_compute(87, false, &l), 0);
+	CU_ASSERT_EQUAL_FATAL(layout_compute(82, false, 0, &l), 0);
 	CU_ASSERT_EQUAL(layout_find(&l, COL_INBPS), -1);
 	CU_ASSERT_EQUAL(layout_find(&l, COL_OUTBPS), -1);
-	CU_ASSERT_EQUAL_FATAL(layout_compute(88, false, &l), 0);
+	CU_ASSERT_EQUAL_FATAL(layout_compute(83, false, 0, &l), 0);
 	CU_ASSERT(layout_find(&l, COL_INBPS) >= 0);
 	CU_ASSERT(layout_find(&l, COL_OUTBPS) >= 0);
-	CU_ASSERT_EQUAL(l.width, 88);
+	CU_ASSERT_EQUAL(l.width, 83);
 	CU_ASSERT_EQUAL(layout_find(&l, COL_SHARE), -1);
 }
 
 static void test_200(void)
 {
 	struct layout l;
-	CU_ASSERT_EQUAL_FATAL(layout_compute(200, false, &l), 0);
-	/* Every column (123 columns of minimum width and 15 gaps); the name
-	 * grows to its maximum (48), the sparkline takes the rest (48). */
+	CU_ASSERT_EQUAL_FATAL(layout_compute(200, false, 0, &l), 0);
+	/* Every column (117 columns of minimum width and 15 gaps); the name
+	 * grows to its maximum (48), the sparkline takes the rest (54); the
+	 * flags, free text, come last. */
 	CU_ASSERT_EQUAL_FATAL(l.n, COL_COUNT);
 	for (int i = 0; i < l.n; i++)
 		CU_ASSERT_EQUAL(l.col[i].id, (enum col_id)i);
 	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_NAME)].w, 48);
-	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_SPARK)].w, 48);
-	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_INPPS)].w, 6);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_SPARK)].w, 54);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_INPPS)].w, 5);
 	CU_ASSERT_EQUAL(l.width, 200);
 	expect_col(&l, 0, COL_PROTO, 0, 5);
 	expect_col(&l, 1, COL_NAME, 6, 48);
-	expect_col(&l, COL_COUNT - 1, COL_SPARK, 152, 48);
+	expect_col(&l, COL_COUNT - 2, COL_SPARK, 136, 54);
+	expect_col(&l, COL_COUNT - 1, COL_FLAGS, 191, 9);
+}
+
+static void test_name_fitted(void)
+{
+	/* The widest name known: the name column is as wide as it (never
+	 * narrower than its short title, never wider than 48) and the
+	 * spare width goes to the sparkline; what is left stays blank
+	 * rather than put a gap after every name. */
+	struct layout l;
+	CU_ASSERT_EQUAL_FATAL(layout_compute(200, false, 30, &l), 0);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_NAME)].w, 30);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_SPARK)].w, 60);
+	CU_ASSERT_EQUAL(l.width, 188);
+	CU_ASSERT_EQUAL_FATAL(layout_compute(200, false, 5, &l), 0);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_NAME)].w, 22); /* the title */
+	CU_ASSERT_EQUAL_FATAL(layout_compute(200, false, 90, &l), 0);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_NAME)].w, 48);
+	/* Short names leave room for more columns: at 81 bytes in and out
+	 * join the 8 columns a name of unknown width leaves (83). */
+	CU_ASSERT_EQUAL_FATAL(layout_compute(81, false, 18, &l), 0);
+	CU_ASSERT_EQUAL(l.n, 10);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_NAME)].w, 22);
+	CU_ASSERT(layout_find(&l, COL_INBPS) >= 0);
+	CU_ASSERT(layout_find(&l, COL_HEALTH) >= 0);
+	CU_ASSERT_EQUAL(l.width, 81);
+	/* A name wider than the terminal allows: the column takes the room
+	 * there is, as without a known width. */
+	struct layout u;
+	CU_ASSERT_EQUAL_FATAL(layout_compute(80, false, 0, &u), 0);
+	CU_ASSERT_EQUAL_FATAL(layout_compute(80, false, 47, &l), 0);
+	CU_ASSERT_EQUAL(l.col[layout_find(&l, COL_NAME)].w, u.col[layout_find(&u, COL_NAME)].w);
 }
 
 static void test_exact_widens(void)
 {
 	struct layout l;
-	CU_ASSERT_EQUAL_FATAL(layout_compute(80, true, &l), 0);
+	CU_ASSERT_EQUAL_FATAL(layout_compute(80, true, 0, &l), 0);
 	/* Raw numbers need room: health no longer fits at 80 (the
 	 * connection counts and conn/s take 10 columns each). */
 	CU_ASSERT_EQUAL(layout_find(&l, COL_HEALTH), -1);
@@ -139,7 +174,7 @@ static void test_every_width(void)
 	for (int w = 24; w <= 400; w++) {
 		struct layout l;
 		for (int exact = 0; exact < 2; exact++) {
-			CU_ASSERT_EQUAL_FATAL(layout_compute(w, exact, &l), 0);
+			CU_ASSERT_EQUAL_FATAL(layout_compute(w, exact, 0, &l), 0);
 			CU_ASSERT(l.width <= w);
 			CU_ASSERT(layout_find(&l, COL_NAME) >= 0);
 			int end = -1;
@@ -156,7 +191,7 @@ static void test_every_width(void)
 static void test_too_narrow(void)
 {
 	struct layout l;
-	CU_ASSERT_EQUAL(layout_compute(10, false, &l), -EINVAL);
+	CU_ASSERT_EQUAL(layout_compute(10, false, 0, &l), -EINVAL);
 	CU_ASSERT_EQUAL(l.n, 0);
 }
 
@@ -188,6 +223,7 @@ int register_layout(void)
 	    !CU_add_test(s, "bytes in and out together", test_bytes_together) ||
 	    !CU_add_test(s, "120 columns", test_120) ||
 	    !CU_add_test(s, "200 columns", test_200) ||
+	    !CU_add_test(s, "name fitted to the widest name", test_name_fitted) ||
 	    !CU_add_test(s, "exact numbers widen columns", test_exact_widens) ||
 	    !CU_add_test(s, "every width from 24 to 400", test_every_width) ||
 	    !CU_add_test(s, "too narrow", test_too_narrow) ||

@@ -1,6 +1,7 @@
 /* Tests for the services table: tree and flat rows, sorting by columns,
  * filtering, collapsing, cell text. */
 #include <CUnit/CUnit.h>
+#include <linux/ip_vs.h>
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -229,8 +230,14 @@ static void test_cells(void)
 	CU_ASSERT_STRING_EQUAL(b, "-");
 	table_cell(s, &d20, COL_SHARE, false, false, b, sizeof(b));
 	CU_ASSERT_STRING_EQUAL(b, "0/0");
+	/* A tunnel's type as ipvsadm -Ln has it: ipip, the default, unsaid;
+	 * gue and gre named. */
 	table_cell(s, &d20, COL_FLAGS, false, false, b, sizeof(b));
-	CU_ASSERT_STRING_EQUAL(b, "ipip");
+	CU_ASSERT_STRING_EQUAL(b, "");
+	s->services[2].dests[0].tun_type = IP_VS_CONN_F_TUNNEL_TYPE_GUE;
+	table_cell(s, &d20, COL_FLAGS, false, false, b, sizeof(b));
+	CU_ASSERT_STRING_EQUAL(b, "gue");
+	s->services[2].dests[0].tun_type = IP_VS_CONN_F_TUNNEL_TYPE_IPIP;
 	struct row svc2 = { 2, -1, 0 };
 	table_cell(s, &svc2, COL_CPS, false, false, b, sizeof(b));
 	CU_ASSERT_STRING_EQUAL(b, "1"); /* the kernel's estimate */

@@ -268,8 +268,13 @@ EOC
 	S=lvhealth
 	tmux new-session -d -s "$S" -x 100 -y 30 "sh -c 'lvstop -d 1 --read-only; sleep 600'"
 	lab_check console.lvsd-from-conf wait_screen 20 'health: lvsd 127\.0\.0\.1:9600'
-	# The HEALTH cell of nat1's row (the last field at 100 columns).
-	health_of() { screen | awk -v ep="$1" '{ for (i = 1; i <= NF; i++) if ($i == ep) { print $NF; exit } }'; }
+	# The HEALTH cell of nat1's row: the first field after its endpoint
+	# that is a real server's health (the sparkline may follow it).
+	health_of() {
+		screen | awk -v ep="$1" '{ for (i = 1; i <= NF; i++) if ($i == ep) {
+			for (j = i + 1; j <= NF; j++) if ($j ~ /^(up|down|-)$/) { print $j; exit }
+			exit } }'
+	}
 	wait_health() { # ENDPOINT VALUE SECONDS
 		_i=0
 		while [ "$_i" -lt "$3" ]; do
