@@ -133,6 +133,7 @@ void app_locate(struct app *a)
 int app_rebuild(struct app *a)
 {
 	a->opts_gen++; /* a prepared table built before now is out of date */
+	a->rows_pending = false;
 	if (!a->snap) {
 		a->tbl.n = 0;
 		return 0;
@@ -443,6 +444,31 @@ static int ms_to_next_second(void)
 	return (int)(1000 - clock_wall_ms() % 1000) + 1;
 }
 
+/* A key typed into the filter while its texts are still being made (the
+ * prompt was opened a moment ago, or a snapshot came since): filtering
+ * now would make the rest of them on this thread before the frame. */
+static bool filter_waits_for_texts(const struct app *a)
+{
+	return a->filter_editing && a->filter[0] && a->snap && a->tbl.text_of != a->snap;
+}
+
+bool app_text_turn(struct app *a)
+{
+	a->text_pending = false;
+	int tr = 1;
+	if (a->filter_editing && a->snap && a->tbl.text_of != a->snap) {
+		tr = table_prepare_text_some(&a->tbl, a->snap, TEXT_SLICE);
+		a->text_pending = tr == 0;
+	}
+	/* A filter key waited for them: filter now (or the prompt was closed
+	 * meanwhile, or no memory was left for them). */
+	if (a->rows_pending && (tr < 0 || !filter_waits_for_texts(a))) {
+		app_rebuild(a);
+		return true;
+	}
+	return false;
+}
+
 static void loop(struct app *a)
 {
 	struct pollfd p[6 + REMOTE_MAX] = { /* --remote: the other directors' after 6 */
@@ -516,9 +542,8 @@ static void loop(struct app *a)
 		 * they are ready even when the machine has no time to spare for
 		 * the helper (it runs in the idle class): a key typed meanwhile
 		 * waits at most one slice, not the whole table's. */
-		a->text_pending = false;
-		if (a->filter_editing && a->snap && a->tbl.text_of != a->snap)
-			a->text_pending = table_prepare_text_some(&a->tbl, a->snap, TEXT_SLICE) == 0;
+		if (app_text_turn(a))
+			slice_only = false;
 		if (p[4].revents & POLLIN)
 			edit_ui_ready(a);
 		if (p[5].revents & POLLIN)
@@ -533,7 +558,15 @@ int app_key(struct app *a, int key)
 {
 	int redo = keys_dispatch(a, key);
 	if (redo & REDO_ROWS) {
-		app_rebuild(a);
+		if (filter_waits_for_texts(a)) {
+			/* The prompt shows the key at once; the loop makes the
+			 * texts a slice a turn and filters when they are done. */
+			a->opts_gen++;
+			a->rows_pending = true;
+			redo |= REDO_DRAW;
+		} else {
+			app_rebuild(a);
+		}
 		redo &= ~REDO_ROWS;
 	}
 	return redo;

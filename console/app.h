@@ -64,6 +64,7 @@ struct app {
 	struct spark_cache *sparks; /* owned, SPARK_CACHE entries; NULL: no cache */
 	bool history_busy;          /* a frame found the history being written */
 	bool text_pending;          /* filter texts are being made a slice a turn */
+	bool rows_pending;          /* a filter key's rows wait for those texts */
 	int name_need;              /* the widest name (layout_compute), */
 	uint64_t name_need_gen;     /* of this snap_gen (0: none yet) */
 	bool name_need_tree;        /* in tree or flat form */
@@ -117,6 +118,11 @@ struct app {
 /* Rebuild the services table from a->snap and put the cursor back on the
  * selected object. 0 or -ENOMEM. */
 int app_rebuild(struct app *a);
+/* One turn of the main loop's work on filter texts while the prompt is
+ * open: a slice of them (text_pending: more to make), and the rows a
+ * filter key waits for once they are all made (or cannot be). True when
+ * the rows were rebuilt (draw them). */
+bool app_text_turn(struct app *a);
 /* The table options the app's state asks for (borrowing its filter and
  * toggled set). */
 void app_table_opts(const struct app *a, struct table_opts *o);
@@ -157,8 +163,10 @@ void app_close(struct app *a);
  * on screen. */
 bool app_take(struct app *a);
 /* One key as the main loop handles it: dispatched through the key table,
- * the rows rebuilt when it asks. Returns the REDO_* flags still to do
- * (REDO_DRAW, REDO_QUIT). */
+ * the rows rebuilt when it asks, except for a key typed into the filter
+ * before the snapshot's filter texts are made: the prompt shows it at
+ * once and the rows wait (rows_pending) for app_text_turn. Returns the
+ * REDO_* flags still to do (REDO_DRAW, REDO_QUIT). */
 int app_key(struct app *a, int key);
 /* Draw the current view and send the changes to the terminal. */
 void app_draw(struct app *a);

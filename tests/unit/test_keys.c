@@ -2,9 +2,11 @@
  * terminal: bindings are unambiguous and documented, the filter prompt
  * edits as it should, sorting and view keys change the state. */
 #include <CUnit/CUnit.h>
+#include <arpa/inet.h>
 #include <curses.h>
 #include <string.h>
 
+#include "collector/snapshot.h"
 #include "console/app.h"
 #include "console/keys.h"
 #include "console/panel.h"
@@ -272,6 +274,65 @@ static void test_edit_off_reason(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(keys_edit_off(&a), "--remote"));
 }
 
+/* A key typed into the filter before the snapshot's filter texts exist
+ * formats none of them: the prompt takes it at once, the rows wait, and
+ * the main loop's turns make the texts a slice at a time and filter. */
+static void test_filter_waits_for_texts(void)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	for (uint32_t i = 0; i < 20000; i++) { /* more than one slice */
+		struct lvs_service v = { .af = AF_INET, .protocol = IPPROTO_TCP, .port = 80 };
+		v.addr.v4.s_addr = htonl(0xc6120000u + i); /* 198.18.0.0 + i */
+		strcpy(v.sched, "rr");
+		CU_ASSERT_EQUAL_FATAL(snapshot_add_service(s, &v), 0);
+	}
+	snapshot_finish(s);
+	struct app a;
+	app_init(&a);
+	a.snap = s;
+	a.snap_gen = 1;
+	CU_ASSERT_EQUAL_FATAL(app_rebuild(&a), 0);
+	CU_ASSERT_EQUAL(a.tbl.n, 20000);
+	CU_ASSERT(keys_dispatch(&a, '/') & REDO_DRAW);
+	CU_ASSERT(app_key(&a, '1') & REDO_DRAW);
+	CU_ASSERT(a.rows_pending);
+	CU_ASSERT_PTR_NULL(a.tbl.text_of); /* none made for the key */
+	CU_ASSERT_PTR_NULL(a.tbl.text_part);
+	CU_ASSERT_EQUAL(a.tbl.n, 20000); /* the rows as they were */
+	app_key(&a, '9'); /* another key: still waiting */
+	CU_ASSERT(a.rows_pending);
+	int turns = 0;
+	while (!app_text_turn(&a) && turns < 100) {
+		CU_ASSERT(a.rows_pending);
+		CU_ASSERT(a.text_pending);
+		turns++;
+	}
+	CU_ASSERT(turns >= 1); /* the texts took more than one slice */
+	CU_ASSERT_FALSE(a.rows_pending);
+	CU_ASSERT_PTR_EQUAL(a.tbl.text_of, s);
+	/* "19": 198.18.0.19, .0.190-.0.199, .1.9 and every other ".19" */
+	size_t want = 0;
+	for (uint32_t i = 0; i < 20000; i++) {
+		char t[40];
+		snprintf(t, sizeof(t), "tcp 198.18.%u.%u:80 rr", i >> 8, i & 0xff);
+		want += strstr(t, "19") != NULL;
+	}
+	CU_ASSERT_EQUAL(a.tbl.n, want);
+	/* With the texts made, a key filters at once. */
+	CU_ASSERT(app_key(&a, '0') & REDO_DRAW); /* "190" */
+	CU_ASSERT_FALSE(a.rows_pending);
+	CU_ASSERT(a.tbl.n < want);
+	/* Backspace to an empty filter needs no texts either. */
+	app_key(&a, 127);
+	app_key(&a, 127);
+	app_key(&a, 127);
+	CU_ASSERT_FALSE(a.rows_pending);
+	CU_ASSERT_EQUAL(a.tbl.n, 20000);
+	table_done(&a.tbl);
+	snapshot_unref(s);
+}
+
 int register_keys(void)
 {
 	CU_pSuite s = CU_add_suite("console keys", NULL, NULL);
@@ -283,7 +344,8 @@ int register_keys(void)
 	    !CU_add_test(s, "views and toggles", test_views_and_toggles) ||
 	    !CU_add_test(s, "help: column titles apart from their text", test_help_columns) ||
 	    !CU_add_test(s, "help: edit keys unavailable, with the reason", test_help_edit_off) ||
-	    !CU_add_test(s, "edit keys refused with the reason", test_edit_off_reason))
+	    !CU_add_test(s, "edit keys refused with the reason", test_edit_off_reason) ||
+	    !CU_add_test(s, "a filter key waits for the texts, not the frame", test_filter_waits_for_texts))
 		return -1;
 	return 0;
 }
