@@ -72,8 +72,8 @@ static void draw_ghost(struct app *a, int y, const struct mark_ghost *g, bool la
 	}
 }
 
-/* The tree glyph and the blank after it (draw_row): a service's one
- * column, a real server's three. */
+/* The tree glyph and the blank after it (draw_row): two columns for a
+ * service, three for a real server. */
 #define SVC_GLYPH_W 2
 #define DEST_GLYPH_W 3
 #define EDIT_MARK_W 11 /* " [quiesced]", " [draining]" */
@@ -116,16 +116,15 @@ static void title_row(struct app *a, int y)
 		char t[80];
 		bool sorted = id == a->sort_col;
 		int w = a->lay.col[i].w;
-		const char *title = d->title;
 		if (id == COL_SPARK) {
 			snprintf(t, sizeof(t), "%s %s", d->title, spark_metric_name(a->metric));
 		} else if (sorted) {
 			/* The arrow always shows: the title gives way. */
-			int tw = (int)strlen(title) < w ? (int)strlen(title) : w - 1;
-			snprintf(t, sizeof(t), "%.*s%s", tw, title,
+			int tw = (int)strlen(d->title) < w ? (int)strlen(d->title) : w - 1;
+			snprintf(t, sizeof(t), "%.*s%s", tw, d->title,
 				 utf8 ? (a->sort_desc ? "\u25bc" : "\u25b2") : (a->sort_desc ? "v" : "^"));
 		} else {
-			snprintf(t, sizeof(t), "%s", title);
+			snprintf(t, sizeof(t), "%s", d->title);
 		}
 		int cw = a->lay.col[i].w;
 		if (id == COL_NAME && name_mark_w(a)) {
