@@ -444,19 +444,25 @@ static int ms_to_next_second(void)
 	return (int)(1000 - clock_wall_ms() % 1000) + 1;
 }
 
-/* A key typed into the filter while its texts are still being made (the
- * prompt was opened a moment ago, or a snapshot came since): filtering
- * now would make the rest of them on this thread before the frame. */
+/* The filter prompt is open and the snapshot's filter texts are not all
+ * made yet (the prompt was opened a moment ago, or a snapshot came since). */
+static bool texts_missing(const struct app *a)
+{
+	return a->filter_editing && a->snap && a->tbl.text_of != a->snap;
+}
+
+/* A key typed into the filter while they are missing: filtering now would
+ * make the rest of them on this thread before the frame. */
 static bool filter_waits_for_texts(const struct app *a)
 {
-	return a->filter_editing && a->filter[0] && a->snap && a->tbl.text_of != a->snap;
+	return texts_missing(a) && a->filter[0];
 }
 
 bool app_text_turn(struct app *a)
 {
 	a->text_pending = false;
 	int tr = 1;
-	if (a->filter_editing && a->snap && a->tbl.text_of != a->snap) {
+	if (texts_missing(a)) {
 		tr = table_prepare_text_some(&a->tbl, a->snap, TEXT_SLICE);
 		a->text_pending = tr == 0;
 	}
@@ -536,7 +542,7 @@ static void loop(struct app *a)
 		}
 		/* The filter prompt is open: have its texts made off this
 		 * thread before the first key is typed. */
-		if (a->filter_editing && a->prep && a->snap && a->tbl.text_of != a->snap)
+		if (a->prep && texts_missing(a))
 			prep_submit_text(a->prep, a->snap, a->snap_gen);
 		/* ...and here, a slice between two turns of the loop, so that
 		 * they are ready even when the machine has no time to spare for
