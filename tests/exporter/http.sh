@@ -153,11 +153,12 @@ check slow.log-bounded test "$(grep -c 'connection limit' "$tmp/slow.log")" -le 
 stop
 
 # --- /api/v1/snapshot off the request threads --------------------------------
-# 300,000 real servers: the document takes about a second to render (the
-# streaming writer does 100,000 in under 0.4 s). With one request thread, a
-# scrape sent while it renders is answered at once.
+# 400,000 real servers: the document takes about half a second to render
+# on a 2-core host (0.62 s measured, about 0.15 s per 100,000).
+# With one request thread, scrapes sent while it renders are answered at
+# once: they all end before the document does.
 big=$tmp/big.jsonl
-"$gen" --gen "$big" --services 300 --dests 1000 --lines 1 || { bad snapshot.generate "cannot generate"; }
+"$gen" --gen "$big" --services 400 --dests 1000 --lines 1 || { bad snapshot.generate "cannot generate"; }
 rec=$big
 lport=$(port)
 url=http://127.0.0.1:$lport
@@ -167,18 +168,21 @@ exporter = { listen = "127.0.0.1:$lport"; threads = 1; };
 health = { default_checks = false; };
 EOC
 if start "$tmp/big.log" "$tmp/big.conf"; then
+	t0=$(date +%s%N)
 	curl -s -o /dev/null -w '%{time_total}\n' -H 'Accept-Encoding: gzip' "$url/api/v1/snapshot" > "$tmp/snap.t" &
 	spid=$!
-	sleep 0.2
+	sleep 0.1
 	: > "$tmp/m.t"
 	for k in 1 2 3; do
 		curl -s -o /dev/null -w '%{time_total}\n' -H 'Accept-Encoding: gzip' "$url/metrics" >> "$tmp/m.t"
 	done
+	t1=$(date +%s%N)
 	wait "$spid"
 	st=$(cat "$tmp/snap.t")
 	mt=$(sort -n "$tmp/m.t" | tail -n 1)
-	echo "  snapshot document ${st} s; slowest scrape during it ${mt} s ($(cut -d' ' -f1-3 /proc/loadavg))"
-	check snapshot.render-took-long awk -v s="$st" 'BEGIN { exit !(s > 0.5) }'
+	echo "  snapshot document ${st} s; slowest scrape during it ${mt} s; scrapes done $(( (t1 - t0) / 1000000 )) ms after it was asked for ($(cut -d' ' -f1-3 /proc/loadavg))"
+	# The scrapes were answered while the document was being made.
+	check snapshot.scrapes-during-render awk -v s="$st" -v d="$(( (t1 - t0) / 1000000 ))" 'BEGIN { exit !(d / 1000 < s) }'
 	check snapshot.scrape-not-stalled awk -v s="$st" -v m="$mt" 'BEGIN { exit !(m < s / 2) }'
 	# The second request takes the cached document.
 	t2=$(curl -s -o /dev/null -w '%{time_total}' -H 'Accept-Encoding: gzip' "$url/api/v1/snapshot")
