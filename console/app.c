@@ -395,7 +395,8 @@ void app_draw(struct app *a)
 		refresh();
 		return;
 	}
-	layout_compute(a->cols, a->exact, a->view == VIEW_SERVICES ? services_name_need(a) : 0, &a->lay);
+	layout_compute(a->cols, a->exact, a->view == VIEW_SERVICES ? services_name_need(a) : 0,
+		       a->hide_cols, &a->lay);
 	frame_draw_header(a);
 	int y = app_header_rows(a);
 	panel_of(a->view)->draw(a, y, a->rows - y - 1);
@@ -622,6 +623,13 @@ int app_open(struct app *a, lvs_collector *c, const struct console_opts *o, stru
 	a->tree = true;
 	a->sort_col = COL_NAME;
 	a->sort_desc = false;
+	a->hide_chosen = LAYOUT_HIDE_DEFAULT;
+	if (o->columns) {
+		char err[256];
+		if (layout_parse_columns(o->columns, &a->hide_chosen, err, sizeof(err)))
+			return -EINVAL; /* the caller checked it */
+	}
+	a->hide_cols = a->hide_chosen;
 	a->metric = SPARK_CPS;
 	a->view = a->back = rs ? VIEW_REMOTE : VIEW_SERVICES;
 	a->remote = rs;

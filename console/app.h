@@ -80,6 +80,8 @@ struct app {
 	struct lvs_keymap toggled; /* services whose collapse state differs */
 	enum col_id sort_col;
 	bool sort_desc;
+	unsigned hide_cols;        /* columns left out (layout.h): the chosen, */
+	unsigned hide_chosen;      /* --columns or the default; C shows all */
 	enum spark_metric metric;
 
 	/* Filter: editing is the prompt being open; text applies live. */
@@ -153,8 +155,8 @@ const struct lvs_conn_dest *app_conn_dest(struct app *a, const struct lvs_dest *
  * c's newest and the table rebuilt. */
 void app_focus(struct app *a, lvs_collector *c);
 /* Set a up to show collector c's snapshots (opts, directors and lvsd as
- * for console_run_ex); the terminal is the caller's (crt_init). 0 or
- * -ENOMEM. */
+ * for console_run_ex); the terminal is the caller's (crt_init). 0,
+ * -ENOMEM, or -EINVAL when o->columns does not parse. */
 int app_open(struct app *a, lvs_collector *c, const struct console_opts *o, struct remote_set *rs,
 	     const char *lvsd_url);
 /* Free what app_open and the session took (a is zeroed). */

@@ -18,6 +18,8 @@ struct console_opts {
 	bool read_only;    /* --read-only: no key may change the kernel */
 	bool exact;        /* start with raw numbers */
 	bool no_color;     /* monochrome even on a colour terminal */
+	const char *columns; /* --columns list (layout_parse_columns), checked
+			      * by the caller; NULL: LAYOUT_HIDE_DEFAULT */
 	const char *source; /* "kernel" or the recording's path, for the header */
 	struct lvsd_health *health; /* borrowed: the lvsd whose health the rows
 				     * show (lvsd_health.h), for the header;

@@ -308,6 +308,27 @@ static int k_exact(struct app *a, int key)
 	return REDO_DRAW;
 }
 
+/* Every column, or back to the chosen ones (--columns, or the default
+ * that leaves out the lowest-priority ones). */
+static int k_columns(struct app *a, int key)
+{
+	(void)key;
+	if (!a->hide_chosen) {
+		snprintf(a->message, sizeof(a->message), "every column is shown already (--columns)");
+		return REDO_DRAW;
+	}
+	a->hide_cols = a->hide_cols ? 0 : a->hide_chosen;
+	int redo = REDO_DRAW;
+	/* A column left out is no longer one to sort by. */
+	bool resort = a->hide_cols & LAYOUT_BIT(a->sort_col);
+	if (resort)
+		redo = set_sort(a, COL_NAME);
+	snprintf(a->message, sizeof(a->message), "%s%s",
+		 a->hide_cols ? "columns as chosen (C: every column)" : "every column (C: as chosen)",
+		 resort ? ", sorted by name" : "");
+	return redo;
+}
+
 static int k_metric(struct app *a, int key)
 {
 	(void)key;
@@ -381,6 +402,7 @@ const struct key_binding key_table[] = {
 	  "doctor: the classic LVS failures on this director, with evidence and fix "
 	  "(docs/doctor.md)", V_ALL, false, k_doctor },
 	{ { 'x' }, "x", NULL, "exact numbers or K/M/G units", V_ALL, false, k_exact },
+	{ { 'C' }, "C", NULL, "every column, or only the chosen ones (--columns)", V_SERVICES, false, k_columns },
 	{ { 'm' }, "m", NULL, "history metric: conn/s, packets, bytes in/out, active",
 	  V_SERVICES | V_DETAIL, false, k_metric },
 	{ { '\t' }, "Tab", NULL, "next view: services, connections, events", V_ALL, false, k_next_view },

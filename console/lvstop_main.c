@@ -39,6 +39,7 @@ struct main_opts {
 	const char *remote[REMOTE_MAX + 1]; /* --remote URL [URL...] */
 	size_t n_remote;
 	const char *lvsd; /* --lvsd URL */
+	const char *columns; /* --columns LIST */
 	const char *declared; /* --keepalived FILE / --lvs-cf FILE */
 	int declared_kind;
 	bool no_declared;
@@ -49,7 +50,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lvstop [--once [--json]] [--exact] [-n N] [-d SECONDS] [--read-only]\n"
 		"              [--no-color] [--replay FILE [--loop]] [--record FILE]\n"
-		"              [--no-conns] [--conn-limit N] [--lvsd URL]\n"
+		"              [--no-conns] [--conn-limit N] [--lvsd URL] [--columns LIST]\n"
 		"              [--keepalived FILE | --lvs-cf FILE | --no-declared]\n"
 		"       lvstop --remote URL [URL...] [-d SECONDS] [-n N] [--no-color]\n"
 		"       lvstop COMMAND [ARGS]   (lvstop help COMMAND describes one)\n"
@@ -61,6 +62,11 @@ static void usage(FILE *f)
 		"                  default 1); console: exit after N refreshes (default: never)\n"
 		"  --read-only     console: no key may change the kernel (shown in the header)\n"
 		"  --no-color      console: monochrome (also when NO_COLOR is set)\n"
+		"  --columns LIST  console: columns to show (+NAME, NAME) or leave out (-NAME),\n"
+		"                  comma-separated, or all; by default pers, inpps and outpps\n"
+		"                  are left out (C shows every column); names: proto, sched,\n"
+		"                  weight, active, inact, pers, cps, inpps, outpps, inbps,\n"
+		"                  outbps, share, health, history, flags\n"
 		"  -d SECONDS      poll interval (default 2, the kernel's estimator period)\n"
 		"  --replay FILE   read snapshots from a recording instead of the kernel\n"
 		"  --loop          start a recording over at its end\n"
@@ -133,7 +139,7 @@ static int parse_long(const char *opt, const char *s, long min, long max, long *
 static int parse_args(int argc, char **argv, struct main_opts *o)
 {
 	enum { O_ONCE = 256, O_JSON, O_EXACT, O_REPLAY, O_LOOP, O_RECORD, O_NOCONNS, O_CONNLIMIT,
-	       O_READONLY, O_NOCOLOR, O_REMOTE, O_LVSD, O_KA, O_LVSCF, O_NODECL };
+	       O_READONLY, O_NOCOLOR, O_REMOTE, O_LVSD, O_KA, O_LVSCF, O_NODECL, O_COLUMNS };
 	static const struct option longs[] = {
 		{ "once", no_argument, NULL, O_ONCE },
 		{ "json", no_argument, NULL, O_JSON },
@@ -150,6 +156,7 @@ static int parse_args(int argc, char **argv, struct main_opts *o)
 		{ "keepalived", required_argument, NULL, O_KA },
 		{ "lvs-cf", required_argument, NULL, O_LVSCF },
 		{ "no-declared", no_argument, NULL, O_NODECL },
+		{ "columns", required_argument, NULL, O_COLUMNS },
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "delay", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
@@ -181,6 +188,16 @@ static int parse_args(int argc, char **argv, struct main_opts *o)
 			o->declared_kind = c == O_KA ? LVS_DECL_KEEPALIVED : LVS_DECL_LVSCF;
 			break;
 		case O_NODECL: o->no_declared = true; break;
+		case O_COLUMNS: {
+			unsigned hide = LAYOUT_HIDE_DEFAULT;
+			char err[256];
+			if (layout_parse_columns(optarg, &hide, err, sizeof(err))) {
+				fprintf(stderr, "lvstop: --columns: %s\n", err);
+				return -EINVAL;
+			}
+			o->columns = optarg;
+			break;
+		}
 		case O_REMOTE:
 			if (o->n_remote <= REMOTE_MAX)
 				o->remote[o->n_remote++] = optarg;
@@ -328,6 +345,7 @@ static int run_remote(const struct main_opts *o, const char *lvsd_url)
 		.read_only = true, /* over HTTP there is nothing to edit */
 		.exact = o->out.exact,
 		.no_color = o->no_color,
+		.columns = o->columns,
 		.source = "remote",
 	};
 	int r = console_run_ex(rs->d[0].col, &cons, rs, lvsd_url);
@@ -424,6 +442,7 @@ int main(int argc, char **argv)
 			.read_only = o.read_only,
 			.exact = o.out.exact,
 			.no_color = o.no_color,
+			.columns = o.columns,
 			.source = o.replay ? o.replay : "kernel",
 			.health = health,
 			/* A recording is another time and maybe another

@@ -32,13 +32,16 @@ void help_lines(const char *edit_off, help_emit_fn emit, void *arg)
 	}
 	emit(arg, CR_DEFAULT, 0, CR_DEFAULT, "");
 	emit(arg, CR_TITLE, 0, CR_TITLE,
-	     "Columns of the services view (narrow terminals show the first ones only):");
+	     "Columns of the services view (narrow terminals show the first ones only;");
+	emit(arg, CR_TITLE, 0, CR_TITLE,
+	     "those marked (C) show after C, or with lvstop --columns all):");
 	int tw = 0; /* the widest title, so that none runs into its text */
 	for (int c = 0; c < COL_COUNT; c++)
 		if ((int)strlen(col_defs[c].title) > tw)
 			tw = (int)strlen(col_defs[c].title);
 	for (int c = 0; c < COL_COUNT; c++) {
-		snprintf(line, sizeof(line), "  %-*s %s", tw, col_defs[c].title, col_defs[c].help);
+		snprintf(line, sizeof(line), "  %-*s %s%s", tw, col_defs[c].title, col_defs[c].help,
+			 LAYOUT_HIDE_DEFAULT & LAYOUT_BIT(c) ? " (C)" : "");
 		emit(arg, CR_HEADER_VALUE, 2 + tw, CR_DEFAULT, line);
 	}
 	emit(arg, CR_DEFAULT, 0, CR_DEFAULT, "");

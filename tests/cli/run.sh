@@ -66,6 +66,12 @@ run unknown.suggests-drain 2 'did you mean "drain"?' drian -t 1.2.3.4:80 -r 10.0
 run unknown.help 2 'unknown command "frob"' help frob
 run unknown.printable 2 'unknown command "x\x1b[2J"' "$(printf 'x\033[2J')"
 
+# --- the console's --columns, refused before anything starts ---------------
+run columns.unknown 2 'no column "bogus" (the columns: proto, name,' --columns bogus
+run columns.name 2 '--columns: the name column cannot be left out' --columns cps,-name
+run columns.empty 2 'an empty column name' --columns 'cps,,pers'
+run columns.printable 2 'no column "\x1b[2J"' --columns "$(printf '\033[2J')"
+
 # --- field errors before IPVS ------------------------------------------------
 run field.gue-without-i 2 'tunnel options (--tun-*) need tunnelling (-i)' \
 	add-server -t 192.0.2.1:80 -r 10.0.0.1 --tun-type gue --tun-port 6080
@@ -117,6 +123,8 @@ if [ -x "$frames" ]; then
 	# replayed snapshots wrap around once (every counter goes down: one
 	# reset event per object) as a looped recording does: at most 128 MB.
 	check console.peak-memory-128mb "$frames" --frames 10000 10 --size 200x60 --max-rss 128
+	# The benchmark's own size: 10,000 x 10 on a 200x60 terminal.
+	check console.frames-8kb-200x60 "$frames" --frames 10000 10 --size 200x60 --max 8000
 else
 	bad console.frames "$frames missing (make $frames)"
 fi

@@ -60,7 +60,7 @@ static void app_init(struct app *a)
 	a->tree = true;
 	a->sort_col = COL_NAME;
 	a->view = a->back = VIEW_SERVICES;
-	layout_compute(a->cols, false, 0, &a->lay);
+	layout_compute(a->cols, false, 0, LAYOUT_HIDE_DEFAULT, &a->lay);
 }
 
 static int type(struct app *a, const char *s)
@@ -129,13 +129,47 @@ static void test_sort_keys(void)
 	CU_ASSERT(keys_dispatch(&a, 'I') & REDO_ROWS);
 	CU_ASSERT_FALSE(a.sort_desc);
 	/* At 80 columns only the columns on screen take part. */
-	layout_compute(80, false, 0, &a.lay);
+	layout_compute(80, false, 0, LAYOUT_HIDE_DEFAULT, &a.lay);
 	a.sort_col = COL_OUTBPS;
 	keys_dispatch(&a, '>');
 	CU_ASSERT_EQUAL(a.sort_col, COL_PROTO);
 	/* Sort keys belong to the table. */
 	a.view = VIEW_HELP;
 	CU_ASSERT_EQUAL(keys_dispatch(&a, '>'), 0);
+}
+
+static void test_columns_key(void)
+{
+	struct app a;
+	app_init(&a);
+	a.hide_chosen = a.hide_cols = LAYOUT_HIDE_DEFAULT;
+	/* C: every column; the sort keys then reach the ones left out. */
+	CU_ASSERT(keys_dispatch(&a, 'C') & REDO_DRAW);
+	CU_ASSERT_EQUAL(a.hide_cols, 0u);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a.message, "every column"));
+	layout_compute(a.cols, false, 0, a.hide_cols, &a.lay);
+	a.sort_col = COL_CPS;
+	keys_dispatch(&a, '>');
+	CU_ASSERT_EQUAL(a.sort_col, COL_INPPS);
+	/* C again: as chosen, and a sort by a column left out goes back
+	 * to the name. */
+	CU_ASSERT(keys_dispatch(&a, 'C') & REDO_ROWS);
+	CU_ASSERT_EQUAL(a.hide_cols, LAYOUT_HIDE_DEFAULT);
+	CU_ASSERT_EQUAL(a.sort_col, COL_NAME);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a.message, "sorted by name"));
+	/* A sort by a column still shown stays. */
+	keys_dispatch(&a, 'C');
+	a.sort_col = COL_OUTBPS;
+	CU_ASSERT_FALSE(keys_dispatch(&a, 'C') & REDO_ROWS);
+	CU_ASSERT_EQUAL(a.sort_col, COL_OUTBPS);
+	/* --columns all: nothing to toggle, and C says so. */
+	a.hide_chosen = a.hide_cols = 0;
+	keys_dispatch(&a, 'C');
+	CU_ASSERT_EQUAL(a.hide_cols, 0u);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a.message, "already"));
+	/* The table's key. */
+	a.view = VIEW_EVENTS;
+	CU_ASSERT_EQUAL(keys_dispatch(&a, 'C'), 0);
 }
 
 static void test_views_and_toggles(void)
@@ -341,6 +375,7 @@ int register_keys(void)
 	if (!CU_add_test(s, "key table", test_table_consistent) ||
 	    !CU_add_test(s, "filter prompt", test_filter_prompt) ||
 	    !CU_add_test(s, "sort keys", test_sort_keys) ||
+	    !CU_add_test(s, "C: every column or the chosen ones", test_columns_key) ||
 	    !CU_add_test(s, "views and toggles", test_views_and_toggles) ||
 	    !CU_add_test(s, "help: column titles apart from their text", test_help_columns) ||
 	    !CU_add_test(s, "help: edit keys unavailable, with the reason", test_help_edit_off) ||
