@@ -239,7 +239,8 @@ static int parse_exporter(struct conf_ctx *x, const config_setting_t *g, struct 
 	static const char *const keys[] = { "listen",    "tls_cert",     "tls_key",
 					    "auth_file", "threads",      "gzip_level",
 					    "real_servers", "real_server_metrics",
-					    "connections_per_client", "header_timeout", NULL };
+					    "connections_per_client", "header_timeout", "max_series",
+					    NULL };
 	int r;
 	unsigned u;
 	if ((r = conf_keys(x, g, keys, "exporter")) ||
@@ -255,6 +256,10 @@ static int parse_exporter(struct conf_ctx *x, const config_setting_t *g, struct 
 	if ((r = conf_uint(x, g, "gzip_level", 0, 9, &u)))
 		return r;
 	c->gzip_level = (int)u;
+	u = (unsigned)c->metrics.max_series;
+	if ((r = conf_uint(x, g, "max_series", 0, 1000000000, &u)))
+		return r;
+	c->metrics.max_series = u;
 	const config_setting_t *s = config_setting_get_member(g, "listen");
 	if (s) {
 		struct sockaddr_storage ss;
@@ -623,6 +628,7 @@ static int set_defaults(struct lvsd_config *c)
 	c->per_client = HTTP_PER_CLIENT;
 	c->header_timeout = HTTP_HEADER_TIMEOUT;
 	c->gzip_level = 1;
+	c->metrics.max_series = LVSD_DEFAULT_MAX_SERIES;
 	c->default_checks = true;
 	c->default_check.spec.type = LVS_CHECK_TCP;
 	c->history_queue = 4;

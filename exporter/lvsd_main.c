@@ -32,6 +32,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <malloc.h>
 #include <poll.h>
@@ -71,6 +72,9 @@ struct daemon {
 	struct lvs_metrics_self self;
 	uint64_t seen_seq;
 	int last_err;      /* of the last publication: log changes only */
+	unsigned rs_groups_out; /* real-server groups the series budget left out
+				 * of the last render (0: none): a change is
+				 * logged */
 	bool ended_logged; /* a recording's end, once */
 	uint64_t checks_hash;
 	bool checks_set;
@@ -338,6 +342,26 @@ static void report_undone(struct daemon *d, const struct lvs_snapshot *s)
 	free(ev);
 }
 
+/* The per-real-server groups the series budget keeps, said once per change. */
+static void log_rs_groups(unsigned g, const struct lvs_snapshot *s, uint64_t max_series)
+{
+	if (g == LVS_RSG_ALL) {
+		log_notice("metrics: exporter.max_series (%" PRIu64 ") leaves no real-server "
+			   "series out now (%zu real servers)", max_series, s->n_dests);
+		return;
+	}
+	char out[160] = "";
+	size_t o = 0;
+	for (unsigned bit = 1; bit & LVS_RSG_ALL; bit <<= 1) {
+		const char *n = metrics_rs_group_name(bit);
+		if (!(g & bit) && n && o < sizeof(out))
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s", o ? ", " : "", n);
+	}
+	log_notice("metrics: every series of %zu real servers would pass exporter.max_series (%" PRIu64
+		   "): left out of /metrics: %s (real_server_metrics or max_series choose)",
+		   s->n_dests, max_series, out);
+}
+
 /* Render /metrics for the newest publication and hand it to the server. */
 static void publish(struct daemon *d, bool force)
 {
@@ -391,6 +415,14 @@ static void publish(struct daemon *d, bool force)
 		r = declared_export_run(d->declared, &out, s);
 	if (s && fresh && !st.stale && d->undo && d->declared)
 		report_undone(d, s);
+	if (s) {
+		const struct lvs_metrics_opts *mo = &d->conf->metrics;
+		unsigned out_now = mo->rs_groups || mo->rs_mode != LVS_RS_ALL
+					   ? 0 : LVS_RSG_ALL & ~metrics_rs_groups_for(s, mo);
+		if (out_now != d->rs_groups_out)
+			log_rs_groups(LVS_RSG_ALL & ~out_now, s, mo->max_series);
+		d->rs_groups_out = out_now;
+	}
 	if (!r)
 		r = metrics_render(&out, s, &st, &d->conf->metrics, &d->self);
 	if (!r) {

@@ -31,6 +31,14 @@ unsigned metrics_rs_group_from_name(const char *name)
 	return 0;
 }
 
+const char *metrics_rs_group_name(unsigned bit)
+{
+	for (size_t i = 0; i < sizeof(rs_groups) / sizeof(rs_groups[0]); i++)
+		if (rs_groups[i].bit == bit)
+			return rs_groups[i].name;
+	return NULL;
+}
+
 int metrics_rs_mode_from_name(const char *name)
 {
 	if (!strcmp(name, "all"))
@@ -393,8 +401,11 @@ static void render_global(struct outbuf *o, const struct lvs_snapshot *s)
 	}
 }
 
+/* weight_sum, by_health: the per-service stand-ins for real-server series
+ * left out (aggregate mode: both; a health group left out by the series
+ * budget: by_health). */
 static void render_services(struct outbuf *o, const struct lvs_snapshot *s, const struct blocks *sb,
-			    const struct lvs_metrics_opts *opt)
+			    bool weight_sum, bool by_health)
 {
 	char name[96];
 	size_t nlen, blen;
@@ -468,21 +479,24 @@ static void render_services(struct outbuf *o, const struct lvs_snapshot *s, cons
 			   (int64_t)s->services[i].n_dests);
 	}
 
-	if (opt->rs_mode != LVS_RS_AGGREGATE)
-		return;
-	head(o, "ipvs_service_weight", "gauge",
-	     "Sum of the weights of the service's real servers (aggregate mode).");
-	nlen = strlen("ipvs_service_weight");
-	for (size_t i = 0; i < s->n_services; i++) {
-		const struct lvs_service *sv = &s->services[i];
-		int64_t v = 0;
-		for (size_t d = 0; d < sv->n_dests; d++)
-			v += sv->dests[d].weight;
-		b = blk(sb, i, &blen);
-		sample_i64(o, "ipvs_service_weight", nlen, b, blen, v);
+	if (weight_sum) {
+		head(o, "ipvs_service_weight", "gauge",
+		     "Sum of the weights of the service's real servers (aggregate mode).");
+		nlen = strlen("ipvs_service_weight");
+		for (size_t i = 0; i < s->n_services; i++) {
+			const struct lvs_service *sv = &s->services[i];
+			int64_t v = 0;
+			for (size_t d = 0; d < sv->n_dests; d++)
+				v += sv->dests[d].weight;
+			b = blk(sb, i, &blen);
+			sample_i64(o, "ipvs_service_weight", nlen, b, blen, v);
+		}
 	}
+	if (!by_health)
+		return;
 	head(o, "lvsd_service_real_servers_by_health", "gauge",
-	     "Real servers of the service by health-check state (aggregate mode).");
+	     "Real servers of the service by health-check state (aggregate mode, or health "
+	     "left out by exporter.max_series).");
 	static const char *hn[] = { "unknown", "up", "down" };
 	for (size_t i = 0; i < s->n_services; i++) {
 		const struct lvs_service *sv = &s->services[i];
@@ -644,6 +658,100 @@ static void render_conns(struct outbuf *o, const struct lvs_snapshot *s, unsigne
 	}
 }
 
+/* --- the series budget ------------------------------------------------------ */
+
+/* What a large table gives up last: the connection gauges and the weight
+ * (node_exporter's ipvs collector's set), then health, then counters. */
+static const unsigned rs_group_order[] = {
+	LVS_RSG_ACTIVE,     LVS_RSG_INACTIVE, LVS_RSG_WEIGHT,  LVS_RSG_HEALTH,
+	LVS_RSG_CONNECTIONS, LVS_RSG_BYTES,   LVS_RSG_PACKETS, LVS_RSG_PERSISTENT,
+	LVS_RSG_ENTRIES,    LVS_RSG_THRESHOLDS, LVS_RSG_INFO,
+};
+
+static size_t judged_dests(const struct lvs_snapshot *s)
+{
+	size_t n = 0;
+	for (size_t j = 0; j < s->n_dests; j++)
+		n += s->dests[j].health != LVS_HEALTH_UNKNOWN;
+	return n;
+}
+
+/* Series one group adds (render_dests, render_conns). */
+static uint64_t group_series(const struct lvs_snapshot *s, unsigned g, size_t judged)
+{
+	uint64_t n = s->n_dests;
+	switch (g) {
+	case LVS_RSG_PACKETS:
+	case LVS_RSG_BYTES:
+	case LVS_RSG_THRESHOLDS:
+		return 2 * n;
+	case LVS_RSG_HEALTH:
+		return 4 * (uint64_t)judged; /* healthy, info, duration, transition */
+	case LVS_RSG_ENTRIES: {
+		uint64_t e = 0;
+		if (s->conns.available)
+			for (size_t i = 0; i < s->conns.n_dests; i++)
+				e += s->conns.dests[i].n_states;
+		return e;
+	}
+	default:
+		return n;
+	}
+}
+
+unsigned metrics_rs_groups_for(const struct lvs_snapshot *s, const struct lvs_metrics_opts *o)
+{
+	if (o && o->rs_groups)
+		return o->rs_groups;
+	if (!s || !o || !o->max_series)
+		return LVS_RSG_ALL;
+	size_t judged = judged_dests(s);
+	/* Services: info, persistence, the counters, three sums, the count;
+	 * the whole table and lvsd itself about 100 more. */
+	uint64_t base = (uint64_t)s->n_services * (5 + N(stat_fams)) + 100;
+	if (s->conns.available)
+		base += s->conns.n_states;
+	uint64_t all = base;
+	for (size_t i = 0; i < N(rs_group_order); i++)
+		all += group_series(s, rs_group_order[i], judged);
+	if (all <= o->max_series)
+		return LVS_RSG_ALL;
+	/* Health left out: three series a service say it instead. */
+	uint64_t total = base + (judged ? 3 * (uint64_t)s->n_services : 0);
+	unsigned kept = 0;
+	for (size_t i = 0; i < N(rs_group_order); i++) {
+		uint64_t g = group_series(s, rs_group_order[i], judged);
+		if (total + g > o->max_series)
+			break;
+		total += g;
+		kept |= rs_group_order[i];
+	}
+	return kept;
+}
+
+/* Which groups the budget left out (the configured ones never count). */
+static void render_limit(struct outbuf *o, const struct lvs_metrics_opts *opt, unsigned groups)
+{
+	if (!opt || opt->rs_groups || !opt->max_series || opt->rs_mode != LVS_RS_ALL)
+		return;
+	bool limited = groups != LVS_RSG_ALL;
+	plain_f(o, "lvsd_exporter_series_limited", "gauge",
+		"1 when per-real-server groups are left out to keep the body within "
+		"exporter.max_series.",
+		limited ? 1 : 0);
+	if (!limited)
+		return;
+	head(o, "lvsd_exporter_real_server_group_left_out", "gauge",
+	     "A per-real-server group left out by exporter.max_series (always 1).");
+	for (size_t i = 0; i < N(rs_group_order); i++) {
+		if (groups & rs_group_order[i])
+			continue;
+		outbuf_puts(o, "lvsd_exporter_real_server_group_left_out{group=\"");
+		outbuf_puts(o, metrics_rs_group_name(rs_group_order[i]));
+		outbuf_puts(o, "\"} 1\n");
+	}
+}
+
 static void render_self(struct outbuf *o, const struct lvs_snapshot *s, const struct lvs_status *st,
 			const struct lvs_metrics_self *self)
 {
@@ -689,7 +797,7 @@ int metrics_render(struct outbuf *o, const struct lvs_snapshot *s, const struct 
 	static const struct lvs_metrics_opts defaults = { 0 };
 	if (!opt)
 		opt = &defaults;
-	unsigned groups = opt->rs_groups ? opt->rs_groups : LVS_RSG_ALL;
+	unsigned groups = metrics_rs_groups_for(s, opt);
 	bool up = s && !st->stale && st->err == 0;
 	plain_f(o, "ipvs_up", "gauge",
 		"1 when the last poll read the IPVS table, 0 when it failed (IPVS missing, no "
@@ -708,7 +816,10 @@ int metrics_render(struct outbuf *o, const struct lvs_snapshot *s, const struct 
 			rc = -ENOMEM;
 			goto out;
 		}
-		render_services(o, s, &sb, opt);
+		bool agg = opt->rs_mode == LVS_RS_AGGREGATE;
+		bool health_out = opt->rs_mode == LVS_RS_ALL && !opt->rs_groups &&
+				  !(groups & LVS_RSG_HEALTH) && judged_dests(s);
+		render_services(o, s, &sb, agg, agg || health_out);
 		if (opt->rs_mode == LVS_RS_ALL && s->n_dests) {
 			if (build_dest_blocks(&db, s)) {
 				rc = -ENOMEM;
@@ -717,6 +828,7 @@ int metrics_render(struct outbuf *o, const struct lvs_snapshot *s, const struct 
 			render_dests(o, s, &sb, &db, groups);
 		}
 		render_conns(o, s, groups, opt->rs_mode);
+		render_limit(o, opt, groups);
 	}
 	render_self(o, s, st, self);
 out:

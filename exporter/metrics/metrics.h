@@ -43,8 +43,31 @@ int metrics_rs_mode_from_name(const char *name);
 
 struct lvs_metrics_opts {
 	enum lvs_rs_mode rs_mode;
-	unsigned rs_groups; /* LVS_RSG_* bits; 0 means LVS_RSG_ALL */
+	unsigned rs_groups;  /* LVS_RSG_* bits; 0: every group that fits in
+			      * max_series (metrics_rs_groups_for) */
+	uint64_t max_series; /* with rs_groups 0: about how many series the
+			      * body may hold before per-real-server groups
+			      * are left out; 0: no limit */
 };
+
+/* exporter.max_series by default: a director of up to about 25,000 real
+ * servers exports every series; a larger one keeps what node_exporter's
+ * ipvs collector exports and more while it fits. */
+#define LVSD_DEFAULT_MAX_SERIES 500000
+
+/* The per-real-server groups a render of s exports under o: o->rs_groups
+ * when set; else every group while the body's series (counted from s:
+ * services, real servers, judged health, connection entries) stay within
+ * o->max_series (or it is 0); else the groups in the order active,
+ * inactive, weight, health, connections, bytes, packets, persistent,
+ * entries, thresholds, info, up to the first that would pass it. A
+ * render that leaves groups out says so (lvsd_exporter_series_limited,
+ * lvsd_exporter_real_server_group_left_out) and, when health is left out,
+ * exports the per-service lvsd_service_real_servers_by_health instead.
+ * s may be NULL (every group). */
+unsigned metrics_rs_groups_for(const struct lvs_snapshot *s, const struct lvs_metrics_opts *o);
+/* The config name of one LVS_RSG_* bit ("active", ...), NULL if none. */
+const char *metrics_rs_group_name(unsigned bit);
 
 /* What the daemon knows about itself, for the lvsd_ series. */
 struct lvs_metrics_self {

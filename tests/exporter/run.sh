@@ -277,9 +277,27 @@ sleep 0.6
 curl -sf -o "$tmp/r.txt" "$url/metrics"
 check reload.good-applied sh -c "! grep -q '^ipvs_real_server_' '$tmp/r.txt'"
 check reload.good-counted test "$(metric "$tmp/r.txt" 'lvsd_config_reloads_total{result="success"}')" = 1
-write_conf ""
+# A series budget the table passes: the per-real-server groups are left
+# out (here all of them: not even the first fits), said in the body and
+# the log; the services stay (the order is tests/unit/test_metrics.c's).
+write_conf 'max_series = 1;'
 kill -HUP "$lpid"
 reload_wait success 2
+sleep 0.6
+curl -sf -o "$tmp/b.txt" "$url/metrics"
+check budget.limited test "$(metric "$tmp/b.txt" lvsd_exporter_series_limited)" = 1
+check budget.no-real-server-series sh -c "! grep -q '^ipvs_real_server_' '$tmp/b.txt'"
+check budget.services-stay grep -q '^ipvs_service_connections_total{' "$tmp/b.txt"
+check budget.groups-named grep -q '^lvsd_exporter_real_server_group_left_out{group="active"} 1$' "$tmp/b.txt"
+check budget.promtool-clean sh -c "promtool check metrics < '$tmp/b.txt'"
+check budget.logged grep -q 'metrics: every series of 36 real servers would pass exporter.max_series (1): left out of /metrics: connections, packets, bytes, active' "$tmp/lvsd.log"
+write_conf ""
+kill -HUP "$lpid"
+reload_wait success 3
+sleep 0.6
+curl -sf -o "$tmp/b.txt" "$url/metrics"
+check budget.default-not-limited test "$(metric "$tmp/b.txt" lvsd_exporter_series_limited)" = 0
+check budget.logged-back grep -q 'metrics: exporter.max_series (500000) leaves no real-server series out now (36 real servers)' "$tmp/lvsd.log"
 
 # --- 200 concurrent scrapes while polling ------------------------------------
 curl -sf -o "$tmp/c0.txt" "$url/metrics"

@@ -117,6 +117,10 @@ static const struct bad bads[] = {
 	  1, "keepalived or lvs_cf, not both" },
 	/* declared: an unknown key */
 	{ "declared = {\n keepalive = \"/x\"; };\n", 2, "unknown key 'keepalive'" },
+	/* a negative series budget */
+	{ "exporter = {\n\n max_series = -1;\n};\n", 3, "max_series must be in 0..1000000000 (got -1)" },
+	/* a series budget as text */
+	{ "exporter = {\n max_series = \"500k\";\n};\n", 2, "max_series must be an integer" },
 };
 
 static void test_bad_configs(void)
@@ -363,11 +367,19 @@ static void test_defaults(void)
 	CU_ASSERT_TRUE(c->default_checks);
 	CU_ASSERT_EQUAL(c->default_check.spec.type, LVS_CHECK_TCP);
 	CU_ASSERT_EQUAL(c->n_svcs, 0);
+	CU_ASSERT_EQUAL(c->metrics.max_series, LVSD_DEFAULT_MAX_SERIES);
+	CU_ASSERT_EQUAL(c->metrics.rs_groups, 0u);
 	lvsd_conf_free(c);
 	/* An empty file is the defaults too. */
 	char err[256];
 	CU_ASSERT_EQUAL(lvsd_conf_load(write_conf("empty.conf", "# nothing\n"), &c, err, sizeof(err)), 0);
 	CU_ASSERT_DOUBLE_EQUAL(c->interval, 2.0, 1e-9);
+	CU_ASSERT_EQUAL(c->metrics.max_series, LVSD_DEFAULT_MAX_SERIES);
+	lvsd_conf_free(c);
+	/* 0: no budget. */
+	CU_ASSERT_EQUAL(lvsd_conf_load(write_conf("nolimit.conf", "exporter = { max_series = 0; };\n"), &c,
+				       err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c->metrics.max_series, 0u);
 	lvsd_conf_free(c);
 }
 

@@ -336,6 +336,92 @@ static void test_rs_modes(void)
 	CU_ASSERT_EQUAL(metrics_rs_group_from_name("bogus"), 0);
 }
 
+/* Sample lines (not comments) whose name starts with prefix. */
+static int samples(const char *txt, const char *prefix)
+{
+	int n = 0;
+	size_t pl = strlen(prefix);
+	for (const char *l = txt; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		n += !strncmp(l, prefix, pl);
+	return n;
+}
+
+static void test_series_budget(void)
+{
+	struct lvs_snapshot *s = mixed();
+	/* 6 real servers, 2 judged: 6 series each of active, inactive,
+	 * weight, connections, persistent and info, 12 of packets, bytes and
+	 * thresholds, 8 of health: 80; the services and the rest about 150. */
+	struct lvs_metrics_opts o = { .max_series = 1000 };
+	CU_ASSERT_EQUAL(metrics_rs_groups_for(s, &o), LVS_RSG_ALL);
+	char *txt = render(s, &o);
+	/* The count the budget uses is the count rendered. */
+	CU_ASSERT_EQUAL(samples(txt, "ipvs_real_server_") + samples(txt, "lvsd_real_server_"), 80);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\nlvsd_exporter_series_limited 0\n"));
+	CU_ASSERT_PTR_NULL(strstr(txt, "lvsd_exporter_real_server_group_left_out"));
+	CU_ASSERT_PTR_NULL(strstr(txt, "lvsd_service_real_servers_by_health"));
+	/* The body's last line stays lvsd_health_checks. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\nlvsd_health_checks 0\n"));
+	CU_ASSERT_EQUAL(strstr(txt, "\nlvsd_health_checks 0\n")[strlen("\nlvsd_health_checks 0\n")], 0);
+	free(txt);
+
+	/* No limit: every group, and nothing said about a limit. */
+	o.max_series = 0;
+	CU_ASSERT_EQUAL(metrics_rs_groups_for(s, &o), LVS_RSG_ALL);
+	txt = render(s, &o);
+	CU_ASSERT_PTR_NULL(strstr(txt, "lvsd_exporter_series_limited"));
+	free(txt);
+
+	/* Room for active, inactive and weight (18) beside the services and
+	 * their health by state (15), not for health (8 more). */
+	o.max_series = 230 - 80 + 15 + 18;
+	CU_ASSERT_EQUAL(metrics_rs_groups_for(s, &o), LVS_RSG_ACTIVE | LVS_RSG_INACTIVE | LVS_RSG_WEIGHT);
+	o.max_series += 7;
+	CU_ASSERT_EQUAL(metrics_rs_groups_for(s, &o), LVS_RSG_ACTIVE | LVS_RSG_INACTIVE | LVS_RSG_WEIGHT);
+	o.max_series += 1;
+	CU_ASSERT_EQUAL(metrics_rs_groups_for(s, &o),
+			LVS_RSG_ACTIVE | LVS_RSG_INACTIVE | LVS_RSG_WEIGHT | LVS_RSG_HEALTH);
+	o.max_series -= 8;
+	txt = render(s, &o);
+	CU_ASSERT_EQUAL(count(txt, "\nipvs_real_server_weight{"), 6);
+	CU_ASSERT_EQUAL(count(txt, "\nipvs_real_server_inactive_connections{"), 6);
+	CU_ASSERT_EQUAL(count(txt, "\nipvs_real_server_connections_total{"), 0);
+	CU_ASSERT_EQUAL(count(txt, "\nlvsd_real_server_healthy{"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\nlvsd_exporter_series_limited 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\nlvsd_exporter_real_server_group_left_out{group=\"health\"} 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\nlvsd_exporter_real_server_group_left_out{group=\"info\"} 1\n"));
+	CU_ASSERT_PTR_NULL(strstr(txt, "group_left_out{group=\"weight\"}"));
+	/* Health left out: said per service instead. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "lvsd_service_real_servers_by_health{service=\"203.0.113.10:80\","
+					   "protocol=\"tcp\",address=\"203.0.113.10\",port=\"80\","
+					   "health=\"down\"} 1\n"));
+	CU_ASSERT_PTR_NULL(strstr(txt, "ipvs_service_weight"));
+	check_structure(txt);
+	free(txt);
+
+	/* Not even the first group fits: the services alone. */
+	o.max_series = 100;
+	CU_ASSERT_EQUAL(metrics_rs_groups_for(s, &o), 0u);
+	txt = render(s, &o);
+	CU_ASSERT_EQUAL(samples(txt, "ipvs_real_server_"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "ipvs_service_connections_total{"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "group_left_out{group=\"active\"} 1\n"));
+	free(txt);
+
+	/* Groups chosen in the configuration are kept whatever the limit,
+	 * and no limit is reported. */
+	o.rs_groups = LVS_RSG_HEALTH;
+	CU_ASSERT_EQUAL(metrics_rs_groups_for(s, &o), LVS_RSG_HEALTH);
+	txt = render(s, &o);
+	CU_ASSERT_EQUAL(count(txt, "\nlvsd_real_server_healthy{"), 2);
+	CU_ASSERT_PTR_NULL(strstr(txt, "lvsd_exporter_series_limited"));
+	CU_ASSERT_PTR_NULL(strstr(txt, "lvsd_service_real_servers_by_health"));
+	free(txt);
+	CU_ASSERT_STRING_EQUAL(metrics_rs_group_name(LVS_RSG_ENTRIES), "entries");
+	CU_ASSERT_PTR_NULL(metrics_rs_group_name(0));
+	snapshot_unref(s);
+}
+
 static void test_no_snapshot(void)
 {
 	struct lvs_status st = { .err = -ENOENT, .polls = 1, .errors = 1 };
@@ -517,6 +603,7 @@ int register_metrics(void)
 	    !CU_add_test(s, "health series", test_health_series) ||
 	    !CU_add_test(s, "health reason values", test_health_reason_values) ||
 	    !CU_add_test(s, "real-server modes and groups", test_rs_modes) ||
+	    !CU_add_test(s, "the series budget (exporter.max_series)", test_series_budget) ||
 	    !CU_add_test(s, "no snapshot, stale snapshot", test_no_snapshot) ||
 	    !CU_add_test(s, "exact 64-bit counters and values", test_big_counters) ||
 	    !CU_add_test(s, "gzip body round trip", test_gzip_body) ||
