@@ -269,7 +269,9 @@ check dashboard.has-exprs test "$(wc -l < "$tmp/exprs")" -ge 20
 # one: those are scraped in the keepalived_pair lab scenario, whose host
 # side checks the dashboard's names against the real bodies. lvsd_diagnosis
 # has a series per finding of lvstop doctor, none on a table without one.
-beside_keepalived="$(sed -n 's/.*head(o, "\(lvsd_[a-z0-9_]*\)".*/\1/p' "$top/exporter/declared_export.c" | sort -u | tr '\n' ' ') ipvs_sync_daemon_info lvsd_diagnosis"
+# lvsd_service_real_servers_by_health exists when the per-real-server
+# health series are left out (run.sh scrapes it under max_series = 1).
+beside_keepalived="$(sed -n 's/.*head(o, "\(lvsd_[a-z0-9_]*\)".*/\1/p' "$top/exporter/declared_export.c" | sort -u | tr '\n' ' ') ipvs_sync_daemon_info lvsd_diagnosis lvsd_service_real_servers_by_health"
 check dashboard.keepalived-families-known sh -c "echo '$beside_keepalived' | grep -qw lvsd_drift_item && echo '$beside_keepalived' | grep -qw lvsd_vrrp_role"
 # The dashboard shows drift, roles, the declared file, the sync daemons and
 # why checks fail.

@@ -289,6 +289,9 @@ check budget.limited test "$(metric "$tmp/b.txt" lvsd_exporter_series_limited)" 
 check budget.no-real-server-series sh -c "! grep -q '^ipvs_real_server_' '$tmp/b.txt'"
 check budget.services-stay grep -q '^ipvs_service_connections_total{' "$tmp/b.txt"
 check budget.groups-named grep -q '^lvsd_exporter_real_server_group_left_out{group="active"} 1$' "$tmp/b.txt"
+# Health left out: the per-service counts stand in (the shipped rule
+# LvsServiceAllRealServersDown reads them then).
+check budget.health-by-service grep -q '^lvsd_service_real_servers_by_health{.*health="up"} [0-9]' "$tmp/b.txt"
 check budget.promtool-clean sh -c "promtool check metrics < '$tmp/b.txt'"
 check budget.logged grep -q 'metrics: every series of 36 real servers would pass exporter.max_series (1): left out of /metrics: connections, packets, bytes, active' "$tmp/lvsd.log"
 write_conf ""
