@@ -53,6 +53,7 @@ static void usage(FILE *f)
 		"              [--no-conns] [--conn-limit N] [--lvsd URL] [--columns LIST]\n"
 		"              [--keepalived FILE | --lvs-cf FILE | --no-declared]\n"
 		"       lvstop --remote URL [URL...] [-d SECONDS] [-n N] [--no-color]\n"
+		"              [--columns LIST]\n"
 		"       lvstop COMMAND [ARGS]   (lvstop help COMMAND describes one)\n"
 		"  (no mode)       the full-screen console (q quits, F1 or ? for help)\n"
 		"  --once          print the IPVS table (like ipvsadm -Ln --stats --rate) and exit\n"
