@@ -415,16 +415,13 @@ static void publish(struct daemon *d, bool force)
 		r = declared_export_run(d->declared, &out, s);
 	if (s && fresh && !st.stale && d->undo && d->declared)
 		report_undone(d, s);
-	if (s) {
-		const struct lvs_metrics_opts *mo = &d->conf->metrics;
-		unsigned out_now = mo->rs_groups || mo->rs_mode != LVS_RS_ALL
-					   ? 0 : LVS_RSG_ALL & ~metrics_rs_groups_for(s, mo);
-		if (out_now != d->rs_groups_out)
-			log_rs_groups(LVS_RSG_ALL & ~out_now, s, mo->max_series);
-		d->rs_groups_out = out_now;
-	}
+	unsigned left_out = 0;
 	if (!r)
-		r = metrics_render(&out, s, &st, &d->conf->metrics, &d->self);
+		r = metrics_render(&out, s, &st, &d->conf->metrics, &d->self, &left_out);
+	if (!r && s && left_out != d->rs_groups_out) {
+		log_rs_groups(LVS_RSG_ALL & ~left_out, s, d->conf->metrics.max_series);
+		d->rs_groups_out = left_out;
+	}
 	if (!r) {
 		rrd_store_render_metrics(d->history, &out);
 		r = outbuf_flush(&out);

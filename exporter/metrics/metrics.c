@@ -729,10 +729,16 @@ unsigned metrics_rs_groups_for(const struct lvs_snapshot *s, const struct lvs_me
 	return kept;
 }
 
-/* Which groups the budget left out (the configured ones never count). */
+/* Whether max_series chooses the groups (never the configured ones). */
+static bool budget_applies(const struct lvs_metrics_opts *opt)
+{
+	return opt && !opt->rs_groups && opt->max_series && opt->rs_mode == LVS_RS_ALL;
+}
+
+/* Which groups the budget left out. */
 static void render_limit(struct outbuf *o, const struct lvs_metrics_opts *opt, unsigned groups)
 {
-	if (!opt || opt->rs_groups || !opt->max_series || opt->rs_mode != LVS_RS_ALL)
+	if (!budget_applies(opt))
 		return;
 	bool limited = groups != LVS_RSG_ALL;
 	plain_f(o, "lvsd_exporter_series_limited", "gauge",
@@ -792,7 +798,8 @@ static void render_self(struct outbuf *o, const struct lvs_snapshot *s, const st
 }
 
 int metrics_render(struct outbuf *o, const struct lvs_snapshot *s, const struct lvs_status *st,
-		   const struct lvs_metrics_opts *opt, const struct lvs_metrics_self *self)
+		   const struct lvs_metrics_opts *opt, const struct lvs_metrics_self *self,
+		   unsigned *left_out)
 {
 	static const struct lvs_metrics_opts defaults = { 0 };
 	if (!opt)
@@ -817,8 +824,7 @@ int metrics_render(struct outbuf *o, const struct lvs_snapshot *s, const struct 
 			goto out;
 		}
 		bool agg = opt->rs_mode == LVS_RS_AGGREGATE;
-		bool health_out = opt->rs_mode == LVS_RS_ALL && !opt->rs_groups &&
-				  !(groups & LVS_RSG_HEALTH) && judged_dests(s);
+		bool health_out = budget_applies(opt) && !(groups & LVS_RSG_HEALTH) && judged_dests(s);
 		render_services(o, s, &sb, agg, agg || health_out);
 		if (opt->rs_mode == LVS_RS_ALL && s->n_dests) {
 			if (build_dest_blocks(&db, s)) {
@@ -836,6 +842,8 @@ out:
 		blocks_done(&sb);
 		blocks_done(&db);
 	}
+	if (left_out)
+		*left_out = budget_applies(opt) ? LVS_RSG_ALL & ~groups : 0;
 	if (outbuf_failed(o))
 		rc = -ENOMEM;
 	return rc;

@@ -81,9 +81,12 @@ struct lvs_metrics_self {
 
 /* Append the whole exposition to out. s may be NULL (no good poll yet:
  * only ipvs_up 0 and the lvsd_ series). st and self must not be NULL.
- * 0, or -ENOMEM (out is marked failed). */
+ * left_out (may be NULL) is set to the per-real-server groups
+ * o->max_series left out of this render (0: none). 0, or -ENOMEM (out is
+ * marked failed). */
 int metrics_render(struct outbuf *out, const struct lvs_snapshot *s, const struct lvs_status *st,
-		   const struct lvs_metrics_opts *o, const struct lvs_metrics_self *self);
+		   const struct lvs_metrics_opts *o, const struct lvs_metrics_self *self,
+		   unsigned *left_out);
 
 /* The reason label of lvsd_real_server_health_info for a real server's
  * health (LVS_HEALTH_*), reason (enum lvs_health_reason) and its number:

@@ -73,7 +73,7 @@ static char *render(const struct lvs_snapshot *s, const struct lvs_metrics_opts 
 	outbuf_init(&b);
 	struct lvs_status st = { .polls = 3, .last_ok = 1763700000, .poll_seconds = 0.001 };
 	struct lvs_metrics_self self = { .version = "test", .start_time = 1763600000 };
-	CU_ASSERT_EQUAL(metrics_render(&b, s, &st, o, &self), 0);
+	CU_ASSERT_EQUAL(metrics_render(&b, s, &st, o, &self, NULL), 0);
 	size_t len;
 	char *txt = outbuf_steal(&b, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
@@ -346,6 +346,19 @@ static int samples(const char *txt, const char *prefix)
 	return n;
 }
 
+/* What metrics_render says max_series left out of a render of s. */
+static unsigned left_out(const struct lvs_snapshot *s, const struct lvs_metrics_opts *o)
+{
+	struct outbuf b;
+	outbuf_init(&b);
+	struct lvs_status st = { .polls = 1 };
+	struct lvs_metrics_self self = { .version = "test" };
+	unsigned left = 12345;
+	CU_ASSERT_EQUAL(metrics_render(&b, s, &st, o, &self, &left), 0);
+	outbuf_done(&b);
+	return left;
+}
+
 static void test_series_budget(void)
 {
 	struct lvs_snapshot *s = mixed();
@@ -354,6 +367,7 @@ static void test_series_budget(void)
 	 * thresholds, 8 of health: 80; the services and the rest about 150. */
 	struct lvs_metrics_opts o = { .max_series = 1000 };
 	CU_ASSERT_EQUAL(metrics_rs_groups_for(s, &o), LVS_RSG_ALL);
+	CU_ASSERT_EQUAL(left_out(s, &o), 0u);
 	char *txt = render(s, &o);
 	/* The count the budget uses is the count rendered. */
 	CU_ASSERT_EQUAL(samples(txt, "ipvs_real_server_") + samples(txt, "lvsd_real_server_"), 80);
@@ -382,6 +396,7 @@ static void test_series_budget(void)
 	CU_ASSERT_EQUAL(metrics_rs_groups_for(s, &o),
 			LVS_RSG_ACTIVE | LVS_RSG_INACTIVE | LVS_RSG_WEIGHT | LVS_RSG_HEALTH);
 	o.max_series -= 8;
+	CU_ASSERT_EQUAL(left_out(s, &o), LVS_RSG_ALL & ~(LVS_RSG_ACTIVE | LVS_RSG_INACTIVE | LVS_RSG_WEIGHT));
 	txt = render(s, &o);
 	CU_ASSERT_EQUAL(count(txt, "\nipvs_real_server_weight{"), 6);
 	CU_ASSERT_EQUAL(count(txt, "\nipvs_real_server_inactive_connections{"), 6);
@@ -402,6 +417,7 @@ static void test_series_budget(void)
 	/* Not even the first group fits: the services alone. */
 	o.max_series = 100;
 	CU_ASSERT_EQUAL(metrics_rs_groups_for(s, &o), 0u);
+	CU_ASSERT_EQUAL(left_out(s, &o), LVS_RSG_ALL);
 	txt = render(s, &o);
 	CU_ASSERT_EQUAL(samples(txt, "ipvs_real_server_"), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "ipvs_service_connections_total{"));
@@ -412,6 +428,7 @@ static void test_series_budget(void)
 	 * and no limit is reported. */
 	o.rs_groups = LVS_RSG_HEALTH;
 	CU_ASSERT_EQUAL(metrics_rs_groups_for(s, &o), LVS_RSG_HEALTH);
+	CU_ASSERT_EQUAL(left_out(s, &o), 0u);
 	txt = render(s, &o);
 	CU_ASSERT_EQUAL(count(txt, "\nlvsd_real_server_healthy{"), 2);
 	CU_ASSERT_PTR_NULL(strstr(txt, "lvsd_exporter_series_limited"));
@@ -428,7 +445,7 @@ static void test_no_snapshot(void)
 	struct lvs_metrics_self self = { .version = "x" };
 	struct outbuf b;
 	outbuf_init(&b);
-	CU_ASSERT_EQUAL(metrics_render(&b, NULL, &st, NULL, &self), 0);
+	CU_ASSERT_EQUAL(metrics_render(&b, NULL, &st, NULL, &self, NULL), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "ipvs_up 0\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "lvsd_poll_errors_total 1\n"));
 	CU_ASSERT_PTR_NULL(strstr(b.data, "ipvs_service_"));
@@ -438,7 +455,7 @@ static void test_no_snapshot(void)
 	struct lvs_snapshot *s = mixed();
 	st.stale = true;
 	outbuf_init(&b);
-	CU_ASSERT_EQUAL(metrics_render(&b, s, &st, NULL, &self), 0);
+	CU_ASSERT_EQUAL(metrics_render(&b, s, &st, NULL, &self, NULL), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "ipvs_up 0\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "lvsd_snapshot_stale 1\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b.data, "ipvs_service_connections_total{"));
