@@ -117,16 +117,7 @@ cell() {
 console lvh --lvsd "127.0.0.1:$lport"
 check console.header-names-lvsd wait_screen lvh 10 "health: lvsd 127\.0\.0\.1:$lport"
 check console.health-title wait_screen lvh 5 'HEALTH'
-wait_cell() { # SESSION ENDPOINT VALUE: within 5 s
-	_i=0
-	while [ $_i -lt 25 ]; do
-		[ "$(cell "$1" "$2")" = "$3" ] && return 0
-		sleep 0.2
-		_i=$((_i + 1))
-	done
-	echo "HEALTH of $2 is '$(cell "$1" "$2")', wanted $3"
-	return 1
-}
+wait_cell() { wait_eq 5 "$3" cell "$1" "$2"; } # SESSION ENDPOINT VALUE: within 5 s
 check console.row-up wait_cell lvh 127.0.0.1:$up_port up
 check console.row-up-is-up test "$(cell lvh "127.0.0.1:$up_port")" = up
 check console.row-down-is-down test "$(cell lvh "127.0.0.1:$down_port")" = down

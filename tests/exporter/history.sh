@@ -66,16 +66,7 @@ metric() { # URL NAME: the value of one unlabelled series
 }
 
 # wait_metric URL NAME VALUE SECONDS: until NAME equals VALUE.
-wait_metric() {
-	i=0
-	while [ $i -lt $(($4 * 10)) ]; do
-		[ "$(metric "$1" "$2")" = "$3" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "$2 is '$(metric "$1" "$2")', expected $3"
-	return 1
-}
+wait_metric() { wait_eq "$4" "$3" metric "$1" "$2"; }
 
 lines=40
 rec=$tmp/rec.jsonl

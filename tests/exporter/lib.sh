@@ -32,6 +32,20 @@ need_tools() {
 	done
 }
 
+# wait_eq SECONDS WANT CMD...: until CMD prints WANT, tried every 0.1 s;
+# past SECONDS, say what it printed last and fail.
+wait_eq() {
+	_n=$(($1 * 10)) _want=$2
+	shift 2
+	while [ "$_n" -gt 0 ]; do
+		[ "$("$@")" = "$_want" ] && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	echo "$* gave '$("$@")', wanted $_want"
+	return 1
+}
+
 # End every process this test started, and reap them.
 stop_pids() {
 	for p in $pids; do kill "$p" 2>/dev/null; done

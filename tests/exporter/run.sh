@@ -140,17 +140,11 @@ check http.read-only test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$ur
 
 # --- health: the local listener up, stopped, back -------------------------
 hs='lvsd_real_server_healthy{service="10.0.0.1:80",protocol="tcp",address="10.0.0.1",port="80",real_address="172.16.0.1",real_port="80"}'
-wait_health() { # VALUE SECONDS
-	i=0
-	while [ $i -lt $(($2 * 10)) ]; do
-		curl -sf -o "$tmp/h.txt" "$url/metrics"
-		[ "$(metric "$tmp/h.txt" "$hs")" = "$1" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "health series is '$(metric "$tmp/h.txt" "$hs")', wanted $1"
-	return 1
+health_now() { # the health series in a fresh scrape (kept in $tmp/h.txt)
+	curl -sf -o "$tmp/h.txt" "$url/metrics"
+	metric "$tmp/h.txt" "$hs"
 }
+wait_health() { wait_eq "$2" "$1" health_now; } # VALUE SECONDS
 check health.up wait_health 1 5
 # The reason beside the 0/1 gauge, one of a bounded set: the exact HTTP
 # status, a refused connect; "ok" for the passing check.
