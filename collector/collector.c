@@ -47,7 +47,7 @@ lvs_collector *collector_new(struct lvs_source *src, const struct lvs_collector_
 	if (!(o && o->no_rings)) {
 		c->rings = rings_new(o && o->ring_samples ? o->ring_samples : LVS_RINGS_SAMPLES,
 				     o && o->ring_budget ? o->ring_budget : LVS_RINGS_BUDGET,
-				     LVS_RINGS_EVICT_AFTER);
+				     LVS_RINGS_EVICT_AFTER, o ? o->ring_fields : LVS_RINGS_ALL);
 		if (!c->rings)
 			goto err;
 	}

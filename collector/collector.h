@@ -22,10 +22,11 @@ struct lvs_collector_opts {
 	double interval;          /* seconds between polls; 0: LVS_POLL_INTERVAL */
 	uint32_t ring_samples;    /* 0: LVS_RINGS_SAMPLES */
 	size_t ring_budget;       /* 0: LVS_RINGS_BUDGET */
+	enum lvs_rings_fields ring_fields; /* LVS_RINGS_ALL (0) or LVS_RINGS_CPS:
+				   * what a sample keeps (lvsd draws the
+				   * connection rate only) */
 	bool no_rings;            /* keep no sample rings (collector_rings is
-				   * NULL): for readers that draw none, as
-				   * lvsd, whose rings at 100,000 objects are
-				   * tens of megabytes */
+				   * NULL): for callers that draw none */
 	FILE *record;             /* borrowed; when set, each good snapshot is
 				   * appended as one JSON line */
 	/* Called on the poller thread with each new snapshot before it is

@@ -1,16 +1,34 @@
 /* The sample rings: one ring of the newest samples per service and per
  * real server (in memory; "history" is the rrd store's, in exporter/),
  * fed once per poll by the collector, read by the console (sparklines,
- * charts). Memory is bounded: each new ring gets min(samples, budget /
- * objects) slots, so a table of 100,000 objects keeps fewer minutes than a
- * table of 100. An object absent for `evict_after` polls is forgotten.
+ * charts) and lvsd's status page (sparklines of the connection rate).
+ *
+ * Memory is bounded: every ring has the same number of slots, min(samples,
+ * budget / (objects x sample size)), at least 2, so a table of 100,000
+ * objects keeps fewer minutes than a table of 100; when the table grows
+ * or shrinks past that, every ring is resized in place (the newest
+ * samples kept). The rings live in one array (no allocation per object);
+ * an object costs its slots plus about 70 bytes of tables (the key map
+ * and 8 bytes of ring state). With LVS_RINGS_CPS a sample is the
+ * connection rate alone, in 2 bytes instead of 40. An object absent for
+ * `evict_after` polls is forgotten.
  * Threads: one writer (rings_record) and any number of readers; readers
  * copy samples out under a read lock held only for the copy. */
 #ifndef LVSTOP_COLLECTOR_RINGS_H
 #define LVSTOP_COLLECTOR_RINGS_H
 
-#include "ring.h"
+#include <stddef.h>
+#include <stdint.h>
+
 #include "snapshot.h"
+
+/* One poll's view of one object. Floats: a sample is for charts, and 24 bits
+ * of mantissa are plenty for a chart, while halving the memory. */
+struct lvs_sample {
+	double t; /* wall clock of the poll */
+	float cps, inpps, outpps, inbps, outbps;
+	uint32_t active, inactive;
+};
 
 typedef struct lvs_rings lvs_rings; /* opaque */
 
@@ -18,8 +36,15 @@ typedef struct lvs_rings lvs_rings; /* opaque */
 #define LVS_RINGS_BUDGET (32u << 20)     /* bytes of samples at most */
 #define LVS_RINGS_EVICT_AFTER 30         /* polls */
 
+enum lvs_rings_fields {
+	LVS_RINGS_ALL = 0, /* every field of struct lvs_sample */
+	LVS_RINGS_CPS,     /* the connection rate only (1 + it within 0.017 %): reads
+			    * give cps, the other fields 0 (t too) */
+};
+
 /* NULL on out of memory. samples > 0. */
-lvs_rings *rings_new(uint32_t samples, size_t budget, uint32_t evict_after);
+lvs_rings *rings_new(uint32_t samples, size_t budget, uint32_t evict_after,
+		     enum lvs_rings_fields fields);
 void rings_free(lvs_rings *h);
 
 /* Append one sample per object of s that has valid rates. 0 or -ENOMEM
@@ -36,8 +61,9 @@ size_t rings_read(lvs_rings *h, const struct lvs_key *k, struct lvs_sample *out,
 int rings_try_read(lvs_rings *h, const struct lvs_key *k, struct lvs_sample *out, size_t max,
 		   size_t *n);
 
-/* Objects tracked now, and bytes their rings use. */
+/* Objects tracked now; bytes their samples take; slots per ring now. */
 size_t rings_objects(lvs_rings *h);
 size_t rings_bytes(lvs_rings *h);
+uint32_t rings_slots(lvs_rings *h);
 
 #endif

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "collector/ring.h"
+#include "collector/rings.h"
 
 #define SPARK_LEVELS 8 /* a full cell */
 

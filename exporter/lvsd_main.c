@@ -728,9 +728,11 @@ int main(int argc, char **argv)
 	struct lvs_collector_opts co = {
 		.interval = d.conf->interval,
 		/* The status page's sparklines read the in-process rings: a
-		 * few dozen samples each, their total bounded by history_mib
-		 * (a table too large for the budget gets shorter lines). */
+		 * few dozen samples each of the connection rate alone (4
+		 * bytes a sample), their total bounded by history_mib (a
+		 * table too large for the budget gets shorter lines). */
 		.ring_samples = STATUS_PAGE_SPARK,
+		.ring_fields = LVS_RINGS_CPS,
 		.ring_budget = d.conf->history_budget,
 		.annotate = annotate,
 		.annotate_arg = &d,

@@ -1,5 +1,6 @@
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
+#include <math.h>
 
 #include "collector/rings.h"
 
@@ -24,7 +25,7 @@ static struct lvs_snapshot *snap(double t, size_t nsvc, double cps)
 
 static void test_record_and_read(void)
 {
-	lvs_rings *h = rings_new(5, 1 << 20, 3);
+	lvs_rings *h = rings_new(5, 1 << 20, 3, LVS_RINGS_ALL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	for (int i = 0; i < 8; i++) {
 		struct lvs_snapshot *s = snap(100 + 2 * i, 2, i);
@@ -51,7 +52,7 @@ static void test_record_and_read(void)
 
 static void test_evict_absent(void)
 {
-	lvs_rings *h = rings_new(5, 1 << 20, 2);
+	lvs_rings *h = rings_new(5, 1 << 20, 2, LVS_RINGS_ALL);
 	struct lvs_snapshot *two = snap(1, 2, 1), *one = snap(2, 1, 1);
 	rings_record(h, two);
 	CU_ASSERT_EQUAL(rings_objects(h), 4);
@@ -77,7 +78,7 @@ static void test_budget_bounds_memory(void)
 	/* 1000 services x 1 real server = 2000 objects; a 64 KiB budget gives
 	 * each ring only a few samples instead of 300. */
 	size_t budget = 64 * 1024;
-	lvs_rings *h = rings_new(300, budget, 30);
+	lvs_rings *h = rings_new(300, budget, 30, LVS_RINGS_ALL);
 	struct lvs_snapshot *s = snap(1, 1000, 1);
 	rings_record(h, s);
 	CU_ASSERT_EQUAL(rings_objects(h), 2000);
@@ -87,9 +88,119 @@ static void test_budget_bounds_memory(void)
 	rings_free(h);
 }
 
+/* Service 0's samples, oldest first, must be the polls first..last. */
+static void expect_polls(lvs_rings *h, const struct lvs_snapshot *s, int first, int last)
+{
+	struct lvs_key k;
+	struct lvs_sample out[16];
+	lvs_key_service(&k, &s->services[0]);
+	size_t n = rings_read(h, &k, out, 16);
+	CU_ASSERT_EQUAL_FATAL(n, (size_t)(last - first + 1));
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT_DOUBLE_EQUAL(out[i].t, first + (int)i, 1e-9);
+		CU_ASSERT_DOUBLE_EQUAL(out[i].cps, first + (int)i, 1e-6);
+	}
+}
+
+static void test_resize_keeps_newest(void)
+{
+	/* 8 slots each for 20 objects; 40 objects get 4, in place, with
+	 * the newest samples kept in order; back to 20, 8 again. */
+	lvs_rings *h = rings_new(8, 20 * 8 * sizeof(struct lvs_sample), 30, LVS_RINGS_ALL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	struct lvs_snapshot *s = NULL;
+	for (int i = 1; i <= 10; i++) {
+		snapshot_unref(s);
+		s = snap(i, 10, i);
+		rings_record(h, s);
+	}
+	CU_ASSERT_EQUAL(rings_slots(h), 8);
+	expect_polls(h, s, 3, 10);
+	snapshot_unref(s);
+	s = snap(11, 20, 11);
+	rings_record(h, s);
+	CU_ASSERT_EQUAL(rings_slots(h), 4);
+	CU_ASSERT_EQUAL(rings_objects(h), 40);
+	CU_ASSERT(rings_bytes(h) <= 20 * 8 * sizeof(struct lvs_sample));
+	expect_polls(h, s, 8, 11);
+	/* A real server of the last service: moved too, with its one sample. */
+	struct lvs_key k;
+	struct lvs_sample out[8];
+	lvs_key_dest(&k, &s->services[19], &s->dests[19]);
+	CU_ASSERT_EQUAL(rings_read(h, &k, out, 8), 1);
+	CU_ASSERT_DOUBLE_EQUAL(out[0].cps, 5.5, 1e-6);
+	CU_ASSERT_EQUAL(out[0].active, 7);
+	snapshot_unref(s);
+	s = snap(12, 10, 12);
+	rings_record(h, s);
+	CU_ASSERT_EQUAL(rings_slots(h), 8);
+	expect_polls(h, s, 8, 12);
+	snapshot_unref(s);
+	rings_free(h);
+}
+
+static void test_small_change_keeps_size(void)
+{
+	/* 40 slots for 20 objects; 18 objects would allow 44: not worth
+	 * moving every ring for a tenth more (an eighth is). */
+	lvs_rings *h = rings_new(64, 20 * 40 * sizeof(struct lvs_sample), 30, LVS_RINGS_ALL);
+	struct lvs_snapshot *a = snap(1, 10, 1), *b = snap(2, 9, 2);
+	rings_record(h, a);
+	CU_ASSERT_EQUAL(rings_slots(h), 40);
+	rings_record(h, b);
+	CU_ASSERT_EQUAL(rings_slots(h), 40);
+	snapshot_unref(b);
+	b = snap(3, 8, 3); /* 16 objects: 50 */
+	rings_record(h, b);
+	CU_ASSERT_EQUAL(rings_slots(h), 50);
+	snapshot_unref(a);
+	snapshot_unref(b);
+	rings_free(h);
+}
+
+static void test_cps_only(void)
+{
+	lvs_rings *h = rings_new(32, 1 << 20, 3, LVS_RINGS_CPS);
+	struct lvs_snapshot *s = NULL;
+	for (int i = 1; i <= 3; i++) {
+		snapshot_unref(s);
+		s = snap(i, 2, 2 * i);
+		rings_record(h, s);
+	}
+	CU_ASSERT_EQUAL(rings_bytes(h), 4 * 32 * sizeof(uint16_t));
+	struct lvs_key k;
+	struct lvs_sample out[4];
+	lvs_key_dest(&k, &s->services[1], &s->dests[1]);
+	CU_ASSERT_EQUAL_FATAL(rings_read(h, &k, out, 4), 3);
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_DOUBLE_EQUAL(out[i].cps, i + 1, (i + 2) * 2e-4);
+		CU_ASSERT_EQUAL(out[i].t, 0);
+		CU_ASSERT_EQUAL(out[i].active, 0);
+	}
+	/* 0 and 1 exactly; 1 + any other rate within 0.017 %, up to the top. */
+	const double in[] = { 0, 1, 0.5, 12345.678, 4e9, 1e12, -3, NAN };
+	const double want[] = { 0, 1, 0.5, 12345.678, 4e9, exp2(65535 / 2048.0) - 1, 0, 0 };
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		snapshot_unref(s);
+		s = snap(10 + (int)i, 1, 0);
+		s->services[0].rates.cps = in[i];
+		rings_record(h, s);
+		lvs_key_service(&k, &s->services[0]);
+		size_t n = rings_read(h, &k, out, 1);
+		CU_ASSERT_EQUAL_FATAL(n, 1);
+		if (want[i] == 0 || want[i] == 1) {
+			CU_ASSERT_EQUAL(out[0].cps, want[i]);
+		} else {
+			CU_ASSERT_DOUBLE_EQUAL((1 + out[0].cps) / (1 + want[i]), 1, 1.8e-4);
+		}
+	}
+	snapshot_unref(s);
+	rings_free(h);
+}
+
 static void test_invalid_rates_skipped(void)
 {
-	lvs_rings *h = rings_new(5, 1 << 20, 3);
+	lvs_rings *h = rings_new(5, 1 << 20, 3, LVS_RINGS_ALL);
 	struct lvs_snapshot *s = snap(1, 1, 1);
 	s->services[0].rates_valid = false;
 	s->dests[0].rates_valid = false;
@@ -105,6 +216,9 @@ int register_rings(void)
 	if (!s || !CU_add_test(s, "record and read", test_record_and_read) ||
 	    !CU_add_test(s, "evict absent objects", test_evict_absent) ||
 	    !CU_add_test(s, "memory budget", test_budget_bounds_memory) ||
+	    !CU_add_test(s, "resize keeps the newest", test_resize_keeps_newest) ||
+	    !CU_add_test(s, "a small change keeps the size", test_small_change_keeps_size) ||
+	    !CU_add_test(s, "connection rate only", test_cps_only) ||
 	    !CU_add_test(s, "objects without rates", test_invalid_rates_skipped))
 		return -1;
 	return 0;
