@@ -8,7 +8,7 @@
  * objects keeps fewer minutes than a table of 100; when the table grows
  * or shrinks past that, every ring is resized in place (the newest
  * samples kept). The rings live in one array (no allocation per object);
- * an object costs its slots plus about 70 bytes of tables (the key map
+ * an object costs its slots plus about 100 bytes of tables (the key map
  * and 8 bytes of ring state). With LVS_RINGS_CPS a sample is the
  * connection rate alone, in 2 bytes instead of 40. An object absent for
  * `evict_after` polls is forgotten.
@@ -38,7 +38,7 @@ typedef struct lvs_rings lvs_rings; /* opaque */
 
 enum lvs_rings_fields {
 	LVS_RINGS_ALL = 0, /* every field of struct lvs_sample */
-	LVS_RINGS_CPS,     /* the connection rate only (1 + it within 0.017 %): reads
+	LVS_RINGS_CPS,     /* the connection rate only (to 1/16, or 0.025 %): reads
 			    * give cps, the other fields 0 (t too) */
 };
 

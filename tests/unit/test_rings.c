@@ -177,9 +177,10 @@ static void test_cps_only(void)
 		CU_ASSERT_EQUAL(out[i].t, 0);
 		CU_ASSERT_EQUAL(out[i].active, 0);
 	}
-	/* 0 and 1 exactly; 1 + any other rate within 0.017 %, up to the top. */
-	const double in[] = { 0, 1, 0.5, 12345.678, 4e9, 1e12, -3, NAN };
-	const double want[] = { 0, 1, 0.5, 12345.678, 4e9, exp2(65535 / 2048.0) - 1, 0, 0 };
+	/* Sixteenths exactly below 128; 0.025 % above, up to the top. */
+	const double in[] = { 0, 1, 0.5, 0.3, 127.9375, 128.03, 12345.678, 4e9, 1e12, -3, NAN };
+	const double want[] = { 0, 1, 0.5, 0.3125, 127.9375, 128.03, 12345.678, 4e9,
+				4095.0 * 0x1p30 / 16, 0, 0 };
 	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
 		snapshot_unref(s);
 		s = snap(10 + (int)i, 1, 0);
@@ -188,11 +189,25 @@ static void test_cps_only(void)
 		lvs_key_service(&k, &s->services[0]);
 		size_t n = rings_read(h, &k, out, 1);
 		CU_ASSERT_EQUAL_FATAL(n, 1);
-		if (want[i] == 0 || want[i] == 1) {
+		if (want[i] < 128) {
 			CU_ASSERT_EQUAL(out[0].cps, want[i]);
 		} else {
-			CU_ASSERT_DOUBLE_EQUAL((1 + out[0].cps) / (1 + want[i]), 1, 1.8e-4);
+			CU_ASSERT_DOUBLE_EQUAL(out[0].cps / want[i], 1, 2.5e-4);
 		}
+	}
+	/* Every value from 2^11 to 2^42 sixteenths: monotonic, within 0.025 %. */
+	double last = 0;
+	for (double v = 128; v < 2.7e11; v *= 1.0007) {
+		snapshot_unref(s);
+		s = snap(100, 1, 0);
+		s->services[0].rates.cps = v;
+		rings_record(h, s);
+		rings_read(h, &k, out, 1);
+		if (fabs(out[0].cps / v - 1) > 2.5e-4 || out[0].cps < last) {
+			CU_FAIL("16-bit rate out of bounds");
+			break;
+		}
+		last = out[0].cps;
 	}
 	snapshot_unref(s);
 	rings_free(h);
