@@ -56,7 +56,11 @@ REQ_LDFLAGS := -pthread $(SAN_FLAGS)
 PKG_collector := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 json-c yajl libcurl gnutls
 PKG_actions := libnl-3.0 libnl-genl-3.0 json-c
 PKG_console := ncursesw
-PKG_exporter := libmicrohttpd zlib libconfig libxcrypt librrd
+PKG_exporter := libmicrohttpd zlib libconfig libxcrypt
+# librrd's headers only: lvsd opens the library when history is on
+# (exporter/history/rrd_lib.h), so that without it none of its graph
+# libraries are mapped.
+PKG_exporter_dlopen := librrd
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pkg_libs = $(shell $(PKG_CONFIG) --libs $(1))
 ALL_PKGS := $(PKG_collector) $(PKG_console) $(PKG_exporter)
@@ -103,19 +107,19 @@ $(BUILD)/console/%.o: console/%.c
 	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(PKG_collector) $(PKG_console)) $(CFLAGS) -c $< -o $@
 $(BUILD)/exporter/%.o: exporter/%.c
 	@mkdir -p $(@D)
-	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(PKG_collector) $(PKG_exporter)) $(CFLAGS) -c $< -o $@
+	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(PKG_collector) $(PKG_exporter) $(PKG_exporter_dlopen)) $(CFLAGS) -c $< -o $@
 $(BUILD)/tests/unit/%.o: tests/unit/%.c $(BUILD)/tests/unit/suites.h
 	@mkdir -p $(@D)
-	$(CC) $(REQ_CFLAGS) -I$(BUILD)/tests/unit $(call pkg_cflags,$(ALL_PKGS) cunit) $(CFLAGS) -c $< -o $@
+	$(CC) $(REQ_CFLAGS) -I$(BUILD)/tests/unit $(call pkg_cflags,$(ALL_PKGS) $(PKG_exporter_dlopen) cunit) $(CFLAGS) -c $< -o $@
 $(BUILD)/tests/lab/tools/%.o: tests/lab/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(PKG_collector)) $(CFLAGS) -c $< -o $@
 $(BUILD)/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
-	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) $(CFLAGS) -c $< -o $@
+	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(ALL_PKGS) $(PKG_exporter_dlopen)) $(CFLAGS) -c $< -o $@
 $(BUILD)/fuzz/%.o: fuzz/%.c
 	@mkdir -p $(@D)
-	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(ALL_PKGS)) $(CFLAGS) -c $< -o $@
+	$(CC) $(REQ_CFLAGS) $(call pkg_cflags,$(ALL_PKGS) $(PKG_exporter_dlopen)) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/lib%.a: $$(call lib_objs,%)
 	@mkdir -p $(@D)

@@ -28,6 +28,7 @@
 #include "exporter/metrics/metrics.h"
 #include "exporter/metrics/outbuf.h"
 #include "quiesce.h"
+#include "exporter/history/rrd_lib.h"
 #include "exporter/history/rrd_store.h"
 
 #include <arpa/inet.h>
@@ -756,6 +757,10 @@ int main(int argc, char **argv)
 					     .real_servers = d.conf->history_rs,
 					     .queue = d.conf->history_queue,
 					     .spec = d.conf->history_spec };
+		if (rrd_lib_open(err, sizeof(err))) {
+			log_err("history: cannot open librrd: %s", err);
+			goto out;
+		}
 		if (!(d.history = rrd_store_new(&ro))) {
 			log_err("history: %s", strerror(errno));
 			goto out;

@@ -1,5 +1,7 @@
 #include "graph.h"
 
+#include "rrd_lib.h"
+
 #include "collector/json_writer.h"
 #include "share/buf.h"
 
@@ -11,8 +13,6 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
-#include <rrd.h>
-#include <rrd_client.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +36,7 @@ static int file_of(rrd_store *st, const struct graph_req *r, char *path, size_t 
 	}
 	/* Whatever rrdcached still holds for the file goes to disk first. */
 	if (rrd_store_daemon(st))
-		rrdc_flush_if_daemon(rrd_store_daemon(st), path);
+		rrd_lib()->c_flush_if_daemon(rrd_store_daemon(st), path);
 	return 0;
 }
 
@@ -159,11 +159,11 @@ int graph_render_png(rrd_store *st, const struct graph_req *r, char **png, size_
 		add(a, "GPRINT:v%d:MAX:max %%.1lf%%s\\l", i);
 	}
 	pthread_mutex_lock(&graph_lock);
-	rrd_clear_error();
-	rrd_info_t *info = rrd_graph_v(a->n, a->v);
+	rrd_lib()->clear_error();
+	rrd_info_t *info = rrd_lib()->graph_v(a->n, a->v);
 	rc = -EIO;
 	if (!info) {
-		snprintf(err, errlen, "rrdtool graph: %s", rrd_get_error());
+		snprintf(err, errlen, "rrdtool graph: %s", rrd_lib()->get_error());
 	} else {
 		for (rrd_info_t *p = info; p; p = p->next) {
 			if (p->type != RD_I_BLO || strcmp(p->key, "image"))
@@ -178,7 +178,7 @@ int graph_render_png(rrd_store *st, const struct graph_req *r, char **png, size_
 		}
 		if (rc == -EIO)
 			snprintf(err, errlen, "rrdtool graph made no image");
-		rrd_info_free(info);
+		rrd_lib()->info_free(info);
 	}
 	pthread_mutex_unlock(&graph_lock);
 	free(a);
@@ -206,9 +206,9 @@ int graph_history_json(rrd_store *st, const struct graph_req *r, char **json, si
 	unsigned long step = r->resolution ? r->resolution : 1, n_ds = 0;
 	char **names = NULL;
 	rrd_value_t *data = NULL;
-	rrd_clear_error();
-	if (rrd_fetch_r(path, cf_name(r->cf), &start, &end, &step, &n_ds, &names, &data)) {
-		snprintf(err, errlen, "rrd fetch: %s", rrd_get_error());
+	rrd_lib()->clear_error();
+	if (rrd_lib()->fetch_r(path, cf_name(r->cf), &start, &end, &step, &n_ds, &names, &data)) {
+		snprintf(err, errlen, "rrd fetch: %s", rrd_lib()->get_error());
 		return -EIO;
 	}
 	/* One writer for every JSON document: names and ids escaped, values
@@ -263,9 +263,9 @@ int graph_history_json(rrd_store *st, const struct graph_req *r, char **json, si
 	if (wr == 0)
 		wr = buf_append(&b, "\n", 1);
 	for (unsigned long i = 0; i < n_ds; i++)
-		rrd_freemem(names[i]);
-	rrd_freemem(names);
-	rrd_freemem(data);
+		rrd_lib()->freemem(names[i]);
+	rrd_lib()->freemem(names);
+	rrd_lib()->freemem(data);
 	if (wr < 0) {
 		buf_free(&b);
 		snprintf(err, errlen, "out of memory");

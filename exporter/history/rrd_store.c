@@ -1,5 +1,7 @@
 #include "rrd_store.h"
 
+#include "rrd_lib.h"
+
 #include "exporter/unix_time.h"
 #include "share/clock.h"
 #include "share/log.h"
@@ -11,8 +13,6 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <rrd.h>
-#include <rrd_client.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +47,10 @@ rrd_store *rrd_store_new(const struct rrd_store_opts *o)
 	char err[200];
 	if (!o->dir || !*o->dir || rrd_spec_check(&o->spec, err, sizeof(err))) {
 		errno = EINVAL;
+		return NULL;
+	}
+	if (rrd_lib_open(NULL, 0)) {
+		errno = ELIBACC; /* rrd_lib_open(err, ...) says why */
 		return NULL;
 	}
 	struct rrd_store *st = calloc(1, sizeof(*st));
@@ -117,22 +121,22 @@ static int write_one(struct rrd_store *st, const char *path, bool service, doubl
 		}
 		for (int i = 0; i < n; i++)
 			argv[i] = defs[i];
-		rrd_clear_error();
+		rrd_lib()->clear_error();
 		/* Start one step before the first sample so that it is accepted. */
-		if (rrd_create_r(path, st->spec.step, (time_t)t - (time_t)st->spec.step, n, argv)) {
-			snprintf(why, whylen, "creating %s: %s", path, rrd_get_error());
+		if (rrd_lib()->create_r(path, st->spec.step, (time_t)t - (time_t)st->spec.step, n, argv)) {
+			snprintf(why, whylen, "creating %s: %s", path, rrd_lib()->get_error());
 			return -1;
 		}
 	}
 	const char *argv[1] = { values };
-	rrd_clear_error();
+	rrd_lib()->clear_error();
 	/* A time not after the file's last update (lvsd restarted on a
 	 * recording it already wrote, the clock stepped back) is skipped by
 	 * librrd rather than failed: it is not a disk problem. */
-	int r = st->daemon ? rrdc_update(path, 1, argv)
-			   : rrd_updatex_r(path, NULL, RRD_SKIP_PAST_UPDATES, 1, argv);
+	int r = st->daemon ? rrd_lib()->c_update(path, 1, argv)
+			   : rrd_lib()->updatex_r(path, NULL, RRD_SKIP_PAST_UPDATES, 1, argv);
 	if (r) {
-		const char *e = rrd_get_error();
+		const char *e = rrd_lib()->get_error();
 		snprintf(why, whylen, "updating %s%s: %s", path, st->daemon ? " via rrdcached" : "",
 			 e && *e ? e : strerror(r < 0 ? -r : r));
 		return -1;
@@ -150,8 +154,8 @@ static void write_pass(struct rrd_store *st, const struct lvs_snapshot *s)
 	int dr = make_dir(st->dir);
 	if (dr)
 		snprintf(first_why, sizeof(first_why), "cannot create %s: %s", st->dir, strerror(-dr));
-	if (st->daemon && rrdc_connect(st->daemon)) {
-		const char *e = rrd_get_error();
+	if (st->daemon && rrd_lib()->c_connect(st->daemon)) {
+		const char *e = rrd_lib()->get_error();
 		snprintf(first_why, sizeof(first_why), "cannot connect to rrdcached at %s: %s",
 			 st->daemon, e && *e ? e : "no answer");
 	}
@@ -310,7 +314,7 @@ void rrd_store_stop(rrd_store *st)
 	 * files; an hour stands for "never"). */
 	wait_for(st, not_busy, clock_mono_ns() + 3600 * (int64_t)1000000000);
 	if (st->daemon)
-		rrdc_disconnect();
+		rrd_lib()->c_disconnect();
 }
 
 void rrd_store_free(rrd_store *st)

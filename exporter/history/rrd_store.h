@@ -41,8 +41,8 @@ struct rrd_store_stats {
 
 /* A store with opts copied (strings too) and its writer thread waiting
  * (share/worker.h) until rrd_store_start. NULL with errno: EINVAL (no dir,
- * bad spec), ENOMEM, or the thread's or eventfd's error (EAGAIN,
- * EMFILE...). */
+ * bad spec), ELIBACC (librrd cannot be opened: rrd_lib_open says why),
+ * ENOMEM, or the thread's or eventfd's error (EAGAIN, EMFILE...). */
 rrd_store *rrd_store_new(const struct rrd_store_opts *opts);
 /* Let the writer write. 0, or -EALREADY. */
 int rrd_store_start(rrd_store *st);

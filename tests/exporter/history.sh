@@ -100,6 +100,9 @@ else
 	exit 1
 fi
 
+# With history on, librrd is opened (it is not linked: tests/exporter/run.sh).
+check history.librrd-opened grep -q 'librrd\.so' "/proc/$lpid/maps"
+
 # Every line of the recording written to every file.
 check history.all-written wait_metric "$url" lvsd_history_updates_total $((lines * n_files)) 20
 check history.no-errors wait_metric "$url" lvsd_history_write_errors_total 0 1

@@ -109,6 +109,8 @@ else
 	echo "$passed passed, $failed failed"
 	exit 1
 fi
+# Without history lvsd never opens librrd (nor cairo, pango, glib...).
+check lvsd.no-librrd-without-history sh -c "! grep -q 'librrd' /proc/$lpid/maps"
 url=http://127.0.0.1:$lport
 sleep 1.2
 

@@ -34,6 +34,13 @@ $(readlink -f "$(command -v tc)"):/usr/sbin/tc
 $(command -v ipvsadm):/usr/sbin/ipvsadm
 $(command -v jq):/usr/bin/jq
 $(command -v tmux):/usr/bin/tmux"
+# lvsd opens librrd (not linked) when history is on: it and the libraries
+# it needs, at the path the loader finds it.
+rrdlib=$(ldconfig -p | awk '$1 == "librrd.so.8" && $NF ~ /^\// { print $NF; exit }')
+if [ -n "$rrdlib" ]; then
+	bins="$bins
+$rrdlib:$rrdlib"
+fi
 # rrdtool reads lvsd's history files in the history scenario.
 if command -v rrdtool >/dev/null 2>&1; then
 	bins="$bins
