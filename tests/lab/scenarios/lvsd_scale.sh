@@ -68,10 +68,11 @@ rss=$(awk '$1 == "VmRSS:" { print $2 }' /proc/$LVSD/status)
 echo "lvsd_scale: VmHWM (KiB) after start $hwm_start, first poll $hwm_poll, scrapes $hwm_scrape, 3 more polls $hwm; VmRSS $rss"
 echo "lvsd_scale: VmHWM $((hwm / 1024)) MiB, VmRSS $((rss / 1024)) MiB for $S x $R"
 # The bound scales with the table: 16 MiB (libraries, threads) plus
-# 1,500 bytes per real server (measured 4,000 x 10: 15 MiB at start and
-# 1,100 bytes per real server: two snapshots of 216 bytes per real server,
-# the rings of this configuration about 260, the body and label blocks).
-bound=$((16 * 1024 + S * R * 1500 / 1024))
+# 1,100 bytes per real server (measured 4,000 x 10: 13 MiB at start and
+# 810 bytes per real server: two snapshots of 208 bytes per real server,
+# the rings of this configuration about 120, the body and label blocks;
+# 1,100 with the rings of 250 bytes an object of tables before).
+bound=$((16 * 1024 + S * R * 1100 / 1024))
 if [ "$hwm" -le "$bound" ]; then lab_ok scale.peak-rss-bounded; else
 	lab_fail scale.peak-rss-bounded "VmHWM $((hwm / 1024)) MiB > $((bound / 1024)) MiB for $S x $R"; fi
 # --- end of lvsd's memory
@@ -111,14 +112,16 @@ echo "lvsd_scale: default configuration, VmHWM (KiB) after start $d_start," \
 	"checks applied $d_checks, checks run and polls $d_hwm; VmRSS $d_rss"
 echo "lvsd_scale: default configuration: VmHWM $((d_hwm / 1024)) MiB," \
 	"VmRSS $((d_rss / 1024)) MiB for $S x $R"
-# The in-process rings' default budget (daemon.history_mib, 32 MiB) is
-# touched as polls record samples, so how much of it a run shows depends
-# on how many polls it made: on a busy host 4,000 x 10 measured 51 MiB
-# (10,000 x 10: 107), on a quiet one, every check run and more polls,
-# 92 MiB. Bound: 16 MiB, plus the rings' 32, plus 1,400 bytes per real
-# server (101 MiB at 4,000 x 10; 181 at 10,000 x 10). The engine before
-# its checks shared their spec took about 1.5 KiB per check alone.
-d_bound=$((16 * 1024 + 32 * 1024 + S * R * 1400 / 1024))
+# The rings take 2 bytes a sample and at most 32 samples an object here
+# (lvsd's sparklines), plus about 100 bytes an object of tables. Before
+# they were one allocation of 40-byte samples per object, filling the
+# 32 MiB of daemon.history_mib as polls went by: 4,000 x 10 measured 51
+# MiB on a busy host and 92 on a quiet one, every check run; now 53 on a
+# quiet one. Bound: 16 MiB plus 1,400 bytes per real server (69 MiB at
+# 4,000 x 10; 149 at 10,000 x 10, where the kernel benchmark read 120).
+# The engine before its checks shared their spec took about 1.5 KiB per
+# check alone.
+d_bound=$((16 * 1024 + S * R * 1400 / 1024))
 if [ "$d_hwm" -le "$d_bound" ]; then lab_ok scale.default-peak-rss-bounded; else
 	lab_fail scale.default-peak-rss-bounded \
 		"VmHWM $((d_hwm / 1024)) MiB > $((d_bound / 1024)) MiB for $S x $R"; fi
