@@ -729,7 +729,7 @@ int main(int argc, char **argv)
 	struct lvs_collector_opts co = {
 		.interval = d.conf->interval,
 		/* The status page's sparklines read the in-process rings: a
-		 * few dozen samples each of the connection rate alone (4
+		 * few dozen samples each of the connection rate alone (2
 		 * bytes a sample), their total bounded by history_mib (a
 		 * table too large for the budget gets shorter lines). */
 		.ring_samples = STATUS_PAGE_SPARK,

@@ -699,13 +699,24 @@ static uint64_t group_series(const struct lvs_snapshot *s, unsigned g, size_t ju
 	}
 }
 
-unsigned metrics_rs_groups_for(const struct lvs_snapshot *s, const struct lvs_metrics_opts *o)
+/* Whether max_series chooses the groups (never the configured ones). */
+static bool budget_applies(const struct lvs_metrics_opts *opt)
 {
+	return opt && !opt->rs_groups && opt->max_series && opt->rs_mode == LVS_RS_ALL;
+}
+
+/* metrics_rs_groups_for, and the judged real servers it counted (0 when
+ * the budget does not apply), which the render reuses. */
+static unsigned groups_for(const struct lvs_snapshot *s, const struct lvs_metrics_opts *o,
+			   size_t *judged_out)
+{
+	*judged_out = 0;
 	if (o && o->rs_groups)
 		return o->rs_groups;
-	if (!s || !o || !o->max_series)
+	if (!s || !budget_applies(o))
 		return LVS_RSG_ALL;
 	size_t judged = judged_dests(s);
+	*judged_out = judged;
 	/* Services: info, persistence, the counters, three sums, the count;
 	 * the whole table and lvsd itself about 100 more. */
 	uint64_t base = (uint64_t)s->n_services * (5 + N(stat_fams)) + 100;
@@ -729,10 +740,10 @@ unsigned metrics_rs_groups_for(const struct lvs_snapshot *s, const struct lvs_me
 	return kept;
 }
 
-/* Whether max_series chooses the groups (never the configured ones). */
-static bool budget_applies(const struct lvs_metrics_opts *opt)
+unsigned metrics_rs_groups_for(const struct lvs_snapshot *s, const struct lvs_metrics_opts *o)
 {
-	return opt && !opt->rs_groups && opt->max_series && opt->rs_mode == LVS_RS_ALL;
+	size_t judged;
+	return groups_for(s, o, &judged);
 }
 
 /* Which groups the budget left out. */
@@ -804,7 +815,8 @@ int metrics_render(struct outbuf *o, const struct lvs_snapshot *s, const struct 
 	static const struct lvs_metrics_opts defaults = { 0 };
 	if (!opt)
 		opt = &defaults;
-	unsigned groups = metrics_rs_groups_for(s, opt);
+	size_t judged;
+	unsigned groups = groups_for(s, opt, &judged);
 	bool up = s && !st->stale && st->err == 0;
 	plain_f(o, "ipvs_up", "gauge",
 		"1 when the last poll read the IPVS table, 0 when it failed (IPVS missing, no "
@@ -824,7 +836,7 @@ int metrics_render(struct outbuf *o, const struct lvs_snapshot *s, const struct 
 			goto out;
 		}
 		bool agg = opt->rs_mode == LVS_RS_AGGREGATE;
-		bool health_out = budget_applies(opt) && !(groups & LVS_RSG_HEALTH) && judged_dests(s);
+		bool health_out = budget_applies(opt) && !(groups & LVS_RSG_HEALTH) && judged;
 		render_services(o, s, &sb, agg, agg || health_out);
 		if (opt->rs_mode == LVS_RS_ALL && s->n_dests) {
 			if (build_dest_blocks(&db, s)) {

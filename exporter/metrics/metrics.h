@@ -56,11 +56,13 @@ struct lvs_metrics_opts {
 #define LVSD_DEFAULT_MAX_SERIES 500000
 
 /* The per-real-server groups a render of s exports under o: o->rs_groups
- * when set; else every group while the body's series (counted from s:
- * services, real servers, judged health, connection entries) stay within
- * o->max_series (or it is 0); else the groups in the order active,
- * inactive, weight, health, connections, bytes, packets, persistent,
- * entries, thresholds, info, up to the first that would pass it. A
+ * when set; every group when o->max_series is 0 or per-real-server series
+ * are aggregated or dropped (rs_mode); else every group while the body's
+ * series (counted from s: services, real servers, judged health,
+ * connection entries) stay within o->max_series; else the groups in the
+ * order active, inactive, weight, health, connections, bytes, packets,
+ * persistent, entries, thresholds, info, up to the first that would pass
+ * it. A
  * render that leaves groups out says so (lvsd_exporter_series_limited,
  * lvsd_exporter_real_server_group_left_out) and, when health is left out,
  * exports the per-service lvsd_service_real_servers_by_health instead.

@@ -434,6 +434,14 @@ static void test_series_budget(void)
 	CU_ASSERT_PTR_NULL(strstr(txt, "lvsd_exporter_series_limited"));
 	CU_ASSERT_PTR_NULL(strstr(txt, "lvsd_service_real_servers_by_health"));
 	free(txt);
+	/* Aggregated (or dropped) real servers: the budget chooses nothing. */
+	o.rs_groups = 0;
+	o.max_series = 100;
+	o.rs_mode = LVS_RS_AGGREGATE;
+	CU_ASSERT_EQUAL(metrics_rs_groups_for(s, &o), LVS_RSG_ALL);
+	CU_ASSERT_EQUAL(left_out(s, &o), 0u);
+	o.rs_mode = LVS_RS_DROP;
+	CU_ASSERT_EQUAL(metrics_rs_groups_for(s, &o), LVS_RSG_ALL);
 	CU_ASSERT_STRING_EQUAL(metrics_rs_group_name(LVS_RSG_ENTRIES), "entries");
 	CU_ASSERT_PTR_NULL(metrics_rs_group_name(0));
 	snapshot_unref(s);
