@@ -498,10 +498,14 @@ static void test_dedup(void)
 	CU_ASSERT_EQUAL(atomic_load(&s->accepted) - a0, 10);
 
 	/* and a third spec with other parameters doubles the rate */
+	uint64_t before0 = r0.checks;
 	CU_ASSERT_EQUAL(health_set_checks(h, spec, 3), 0);
 	health_stats(h, &st);
 	CU_ASSERT_EQUAL(st.probes, 2);
 	fake_advance(h, &fc, 0.1);
+	/* Both probes' checks of this tick end before their counts are
+	 * taken: one still connecting would be accepted but not counted. */
+	CU_ASSERT_TRUE(wait_checks(h, 0, before0 + 1));
 	CU_ASSERT_TRUE(wait_checks(h, 2, 1));
 	struct lvs_check_result r2;
 	health_result(h, 0, &r0);
