@@ -56,7 +56,7 @@ REQ_LDFLAGS := -pthread $(SAN_FLAGS)
 PKG_collector := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 json-c yajl libcurl gnutls
 PKG_actions := libnl-3.0 libnl-genl-3.0 json-c
 PKG_console := ncursesw
-PKG_exporter := libmicrohttpd zlib libconfig libxcrypt
+PKG_exporter := libmicrohttpd zlib libdeflate libconfig libxcrypt
 # librrd's headers only: lvsd opens the library when history is on
 # (exporter/history/rrd_lib.h), so that without it none of its graph
 # libraries are mapped.

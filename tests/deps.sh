@@ -3,7 +3,7 @@
 # does nothing when they are all present already.
 set -e
 PKGS="build-essential pkg-config libncurses-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
-libmicrohttpd-dev librrd-dev libcunit1-dev libjson-c-dev libyajl-dev zlib1g-dev libconfig-dev libcurl4-openssl-dev libgnutls28-dev
+libmicrohttpd-dev libdeflate-dev librrd-dev libcunit1-dev libjson-c-dev libyajl-dev zlib1g-dev libconfig-dev libcurl4-openssl-dev libgnutls28-dev
 qemu-system-x86 busybox-static ipvsadm iproute2 cpio kmod jq tmux ncurses-term
 prometheus prometheus-node-exporter curl openssl rrdtool rrdcached keepalived python3 chromium
 debhelper dpkg-dev lintian debootstrap systemd clang libclang-rt-14-dev"

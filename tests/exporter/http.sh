@@ -6,13 +6,14 @@
 # that trickle their headers neither take every slot (a scraper from
 # another address is served throughout) nor keep theirs past the header
 # deadline; /api/v1/snapshot is rendered off the request threads, so a
-# scrape on the same (single) thread is answered while it renders.
+# scrape on the same (single) thread is answered while it renders, and a
+# large body scraped plain is its gzip body inflated, byte for byte.
 # Clients use 127.0.0.1 .. 127.0.0.5 as source addresses; lvsd listens on
 # 127.0.0.1.
 #
 # usage: BUILD_DIR=build sh tests/exporter/http.sh
 # Needs $BUILD_DIR/lvsd and $BUILD_DIR/bench/bench_exporter, curl, python3
-# and busybox (tests/deps.sh installs them).
+# busybox and gzip (tests/deps.sh installs them).
 set -u
 
 build=${BUILD_DIR:-build}
@@ -23,7 +24,7 @@ here=$(dirname "$0")
 . "$here/lib.sh"
 
 need_bins "http tests" "$lvsd" "$gen"
-need_tools "http tests" curl python3 busybox
+need_tools "http tests" curl python3 busybox gzip
 
 tmp=$(mktemp -d /tmp/lvsd_http_XXXXXX)
 cleanup() {
@@ -187,6 +188,15 @@ if start "$tmp/big.log" "$tmp/big.conf"; then
 	# The second request takes the cached document.
 	t2=$(curl -s -o /dev/null -w '%{time_total}' -H 'Accept-Encoding: gzip' "$url/api/v1/snapshot")
 	check snapshot.cached awk -v s="$st" -v t="$t2" 'BEGIN { exit !(t < s / 2) }'
+	# Large bodies are kept gzip only, in segments inflated one by one for
+	# a plain scrape: the plain text is the gzip body's, byte for byte.
+	for doc in metrics api/v1/snapshot; do
+		f=$(echo "$doc" | tr / _)
+		curl -s -o "$tmp/$f.plain" "$url/$doc"
+		curl -s -H 'Accept-Encoding: gzip' -o "$tmp/$f.gz" "$url/$doc"
+		check "plain.$f-segments" test "$(wc -c < "$tmp/$f.plain")" -gt $((4 * 262144))
+		check "plain.$f-same-as-gzip" sh -c "gzip -dc '$tmp/$f.gz' | cmp -s - '$tmp/$f.plain'"
+	done
 	stop
 else
 	bad snapshot.starts "$(tail -n 3 "$tmp/big.log" | tr '\n' '|')"

@@ -599,6 +599,101 @@ static void test_streamed_body(void)
 	free(text);
 }
 
+/* Read all of a reader's text in reads of `step` bytes (0: a whole
+ * segment at a time, as MHD asks), alternating with 1,000 when `mix`. */
+static size_t read_all(struct body_reader *rd, char *out, size_t cap, size_t step, bool mix,
+		       long *last)
+{
+	size_t got = 0;
+	long k;
+	for (int i = 0;; i++) {
+		size_t want = mix && i % 2 ? 1000 : step ? step : BODY_SEGMENT;
+		if (want > cap - got)
+			want = cap - got;
+		if ((k = body_reader_read(rd, out + got, want)) <= 0)
+			break;
+		got += (size_t)k;
+	}
+	*last = k;
+	return got;
+}
+
+/* The gzip form is one stream (zlib reads it whole) cut into segments of
+ * BODY_SEGMENT plain bytes; the reader inflates each on its own, into the
+ * caller's buffer or through its own, and refuses a damaged body. */
+static void test_segmented_body(void)
+{
+	const size_t S = BODY_SEGMENT;
+	const size_t sizes[] = { 0, 1, S - 1, S, S + 1, 3 * S, 3 * S + 7 };
+	size_t max = 3 * S + 7;
+	char *text = malloc(max), *out = malloc(max + S);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	uint32_t x = 1;
+	for (size_t i = 0; i < max; i++) { /* text with some entropy */
+		x = x * 1103515245u + 12345u;
+		text[i] = (char)(i % 61 == 60 ? '\n' : 'a' + (x >> 16) % 7);
+	}
+	for (size_t t = 0; t < sizeof(sizes) / sizeof(sizes[0]); t++) {
+		size_t n = sizes[t];
+		struct body_builder bb;
+		CU_ASSERT_EQUAL_FATAL(body_builder_init(&bb, 1), 0);
+		for (size_t off = 0, k = 1; off < n; off += k, k = k * 3 + 1) {
+			if (k > n - off)
+				k = n - off;
+			CU_ASSERT_EQUAL_FATAL(body_builder_add(&bb, text + off, k), 0);
+		}
+		struct lvs_body *b = body_builder_finish(&bb);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		CU_ASSERT_EQUAL(b->len, n);
+		CU_ASSERT_EQUAL(b->n_seg, n ? (n - 1) / S + 1 : 1);
+		/* One gzip stream for any client. */
+		z_stream z = { 0 };
+		CU_ASSERT_EQUAL_FATAL(inflateInit2(&z, 15 + 16), Z_OK);
+		z.next_in = (Bytef *)b->gz;
+		z.avail_in = (uInt)b->gz_len;
+		z.next_out = (Bytef *)out;
+		z.avail_out = (uInt)(max + S);
+		CU_ASSERT_EQUAL(inflate(&z, Z_FINISH), Z_STREAM_END);
+		CU_ASSERT_EQUAL(z.avail_in, 0);
+		CU_ASSERT_EQUAL(z.total_out, n);
+		CU_ASSERT(n == 0 || memcmp(out, text, n) == 0);
+		inflateEnd(&z);
+		/* Whole segments, short reads, and the two mixed. */
+		const size_t steps[] = { 0, 4096, 0 };
+		for (int m = 0; m < 3; m++) {
+			struct body_reader rd;
+			CU_ASSERT_EQUAL_FATAL(body_reader_init(&rd, body_ref(b)), 0);
+			memset(out, 0, max + S);
+			long last;
+			size_t got = read_all(&rd, out, max + S, steps[m], m == 2, &last);
+			CU_ASSERT_EQUAL(last, 0);
+			CU_ASSERT_EQUAL(got, n);
+			CU_ASSERT(n == 0 || memcmp(out, text, n) == 0);
+			CU_ASSERT_EQUAL(rd.pos, n);
+			body_reader_done(&rd);
+		}
+		if (b->n_seg > 2) {
+			/* A table that does not match the length is refused. */
+			struct body_reader rd;
+			b->n_seg--;
+			CU_ASSERT_EQUAL(body_reader_init(&rd, b), -EINVAL);
+			b->n_seg++;
+			/* A damaged segment: a block of the reserved type. */
+			b->gz[b->seg[1]] = 0x07;
+			CU_ASSERT_EQUAL_FATAL(body_reader_init(&rd, body_ref(b)), 0);
+			long last;
+			size_t got = read_all(&rd, out, max + S, 0, false, &last);
+			CU_ASSERT_EQUAL(last, -EIO);
+			CU_ASSERT_EQUAL(got, S); /* the first segment came through */
+			body_reader_done(&rd);
+		}
+		body_unref(b);
+	}
+	free(text);
+	free(out);
+}
+
 static void test_listen_addresses(void)
 {
 	struct sockaddr_storage ss;
@@ -633,6 +728,7 @@ int register_metrics(void)
 	    !CU_add_test(s, "exact 64-bit counters and values", test_big_counters) ||
 	    !CU_add_test(s, "gzip body round trip", test_gzip_body) ||
 	    !CU_add_test(s, "streamed body, read back plain", test_streamed_body) ||
+	    !CU_add_test(s, "gzip body in segments", test_segmented_body) ||
 	    !CU_add_test(s, "listen addresses", test_listen_addresses))
 		return -1;
 	return 0;
