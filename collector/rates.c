@@ -1,6 +1,7 @@
 #include "rates.h"
 
 #include "keymap.h"
+#include "snapshot.h"
 
 #include <errno.h>
 
@@ -43,24 +44,6 @@ static void invalidate(struct lvs_snapshot *cur)
 		cur->dests[i].rates_valid = false;
 }
 
-/* Same objects at the same indices (services, and each service's real
- * servers in the same slice of the dest array). */
-static bool same_layout(const struct lvs_snapshot *prev, const struct lvs_snapshot *cur)
-{
-	if (prev->n_services != cur->n_services || prev->n_dests != cur->n_dests)
-		return false;
-	for (size_t i = 0; i < cur->n_services; i++) {
-		const struct lvs_service *p = &prev->services[i], *c = &cur->services[i];
-		if (!lvs_service_same(p, c) || p->n_dests != c->n_dests ||
-		    p->first_dest != c->first_dest)
-			return false;
-		for (size_t j = 0; j < c->n_dests; j++)
-			if (!lvs_dest_same(&p->dests[j], &c->dests[j]))
-				return false;
-	}
-	return true;
-}
-
 int rates_compute(struct lvs_snapshot *cur, const struct lvs_snapshot *prev)
 {
 	invalidate(cur);
@@ -73,7 +56,7 @@ int rates_compute(struct lvs_snapshot *cur, const struct lvs_snapshot *prev)
 	/* Most polls find the table as it was, in the same order: then each
 	 * object's previous self is at the same index and no map is needed
 	 * (at 100,000 real servers the map is 16 MiB). */
-	if (same_layout(prev, cur)) {
+	if (snapshot_same_layout(prev, cur)) {
 		for (size_t i = 0; i < cur->n_services; i++) {
 			struct lvs_service *s = &cur->services[i];
 			rates_from_stats(&prev->services[i].stats, &s->stats, dt, &s->rates);

@@ -55,6 +55,11 @@ struct ring_state {
 	uint16_t count;
 };
 
+#define RING_NONE UINT32_MAX
+#define RING_DUP (UINT32_MAX - 1) /* an object with the key of an earlier one */
+
+/* Objects are numbered in a snapshot's order: its services, then its real
+ * servers (n_services + index in dests). */
 struct lvs_rings {
 	pthread_rwlock_t lock;
 	uint32_t samples, evict_after;
@@ -62,7 +67,17 @@ struct lvs_rings {
 	size_t budget, stride;
 	enum lvs_rings_fields fields;
 	uint32_t poll;
-	struct lvs_keymap map;   /* key -> ring index */
+	/* The table last recorded, which finds an object's ring without a
+	 * copy of its key: its snapshot (a reference; the collector
+	 * publishes the same one), each object's ring (RING_NONE: none) and
+	 * an index by key (open addressing, object number + 1; 0 empty). */
+	struct lvs_snapshot *snap;
+	uint32_t *ring_of;
+	uint32_t *index;
+	size_t index_mask;
+	/* Objects no longer in snap whose ring is kept until evict_after
+	 * polls have gone by: key -> ring (empty while the table holds). */
+	struct lvs_keymap gone;
 	struct ring_state *st;   /* owned; n_st used (some free), cap_st allocated */
 	size_t n_st, cap_st;
 	unsigned char *slab;     /* owned; cap_st * slots * stride bytes */
@@ -85,7 +100,7 @@ lvs_rings *rings_new(uint32_t samples, size_t budget, uint32_t evict_after,
 	h->budget = budget;
 	h->evict_after = evict_after;
 	h->tmp = malloc((size_t)h->samples * h->stride);
-	if (!h->tmp || keymap_init(&h->map, 64)) {
+	if (!h->tmp || keymap_init(&h->gone, 16)) {
 		free(h->tmp);
 		free(h);
 		return NULL;
@@ -98,14 +113,97 @@ void rings_free(lvs_rings *h)
 {
 	if (!h)
 		return;
+	snapshot_unref(h->snap);
+	free(h->ring_of);
+	free(h->index);
 	free(h->st);
 	free(h->slab);
 	free(h->free_idx);
 	free(h->tmp);
-	keymap_done(&h->map);
+	keymap_done(&h->gone);
 	pthread_rwlock_destroy(&h->lock);
 	free(h);
 }
+
+/* --- objects of a snapshot, by key ------------------------------------------ */
+
+static size_t n_objects(const struct lvs_snapshot *s)
+{
+	return s->n_services + s->n_dests;
+}
+
+static void object_key(const struct lvs_snapshot *s, size_t o, struct lvs_key *k)
+{
+	if (o < s->n_services) {
+		lvs_key_service(k, &s->services[o]);
+		return;
+	}
+	size_t j = o - s->n_services;
+	lvs_key_dest(k, &s->services[snapshot_dest_service(s, j)], &s->dests[j]);
+}
+
+/* An index of s's objects by key: mask + 1 slots, at most half full.
+ * NULL on out of memory. */
+static uint32_t *index_build(const struct lvs_snapshot *s, size_t *mask)
+{
+	size_t n = n_objects(s), slots = 16;
+	while (slots < 2 * n)
+		slots *= 2;
+	uint32_t *ix = calloc(slots, sizeof(*ix));
+	if (!ix)
+		return NULL;
+	struct lvs_key k;
+	for (size_t i = 0; i < s->n_services; i++) {
+		const struct lvs_service *svc = &s->services[i];
+		for (size_t j = 0; j <= svc->n_dests; j++) {
+			/* the service, then its real servers */
+			size_t obj = j ? s->n_services + svc->first_dest + j - 1 : i;
+			if (j)
+				lvs_key_dest(&k, svc, &svc->dests[j - 1]);
+			else
+				lvs_key_service(&k, svc);
+			size_t at = lvs_key_hash(&k) & (slots - 1);
+			bool dup = false;
+			for (; ix[at]; at = (at + 1) & (slots - 1)) {
+				struct lvs_key o2;
+				object_key(s, ix[at] - 1, &o2);
+				if ((dup = lvs_key_equal(&o2, &k)))
+					break; /* the first of two equal objects wins */
+			}
+			if (!dup)
+				ix[at] = (uint32_t)obj + 1;
+		}
+	}
+	*mask = slots - 1;
+	return ix;
+}
+
+/* The object of s with key k: its number, or -1. */
+static long index_find(const struct lvs_snapshot *s, const uint32_t *ix, size_t mask,
+		       const struct lvs_key *k)
+{
+	for (size_t at = lvs_key_hash(k) & mask; ix[at]; at = (at + 1) & mask) {
+		struct lvs_key o;
+		object_key(s, ix[at] - 1, &o);
+		if (lvs_key_equal(&o, k))
+			return (long)ix[at] - 1;
+	}
+	return -1;
+}
+
+/* The ring of k now (under a lock, or on the writer): RING_NONE if none. */
+static uint32_t ring_of_key(const lvs_rings *h, const struct lvs_key *k)
+{
+	if (h->snap) {
+		long o = index_find(h->snap, h->index, h->index_mask, k);
+		if (o >= 0)
+			return h->ring_of[o];
+	}
+	uint32_t *g = keymap_get(&h->gone, k);
+	return g ? *g : RING_NONE;
+}
+
+/* --- the rings ---------------------------------------------------------------- */
 
 static unsigned char *slot_at(const lvs_rings *h, size_t ring, size_t slot)
 {
@@ -174,12 +272,9 @@ static int resize_rings(lvs_rings *h, uint32_t to)
 	return 0;
 }
 
-/* The ring of k, made if new: its index, or -ENOMEM. */
-static long ring_for(lvs_rings *h, const struct lvs_key *k)
+/* A new, empty ring: its index, or RING_NONE without memory. */
+static uint32_t ring_alloc(lvs_rings *h)
 {
-	uint32_t *idx = keymap_get(&h->map, k);
-	if (idx)
-		return (long)*idx;
 	size_t i;
 	if (h->n_free) {
 		i = h->free_idx[--h->n_free];
@@ -188,22 +283,24 @@ static long ring_for(lvs_rings *h, const struct lvs_key *k)
 			size_t ncap = h->cap_st ? h->cap_st * 2 : 64;
 			struct ring_state *p = realloc(h->st, ncap * sizeof(*p));
 			if (!p)
-				return -ENOMEM;
+				return RING_NONE;
 			h->st = p;
 			unsigned char *q = realloc(h->slab, ncap * h->slots * h->stride);
 			if (!q)
-				return -ENOMEM;
+				return RING_NONE;
 			h->slab = q;
 			h->cap_st = ncap;
 		}
 		i = h->n_st++;
 	}
-	if (keymap_put(&h->map, k, (uint32_t)i)) {
-		h->free_idx[h->n_free++] = (uint32_t)i; /* cap_free >= n_st */
-		return -ENOMEM;
-	}
+	h->st[i] = (struct ring_state){ .last_seen = h->poll };
+	return (uint32_t)i;
+}
+
+static void ring_release(lvs_rings *h, uint32_t i)
+{
 	h->st[i] = (struct ring_state){ 0 };
-	return (long)i;
+	h->free_idx[h->n_free++] = i; /* cap_free >= n_st */
 }
 
 static void push(lvs_rings *h, size_t i, double t, const struct lvs_rates *r, uint32_t active,
@@ -231,29 +328,19 @@ static void push(lvs_rings *h, size_t i, double t, const struct lvs_rates *r, ui
 	st->last_seen = h->poll;
 }
 
-static int put(lvs_rings *h, const struct lvs_key *k, double t, const struct lvs_rates *r,
-	       uint32_t active, uint32_t inactive)
-{
-	long i = ring_for(h, k);
-	if (i < 0)
-		return (int)i;
-	push(h, (size_t)i, t, r, active, inactive);
-	return 0;
-}
-
+/* Rings of objects gone longer than evict_after polls are freed. */
 static void evict(lvs_rings *h)
 {
-	for (size_t e = 0; e < h->map.count;) {
-		uint32_t i = h->map.entries[e].value;
+	for (size_t e = 0; e < h->gone.count;) {
+		uint32_t i = h->gone.entries[e].value;
 		if ((uint32_t)(h->poll - h->st[i].last_seen) <= h->evict_after) {
 			e++;
 			continue;
 		}
 		/* The map's last entry moves into e: look at e again. */
-		struct lvs_key k = h->map.entries[e].key;
-		keymap_del(&h->map, &k);
-		h->st[i] = (struct ring_state){ 0 };
-		h->free_idx[h->n_free++] = i;
+		struct lvs_key k = h->gone.entries[e].key;
+		keymap_del(&h->gone, &k);
+		ring_release(h, i);
 	}
 }
 
@@ -268,9 +355,67 @@ static void fit(lvs_rings *h, size_t objects)
 		resize_rings(h, want); /* on -ENOMEM the rings keep their size */
 }
 
-int rings_record(lvs_rings *h, const struct lvs_snapshot *s)
+/* The rings of s's objects from the table last recorded (writer only,
+ * nothing readers see changes): by position when the layout is the
+ * same, else by key, then among the objects gone. */
+static uint32_t *match(const lvs_rings *h, const struct lvs_snapshot *s, const uint32_t *ix,
+		       size_t mask)
 {
-	size_t objects = s->n_services + s->n_dests;
+	size_t n = n_objects(s);
+	uint32_t *ring_of = malloc((n ? n : 1) * sizeof(*ring_of));
+	if (!ring_of)
+		return NULL;
+	struct lvs_key k;
+	for (size_t o = 0; o < n; o++) {
+		object_key(s, o, &k);
+		/* A second object with the key of an earlier one gets no ring. */
+		ring_of[o] = index_find(s, ix, mask, &k) != (long)o ? RING_DUP : ring_of_key(h, &k);
+	}
+	return ring_of;
+}
+
+/* The objects of the old table that s no longer has keep their rings
+ * among the gone; those that came back leave it. Under the write lock. */
+static void move_gone(lvs_rings *h, const struct lvs_snapshot *s, const uint32_t *ix,
+		      size_t mask)
+{
+	struct lvs_key k;
+	if (h->gone.count) {
+		for (size_t o = 0; o < n_objects(s); o++) {
+			object_key(s, o, &k);
+			keymap_del(&h->gone, &k);
+		}
+	}
+	if (!h->snap)
+		return;
+	for (size_t o = 0; o < n_objects(h->snap); o++) {
+		uint32_t r = h->ring_of[o];
+		if (r == RING_NONE || r == RING_DUP)
+			continue;
+		object_key(h->snap, o, &k);
+		if (index_find(s, ix, mask, &k) >= 0)
+			continue;
+		if (keymap_put(&h->gone, &k, r))
+			ring_release(h, r); /* without memory its samples go */
+	}
+}
+
+int rings_record(lvs_rings *h, struct lvs_snapshot *s)
+{
+	size_t objects = n_objects(s);
+	/* Most polls find the table as it was: the index and each object's
+	 * ring stay. Otherwise both are made for s before the lock. */
+	bool same = h->snap && snapshot_same_layout(h->snap, s);
+	uint32_t *ix = h->index, *ring_of = h->ring_of;
+	size_t mask = h->index_mask;
+	if (!same) {
+		if (!(ix = index_build(s, &mask)))
+			return -ENOMEM;
+		if (!(ring_of = match(h, s, ix, mask))) {
+			free(ix);
+			return -ENOMEM;
+		}
+	}
 	int err = 0;
 	pthread_rwlock_wrlock(&h->lock);
 	/* Room for every index in the free list up front, so that eviction
@@ -280,6 +425,10 @@ int rings_record(lvs_rings *h, const struct lvs_snapshot *s)
 		uint32_t *p = realloc(h->free_idx, need * sizeof(*p));
 		if (!p) {
 			pthread_rwlock_unlock(&h->lock);
+			if (!same) {
+				free(ix);
+				free(ring_of);
+			}
 			return -ENOMEM;
 		}
 		h->free_idx = p;
@@ -288,32 +437,34 @@ int rings_record(lvs_rings *h, const struct lvs_snapshot *s)
 	h->poll++;
 	if (objects)
 		fit(h, objects);
-	struct lvs_key k;
 	size_t done = 0;
 	for (size_t i = 0; i < s->n_services; i++) {
 		const struct lvs_service *svc = &s->services[i];
-		if (svc->rates_valid) {
-			uint32_t act = 0, inact = 0;
-			for (size_t j = 0; j < svc->n_dests; j++) {
-				act += svc->dests[j].active_conns;
-				inact += svc->dests[j].inact_conns;
-			}
-			lvs_key_service(&k, svc);
-			if (put(h, &k, s->time, &svc->rates, act, inact))
-				err = -ENOMEM;
-		}
-		for (size_t j = 0; j < svc->n_dests; j++) {
-			const struct lvs_dest *d = &svc->dests[j];
-			if (!d->rates_valid)
+		for (size_t j = 0; j <= svc->n_dests; j++) {
+			const struct lvs_dest *d = j ? &svc->dests[j - 1] : NULL;
+			size_t o = j ? s->n_services + svc->first_dest + j - 1 : i;
+			if (!(d ? d->rates_valid : svc->rates_valid) || ring_of[o] == RING_DUP)
 				continue;
-			lvs_key_dest(&k, svc, d);
-			if (put(h, &k, s->time, &d->rates, d->active_conns, d->inact_conns))
-				err = -ENOMEM;
+			if (ring_of[o] == RING_NONE && (ring_of[o] = ring_alloc(h)) == RING_NONE) {
+				err = -ENOMEM; /* skipped this poll */
+				continue;
+			}
+			if (d) {
+				push(h, ring_of[o], s->time, &d->rates, d->active_conns, d->inact_conns);
+			} else {
+				uint32_t act = 0, inact = 0;
+				for (size_t m = 0; m < svc->n_dests; m++) {
+					act += svc->dests[m].active_conns;
+					inact += svc->dests[m].inact_conns;
+				}
+				push(h, ring_of[o], s->time, &svc->rates, act, inact);
+			}
 		}
 		/* Let readers in between batches: on a table of 100,000 objects
 		 * one whole pass holds the lock for tens of milliseconds, and a
 		 * console drawing sparklines would wait that long for a key.
-		 * Each ring stays consistent; only the poll is half recorded. */
+		 * Each ring stays consistent; only the poll is half recorded,
+		 * and readers find objects by the table recorded before. */
 		done += 1 + svc->n_dests;
 		if (done >= RINGS_BATCH) {
 			done = 0;
@@ -321,8 +472,22 @@ int rings_record(lvs_rings *h, const struct lvs_snapshot *s)
 			pthread_rwlock_wrlock(&h->lock);
 		}
 	}
+	struct lvs_snapshot *old = h->snap;
+	uint32_t *old_ix = h->index, *old_ring_of = h->ring_of;
+	if (!same) {
+		move_gone(h, s, ix, mask);
+		h->index = ix;
+		h->index_mask = mask;
+		h->ring_of = ring_of;
+	}
+	h->snap = snapshot_ref(s);
 	evict(h);
 	pthread_rwlock_unlock(&h->lock);
+	snapshot_unref(old);
+	if (!same) {
+		free(old_ix);
+		free(old_ring_of);
+	}
 	return err;
 }
 
@@ -330,14 +495,14 @@ int rings_record(lvs_rings *h, const struct lvs_snapshot *s)
 static size_t copy_out(const lvs_rings *h, const struct lvs_key *k, struct lvs_sample *out,
 		       size_t max)
 {
-	uint32_t *idx = keymap_get(&h->map, k);
-	if (!idx)
+	uint32_t idx = ring_of_key(h, k);
+	if (idx == RING_NONE || idx == RING_DUP)
 		return 0;
-	const struct ring_state *r = &h->st[*idx];
+	const struct ring_state *r = &h->st[idx];
 	size_t n = r->count < max ? r->count : max;
 	size_t at = (r->head + h->slots - n) % h->slots;
 	for (size_t i = 0; i < n; i++) {
-		const unsigned char *src = slot_at(h, *idx, at);
+		const unsigned char *src = slot_at(h, idx, at);
 		if (h->fields == LVS_RINGS_CPS) {
 			uint16_t e;
 			memcpy(&e, src, sizeof(e));
@@ -372,7 +537,7 @@ int rings_try_read(lvs_rings *h, const struct lvs_key *k, struct lvs_sample *out
 size_t rings_objects(lvs_rings *h)
 {
 	pthread_rwlock_rdlock(&h->lock);
-	size_t n = h->map.count;
+	size_t n = h->n_st - h->n_free;
 	pthread_rwlock_unlock(&h->lock);
 	return n;
 }
@@ -380,7 +545,7 @@ size_t rings_objects(lvs_rings *h)
 size_t rings_bytes(lvs_rings *h)
 {
 	pthread_rwlock_rdlock(&h->lock);
-	size_t n = h->map.count * h->slots * h->stride;
+	size_t n = (h->n_st - h->n_free) * h->slots * h->stride;
 	pthread_rwlock_unlock(&h->lock);
 	return n;
 }

@@ -7,11 +7,14 @@
  * budget / (objects x sample size)), at least 2, so a table of 100,000
  * objects keeps fewer minutes than a table of 100; when the table grows
  * or shrinks past that, every ring is resized in place (the newest
- * samples kept). The rings live in one array (no allocation per object);
- * an object costs its slots plus about 100 bytes of tables (the key map
- * and 8 bytes of ring state). With LVS_RINGS_CPS a sample is the
- * connection rate alone, in 2 bytes instead of 40. An object absent for
- * `evict_after` polls is forgotten.
+ * samples kept). The rings live in one array (no allocation per object).
+ * They keep a reference to the snapshot last recorded (the one the
+ * collector publishes) and find an object's ring through it, by position
+ * and an index by key, with no copy of any key: an object costs its
+ * slots plus about 24 bytes of tables (ring state 8, its ring's number
+ * 4, index 8 to 16). With LVS_RINGS_CPS a sample is the connection rate
+ * alone, in 2 bytes instead of 40. An object absent for `evict_after`
+ * polls is forgotten; until then its key is kept beside its ring.
  * Threads: one writer (rings_record) and any number of readers; readers
  * copy samples out under a read lock held only for the copy. */
 #ifndef LVSTOP_COLLECTOR_RINGS_H
@@ -47,9 +50,11 @@ lvs_rings *rings_new(uint32_t samples, size_t budget, uint32_t evict_after,
 		     enum lvs_rings_fields fields);
 void rings_free(lvs_rings *h);
 
-/* Append one sample per object of s that has valid rates. 0 or -ENOMEM
- * (objects that could not get a ring are skipped this poll). */
-int rings_record(lvs_rings *h, const struct lvs_snapshot *s);
+/* Append one sample per object of s (finished) that has valid rates, and
+ * keep a reference to s until the next record. 0 or -ENOMEM (objects
+ * that could not get a ring are skipped this poll; when the tables for
+ * a changed table cannot be made, the poll is not recorded). */
+int rings_record(lvs_rings *h, struct lvs_snapshot *s);
 
 /* Copy up to max newest samples of the object k into out, oldest first.
  * Returns the count (0 for an unknown object). */

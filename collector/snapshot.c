@@ -129,10 +129,46 @@ void snapshot_finish(struct lvs_snapshot *s)
 	 * lives for a whole poll interval, two or three of them at once. */
 	vec_trim((void **)&s->services, &b->cap_services, s->n_services, sizeof(*s->services));
 	vec_trim((void **)&s->dests, &b->cap_dests, s->n_dests, sizeof(*s->dests));
+	size_t end = 0;
 	for (size_t i = 0; i < s->n_services; i++) {
 		struct lvs_service *svc = &s->services[i];
+		/* A service without real servers starts where the last one
+		 * ended, so first_dest never decreases (snapshot_dest_service). */
+		if (!svc->n_dests)
+			svc->first_dest = end;
 		svc->dests = svc->n_dests ? &s->dests[svc->first_dest] : NULL;
+		end = svc->first_dest + svc->n_dests;
 	}
+}
+
+size_t snapshot_dest_service(const struct lvs_snapshot *s, size_t j)
+{
+	/* The last service that starts at or before j holds it. */
+	size_t lo = 0, hi = s->n_services;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->services[mid].first_dest <= j)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool snapshot_same_layout(const struct lvs_snapshot *a, const struct lvs_snapshot *b)
+{
+	if (a->n_services != b->n_services || a->n_dests != b->n_dests)
+		return false;
+	for (size_t i = 0; i < b->n_services; i++) {
+		const struct lvs_service *p = &a->services[i], *c = &b->services[i];
+		if (!lvs_service_same(p, c) || p->n_dests != c->n_dests ||
+		    p->first_dest != c->first_dest)
+			return false;
+		for (size_t j = 0; j < c->n_dests; j++)
+			if (!lvs_dest_same(&p->dests[j], &c->dests[j]))
+				return false;
+	}
+	return true;
 }
 
 static size_t addr_len(uint16_t af)

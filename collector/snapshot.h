@@ -41,6 +41,14 @@ static inline const char *snapshot_text(const struct lvs_snapshot *s, uint32_t o
  * building is done and before the snapshot is shared. */
 void snapshot_finish(struct lvs_snapshot *s);
 
+/* The index of the service that real server j (an index in s->dests) of
+ * a finished snapshot belongs to. j < s->n_dests. */
+size_t snapshot_dest_service(const struct lvs_snapshot *s, size_t j);
+
+/* Same objects at the same indices: services, and each service's real
+ * servers in the same slice of the dest array (finished snapshots). */
+bool snapshot_same_layout(const struct lvs_snapshot *a, const struct lvs_snapshot *b);
+
 /* Identity: two services are the same object when af, protocol, address,
  * port and fwmark match; two real servers of one service when af, address
  * and port match. */

@@ -225,6 +225,108 @@ static void test_invalid_rates_skipped(void)
 	rings_free(h);
 }
 
+/* Services of the given ports (each with one real server), cps = the
+ * service's port + t, so a sample says which object and poll it is. */
+static struct lvs_snapshot *snap_ports(double t, const int *ports, size_t n)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	s->time = t;
+	for (size_t i = 0; i < n; i++) {
+		struct lvs_service svc = { .af = AF_INET, .protocol = 6, .port = (uint16_t)ports[i] };
+		inet_pton(AF_INET, "192.0.2.1", &svc.addr.v4);
+		svc.rates_valid = true;
+		svc.rates.cps = ports[i] + t;
+		snapshot_add_service(s, &svc);
+		struct lvs_dest d = { .af = AF_INET, .port = 80, .rates_valid = true };
+		inet_pton(AF_INET, "198.51.100.1", &d.addr.v4);
+		d.rates.cps = ports[i] + t + 0.5;
+		snapshot_add_dest(s, i, &d);
+	}
+	snapshot_finish(s);
+	return s;
+}
+
+/* The samples of service `port` (or its real server) must be the polls
+ * in `polls`, oldest first. */
+static void expect_ring(lvs_rings *h, int port, bool dest, const double *polls, size_t n)
+{
+	int one[1] = { port };
+	struct lvs_snapshot *s = snap_ports(0, one, 1);
+	struct lvs_key k;
+	if (dest)
+		lvs_key_dest(&k, &s->services[0], &s->dests[0]);
+	else
+		lvs_key_service(&k, &s->services[0]);
+	struct lvs_sample out[16];
+	size_t got = rings_read(h, &k, out, 16);
+	CU_ASSERT_EQUAL(got, n);
+	for (size_t i = 0; i < n && i < got; i++) {
+		CU_ASSERT_DOUBLE_EQUAL(out[i].t, polls[i], 1e-9);
+		CU_ASSERT_DOUBLE_EQUAL(out[i].cps, port + polls[i] + (dest ? 0.5 : 0), 1e-3);
+	}
+	snapshot_unref(s);
+}
+
+/* A table that changes (order, objects gone, objects new) keeps every
+ * object's samples with it; a gone object keeps its ring until evicted
+ * and picks it up again when it comes back. */
+static void test_table_changes(void)
+{
+	lvs_rings *h = rings_new(8, 1 << 20, 3, LVS_RINGS_ALL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	const int a[] = { 80, 81, 82 }, b[] = { 83, 82, 80 };
+	for (int t = 1; t <= 3; t++) {
+		struct lvs_snapshot *s = snap_ports(t, a, 3);
+		CU_ASSERT_EQUAL(rings_record(h, s), 0);
+		snapshot_unref(s);
+	}
+	struct lvs_snapshot *s = snap_ports(4, b, 3);
+	CU_ASSERT_EQUAL(rings_record(h, s), 0);
+	snapshot_unref(s);
+	const double p1234[] = { 1, 2, 3, 4 }, p123[] = { 1, 2, 3 }, p4[] = { 4 };
+	expect_ring(h, 80, false, p1234, 4);
+	expect_ring(h, 80, true, p1234, 4);
+	expect_ring(h, 82, false, p1234, 4);
+	expect_ring(h, 83, false, p4, 1);
+	expect_ring(h, 81, false, p123, 3); /* gone, kept */
+	expect_ring(h, 81, true, p123, 3);
+	CU_ASSERT_EQUAL(rings_objects(h), 8);
+	/* 81 comes back before it is evicted: its ring goes on. */
+	s = snap_ports(5, a, 3);
+	CU_ASSERT_EQUAL(rings_record(h, s), 0);
+	snapshot_unref(s);
+	const double p1235[] = { 1, 2, 3, 5 }, p45[] = { 4 };
+	expect_ring(h, 81, false, p1235, 4);
+	expect_ring(h, 83, false, p45, 1); /* gone now */
+	/* 83 stays away past evict_after: forgotten. */
+	for (int t = 6; t <= 9; t++) {
+		s = snap_ports(t, a, 3);
+		CU_ASSERT_EQUAL(rings_record(h, s), 0);
+		snapshot_unref(s);
+	}
+	expect_ring(h, 83, false, NULL, 0);
+	CU_ASSERT_EQUAL(rings_objects(h), 6);
+	rings_free(h);
+}
+
+/* Two objects with one key (a recording can hold that) share nothing:
+ * the first has the ring, the second none. */
+static void test_duplicate_keys(void)
+{
+	lvs_rings *h = rings_new(8, 1 << 20, 3, LVS_RINGS_ALL);
+	const int d[] = { 90, 90, 91 };
+	for (int t = 1; t <= 2; t++) {
+		struct lvs_snapshot *s = snap_ports(t, d, 3);
+		CU_ASSERT_EQUAL(rings_record(h, s), 0);
+		snapshot_unref(s);
+	}
+	CU_ASSERT_EQUAL(rings_objects(h), 4);
+	const double p12[] = { 1, 2 };
+	expect_ring(h, 90, false, p12, 2);
+	expect_ring(h, 91, true, p12, 2);
+	rings_free(h);
+}
+
 int register_rings(void)
 {
 	CU_pSuite s = CU_add_suite("rings", NULL, NULL);
@@ -234,7 +336,9 @@ int register_rings(void)
 	    !CU_add_test(s, "resize keeps the newest", test_resize_keeps_newest) ||
 	    !CU_add_test(s, "a small change keeps the size", test_small_change_keeps_size) ||
 	    !CU_add_test(s, "connection rate only", test_cps_only) ||
-	    !CU_add_test(s, "objects without rates", test_invalid_rates_skipped))
+	    !CU_add_test(s, "objects without rates", test_invalid_rates_skipped) ||
+	    !CU_add_test(s, "a changing table keeps each object's samples", test_table_changes) ||
+	    !CU_add_test(s, "objects with one key", test_duplicate_keys))
 		return -1;
 	return 0;
 }
