@@ -439,16 +439,15 @@ int ipvs_nl_decode_service(struct nlattr *attr, struct lvs_service *out)
 
 /* ipvs_nl_decode_dest clears a real server but for its counters, which
  * decode_stats writes field by field: that holds while the counters are
- * the five 64-bit ones it names, stats and krates lie back to back, and
- * rates comes right after them (nothing in between goes uncleared). */
+ * the five 64-bit ones it names and stats and krates lie back to back
+ * (nothing between the two cleared parts goes uncleared). */
 _Static_assert(sizeof(struct lvs_stats) == 5 * sizeof(uint64_t) &&
 	       sizeof(struct lvs_kern_rates) == 5 * sizeof(uint64_t),
 	       "decode_stats writes five 64-bit counters per struct");
 _Static_assert(offsetof(struct lvs_dest, krates) ==
-		       offsetof(struct lvs_dest, stats) + sizeof(struct lvs_stats) &&
-	       offsetof(struct lvs_dest, rates) ==
-		       offsetof(struct lvs_dest, krates) + sizeof(struct lvs_kern_rates),
+		       offsetof(struct lvs_dest, stats) + sizeof(struct lvs_stats),
 	       "struct lvs_dest: only stats and krates may lie between the cleared parts");
+#define DEST_AFTER_COUNTERS (offsetof(struct lvs_dest, krates) + sizeof(struct lvs_kern_rates))
 
 int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *out)
 {
@@ -478,7 +477,7 @@ int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *o
 	 * gains, is 0); decode_stats fills the counters whole (asserted
 	 * above). */
 	memset(out, 0, offsetof(struct lvs_dest, stats));
-	memset(&out->rates, 0, sizeof(*out) - offsetof(struct lvs_dest, rates));
+	memset((char *)out + DEST_AFTER_COUNTERS, 0, sizeof(*out) - DEST_AFTER_COUNTERS);
 	err = addr_copy(&out->addr, af, a_addr);
 	if (err)
 		return err;

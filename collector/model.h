@@ -21,12 +21,19 @@ struct lvs_stats {
 };
 
 /* Per-second rates: the kernel's estimator (integers, refreshed every
- * 2 s) or our own, computed from counter deltas (doubles). */
+ * 2 s) or our own, computed from counter deltas. A snapshot keeps ours
+ * in floats (struct lvs_rates_f: 24 bits of mantissa are far more than a
+ * rate over a 2 s interval means, and two snapshots of 100,000 real
+ * servers are 4 MB smaller); sums and conversions are done in doubles
+ * (struct lvs_rates). */
 struct lvs_kern_rates {
 	uint64_t cps, inpps, outpps, inbps, outbps;
 };
 struct lvs_rates {
 	double cps, inpps, outpps, inbps, outbps;
+};
+struct lvs_rates_f {
+	float cps, inpps, outpps, inbps, outbps;
 };
 
 /* Forwarding methods, as IP_VS_CONN_F_FWD_MASK values. */
@@ -72,7 +79,7 @@ enum lvs_health_reason {
 };
 
 /* Fields are in an order that leaves little padding: a snapshot holds one
- * per real server (208 bytes; two snapshots are alive while one is read). */
+ * per real server (184 bytes; two snapshots are alive while one is read). */
 struct lvs_dest {
 	uint16_t af; /* AF_INET or AF_INET6 (may differ from the service's) */
 	uint16_t port; /* host byte order */
@@ -89,9 +96,9 @@ struct lvs_dest {
 	 * at 100,000 of them a 48-byte array was 4.6 MiB per snapshot. */
 	uint32_t health_error;
 	float check_seconds;    /* duration of the last check */
+	struct lvs_rates_f rates; /* computed by the collector */
 	struct lvs_stats stats;
 	struct lvs_kern_rates krates;
-	struct lvs_rates rates; /* computed by the collector */
 	double health_since;    /* wall clock of the last transition (0: none) */
 	double health_reason_since; /* wall clock since the reason holds (0: none) */
 	uint8_t tun_type;       /* IP_VS_CONN_F_TUNNEL_TYPE_*; meaningful for tunnel */
@@ -119,7 +126,7 @@ struct lvs_service {
 			   * order (as the kernel keeps it); IPv6, the prefix length */
 	struct lvs_stats stats;
 	struct lvs_kern_rates krates;
-	struct lvs_rates rates;
+	struct lvs_rates_f rates;
 	bool rates_valid;
 	struct lvs_dest *dests; /* borrowed from the snapshot's dest array */
 	size_t n_dests;

@@ -17,16 +17,16 @@ bool rates_reset(const struct lvs_stats *p, const struct lvs_stats *c)
 }
 
 void rates_from_stats(const struct lvs_stats *p, const struct lvs_stats *c, double dt,
-		      struct lvs_rates *out)
+		      struct lvs_rates_f *out)
 {
 	/* One reset resets every counter of the object: when any went down,
 	 * take every current value as the increase so the rates agree. */
 	struct lvs_stats base = rates_reset(p, c) ? (struct lvs_stats){ 0 } : *p;
-	out->cps = (double)rates_delta(base.conns, c->conns) / dt;
-	out->inpps = (double)rates_delta(base.inpkts, c->inpkts) / dt;
-	out->outpps = (double)rates_delta(base.outpkts, c->outpkts) / dt;
-	out->inbps = (double)rates_delta(base.inbytes, c->inbytes) / dt;
-	out->outbps = (double)rates_delta(base.outbytes, c->outbytes) / dt;
+	out->cps = (float)((double)rates_delta(base.conns, c->conns) / dt);
+	out->inpps = (float)((double)rates_delta(base.inpkts, c->inpkts) / dt);
+	out->outpps = (float)((double)rates_delta(base.outpkts, c->outpkts) / dt);
+	out->inbps = (float)((double)rates_delta(base.inbytes, c->inbytes) / dt);
+	out->outbps = (float)((double)rates_delta(base.outbytes, c->outbytes) / dt);
 }
 
 double rates_interval(const struct lvs_snapshot *prev, const struct lvs_snapshot *cur)

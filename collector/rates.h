@@ -14,9 +14,10 @@ uint64_t rates_delta(uint64_t prev, uint64_t cur);
 /* True when cur is lower than prev in any counter (a reset happened). */
 bool rates_reset(const struct lvs_stats *prev, const struct lvs_stats *cur);
 
-/* Rates of cur over prev across dt seconds (dt > 0). */
+/* Rates of cur over prev across dt seconds (dt > 0), computed in
+ * doubles and kept as a snapshot keeps them. */
 void rates_from_stats(const struct lvs_stats *prev, const struct lvs_stats *cur, double dt,
-		      struct lvs_rates *out);
+		      struct lvs_rates_f *out);
 
 /* Seconds between two snapshots: monotonic when both were taken live,
  * wall clock otherwise (recordings). */

@@ -303,7 +303,7 @@ static void ring_release(lvs_rings *h, uint32_t i)
 	h->free_idx[h->n_free++] = i; /* cap_free >= n_st */
 }
 
-static void push(lvs_rings *h, size_t i, double t, const struct lvs_rates *r, uint32_t active,
+static void push(lvs_rings *h, size_t i, double t, const struct lvs_rates_f *r, uint32_t active,
 		 uint32_t inactive)
 {
 	struct ring_state *st = &h->st[i];
@@ -313,11 +313,11 @@ static void push(lvs_rings *h, size_t i, double t, const struct lvs_rates *r, ui
 		memcpy(dst, &e, sizeof(e));
 	} else {
 		struct lvs_sample smp = { .t = t,
-					  .cps = (float)r->cps,
-					  .inpps = (float)r->inpps,
-					  .outpps = (float)r->outpps,
-					  .inbps = (float)r->inbps,
-					  .outbps = (float)r->outbps,
+					  .cps = r->cps,
+					  .inpps = r->inpps,
+					  .outpps = r->outpps,
+					  .inbps = r->inbps,
+					  .outbps = r->outbps,
 					  .active = active,
 					  .inactive = inactive };
 		memcpy(dst, &smp, sizeof(smp));

@@ -87,7 +87,7 @@ static void krates(json_writer *w, const struct lvs_kern_rates *r)
 	json_writer_end_object(w);
 }
 
-static void rates(json_writer *w, const struct lvs_rates *r)
+static void rates(json_writer *w, const struct lvs_rates_f *r)
 {
 	key(w, "rates_computed");
 	json_writer_begin_object(w);

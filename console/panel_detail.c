@@ -82,7 +82,7 @@ static void counters(struct textbuf *t, const struct lvs_stats *st)
 	kv(t, "Bytes in / out", "%" PRIu64 " / %" PRIu64, st->inbytes, st->outbytes);
 }
 
-static void rates(struct textbuf *t, struct app *a, const struct lvs_rates *r, bool valid,
+static void rates(struct textbuf *t, struct app *a, const struct lvs_rates_f *r, bool valid,
 		  const struct lvs_kern_rates *k)
 {
 	char c[5][24];

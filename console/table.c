@@ -58,11 +58,11 @@ void table_done(struct table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-void table_rates(const struct lvs_rates *r, bool valid, const struct lvs_kern_rates *k,
+void table_rates(const struct lvs_rates_f *r, bool valid, const struct lvs_kern_rates *k,
 		 struct lvs_rates *out)
 {
 	if (valid) {
-		*out = *r;
+		*out = (struct lvs_rates){ r->cps, r->inpps, r->outpps, r->inbps, r->outbps };
 		return;
 	}
 	out->cps = (double)k->cps;

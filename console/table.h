@@ -134,7 +134,7 @@ void table_row_key(const struct lvs_snapshot *s, const struct row *r, struct lvs
 
 /* The rates shown for an object: computed from counters when valid, the
  * kernel's estimate otherwise. */
-void table_rates(const struct lvs_rates *r, bool valid, const struct lvs_kern_rates *k,
+void table_rates(const struct lvs_rates_f *r, bool valid, const struct lvs_kern_rates *k,
 		 struct lvs_rates *out);
 
 /* Text of one cell (no tree glyphs: the panel draws those). COL_SPARK
