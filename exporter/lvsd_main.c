@@ -353,7 +353,9 @@ static void log_rs_groups(unsigned g, const struct lvs_snapshot *s, uint64_t max
 	}
 	char out[160] = "";
 	size_t o = 0;
-	for (unsigned bit = 1; bit & LVS_RSG_ALL; bit <<= 1) {
+	unsigned bit;
+	/* In the order /metrics names them. */
+	for (size_t i = 0; (bit = metrics_rs_group_at(i)); i++) {
 		const char *n = metrics_rs_group_name(bit);
 		if (!(g & bit) && n && o < sizeof(out))
 			o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s", o ? ", " : "", n);

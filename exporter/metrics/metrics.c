@@ -668,6 +668,11 @@ static const unsigned rs_group_order[] = {
 	LVS_RSG_ENTRIES,    LVS_RSG_THRESHOLDS, LVS_RSG_INFO,
 };
 
+unsigned metrics_rs_group_at(size_t i)
+{
+	return i < N(rs_group_order) ? rs_group_order[i] : 0;
+}
+
 static size_t judged_dests(const struct lvs_snapshot *s)
 {
 	size_t n = 0;

@@ -70,6 +70,9 @@ struct lvs_metrics_opts {
 unsigned metrics_rs_groups_for(const struct lvs_snapshot *s, const struct lvs_metrics_opts *o);
 /* The config name of one LVS_RSG_* bit ("active", ...), NULL if none. */
 const char *metrics_rs_group_name(unsigned bit);
+/* The i-th LVS_RSG_* bit in the order the series budget keeps groups
+ * (the order /metrics lists those it left out in); 0 past the last. */
+unsigned metrics_rs_group_at(size_t i);
 
 /* What the daemon knows about itself, for the lvsd_ series. */
 struct lvs_metrics_self {

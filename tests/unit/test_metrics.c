@@ -361,6 +361,17 @@ static unsigned left_out(const struct lvs_snapshot *s, const struct lvs_metrics_
 
 static void test_series_budget(void)
 {
+	/* The budget's order names every group once, active first. */
+	unsigned seen = 0, bit;
+	size_t n = 0;
+	for (size_t i = 0; (bit = metrics_rs_group_at(i)); i++, n++) {
+		CU_ASSERT_PTR_NOT_NULL(metrics_rs_group_name(bit));
+		CU_ASSERT_FALSE(seen & bit);
+		seen |= bit;
+	}
+	CU_ASSERT_EQUAL(seen, LVS_RSG_ALL);
+	CU_ASSERT_EQUAL(metrics_rs_group_at(0), LVS_RSG_ACTIVE);
+	CU_ASSERT_EQUAL(metrics_rs_group_at(n), 0);
 	struct lvs_snapshot *s = mixed();
 	/* 6 real servers, 2 judged: 6 series each of active, inactive,
 	 * weight, connections, persistent and info, 12 of packets, bytes and
