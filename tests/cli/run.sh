@@ -66,6 +66,21 @@ run unknown.suggests-drain 2 'did you mean "drain"?' drian -t 1.2.3.4:80 -r 10.0
 run unknown.help 2 'unknown command "frob"' help frob
 run unknown.printable 2 'unknown command "x\x1b[2J"' "$(printf 'x\033[2J')"
 
+# --- the column names --help and lvstop(8) give are the table's -------------
+# The table's, from the error for an unknown name (made from the table);
+# the name column cannot be chosen, so neither lists it.
+"$lvstop" --columns bogus 2>&1 | sed -n 's/.*(the columns: \([^;]*\);.*/\1/p' |
+	tr -d ' ' | tr ',' '\n' | grep -vx name | sort > "$tmp/cols.table"
+# --help: the words after "names:" up to the next option.
+sed -n '/--columns LIST  /,/^  --[a-z]/p' "$tmp/help" | tr '\n' ' ' |
+	sed -n 's/.*names: \([a-z, ]*\).*/\1/p' | tr -d ' ' | tr ',' '\n' | grep . | sort > "$tmp/cols.help"
+# lvstop(8): the bold words after "Names:" up to "the name column".
+sed -n '/^\.BI \\-\\-columns/,/the name column is always shown/p' "$top/docs/lvstop.8" |
+	sed -n '/Names:/,$p' | sed -n 's/^\.BR\{0,1\} \([a-z]*\).*/\1/p' | sort > "$tmp/cols.man"
+check columns.table-read test "$(wc -l < "$tmp/cols.table")" -ge 15
+check columns.help-lists-table cmp -s "$tmp/cols.table" "$tmp/cols.help"
+check columns.man-lists-table cmp -s "$tmp/cols.table" "$tmp/cols.man"
+
 # --- the console's --columns, refused before anything starts ---------------
 run columns.unknown 2 'no column "bogus" (the columns: proto, name,' --columns bogus
 run columns.name 2 '--columns: the name column cannot be left out' --columns cps,-name
