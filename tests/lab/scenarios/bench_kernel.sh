@@ -209,6 +209,12 @@ gzbody=$(($(wc -c < /tmp/bench.lvsd_gzip.out) / 1024))
 rm -f /tmp/bench.lvsd_*.out
 hwm=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$LVSD/status")
 rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$LVSD/status")
+# Where the resident memory is now, by kind of mapping: the main heap,
+# anonymous mappings (other threads' malloc arenas, blocks of 1 MiB and
+# more in their own mappings: snapshots, rings, bodies; stacks) and files
+# (the program and its libraries); "KIND KiB" per mapping.
+awk '/^[0-9a-f]+-[0-9a-f]+ / { k = NF < 6 ? "anon" : $6 == "[heap]" ? "heap" : $6 ~ /^\[/ ? "anon" : "file"; next }
+	$1 == "Rss:" { print k, $2 }' "/proc/$LVSD/smaps" > /tmp/bench.smaps
 kill -TERM "$LVSD"
 wait "$LVSD"
 t_lp=$(median /tmp/bench.lvsd_plain.t)
@@ -220,6 +226,12 @@ echo "BENCH kernel_lvsd_scrape_gzip $(ms "$t_lg") ms (TCG, connect to last byte,
 echo "BENCH kernel_lvsd_poll $(ms "$(median /tmp/bench.poll)") ms (TCG, lvsd_poll_duration_seconds, median of $N scrapes)"
 echo "BENCH kernel_lvsd_peak_rss $((hwm / 1024)) MiB (VmHWM after $N plain and $N gzip scrapes; VmRSS $((rss / 1024)) MiB)"
 echo "BENCH kernel_lvsd_peak_rss_mb $(awk -v k="$hwm" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }') MB"
+rss_of() { awk -v k="$1" '$1 == k { s += $2 } END { printf "%.1f", s / 1024 }' /tmp/bench.smaps; }
+largest=$(awk '$1 == "anon" && $2 >= 1024 { printf "%.1f\n", $2 / 1024 }' /tmp/bench.smaps | sort -rn | head -n 6 |
+	tr '\n' ' ' | sed 's/ $//; s/ /, /g')
+echo "BENCH kernel_lvsd_rss_anon $(rss_of anon) MiB (VmRSS after the scrapes: anonymous mappings; the largest $largest MiB)"
+echo "BENCH kernel_lvsd_rss_heap $(rss_of heap) MiB (VmRSS after the scrapes: the main heap)"
+echo "BENCH kernel_lvsd_rss_files $(rss_of file) MiB (VmRSS after the scrapes: lvsd and its libraries)"
 
 # The same scrapes with no poll running beside them. The guest has one
 # emulated CPU, and a poll of a large table outlasts the 2 s interval under
