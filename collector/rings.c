@@ -143,8 +143,10 @@ static void object_key(const struct lvs_snapshot *s, size_t o, struct lvs_key *k
 }
 
 /* An index of s's objects by key: mask + 1 slots, at most half full.
- * NULL on out of memory. */
-static uint32_t *index_build(const struct lvs_snapshot *s, size_t *mask)
+ * ring_of (one per object) gets RING_NONE, or RING_DUP for an object
+ * with the key of an earlier one (which the index keeps). NULL on out of
+ * memory. */
+static uint32_t *index_build(const struct lvs_snapshot *s, size_t *mask, uint32_t *ring_of)
 {
 	size_t n = n_objects(s), slots = 16;
 	while (slots < 2 * n)
@@ -172,6 +174,7 @@ static uint32_t *index_build(const struct lvs_snapshot *s, size_t *mask)
 			}
 			if (!dup)
 				ix[at] = (uint32_t)obj + 1;
+			ring_of[obj] = dup ? RING_DUP : RING_NONE;
 		}
 	}
 	*mask = slots - 1;
@@ -355,46 +358,119 @@ static void fit(lvs_rings *h, size_t objects)
 		resize_rings(h, want); /* on -ENOMEM the rings keep their size */
 }
 
-/* The rings of s's objects from the table last recorded (writer only,
- * nothing readers see changes): by position when the layout is the
- * same, else by key, then among the objects gone. */
-static uint32_t *match(const lvs_rings *h, const struct lvs_snapshot *s, const uint32_t *ix,
-		       size_t mask)
+/* How a changed table's objects find their rings, worked out by the
+ * writer before it takes the lock (nothing readers see changes). */
+struct plan {
+	uint32_t *ring_of;      /* per object of the new table */
+	uint32_t *ix;           /* its index by key */
+	size_t mask;
+	uint32_t *gone;         /* old objects with a ring that left */
+	size_t n_gone;
+	struct lvs_key *back;   /* keys of objects among the gone that came back */
+	size_t n_back, cap_back;
+};
+
+static void plan_free(struct plan *p)
 {
-	size_t n = n_objects(s);
-	uint32_t *ring_of = malloc((n ? n : 1) * sizeof(*ring_of));
-	if (!ring_of)
-		return NULL;
-	struct lvs_key k;
-	for (size_t o = 0; o < n; o++) {
-		object_key(s, o, &k);
-		/* A second object with the key of an earlier one gets no ring. */
-		ring_of[o] = index_find(s, ix, mask, &k) != (long)o ? RING_DUP : ring_of_key(h, &k);
-	}
-	return ring_of;
+	free(p->ring_of);
+	free(p->ix);
+	free(p->gone);
+	free(p->back);
 }
 
-/* The objects of the old table that s no longer has keep their rings
- * among the gone; those that came back leave it. Under the write lock. */
-static void move_gone(lvs_rings *h, const struct lvs_snapshot *s, const uint32_t *ix,
-		      size_t mask)
+/* The ring an object of the new table had: its old self's (by position
+ * when the table kept it, else by key), or its ring among the gone. */
+static int find_ring(const lvs_rings *h, struct plan *p, size_t o, long old_o,
+		     const struct lvs_key *k, unsigned char *seen)
 {
+	const struct lvs_snapshot *old = h->snap;
+	if (old_o < 0 && old)
+		old_o = index_find(old, h->index, h->index_mask, k);
+	if (old_o >= 0) {
+		p->ring_of[o] = h->ring_of[old_o];
+		seen[old_o] = 1;
+		return 0;
+	}
+	uint32_t *g = h->gone.count ? keymap_get(&h->gone, k) : NULL;
+	if (!g)
+		return 0;
+	if (p->n_back == p->cap_back) {
+		size_t cap = p->cap_back ? 2 * p->cap_back : 16;
+		struct lvs_key *b = realloc(p->back, cap * sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		p->back = b;
+		p->cap_back = cap;
+	}
+	p->back[p->n_back++] = *k;
+	p->ring_of[o] = *g;
+	return 0;
+}
+
+/* Match the objects of s (a table that changed) with the table last
+ * recorded. 0 or -ENOMEM. */
+static int plan_make(const lvs_rings *h, const struct lvs_snapshot *s, struct plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	const struct lvs_snapshot *old = h->snap;
+	size_t n = n_objects(s), n_old = old ? n_objects(old) : 0;
+	unsigned char *seen = calloc(n_old ? n_old : 1, 1);
+	if (!seen || !(p->ring_of = malloc((n ? n : 1) * sizeof(*p->ring_of))) ||
+	    !(p->ix = index_build(s, &p->mask, p->ring_of)))
+		goto nomem;
 	struct lvs_key k;
-	if (h->gone.count) {
-		for (size_t o = 0; o < n_objects(s); o++) {
-			object_key(s, o, &k);
-			keymap_del(&h->gone, &k);
+	for (size_t i = 0; i < s->n_services; i++) {
+		const struct lvs_service *svc = &s->services[i];
+		/* Its old self: at the same index, else by key. */
+		long oi = -1;
+		if (old && i < old->n_services && lvs_service_same(&old->services[i], svc))
+			oi = (long)i;
+		lvs_key_service(&k, svc);
+		if (oi < 0 && old)
+			oi = index_find(old, h->index, h->index_mask, &k);
+		if (p->ring_of[i] != RING_DUP && find_ring(h, p, i, oi, &k, seen))
+			goto nomem;
+		const struct lvs_service *os = oi >= 0 ? &old->services[oi] : NULL;
+		for (size_t j = 0; j < svc->n_dests; j++) {
+			size_t o = s->n_services + svc->first_dest + j;
+			if (p->ring_of[o] == RING_DUP)
+				continue;
+			/* Its old self: the same place in the old service, else by key. */
+			long od = -1;
+			if (os && j < os->n_dests && lvs_dest_same(&os->dests[j], &svc->dests[j]))
+				od = (long)(old->n_services + os->first_dest + j);
+			lvs_key_dest(&k, svc, &svc->dests[j]);
+			if (find_ring(h, p, o, od, &k, seen))
+				goto nomem;
 		}
 	}
-	if (!h->snap)
-		return;
-	for (size_t o = 0; o < n_objects(h->snap); o++) {
-		uint32_t r = h->ring_of[o];
-		if (r == RING_NONE || r == RING_DUP)
-			continue;
-		object_key(h->snap, o, &k);
-		if (index_find(s, ix, mask, &k) >= 0)
-			continue;
+	/* The old objects with a ring that nothing matched have left. */
+	size_t gone = 0;
+	for (size_t o = 0; o < n_old; o++)
+		gone += !seen[o] && h->ring_of[o] != RING_NONE && h->ring_of[o] != RING_DUP;
+	if (gone && !(p->gone = malloc(gone * sizeof(*p->gone))))
+		goto nomem;
+	for (size_t o = 0; o < n_old; o++)
+		if (!seen[o] && h->ring_of[o] != RING_NONE && h->ring_of[o] != RING_DUP)
+			p->gone[p->n_gone++] = (uint32_t)o;
+	free(seen);
+	return 0;
+nomem:
+	free(seen);
+	plan_free(p);
+	return -ENOMEM;
+}
+
+/* Under the write lock: the objects that came back leave the gone, those
+ * that left join them with their ring. */
+static void plan_apply_gone(lvs_rings *h, const struct plan *p)
+{
+	for (size_t i = 0; i < p->n_back; i++)
+		keymap_del(&h->gone, &p->back[i]);
+	struct lvs_key k;
+	for (size_t i = 0; i < p->n_gone; i++) {
+		uint32_t r = h->ring_of[p->gone[i]];
+		object_key(h->snap, p->gone[i], &k);
 		if (keymap_put(&h->gone, &k, r))
 			ring_release(h, r); /* without memory its samples go */
 	}
@@ -406,16 +482,10 @@ int rings_record(lvs_rings *h, struct lvs_snapshot *s)
 	/* Most polls find the table as it was: the index and each object's
 	 * ring stay. Otherwise both are made for s before the lock. */
 	bool same = h->snap && snapshot_same_layout(h->snap, s);
-	uint32_t *ix = h->index, *ring_of = h->ring_of;
-	size_t mask = h->index_mask;
-	if (!same) {
-		if (!(ix = index_build(s, &mask)))
-			return -ENOMEM;
-		if (!(ring_of = match(h, s, ix, mask))) {
-			free(ix);
-			return -ENOMEM;
-		}
-	}
+	struct plan pl = { .ring_of = h->ring_of };
+	if (!same && plan_make(h, s, &pl))
+		return -ENOMEM;
+	uint32_t *ring_of = pl.ring_of;
 	int err = 0;
 	pthread_rwlock_wrlock(&h->lock);
 	/* Room for every index in the free list up front, so that eviction
@@ -425,10 +495,8 @@ int rings_record(lvs_rings *h, struct lvs_snapshot *s)
 		uint32_t *p = realloc(h->free_idx, need * sizeof(*p));
 		if (!p) {
 			pthread_rwlock_unlock(&h->lock);
-			if (!same) {
-				free(ix);
-				free(ring_of);
-			}
+			if (!same)
+				plan_free(&pl);
 			return -ENOMEM;
 		}
 		h->free_idx = p;
@@ -473,21 +541,22 @@ int rings_record(lvs_rings *h, struct lvs_snapshot *s)
 		}
 	}
 	struct lvs_snapshot *old = h->snap;
-	uint32_t *old_ix = h->index, *old_ring_of = h->ring_of;
 	if (!same) {
-		move_gone(h, s, ix, mask);
+		plan_apply_gone(h, &pl);
+		/* The plan takes the old tables, to be freed outside the lock. */
+		uint32_t *ix = pl.ix, *ro = pl.ring_of;
+		pl.ix = h->index;
+		pl.ring_of = h->ring_of;
 		h->index = ix;
-		h->index_mask = mask;
-		h->ring_of = ring_of;
+		h->index_mask = pl.mask;
+		h->ring_of = ro;
 	}
 	h->snap = snapshot_ref(s);
 	evict(h);
 	pthread_rwlock_unlock(&h->lock);
 	snapshot_unref(old);
-	if (!same) {
-		free(old_ix);
-		free(old_ring_of);
-	}
+	if (!same)
+		plan_free(&pl);
 	return err;
 }
 
