@@ -384,7 +384,9 @@ static int find_ring(const lvs_rings *h, struct plan *p, size_t o, long old_o,
 		     const struct lvs_key *k, unsigned char *seen)
 {
 	const struct lvs_snapshot *old = h->snap;
-	if (old_o < 0 && old)
+	/* A place that held the second of two equal objects has no ring:
+	 * the first one's is found by key. */
+	if ((old_o < 0 || h->ring_of[old_o] == RING_DUP) && old)
 		old_o = index_find(old, h->index, h->index_mask, k);
 	if (old_o >= 0) {
 		p->ring_of[o] = h->ring_of[old_o];

@@ -324,6 +324,15 @@ static void test_duplicate_keys(void)
 	const double p12[] = { 1, 2 };
 	expect_ring(h, 90, false, p12, 2);
 	expect_ring(h, 91, true, p12, 2);
+	/* The second 90's place now holds the only one: it keeps 90's ring. */
+	const int e[] = { 92, 90, 91 };
+	struct lvs_snapshot *s = snap_ports(3, e, 3);
+	CU_ASSERT_EQUAL(rings_record(h, s), 0);
+	snapshot_unref(s);
+	const double p123[] = { 1, 2, 3 }, p3[] = { 3 };
+	expect_ring(h, 90, false, p123, 3);
+	expect_ring(h, 90, true, p123, 3);
+	expect_ring(h, 92, false, p3, 1);
 	rings_free(h);
 }
 
