@@ -62,8 +62,7 @@ struct lvs_metrics_opts {
  * connection entries) stay within o->max_series; else the groups in the
  * order active, inactive, weight, health, connections, bytes, packets,
  * persistent, entries, thresholds, info, up to the first that would pass
- * it. A
- * render that leaves groups out says so (lvsd_exporter_series_limited,
+ * it. A render that leaves groups out says so (lvsd_exporter_series_limited,
  * lvsd_exporter_real_server_group_left_out) and, when health is left out,
  * exports the per-service lvsd_service_real_servers_by_health instead.
  * s may be NULL (every group). */

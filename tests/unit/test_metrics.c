@@ -556,6 +556,25 @@ static void test_gzip_body(void)
 	free(text);
 }
 
+/* Read all of a reader's text in reads of `step` bytes (0: a whole
+ * segment at a time, as MHD asks), alternating with 1,000 when `mix`. */
+static size_t read_all(struct body_reader *rd, char *out, size_t cap, size_t step, bool mix,
+		       long *last)
+{
+	size_t got = 0;
+	long k;
+	for (int i = 0;; i++) {
+		size_t want = mix && i % 2 ? 1000 : step ? step : BODY_SEGMENT;
+		if (want > cap - got)
+			want = cap - got;
+		if ((k = body_reader_read(rd, out + got, want)) <= 0)
+			break;
+		got += (size_t)k;
+	}
+	*last = k;
+	return got;
+}
+
 /* A body streamed through a small outbuf into a builder: gzip only at a
  * level, read back plain in blocks of any size; the plain text kept at
  * level 0. */
@@ -597,10 +616,8 @@ static void test_streamed_body(void)
 		struct body_reader rd;
 		CU_ASSERT_EQUAL_FATAL(body_reader_init(&rd, b), 0);
 		char *out = malloc(n + 1);
-		size_t got = 0;
 		long k;
-		while ((k = body_reader_read(&rd, out + got, got + 1000 < n ? 1000 : n + 1 - got)) > 0)
-			got += (size_t)k;
+		size_t got = read_all(&rd, out, n + 1, 1000, false, &k);
 		CU_ASSERT_EQUAL(k, 0);
 		CU_ASSERT_EQUAL(got, n);
 		CU_ASSERT_EQUAL(memcmp(out, text, n), 0);
@@ -608,25 +625,6 @@ static void test_streamed_body(void)
 		free(out);
 	}
 	free(text);
-}
-
-/* Read all of a reader's text in reads of `step` bytes (0: a whole
- * segment at a time, as MHD asks), alternating with 1,000 when `mix`. */
-static size_t read_all(struct body_reader *rd, char *out, size_t cap, size_t step, bool mix,
-		       long *last)
-{
-	size_t got = 0;
-	long k;
-	for (int i = 0;; i++) {
-		size_t want = mix && i % 2 ? 1000 : step ? step : BODY_SEGMENT;
-		if (want > cap - got)
-			want = cap - got;
-		if ((k = body_reader_read(rd, out + got, want)) <= 0)
-			break;
-		got += (size_t)k;
-	}
-	*last = k;
-	return got;
 }
 
 /* The gzip form is one stream (zlib reads it whole) cut into segments of

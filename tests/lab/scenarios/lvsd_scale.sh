@@ -71,7 +71,8 @@ echo "lvsd_scale: VmHWM $((hwm / 1024)) MiB, VmRSS $((rss / 1024)) MiB for $S x 
 # 1,100 bytes per real server (measured 4,000 x 10: 13 MiB at start and
 # 810 bytes per real server: two snapshots of 208 bytes per real server,
 # the rings of this configuration about 120, the body and label blocks;
-# 1,100 with the rings of 250 bytes an object of tables before).
+# 1,100 with the rings of 250 bytes an object of tables before; since,
+# real servers of 184 bytes and rings without a key map: 40 MiB).
 bound=$((16 * 1024 + S * R * 1100 / 1024))
 if [ "$hwm" -le "$bound" ]; then lab_ok scale.peak-rss-bounded; else
 	lab_fail scale.peak-rss-bounded "VmHWM $((hwm / 1024)) MiB > $((bound / 1024)) MiB for $S x $R"; fi
@@ -113,12 +114,13 @@ echo "lvsd_scale: default configuration, VmHWM (KiB) after start $d_start," \
 echo "lvsd_scale: default configuration: VmHWM $((d_hwm / 1024)) MiB," \
 	"VmRSS $((d_rss / 1024)) MiB for $S x $R"
 # The rings take 2 bytes a sample and at most 32 samples an object here
-# (lvsd's sparklines), plus about 100 bytes an object of tables. Before
+# (lvsd's sparklines), plus about 24 bytes an object of tables. Before
 # they were one allocation of 40-byte samples per object, filling the
 # 32 MiB of daemon.history_mib as polls went by: 4,000 x 10 measured 51
 # MiB on a busy host and 92 on a quiet one, every check run; now 53 on a
-# quiet one. Bound: 16 MiB plus 1,400 bytes per real server (69 MiB at
-# 4,000 x 10; 149 at 10,000 x 10, where the kernel benchmark read 120).
+# quiet one (50 with real servers of 184 bytes and rings without a key
+# map). Bound: 16 MiB plus 1,400 bytes per real server (69 MiB at
+# 4,000 x 10; 149 at 10,000 x 10, where the kernel benchmark read 111).
 # The engine before its checks shared their spec took about 1.5 KiB per
 # check alone.
 d_bound=$((16 * 1024 + S * R * 1400 / 1024))
