@@ -341,14 +341,94 @@ static void test_annotate_unlocked(void)
 	CU_ASSERT(o->health_reason_since >= r.reason_since);
 	CU_ASSERT_STRING_EQUAL(snapshot_text(snap, o->health_error), "connect: Connection refused");
 
-	/* a set replaced between annotations is read whole, never half */
+	/* a set that checks none of the snapshot's real servers: nothing to
+	 * copy, and the snapshot stays as it was */
 	struct lvs_check_spec none[1];
 	spec_for(&none[0], AF_INET, 9, LVS_CHECK_TCP);
 	CU_ASSERT_EQUAL(health_set_checks(h, none, 1), 0);
 	health_annotate(h, snap);
-	CU_ASSERT_EQUAL(hook_calls, 2);
+	CU_ASSERT_EQUAL(hook_calls, 1);
+	CU_ASSERT_EQUAL(o->health, LVS_HEALTH_DOWN);
 	health_free(h);
 	snapshot_unref(snap);
+}
+
+/* annotate copies the results a batch at a time; a set replaced between
+ * two batches (a reload) is read from then on, and the old set's probes
+ * that went with it are never read (ASan). Real servers 127.0.0.1:20000+i;
+ * the first set checks those with i % 3 != 0, the second, put in place
+ * while annotate writes its first batch, those with i % 3 != 1. The
+ * source left every real server UP with code 7: one that is annotated
+ * becomes UNKNOWN (no check has run: the engine is not started). */
+#define BATCHED_RS 10000
+static lvs_health *batched_h;
+static struct lvs_check_spec *batched_second;
+static size_t batched_n_second;
+
+static void batched_hook(struct lvs_health_engine *h)
+{
+	hook(h);
+	if (hook_calls == 1)
+		CU_ASSERT_EQUAL(health_set_checks(batched_h, batched_second, batched_n_second), 0);
+}
+
+static void test_annotate_batched(void)
+{
+	struct lvs_snapshot *snap = snapshot_new();
+	struct lvs_check_spec *first = calloc(BATCHED_RS, sizeof(*first));
+	batched_second = calloc(BATCHED_RS, sizeof(*batched_second));
+	CU_ASSERT_FATAL(snap && first && batched_second);
+	struct lvs_service svc = {.af = AF_INET, .protocol = IPPROTO_TCP, .port = 80};
+	inet_pton(AF_INET, "192.0.2.1", &svc.addr.v4);
+	snapshot_add_service(snap, &svc);
+	size_t n_first = 0;
+	batched_n_second = 0;
+	for (unsigned i = 0; i < BATCHED_RS; i++) {
+		struct lvs_dest d = {.af = AF_INET, .port = (uint16_t)(20000 + i),
+		                     .health = LVS_HEALTH_UP, .health_code = 7};
+		inet_pton(AF_INET, "127.0.0.1", &d.addr.v4);
+		CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(snap, 0, &d), 0);
+		struct lvs_check_spec sp;
+		spec_for(&sp, AF_INET, d.port, LVS_CHECK_TCP);
+		if (i % 3 != 0)
+			first[n_first++] = sp;
+		if (i % 3 != 1)
+			batched_second[batched_n_second++] = sp;
+	}
+	snapshot_finish(snap);
+	batched_h = health_new(&(struct lvs_health_opts){.history = 4});
+	CU_ASSERT_PTR_NOT_NULL_FATAL(batched_h);
+	CU_ASSERT_EQUAL_FATAL(health_set_checks(batched_h, first, n_first), 0);
+	batched_h->annotate_hook = batched_hook;
+	hook_calls = 0;
+	hook_trylock = -1;
+	health_annotate(batched_h, snap);
+	CU_ASSERT(hook_calls >= 3); /* 6,667 real servers: batches of a few thousand */
+	CU_ASSERT_EQUAL(hook_trylock, 0);
+	/* Up to some real server the first set's checks, from it on the
+	 * second's. */
+	size_t k = 0;
+	while (k < BATCHED_RS) {
+		const struct lvs_dest *d = &snap->dests[k];
+		bool checked = d->health == LVS_HEALTH_UNKNOWN && d->health_code == 0;
+		if (checked != (k % 3 != 0))
+			break;
+		k++;
+	}
+	CU_ASSERT(k > 0 && k < BATCHED_RS);
+	size_t wrong = 0;
+	for (size_t i = k; i < BATCHED_RS; i++) {
+		const struct lvs_dest *d = &snap->dests[i];
+		bool checked = d->health == LVS_HEALTH_UNKNOWN && d->health_code == 0;
+		bool source = d->health == LVS_HEALTH_UP && d->health_code == 7;
+		if (!(i % 3 != 1 ? checked : source))
+			wrong++;
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+	health_free(batched_h);
+	snapshot_unref(snap);
+	free(first);
+	free(batched_second);
 }
 
 /* The reason goes through the snapshot JSON (lvsd's /api/v1/snapshot,
@@ -422,6 +502,7 @@ int register_health_reasons(void)
 	    !CU_add_test(s, "exec program checked as spawn runs it", test_exec_check) ||
 	    !CU_add_test(s, "on_change hears the reason", test_on_change_reason) ||
 	    !CU_add_test(s, "annotate writes outside the lock", test_annotate_unlocked) ||
+	    !CU_add_test(s, "annotate in batches, across a reload", test_annotate_batched) ||
 	    !CU_add_test(s, "reasons in the snapshot JSON", test_reason_json))
 		return -1;
 	return 0;
