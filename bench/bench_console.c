@@ -6,7 +6,10 @@
  * refresh that followed too), bytes written per frame (one screen update),
  * and the console's peak memory (VmHWM, in MiB and MB).
  * BENCH_CONSOLE_DUMP=FILE writes the largest frame of each kind of key to
- * FILE.<kind>. Latency depends on what else runs: each pass prints the
+ * FILE.<kind>; BENCH_CONSOLE_TRACE=FILE appends one line per key to FILE
+ * (pass, class, ms since the pass's first key, latency, latency until
+ * quiet, bytes of its frame, bytes until quiet), to see when slow keys
+ * came. Latency depends on what else runs: each pass prints the
  * load average (/proc/loadavg) it ran at, and the benchmark runs twice,
  * on the machine as it is and beside two busy loops of its own (child
  * processes spinning, killed at the end), whose figures are named
@@ -429,6 +432,30 @@ static void dump_frame(const struct series *s, long bytes, const struct out *o, 
 	fclose(f);
 }
 
+/* With BENCH_CONSOLE_TRACE=FILE, one line per key (see the top). The pass
+ * running: its prefix ("console_", "console_busy_"). */
+static const char *trace_pass = "";
+
+static void trace_key(const struct series *s, double t0, double lat, double lat_quiet, long fb,
+		      long b)
+{
+	static FILE *f;
+	static double first;
+	static const char *pass;
+	const char *path = getenv("BENCH_CONSOLE_TRACE");
+	if (!path)
+		return;
+	if (!f && !(f = fopen(path, "a")))
+		return;
+	if (pass != trace_pass) {
+		pass = trace_pass;
+		first = t0;
+	}
+	fprintf(f, "%s %s %.1f %.1f %.1f %ld %ld\n", pass, s->name, t0 - first, lat, lat_quiet, fb,
+		b);
+	fflush(f);
+}
+
 /* Send one key, time its frame. */
 static int key(int fd, const char *k, struct series *s, struct series *all, struct out *o)
 {
@@ -454,6 +481,7 @@ static int key(int fd, const char *k, struct series *s, struct series *all, stru
 			}
 	}
 	dump_frame(s, fb, o, (size_t)b);
+	trace_key(s, t0, lat, lat_quiet, fb, b);
 	series_add(s, lat, fb, lat_quiet, b);
 	if (all != s)
 		series_add(all, lat, fb, lat_quiet, b);
@@ -513,6 +541,7 @@ static void busy_stop(const pid_t *pids, int n)
 
 static int run_bench(const char *lvstop, const char *rec, const char *pfx)
 {
+	trace_pass = pfx;
 	struct winsize ws = { .ws_row = ROWS, .ws_col = COLS };
 	int fd;
 	pid_t pid = forkpty(&fd, NULL, NULL, &ws);

@@ -329,9 +329,13 @@ int health_exec_check(const char *argv0, char *msg, size_t len);
  * UNKNOWN over UP); check_seconds is the longest, health_since the latest
  * transition, health_error, health_reason and health_reason_since those of
  * the first failing check. Results are copied under the engine's result
- * lock (no I/O, no allocation there) and written into s after it is let
- * go, so a snapshot of any size never stalls the engine. Without memory for
- * that copy, s is left as the source made it. */
+ * lock (no I/O, no allocation there) a batch of real servers at a time
+ * and written into s after it is let go, so a snapshot of any size never
+ * stalls the engine and the copy stays small. A set replaced between two
+ * batches (a reload) is read from then on; the real servers written
+ * before keep the old set's results until the next annotate. Without
+ * memory for a batch, the real servers not yet written stay as the source
+ * made them. */
 void health_annotate(void *arg, struct lvs_snapshot *s);
 
 #endif
