@@ -127,7 +127,8 @@ static void run(struct lvs_worker *w, void *arg)
 		if (m) {
 			marks_free(v->result);
 			v->result = m;
-			worker_notify(w);
+			worker_unlock_notify(w);
+			worker_lock(w);
 		}
 	}
 	worker_unlock(w);

@@ -62,7 +62,8 @@ static void work(struct lvs_worker *w, void *arg)
 		snprintf(v->err, sizeof(v->err), "%s", msg);
 		v->gen++;
 		v->running = false;
-		worker_notify(w);
+		worker_unlock_notify(w);
+		worker_lock(w);
 	}
 	worker_unlock(w);
 }

@@ -135,15 +135,16 @@ static void work(struct lvs_worker *w, void *arg)
 		if (a)
 			fetch(h, h->busy, a);
 		worker_lock(w);
+		h->busy[0] = 0; /* before the owner is woken: no longer loading */
 		if (a) {
 			if (h->have_done)
 				history_doc_done(&h->done.doc); /* never taken: superseded */
 			h->done = *a;
 			h->have_done = true;
 			free(a);
-			worker_notify(w);
+			worker_unlock_notify(w);
+			worker_lock(w);
 		}
-		h->busy[0] = 0;
 	}
 	worker_unlock(w);
 }

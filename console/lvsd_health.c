@@ -271,7 +271,8 @@ static void run(struct lvs_worker *w, void *arg)
 		h->err = r;
 		snprintf(h->msg, sizeof(h->msg), "%s", msg);
 		h->asked = true;
-		worker_notify(w);
+		worker_unlock_notify(w);
+		worker_lock(w);
 		if (worker_stopping(w))
 			break;
 		worker_wait_until(w, clock_mono_ns() + (int64_t)(h->interval * 1e9));

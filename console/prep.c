@@ -77,7 +77,8 @@ static void helper(struct lvs_worker *w, void *arg)
 			if (ok) {
 				p->text = t;
 				p->have_text = true;
-				worker_notify(w);
+				worker_unlock_notify(w);
+				worker_lock(w);
 			}
 			continue;
 		}
@@ -105,7 +106,8 @@ static void helper(struct lvs_worker *w, void *arg)
 		worker_lock(&p->w);
 		p->result = r;
 		p->have_result = true;
-		worker_notify(w);
+		worker_unlock_notify(w);
+		worker_lock(w);
 	}
 	worker_unlock(w);
 }

@@ -101,6 +101,12 @@ void worker_notify(struct lvs_worker *w)
 	(void)!write(w->efd, &one, sizeof(one));
 }
 
+void worker_unlock_notify(struct lvs_worker *w)
+{
+	worker_unlock(w);
+	worker_notify(w);
+}
+
 int worker_fd(const struct lvs_worker *w)
 {
 	return w->efd;

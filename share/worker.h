@@ -12,7 +12,8 @@
  *           while (!worker_stopping(w)) {
  *                   if (no job) { worker_wait(w); continue; }
  *                   take the job; worker_unlock(w); work;
- *                   worker_lock(w); store the result; worker_notify(w);
+ *                   worker_lock(w); store the result;
+ *                   worker_unlock_notify(w); worker_lock(w);
  *           }
  *           worker_unlock(w);
  *   owner (on worker_fd readable): worker_drain(w); take results under the lock.
@@ -59,8 +60,15 @@ void worker_wait(struct lvs_worker *w);
 void worker_wait_until(struct lvs_worker *w, int64_t deadline_ns);
 /* Lock held: whether worker_stop was called. */
 bool worker_stopping(const struct lvs_worker *w);
-/* Any thread: make worker_fd readable (a result is ready). */
+/* Any thread: make worker_fd readable (a result is ready). Not with the
+ * lock held: see worker_unlock_notify. */
 void worker_notify(struct lvs_worker *w);
+/* Lock held: let it go, then make worker_fd readable, in that order. The
+ * owner the notification wakes may preempt a worker of lower priority at
+ * once (the console's helpers run in the idle class or at nice 10); woken
+ * while the worker still held the lock, it waited for it until the worker
+ * ran again, 60 to 80 ms on a busy machine. */
+void worker_unlock_notify(struct lvs_worker *w);
 /* The eventfd, for the owner's poll(). */
 int worker_fd(const struct lvs_worker *w);
 /* Owner: reset the eventfd (before taking results, so none is missed). */

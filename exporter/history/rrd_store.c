@@ -246,7 +246,8 @@ static void writer(struct lvs_worker *w, void *arg)
 		if (skip)
 			st->stats.skipped++;
 		st->busy = false;
-		worker_notify(w);
+		worker_unlock_notify(w);
+		worker_lock(w);
 	}
 	worker_unlock(w);
 }

@@ -1,6 +1,7 @@
 #include <CUnit/CUnit.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -41,7 +42,8 @@ static void doubler_main(struct lvs_worker *w, void *arg)
 		worker_lock(w);
 		d->result = r;
 		d->done++;
-		worker_notify(w);
+		worker_unlock_notify(w);
+		worker_lock(w);
 	}
 	worker_unlock(w);
 }
@@ -164,13 +166,56 @@ static void test_call_lowered(void)
 	CU_ASSERT_EQUAL(low.child, low.self);
 }
 
+/* worker_unlock_notify lets the lock go before worker_fd is readable. The
+ * owner and an idle-class worker share one CPU, as on a busy machine: the
+ * eventfd's wake-up preempts the worker at once, so a worker that wrote
+ * it with the lock held would still hold it when the owner looks. */
+static void idle_notifier(struct lvs_worker *w, void *arg)
+{
+	int *ok = arg;
+	struct sched_param sp = { 0 };
+	*ok = sched_setscheduler(0, SCHED_IDLE, &sp) == 0;
+	worker_lock(w);
+	worker_unlock_notify(w);
+	worker_lock(w);
+	while (!worker_stopping(w))
+		worker_wait(w);
+	worker_unlock(w);
+}
+
+static void test_unlock_notify(void)
+{
+	cpu_set_t old, one;
+	CU_ASSERT_EQUAL_FATAL(sched_getaffinity(0, sizeof(old), &old), 0);
+	int cpu = -1;
+	for (int c = 0; c < CPU_SETSIZE && cpu < 0; c++)
+		if (CPU_ISSET(c, &old))
+			cpu = c;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	CU_ASSERT_EQUAL_FATAL(sched_setaffinity(0, sizeof(one), &one), 0);
+	struct lvs_worker w;
+	int ok = 0;
+	CU_ASSERT_EQUAL_FATAL(worker_start(&w, idle_notifier, &ok), 0); /* on this CPU too */
+	struct pollfd p = { .fd = worker_fd(&w), .events = POLLIN };
+	CU_ASSERT_EQUAL(poll(&p, 1, 5000), 1);
+	int locked = pthread_mutex_trylock(&w.lock);
+	CU_ASSERT_EQUAL(locked, 0);
+	if (!locked)
+		pthread_mutex_unlock(&w.lock);
+	worker_stop(&w);
+	CU_ASSERT_TRUE(ok);
+	sched_setaffinity(0, sizeof(old), &old);
+}
+
 int register_worker(void)
 {
 	CU_pSuite s = CU_add_suite("worker", NULL, NULL);
 	if (!s || !CU_add_test(s, "post, notify, drain", test_post_and_notify) ||
 	    !CU_add_test(s, "timed wait", test_timed_wait) ||
 	    !CU_add_test(s, "stop wakes a sleeping worker", test_stop_wakes_sleeper) ||
-	    !CU_add_test(s, "call lowered", test_call_lowered))
+	    !CU_add_test(s, "call lowered", test_call_lowered) ||
+	    !CU_add_test(s, "the lock is free when the owner is woken", test_unlock_notify))
 		return -1;
 	return 0;
 }
