@@ -7,9 +7,10 @@
  * and the console's peak memory (VmHWM, in MiB and MB).
  * BENCH_CONSOLE_DUMP=FILE writes the largest frame of each kind of key to
  * FILE.<kind>; BENCH_CONSOLE_TRACE=FILE appends one line per key to FILE
- * (pass, class, ms since the pass's first key, latency, latency until
- * quiet, bytes of its frame, bytes until quiet), to see when slow keys
- * came. Latency depends on what else runs: each pass prints the
+ * (pass, class, CLOCK_MONOTONIC ms when it was sent, ms since the pass's
+ * first key, latency, latency until quiet, bytes of its frame, bytes until
+ * quiet), to see when slow keys came (perf record -k CLOCK_MONOTONIC
+ * shares the clock). Latency depends on what else runs: each pass prints the
  * load average (/proc/loadavg) it ran at, and the benchmark runs twice,
  * on the machine as it is and beside two busy loops of its own (child
  * processes spinning, killed at the end), whose figures are named
@@ -451,8 +452,8 @@ static void trace_key(const struct series *s, double t0, double lat, double lat_
 		pass = trace_pass;
 		first = t0;
 	}
-	fprintf(f, "%s %s %.1f %.1f %.1f %ld %ld\n", pass, s->name, t0 - first, lat, lat_quiet, fb,
-		b);
+	fprintf(f, "%s %s %.1f %.1f %.1f %.1f %ld %ld\n", pass, s->name, t0, t0 - first, lat,
+		lat_quiet, fb, b);
 	fflush(f);
 }
 
