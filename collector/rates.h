@@ -25,8 +25,9 @@ double rates_interval(const struct lvs_snapshot *prev, const struct lvs_snapshot
 
 /* Fill rates/rates_valid of every service and real server of cur (which
  * must not be published yet) from the matching objects of prev (may be
- * NULL). Objects are matched by identity, not position. 0 or -ENOMEM (then
- * every rate is marked invalid). */
+ * NULL). Objects are matched by identity, not position (walking both
+ * tables in step, with a map of keys only where an object is not where
+ * the walk expects it). 0 or -ENOMEM (then every rate is marked invalid). */
 int rates_compute(struct lvs_snapshot *cur, const struct lvs_snapshot *prev);
 
 #endif

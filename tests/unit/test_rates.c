@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "collector/rates.h"
 #include "collector/snapshot.h"
@@ -102,6 +103,135 @@ static void test_wall_clock_fallback(void)
 /* A snapshot keeps its rates in floats: within 2^-24 of the double they
  * come from, at 100 Gbit/s as at 1 connection in 3 s; and a real server
  * stays 184 bytes (two snapshots of one are alive at a time). */
+/* A table that changed in every way at once, against an oracle that looks
+ * every object up by key: services added, removed and swapped; real
+ * servers added, removed and shuffled, in services of a few, of exactly 64
+ * and 65 (where the lookup changes from a scan to a map) and of 300. */
+static uint32_t rnd_state;
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+struct gen_svc {
+	uint16_t port;
+	size_t n;
+	uint16_t dport[400];
+	uint64_t conns[400];
+};
+
+static struct lvs_snapshot *from_gen(const struct gen_svc *g, size_t n, double mono)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	s->mono = mono;
+	s->time = 1000 + mono;
+	for (size_t i = 0; i < n; i++) {
+		struct lvs_service svc = { .af = AF_INET, .protocol = 6, .port = g[i].port };
+		inet_pton(AF_INET, "192.0.2.1", &svc.addr.v4);
+		svc.stats.conns = 1000 + g[i].port;
+		snapshot_add_service(s, &svc);
+		for (size_t j = 0; j < g[i].n; j++) {
+			struct lvs_dest d = { .af = AF_INET, .port = g[i].dport[j] };
+			inet_pton(AF_INET, "198.51.100.1", &d.addr.v4);
+			d.stats.conns = g[i].conns[j];
+			snapshot_add_dest(s, i, &d);
+		}
+	}
+	snapshot_finish(s);
+	return s;
+}
+
+static void test_changed_table(void)
+{
+	static struct gen_svc a[40], b[48];
+	static const size_t sizes[] = { 0, 1, 3, 10, 64, 65, 300 };
+	size_t bad = 0, checked = 0, valid = 0;
+	for (unsigned round = 0; round < 20; round++) {
+		rnd_state = round + 1;
+		size_t na = 40;
+		for (size_t i = 0; i < na; i++) {
+			a[i].port = (uint16_t)(1000 + i);
+			a[i].n = sizes[rnd(7)];
+			for (size_t j = 0; j < a[i].n; j++) {
+				a[i].dport[j] = (uint16_t)(2000 + j);
+				a[i].conns[j] = 100 * j + rnd(50);
+			}
+		}
+		/* b: a changed. Services: some left, some new, some swapped. */
+		size_t nb = 0;
+		for (size_t i = 0; i < na; i++) {
+			uint32_t r = rnd(10);
+			if (r == 0)
+				continue; /* left */
+			b[nb] = a[i];
+			if (r == 1 && nb < 47) /* a new one before it */
+				b[nb + 1] = b[nb], b[nb].port = (uint16_t)(5000 + i), b[nb].n = 2, nb++;
+			struct gen_svc *g = &b[nb++];
+			for (size_t j = 0; j < g->n; j++)
+				g->conns[j] += rnd(1000); /* what the two seconds brought */
+			uint32_t how = rnd(4);
+			if (how == 1 && g->n > 1) { /* one left */
+				size_t x = rnd((uint32_t)g->n);
+				memmove(&g->dport[x], &g->dport[x + 1], (g->n - x - 1) * sizeof(g->dport[0]));
+				memmove(&g->conns[x], &g->conns[x + 1], (g->n - x - 1) * sizeof(g->conns[0]));
+				g->n--;
+			} else if (how == 2 && g->n < 399) { /* one new, somewhere */
+				size_t x = rnd((uint32_t)g->n + 1);
+				memmove(&g->dport[x + 1], &g->dport[x], (g->n - x) * sizeof(g->dport[0]));
+				memmove(&g->conns[x + 1], &g->conns[x], (g->n - x) * sizeof(g->conns[0]));
+				g->dport[x] = (uint16_t)(9000 + x);
+				g->conns[x] = 7;
+				g->n++;
+			} else if (how == 3) { /* shuffled */
+				for (size_t j = g->n; j > 1; j--) {
+					size_t x = rnd((uint32_t)j);
+					uint16_t tp = g->dport[j - 1];
+					uint64_t tc = g->conns[j - 1];
+					g->dport[j - 1] = g->dport[x], g->conns[j - 1] = g->conns[x];
+					g->dport[x] = tp, g->conns[x] = tc;
+				}
+			}
+		}
+		for (size_t k = 0; k + 1 < nb; k += 7) { /* swapped pairs */
+			struct gen_svc t = b[k];
+			b[k] = b[k + 1];
+			b[k + 1] = t;
+		}
+		struct lvs_snapshot *pa = from_gen(a, na, 10), *pb = from_gen(b, nb, 12);
+		CU_ASSERT_EQUAL_FATAL(rates_compute(pb, pa), 0);
+		for (size_t i = 0; i < pb->n_services; i++) {
+			const struct lvs_service *s = &pb->services[i];
+			const struct lvs_service *ps = NULL;
+			for (size_t p = 0; p < pa->n_services && !ps; p++)
+				if (lvs_service_same(&pa->services[p], s))
+					ps = &pa->services[p];
+			checked++;
+			bad += s->rates_valid != (ps != NULL);
+			for (size_t j = 0; j < s->n_dests; j++) {
+				const struct lvs_dest *d = &s->dests[j], *pd = NULL;
+				for (size_t p = 0; ps && p < ps->n_dests && !pd; p++)
+					if (lvs_dest_same(&ps->dests[p], d))
+						pd = &ps->dests[p];
+				checked++;
+				if (d->rates_valid != (pd != NULL)) {
+					bad++;
+					continue;
+				}
+				if (!pd)
+					continue;
+				valid++;
+				double want = (double)(d->stats.conns - pd->stats.conns) / 2.0;
+				bad += fabs(d->rates.cps - want) > 1e-3;
+			}
+		}
+		snapshot_unref(pa);
+		snapshot_unref(pb);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(valid > 1000 && valid < checked); /* matched and new ones both seen */
+}
+
 static void test_float_rates(void)
 {
 	struct lvs_stats p = { 0 }, c = { .conns = 1, .inbytes = 25000000000ull,
@@ -124,7 +254,8 @@ int register_rates(void)
 	    !CU_add_test(s, "matched by identity", test_rates_by_identity) ||
 	    !CU_add_test(s, "counter reset", test_reset) ||
 	    !CU_add_test(s, "wall clock fallback", test_wall_clock_fallback) ||
-	    !CU_add_test(s, "rates kept in floats", test_float_rates))
+	    !CU_add_test(s, "rates kept in floats", test_float_rates) ||
+	    !CU_add_test(s, "a table changed in every way", test_changed_table))
 		return -1;
 	return 0;
 }
