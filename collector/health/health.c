@@ -601,7 +601,6 @@ struct ann {
 
 struct ann_dest {
 	struct lvs_dest *d;
-	const struct lvs_service *svc;
 	uint32_t off; /* its first entry in spec and res */
 };
 
@@ -654,7 +653,7 @@ static int ann_add(struct ann_batch *b, struct lvs_dest *d, const struct lvs_ser
 		b->spec[b->n++] = i;
 	}
 	if (b->n > off)
-		b->dests[b->n_dests++] = (struct ann_dest){ .d = d, .svc = svc, .off = (uint32_t)off };
+		b->dests[b->n_dests++] = (struct ann_dest){ .d = d, .off = (uint32_t)off };
 	return 0;
 }
 
