@@ -190,14 +190,13 @@ LVSD=$!
 got=$(exported /tmp/bench.defaults.gz)
 rm -f /tmp/bench.defaults.gz
 lab_eq bench.lvsd-exported 1 "$got" || { tail -n 5 /tmp/lvsd.log; kill "$LVSD"; exit 0; }
-# The peak by phase: start (until every service is exported), polls alone
-# (about three polls, no scrape), then the scrapes below. Writing 5 to
-# clear_refs starts VmHWM again from VmRSS; the peak is the largest.
+# The peak by phase, VmHWM started again between them (writing 5 to
+# clear_refs starts it from VmRSS): the start, until every service is
+# exported; the timed scrapes below; then 40 s of polls and renders with
+# no scrape at all. The scrapes keep the place they always had in lvsd's
+# life. The peak is the largest of the three.
 hwm_of() { awk '$1 == "VmHWM:" { print $2 }' "/proc/$LVSD/status"; }
 hwm_start=$(hwm_of)
-echo 5 > "/proc/$LVSD/clear_refs"
-sleep 15
-hwm_polls=$(hwm_of)
 echo 5 > "/proc/$LVSD/clear_refs"
 rm -f /tmp/bench.poll
 i=0
@@ -217,7 +216,6 @@ body=$(($(wc -c < /tmp/bench.lvsd_plain.out) / 1024))
 gzbody=$(($(wc -c < /tmp/bench.lvsd_gzip.out) / 1024))
 rm -f /tmp/bench.lvsd_*.out
 hwm_scrapes=$(hwm_of)
-hwm=$(printf '%s\n' "$hwm_start" "$hwm_polls" "$hwm_scrapes" | sort -n | tail -n 1)
 rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$LVSD/status")
 # Where the resident memory is now, by kind of mapping: the main heap,
 # anonymous mappings (other threads' malloc arenas, blocks of 1 MiB and
@@ -225,6 +223,10 @@ rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$LVSD/status")
 # (the program and its libraries); "KIND KiB" per mapping.
 awk '/^[0-9a-f]+-[0-9a-f]+ / { k = NF < 6 ? "anon" : $6 == "[heap]" ? "heap" : $6 ~ /^\[/ ? "anon" : "file"; next }
 	$1 == "Rss:" { print k, $2 }' "/proc/$LVSD/smaps" > /tmp/bench.smaps
+echo 5 > "/proc/$LVSD/clear_refs"
+sleep 40
+hwm_polls=$(hwm_of)
+hwm=$(printf '%s\n' "$hwm_start" "$hwm_scrapes" "$hwm_polls" | sort -n | tail -n 1)
 kill -TERM "$LVSD"
 wait "$LVSD"
 t_lp=$(median /tmp/bench.lvsd_plain.t)
@@ -234,11 +236,11 @@ echo "BENCH kernel_lvsd_body $body KiB (plain; gzip $gzbody KiB)"
 echo "BENCH kernel_lvsd_scrape $(ms "$t_lp") ms (TCG, connect to last byte, median of $N)"
 echo "BENCH kernel_lvsd_scrape_gzip $(ms "$t_lg") ms (TCG, connect to last byte, median of $N)"
 echo "BENCH kernel_lvsd_poll $(ms "$(median /tmp/bench.poll)") ms (TCG, lvsd_poll_duration_seconds, median of $N scrapes)"
-echo "BENCH kernel_lvsd_peak_rss $((hwm / 1024)) MiB (VmHWM after $N plain and $N gzip scrapes; VmRSS $((rss / 1024)) MiB)"
+echo "BENCH kernel_lvsd_peak_rss $((hwm / 1024)) MiB (the largest VmHWM of the phases below; VmRSS $((rss / 1024)) MiB after the scrapes)"
 echo "BENCH kernel_lvsd_peak_rss_mb $(awk -v k="$hwm" 'BEGIN { printf "%.1f", k * 1024 / 1e6 }') MB"
 echo "BENCH kernel_lvsd_peak_rss_start $((hwm_start / 1024)) MiB (VmHWM until every service was exported)"
-echo "BENCH kernel_lvsd_peak_rss_polls $((hwm_polls / 1024)) MiB (VmHWM over 15 s of polls, no scrape)"
 echo "BENCH kernel_lvsd_peak_rss_scrapes $((hwm_scrapes / 1024)) MiB (VmHWM over the $N plain and $N gzip scrapes)"
+echo "BENCH kernel_lvsd_peak_rss_polls $((hwm_polls / 1024)) MiB (VmHWM over 40 s of polls and renders after them, no scrape)"
 rss_of() { awk -v k="$1" '$1 == k { s += $2 } END { printf "%.1f", s / 1024 }' /tmp/bench.smaps; }
 largest=$(awk '$1 == "anon" && $2 >= 1024 { printf "%.1f\n", $2 / 1024 }' /tmp/bench.smaps | sort -rn | head -n 6 |
 	tr '\n' ' ' | sed 's/ $//; s/ /, /g')
