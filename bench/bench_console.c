@@ -446,7 +446,7 @@ static void trace_key(const struct series *s, double t0, double lat, double lat_
 	const char *path = getenv("BENCH_CONSOLE_TRACE");
 	if (!path)
 		return;
-	if (!f && !(f = fopen(path, "a")))
+	if (!f && !(f = fopen(path, "ae")))
 		return;
 	if (pass != trace_pass) {
 		pass = trace_pass;
