@@ -73,6 +73,8 @@ static long step_match_dest(const struct lvs_service *ps, size_t *at, const stru
 	return -1;
 }
 
+/* A map of prev's services by key. 0 or -ENOMEM (m may hold part of it:
+ * keymap_done frees it either way). */
 static int key_services(struct lvs_keymap *m, const struct lvs_snapshot *prev)
 {
 	if (keymap_init(m, prev->n_services))
@@ -81,6 +83,21 @@ static int key_services(struct lvs_keymap *m, const struct lvs_snapshot *prev)
 	for (size_t i = 0; i < prev->n_services; i++) {
 		lvs_key_service(&k, &prev->services[i]);
 		if (keymap_put(m, &k, (uint32_t)i))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A map of ps's real servers by key. 0 or -ENOMEM (m may hold part of
+ * it: keymap_done frees it either way). */
+static int key_dests(struct lvs_keymap *m, const struct lvs_service *ps)
+{
+	if (keymap_init(m, ps->n_dests))
+		return -ENOMEM;
+	struct lvs_key k;
+	for (size_t p = 0; p < ps->n_dests; p++) {
+		lvs_key_dest(&k, ps, &ps->dests[p]);
+		if (keymap_put(m, &k, (uint32_t)p))
 			return -ENOMEM;
 	}
 	return 0;
@@ -104,16 +121,9 @@ static int match_dests(struct lvs_service *s, const struct lvs_service *ps, doub
 				if (lvs_dest_same(&ps->dests[p], d))
 					q = (long)p;
 		} else if (q < 0) {
-			if (!m.slots) {
-				if (keymap_init(&m, ps->n_dests))
-					return -ENOMEM;
-				for (size_t p = 0; p < ps->n_dests; p++) {
-					lvs_key_dest(&k, ps, &ps->dests[p]);
-					if (keymap_put(&m, &k, (uint32_t)p)) {
-						keymap_done(&m);
-						return -ENOMEM;
-					}
-				}
+			if (!m.slots && key_dests(&m, ps)) {
+				keymap_done(&m);
+				return -ENOMEM;
 			}
 			lvs_key_dest(&k, s, d);
 			uint32_t *v = keymap_get(&m, &k);
