@@ -109,19 +109,9 @@ void doctor_view_request(doctor_view *v, struct lvs_snapshot *s)
 int doctor_view_take(doctor_view *v, struct doctor_findings *out, uint64_t *gen, bool *busy,
 		     char *err, size_t errlen)
 {
-	doctor_findings_init(out);
 	worker_drain(&v->w); /* the console redraws at each publication, not on this fd */
 	worker_lock(&v->w);
-	int r = 0;
-	if (v->result.n) {
-		out->v = malloc(v->result.n * sizeof(*out->v));
-		if (out->v) {
-			memcpy(out->v, v->result.v, v->result.n * sizeof(*out->v));
-			out->n = out->cap = v->result.n;
-		} else {
-			r = -ENOMEM;
-		}
-	}
+	int r = doctor_findings_copy(out, &v->result);
 	*gen = v->gen;
 	*busy = v->running || v->pending;
 	snprintf(err, errlen, "%s", v->err);

@@ -31,6 +31,7 @@ int diagnosis_run(struct outbuf *o, const struct lvs_snapshot *s)
 	char msg[256];
 	int r = 0;
 	doctor_findings_init(&f);
+	f.labels_only = true; /* the series carry no more */
 	if (s && !doctor_gather(s, true, &go, &g, msg, sizeof(msg))) {
 		r = doctor_diagnose(s, &g.facts, NULL, &f);
 		doctor_findings_sort(&f);

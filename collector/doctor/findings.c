@@ -8,6 +8,18 @@
 
 #include "share/vec.h"
 
+/* Texts go in blocks of TEXT_BLOCK bytes (one text never spans two), so a
+ * finding's pointers stay valid while the list grows. */
+#define TEXT_BLOCK 16384
+
+struct doctor_text {
+	struct doctor_text *next;
+	size_t used;
+	char s[TEXT_BLOCK];
+};
+
+_Static_assert(DOCTOR_TEXT_MAX <= TEXT_BLOCK, "a text fits one block");
+
 void doctor_findings_init(struct doctor_findings *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -16,12 +28,33 @@ void doctor_findings_init(struct doctor_findings *f)
 void doctor_findings_done(struct doctor_findings *f)
 {
 	free(f->v);
+	for (struct doctor_text *t = f->text, *next; t; t = next) {
+		next = t->next;
+		free(t);
+	}
 	memset(f, 0, sizeof(*f));
 }
 
-static void copy(char *dst, size_t len, const char *src)
+/* src's first max - 1 bytes, kept in f's blocks; "" for NULL or "" (not
+ * stored); NULL when out of memory. */
+static const char *keep(struct doctor_findings *f, const char *src, size_t max)
 {
-	snprintf(dst, len, "%s", src ? src : "");
+	if (!src || !*src)
+		return "";
+	size_t len = strnlen(src, max - 1);
+	struct doctor_text *t = f->text;
+	if (!t || TEXT_BLOCK - t->used < len + 1) {
+		if (!(t = malloc(sizeof(*t))))
+			return NULL;
+		t->used = 0;
+		t->next = f->text;
+		f->text = t;
+	}
+	char *d = t->s + t->used;
+	memcpy(d, src, len);
+	d[len] = 0;
+	t->used += len + 1;
+	return d;
 }
 
 struct doctor_finding *doctor_findings_add(struct doctor_findings *f, const char *id,
@@ -31,16 +64,40 @@ struct doctor_finding *doctor_findings_add(struct doctor_findings *f, const char
 {
 	if (vec_grow((void **)&f->v, &f->cap, f->n + 1, sizeof(*f->v), 8))
 		return NULL;
-	struct doctor_finding *x = &f->v[f->n++];
-	memset(x, 0, sizeof(*x));
-	copy(x->id, sizeof(x->id), id);
-	x->severity = sev;
-	copy(x->service, sizeof(x->service), service);
-	copy(x->real_server, sizeof(x->real_server), real_server);
-	copy(x->summary, sizeof(x->summary), summary);
-	copy(x->evidence, sizeof(x->evidence), evidence);
-	copy(x->fix, sizeof(x->fix), fix);
-	return x;
+	if (f->labels_only)
+		summary = evidence = fix = NULL;
+	struct doctor_finding x = {
+		.severity = sev,
+		.id = keep(f, id, DOCTOR_ID_MAX),
+		.service = keep(f, service, DOCTOR_SERVICE_MAX),
+		.real_server = keep(f, real_server, DOCTOR_RS_MAX),
+		.summary = keep(f, summary, DOCTOR_SUMMARY_MAX),
+		.evidence = keep(f, evidence, DOCTOR_TEXT_MAX),
+		.fix = keep(f, fix, DOCTOR_TEXT_MAX),
+	};
+	/* A text that could not be kept leaves the findings as they were
+	 * (its block space is lost until the list is done). */
+	if (!x.id || !x.service || !x.real_server || !x.summary || !x.evidence || !x.fix)
+		return NULL;
+	f->v[f->n] = x;
+	return &f->v[f->n++];
+}
+
+int doctor_findings_copy(struct doctor_findings *dst, const struct doctor_findings *src)
+{
+	doctor_findings_init(dst);
+	dst->labels_only = src->labels_only;
+	if (src->n && vec_grow((void **)&dst->v, &dst->cap, src->n, sizeof(*dst->v), 8))
+		return -ENOMEM;
+	for (size_t i = 0; i < src->n; i++) {
+		const struct doctor_finding *x = &src->v[i];
+		if (!doctor_findings_add(dst, x->id, x->severity, x->service, x->real_server,
+					 x->summary, x->evidence, x->fix)) {
+			doctor_findings_done(dst);
+			return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 static int cmp_finding(const void *pa, const void *pb)

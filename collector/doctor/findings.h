@@ -5,6 +5,7 @@
 #ifndef LVSTOP_COLLECTOR_DOCTOR_FINDINGS_H
 #define LVSTOP_COLLECTOR_DOCTOR_FINDINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -22,31 +23,42 @@ enum doctor_severity {
 
 /* One finding. service and real_server are in ipvsadm's words
  * ("-t 203.0.113.10:80", "192.0.2.11:80"); "" when the finding is about
- * the whole director or the whole service. Longer texts are truncated. */
+ * the whole director or the whole service. Every text is truncated to its
+ * DOCTOR_*_MAX (terminator included) and never NULL. The texts belong to
+ * the list the finding is in and live as long as it: a finding is moved
+ * (sort, a list handed over) but never copied alone. */
 struct doctor_finding {
-	char id[DOCTOR_ID_MAX];
 	enum doctor_severity severity;
-	char service[DOCTOR_SERVICE_MAX];
-	char real_server[DOCTOR_RS_MAX];
-	char summary[DOCTOR_SUMMARY_MAX];
-	char evidence[DOCTOR_TEXT_MAX];
-	char fix[DOCTOR_TEXT_MAX];
+	const char *id, *service, *real_server;
+	const char *summary, *evidence, *fix;
 };
+
+struct doctor_text; /* the list's texts, in blocks that never move */
 
 struct doctor_findings {
 	struct doctor_finding *v; /* owned */
 	size_t n, cap;
+	struct doctor_text *text; /* owned */
+	/* Keep only id, severity, service and real_server; summary,
+	 * evidence and fix are "". For lvsd, whose lvsd_diagnosis series
+	 * carry just those: a backup director with 10,000 services not held
+	 * has a finding for each at every poll. Set after init. */
+	bool labels_only;
 };
 
 void doctor_findings_init(struct doctor_findings *f);
 void doctor_findings_done(struct doctor_findings *f);
 
 /* Append a finding (copies every string; NULL is ""). Returns the new
- * finding, or NULL when out of memory (the list is unchanged). */
+ * finding, or NULL when out of memory (the list's findings are unchanged). */
 struct doctor_finding *doctor_findings_add(struct doctor_findings *f, const char *id,
 					   enum doctor_severity sev, const char *service,
 					   const char *real_server, const char *summary,
 					   const char *evidence, const char *fix);
+
+/* dst (not initialised) becomes a copy of src, texts included. 0, or
+ * -ENOMEM with dst empty (doctor_findings_done it either way). */
+int doctor_findings_copy(struct doctor_findings *dst, const struct doctor_findings *src);
 
 /* Order: errors first, then warnings, then info; within one severity by
  * service, real server and id, so output is stable between runs. */

@@ -135,6 +135,72 @@ static void test_truncation(void)
 	doctor_findings_done(&f);
 }
 
+/* Many findings with long texts: every text stays where it was put while
+ * the list grows (under ASan a moved text is a use after free), and a copy
+ * owns its own texts. A finding is a few pointers, not its texts: lvsd
+ * keeps one per service on a director that holds none of its VIPs. */
+static void test_many_and_copy(void)
+{
+	CU_ASSERT(sizeof(struct doctor_finding) <= 64);
+	struct doctor_findings f, c;
+	doctor_findings_init(&f);
+	char ev[DOCTOR_TEXT_MAX], sw[32];
+	const char *first_ev = NULL;
+	enum { N = 20000 };
+	for (int i = 0; i < N; i++) {
+		snprintf(sw, sizeof(sw), "-t 10.0.%d.%d:80", i / 256, i % 256);
+		memset(ev, 'a' + i % 26, sizeof(ev) - 1);
+		ev[sizeof(ev) - 1] = 0;
+		snprintf(ev, 16, "%d", i);
+		ev[strlen(ev)] = ' ';
+		struct doctor_finding *x = doctor_findings_add(&f, "vip-not-local", DOCTOR_ERROR, sw,
+							       NULL, "summary", ev, "fix");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+		if (!i)
+			first_ev = x->evidence;
+	}
+	CU_ASSERT_PTR_EQUAL(f.v[0].evidence, first_ev);
+	CU_ASSERT_EQUAL(doctor_findings_copy(&c, &f), 0);
+	doctor_findings_done(&f);
+	CU_ASSERT_EQUAL_FATAL(c.n, N);
+	for (int i = 0; i < N; i += 997) {
+		snprintf(sw, sizeof(sw), "-t 10.0.%d.%d:80", i / 256, i % 256);
+		CU_ASSERT_STRING_EQUAL(c.v[i].service, sw);
+		CU_ASSERT_STRING_EQUAL(c.v[i].real_server, "");
+		CU_ASSERT_EQUAL(strlen(c.v[i].evidence), DOCTOR_TEXT_MAX - 1);
+		CU_ASSERT_EQUAL(atoi(c.v[i].evidence), i);
+		CU_ASSERT_EQUAL(c.v[i].evidence[DOCTOR_TEXT_MAX - 2], 'a' + i % 26);
+		CU_ASSERT_STRING_EQUAL(c.v[i].fix, "fix");
+	}
+	doctor_findings_done(&c);
+}
+
+/* labels_only (lvsd): the labels are kept, the texts are not, and a copy
+ * is the same kind of list. */
+static void test_labels_only(void)
+{
+	struct doctor_findings f, c;
+	doctor_findings_init(&f);
+	f.labels_only = true;
+	struct doctor_finding *x = doctor_findings_add(&f, "nat-reply-path", DOCTOR_ERROR,
+						       "-t 203.0.113.10:80", "192.0.2.12:80",
+						       "replies astray", "evidence", "fix it");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	CU_ASSERT_STRING_EQUAL(x->id, "nat-reply-path");
+	CU_ASSERT_EQUAL(x->severity, DOCTOR_ERROR);
+	CU_ASSERT_STRING_EQUAL(x->service, "-t 203.0.113.10:80");
+	CU_ASSERT_STRING_EQUAL(x->real_server, "192.0.2.12:80");
+	CU_ASSERT_STRING_EQUAL(x->summary, "");
+	CU_ASSERT_STRING_EQUAL(x->evidence, "");
+	CU_ASSERT_STRING_EQUAL(x->fix, "");
+	CU_ASSERT_EQUAL(doctor_findings_copy(&c, &f), 0);
+	CU_ASSERT(c.labels_only);
+	CU_ASSERT_EQUAL(c.n, 1);
+	CU_ASSERT_STRING_EQUAL(c.v[0].real_server, "192.0.2.12:80");
+	doctor_findings_done(&f);
+	doctor_findings_done(&c);
+}
+
 static void test_arp_frames(void)
 {
 	uint8_t mac[6] = { 2, 0, 0, 0, 0, 3 }, buf[64];
@@ -256,6 +322,8 @@ int register_doctor_findings(void)
 	if (!CU_add_test(s, "sort and count", test_sort_and_count) ||
 	    !CU_add_test(s, "text", test_text) || !CU_add_test(s, "JSON", test_json) ||
 	    !CU_add_test(s, "long texts", test_truncation) ||
+	    !CU_add_test(s, "many findings, and a copy", test_many_and_copy) ||
+	    !CU_add_test(s, "labels only", test_labels_only) ||
 	    !CU_add_test(s, "ARP frames", test_arp_frames) ||
 	    !CU_add_test(s, "rules file lines", test_count_rules) ||
 	    !CU_add_test(s, "facts from /proc and /etc", test_gather_root))
