@@ -80,7 +80,7 @@ LIB_exporter := $(BUILD)/libexporter.a
 BINS := $(BUILD)/lvstop $(if $(wildcard exporter/lvsd_main.c),$(BUILD)/lvsd)
 # Helpers the lab copies into its guest (tests/lab/tools/); not installed.
 LAB_TOOLS := $(BUILD)/lab-ipvs-dest $(BUILD)/lab-udp-burst $(BUILD)/lab-dns-answer \
-	$(BUILD)/lab-synflood $(BUILD)/lab-scrape
+	$(BUILD)/lab-synflood $(BUILD)/lab-scrape $(BUILD)/lab-time $(BUILD)/lab-memwatch
 
 # $$(call lib_objs,%) below needs the stem, known only on second expansion.
 .SECONDEXPANSION:
@@ -143,6 +143,10 @@ $(BUILD)/lab-dns-answer: $(BUILD)/tests/lab/tools/lab_dns_answer.o
 $(BUILD)/lab-synflood: $(BUILD)/tests/lab/tools/lab_synflood.o
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^
 $(BUILD)/lab-scrape: $(BUILD)/tests/lab/tools/lab_scrape.o $(LIB_share)
+	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^ -lm
+$(BUILD)/lab-time: $(BUILD)/tests/lab/tools/lab_time.o $(LIB_share)
+	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^ -lm
+$(BUILD)/lab-memwatch: $(BUILD)/tests/lab/tools/lab_memwatch.o $(LIB_share)
 	$(CC) $(REQ_LDFLAGS) $(LDFLAGS) -o $@ $^ -lm
 
 ALL_LIBS := $(LIB_console) $(LIB_exporter) $(LIB_actions) $(LIB_collector) $(LIB_share)

@@ -58,7 +58,7 @@ if command -v openssl >/dev/null 2>&1; then
 	bins="$bins
 $(command -v openssl):/usr/bin/openssl"
 fi
-for b in lvstop lvsd lab-ipvs-dest lab-udp-burst lab-dns-answer lab-synflood lab-scrape; do
+for b in lvstop lvsd lab-ipvs-dest lab-udp-burst lab-dns-answer lab-synflood lab-scrape lab-time lab-memwatch; do
 	if [ -x "$build/$b" ]; then
 		bins="$bins
 $(readlink -f "$build/$b"):/usr/bin/$b"

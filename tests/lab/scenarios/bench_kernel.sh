@@ -37,10 +37,12 @@ lab_table_load bench.load "$S" "$R" || exit 0
 # bench_run NAME CMD...: run CMD once (stdout to /tmp/bench.NAME.out),
 # append its wall time (s) to /tmp/bench.NAME.t and its peak memory
 # (maximum resident set size: the VmHWM at exit, KiB) to /tmp/bench.NAME.m.
+# lab-time, not busybox's time: that one prints ru_maxrss four times too
+# large (it takes the KiB for pages).
 bench_run() {
 	_n=$1
 	shift
-	busybox time -f '%e %M' -o /tmp/bench.time "$@" > "/tmp/bench.$_n.out" 2>/tmp/bench.err ||
+	lab-time /tmp/bench.time "$@" > "/tmp/bench.$_n.out" 2>/tmp/bench.err ||
 		lab_fail "bench.$_n.exit" "$* failed: $(tail -n 2 /tmp/bench.err)"
 	tail -n 1 /tmp/bench.time | cut -d' ' -f1 >> "/tmp/bench.$_n.t"
 	tail -n 1 /tmp/bench.time | cut -d' ' -f2 >> "/tmp/bench.$_n.m"
@@ -224,7 +226,9 @@ rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$LVSD/status")
 awk '/^[0-9a-f]+-[0-9a-f]+ / { k = NF < 6 ? "anon" : $6 == "[heap]" ? "heap" : $6 ~ /^\[/ ? "anon" : "file"; next }
 	$1 == "Rss:" { print k, $2 }' "/proc/$LVSD/smaps" > /tmp/bench.smaps
 echo 5 > "/proc/$LVSD/clear_refs"
-sleep 40
+# lab-memwatch samples VmRSS every 50 ms through the phase and keeps the
+# mappings of its largest moment: where the peak is.
+lab-memwatch "$LVSD" 40 50 1024 > /tmp/bench.memwatch 2>&1 || lab_fail bench.memwatch "$(cat /tmp/bench.memwatch)"
 hwm_polls=$(hwm_of)
 hwm=$(printf '%s\n' "$hwm_start" "$hwm_scrapes" "$hwm_polls" | sort -n | tail -n 1)
 kill -TERM "$LVSD"
@@ -247,6 +251,9 @@ largest=$(awk '$1 == "anon" && $2 >= 1024 { printf "%.1f\n", $2 / 1024 }' /tmp/b
 echo "BENCH kernel_lvsd_rss_anon $(rss_of anon) MiB (VmRSS after the scrapes: anonymous mappings; the largest $largest MiB)"
 echo "BENCH kernel_lvsd_rss_heap $(rss_of heap) MiB (VmRSS after the scrapes: the main heap)"
 echo "BENCH kernel_lvsd_rss_files $(rss_of file) MiB (VmRSS after the scrapes: lvsd and its libraries)"
+awk '$1 == "peak" { printf "BENCH kernel_lvsd_polls_peak_rss %.1f MiB (the largest VmRSS sampled every 50 ms over the polls phase, at %s s; its mappings follow)\n", $2 / 1024, $4 }
+	$1 == "map" { printf "BENCH kernel_lvsd_polls_peak_map %.1f MiB (%s of %.1f MiB mapped%s)\n", $2 / 1024, $4, $3 / 1024, $5 == "-" ? "" : ": " $5 }
+	$1 == "rest" { printf "BENCH kernel_lvsd_polls_peak_rest %.1f MiB (mappings under 1 MiB resident)\n", $2 / 1024 }' /tmp/bench.memwatch
 
 # The same scrapes with no poll running beside them. The guest has one
 # emulated CPU, and a poll of a large table outlasts the 2 s interval under
