@@ -15,7 +15,14 @@ struct kernel_source {
 	struct lvs_source base;
 	struct lvs_kernel_opts opts;
 	lvs_nl *nl; /* owned; NULL while disconnected */
+	size_t last_services, last_dests; /* what the last good poll read */
 };
+
+/* Room for about what the last poll read, and a little more. */
+static size_t with_slack(size_t n)
+{
+	return n ? n + n / 64 + 16 : 0;
+}
 
 static int kernel_poll(struct lvs_source *src, struct lvs_snapshot **out, char *msg, size_t msglen)
 {
@@ -30,6 +37,8 @@ static int kernel_poll(struct lvs_source *src, struct lvs_snapshot **out, char *
 		snprintf(msg, msglen, "out of memory");
 		return -ENOMEM;
 	}
+	/* Best effort: without it the arrays grow as they are read. */
+	(void)snapshot_reserve(s, with_slack(k->last_services), with_slack(k->last_dests));
 	r = ipvs_nl_read_all(k->nl, s);
 	if (r) {
 		snprintf(msg, msglen, "%s", ipvs_nl_strerror(r));
@@ -40,6 +49,8 @@ static int kernel_poll(struct lvs_source *src, struct lvs_snapshot **out, char *
 		k->nl = NULL;
 		return r;
 	}
+	k->last_services = s->n_services;
+	k->last_dests = s->n_dests;
 	s->time = clock_wall_s();
 	s->mono = clock_mono_s();
 	if (k->opts.read_conns) {

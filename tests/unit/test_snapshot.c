@@ -202,11 +202,42 @@ static void test_alloc_failures(void)
 	CU_ASSERT(w.allocs >= 10);
 }
 
+/* snapshot_reserve: adds up to what was reserved move nothing; less than is
+ * there already changes nothing; past it, adds grow as before. */
+static void test_reserve(void)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(snapshot_reserve(s, 3, 1000), 0);
+	struct lvs_dest *at = s->dests;
+	const struct lvs_service *svc_at = s->services;
+	CU_ASSERT_PTR_NOT_NULL(at);
+	for (unsigned i = 0; i < 3; i++) {
+		struct lvs_service svc = { .af = AF_INET, .protocol = 6, .port = (uint16_t)(80 + i) };
+		CU_ASSERT_EQUAL(snapshot_add_service(s, &svc), 0);
+	}
+	for (unsigned i = 0; i < 1000; i++) {
+		struct lvs_dest d = { .af = AF_INET, .port = (uint16_t)(1000 + i) };
+		CU_ASSERT_EQUAL(snapshot_add_dest(s, i * 3 / 1000, &d), 0);
+	}
+	CU_ASSERT_PTR_EQUAL(s->dests, at);
+	CU_ASSERT_PTR_EQUAL(s->services, svc_at);
+	CU_ASSERT_EQUAL(snapshot_reserve(s, 1, 10), 0); /* below: nothing */
+	CU_ASSERT_PTR_EQUAL(s->dests, at);
+	struct lvs_dest d = { .af = AF_INET, .port = 9 };
+	CU_ASSERT_EQUAL(snapshot_add_dest(s, 2, &d), 0); /* past it */
+	snapshot_finish(s);
+	CU_ASSERT_EQUAL(s->n_dests, 1001);
+	CU_ASSERT_EQUAL(s->services[2].n_dests, 1001 - s->services[2].first_dest);
+	CU_ASSERT_EQUAL(s->dests[1000].port, 9);
+	snapshot_unref(s);
+}
+
 /* A snapshot holds one real server per real server of the table, two
  * snapshots are alive while one is read: no padding in it. */
 static void test_dest_size(void)
 {
-	CU_ASSERT(sizeof(struct lvs_dest) <= 208);
+	CU_ASSERT(sizeof(struct lvs_dest) <= 184);
 }
 
 int register_snapshot(void)
@@ -217,7 +248,8 @@ int register_snapshot(void)
 	    !CU_add_test(s, "real servers in service order", test_dest_order) ||
 	    !CU_add_test(s, "references and identity", test_refs_and_identity) ||
 	    !CU_add_test(s, "every allocation failing in turn", test_alloc_failures) ||
-	    !CU_add_test(s, "a real server in 208 bytes", test_dest_size))
+	    !CU_add_test(s, "a real server in 184 bytes", test_dest_size) ||
+	    !CU_add_test(s, "room reserved once", test_reserve))
 		return -1;
 	return 0;
 }
