@@ -431,6 +431,65 @@ static void test_annotate_batched(void)
 	free(batched_second);
 }
 
+/* One real server with more checks than a batch holds (2,100 against
+ * 2,048) is annotated alone in a grown batch, between two with one check
+ * each: whichever of its checks fails, it is down, and its neighbours
+ * are annotated all the same. */
+#define MANY_CHECKS 2100
+static void test_annotate_one_with_many(void)
+{
+	struct lvs_snapshot *snap = snapshot_new();
+	struct lvs_check_spec *specs = calloc(MANY_CHECKS + 2, sizeof(*specs));
+	CU_ASSERT_FATAL(snap && specs);
+	struct lvs_service svc = {.af = AF_INET, .protocol = IPPROTO_TCP, .port = 80};
+	inet_pton(AF_INET, "192.0.2.1", &svc.addr.v4);
+	snapshot_add_service(snap, &svc);
+	for (unsigned i = 0; i < 3; i++) {
+		struct lvs_dest d = {.af = AF_INET, .port = (uint16_t)(20000 + i)};
+		inet_pton(AF_INET, "127.0.0.1", &d.addr.v4);
+		CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(snap, 0, &d), 0);
+	}
+	snapshot_finish(snap);
+	size_t n = 0;
+	spec_for(&specs[n++], AF_INET, 20000, LVS_CHECK_TCP);
+	for (unsigned k = 0; k < MANY_CHECKS; k++) {
+		spec_for(&specs[n], AF_INET, 20001, LVS_CHECK_TCP);
+		specs[n++].target_port = (uint16_t)(30000 + k);
+	}
+	spec_for(&specs[n++], AF_INET, 20002, LVS_CHECK_TCP);
+	lvs_health *h = health_new(&(struct lvs_health_opts){.history = 4});
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL_FATAL(health_set_checks(h, specs, n), 0);
+	CU_ASSERT_EQUAL_FATAL(h->set->n, MANY_CHECKS + 2);
+	size_t wrong = 0, tried = 0;
+	for (size_t i = 0; i < h->set->n; i++) {
+		struct hc_probe *p = h->set->probe[i];
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		if (h->set->ents[i].port != 20001)
+			continue;
+		for (unsigned j = 0; j < 3; j++) {
+			snap->dests[j].health = LVS_HEALTH_UP;
+			snap->dests[j].health_code = 7;
+		}
+		p->state = LVS_HEALTH_DOWN;
+		p->reason = LVS_HR_REFUSED;
+		health_annotate(h, snap);
+		p->state = LVS_HEALTH_UNKNOWN;
+		p->reason = LVS_HR_NONE;
+		tried++;
+		if (snap->dests[1].health != LVS_HEALTH_DOWN ||
+		    snap->dests[1].health_reason != LVS_HR_REFUSED ||
+		    snap->dests[0].health != LVS_HEALTH_UNKNOWN || snap->dests[0].health_code ||
+		    snap->dests[2].health != LVS_HEALTH_UNKNOWN || snap->dests[2].health_code)
+			wrong++;
+	}
+	CU_ASSERT_EQUAL(tried, MANY_CHECKS);
+	CU_ASSERT_EQUAL(wrong, 0);
+	health_free(h);
+	snapshot_unref(snap);
+	free(specs);
+}
+
 /* The reason goes through the snapshot JSON (lvsd's /api/v1/snapshot,
  * recordings) and back. */
 static void test_reason_json(void)
@@ -503,6 +562,8 @@ int register_health_reasons(void)
 	    !CU_add_test(s, "on_change hears the reason", test_on_change_reason) ||
 	    !CU_add_test(s, "annotate writes outside the lock", test_annotate_unlocked) ||
 	    !CU_add_test(s, "annotate in batches, across a reload", test_annotate_batched) ||
+	    !CU_add_test(s, "annotate one real server with more checks than a batch",
+			 test_annotate_one_with_many) ||
 	    !CU_add_test(s, "reasons in the snapshot JSON", test_reason_json))
 		return -1;
 	return 0;
