@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,26 +92,12 @@ int snapshot_add_dest(struct lvs_snapshot *s, size_t svc_index, const struct lvs
 	return 0;
 }
 
-static int reserve_exact(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	if (n <= *cap)
-		return 0;
-	if (n > SIZE_MAX / elem)
-		return -ENOMEM;
-	void *p = realloc(*arr, n * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = n;
-	return 0;
-}
-
 int snapshot_reserve(struct lvs_snapshot *s, size_t n_services, size_t n_dests)
 {
 	struct snap_box *b = box_of(s);
-	if (reserve_exact((void **)&s->services, &b->cap_services, n_services, sizeof(*s->services)))
+	if (vec_grow_exact((void **)&s->services, &b->cap_services, n_services, sizeof(*s->services)))
 		return -ENOMEM;
-	return reserve_exact((void **)&s->dests, &b->cap_dests, n_dests, sizeof(*s->dests));
+	return vec_grow_exact((void **)&s->dests, &b->cap_dests, n_dests, sizeof(*s->dests));
 }
 
 int snapshot_add_text(struct lvs_snapshot *s, const char *text, size_t max, uint32_t *off)

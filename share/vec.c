@@ -26,6 +26,20 @@ int vec_grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first)
 	return 0;
 }
 
+int vec_grow_exact(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	if (n <= *cap)
+		return 0;
+	if (n > SIZE_MAX / elem)
+		return -ENOMEM;
+	void *p = realloc(*arr, n * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
 void vec_trim(void **arr, size_t *cap, size_t n, size_t elem)
 {
 	if (n >= *cap || !*arr)

@@ -19,6 +19,10 @@ struct lvs_vec {
  * need items: the capacity doubles, starting at first (>= 1). New items
  * are not initialised. 0 or -ENOMEM (*arr and *cap unchanged). */
 int vec_grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first);
+/* Grow *arr to exactly n items when it holds fewer (no doubling): for a
+ * caller that knows how many are coming. 0 or -ENOMEM (*arr and *cap
+ * unchanged). */
+int vec_grow_exact(void **arr, size_t *cap, size_t n, size_t elem);
 /* Shrink *arr to exactly n items (free it when n is 0): gives back the
  * slack of doubling for arrays that live long. Best effort: when the
  * smaller block cannot be had the array stays as it was. */

@@ -79,6 +79,27 @@ static void test_grow_and_trim(void)
 	CU_ASSERT_EQUAL(cap, 0);
 }
 
+/* vec_grow_exact: exactly n, never less than is there; ENOMEM and sizes
+ * that overflow keep the array. */
+static void test_grow_exact(void)
+{
+	int *arr = NULL;
+	size_t cap = 0;
+	CU_ASSERT_EQUAL(vec_grow_exact((void **)&arr, &cap, 1001, sizeof(*arr)), 0);
+	CU_ASSERT_EQUAL(cap, 1001);
+	arr[1000] = 7;
+	CU_ASSERT_EQUAL(vec_grow_exact((void **)&arr, &cap, 10, sizeof(*arr)), 0);
+	CU_ASSERT_EQUAL(cap, 1001);
+	CU_ASSERT_EQUAL(vec_grow_exact((void **)&arr, &cap, SIZE_MAX / 2, sizeof(*arr)), -ENOMEM);
+	failmalloc_arm(1);
+	int r = vec_grow_exact((void **)&arr, &cap, 2000, sizeof(*arr));
+	failmalloc_disarm();
+	CU_ASSERT_EQUAL(r, -ENOMEM);
+	CU_ASSERT_EQUAL(cap, 1001);
+	CU_ASSERT_EQUAL(arr[1000], 7);
+	free(arr);
+}
+
 static void test_enomem_keeps_vec(void)
 {
 	struct lvs_vec v;
@@ -102,6 +123,7 @@ int register_vec(void)
 	if (!s || !CU_add_test(s, "push, append, at, remove", test_push_append_at) ||
 	    !CU_add_test(s, "steal", test_steal) ||
 	    !CU_add_test(s, "grow and trim typed arrays", test_grow_and_trim) ||
+	    !CU_add_test(s, "grow to an exact size", test_grow_exact) ||
 	    !CU_add_test(s, "ENOMEM keeps the vec", test_enomem_keeps_vec))
 		return -1;
 	return 0;
