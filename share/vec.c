@@ -16,14 +16,7 @@ int vec_grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first)
 			return -ENOMEM;
 		ncap *= 2;
 	}
-	if (ncap > SIZE_MAX / elem)
-		return -ENOMEM;
-	void *p = realloc(*arr, ncap * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
+	return vec_grow_exact(arr, cap, ncap, elem);
 }
 
 int vec_grow_exact(void **arr, size_t *cap, size_t n, size_t elem)
