@@ -65,6 +65,7 @@
 #include "console/app.h"
 #include "console/crt.h"
 #include "share/clock.h"
+#include "share/file.h"
 
 /* ---- the recording ------------------------------------------------------ */
 
@@ -311,21 +312,6 @@ static long read_frame(int fd, int quiet_ms, int max_ms, bool need_byte, double 
 	}
 	*t_last = last;
 	return got;
-}
-
-static long vm_hwm_kib(pid_t pid)
-{
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	long v = -1;
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmHWM:", 6))
-			v = strtol(line + 6, NULL, 10);
-	fclose(f);
-	return v;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -617,7 +603,7 @@ static int run_bench(const char *lvstop, const char *rec, const char *pfx)
 		for (int i = 0; i < 25 && !r; i++)
 			r = key(fd, "\033[5~", &pgdn, &all, o); /* PgUp */
 	}
-	long hwm = vm_hwm_kib(pid);
+	long hwm = file_proc_status_kib((int)pid, "VmHWM");
 	write(fd, "q", 1);
 	int status = 0;
 	for (int i = 0; i < 100; i++) {
@@ -922,7 +908,7 @@ static int run_frames(size_t ns, size_t nd, int rows, int cols, long max_bytes, 
 	printf("console_frames_first %ld bytes\n", t.first);
 	/* This process's peak: the console's structures and the collector's
 	 * (snapshots, history), plus the benchmark's own few MB. */
-	long hwm = vm_hwm_kib(getpid());
+	long hwm = file_proc_status_kib(0, "VmHWM");
 	printf("console_frames_peak_rss_mb %.1f MB\n", hwm * 1024.0 / 1e6);
 	int over = 0;
 	if (max_rss_mb > 0 && hwm * 1024.0 / 1e6 > max_rss_mb) {

@@ -42,6 +42,7 @@
 #include "collector/snapjson.h"
 #include "collector/snapshot.h"
 #include "share/clock.h"
+#include "share/file.h"
 #include "share/vec.h"
 
 struct gen {
@@ -417,21 +418,6 @@ static size_t count_series(const char *body)
 	return n;
 }
 
-static long vm_kib(pid_t pid, const char *key)
-{
-	char path[64], line[256];
-	size_t kl = strlen(key);
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	long v = -1;
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, kl))
-			v = strtol(line + kl, NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
-}
-
 struct run {
 	double p50, p99, gz_p50, gz_p99;
 	size_t series, bytes, gz_bytes;
@@ -515,8 +501,8 @@ static int bench_lvsd(const char *lvsd, const char *dir, const char *rec, const 
 		if (late)
 			break;
 	}
-	out->hwm_kib = vm_kib(pid, "VmHWM:");
-	out->rss_kib = vm_kib(pid, "VmRSS:");
+	out->hwm_kib = file_proc_status_kib((int)pid, "VmHWM");
+	out->rss_kib = file_proc_status_kib((int)pid, "VmRSS");
 	free(t);
 	stop(pid);
 	return rc;

@@ -21,4 +21,9 @@ int file_read_fd(int fd, size_t max, struct lvs_buf *out);
  * stream reports an error. */
 int file_read_stream(FILE *f, size_t max, struct lvs_buf *out);
 
+/* The "KEY:  N kB" field of /proc/PID/status (key without its colon:
+ * "VmRSS", "VmHWM"): N, or -1 when the process or the field is not there.
+ * pid 0 is the calling process. For the benchmarks and the lab's tools. */
+long file_proc_status_kib(int pid, const char *key);
+
 #endif

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "share/file.h"
+
 static void *serve(void *arg)
 {
 	struct lb_server *s = arg;
@@ -116,14 +118,6 @@ size_t lb_peak_rss(bool reset)
 			fclose(f);
 		}
 	}
-	FILE *f = fopen("/proc/self/status", "r");
-	if (!f)
-		return 0;
-	char line[256];
-	size_t kb = 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %zu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb << 10;
+	long kb = file_proc_status_kib(0, "VmHWM");
+	return kb > 0 ? (size_t)kb << 10 : 0;
 }

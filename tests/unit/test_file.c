@@ -106,13 +106,26 @@ static void test_fd_and_stream(void)
 	buf_free(&b);
 }
 
+/* Fields of /proc/PID/status by exact name; a process or a field that is
+ * not there is -1. */
+static void test_proc_status(void)
+{
+	long rss = file_proc_status_kib(0, "VmRSS");
+	CU_ASSERT(rss > 0);
+	CU_ASSERT(file_proc_status_kib((int)getpid(), "VmHWM") >= rss / 2);
+	CU_ASSERT_EQUAL(file_proc_status_kib(0, "VmRS"), -1); /* not a prefix */
+	CU_ASSERT_EQUAL(file_proc_status_kib(0, "NoSuchField"), -1);
+	CU_ASSERT_EQUAL(file_proc_status_kib(1 << 30, "VmRSS"), -1); /* above pid_max */
+}
+
 int register_file(void)
 {
 	CU_pSuite s = CU_add_suite("file", setup, teardown);
 	if (!s || !CU_add_test(s, "whole file and cap", test_whole_file) ||
 	    !CU_add_test(s, "empty file", test_empty_file) ||
 	    !CU_add_test(s, "errors", test_errors) ||
-	    !CU_add_test(s, "fd and stream", test_fd_and_stream))
+	    !CU_add_test(s, "fd and stream", test_fd_and_stream) ||
+	    !CU_add_test(s, "fields of /proc/PID/status", test_proc_status))
 		return -1;
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "share/clock.h"
+#include "share/file.h"
 
 #define MAPS_MAX 4096
 
@@ -29,20 +30,6 @@ struct map {
 static struct map peak_maps[MAPS_MAX];
 static int n_peak;
 
-static long vmrss(const char *status)
-{
-	FILE *f = fopen(status, "r");
-	char line[256];
-	long v = -1;
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 static int read_smaps(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -54,8 +41,9 @@ static int read_smaps(const char *path)
 		unsigned long a, b;
 		char name[256] = "";
 		long v;
-		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %255s", &a, &b, name) >= 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
+		/* A mapping's line: "START-END PERMS ..." (a field's line is
+		 * "Name:  N kB", never a hex number and a '-'). */
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %255s", &a, &b, name) >= 2) {
 			if (n + 1 >= MAPS_MAX)
 				break;
 			struct map *m = &peak_maps[++n];
@@ -86,9 +74,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: lab-memwatch PID SECONDS [INTERVAL_MS] [MIN_KIB]\n");
 		return 2;
 	}
-	char status[64], smaps[64];
-	snprintf(status, sizeof(status), "/proc/%s/status", argv[1]);
-	snprintf(smaps, sizeof(smaps), "/proc/%s/smaps", argv[1]);
+	int pid = atoi(argv[1]);
+	if (pid <= 0) {
+		fprintf(stderr, "lab-memwatch: '%s' is not a process id\n", argv[1]);
+		return 2;
+	}
+	char smaps[64];
+	snprintf(smaps, sizeof(smaps), "/proc/%d/smaps", pid);
 	double secs = atof(argv[2]);
 	long ms = argc > 3 ? atol(argv[3]) : 20;
 	long min_kib = argc > 4 ? atol(argv[4]) : 1024;
@@ -98,7 +90,7 @@ int main(int argc, char **argv)
 	long peak = -1, samples = 0;
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	while (clock_mono_s() - t0 < secs) {
-		long v = vmrss(status);
+		long v = file_proc_status_kib(pid, "VmRSS");
 		if (v < 0)
 			break;
 		samples++;
