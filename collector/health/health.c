@@ -280,8 +280,9 @@ int health_set_add(struct lvs_check_set *set, const struct lvs_check_spec *spec)
 static int set_finish(struct lvs_check_set *set)
 {
 	size_t n = set->n;
+	/* Chained: a bucket per spec (4 bytes each) keeps chains short. */
 	size_t nb = 16;
-	while (nb < 2 * n)
+	while (nb < n)
 		nb <<= 1;
 	vec_trim((void **)&set->ents, &set->cap, n, sizeof(*set->ents));
 	free(set->tmpl_bucket);
@@ -320,6 +321,8 @@ lvs_health *health_new(const struct lvs_health_opts *opts)
 	h->history = h->opts.history ? h->opts.history : LVS_HEALTH_HISTORY;
 	if (h->history > HC_HISTORY_MAX)
 		h->history = HC_HISTORY_MAX;
+	h->probe_size = sizeof(struct hc_probe) + h->history * sizeof(struct hc_sample);
+	h->probe_block = h->probe_size < HC_BLOCK_BYTES ? HC_BLOCK_BYTES / h->probe_size : 1;
 	h->ep = h->wake = -1;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->ctl, NULL);

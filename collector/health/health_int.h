@@ -17,6 +17,7 @@
 #define HC_NONE UINT32_MAX
 #define HC_SCRATCH 16384 /* receive buffer, bytes */
 #define HC_HISTORY_MAX 4096 /* results kept per probe, at most */
+#define HC_BLOCK_BYTES 65536 /* probes are allocated this many bytes at a time */
 #define HC_SAMPLE_US_MAX ((1u << 29) - 1) /* a sample's longest duration, us */
 
 struct lvs_health_engine;
@@ -146,7 +147,8 @@ struct hc_sample {
 struct hc_probe {
 	struct hc_tmpl *t;  /* owned reference: what runs */
 	/* by phase: the attempt in flight (HC_RUNNING, HC_KILLING; NULL when
-	 * it could not be had), the next in the HC_QUEUED list, else NULL */
+	 * it could not be had), the next in the HC_QUEUED list, else NULL;
+	 * a free probe (in its block, loop.c): the next free one */
 	union {
 		struct hc_io *io;
 		struct hc_probe *qnext;
@@ -161,19 +163,19 @@ struct hc_probe {
 	uint32_t first_user;    /* first spec index of the current set using it */
 	uint16_t attempt;       /* retries done in this round (at most 1000) */
 	uint8_t phase;          /* enum hc_phase */
-	bool keep, fresh;       /* marks while applying a set */
+	bool keep : 1, fresh : 1; /* marks while applying a set */
 
 	/* result (h->lock) */
 	uint8_t state;          /* enum lvs_health */
 	uint8_t reason;
 	uint16_t reason_code;
+	uint16_t ring_head, ring_count;
 	int32_t streak;         /* > 0: successes in a row, < 0: failures */
 	uint32_t users;
 	float seconds;
+	uint32_t checks, failures; /* saturated (136 years of 1 s checks) */
 	double since, last, reason_since;
-	uint64_t checks, failures;
 	struct hc_text *error;  /* NULL: "" */
-	uint16_t ring_head, ring_count;
 	struct hc_sample ring[]; /* h->history slots */
 };
 
@@ -228,6 +230,15 @@ struct lvs_health_engine {
 	/* engine state (engine thread while running, else the ctl holder) */
 	int ep, wake;
 	size_t n_probes;
+	/* Probes live in blocks of probe_block probes (about HC_BLOCK_BYTES),
+	 * probe_size bytes apart: no allocation, header or rounding per
+	 * probe. A probe never moves. Free ones are chained through qnext;
+	 * the blocks go when no probe is left (a set with no check, or the
+	 * engine freed), so a set that shrinks leaves its places to the
+	 * next set. */
+	void *probe_blocks;     /* the newest block; each starts with the next */
+	struct hc_probe *probe_free;
+	size_t probe_size, probe_block;
 	struct hc_probe **tab;   /* identity hash: every probe */
 	size_t tab_mask;
 	struct hc_probe **heap;

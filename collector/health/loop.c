@@ -20,6 +20,19 @@
 
 __thread struct lvs_health_engine *hc_engine_self;
 
+/* A free probe is poisoned under AddressSanitizer, as free() would: a
+ * probe used after it was dropped is still caught in its block. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define PROBE_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define PROBE_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define PROBE_POISON(p, n) ((void)(p), (void)(n))
+#define PROBE_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+#define HC_BLOCK_HEAD 16 /* the link to the next block, probes aligned */
+
 /* Retry delay after a local shortage (see hc_defer). */
 #define HC_DEFER_NS 50000000
 
@@ -164,13 +177,51 @@ void hc_texts_free(struct lvs_health_engine *h)
 
 /* --- probes --------------------------------------------------------------------- */
 
+/* A zeroed probe from the free list, a new block when it is empty; NULL
+ * on out of memory. */
+static struct hc_probe *probe_alloc(struct lvs_health_engine *h)
+{
+	if (!h->probe_free) {
+		unsigned char *b = malloc(HC_BLOCK_HEAD + h->probe_block * h->probe_size);
+		if (!b)
+			return NULL;
+		memcpy(b, &h->probe_blocks, sizeof(h->probe_blocks));
+		h->probe_blocks = b;
+		for (size_t i = h->probe_block; i-- > 0;) {
+			struct hc_probe *p = (struct hc_probe *)(void *)(b + HC_BLOCK_HEAD + i * h->probe_size);
+			p->qnext = h->probe_free;
+			h->probe_free = p;
+			PROBE_POISON(p, h->probe_size);
+		}
+	}
+	struct hc_probe *p = h->probe_free;
+	PROBE_UNPOISON(p, h->probe_size);
+	h->probe_free = p->qnext;
+	memset(p, 0, h->probe_size);
+	return p;
+}
+
+/* Every probe is free: the blocks go. */
+static void blocks_free(struct lvs_health_engine *h)
+{
+	while (h->probe_blocks) {
+		unsigned char *b = h->probe_blocks;
+		memcpy(&h->probe_blocks, b, sizeof(h->probe_blocks));
+		PROBE_UNPOISON(b, HC_BLOCK_HEAD + h->probe_block * h->probe_size);
+		free(b);
+	}
+	h->probe_free = NULL;
+}
+
 static void probe_free(struct lvs_health_engine *h, struct hc_probe *p)
 {
 	if (!p)
 		return;
 	text_put(h, p->error);
 	hc_tmpl_unref(p->t);
-	free(p);
+	p->qnext = h->probe_free;
+	h->probe_free = p;
+	PROBE_POISON(p, h->probe_size);
 }
 
 static int64_t ns(double s)
@@ -198,7 +249,7 @@ static struct hc_probe *probe_new(struct lvs_health_engine *h, struct hc_tmpl *t
 		}
 		t->prepared = true;
 	}
-	struct hc_probe *p = calloc(1, sizeof(*p) + h->history * sizeof(p->ring[0]));
+	struct hc_probe *p = probe_alloc(h);
 	if (!p)
 		return NULL;
 	p->heap_idx = HC_NONE;
@@ -395,12 +446,12 @@ void hc_finish(struct lvs_health_engine *h, struct hc_probe *p, bool ok, unsigne
 			to = LVS_HEALTH_UP;
 	} else {
 		p->streak = p->streak < 0 ? p->streak - (p->streak > -INT32_MAX) : -1;
-		p->failures++;
+		p->failures += p->failures < UINT32_MAX;
 		h->st.failures++;
 		if ((uint32_t)-p->streak >= spec->fall)
 			to = LVS_HEALTH_DOWN;
 	}
-	p->checks++;
+	p->checks += p->checks < UINT32_MAX;
 	h->st.checks++;
 	p->seconds = (float)((end - started) / 1e9);
 	/* the sample keeps the gap to the result before it: the newest one's
@@ -675,8 +726,10 @@ static int reserve(struct lvs_health_engine *h, size_t want)
 		h->heap = heap;
 		h->heap_cap = (uint32_t)cap;
 	}
+	/* Chained: one bucket per probe keeps the chains at one probe on
+	 * average (8 bytes a probe; at half full it was 16). */
 	size_t nb = 64;
-	while (nb < 2 * want)
+	while (nb < want)
 		nb *= 2;
 	if (h->tab && nb <= h->tab_mask + 1)
 		return 0;
@@ -765,6 +818,10 @@ int hc_apply(struct lvs_health_engine *h, struct lvs_check_set *set)
 			hc_heap_set(h, p, now + probe_first_ns(p));
 		}
 	}
+	/* A set that drops every check gives the blocks back; one that
+	 * shrinks keeps them for the probes of the next. */
+	if (!h->n_probes)
+		blocks_free(h);
 	hc_set_unref(old);
 	return 0;
 err:
@@ -810,6 +867,7 @@ void hc_probes_free(struct lvs_health_engine *h)
 		memset(h->tab, 0, (h->tab_mask + 1) * sizeof(*h->tab));
 	h->n_probes = 0;
 	h->heap_len = 0;
+	blocks_free(h);
 }
 
 /* --- the loop ----------------------------------------------------------------------- */

@@ -93,18 +93,31 @@ static void test_set_errors(void)
 	health_free(h);
 }
 
-/* The persistent state of one check, its result ring included, stays
- * under 200 bytes; what an attempt needs is allocated while it runs. */
+/* The persistent state of one check, its result ring included, takes
+ * 168 bytes, with no allocation header or rounding of its own (probes
+ * come in blocks); what an attempt needs is allocated while it runs. */
 static void test_probe_small(void)
 {
 	size_t per = sizeof(struct hc_probe) + LVS_HEALTH_HISTORY * sizeof(struct hc_sample);
-	CU_ASSERT(per < 200);
+	CU_ASSERT(per <= 168);
 	CU_ASSERT(sizeof(struct hc_sample) == 8);
+	lvs_health *h = health_new(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL(h->probe_size, per);
+	CU_ASSERT(h->probe_block >= 256);
+	health_free(h);
+	/* the longest history still fits one probe a block */
+	struct lvs_health_opts o = { .history = HC_HISTORY_MAX };
+	h = health_new(&o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL(h->probe_block, 1);
+	health_free(h);
 }
 
-/* 10,000 default checks, applied to a stopped engine: one allocation per
- * probe and a bounded number for the set and the engine's tables (the
- * specs share one template; no result text, no attempt state). */
+/* 10,000 default checks, applied to a stopped engine: the probes come
+ * in blocks of hundreds, plus a bounded number of allocations for the
+ * set and the engine's tables (the specs share one template; no result
+ * text, no attempt state). */
 static void test_allocations_per_check(void)
 {
 	enum { N = 10000 };
@@ -121,8 +134,8 @@ static void test_allocations_per_check(void)
 	unsigned long allocs = failmalloc_count();
 	failmalloc_disarm();
 	CU_ASSERT_EQUAL(r, 0);
-	CU_ASSERT(allocs >= N);
-	CU_ASSERT(allocs <= N + 64);
+	CU_ASSERT(allocs >= N / h->probe_block);
+	CU_ASSERT(allocs <= N / h->probe_block + 64);
 	struct lvs_health_stats st;
 	health_stats(h, &st);
 	CU_ASSERT_EQUAL(st.probes, N);
@@ -133,6 +146,58 @@ static void test_allocations_per_check(void)
 		CU_ASSERT_PTR_NULL(p->io);
 		CU_ASSERT_PTR_NULL(p->error);
 	}
+	health_free(h);
+}
+
+/* A set that replaces every probe: the dropped probes' places in their
+ * blocks are taken again, fresh, by the next set's probes, so a reload
+ * allocates none beyond its own set's tables. */
+static void test_probes_reused(void)
+{
+	enum { N = 5000 };
+	lvs_health *h = health_new(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	for (int round = 0; round < 3; round++) {
+		struct lvs_check_set *set = health_set_new();
+		CU_ASSERT_PTR_NOT_NULL_FATAL(set);
+		for (size_t i = 0; i < N; i++) {
+			struct lvs_check_spec s;
+			/* each round its own real servers: every probe is new */
+			rs_spec(&s, (size_t)round * N + i);
+			CU_ASSERT_EQUAL(health_set_add(set, &s), 0);
+		}
+		failmalloc_arm(0);
+		int r = health_set_apply(h, set);
+		unsigned long allocs = failmalloc_count();
+		failmalloc_disarm();
+		CU_ASSERT_EQUAL_FATAL(r, 0);
+		/* the first two rounds need blocks (both sets live while the
+		 * second is applied); the third finds the first's places free */
+		if (round == 2) {
+			CU_ASSERT(allocs <= 16);
+		} else {
+			CU_ASSERT(allocs >= N / h->probe_block);
+		}
+		struct lvs_health_stats st;
+		health_stats(h, &st);
+		CU_ASSERT_EQUAL(st.probes, N);
+		for (size_t i = 0; i < N; i++) {
+			const struct hc_probe *p = h->set->probe[i];
+			CU_ASSERT_EQUAL(p->first_user, i);
+			CU_ASSERT_EQUAL(p->users, 1);
+			CU_ASSERT_EQUAL(p->checks, 0);
+			CU_ASSERT_EQUAL(p->ring_count, 0);
+			CU_ASSERT_EQUAL(p->state, LVS_HEALTH_UNKNOWN);
+			CU_ASSERT_PTR_NULL(p->io);
+			CU_ASSERT_PTR_NULL(p->error);
+		}
+	}
+	/* a set with no check gives the blocks back */
+	struct lvs_check_set *none = health_set_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(none);
+	CU_ASSERT_EQUAL(health_set_apply(h, none), 0);
+	CU_ASSERT_PTR_NULL(h->probe_blocks);
+	CU_ASSERT_PTR_NULL(h->probe_free);
 	health_free(h);
 }
 
@@ -186,8 +251,10 @@ int register_health_mem(void)
 		return -1;
 	if (!CU_add_test(s, "specs share one template", test_template_shared) ||
 	    !CU_add_test(s, "a refused spec refuses the set", test_set_errors) ||
-	    !CU_add_test(s, "a probe under 200 bytes", test_probe_small) ||
-	    !CU_add_test(s, "one allocation per check", test_allocations_per_check) ||
+	    !CU_add_test(s, "a probe in 168 bytes, in blocks", test_probe_small) ||
+	    !CU_add_test(s, "probes in blocks, not one allocation each",
+			 test_allocations_per_check) ||
+	    !CU_add_test(s, "a replaced set's probe places taken again", test_probes_reused) ||
 	    !CU_add_test(s, "attempt state while running only", test_attempt_state_lifetime))
 		return -1;
 	return 0;
