@@ -81,8 +81,8 @@ struct lvs_rings {
 	struct ring_state *st;   /* owned; n_st used (some free), cap_st allocated */
 	size_t n_st, cap_st;
 	unsigned char *slab;     /* owned; cap_st * slots * stride bytes */
-	uint32_t *free_idx;      /* owned; indices of free rings */
-	size_t n_free, cap_free;
+	uint32_t *free_idx;      /* owned; indices of free rings (room for cap_st) */
+	size_t n_free;
 	unsigned char *tmp;      /* owned; one ring's samples, for a resize */
 };
 
@@ -275,6 +275,27 @@ static int resize_rings(lvs_rings *h, uint32_t to)
 	return 0;
 }
 
+/* Room for cap rings (more than cap_st): their states, samples and
+ * places in the free list, which so never has to grow when a ring is
+ * released (it holds at most n_st). 0 or -ENOMEM (cap_st unchanged). */
+static int rings_reserve(lvs_rings *h, size_t cap)
+{
+	struct ring_state *p = realloc(h->st, cap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	h->st = p;
+	uint32_t *f = realloc(h->free_idx, cap * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	h->free_idx = f;
+	unsigned char *q = realloc(h->slab, cap * h->slots * h->stride);
+	if (!q)
+		return -ENOMEM;
+	h->slab = q;
+	h->cap_st = cap;
+	return 0;
+}
+
 /* A new, empty ring: its index, or RING_NONE without memory. */
 static uint32_t ring_alloc(lvs_rings *h)
 {
@@ -282,18 +303,8 @@ static uint32_t ring_alloc(lvs_rings *h)
 	if (h->n_free) {
 		i = h->free_idx[--h->n_free];
 	} else {
-		if (h->n_st == h->cap_st) {
-			size_t ncap = h->cap_st ? h->cap_st * 2 : 64;
-			struct ring_state *p = realloc(h->st, ncap * sizeof(*p));
-			if (!p)
-				return RING_NONE;
-			h->st = p;
-			unsigned char *q = realloc(h->slab, ncap * h->slots * h->stride);
-			if (!q)
-				return RING_NONE;
-			h->slab = q;
-			h->cap_st = ncap;
-		}
+		if (h->n_st == h->cap_st && rings_reserve(h, h->cap_st ? h->cap_st * 2 : 64))
+			return RING_NONE;
 		i = h->n_st++;
 	}
 	h->st[i] = (struct ring_state){ .last_seen = h->poll };
@@ -303,7 +314,7 @@ static uint32_t ring_alloc(lvs_rings *h)
 static void ring_release(lvs_rings *h, uint32_t i)
 {
 	h->st[i] = (struct ring_state){ 0 };
-	h->free_idx[h->n_free++] = i; /* cap_free >= n_st */
+	h->free_idx[h->n_free++] = i; /* room for cap_st >= n_st */
 }
 
 static void push(lvs_rings *h, size_t i, double t, const struct lvs_rates_f *r, uint32_t active,
@@ -490,23 +501,14 @@ int rings_record(lvs_rings *h, struct lvs_snapshot *s)
 	uint32_t *ring_of = pl.ring_of;
 	int err = 0;
 	pthread_rwlock_wrlock(&h->lock);
-	/* Room for every index in the free list up front, so that eviction
-	 * and failed inserts never allocate. */
-	size_t need = h->n_st + objects;
-	if (need > h->cap_free) {
-		uint32_t *p = realloc(h->free_idx, need * sizeof(*p));
-		if (!p) {
-			pthread_rwlock_unlock(&h->lock);
-			if (!same)
-				plan_free(&pl);
-			return -ENOMEM;
-		}
-		h->free_idx = p;
-		h->cap_free = need;
-	}
 	h->poll++;
 	if (objects)
 		fit(h, objects);
+	/* A table larger than the rings gets room for itself and a little
+	 * more at once, not by doubling: at 110,000 objects doubling left
+	 * room for 131,072. Failing, ring_alloc grows them one at a time. */
+	if (objects > h->cap_st)
+		(void)rings_reserve(h, objects + objects / 64 + 16);
 	size_t done = 0;
 	for (size_t i = 0; i < s->n_services; i++) {
 		const struct lvs_service *svc = &s->services[i];
@@ -617,6 +619,14 @@ size_t rings_bytes(lvs_rings *h)
 {
 	pthread_rwlock_rdlock(&h->lock);
 	size_t n = (h->n_st - h->n_free) * h->slots * h->stride;
+	pthread_rwlock_unlock(&h->lock);
+	return n;
+}
+
+size_t rings_capacity(lvs_rings *h)
+{
+	pthread_rwlock_rdlock(&h->lock);
+	size_t n = h->cap_st;
 	pthread_rwlock_unlock(&h->lock);
 	return n;
 }

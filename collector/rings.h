@@ -66,9 +66,11 @@ size_t rings_read(lvs_rings *h, const struct lvs_key *k, struct lvs_sample *out,
 int rings_try_read(lvs_rings *h, const struct lvs_key *k, struct lvs_sample *out, size_t max,
 		   size_t *n);
 
-/* Objects tracked now; bytes their samples take; slots per ring now. */
+/* Objects tracked now; bytes their samples take; rings with room
+ * allocated (tracked or not); slots per ring now. */
 size_t rings_objects(lvs_rings *h);
 size_t rings_bytes(lvs_rings *h);
+size_t rings_capacity(lvs_rings *h);
 uint32_t rings_slots(lvs_rings *h);
 
 #endif

@@ -88,6 +88,36 @@ static void test_budget_bounds_memory(void)
 	rings_free(h);
 }
 
+/* Room for a table's rings is made for the table, with a sixty-fourth
+ * more, not by doubling (at 110,000 objects doubling left room for
+ * 131,072); a table that grows gets room for itself again. */
+static void test_room_sized_to_table(void)
+{
+	lvs_rings *h = rings_new(32, 32u << 20, 30, LVS_RINGS_CPS);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	struct lvs_snapshot *a = snap(1, 1100, 1), *b = snap(2, 1200, 1), *c = snap(3, 1100, 1);
+	CU_ASSERT_EQUAL(rings_record(h, a), 0);
+	CU_ASSERT_EQUAL(rings_objects(h), 2200);
+	CU_ASSERT(rings_capacity(h) >= 2200);
+	CU_ASSERT(rings_capacity(h) <= 2200 + 2200 / 64 + 16);
+	CU_ASSERT_EQUAL(rings_record(h, b), 0);
+	CU_ASSERT_EQUAL(rings_objects(h), 2400);
+	CU_ASSERT(rings_capacity(h) >= 2400);
+	CU_ASSERT(rings_capacity(h) <= 2400 + 2400 / 64 + 16);
+	/* the smaller table again: the gone objects keep their rings for
+	 * evict_after polls, in the room there is */
+	CU_ASSERT_EQUAL(rings_record(h, c), 0);
+	CU_ASSERT(rings_capacity(h) <= 2400 + 2400 / 64 + 16);
+	struct lvs_key k;
+	struct lvs_sample out[4];
+	lvs_key_service(&k, &c->services[1099]);
+	CU_ASSERT_EQUAL(rings_read(h, &k, out, 4), 3);
+	snapshot_unref(a);
+	snapshot_unref(b);
+	snapshot_unref(c);
+	rings_free(h);
+}
+
 /* Service 0's samples, oldest first, must be the polls first..last. */
 static void expect_polls(lvs_rings *h, const struct lvs_snapshot *s, int first, int last)
 {
@@ -342,6 +372,7 @@ int register_rings(void)
 	if (!s || !CU_add_test(s, "record and read", test_record_and_read) ||
 	    !CU_add_test(s, "evict absent objects", test_evict_absent) ||
 	    !CU_add_test(s, "memory budget", test_budget_bounds_memory) ||
+	    !CU_add_test(s, "room sized to the table", test_room_sized_to_table) ||
 	    !CU_add_test(s, "resize keeps the newest", test_resize_keeps_newest) ||
 	    !CU_add_test(s, "a small change keeps the size", test_small_change_keeps_size) ||
 	    !CU_add_test(s, "connection rate only", test_cps_only) ||
