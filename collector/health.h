@@ -39,7 +39,6 @@ enum lvs_check_type {
 #define LVS_CHECK_RETRY_DELAY 1.0 /* s before retrying a failed attempt */
 #define LVS_CHECK_RISE 1          /* successes in a row to turn up */
 #define LVS_CHECK_FALL 1          /* failures in a row to turn down */
-#define LVS_HEALTH_HISTORY 4      /* results kept per check (health_history) */
 #define LVS_HEALTH_ERROR_MAX 96   /* bytes of error text, with the NUL */
 
 /* One check of one real server. The engine deep-copies specs (strings,
@@ -180,7 +179,9 @@ struct lvs_health_opts {
 	 * moves only when the clock's owner says so. Copied. Results' times
 	 * are the wall clock's, always. */
 	const struct lvs_clock *clock;
-	uint32_t history;     /* results kept per probe; 0: LVS_HEALTH_HISTORY */
+	uint32_t history;     /* results kept per probe for health_history (8
+			       * bytes each, at most 4096); 0: none, and
+			       * health_history finds none */
 	uint32_t max_running; /* checks in flight at once (fds and children);
 			       * later ones wait their turn; 0: no limit */
 };

@@ -318,7 +318,7 @@ lvs_health *health_new(const struct lvs_health_opts *opts)
 	if (h->opts.clock)
 		h->clock = *h->opts.clock;
 	h->opts.clock = NULL;
-	h->history = h->opts.history ? h->opts.history : LVS_HEALTH_HISTORY;
+	h->history = h->opts.history;
 	if (h->history > HC_HISTORY_MAX)
 		h->history = HC_HISTORY_MAX;
 	h->probe_size = sizeof(struct hc_probe) + h->history * sizeof(struct hc_sample);

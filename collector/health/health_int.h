@@ -176,7 +176,7 @@ struct hc_probe {
 	uint32_t checks, failures; /* saturated (136 years of 1 s checks) */
 	double since, last, reason_since;
 	struct hc_text *error;  /* NULL: "" */
-	struct hc_sample ring[]; /* h->history slots */
+	struct hc_sample ring[]; /* h->history slots (none by default) */
 };
 
 /* An applied set of specs: immutable once published as h->set. Shared by

@@ -469,14 +469,17 @@ void hc_finish(struct lvs_health_engine *h, struct hc_probe *p, bool ok, unsigne
 		p->since = wall;
 		h->st.transitions++;
 	}
-	double us = (double)p->seconds * 1e6 + 0.5;
-	struct hc_sample *smp = &p->ring[p->ring_head];
-	smp->dt_ms = gap <= 0 ? 0 : gap >= UINT32_MAX ? UINT32_MAX : (uint32_t)gap;
-	smp->bits = (us >= HC_SAMPLE_US_MAX ? HC_SAMPLE_US_MAX : us <= 0 ? 0 : (uint32_t)us) << 3 |
-	            (uint32_t)ok << 2 | (p->state & 3u);
-	p->ring_head = (uint16_t)((p->ring_head + 1) % h->history);
-	if (p->ring_count < h->history)
-		p->ring_count++;
+	if (h->history) {
+		double us = (double)p->seconds * 1e6 + 0.5;
+		struct hc_sample *smp = &p->ring[p->ring_head];
+		smp->dt_ms = gap <= 0 ? 0 : gap >= UINT32_MAX ? UINT32_MAX : (uint32_t)gap;
+		smp->bits = (us >= HC_SAMPLE_US_MAX ? HC_SAMPLE_US_MAX : us <= 0 ? 0 : (uint32_t)us)
+				    << 3 |
+			    (uint32_t)ok << 2 | (p->state & 3u);
+		p->ring_head = (uint16_t)((p->ring_head + 1) % h->history);
+		if (p->ring_count < h->history)
+			p->ring_count++;
+	}
 	h->st.running = h->running_n;
 	h->st.loops = h->loops;
 	pthread_mutex_unlock(&h->lock);

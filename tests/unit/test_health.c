@@ -66,6 +66,26 @@ static void test_tcp_rise_fall(void)
 	health_free(h);
 }
 
+/* By default an engine keeps no past results: checks run, results
+ * and transitions are as ever, and health_history finds none. */
+static void test_no_history_by_default(void)
+{
+	struct lvs_check_spec spec;
+	spec_for(&spec, AF_INET, closed_port(AF_INET, SOCK_STREAM), LVS_CHECK_TCP);
+	spec.fall = 2;
+	lvs_health *h = health_new(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL_FATAL(health_set_checks(h, &spec, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(health_start(h), 0);
+	struct lvs_check_result r;
+	CU_ASSERT_TRUE(wait_state(h, 0, LVS_HEALTH_DOWN, 10000, &r));
+	CU_ASSERT(r.checks >= 2);
+	CU_ASSERT_EQUAL(r.fail_run, r.checks);
+	struct lvs_check_sample smp[4];
+	CU_ASSERT_EQUAL(health_history(h, 0, smp, 4), 0);
+	health_free(h);
+}
+
 static void test_tcp_closed_port(void)
 {
 	struct lvs_check_spec spec;
@@ -1077,6 +1097,7 @@ int register_health(void)
 		return -1;
 	if (!CU_add_test(s, "TCP rise and fall", test_tcp_rise_fall) ||
 	    !CU_add_test(s, "TCP closed port", test_tcp_closed_port) ||
+	    !CU_add_test(s, "no past results kept by default", test_no_history_by_default) ||
 	    !CU_add_test(s, "TCP over IPv6", test_tcp_ipv6) ||
 	    !CU_add_test(s, "TCP target port", test_tcp_target_port) ||
 	    !CU_add_test(s, "HTTP status and body", test_http_status_and_body) ||
