@@ -63,6 +63,16 @@ ratio() {
 
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
 
+# runs NAME OURS PEER: the lowest and highest of the per-run ratios (PEER
+# time / OURS time, run i of each: they ran one after the other), so that
+# a median that is near a goal shows how far the runs spread.
+runs() {
+	paste "$3" "$2" | awk -v n="$1" '$2 > 0 { r = $1 / $2; if (!c || r < lo) lo = r; if (!c || r > hi) hi = r; c++ }
+		END { if (c) {
+			printf "BENCH %s_runs_lowest %.2f x (of %d runs, each against the peer run beside it)\n", n, lo, c
+			printf "BENCH %s_runs_highest %.2f x (of %d runs, each against the peer run beside it)\n", n, hi, c } }'
+}
+
 rm -f /tmp/bench.*
 # One untimed run of each first: every program and library is paged in.
 for c in "ipvsadm -Ln --stats --exact" "lvstop --once --exact" "lvstop --json" "ipvsadm -Sn" "lvstop save"; do
@@ -101,6 +111,9 @@ echo "BENCH kernel_save $(ms "$t_save") ms (TCG, median of $N)"
 ratio kernel_once_exact "$t_once" "$t_ipl" "ipvsadm -Ln --stats --exact"
 ratio kernel_json "$t_json" "$t_ipl" "ipvsadm -Ln --stats --exact"
 ratio kernel_save "$t_save" "$t_ips" "ipvsadm -Sn"
+runs kernel_once_exact /tmp/bench.once.t /tmp/bench.ipvsadm_list.t
+runs kernel_json /tmp/bench.json.t /tmp/bench.ipvsadm_list.t
+runs kernel_save /tmp/bench.save.t /tmp/bench.ipvsadm_save.t
 if [ -n "$BASE" ]; then
 	lab_cmp bench.baseline-once "$(sed 1d /tmp/bench.base_once.out | md5sum)" "$(sed 1d /tmp/bench.once.out | md5sum)"
 	lab_cmp bench.baseline-json "$(sed 's/^{"time":[^,]*,//' /tmp/bench.base_json.out | md5sum)" \
