@@ -506,7 +506,7 @@ int rings_record(lvs_rings *h, struct lvs_snapshot *s)
 		fit(h, objects);
 	/* A table larger than the rings gets room for itself and a little
 	 * more at once, not by doubling: at 110,000 objects doubling left
-	 * room for 131,072. Failing, ring_alloc grows them one at a time. */
+	 * room for 131,072. Failing, ring_alloc still grows them by doubling. */
 	if (objects > h->cap_st)
 		(void)rings_reserve(h, objects + objects / 64 + 16);
 	size_t done = 0;
