@@ -16,6 +16,7 @@
 #include "collector/health/health_int.h"
 #include "collector/snapjson.h"
 #include "collector/snapshot.h"
+#include "failmalloc.h"
 #include "health_srv.h"
 
 static void test_refused_and_since(void)
@@ -490,6 +491,111 @@ static void test_annotate_one_with_many(void)
 	free(specs);
 }
 
+/* annotate with each of its allocations failing in turn, from the first
+ * to one past the last: every real server of snap comes out either as
+ * the source made it (UP, code 7) or annotated as `want` says, and the
+ * annotated ones come first (batches are written in order); with none
+ * failing, every one is annotated. want(i): the state real server i
+ * gets from its checks. Returns the allocations one annotate makes. */
+static unsigned long annotate_each_failing(lvs_health *h, struct lvs_snapshot *snap,
+					   int8_t (*want)(size_t i))
+{
+	failmalloc_arm(0);
+	health_annotate(h, snap);
+	unsigned long allocs = failmalloc_count();
+	failmalloc_disarm();
+	for (unsigned long k = 1; k <= allocs + 1; k++) {
+		for (size_t i = 0; i < snap->n_dests; i++) {
+			snap->dests[i].health = LVS_HEALTH_UP;
+			snap->dests[i].health_code = 7;
+		}
+		failmalloc_arm(k);
+		health_annotate(h, snap);
+		bool fired = failmalloc_fired();
+		failmalloc_disarm();
+		size_t done = 0, wrong = 0;
+		while (done < snap->n_dests && snap->dests[done].health == want(done) &&
+		       snap->dests[done].health_code == 0)
+			done++;
+		for (size_t i = done; i < snap->n_dests; i++)
+			wrong += snap->dests[i].health != LVS_HEALTH_UP || snap->dests[i].health_code != 7;
+		CU_ASSERT_EQUAL(wrong, 0);
+		CU_ASSERT_EQUAL(fired, k <= allocs);
+		if (!fired)
+			CU_ASSERT_EQUAL(done, snap->n_dests);
+	}
+	return allocs;
+}
+
+static int8_t all_down(size_t i)
+{
+	(void)i;
+	return LVS_HEALTH_DOWN;
+}
+
+static int8_t second_down(size_t i)
+{
+	return i == 1 ? LVS_HEALTH_DOWN : LVS_HEALTH_UNKNOWN;
+}
+
+/* Without memory annotate leaves what it has not written as the source
+ * made it: 5,000 real servers (three batches), and one real server with
+ * more checks than a batch holds, whose batch must grow. */
+#define NOMEM_RS 5000
+static void test_annotate_nomem(void)
+{
+	struct lvs_snapshot *snap = snapshot_new();
+	struct lvs_check_spec *specs = calloc(NOMEM_RS, sizeof(*specs));
+	CU_ASSERT_FATAL(snap && specs);
+	struct lvs_service svc = {.af = AF_INET, .protocol = IPPROTO_TCP, .port = 80};
+	inet_pton(AF_INET, "192.0.2.1", &svc.addr.v4);
+	snapshot_add_service(snap, &svc);
+	for (unsigned i = 0; i < NOMEM_RS; i++) {
+		struct lvs_dest d = {.af = AF_INET, .port = (uint16_t)(20000 + i)};
+		inet_pton(AF_INET, "127.0.0.1", &d.addr.v4);
+		CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(snap, 0, &d), 0);
+		spec_for(&specs[i], AF_INET, d.port, LVS_CHECK_TCP);
+	}
+	snapshot_finish(snap);
+	lvs_health *h = health_new(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL_FATAL(health_set_checks(h, specs, NOMEM_RS), 0);
+	for (size_t i = 0; i < h->set->n; i++)
+		h->set->probe[i]->state = LVS_HEALTH_DOWN;
+	CU_ASSERT(annotate_each_failing(h, snap, all_down) >= 3);
+	health_free(h);
+	snapshot_unref(snap);
+	free(specs);
+
+	/* one real server with 2,100 checks between two with one each */
+	snap = snapshot_new();
+	specs = calloc(MANY_CHECKS + 2, sizeof(*specs));
+	CU_ASSERT_FATAL(snap && specs);
+	snapshot_add_service(snap, &svc);
+	for (unsigned i = 0; i < 3; i++) {
+		struct lvs_dest d = {.af = AF_INET, .port = (uint16_t)(20000 + i)};
+		inet_pton(AF_INET, "127.0.0.1", &d.addr.v4);
+		CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(snap, 0, &d), 0);
+	}
+	snapshot_finish(snap);
+	size_t n = 0;
+	spec_for(&specs[n++], AF_INET, 20000, LVS_CHECK_TCP);
+	for (unsigned k = 0; k < MANY_CHECKS; k++) {
+		spec_for(&specs[n], AF_INET, 20001, LVS_CHECK_TCP);
+		specs[n++].target_port = (uint16_t)(30000 + k);
+	}
+	spec_for(&specs[n++], AF_INET, 20002, LVS_CHECK_TCP);
+	h = health_new(NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL_FATAL(health_set_checks(h, specs, n), 0);
+	h->set->probe[MANY_CHECKS / 2 + 1]->state = LVS_HEALTH_DOWN;
+	/* the three buffers, and the batch grown for the second */
+	CU_ASSERT(annotate_each_failing(h, snap, second_down) >= 4);
+	health_free(h);
+	snapshot_unref(snap);
+	free(specs);
+}
+
 /* The reason goes through the snapshot JSON (lvsd's /api/v1/snapshot,
  * recordings) and back. */
 static void test_reason_json(void)
@@ -564,6 +670,7 @@ int register_health_reasons(void)
 	    !CU_add_test(s, "annotate in batches, across a reload", test_annotate_batched) ||
 	    !CU_add_test(s, "annotate one real server with more checks than a batch",
 			 test_annotate_one_with_many) ||
+	    !CU_add_test(s, "annotate without memory", test_annotate_nomem) ||
 	    !CU_add_test(s, "reasons in the snapshot JSON", test_reason_json))
 		return -1;
 	return 0;
