@@ -437,7 +437,11 @@ static void test_annotate_batched(void)
  * each: whichever of its checks fails, it is down, and its neighbours
  * are annotated all the same. */
 #define MANY_CHECKS 2100
-static void test_annotate_one_with_many(void)
+
+/* Three real servers of one service, 127.0.0.1:20000 to 20002, and their
+ * checks: one each for the first and the last, MANY_CHECKS (distinct
+ * target ports) for the second. An engine (not started) with them. */
+static lvs_health *one_with_many(struct lvs_snapshot **snap_out)
 {
 	struct lvs_snapshot *snap = snapshot_new();
 	struct lvs_check_spec *specs = calloc(MANY_CHECKS + 2, sizeof(*specs));
@@ -458,9 +462,18 @@ static void test_annotate_one_with_many(void)
 		specs[n++].target_port = (uint16_t)(30000 + k);
 	}
 	spec_for(&specs[n++], AF_INET, 20002, LVS_CHECK_TCP);
-	lvs_health *h = health_new(&(struct lvs_health_opts){.history = 4});
+	lvs_health *h = health_new(NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
 	CU_ASSERT_EQUAL_FATAL(health_set_checks(h, specs, n), 0);
+	free(specs);
+	*snap_out = snap;
+	return h;
+}
+
+static void test_annotate_one_with_many(void)
+{
+	struct lvs_snapshot *snap;
+	lvs_health *h = one_with_many(&snap);
 	CU_ASSERT_EQUAL_FATAL(h->set->n, MANY_CHECKS + 2);
 	size_t wrong = 0, tried = 0;
 	for (size_t i = 0; i < h->set->n; i++) {
@@ -488,7 +501,6 @@ static void test_annotate_one_with_many(void)
 	CU_ASSERT_EQUAL(wrong, 0);
 	health_free(h);
 	snapshot_unref(snap);
-	free(specs);
 }
 
 /* annotate with each of its allocations failing in turn, from the first
@@ -568,32 +580,12 @@ static void test_annotate_nomem(void)
 	free(specs);
 
 	/* one real server with 2,100 checks between two with one each */
-	snap = snapshot_new();
-	specs = calloc(MANY_CHECKS + 2, sizeof(*specs));
-	CU_ASSERT_FATAL(snap && specs);
-	snapshot_add_service(snap, &svc);
-	for (unsigned i = 0; i < 3; i++) {
-		struct lvs_dest d = {.af = AF_INET, .port = (uint16_t)(20000 + i)};
-		inet_pton(AF_INET, "127.0.0.1", &d.addr.v4);
-		CU_ASSERT_EQUAL_FATAL(snapshot_add_dest(snap, 0, &d), 0);
-	}
-	snapshot_finish(snap);
-	size_t n = 0;
-	spec_for(&specs[n++], AF_INET, 20000, LVS_CHECK_TCP);
-	for (unsigned k = 0; k < MANY_CHECKS; k++) {
-		spec_for(&specs[n], AF_INET, 20001, LVS_CHECK_TCP);
-		specs[n++].target_port = (uint16_t)(30000 + k);
-	}
-	spec_for(&specs[n++], AF_INET, 20002, LVS_CHECK_TCP);
-	h = health_new(NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	CU_ASSERT_EQUAL_FATAL(health_set_checks(h, specs, n), 0);
+	h = one_with_many(&snap);
 	h->set->probe[MANY_CHECKS / 2 + 1]->state = LVS_HEALTH_DOWN;
 	/* the three buffers, and the batch grown for the second */
 	CU_ASSERT(annotate_each_failing(h, snap, second_down) >= 4);
 	health_free(h);
 	snapshot_unref(snap);
-	free(specs);
 }
 
 /* The reason goes through the snapshot JSON (lvsd's /api/v1/snapshot,
