@@ -68,12 +68,15 @@ rss=$(awk '$1 == "VmRSS:" { print $2 }' /proc/$LVSD/status)
 echo "lvsd_scale: VmHWM (KiB) after start $hwm_start, first poll $hwm_poll, scrapes $hwm_scrape, 3 more polls $hwm; VmRSS $rss"
 echo "lvsd_scale: VmHWM $((hwm / 1024)) MiB, VmRSS $((rss / 1024)) MiB for $S x $R"
 # The bound scales with the table: 16 MiB (libraries, threads) plus
-# 1,100 bytes per real server (measured 4,000 x 10: 13 MiB at start and
+# 600 bytes per real server (measured 4,000 x 10: 13 MiB at start and
 # 810 bytes per real server: two snapshots of 208 bytes per real server,
 # the rings of this configuration about 120, the body and label blocks;
 # 1,100 with the rings of 250 bytes an object of tables before; since,
-# real servers of 184 bytes and rings without a key map: 40 MiB).
-bound=$((16 * 1024 + S * R * 1100 / 1024))
+# real servers of 184 bytes and rings without a key map: 40 MiB; with
+# the rings sized to the table and the diagnosis's findings small, 28
+# MiB, 327 bytes a real server above the 16: the bound was 1,100 bytes
+# until then).
+bound=$((16 * 1024 + S * R * 600 / 1024))
 if [ "$hwm" -le "$bound" ]; then lab_ok scale.peak-rss-bounded; else
 	lab_fail scale.peak-rss-bounded "VmHWM $((hwm / 1024)) MiB > $((bound / 1024)) MiB for $S x $R"; fi
 # --- end of lvsd's memory
@@ -119,11 +122,13 @@ echo "lvsd_scale: default configuration: VmHWM $((d_hwm / 1024)) MiB," \
 # 32 MiB of daemon.history_mib as polls went by: 4,000 x 10 measured 51
 # MiB on a busy host and 92 on a quiet one, every check run; now 53 on a
 # quiet one (50 with real servers of 184 bytes and rings without a key
-# map). Bound: 16 MiB plus 1,400 bytes per real server (69 MiB at
-# 4,000 x 10; 149 at 10,000 x 10, where the kernel benchmark read 111).
-# The engine before its checks shared their spec took about 1.5 KiB per
-# check alone.
-d_bound=$((16 * 1024 + S * R * 1400 / 1024))
+# map; 36 with probes of 136 bytes in blocks, the engine's tables and
+# the rings sized to the table and the diagnosis's findings small: 527
+# bytes a real server above 16 MiB). Bound: 16 MiB plus 800 bytes per
+# real server (47 MiB at 4,000 x 10; 92 at 10,000 x 10, where the kernel
+# benchmark read 77; it was 1,400 bytes until then). The engine before
+# its checks shared their spec took about 1.5 KiB per check alone.
+d_bound=$((16 * 1024 + S * R * 800 / 1024))
 if [ "$d_hwm" -le "$d_bound" ]; then lab_ok scale.default-peak-rss-bounded; else
 	lab_fail scale.default-peak-rss-bounded \
 		"VmHWM $((d_hwm / 1024)) MiB > $((d_bound / 1024)) MiB for $S x $R"; fi
