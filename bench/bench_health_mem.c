@@ -26,25 +26,12 @@
 #include <unistd.h>
 
 #include "collector/health.h"
+#include "share/file.h"
 
 static size_t heap_used(void)
 {
 	struct mallinfo2 mi = mallinfo2();
 	return mi.uordblks + mi.hblkhd;
-}
-
-static long status_kib(const char *key)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long v = -1;
-	size_t kl = strlen(key);
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, kl) && line[kl] == ':')
-			v = strtol(line + kl + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
 }
 
 static void spec_of(struct lvs_check_spec *s, size_t i)
@@ -63,8 +50,8 @@ static void report(const char *phase, size_t base, size_t n)
 	printf("health_mem_%s_bytes_per_check %.1f B\n", phase,
 	       n ? (double)(now > base ? now - base : 0) / (double)n : 0.0);
 	printf("health_mem_%s_heap %.1f MiB\n", phase, (double)(now - base) / 1048576.0);
-	printf("health_mem_%s_vmrss %.1f MiB\n", phase, status_kib("VmRSS") / 1024.0);
-	printf("health_mem_%s_vmhwm %.1f MiB\n", phase, status_kib("VmHWM") / 1024.0);
+	printf("health_mem_%s_vmrss %.1f MiB\n", phase, file_proc_status_kib(0, "VmRSS") / 1024.0);
+	printf("health_mem_%s_vmhwm %.1f MiB\n", phase, file_proc_status_kib(0, "VmHWM") / 1024.0);
 }
 
 int main(int argc, char **argv)
