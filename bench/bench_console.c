@@ -81,6 +81,8 @@ static struct lvs_snapshot *gen_snapshot(size_t ns, size_t nd, unsigned t, doubl
 	struct lvs_snapshot *s = snapshot_new();
 	if (!s)
 		return NULL;
+	if (snapshot_keep_dest_rates(s)) /* as the kernel source keeps them */
+		goto err;
 	s->time = t0 + 2.0 * t;
 	s->version = (1 << 16) | (2 << 8) | 1;
 	s->conn_tab_size = 4096;
@@ -156,8 +158,8 @@ static struct lvs_snapshot *gen_snapshot(size_t ns, size_t nd, unsigned t, doubl
 			d.stats.outpkts = d.stats.conns * 10;
 			d.stats.inbytes = d.stats.inpkts * 700;
 			d.stats.outbytes = d.stats.outpkts * 1400;
-			d.krates = (struct lvs_kern_rates){ dp, dp * 12, dp * 10, dp * 8400, dp * 14000 };
-			if (snapshot_add_dest(s, i, &d))
+			struct lvs_kern_rates kr = { dp, dp * 12, dp * 10, dp * 8400, dp * 14000 };
+			if (snapshot_add_dest_rates(s, i, &d, &kr))
 				goto err;
 			conn_total += d.active_conns + d.inact_conns;
 		}

@@ -104,6 +104,7 @@ int main(void)
 	static struct nl_msg *msgs[N_MSGS];
 	struct nlmsghdr *hdrs[N_MSGS];
 	struct lvs_dest d;
+	struct lvs_kern_rates kr; /* read, as the kernel source reads them */
 	static double slice_ns[MAX_SLICES];
 	size_t n_slices = 0;
 	uint64_t check = 0, n = 0;
@@ -116,7 +117,7 @@ int main(void)
 			return 1;
 		}
 		hdrs[i] = nlmsg_hdr(msgs[i]);
-		int err = ipvs_nl_decode_dest_msg(hdrs[i], AF_INET, &d);
+		int err = ipvs_nl_decode_dest_msg(hdrs[i], AF_INET, &d, &kr);
 		if (err) {
 			fprintf(stderr, "bench_nl_decode: message %u: %s\n", i, ipvs_nl_strerror(err));
 			return 1;
@@ -133,13 +134,13 @@ int main(void)
 	 * be shared: the median slice is the figure, robust to the slices
 	 * another process interrupted. */
 	for (unsigned i = 0; i < N_MSGS; i++)
-		check += (uint64_t)ipvs_nl_decode_dest_msg(hdrs[i], AF_INET, &d) + d.stats.conns;
+		check += (uint64_t)ipvs_nl_decode_dest_msg(hdrs[i], AF_INET, &d, &kr) + d.stats.conns;
 	t0 = now();
 	do {
 		double s0 = now();
 		for (int pass = 0; pass < 20; pass++) {
 			for (unsigned i = 0; i < N_MSGS; i++) {
-				if (ipvs_nl_decode_dest_msg(hdrs[i], AF_INET, &d) != 0) {
+				if (ipvs_nl_decode_dest_msg(hdrs[i], AF_INET, &d, &kr) != 0) {
 					fprintf(stderr, "bench_nl_decode: decode failed\n");
 					return 1;
 				}

@@ -438,19 +438,17 @@ int ipvs_nl_decode_service(struct nlattr *attr, struct lvs_service *out)
 }
 
 /* ipvs_nl_decode_dest clears a real server but for its counters, which
- * decode_stats writes field by field: that holds while the counters are
- * the five 64-bit ones it names and stats and krates lie back to back
- * (nothing between the two cleared parts goes uncleared). */
+ * decode_stats writes field by field: that holds while they are the five
+ * 64-bit ones it names. */
 _Static_assert(sizeof(struct lvs_stats) == 5 * sizeof(uint64_t) &&
 	       sizeof(struct lvs_kern_rates) == 5 * sizeof(uint64_t),
 	       "decode_stats writes five 64-bit counters per struct");
-_Static_assert(offsetof(struct lvs_dest, krates) ==
-		       offsetof(struct lvs_dest, stats) + sizeof(struct lvs_stats),
-	       "struct lvs_dest: only stats and krates may lie between the cleared parts");
-#define DEST_AFTER_COUNTERS (offsetof(struct lvs_dest, krates) + sizeof(struct lvs_kern_rates))
+#define DEST_AFTER_COUNTERS (offsetof(struct lvs_dest, stats) + sizeof(struct lvs_stats))
 
-int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *out)
+int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *out,
+			struct lvs_kern_rates *kr)
 {
+	struct lvs_kern_rates none;
 	struct attr_tab tb;
 	struct nlattr *a_af, *a_addr, *a_port, *a_fwd, *a_weight;
 	uint16_t af;
@@ -499,7 +497,7 @@ int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *o
 	out->tun_port = a_tp ? ntohs(attr_u16(a_tp)) : 0;
 	out->tun_flags = a_tf ? attr_u16(a_tf) : 0;
 	return decode_stats(attr_get(&tb, IPVS_DEST_ATTR_STATS64),
-			    attr_get(&tb, IPVS_DEST_ATTR_STATS), &out->stats, &out->krates);
+			    attr_get(&tb, IPVS_DEST_ATTR_STATS), &out->stats, kr ? kr : &none);
 }
 
 int ipvs_nl_decode_daemon(struct nlattr *attr, struct lvs_daemon *out)
@@ -551,12 +549,13 @@ int ipvs_nl_decode_service_msg(struct nlmsghdr *nlh, struct lvs_service *out)
 	return ipvs_nl_decode_service(attr_get(&tb, IPVS_CMD_ATTR_SERVICE), out);
 }
 
-int ipvs_nl_decode_dest_msg(struct nlmsghdr *nlh, uint16_t svc_af, struct lvs_dest *out)
+int ipvs_nl_decode_dest_msg(struct nlmsghdr *nlh, uint16_t svc_af, struct lvs_dest *out,
+			    struct lvs_kern_rates *kr)
 {
 	struct attr_tab tb;
 	if (parse_msg(&tb, IPVS_CMD_ATTR_MAX, nlh, ipvs_cmd_policy) < 0)
 		return -EPROTO;
-	return ipvs_nl_decode_dest(attr_get(&tb, IPVS_CMD_ATTR_DEST), svc_af, out);
+	return ipvs_nl_decode_dest(attr_get(&tb, IPVS_CMD_ATTR_DEST), svc_af, out, kr);
 }
 
 /* ------------------------------------------------------------------------
@@ -1026,10 +1025,11 @@ static int parse_service(struct ipvs_nl_req *rq, struct nlmsghdr *nlh)
 static int parse_dest(struct ipvs_nl_req *rq, struct nlmsghdr *nlh)
 {
 	struct lvs_dest d;
-	int err = ipvs_nl_decode_dest_msg(nlh, rq->svc_af, &d);
+	struct lvs_kern_rates kr;
+	int err = ipvs_nl_decode_dest_msg(nlh, rq->svc_af, &d, &kr);
 	if (err)
 		return err;
-	return snapshot_add_dest(rq->s, rq->svc_index, &d);
+	return snapshot_add_dest_rates(rq->s, rq->svc_index, &d, &kr);
 }
 
 int ipvs_nl_dump(lvs_nl *nl, struct lvs_snapshot *s)

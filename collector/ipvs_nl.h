@@ -48,7 +48,8 @@ int ipvs_nl_get_daemons(lvs_nl *nl, struct lvs_snapshot *s);
 int ipvs_nl_dump(lvs_nl *nl, struct lvs_snapshot *s);
 
 /* Fill a whole snapshot (info, timeouts, daemons, services, real servers);
- * conns and times are left to the caller. Stops at the first error; the
+ * conns and times are left to the caller. The real servers' kernel rates
+ * are kept when s keeps them (snapshot_keep_dest_rates). Stops at the first error; the
  * caller throws the partial snapshot away. */
 int ipvs_nl_read_all(lvs_nl *nl, struct lvs_snapshot *s);
 
@@ -68,7 +69,9 @@ int ipvs_nl_read_all(lvs_nl *nl, struct lvs_snapshot *s);
  * .flags member of struct ip_vs_flags; fwd is masked with
  * IP_VS_CONN_F_FWD_MASK. No allocation: safe in a hot loop. */
 int ipvs_nl_decode_service(struct nlattr *attr, struct lvs_service *out);
-int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *out);
+/* A real server's kernel rates go to *kr (NULL: read and dropped). */
+int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *out,
+			struct lvs_kern_rates *kr);
 
 /* Whole reply messages as a dump delivers them: a generic netlink message
  * (IPVS_CMD_NEW_SERVICE / IPVS_CMD_NEW_DEST) carrying one nested
@@ -80,7 +83,8 @@ int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *o
  * it). Pure: no allocation, no global state. */
 struct nlmsghdr;
 int ipvs_nl_decode_service_msg(struct nlmsghdr *nlh, struct lvs_service *out);
-int ipvs_nl_decode_dest_msg(struct nlmsghdr *nlh, uint16_t svc_af, struct lvs_dest *out);
+int ipvs_nl_decode_dest_msg(struct nlmsghdr *nlh, uint16_t svc_af, struct lvs_dest *out,
+			    struct lvs_kern_rates *kr);
 
 /* Decoder for one nested IPVS_CMD_ATTR_DAEMON. Required: STATE, MCAST_IFN,
  * SYNC_ID; SYNC_MAXLEN, MCAST_PORT (host order, as the kernel keeps it),

@@ -79,7 +79,9 @@ enum lvs_health_reason {
 };
 
 /* Fields are in an order that leaves little padding: a snapshot holds one
- * per real server (184 bytes; two snapshots are alive while one is read). */
+ * per real server (144 bytes; two snapshots are alive while one is read).
+ * The kernel's estimator rates are beside, in lvs_snapshot.dest_krates,
+ * where a source that has no use for them keeps none. */
 struct lvs_dest {
 	uint16_t af; /* AF_INET or AF_INET6 (may differ from the service's) */
 	uint16_t port; /* host byte order */
@@ -98,7 +100,6 @@ struct lvs_dest {
 	float check_seconds;    /* duration of the last check */
 	struct lvs_rates_f rates; /* computed by the collector */
 	struct lvs_stats stats;
-	struct lvs_kern_rates krates;
 	double health_since;    /* wall clock of the last transition (0: none) */
 	double health_reason_since; /* wall clock since the reason holds (0: none) */
 	uint8_t tun_type;       /* IP_VS_CONN_F_TUNNEL_TYPE_*; meaningful for tunnel */
@@ -202,6 +203,11 @@ struct lvs_snapshot {
 	size_t n_services;
 	struct lvs_dest *dests; /* owned; services[i].dests point in here */
 	size_t n_dests;
+	/* The kernel's estimator rates of dests[i], at the same index; NULL
+	 * when the source keeps none (snapshot_keep_dest_rates; lvsd exports
+	 * counters and computes its rates: 40 bytes a real server and
+	 * snapshot saved). Read through snapshot_dest_krates. Owned. */
+	struct lvs_kern_rates *dest_krates;
 	struct lvs_conn_summary conns;
 	size_t n_vrrp;
 	struct lvs_vrrp_info vrrp[LVS_VRRP_MAX];

@@ -330,10 +330,17 @@ static int y_start_array(void *ctx)
 static void dest_done(struct snapjson_parser *p, struct jnode *o)
 {
 	struct lvs_dest d;
+	struct lvs_kern_rates kr = { 0 };
+	bool has_kr = false;
 	memset(&d, 0, sizeof(d));
 	snapjson_where(&p->c, "services[%zu].real_servers[%zu]", p->n_svc - 1, p->n_dest - 1);
-	int r = snapjson_read_dest(&p->c, o, p->s, &d);
-	if (!r && (r = snapshot_add_dest(p->s, p->s->n_services - 1, &d)) && r != -ENOMEM)
+	int r = snapjson_read_dest(&p->c, o, p->s, &d, &kr, &has_kr);
+	/* Kept from the first real server that has them (the ones before
+	 * get zeros): a document of lvsd's has none. */
+	if (!r && has_kr && !p->s->dest_krates)
+		r = snapshot_keep_dest_rates(p->s);
+	if (!r && (r = snapshot_add_dest_rates(p->s, p->s->n_services - 1, &d, &kr)) &&
+	    r != -ENOMEM)
 		r = snapjson_fail(&p->c, "", "cannot be added: %s", strerror(-r));
 	if (r)
 		semantic(p, r);

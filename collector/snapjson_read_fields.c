@@ -176,7 +176,7 @@ static int get_names(struct snapjson_ctx *c, struct jnode *o, const char *key, s
 static const char *const health_names[] = { "unknown", "up", "down" };
 
 int snapjson_read_dest(struct snapjson_ctx *c, struct jnode *o, struct lvs_snapshot *s,
-		       struct lvs_dest *d)
+		       struct lvs_dest *d, struct lvs_kern_rates *kr, bool *has_kr)
 {
 	const char *fwd = NULL;
 	int r = get_addr(c, o, "address", &d->af, &d->addr) ?: GET_U(c, o, "port", d->port)
@@ -192,10 +192,16 @@ int snapjson_read_dest(struct snapjson_ctx *c, struct jnode *o, struct lvs_snaps
 		?: GET_U(c, o, "inactive_conns", d->inact_conns)
 		?: GET_U(c, o, "persistent_conns", d->persist_conns)
 		?: GET_U(c, o, "upper_threshold", d->u_thresh)
-		?: GET_U(c, o, "lower_threshold", d->l_thresh) ?: get_stats(c, o, &d->stats)
-		?: get_krates(c, o, &d->krates);
+		?: GET_U(c, o, "lower_threshold", d->l_thresh) ?: get_stats(c, o, &d->stats);
 	if (r)
 		return r;
+	/* The kernel's rates, where the writer kept them (lvsd keeps none
+	 * for real servers). */
+	if (jnode_get(o, "rates")) {
+		if ((r = get_krates(c, o, kr)))
+			return r;
+		*has_kr = true;
+	}
 	d->weight = (int32_t)w;
 	struct jnode *t = jnode_get(o, "health");
 	if (t && t->type == JN_STRING) {

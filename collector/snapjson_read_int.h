@@ -30,9 +30,10 @@ int snapjson_fail(struct snapjson_ctx *c, const char *key, const char *fmt, ...)
 int snapjson_field(struct snapjson_ctx *c, struct jnode *o, const char *key, enum jnode_type t,
 		   bool nullable, struct jnode **out);
 
-/* One real server (its health error goes into s's text). */
+/* One real server (its health error goes into s's text); its kernel
+ * rates to *kr and *has_kr true when the document has them. */
 int snapjson_read_dest(struct snapjson_ctx *c, struct jnode *o, struct lvs_snapshot *s,
-		       struct lvs_dest *d);
+		       struct lvs_dest *d, struct lvs_kern_rates *kr, bool *has_kr);
 /* One service without its real servers. */
 int snapjson_read_service(struct snapjson_ctx *c, struct jnode *o, struct lvs_service *s);
 /* The root, once its services were added: finishes s (snapshot_finish)

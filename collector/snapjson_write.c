@@ -133,7 +133,8 @@ static void dest(json_writer *w, const struct lvs_snapshot *s, const struct lvs_
 	u64(w, "upper_threshold", d->u_thresh);
 	u64(w, "lower_threshold", d->l_thresh);
 	stats(w, &d->stats);
-	krates(w, &d->krates);
+	if (s->dest_krates) /* a source may keep none (lvsd) */
+		krates(w, snapshot_dest_krates(s, d));
 	if ((flags & SNAPJSON_COMPUTED) && d->rates_valid)
 		rates(w, &d->rates);
 	str(w, "health", health_names[d->health >= 0 && d->health < 3 ? d->health : 0]);

@@ -11,11 +11,14 @@
  * stays plain data. */
 struct snap_box {
 	atomic_uint refs;
-	size_t cap_services, cap_dests;
+	size_t cap_services, cap_dests, cap_krates;
+	bool keep_krates; /* snapshot_keep_dest_rates was called */
 	size_t last_svc; /* svc_index of the last snapshot_add_dest */
 	uint32_t last_text; /* offset of the last snapshot_add_text (0: none) */
 	struct lvs_snapshot s;
 };
+
+const struct lvs_kern_rates lvs_kern_rates_none;
 
 static struct snap_box *box_of(struct lvs_snapshot *s)
 {
@@ -53,6 +56,7 @@ void snapshot_unref(struct lvs_snapshot *s)
 		return;
 	free(s->services);
 	free(s->dests);
+	free(s->dest_krates);
 	free(s->text);
 	lvs_conn_summary_clear(&s->conns);
 	free(b);
@@ -75,7 +79,28 @@ int snapshot_add_service(struct lvs_snapshot *s, const struct lvs_service *svc)
 	return 0;
 }
 
+int snapshot_keep_dest_rates(struct lvs_snapshot *s)
+{
+	struct snap_box *b = box_of(s);
+	if (b->keep_krates)
+		return 0;
+	size_t want = s->n_dests > b->cap_dests ? s->n_dests : b->cap_dests;
+	if (want && vec_grow_exact((void **)&s->dest_krates, &b->cap_krates, want,
+				   sizeof(*s->dest_krates)))
+		return -ENOMEM;
+	if (s->n_dests)
+		memset(s->dest_krates, 0, s->n_dests * sizeof(*s->dest_krates));
+	b->keep_krates = true;
+	return 0;
+}
+
 int snapshot_add_dest(struct lvs_snapshot *s, size_t svc_index, const struct lvs_dest *d)
+{
+	return snapshot_add_dest_rates(s, svc_index, d, NULL);
+}
+
+int snapshot_add_dest_rates(struct lvs_snapshot *s, size_t svc_index, const struct lvs_dest *d,
+			    const struct lvs_kern_rates *kr)
 {
 	struct snap_box *b = box_of(s);
 	if (svc_index >= s->n_services || (s->n_dests && svc_index < b->last_svc))
@@ -83,6 +108,14 @@ int snapshot_add_dest(struct lvs_snapshot *s, size_t svc_index, const struct lvs
 	int r = vec_grow((void **)&s->dests, &b->cap_dests, s->n_dests + 1, sizeof(*s->dests), 16);
 	if (r)
 		return r;
+	if (b->keep_krates) {
+		/* Grown with the real servers' array, to the same capacity. */
+		if (b->cap_krates < b->cap_dests &&
+		    vec_grow_exact((void **)&s->dest_krates, &b->cap_krates, b->cap_dests,
+				   sizeof(*s->dest_krates)))
+			return -ENOMEM;
+		s->dest_krates[s->n_dests] = kr ? *kr : lvs_kern_rates_none;
+	}
 	struct lvs_service *svc = &s->services[svc_index];
 	if (svc->n_dests == 0)
 		svc->first_dest = s->n_dests;
@@ -96,6 +129,9 @@ int snapshot_reserve(struct lvs_snapshot *s, size_t n_services, size_t n_dests)
 {
 	struct snap_box *b = box_of(s);
 	if (vec_grow_exact((void **)&s->services, &b->cap_services, n_services, sizeof(*s->services)))
+		return -ENOMEM;
+	if (b->keep_krates && vec_grow_exact((void **)&s->dest_krates, &b->cap_krates, n_dests,
+					     sizeof(*s->dest_krates)))
 		return -ENOMEM;
 	return vec_grow_exact((void **)&s->dests, &b->cap_dests, n_dests, sizeof(*s->dests));
 }
@@ -137,6 +173,9 @@ void snapshot_finish(struct lvs_snapshot *s)
 	 * lives for a whole poll interval, two or three of them at once. */
 	vec_trim((void **)&s->services, &b->cap_services, s->n_services, sizeof(*s->services));
 	vec_trim((void **)&s->dests, &b->cap_dests, s->n_dests, sizeof(*s->dests));
+	if (b->keep_krates)
+		vec_trim((void **)&s->dest_krates, &b->cap_krates, s->n_dests,
+			 sizeof(*s->dest_krates));
 	size_t end = 0;
 	for (size_t i = 0; i < s->n_services; i++) {
 		struct lvs_service *svc = &s->services[i];

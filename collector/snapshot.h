@@ -24,7 +24,16 @@ int snapshot_add_service(struct lvs_snapshot *s, const struct lvs_service *svc);
  * come in non-decreasing svc_index order (one service's real servers
  * together). 0, -EINVAL (index out of range or out of order), -ENOMEM. */
 int snapshot_add_dest(struct lvs_snapshot *s, size_t svc_index, const struct lvs_dest *d);
-/* Room for this many services and real servers in all, allocated once
+/* As snapshot_add_dest, with the real server's kernel rates: kept (in
+ * s->dest_krates) only once snapshot_keep_dest_rates was called; kr NULL
+ * is all zeros. */
+int snapshot_add_dest_rates(struct lvs_snapshot *s, size_t svc_index, const struct lvs_dest *d,
+			    const struct lvs_kern_rates *kr);
+/* From now on keep the real servers' kernel rates (the ones added before
+ * get zeros). Only while building. 0 or -ENOMEM (none kept). */
+int snapshot_keep_dest_rates(struct lvs_snapshot *s);
+/* Room for this many services and real servers in all (and their kernel
+ * rates, when kept), allocated once
  * (a source that knows about how many the last poll had): adds up to
  * them then never grow the arrays. Grown by doubling, the real servers'
  * array of a 100,000-server table is mapped at 23 MiB for 17.6 used, and
@@ -39,6 +48,15 @@ int snapshot_reserve(struct lvs_snapshot *s, size_t n_services, size_t n_dests);
  * same text as the last one added shares its offset. Only while building
  * (the health checker annotates before publication). 0 or -ENOMEM. */
 int snapshot_add_text(struct lvs_snapshot *s, const char *text, size_t max, uint32_t *off);
+
+/* The kernel's rates of real server d of s: zeros when s keeps none. */
+extern const struct lvs_kern_rates lvs_kern_rates_none;
+static inline const struct lvs_kern_rates *snapshot_dest_krates(const struct lvs_snapshot *s,
+								const struct lvs_dest *d)
+{
+	size_t j = (size_t)(d - s->dests);
+	return s->dest_krates && j < s->n_dests ? &s->dest_krates[j] : &lvs_kern_rates_none;
+}
 
 /* The text at offset off (from snapshot_add_text); "" for 0. */
 static inline const char *snapshot_text(const struct lvs_snapshot *s, uint32_t off)

@@ -39,6 +39,8 @@ static inline void source_free(struct lvs_source *src)
 struct lvs_kernel_opts {
 	const char *conn_path; /* NULL: /proc/net/ip_vs_conn */
 	bool read_conns;       /* parse the connection table on each poll */
+	bool no_dest_krates;   /* keep no kernel rates of real servers
+				* (lvs_snapshot.dest_krates stays NULL) */
 	struct lvs_conn_opts conn;
 };
 

@@ -37,6 +37,11 @@ static int kernel_poll(struct lvs_source *src, struct lvs_snapshot **out, char *
 		snprintf(msg, msglen, "out of memory");
 		return -ENOMEM;
 	}
+	if (!k->opts.no_dest_krates && (r = snapshot_keep_dest_rates(s))) {
+		snprintf(msg, msglen, "out of memory");
+		snapshot_unref(s);
+		return r;
+	}
 	/* Best effort: without it the arrays grow as they are read. */
 	(void)snapshot_reserve(s, with_slack(k->last_services), with_slack(k->last_dests));
 	r = ipvs_nl_read_all(k->nl, s);

@@ -10,6 +10,7 @@
 
 #include "collector/names.h"
 #include "collector/snapjson.h"
+#include "collector/snapshot.h"
 #include "format.h"
 #include "share/log.h"
 
@@ -276,7 +277,7 @@ static int print_text(FILE *out, const struct lvs_snapshot *s, bool exact)
 			*l->p++ = ' ';
 			put_u64(l, d->persist_conns, 11);
 			*l->p++ = '\n';
-			stats_cols(l, &d->stats, &d->krates, exact);
+			stats_cols(l, &d->stats, snapshot_dest_krates(s, d), exact);
 			line_out(out, l, false);
 		}
 	}

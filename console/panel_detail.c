@@ -94,6 +94,10 @@ static void rates(struct textbuf *t, struct app *a, const struct lvs_rates_f *r,
 	} else {
 		kv(t, "Rates (polls)", "after the next poll");
 	}
+	if (!k) {
+		kv(t, "Rates (kernel)", "- (not kept by this snapshot's source)");
+		return;
+	}
 	kv(t, "Rates (kernel)", "%s conn/s  %s/%s pkt/s in/out  %s/%s byte/s in/out",
 	   fmt_count(k->cps, a->exact, c[0], 24), fmt_count(k->inpps, a->exact, c[1], 24),
 	   fmt_count(k->outpps, a->exact, c[2], 24), fmt_count(k->inbps, a->exact, c[3], 24),
@@ -313,7 +317,7 @@ static void detail_draw(struct app *a, int y, int h)
 			kv(&t, "Health", "- (no health check)");
 		}
 		counters(&t, &d->stats);
-		rates(&t, a, &d->rates, d->rates_valid, &d->krates);
+		rates(&t, a, &d->rates, d->rates_valid, s->dest_krates ? snapshot_dest_krates(s, d) : NULL);
 		textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT, "%s", "");
 		textbuf_add(&t, CR_TITLE, 0, CR_TITLE, "  Connection table for this real server");
 		const struct lvs_conn_dest *c = app_conn_dest(a, d);

@@ -170,7 +170,7 @@ static void draw_row(struct app *a, const struct remote_director *d, const struc
 		snprintf(wt, sizeof(wt), "%d", ds->weight);
 		fmt_count(ds->active_conns, a->exact, act, sizeof(act));
 		fmt_count(ds->inact_conns, a->exact, ina, sizeof(ina));
-		table_rates(&ds->rates, ds->rates_valid, &ds->krates, &r);
+		table_rates(&ds->rates, ds->rates_valid, snapshot_dest_krates(s, ds), &r);
 		if (d->diff_mine == s && (size_t)(v->first_dest + (size_t)l->dest) < d->diff.n_dest)
 			mark = d->diff.dest[v->first_dest + (size_t)l->dest];
 	} else {

@@ -77,9 +77,10 @@ static void svc_rates(const struct lvs_service *v, struct lvs_rates *out)
 	table_rates(&v->rates, v->rates_valid, &v->krates, out);
 }
 
-static void dest_rates(const struct lvs_dest *d, struct lvs_rates *out)
+static void dest_rates(const struct lvs_snapshot *s, const struct lvs_dest *d,
+		       struct lvs_rates *out)
 {
-	table_rates(&d->rates, d->rates_valid, &d->krates, out);
+	table_rates(&d->rates, d->rates_valid, snapshot_dest_krates(s, d), out);
 }
 
 /* Sums over a service's real servers. */
@@ -90,13 +91,14 @@ struct svc_sums {
 	unsigned up, down;
 };
 
-static void sums_of(const struct lvs_service *v, struct svc_sums *m)
+static void sums_of(const struct lvs_snapshot *s, const struct lvs_service *v,
+		    struct svc_sums *m)
 {
 	memset(m, 0, sizeof(*m));
 	for (size_t i = 0; i < v->n_dests; i++) {
 		const struct lvs_dest *d = &v->dests[i];
 		struct lvs_rates r;
-		dest_rates(d, &r);
+		dest_rates(s, d, &r);
 		m->weight += d->weight;
 		if (d->weight > 0)
 			m->pos_weight += d->weight;
@@ -111,13 +113,13 @@ static void sums_of(const struct lvs_service *v, struct svc_sums *m)
 
 /* Share of the service's bytes in and of its weight, in percent; < 0
  * when undefined (nothing flowing, no positive weight). */
-static void shares(const struct lvs_service *v, const struct lvs_dest *d, double *traffic,
-		   double *weight)
+static void shares(const struct lvs_snapshot *s, const struct lvs_service *v,
+		   const struct lvs_dest *d, double *traffic, double *weight)
 {
 	struct svc_sums m;
 	struct lvs_rates r;
-	sums_of(v, &m);
-	dest_rates(d, &r);
+	sums_of(s, v, &m);
+	dest_rates(s, d, &r);
 	*traffic = m.inbps > 0 ? 100.0 * r.inbps / m.inbps : -1;
 	*weight = m.pos_weight > 0 ? 100.0 * (d->weight > 0 ? d->weight : 0) / (double)m.pos_weight
 				   : -1;
@@ -138,11 +140,12 @@ static bool is_text_col(enum col_id c)
 	return c == COL_PROTO || c == COL_NAME || c == COL_SCHED;
 }
 
-static double num_value(const struct lvs_service *v, const struct lvs_dest *d, enum col_id c)
+static double num_value(const struct lvs_snapshot *s, const struct lvs_service *v,
+			const struct lvs_dest *d, enum col_id c)
 {
 	struct lvs_rates r;
 	if (d)
-		dest_rates(d, &r);
+		dest_rates(s, d, &r);
 	else
 		svc_rates(v, &r);
 	struct svc_sums m;
@@ -151,7 +154,7 @@ static double num_value(const struct lvs_service *v, const struct lvs_dest *d, e
 	case COL_WEIGHT:
 		if (d)
 			return d->weight;
-		sums_of(v, &m);
+		sums_of(s, v, &m);
 		return (double)m.weight;
 	case COL_ACTIVE:
 	case COL_INACT:
@@ -159,7 +162,7 @@ static double num_value(const struct lvs_service *v, const struct lvs_dest *d, e
 		if (d)
 			return c == COL_ACTIVE ? d->active_conns
 			       : c == COL_INACT ? d->inact_conns : d->persist_conns;
-		sums_of(v, &m);
+		sums_of(s, v, &m);
 		return (double)(c == COL_ACTIVE ? m.active : c == COL_INACT ? m.inact : m.persist);
 	case COL_CPS: return r.cps;
 	case COL_INPPS: return r.inpps;
@@ -170,13 +173,13 @@ static double num_value(const struct lvs_service *v, const struct lvs_dest *d, e
 		if (!d)
 			return -1;
 		double t, w;
-		shares(v, d, &t, &w);
+		shares(s, v, d, &t, &w);
 		return t;
 	}
 	case COL_HEALTH:
 		if (d)
 			return d->health;
-		sums_of(v, &m);
+		sums_of(s, v, &m);
 		return m.down ? 2 : m.up ? 1 : 0;
 	default: return 0;
 	}
@@ -381,7 +384,7 @@ static void fill_key(const struct lvs_snapshot *s, struct table_item *it, enum c
 {
 	const struct lvs_service *v = &s->services[it->svc];
 	const struct lvs_dest *d = it->dest >= 0 ? &v->dests[it->dest] : NULL;
-	it->key = is_text_col(c) ? text_key(v, d, c, ranks) : num_value(v, d, c);
+	it->key = is_text_col(c) ? text_key(v, d, c, ranks) : num_value(s, v, d, c);
 }
 
 static inline bool item_before(const struct table_item *a, const struct table_item *b, bool desc)
@@ -1190,7 +1193,7 @@ void table_cell(const struct lvs_snapshot *s, const struct row *r, enum col_id c
 	char a[LVS_ADDR_STRLEN + 16], b[LVS_ADDR_STRLEN + 16];
 	buf[0] = 0;
 	if (d)
-		dest_rates(d, &rt);
+		dest_rates(s, d, &rt);
 	else
 		svc_rates(v, &rt);
 	switch (c) {
@@ -1231,14 +1234,14 @@ void table_cell(const struct lvs_snapshot *s, const struct row *r, enum col_id c
 		if (d) {
 			snprintf(buf, len, "%" PRId32, d->weight);
 		} else {
-			sums_of(v, &m);
+			sums_of(s, v, &m);
 			snprintf(buf, len, "%" PRId64, m.weight);
 		}
 		break;
 	case COL_ACTIVE:
 	case COL_INACT:
 	case COL_PERSIST:
-		fmt_u((uint64_t)num_value(v, d, c), exact, buf, len);
+		fmt_u((uint64_t)num_value(s, v, d, c), exact, buf, len);
 		break;
 	case COL_CPS: fmt_rate(rt.cps, exact, buf, len); break;
 	case COL_INPPS: fmt_rate(rt.inpps, exact, buf, len); break;
@@ -1248,7 +1251,7 @@ void table_cell(const struct lvs_snapshot *s, const struct row *r, enum col_id c
 	case COL_SHARE:
 		if (d) {
 			double t, w;
-			shares(v, d, &t, &w);
+			shares(s, v, d, &t, &w);
 			char ts[8] = "-", ws[8] = "-";
 			if (t >= 0)
 				snprintf(ts, sizeof(ts), "%.0f", t);
@@ -1263,7 +1266,7 @@ void table_cell(const struct lvs_snapshot *s, const struct row *r, enum col_id c
 						 : d->health == LVS_HEALTH_DOWN ? "down"
 										: "-");
 		} else {
-			sums_of(v, &m);
+			sums_of(s, v, &m);
 			if (m.up + m.down)
 				snprintf(buf, len, "%u/%zu", m.up, v->n_dests);
 			else

@@ -210,14 +210,20 @@ static int decode_svc(struct nl_msg *m, struct lvs_service *out)
 	return r;
 }
 
-static int decode_dst(struct nl_msg *m, uint16_t svc_af, struct lvs_dest *out)
+static int decode_dst_kr(struct nl_msg *m, uint16_t svc_af, struct lvs_dest *out,
+			 struct lvs_kern_rates *kr)
 {
 	struct nlmsghdr *h = exact_copy(m, nlmsg_hdr(m)->nlmsg_len);
-	int r = ipvs_nl_decode_dest_msg(h, svc_af, out);
+	int r = ipvs_nl_decode_dest_msg(h, svc_af, out, kr);
 	CU_ASSERT_EQUAL(ipvs_nl_check_parser(h), 0);
 	free(h);
 	nlmsg_free(m);
 	return r;
+}
+
+static int decode_dst(struct nl_msg *m, uint16_t svc_af, struct lvs_dest *out)
+{
+	return decode_dst_kr(m, svc_af, out, NULL);
 }
 
 static void assert_stats64(const struct lvs_stats *st, const struct lvs_kern_rates *kr,
@@ -509,8 +515,10 @@ static void test_service_malformed(void)
 static void test_dest_masq_v4(void)
 {
 	struct lvs_dest d;
+	struct lvs_kern_rates kr;
 	memset(&d, 0xa5, sizeof(d));
-	CU_ASSERT_EQUAL_FATAL(decode_dst(build_dest(&dest_v4), AF_INET, &d), 0);
+	memset(&kr, 0xa5, sizeof(kr));
+	CU_ASSERT_EQUAL_FATAL(decode_dst_kr(build_dest(&dest_v4), AF_INET, &d, &kr), 0);
 	CU_ASSERT_EQUAL(d.af, AF_INET);
 	CU_ASSERT(addr_is(AF_INET, &d.addr, "10.0.0.2"));
 	CU_ASSERT_EQUAL(d.port, 8080);
@@ -524,7 +532,7 @@ static void test_dest_masq_v4(void)
 	CU_ASSERT_EQUAL(d.tun_type, 0);
 	CU_ASSERT_EQUAL(d.tun_port, 0);
 	CU_ASSERT_EQUAL(d.tun_flags, 0);
-	assert_stats64(&d.stats, &d.krates, 200);
+	assert_stats64(&d.stats, &kr, 200);
 	CU_ASSERT_FALSE(d.rates_valid);
 	CU_ASSERT_EQUAL(d.rates.inbps, 0.0);
 	CU_ASSERT_EQUAL(d.health, LVS_HEALTH_UNKNOWN);
@@ -596,15 +604,16 @@ static void test_dest_stats32_fallback(void)
 {
 	struct dest_spec dp = dest_v4;
 	struct lvs_dest d;
+	struct lvs_kern_rates kr;
 	dp.stats = ST_32;
-	CU_ASSERT_EQUAL_FATAL(decode_dst(build_dest(&dp), AF_INET, &d), 0);
-	assert_stats32(&d.stats, &d.krates, 200);
+	CU_ASSERT_EQUAL_FATAL(decode_dst_kr(build_dest(&dp), AF_INET, &d, &kr), 0);
+	assert_stats32(&d.stats, &kr, 200);
 	/* Decoding into the same struct clears what is absent. */
 	dp.stats = ST_NONE;
-	CU_ASSERT_EQUAL_FATAL(decode_dst(build_dest(&dp), AF_INET, &d), 0);
+	CU_ASSERT_EQUAL_FATAL(decode_dst_kr(build_dest(&dp), AF_INET, &d, &kr), 0);
 	CU_ASSERT_EQUAL(d.stats.conns, 0);
 	CU_ASSERT_EQUAL(d.stats.inbytes, 0);
-	CU_ASSERT_EQUAL(d.krates.cps, 0);
+	CU_ASSERT_EQUAL(kr.cps, 0);
 }
 
 static void test_dest_missing_required(void)
@@ -685,15 +694,15 @@ static void test_msg_level(void)
 	/* Shorter than a genl header; a bare netlink header; NULL. */
 	struct nl_msg *m = build_dest(&dest_v4);
 	struct nlmsghdr *h = exact_copy(m, NLMSG_HDRLEN + 2);
-	CU_ASSERT_EQUAL(ipvs_nl_decode_dest_msg(h, AF_INET, &d), -EPROTO);
+	CU_ASSERT_EQUAL(ipvs_nl_decode_dest_msg(h, AF_INET, &d, NULL), -EPROTO);
 	CU_ASSERT_EQUAL(ipvs_nl_decode_service_msg(h, &s), -EPROTO);
 	free(h);
 	h = exact_copy(m, NLMSG_HDRLEN);
-	CU_ASSERT_EQUAL(ipvs_nl_decode_dest_msg(h, AF_INET, &d), -EPROTO);
+	CU_ASSERT_EQUAL(ipvs_nl_decode_dest_msg(h, AF_INET, &d, NULL), -EPROTO);
 	free(h);
 	nlmsg_free(m);
-	CU_ASSERT_EQUAL(ipvs_nl_decode_dest_msg(NULL, AF_INET, &d), -EPROTO);
-	CU_ASSERT_EQUAL(ipvs_nl_decode_dest(NULL, AF_INET, &d), -EPROTO);
+	CU_ASSERT_EQUAL(ipvs_nl_decode_dest_msg(NULL, AF_INET, &d, NULL), -EPROTO);
+	CU_ASSERT_EQUAL(ipvs_nl_decode_dest(NULL, AF_INET, &d, NULL), -EPROTO);
 	CU_ASSERT_EQUAL(ipvs_nl_decode_service(NULL, &s), -EPROTO);
 }
 
@@ -710,7 +719,7 @@ static void test_truncated(void)
 			struct lvs_service s;
 			struct lvs_dest d;
 			int r = k == 0 ? ipvs_nl_decode_service_msg(h, &s)
-				       : ipvs_nl_decode_dest_msg(h, AF_INET, &d);
+				       : ipvs_nl_decode_dest_msg(h, AF_INET, &d, NULL);
 			CU_ASSERT(r == 0 || r == -EPROTO);
 			ok += r == 0;
 			CU_ASSERT_EQUAL(ipvs_nl_check_parser(h), 0);
@@ -750,7 +759,7 @@ static void test_fuzz_against_libnl(void)
 		struct lvs_service s;
 		struct lvs_dest d;
 		int r1 = ipvs_nl_decode_service_msg(h, &s);
-		int r2 = ipvs_nl_decode_dest_msg(h, AF_INET, &d);
+		int r2 = ipvs_nl_decode_dest_msg(h, AF_INET, &d, NULL);
 		bad += !(r1 == 0 || r1 == -EPROTO) || !(r2 == 0 || r2 == -EPROTO);
 		disagree += ipvs_nl_check_parser(h) != 0;
 		free(h);
@@ -1077,6 +1086,7 @@ static void test_read_all(void)
 	lvs_nl *nl = fk_open();
 	struct lvs_snapshot *s = snapshot_new();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL_FATAL(snapshot_keep_dest_rates(s), 0);
 
 	CU_ASSERT_EQUAL_FATAL(ipvs_nl_read_all(nl, s), 0);
 	CU_ASSERT_EQUAL(fk.bad_requests, 0);
@@ -1101,7 +1111,8 @@ static void test_read_all(void)
 	CU_ASSERT(addr_is(AF_INET, &a->dests[0].addr, "10.0.0.2"));
 	CU_ASSERT(addr_is(AF_INET, &a->dests[1].addr, "10.0.0.3"));
 	CU_ASSERT_EQUAL(a->dests[1].weight, 5);
-	assert_stats64(&a->dests[0].stats, &a->dests[0].krates, 200);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s->dest_krates);
+	assert_stats64(&a->dests[0].stats, snapshot_dest_krates(s, &a->dests[0]), 200);
 	CU_ASSERT_EQUAL(b->fwmark, 5);
 	CU_ASSERT_EQUAL(b->af, AF_INET6);
 	CU_ASSERT_STRING_EQUAL(b->sched, "mh");
@@ -1110,11 +1121,15 @@ static void test_read_all(void)
 	CU_ASSERT_EQUAL(b->dests[0].fwd, LVS_FWD_ROUTE);
 	CU_ASSERT(addr_is(AF_INET6, &b->dests[0].addr, "2001:db8::20"));
 
-	/* The same handle reads again (sequence numbers stayed in step). */
+	/* The same handle reads again (sequence numbers stayed in step),
+	 * into a snapshot that keeps no real server's kernel rates. */
 	struct lvs_snapshot *s2 = snapshot_new();
 	CU_ASSERT_EQUAL(ipvs_nl_read_all(nl, s2), 0);
 	CU_ASSERT_EQUAL(s2->n_services, 2);
 	CU_ASSERT_EQUAL(s2->n_dests, 3);
+	CU_ASSERT_PTR_NULL(s2->dest_krates);
+	CU_ASSERT_EQUAL(snapshot_dest_krates(s2, &s2->dests[0])->cps, 0);
+	CU_ASSERT_EQUAL(s2->dests[0].stats.conns, s->dests[0].stats.conns);
 	CU_ASSERT_EQUAL(fk.dest_requests, 4);
 	snapshot_unref(s2);
 	snapshot_unref(s);

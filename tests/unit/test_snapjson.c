@@ -84,6 +84,58 @@ static struct lvs_snapshot *sample(void)
 	return s;
 }
 
+/* Real servers' kernel rates: written and read back where the snapshot
+ * keeps them, absent from the document where it keeps none (lvsd's), and
+ * such a document reads into a snapshot that keeps none. */
+static void test_dest_krates(void)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	struct lvs_service a = { .af = AF_INET, .protocol = IPPROTO_TCP, .port = 80 };
+	strcpy(a.sched, "wlc");
+	a.krates.cps = 9;
+	CU_ASSERT_EQUAL(snapshot_add_service(s, &a), 0);
+	struct lvs_dest d = { .af = AF_INET, .port = 8080 };
+	CU_ASSERT_EQUAL(snapshot_add_dest(s, 0, &d), 0); /* before: zeros */
+	CU_ASSERT_EQUAL(snapshot_keep_dest_rates(s), 0);
+	struct lvs_kern_rates kr = { 1, 2, 3, 4, 18446744073709551615ULL };
+	d.port = 8081;
+	CU_ASSERT_EQUAL(snapshot_add_dest_rates(s, 0, &d, &kr), 0);
+	snapshot_finish(s);
+	char *txt = snapjson_render(s, 0), err[200];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+	struct lvs_snapshot *r = NULL;
+	CU_ASSERT_EQUAL_FATAL(snapjson_parse(txt, strlen(txt), &r, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r->dest_krates);
+	CU_ASSERT_EQUAL(snapshot_dest_krates(r, &r->dests[0])->cps, 0);
+	CU_ASSERT_EQUAL(memcmp(snapshot_dest_krates(r, &r->dests[1]), &kr, sizeof(kr)), 0);
+	CU_ASSERT_EQUAL(r->services[0].krates.cps, 9);
+	free(txt);
+	snapshot_unref(r);
+	snapshot_unref(s);
+
+	s = snapshot_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL(snapshot_add_service(s, &a), 0);
+	CU_ASSERT_EQUAL(snapshot_add_dest_rates(s, 0, &d, &kr), 0);
+	snapshot_finish(s);
+	txt = snapjson_render(s, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(txt);
+	/* The service's "rates" only: the real server has none. */
+	const char *rs = strstr(txt, "\"real_servers\"");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rs);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"rates\""));
+	CU_ASSERT_PTR_NULL(strstr(rs, "\"rates\""));
+	r = NULL;
+	CU_ASSERT_EQUAL_FATAL(snapjson_parse(txt, strlen(txt), &r, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NULL(r->dest_krates);
+	CU_ASSERT_EQUAL(r->n_dests, 1);
+	CU_ASSERT_EQUAL(r->dests[0].port, 8081);
+	free(txt);
+	snapshot_unref(r);
+	snapshot_unref(s);
+}
+
 static void test_round_trip(void)
 {
 	struct lvs_snapshot *s = sample();
@@ -588,6 +640,7 @@ int register_snapjson(void)
 {
 	CU_pSuite s = CU_add_suite("snapjson", NULL, NULL);
 	if (!s || !CU_add_test(s, "round trip", test_round_trip) ||
+	    !CU_add_test(s, "real servers' kernel rates, kept or not", test_dest_krates) ||
 	    !CU_add_test(s, "errors name the field", test_errors_name_the_field) ||
 	    !CU_add_test(s, "fed in pieces", test_fed_in_pieces) ||
 	    !CU_add_test(s, "health error text", test_health_error_text) ||

@@ -237,7 +237,71 @@ static void test_reserve(void)
  * snapshots are alive while one is read: no padding in it. */
 static void test_dest_size(void)
 {
-	CU_ASSERT(sizeof(struct lvs_dest) <= 184);
+	CU_ASSERT(sizeof(struct lvs_dest) <= 144);
+}
+
+/* Real servers' kernel rates: none unless asked for (the array stays
+ * NULL and reads give zeros); asked for after some were added, those get
+ * zeros; they follow their real server through growth, reserve and trim. */
+static int rates_run(void *arg)
+{
+	unsigned n = *(unsigned *)arg;
+	struct lvs_snapshot *s = snapshot_new();
+	if (!s)
+		return -ENOMEM;
+	int r = 0;
+	for (unsigned i = 0; i < 2 && !r; i++) {
+		struct lvs_service svc = { .af = AF_INET, .protocol = 6, .port = (uint16_t)(80 + i) };
+		r = snapshot_add_service(s, &svc);
+	}
+	for (unsigned i = 0; i < n && !r; i++) {
+		struct lvs_dest d = { .af = AF_INET, .port = (uint16_t)i };
+		struct lvs_kern_rates kr = { .cps = i + 1, .outbps = 1000ull * i + 7 };
+		if (i == 3 && s->dest_krates)
+			r = -EIO; /* kept before it was asked for */
+		else if (i == 3)
+			r = snapshot_keep_dest_rates(s);
+		else if (i == n / 2)
+			r = snapshot_reserve(s, 2, n + 5);
+		if (!r)
+			r = snapshot_add_dest_rates(s, i < n / 3 ? 0 : 1, &d, i == 5 ? NULL : &kr);
+	}
+	if (!r) {
+		snapshot_finish(s);
+		for (unsigned i = 0; i < n; i++) {
+			const struct lvs_dest *d = &s->dests[i];
+			const struct lvs_kern_rates *kr = snapshot_dest_krates(s, d);
+			uint64_t cps = i < 3 || i == 5 ? 0 : i + 1;
+			if (d->port != i || kr->cps != cps ||
+			    kr->outbps != (i < 3 || i == 5 ? 0 : 1000ull * i + 7))
+				r = -EIO;
+		}
+	}
+	snapshot_unref(s);
+	return r;
+}
+
+static void test_dest_rates(void)
+{
+	struct lvs_snapshot *s = snapshot_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	struct lvs_service svc = { .af = AF_INET, .protocol = 6, .port = 80 };
+	struct lvs_kern_rates kr = { .cps = 5 };
+	struct lvs_dest d = { .af = AF_INET, .port = 1 };
+	CU_ASSERT_EQUAL(snapshot_add_service(s, &svc), 0);
+	CU_ASSERT_EQUAL(snapshot_add_dest_rates(s, 0, &d, &kr), 0);
+	snapshot_finish(s);
+	CU_ASSERT_PTR_NULL(s->dest_krates); /* not asked for: not kept */
+	CU_ASSERT_EQUAL(snapshot_dest_krates(s, &s->dests[0])->cps, 0);
+	snapshot_unref(s);
+
+	unsigned n = 300;
+	CU_ASSERT_EQUAL(rates_run(&n), 0);
+	struct failmalloc_walk w;
+	int r = failmalloc_walk(rates_run, &n, 0, 1000, &w);
+	if (r)
+		fprintf(stderr, "\n    allocation %lu gave %d\n", w.bad_n, w.bad_rc);
+	CU_ASSERT_EQUAL(r, 0);
 }
 
 int register_snapshot(void)
@@ -248,7 +312,8 @@ int register_snapshot(void)
 	    !CU_add_test(s, "real servers in service order", test_dest_order) ||
 	    !CU_add_test(s, "references and identity", test_refs_and_identity) ||
 	    !CU_add_test(s, "every allocation failing in turn", test_alloc_failures) ||
-	    !CU_add_test(s, "a real server in 184 bytes", test_dest_size) ||
+	    !CU_add_test(s, "a real server in 144 bytes", test_dest_size) ||
+	    !CU_add_test(s, "real servers' kernel rates kept when asked for", test_dest_rates) ||
 	    !CU_add_test(s, "room reserved once", test_reserve))
 		return -1;
 	return 0;

@@ -64,6 +64,36 @@ ipvsadm -Ln --persistent-conn > /tmp/persist.txt
 ipvsadm -Ln --thresholds > /tmp/thresh.txt
 ipvsadm -Lnc > /tmp/conns.txt
 
+# The real servers' kernel rates, fresh from the traffic: lvstop --json
+# reads the estimator's values as ipvsadm does (compared when two ipvsadm
+# reads around it agree, no refresh between). lvsd keeps none (it exports
+# counters): its document has the services' "rates" only.
+rs_rates() {
+	ipvsadm -Ln --rate --exact | awk -v s="$LAB_NAT_VIP:80" \
+		'$1 == "TCP" { in_s = ($2 == s) } in_s && $1 == "->" { print $2, $3, $4, $5, $6, $7 }' | sort
+}
+agreed=0
+i=0
+while [ $i -lt 8 ] && [ $agreed = 0 ]; do
+	a=$(rs_rates)
+	lvstop --json --no-conns > /tmp/rates.json
+	b=$(rs_rates)
+	[ "$a" = "$b" ] && agreed=1
+	i=$((i + 1))
+done
+lab_eq rates.reads-agreed 1 "$agreed"
+j=$(jq -r --arg s "$LAB_NAT_VIP" '.services[] | select(.address == $s and .port == 80) |
+	.real_servers[] | "\(.address):\(.port) \(.rates.cps) \(.rates.inpps) \(.rates.outpps) \(.rates.inbps) \(.rates.outbps)"' \
+	/tmp/rates.json | sort)
+lab_eq rates.real-servers-as-ipvsadm "$a" "$j"
+# (not all zeros: the comparison above saw real values)
+lab_eq rates.some-traffic 1 "$(echo "$a" | awk '{ s += $2 + $3 + $4 + $5 + $6 } END { print (s > 0) }')"
+wget -O /tmp/snap-rates.json "${URL%/metrics}/api/v1/snapshot" 2>/dev/null
+lab_eq rates.lvsd-services-have-rates true \
+	"$(jq '[.services[] | has("rates")] | all' /tmp/snap-rates.json)"
+lab_eq rates.lvsd-real-servers-have-none false \
+	"$(jq '[.services[].real_servers[] | has("rates")] | any' /tmp/snap-rates.json)"
+
 # expect MODE < ipvsadm-output: the series lvsd must export, as exposition
 # lines ("name{labels} value"), labels built the way lvsd builds them.
 expect() {
