@@ -4,8 +4,11 @@
  * prints the mappings of that moment, largest first:
  *   usage: lab-memwatch PID SECONDS [INTERVAL_MS (20)] [MIN_KIB (1024)]
  *   peak VMRSS_KIB at T s (SAMPLES samples)
- *   map RSS_KIB SIZE_KIB KIND NAME      one per mapping of >= MIN_KIB
+ *   map RSS_KIB SIZE_KIB KIND NAME THP_KIB   one per mapping of >= MIN_KIB
  *   rest RSS_KIB                        the smaller mappings together
+ *   thp KIB                             resident in transparent huge pages
+ * (THP_KIB: of the mapping's RSS, what is in transparent huge pages: a
+ * huge page makes 2 MiB resident at the first write into it)
  * KIND is heap, stack, anon (other threads' malloc arenas, blocks malloc
  * gave their own mapping) or file. Exit 1 when the process is gone before
  * the first sample. Lab use only: smaps costs the sampled process little,
@@ -22,7 +25,7 @@
 #define MAPS_MAX 4096
 
 struct map {
-	long rss, size;
+	long rss, size, thp;
 	char kind[8];
 	char name[96];
 };
@@ -49,12 +52,15 @@ static int read_smaps(const char *path)
 			struct map *m = &peak_maps[++n];
 			m->size = (long)((b - a) / 1024);
 			m->rss = 0;
+			m->thp = 0;
 			snprintf(m->name, sizeof(m->name), "%s", name[0] ? name : "-");
 			snprintf(m->kind, sizeof(m->kind), "%s",
 				 !name[0] ? "anon" : !strcmp(name, "[heap]") ? "heap" :
 				 !strcmp(name, "[stack]") ? "stack" : name[0] == '[' ? "anon" : "file");
 		} else if (n >= 0 && sscanf(line, "Rss: %ld", &v) == 1) {
 			peak_maps[n].rss = v;
+		} else if (n >= 0 && sscanf(line, "AnonHugePages: %ld", &v) == 1) {
+			peak_maps[n].thp = v;
 		}
 	}
 	fclose(f);
@@ -106,14 +112,16 @@ int main(int argc, char **argv)
 	}
 	printf("peak %ld at %.1f s (%ld samples)\n", peak, at, samples);
 	qsort(peak_maps, (size_t)n_peak, sizeof(peak_maps[0]), by_rss);
-	long rest = 0;
+	long rest = 0, thp = 0;
 	for (int i = 0; i < n_peak; i++) {
 		const struct map *m = &peak_maps[i];
+		thp += m->thp;
 		if (m->rss >= min_kib)
-			printf("map %ld %ld %s %s\n", m->rss, m->size, m->kind, m->name);
+			printf("map %ld %ld %s %s %ld\n", m->rss, m->size, m->kind, m->name, m->thp);
 		else
 			rest += m->rss;
 	}
 	printf("rest %ld\n", rest);
+	printf("thp %ld\n", thp);
 	return 0;
 }
