@@ -632,6 +632,7 @@ static int set_defaults(struct lvsd_config *c)
 	c->default_checks = true;
 	c->default_check.spec.type = LVS_CHECK_TCP;
 	c->history_queue = 4;
+	c->history_budget = (size_t)LVSD_HISTORY_MIB << 20;
 	rrd_spec_default(&c->history_spec);
 	c->listen = strdup(LVSD_DEFAULT_LISTEN);
 	return c->listen ? 0 : -ENOMEM;

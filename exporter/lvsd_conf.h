@@ -48,6 +48,11 @@ struct lvsd_svc_conf {
 	int line;
 };
 
+/* daemon.history_mib by default: the status page's sparklines keep 32
+ * polls of the connection rate (2 bytes each) for up to 65,536 services
+ * and real servers, fewer above. */
+#define LVSD_HISTORY_MIB 4
+
 struct lvsd_config {
 	char *path; /* owned; NULL for the built-in defaults */
 
@@ -55,7 +60,7 @@ struct lvsd_config {
 	double interval;       /* s between polls */
 	bool read_conns;       /* parse /proc/net/ip_vs_conn at each poll */
 	unsigned conn_limit;   /* lines of it per poll; 0: the collector's default */
-	size_t history_budget; /* bytes of history rings; 0: the collector's default */
+	size_t history_budget; /* bytes of history rings (LVSD_HISTORY_MIB) */
 
 	/* exporter */
 	char *listen;               /* owned */
