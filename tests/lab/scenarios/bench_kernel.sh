@@ -265,7 +265,7 @@ echo "BENCH kernel_lvsd_rss_anon $(rss_of anon) MiB (VmRSS after the scrapes: an
 echo "BENCH kernel_lvsd_rss_heap $(rss_of heap) MiB (VmRSS after the scrapes: the main heap)"
 echo "BENCH kernel_lvsd_rss_files $(rss_of file) MiB (VmRSS after the scrapes: lvsd and its libraries)"
 awk '$1 == "peak" { printf "BENCH kernel_lvsd_polls_peak_rss %.1f MiB (the largest VmRSS sampled every 50 ms over the polls phase, at %s s; its mappings follow)\n", $2 / 1024, $4 }
-	$1 == "map" { printf "BENCH kernel_lvsd_polls_peak_map %.1f MiB (%s of %.1f MiB mapped%s%s)\n", $2 / 1024, $4, $3 / 1024, $5 == "-" ? "" : ": " $5, $6 > 0 ? sprintf("; %.1f MiB in huge pages", $6 / 1024) : "" }
+	$1 == "map" { printf "BENCH kernel_lvsd_polls_peak_map %.1f MiB (%s of %.1f MiB mapped%s%s)\n", $2 / 1024, $4, $3 / 1024, ($5 == "-" ? "" : ": " $5), ($6 > 0 ? sprintf("; %.1f MiB in huge pages", $6 / 1024) : "") }
 	$1 == "rest" { printf "BENCH kernel_lvsd_polls_peak_rest %.1f MiB (mappings under 1 MiB resident)\n", $2 / 1024 }
 	$1 == "thp" { printf "BENCH kernel_lvsd_polls_peak_thp %.1f MiB (of the peak, in transparent huge pages)\n", $2 / 1024 }' /tmp/bench.memwatch
 
