@@ -49,8 +49,8 @@ int ipvs_nl_dump(lvs_nl *nl, struct lvs_snapshot *s);
 
 /* Fill a whole snapshot (info, timeouts, daemons, services, real servers);
  * conns and times are left to the caller. The real servers' kernel rates
- * are kept when s keeps them (snapshot_keep_dest_rates). Stops at the first error; the
- * caller throws the partial snapshot away. */
+ * are kept when s keeps them (snapshot_keep_dest_rates). Stops at the
+ * first error; the caller throws the partial snapshot away. */
 int ipvs_nl_read_all(lvs_nl *nl, struct lvs_snapshot *s);
 
 /* Decoders for one nested IPVS_CMD_ATTR_SERVICE / IPVS_CMD_ATTR_DEST

@@ -84,9 +84,9 @@ int snapshot_keep_dest_rates(struct lvs_snapshot *s)
 	struct snap_box *b = box_of(s);
 	if (b->keep_krates)
 		return 0;
-	size_t want = s->n_dests > b->cap_dests ? s->n_dests : b->cap_dests;
-	if (want && vec_grow_exact((void **)&s->dest_krates, &b->cap_krates, want,
-				   sizeof(*s->dest_krates)))
+	/* As much room as the real servers have (reserved, or grown). */
+	if (b->cap_dests && vec_grow_exact((void **)&s->dest_krates, &b->cap_krates, b->cap_dests,
+					   sizeof(*s->dest_krates)))
 		return -ENOMEM;
 	if (s->n_dests)
 		memset(s->dest_krates, 0, s->n_dests * sizeof(*s->dest_krates));

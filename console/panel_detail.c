@@ -317,7 +317,8 @@ static void detail_draw(struct app *a, int y, int h)
 			kv(&t, "Health", "- (no health check)");
 		}
 		counters(&t, &d->stats);
-		rates(&t, a, &d->rates, d->rates_valid, s->dest_krates ? snapshot_dest_krates(s, d) : NULL);
+		rates(&t, a, &d->rates, d->rates_valid,
+		      s->dest_krates ? snapshot_dest_krates(s, d) : NULL);
 		textbuf_add(&t, CR_DEFAULT, 0, CR_DEFAULT, "%s", "");
 		textbuf_add(&t, CR_TITLE, 0, CR_TITLE, "  Connection table for this real server");
 		const struct lvs_conn_dest *c = app_conn_dest(a, d);

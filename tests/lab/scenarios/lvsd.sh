@@ -96,6 +96,31 @@ lab_eq rates.lvsd-services-have-rates true \
 	"$(jq '[.services[] | has("rates")] | all' /tmp/snap-rates.json)"
 lab_eq rates.lvsd-real-servers-have-none false \
 	"$(jq '[.services[].real_servers[] | has("rates")] | any' /tmp/snap-rates.json)"
+# The console on a recording of that document: a real server's detail
+# says its source kept no kernel rates (console.sh sees the kernel
+# source's own there).
+if command -v tmux >/dev/null 2>&1; then
+	jq -c . /tmp/snap-rates.json > /tmp/lvsd-rec.jsonl
+	TERM=xterm LC_ALL=C.UTF-8 tmux new-session -d -s lvrec -x 160 -y 50 \
+		"sh -c 'lvstop --replay /tmp/lvsd-rec.jsonl --read-only; sleep 600'"
+	rec_screen() { tmux capture-pane -p -t lvrec; }
+	rec_keys() { tmux send-keys -t lvrec "$@"; sleep 1; }
+	i=0
+	until rec_screen | grep -q 'F1Help' || [ $i -ge 30 ]; do sleep 1; i=$((i + 1)); done
+	rec_keys /
+	rec_keys 192.0.2.12:80
+	rec_keys Enter
+	rec_keys Down
+	rec_keys Enter
+	if rec_screen | grep -q 'Rates (kernel) *- (not kept by'; then
+		lab_ok rates.console-detail-none-kept
+	else
+		lab_fail rates.console-detail-none-kept "$(rec_screen | grep -E 'Real server|Virtual|Rates' | tr '\n' '|')"
+	fi
+	tmux kill-session -t lvrec
+else
+	lab_fail rates.console-tmux "tmux is not in the image"
+fi
 
 # expect MODE < ipvsadm-output: the series lvsd must export, as exposition
 # lines ("name{labels} value"), labels built the way lvsd builds them.
