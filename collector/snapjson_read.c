@@ -336,8 +336,9 @@ static void dest_done(struct snapjson_parser *p, struct jnode *o)
 	snapjson_where(&p->c, "services[%zu].real_servers[%zu]", p->n_svc - 1, p->n_dest - 1);
 	int r = snapjson_read_dest(&p->c, o, p->s, &d, &kr, &has_kr);
 	/* Kept from the first real server that has them (the ones before
-	 * get zeros): a document of lvsd's has none. */
-	if (!r && has_kr && !p->s->dest_krates)
+	 * get zeros; keeping again changes nothing): a document of lvsd's
+	 * has none. */
+	if (!r && has_kr)
 		r = snapshot_keep_dest_rates(p->s);
 	if (!r && (r = snapshot_add_dest_rates(p->s, p->s->n_services - 1, &d, &kr)) &&
 	    r != -ENOMEM)

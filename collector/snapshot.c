@@ -79,14 +79,22 @@ int snapshot_add_service(struct lvs_snapshot *s, const struct lvs_service *svc)
 	return 0;
 }
 
+/* The kernel rates get as much room as the real servers have (reserved,
+ * or grown): one array follows the other. 0 or -ENOMEM. */
+static int krates_fit(struct lvs_snapshot *s, struct snap_box *b)
+{
+	if (b->cap_krates >= b->cap_dests)
+		return 0;
+	return vec_grow_exact((void **)&s->dest_krates, &b->cap_krates, b->cap_dests,
+			      sizeof(*s->dest_krates)) ? -ENOMEM : 0;
+}
+
 int snapshot_keep_dest_rates(struct lvs_snapshot *s)
 {
 	struct snap_box *b = box_of(s);
 	if (b->keep_krates)
 		return 0;
-	/* As much room as the real servers have (reserved, or grown). */
-	if (b->cap_dests && vec_grow_exact((void **)&s->dest_krates, &b->cap_krates, b->cap_dests,
-					   sizeof(*s->dest_krates)))
+	if (krates_fit(s, b))
 		return -ENOMEM;
 	if (s->n_dests)
 		memset(s->dest_krates, 0, s->n_dests * sizeof(*s->dest_krates));
@@ -109,10 +117,7 @@ int snapshot_add_dest_rates(struct lvs_snapshot *s, size_t svc_index, const stru
 	if (r)
 		return r;
 	if (b->keep_krates) {
-		/* Grown with the real servers' array, to the same capacity. */
-		if (b->cap_krates < b->cap_dests &&
-		    vec_grow_exact((void **)&s->dest_krates, &b->cap_krates, b->cap_dests,
-				   sizeof(*s->dest_krates)))
+		if (krates_fit(s, b))
 			return -ENOMEM;
 		s->dest_krates[s->n_dests] = kr ? *kr : lvs_kern_rates_none;
 	}
@@ -130,10 +135,9 @@ int snapshot_reserve(struct lvs_snapshot *s, size_t n_services, size_t n_dests)
 	struct snap_box *b = box_of(s);
 	if (vec_grow_exact((void **)&s->services, &b->cap_services, n_services, sizeof(*s->services)))
 		return -ENOMEM;
-	if (b->keep_krates && vec_grow_exact((void **)&s->dest_krates, &b->cap_krates, n_dests,
-					     sizeof(*s->dest_krates)))
+	if (vec_grow_exact((void **)&s->dests, &b->cap_dests, n_dests, sizeof(*s->dests)))
 		return -ENOMEM;
-	return vec_grow_exact((void **)&s->dests, &b->cap_dests, n_dests, sizeof(*s->dests));
+	return b->keep_krates ? krates_fit(s, b) : 0;
 }
 
 int snapshot_add_text(struct lvs_snapshot *s, const char *text, size_t max, uint32_t *off)

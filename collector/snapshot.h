@@ -34,12 +34,12 @@ int snapshot_add_dest_rates(struct lvs_snapshot *s, size_t svc_index, const stru
 int snapshot_keep_dest_rates(struct lvs_snapshot *s);
 /* Room for this many services and real servers in all (and their kernel
  * rates, when kept), allocated once (a source that knows about how many
- * the last poll had): adds up to them then never grow the arrays. Grown by doubling, the real servers'
- * array of a 100,000-server table is mapped at 23 MiB for 17.6 used, and
- * where transparent huge pages are on (Debian's kernel: "always") its
- * written end is resident 2 MiB at a time. Only while building; less
- * than is there already changes nothing. 0 or -ENOMEM (nothing reserved:
- * adds grow as before). */
+ * the last poll had): adds up to them then never grow the arrays. Grown
+ * by doubling, the real servers' array of a 100,000-server table is
+ * mapped at 23 MiB for 17.6 used, and where transparent huge pages are
+ * on (Debian's kernel: "always") its written end is resident 2 MiB at a
+ * time. Only while building; less than is there already changes
+ * nothing. 0 or -ENOMEM (adds grow as before). */
 int snapshot_reserve(struct lvs_snapshot *s, size_t n_services, size_t n_dests);
 
 /* Keep text (its first max bytes at most) in the snapshot and set *off to
