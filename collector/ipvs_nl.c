@@ -493,7 +493,8 @@ int ipvs_nl_decode_dest(struct nlattr *attr, uint16_t svc_af, struct lvs_dest *o
 	struct nlattr *a_tt = attr_get(&tb, IPVS_DEST_ATTR_TUN_TYPE);
 	struct nlattr *a_tp = attr_get(&tb, IPVS_DEST_ATTR_TUN_PORT);
 	struct nlattr *a_tf = attr_get(&tb, IPVS_DEST_ATTR_TUN_FLAGS);
-	out->tun_type = a_tt ? attr_u8(a_tt) : 0;
+	uint8_t tt = a_tt ? attr_u8(a_tt) : 0;
+	out->tun_type = tt < LVS_TUN_TYPE_OTHER ? tt : LVS_TUN_TYPE_OTHER;
 	out->tun_port = a_tp ? ntohs(attr_u16(a_tp)) : 0;
 	out->tun_flags = a_tf ? attr_u16(a_tf) : 0;
 	return decode_stats(attr_get(&tb, IPVS_DEST_ATTR_STATS64),

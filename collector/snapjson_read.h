@@ -15,9 +15,13 @@
 
 #include <stddef.h>
 
-/* The latest wall-clock time a document may carry ("time",
- * "health_since"): 9999-12-31T23:59:59Z. */
+/* The latest wall-clock time a document may carry ("time"):
+ * 9999-12-31T23:59:59Z. */
 #define SNAPJSON_TIME_MAX 253402300799.0
+/* The latest a real server's "health_since" and "health_reason_since" may
+ * be (whole seconds in 32 bits, read down to the second):
+ * 2106-02-07T06:28:15Z. */
+#define SNAPJSON_SINCE_MAX 4294967295.0
 /* The longest check duration a document may carry ("check_seconds"). */
 #define SNAPJSON_CHECK_SECONDS_MAX 1e6
 

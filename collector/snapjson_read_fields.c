@@ -207,12 +207,13 @@ int snapjson_read_dest(struct snapjson_ctx *c, struct jnode *o, struct lvs_snaps
 	if (t && t->type == JN_STRING) {
 		for (int i = 0; i < 3; i++)
 			if (!strcmp(t->text, health_names[i]))
-				d->health = (int8_t)i;
-		double cs = 0;
-		r = get_double(c, o, "health_since", true, 0, SNAPJSON_TIME_MAX, &d->health_since)
+				d->health = (unsigned)i;
+		double cs = 0, since = 0;
+		r = get_double(c, o, "health_since", true, 0, SNAPJSON_SINCE_MAX, &since)
 			?: get_double(c, o, "check_seconds", true, 0, SNAPJSON_CHECK_SECONDS_MAX, &cs);
 		if (r)
 			return r;
+		d->health_since = lvs_time32(since);
 		d->check_seconds = (float)cs;
 		if ((t = jnode_get(o, "health_error")) && t->type == JN_STRING &&
 		    (r = snapshot_add_text(s, t->text, LVS_DEST_ERROR_MAX, &d->health_error)))
@@ -221,13 +222,13 @@ int snapjson_read_dest(struct snapjson_ctx *c, struct jnode *o, struct lvs_snaps
 		/* a reason from a newer writer is left out, not an error */
 		if ((t = jnode_get(o, "health_reason")) && t->type == JN_STRING &&
 		    !health_reason_parse(t->text, &reason, &code)) {
-			double since = 0;
-			if ((r = get_double(c, o, "health_reason_since", true, 0, SNAPJSON_TIME_MAX,
+			since = 0;
+			if ((r = get_double(c, o, "health_reason_since", true, 0, SNAPJSON_SINCE_MAX,
 					    &since)))
 				return r;
-			d->health_reason = (uint8_t)reason;
+			d->health_reason = reason; /* below LVS_HR_COUNT */
 			d->health_code = (uint16_t)code;
-			d->health_reason_since = since;
+			d->health_reason_since = lvs_time32(since);
 		}
 	}
 	if (d->fwd == LVS_FWD_TUNNEL && (t = jnode_get(o, "tunnel")) && t->type != JN_NULL) {

@@ -137,16 +137,16 @@ static void dest(json_writer *w, const struct lvs_snapshot *s, const struct lvs_
 		krates(w, snapshot_dest_krates(s, d));
 	if ((flags & SNAPJSON_COMPUTED) && d->rates_valid)
 		rates(w, &d->rates);
-	str(w, "health", health_names[d->health >= 0 && d->health < 3 ? d->health : 0]);
+	str(w, "health", health_names[d->health < 3 ? d->health : 0]);
 	if (d->health != LVS_HEALTH_UNKNOWN) {
-		dbl(w, "health_since", d->health_since);
+		u64(w, "health_since", d->health_since);
 		dbl(w, "check_seconds", d->check_seconds);
 		str(w, "health_error", snapshot_text(s, d->health_error));
 		if (d->health_reason != LVS_HR_NONE) {
 			char label[32];
 			health_reason_label(d->health_reason, d->health_code, label, sizeof(label));
 			str(w, "health_reason", label);
-			dbl(w, "health_reason_since", d->health_reason_since);
+			u64(w, "health_reason_since", d->health_reason_since);
 		}
 	}
 	json_writer_end_object(w);

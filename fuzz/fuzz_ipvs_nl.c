@@ -170,7 +170,8 @@ static int ref_dest(struct nlmsghdr *nlh, uint16_t svc_af, struct lvs_dest *o,
 	o->inact_conns = U32(IPVS_DEST_ATTR_INACT_CONNS);
 	o->persist_conns = U32(IPVS_DEST_ATTR_PERSIST_CONNS);
 #undef U32
-	o->tun_type = tb[IPVS_DEST_ATTR_TUN_TYPE] ? nla_get_u8(tb[IPVS_DEST_ATTR_TUN_TYPE]) : 0;
+	uint8_t tt = tb[IPVS_DEST_ATTR_TUN_TYPE] ? nla_get_u8(tb[IPVS_DEST_ATTR_TUN_TYPE]) : 0;
+	o->tun_type = tt < LVS_TUN_TYPE_OTHER ? tt : LVS_TUN_TYPE_OTHER;
 	o->tun_port = tb[IPVS_DEST_ATTR_TUN_PORT] ? ntohs(nla_get_u16(tb[IPVS_DEST_ATTR_TUN_PORT])) : 0;
 	o->tun_flags = tb[IPVS_DEST_ATTR_TUN_FLAGS] ? nla_get_u16(tb[IPVS_DEST_ATTR_TUN_FLAGS]) : 0;
 	return ref_stats(tb[IPVS_DEST_ATTR_STATS64], tb[IPVS_DEST_ATTR_STATS], &o->stats, kr);

@@ -47,6 +47,10 @@ static bool want_args(struct lvs_declared *d, const struct conf_node *n, size_t 
 	return false;
 }
 
+/* A real server's lvs_dest.fwd until its service's method is known: the
+ * largest value the 3-bit field holds, none of enum lvs_fwd. */
+#define FWD_SERVICES 7
+
 static int method_from(struct lvs_declared *d, const struct conf_node *n, uint32_t *fwd)
 {
 	const char *m = arg(n, 0);
@@ -199,8 +203,11 @@ static int read_real_server(struct kctx *k, const struct conf_node *n,
 			else
 				tmp.d.weight = (int32_t)v;
 		} else if (key_is(c, "lvs_method") || key_is(c, "lb_kind")) {
-			if (method_from(d, c, &tmp.d.fwd) == 0)
+			uint32_t f;
+			if (method_from(d, c, &f) == 0) {
+				tmp.d.fwd = f;
 				fwd_set = true;
+			}
 		} else if (key_is(c, "inhibit_on_failure")) {
 			if (parse_bool_opt(c, &tmp.inhibit_on_failure) < 0)
 				decl_msg(d, LVS_DECL_ERROR, c->file, c->line,
@@ -221,7 +228,7 @@ static int read_real_server(struct kctx *k, const struct conf_node *n,
 	/* The method is the service's unless the real server names its own;
 	 * the service's is known only once its block is read, so mark it. */
 	if (!fwd_set)
-		tmp.d.fwd = UINT32_MAX;
+		tmp.d.fwd = FWD_SERVICES;
 	struct lvs_decl_dest *r = decl_add_dest(svc, cap);
 	if (!r)
 		goto oom;
@@ -326,7 +333,7 @@ static int read_vs_body(struct kctx *k, const struct conf_node *vs, struct lvs_d
 			if (arg(c, 1) && decl_uint(arg(c, 1), 0, 65535, &v))
 				s.d.port = (uint16_t)v;
 			s.d.weight = 1;
-			s.d.fwd = UINT32_MAX;
+			s.d.fwd = FWD_SERVICES;
 			s.file = c->file;
 			s.line = c->line;
 			svc->sorry = s;
@@ -345,9 +352,9 @@ static int read_vs_body(struct kctx *k, const struct conf_node *vs, struct lvs_d
 	if ((svc->s.flags & IP_VS_SVC_F_PERSISTENT) && !svc->s.netmask)
 		svc->s.netmask = svc->s.af == AF_INET6 ? 128 : 0xffffffff;
 	for (size_t i = 0; i < svc->n_dests; i++)
-		if (svc->dests[i].d.fwd == UINT32_MAX)
+		if (svc->dests[i].d.fwd == FWD_SERVICES)
 			svc->dests[i].d.fwd = fwd;
-	if (svc->has_sorry && svc->sorry.d.fwd == UINT32_MAX)
+	if (svc->has_sorry && svc->sorry.d.fwd == FWD_SERVICES)
 		svc->sorry.d.fwd = fwd;
 	return 0;
 }

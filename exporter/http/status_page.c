@@ -395,7 +395,7 @@ static void dest_row(struct outbuf *o, const struct lvs_snapshot *s, const struc
 	sparkline(o, opt->recent, &k);
 	/* Health: the check's word, and why it fails. */
 	static const char *const hn[] = { "-", "up", "down" };
-	int h = d->health >= 0 && d->health <= 2 ? d->health : 0;
+	int h = d->health <= 2 ? (int)d->health : 0;
 	const char *why = snapshot_text(s, d->health_error);
 	outbuf_printf(o, "</td><td class=\"l%s\"", *why ? " why" : "");
 	if (*why) {

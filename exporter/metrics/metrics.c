@@ -4,6 +4,7 @@
 #include "collector/names.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/ip_vs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -610,7 +611,7 @@ static void render_dests(struct outbuf *o, const struct lvs_snapshot *s, const s
 			put_dest_inner(o, sb, db, j);
 			outbuf_put(o, "} ", 2);
 			char t[32];
-			int n = snprintf(t, sizeof(t), "%.3f", s->dests[j].health_since);
+			int n = snprintf(t, sizeof(t), "%" PRIu32, s->dests[j].health_since);
 			outbuf_put(o, t, (size_t)n);
 			outbuf_putc(o, '\n');
 		}

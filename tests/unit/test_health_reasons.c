@@ -339,7 +339,7 @@ static void test_annotate_unlocked(void)
 	CU_ASSERT_EQUAL(o->health_reason, LVS_HR_REFUSED);
 	CU_ASSERT_EQUAL(o->health_code, 0);
 	CU_ASSERT(o->health_reason_since > 0);
-	CU_ASSERT(o->health_reason_since >= r.reason_since);
+	CU_ASSERT_EQUAL(o->health_reason_since, (uint32_t)r.reason_since); /* whole seconds */
 	CU_ASSERT_STRING_EQUAL(snapshot_text(snap, o->health_error), "connect: Connection refused");
 
 	/* a set that checks none of the snapshot's real servers: nothing to

@@ -20,6 +20,7 @@
 #include <netlink/netlink.h>
 
 #include "collector/ipvs_nl.h"
+#include "collector/names.h"
 #include "collector/snapshot.h"
 
 #define FAMILY 0x1d
@@ -557,6 +558,16 @@ static void test_dest_tunnel(void)
 	CU_ASSERT_EQUAL(d.tun_type, IP_VS_CONN_F_TUNNEL_TYPE_GUE);
 	CU_ASSERT_EQUAL(d.tun_port, 6080);
 	CU_ASSERT_EQUAL(d.tun_flags, IP_VS_TUNNEL_ENCAP_FLAG_CSUM);
+	/* A type past what lvs_dest holds (5 bits) is "other", never
+	 * another type by truncation: 33 would read as 1 (gue). */
+	dp.tun_type = 33;
+	CU_ASSERT_EQUAL_FATAL(decode_dst(build_dest(&dp), AF_INET, &d), 0);
+	CU_ASSERT_EQUAL(d.tun_type, LVS_TUN_TYPE_OTHER);
+	CU_ASSERT_STRING_EQUAL(lvs_tun_type_name(d.tun_type), "unknown");
+	dp.tun_type = 30;
+	CU_ASSERT_EQUAL_FATAL(decode_dst(build_dest(&dp), AF_INET, &d), 0);
+	CU_ASSERT_EQUAL(d.tun_type, 30);
+	dp.tun_type = IP_VS_CONN_F_TUNNEL_TYPE_GUE;
 
 	/* Route and local methods too. */
 	dp.tunnel = 0;

@@ -37,7 +37,7 @@ static void add_dest(struct lvs_snapshot *s, size_t svc, uint16_t af, const char
 	d.stats.conns = 5;
 	if (health != LVS_HEALTH_UNKNOWN) {
 		d.check_seconds = 0.25f;
-		d.health_since = 1763700000.5;
+		d.health_since = 1763700000;
 	}
 	if (health == LVS_HEALTH_DOWN) {
 		d.health_reason = LVS_HR_HTTP_STATUS;
@@ -204,7 +204,7 @@ static void test_health_series(void)
 					   "real_address=\"192.0.2.12\",real_port=\"80\"} 0\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "real_address=\"192.0.2.12\",real_port=\"80\"} 0.25\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "lvsd_real_server_health_last_transition_timestamp_seconds{"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "} 1763700000.500\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "} 1763700000\n")); /* whole seconds */
 	/* The reason beside the gauge, for the same real servers only. */
 	CU_ASSERT_EQUAL(count(txt, "\nlvsd_real_server_health_info{"), 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "lvsd_real_server_health_info{service=\"203.0.113.10:80\","

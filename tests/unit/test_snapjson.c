@@ -38,7 +38,7 @@ static struct lvs_snapshot *sample(void)
 	inet_pton(AF_INET, "198.51.100.11", &d1.addr.v4);
 	d1.stats.inbytes = 123456789012ULL;
 	d1.health = LVS_HEALTH_DOWN;
-	d1.health_since = 1790000000.5;
+	d1.health_since = 1790000000;
 	d1.check_seconds = 0.25f;
 	snapshot_add_text(s, "connect: Connection refused", LVS_DEST_ERROR_MAX, &d1.health_error);
 	snapshot_add_dest(s, 0, &d1);
@@ -422,6 +422,9 @@ static void test_numbers_in_range(void)
 	expect_error(doc, "time: expected double");
 	one_rs_doc(doc, sizeof(doc), "\"health_since\":5", "\"health_since\":1e300");
 	expect_error(doc, "services[0].real_servers[0].health_since: out of range");
+	/* a real server's times are 32-bit seconds: none past 2106 */
+	one_rs_doc(doc, sizeof(doc), "\"health_since\":5", "\"health_since\":4294967296");
+	expect_error(doc, "services[0].real_servers[0].health_since: out of range");
 	one_rs_doc(doc, sizeof(doc), "\"check_seconds\":0.5", "\"check_seconds\":-1e300");
 	expect_error(doc, "services[0].real_servers[0].check_seconds: out of range");
 	one_rs_doc(doc, sizeof(doc), "\"check_seconds\":0.5", "\"check_seconds\":1e39");
@@ -443,8 +446,20 @@ static void test_numbers_in_range(void)
 	CU_ASSERT_EQUAL_FATAL(snapjson_parse(doc, strlen(doc), &r, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(r->services[0].stats.outbytes, UINT64_MAX);
 	CU_ASSERT_EQUAL(r->time, 253402300799.0);
-	CU_ASSERT_EQUAL(r->dests[0].health_since, 5.0);
+	CU_ASSERT_EQUAL(r->dests[0].health_since, 5);
 	CU_ASSERT_EQUAL(r->dests[0].check_seconds, 0.5f);
+	snapshot_unref(r);
+	/* the latest second 32 bits hold; a fraction (an older writer's) is
+	 * read down to the second */
+	one_rs_doc(doc, sizeof(doc), "\"health_since\":5", "\"health_since\":4294967295");
+	r = NULL;
+	CU_ASSERT_EQUAL_FATAL(snapjson_parse(doc, strlen(doc), &r, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(r->dests[0].health_since, UINT32_MAX);
+	snapshot_unref(r);
+	one_rs_doc(doc, sizeof(doc), "\"health_since\":5", "\"health_since\":1790000000.75");
+	r = NULL;
+	CU_ASSERT_EQUAL_FATAL(snapjson_parse(doc, strlen(doc), &r, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(r->dests[0].health_since, 1790000000u);
 	snapshot_unref(r);
 }
 

@@ -4,6 +4,7 @@
 #include <CUnit/CUnit.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -234,10 +235,27 @@ static void test_reserve(void)
 }
 
 /* A snapshot holds one real server per real server of the table, two
- * snapshots are alive while one is read: no padding in it. */
+ * snapshots are alive while one is read: no padding in it. Its bit
+ * fields hold the largest value each is given; the health times are
+ * whole seconds, none before 1970 and saturated in 2106. */
 static void test_dest_size(void)
 {
-	CU_ASSERT(sizeof(struct lvs_dest) <= 144);
+	CU_ASSERT(sizeof(struct lvs_dest) <= 128);
+	struct lvs_dest d = { .fwd = LVS_FWD_BYPASS, .tun_type = LVS_TUN_TYPE_OTHER,
+			      .health = LVS_HEALTH_DOWN, .health_reason = LVS_HR_COUNT - 1,
+			      .rates_valid = true, .health_code = 599 };
+	CU_ASSERT_EQUAL(d.fwd, LVS_FWD_BYPASS);
+	CU_ASSERT_EQUAL(d.tun_type, LVS_TUN_TYPE_OTHER);
+	CU_ASSERT_EQUAL(d.health, LVS_HEALTH_DOWN);
+	CU_ASSERT_EQUAL(d.health_reason, LVS_HR_COUNT - 1);
+	CU_ASSERT_TRUE(d.rates_valid);
+	CU_ASSERT_EQUAL(d.health_code, 599);
+	CU_ASSERT_EQUAL(lvs_time32(1790000000.75), 1790000000u);
+	CU_ASSERT_EQUAL(lvs_time32(0), 0);
+	CU_ASSERT_EQUAL(lvs_time32(-5), 0);
+	CU_ASSERT_EQUAL(lvs_time32(NAN), 0);
+	CU_ASSERT_EQUAL(lvs_time32(1e300), UINT32_MAX);
+	CU_ASSERT_EQUAL(lvs_time32(4294967295.0), UINT32_MAX);
 }
 
 /* Real servers' kernel rates: none unless asked for (the array stays
@@ -312,7 +330,7 @@ int register_snapshot(void)
 	    !CU_add_test(s, "real servers in service order", test_dest_order) ||
 	    !CU_add_test(s, "references and identity", test_refs_and_identity) ||
 	    !CU_add_test(s, "every allocation failing in turn", test_alloc_failures) ||
-	    !CU_add_test(s, "a real server in 144 bytes", test_dest_size) ||
+	    !CU_add_test(s, "a real server in 128 bytes", test_dest_size) ||
 	    !CU_add_test(s, "real servers' kernel rates kept when asked for", test_dest_rates) ||
 	    !CU_add_test(s, "room reserved once", test_reserve))
 		return -1;
