@@ -49,9 +49,9 @@ struct lvsd_svc_conf {
 };
 
 /* daemon.history_mib by default: the status page's sparklines keep 32
- * polls of the connection rate (2 bytes each) for up to 65,536 services
- * and real servers, fewer above. */
-#define LVSD_HISTORY_MIB 4
+ * polls of the connection rate (2 bytes each) for up to 32,768 services
+ * and real servers, fewer above (9 polls of 110,000). */
+#define LVSD_HISTORY_MIB 2
 
 struct lvsd_config {
 	char *path; /* owned; NULL for the built-in defaults */

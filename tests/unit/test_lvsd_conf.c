@@ -369,13 +369,13 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(c->n_svcs, 0);
 	CU_ASSERT_EQUAL(c->metrics.max_series, LVSD_DEFAULT_MAX_SERIES);
 	CU_ASSERT_EQUAL(c->metrics.rs_groups, 0u);
-	CU_ASSERT_EQUAL(c->history_budget, (size_t)4 << 20);
+	CU_ASSERT_EQUAL(c->history_budget, (size_t)2 << 20);
 	lvsd_conf_free(c);
 	/* An empty file is the defaults too. */
 	char err[256];
 	CU_ASSERT_EQUAL(lvsd_conf_load(write_conf("empty.conf", "# nothing\n"), &c, err, sizeof(err)), 0);
 	CU_ASSERT_DOUBLE_EQUAL(c->interval, 2.0, 1e-9);
-	CU_ASSERT_EQUAL(c->history_budget, (size_t)4 << 20);
+	CU_ASSERT_EQUAL(c->history_budget, (size_t)2 << 20);
 	CU_ASSERT_EQUAL(c->metrics.max_series, LVSD_DEFAULT_MAX_SERIES);
 	lvsd_conf_free(c);
 	/* 0: no budget. */
