@@ -136,7 +136,7 @@ struct lvs_check_spec {
 /* The state of one check (of the probe the spec maps to). */
 struct lvs_check_result {
 	enum lvs_health state; /* UNKNOWN until rise successes or fall failures */
-	double since;          /* wall clock of the last transition; 0: none */
+	double since;          /* wall clock of the last transition, whole seconds; 0: none */
 	double last;           /* wall clock when the last check ended; 0: none */
 	float seconds;         /* duration of the last check (its last attempt) */
 	uint32_t ok_run, fail_run; /* current streaks */
@@ -145,7 +145,8 @@ struct lvs_check_result {
 	/* Why the last check failed: a reason from a bounded set (model.h;
 	 * LVS_HR_NONE when it succeeded), a number that goes with it (the
 	 * HTTP status, exit status, signal or DNS rcode; else 0), since when
-	 * this same reason has been seen (wall clock; 0 with LVS_HR_NONE),
+	 * this same reason has been seen (wall clock in whole seconds, as
+	 * since; 0 with LVS_HR_NONE),
 	 * and free text (printable; "" if up). */
 	uint8_t reason;
 	uint16_t reason_code;

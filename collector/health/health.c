@@ -592,7 +592,7 @@ struct ann {
 	uint8_t reason;
 	uint16_t code;
 	float seconds;
-	double since, reason_since;
+	uint32_t since, reason_since; /* whole seconds, as the probe's */
 	char error[LVS_DEST_ERROR_MAX + 1];
 };
 
@@ -710,13 +710,13 @@ static void annotate_dest(const struct ann *res, size_t n, struct lvs_snapshot *
 		}
 		if (p->seconds > d->check_seconds)
 			d->check_seconds = p->seconds;
-		if (lvs_time32(p->since) > d->health_since)
-			d->health_since = lvs_time32(p->since);
+		if (p->since > d->health_since)
+			d->health_since = p->since;
 		if (!failing && p->reason != LVS_HR_NONE) {
 			failing = true;
 			d->health_reason = p->reason;
 			d->health_code = p->code;
-			d->health_reason_since = lvs_time32(p->reason_since);
+			d->health_reason_since = p->reason_since;
 			/* Without memory the text stays empty; the state and the
 			 * reason are right all the same. */
 			if (p->error[0] &&

@@ -174,7 +174,10 @@ struct hc_probe {
 	uint32_t users;
 	float seconds;
 	uint32_t checks, failures; /* saturated (136 years of 1 s checks) */
-	double since, last, reason_since;
+	/* wall clock of the last transition and since the reason holds, in
+	 * whole seconds as the snapshot keeps them (lvs_time32; 0: none) */
+	uint32_t since, reason_since;
+	double last;
 	struct hc_text *error;  /* NULL: "" */
 	struct hc_sample ring[]; /* h->history slots (none by default) */
 };

@@ -461,12 +461,12 @@ void hc_finish(struct lvs_health_engine *h, struct hc_probe *p, bool ok, unsigne
 	old = p->error;
 	p->error = text;
 	if (reason != p->reason || code != p->reason_code)
-		p->reason_since = reason == LVS_HR_NONE ? 0 : wall;
+		p->reason_since = reason == LVS_HR_NONE ? 0 : lvs_time32(wall);
 	p->reason = (uint8_t)reason;
 	p->reason_code = (uint16_t)code;
 	if (to != from) {
 		p->state = (uint8_t)to;
-		p->since = wall;
+		p->since = lvs_time32(wall);
 		h->st.transitions++;
 	}
 	if (h->history) {
